@@ -1,0 +1,121 @@
+/**
+ * Stable error codes. Callers branch on `code`, never on the message; the HTTP
+ * adapter maps each code to a status. New codes may be added, none is renamed.
+ */
+export const ErrorCodes = {
+  VALIDATION_INVALID_INPUT: 'VALIDATION.INVALID_INPUT',
+  VALIDATION_API_KEY_REQUIRED: 'VALIDATION.API_KEY_REQUIRED',
+  SETTINGS_NOT_CONFIGURED: 'SETTINGS.NOT_CONFIGURED',
+  SETTINGS_CONFLICT: 'SETTINGS.CONFLICT',
+  SETTINGS_PRECONDITION_FAILED: 'SETTINGS.PRECONDITION_FAILED',
+  SETTINGS_CORRUPTED: 'SETTINGS.CORRUPTED',
+  CRYPTO_UNDECRYPTABLE: 'CRYPTO.UNDECRYPTABLE',
+  STORAGE_UNAVAILABLE: 'STORAGE.UNAVAILABLE',
+  PROBE_BUSY: 'PROBE.BUSY',
+  CONFIG_INVALID: 'CONFIG.INVALID',
+  INTERNAL: 'INTERNAL',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** One problem with one input field; `path` names the field, never its value. */
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+export interface LlmSettingsErrorOptions {
+  cause?: unknown;
+}
+
+/**
+ * Base class of every error this library throws on purpose. The message is written
+ * for humans and never contains a secret; `code` is the stable machine-readable part.
+ */
+export class LlmSettingsError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options: LlmSettingsErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Input that breaks a rule; `issues` lists each field and what is wrong with it. */
+export class ValidationError extends LlmSettingsError {
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(
+    message: string,
+    issues: readonly ValidationIssue[] = [],
+    code: ErrorCode = ErrorCodes.VALIDATION_INVALID_INPUT,
+  ) {
+    super(code, message);
+    this.issues = issues;
+  }
+}
+
+/** A test of the stored settings was asked for, and nothing is stored. */
+export class NotConfiguredError extends LlmSettingsError {
+  constructor(message = 'No LLM settings are configured yet. Save settings first, or send the settings to test.') {
+    super(ErrorCodes.SETTINGS_NOT_CONFIGURED, message);
+  }
+}
+
+/** A compare-and-set lost: the record changed since the version the writer expected. */
+export class ConflictError extends LlmSettingsError {
+  constructor(message = 'The settings were changed by another request. Read them again and retry.', options?: LlmSettingsErrorOptions) {
+    super(ErrorCodes.SETTINGS_CONFLICT, message, options);
+  }
+}
+
+/** The caller's If-Match precondition does not hold. */
+export class PreconditionFailedError extends LlmSettingsError {
+  constructor(message = 'The settings do not match the version given in If-Match.') {
+    super(ErrorCodes.SETTINGS_PRECONDITION_FAILED, message);
+  }
+}
+
+/**
+ * A token a cipher cannot open: wrong key, tampered, truncated or malformed. The
+ * reasons are deliberately not told apart, so the error helps no attacker.
+ */
+export class DecryptionError extends LlmSettingsError {
+  constructor(message = 'The encrypted value cannot be decrypted with the configured encryption key(s).', options?: LlmSettingsErrorOptions) {
+    super(ErrorCodes.CRYPTO_UNDECRYPTABLE, message, options);
+  }
+}
+
+/** Stored settings that decrypt but fail the integrity checks (wrong scope, bad shape). */
+export class CorruptedSettingsError extends LlmSettingsError {
+  constructor(message = 'The stored settings failed an integrity check and were not used.', options?: LlmSettingsErrorOptions) {
+    super(ErrorCodes.SETTINGS_CORRUPTED, message, options);
+  }
+}
+
+/** The store cannot be reached or cannot write; retrying later may succeed. */
+export class StorageUnavailableError extends LlmSettingsError {
+  constructor(message = 'The settings storage is unavailable.', options?: LlmSettingsErrorOptions) {
+    super(ErrorCodes.STORAGE_UNAVAILABLE, message, options);
+  }
+}
+
+/** Too many provider probes are already in flight in this process. */
+export class ProbeBusyError extends LlmSettingsError {
+  constructor(message = 'Too many connection tests are running. Try again in a moment.') {
+    super(ErrorCodes.PROBE_BUSY, message);
+  }
+}
+
+/** Configuration that cannot be used; the message names the setting, never its value. */
+export class ConfigError extends LlmSettingsError {
+  constructor(message: string, options?: LlmSettingsErrorOptions) {
+    super(ErrorCodes.CONFIG_INVALID, message, options);
+  }
+}
+
+/** True when `error` is one of ours, optionally with the given code. */
+export function isLlmSettingsError(error: unknown, code?: ErrorCode): error is LlmSettingsError {
+  return error instanceof LlmSettingsError && (code === undefined || error.code === code);
+}

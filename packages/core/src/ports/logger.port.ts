@@ -1,0 +1,22 @@
+/** Structured fields of a log line. Never put a secret here: adapters redact, but do not rely on it. */
+export type LogFields = Record<string, unknown>;
+
+/** A pino-compatible logger surface, so a pino instance can be passed as it is. */
+export interface Logger {
+  /** Detail useful when investigating. */
+  debug(fields: LogFields, message: string): void;
+  /** Normal operation worth recording, such as a settings change. */
+  info(fields: LogFields, message: string): void;
+  /** Something unexpected the service recovered from. */
+  warn(fields: LogFields, message: string): void;
+  /** A failure that needs attention. */
+  error(fields: LogFields, message: string): void;
+}
+
+/** A logger that drops everything. */
+export const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+};

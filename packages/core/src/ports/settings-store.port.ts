@@ -1,0 +1,86 @@
+/** One stored value and the bookkeeping the store keeps for it. */
+export interface SettingRecord {
+  readonly key: string;
+  /** Stored exactly as given: the store never transforms it. */
+  readonly value: string;
+  /** 1 on first write, incremented by every write to the key. */
+  readonly version: number;
+  readonly updatedAt: Date;
+}
+
+export interface SetOptions {
+  /**
+   * Compare-and-set: the write happens only if the key's current version equals this
+   * (0 means "the key must not exist"). Omitted: the write always happens.
+   */
+  readonly expectedVersion?: number;
+}
+
+export interface DeleteOptions {
+  /** Delete only if the key's current version equals this. */
+  readonly expectedVersion?: number;
+}
+
+export interface SettingWrite extends SetOptions {
+  readonly key: string;
+  readonly value: string;
+}
+
+/** A write somewhere: the key only, never the value. */
+export interface SettingChange {
+  readonly key: string;
+  /** `local` for writes by this store instance, `remote` for writes seen from other processes. */
+  readonly origin: 'local' | 'remote';
+}
+
+export type SettingChangeListener = (change: SettingChange) => void;
+
+/**
+ * Key-value storage of encrypted settings with versions. Keys are 1 to 255
+ * characters; values are opaque strings up to at least 64 KiB.
+ * Errors: a version mismatch is a ConflictError; an unreachable or read-only
+ * backend is a StorageUnavailableError whose message names no host or password.
+ */
+export interface SettingsStore {
+  /**
+   * Reads one key.
+   * @returns the record, or null when the key does not exist.
+   */
+  get(key: string): Promise<SettingRecord | null>;
+
+  /**
+   * Creates or replaces a key's value and increments its version.
+   * @returns the record as written.
+   * @throws ConflictError when `expectedVersion` is given and does not match.
+   */
+  set(key: string, value: string, options?: SetOptions): Promise<SettingRecord>;
+
+  /**
+   * Writes several keys atomically: all writes happen, or none does.
+   * @returns the records as written, in the order given.
+   * @throws ConflictError when any `expectedVersion` does not match; nothing is written then.
+   */
+  setMany(writes: readonly SettingWrite[]): Promise<SettingRecord[]>;
+
+  /**
+   * Removes a key.
+   * @returns true when a record was removed, false when the key did not exist.
+   * @throws ConflictError when `expectedVersion` is given and the key exists at another version.
+   */
+  delete(key: string, options?: DeleteOptions): Promise<boolean>;
+
+  /**
+   * Iterates every record, in key order, for whole-store work such as key rotation.
+   */
+  list(): AsyncIterable<SettingRecord>;
+
+  /**
+   * Subscribes to writes (set, setMany, delete). Listeners run after the write is
+   * durable; a listener that throws does not affect the write or other listeners.
+   * @returns a function that unsubscribes.
+   */
+  watch(listener: SettingChangeListener): () => void;
+
+  /** Releases connections and listeners. The store is unusable afterwards. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { ENABLED_PROVIDER_IDS, PROVIDERS } from './providers.js';
+import { looksMasked } from './masking.js';
+
+/*
+ * Wire schemas: these snake_case names are the public HTTP contract. Error
+ * messages are written here so that none of them can quote the input value.
+ */
+
+const MAX_API_KEY_LENGTH = Math.max(...PROVIDERS.map((p) => p.apiKey.maxLength));
+const PRINTABLE_ASCII_NO_SPACE = /^[\x21-\x7e]+$/;
+
+export const LlmProviderSchema = z.enum(ENABLED_PROVIDER_IDS, {
+  error: () => `provider must be one of: ${ENABLED_PROVIDER_IDS.join(', ')}`,
+});
+
+export const ApiKeySchema = z
+  .string({ error: () => 'api_key must be a string' })
+  .trim()
+  .superRefine((key, ctx) => {
+    const fail = (message: string) => ctx.addIssue({ code: 'custom', message });
+    if (key.length === 0) return fail('api_key must not be empty');
+    if (looksMasked(key)) {
+      return fail('api_key looks like a masked key; send the real key, or omit api_key to keep the stored one');
+    }
+    if (key.length > MAX_API_KEY_LENGTH) return fail(`api_key must be at most ${MAX_API_KEY_LENGTH} characters`);
+    if (!PRINTABLE_ASCII_NO_SPACE.test(key)) {
+      return fail('api_key must be printable ASCII without whitespace');
+    }
+  });
+
+export const ModelSchema = z
+  .string({ error: () => 'model must be a string' })
+  .regex(/^[\x21-\x7e]{1,256}$/, 'model must be 1 to 256 printable characters without whitespace');
+
+/** Body of an update: the provider, and optionally a new key and a model. Unknown fields are rejected. */
+export const LlmSettingsUpdateSchema = z.strictObject(
+  {
+    provider: LlmProviderSchema,
+    api_key: ApiKeySchema.optional(),
+    model: ModelSchema.optional(),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'body must be a JSON object') },
+);
+export type LlmSettingsUpdate = z.infer<typeof LlmSettingsUpdateSchema>;
+
+/** Settings to test without storing them. */
+export const LlmTestCandidateSchema = z.strictObject(
+  {
+    provider: LlmProviderSchema,
+    api_key: ApiKeySchema,
+    model: ModelSchema.optional(),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'body must be a JSON object') },
+);
+export type LlmTestCandidate = z.infer<typeof LlmTestCandidateSchema>;
+
+/** What clients see: never the key, only whether one is set and its mask. */
+export const LlmSettingsViewSchema = z.strictObject({
+  provider: LlmProviderSchema,
+  model: z.string(),
+  api_key_set: z.boolean(),
+  api_key_masked: z.string().nullable(),
+  updated_at: z.iso.datetime().nullable(),
+});
+export type LlmSettingsView = z.infer<typeof LlmSettingsViewSchema>;
+
+export const PROBE_CODES = [
+  'ok',
+  'invalid_api_key',
+  'permission_denied',
+  'model_not_found',
+  'rate_limited',
+  'provider_unavailable',
+  'timeout',
+  'network_error',
+] as const;
+export const ProbeCodeSchema = z.enum(PROBE_CODES);
+export type ProbeCode = z.infer<typeof ProbeCodeSchema>;
+
+export const LlmTestResultSchema = z.strictObject({
+  success: z.boolean(),
+  message: z.string(),
+  latency_ms: z.number().int().nonnegative().nullable(),
+  code: ProbeCodeSchema,
+});
+export type LlmTestResult = z.infer<typeof LlmTestResultSchema>;
+
+/** Settings scopes (tenants, users, workspaces): short, URL- and key-safe names. */
+export const ScopeSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/, 'scope must be 1 to 128 letters, digits or . _ : @ - and start with a letter or digit');
+
+/** The plaintext inside a stored token. The scope is checked on read. */
+export const StoredSettingsSchema = z.strictObject({
+  provider: LlmProviderSchema,
+  model: ModelSchema,
+  api_key: z.string().min(1),
+  scope: z.string(),
+});
+export type StoredSettings = z.infer<typeof StoredSettingsSchema>;

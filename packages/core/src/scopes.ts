@@ -1,0 +1,15 @@
+import { ScopeSchema } from './schemas.js';
+import { parseOrThrow } from './validation.js';
+
+export const DEFAULT_SCOPE = 'default';
+const SETTINGS_KEY = 'llm_config';
+
+/** The store key of a scope: `llm_config` for the default scope, `llm_config:<scope>` for others. */
+export function settingsKeyFor(scope: string): string {
+  return scope === DEFAULT_SCOPE ? SETTINGS_KEY : `${SETTINGS_KEY}:${scope}`;
+}
+
+/** Validates a scope name, defaulting to {@link DEFAULT_SCOPE}. */
+export function normalizeScope(scope: string | undefined): string {
+  return scope === undefined ? DEFAULT_SCOPE : parseOrThrow(ScopeSchema, scope, 'scope');
+}

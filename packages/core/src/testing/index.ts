@@ -1,0 +1,3 @@
+export * from './memory-store.js';
+export * from './memory-cipher.js';
+export * from './scripted-probe.js';

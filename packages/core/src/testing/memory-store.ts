@@ -1,0 +1,82 @@
+import { ConflictError } from '../errors.js';
+import type {
+  DeleteOptions,
+  SetOptions,
+  SettingChangeListener,
+  SettingRecord,
+  SettingWrite,
+  SettingsStore,
+} from '../ports/settings-store.port.js';
+
+export interface MemorySettingsStoreOptions {
+  /**
+   * Source of `updatedAt`.
+   * @default () => new Date()
+   */
+  now?: () => Date;
+}
+
+/** The reference SettingsStore: a Map, for tests and for embedding without persistence. */
+export function createMemorySettingsStore(options: MemorySettingsStoreOptions = {}): SettingsStore {
+  const now = options.now ?? (() => new Date());
+  const records = new Map<string, SettingRecord>();
+  const listeners = new Set<SettingChangeListener>();
+
+  const notify = (key: string) => {
+    for (const listener of [...listeners]) {
+      try {
+        listener({ key, origin: 'local' });
+      } catch {
+        // A failing listener must not undo or disturb the write.
+      }
+    }
+  };
+  const checkVersion = (key: string, expectedVersion: number | undefined) => {
+    if (expectedVersion === undefined) return;
+    if ((records.get(key)?.version ?? 0) !== expectedVersion) throw new ConflictError();
+  };
+  const write = (key: string, value: string): SettingRecord => {
+    const record = { key, value, version: (records.get(key)?.version ?? 0) + 1, updatedAt: now() };
+    records.set(key, record);
+    return record;
+  };
+
+  return {
+    async get(key) {
+      return records.get(key) ?? null;
+    },
+    async set(key, value, setOptions: SetOptions = {}) {
+      checkVersion(key, setOptions.expectedVersion);
+      const record = write(key, value);
+      notify(key);
+      return record;
+    },
+    async setMany(writes: readonly SettingWrite[]) {
+      for (const w of writes) checkVersion(w.key, w.expectedVersion);
+      const written = writes.map((w) => write(w.key, w.value));
+      for (const w of writes) notify(w.key);
+      return written;
+    },
+    async delete(key, deleteOptions: DeleteOptions = {}) {
+      if (!records.has(key)) return false;
+      checkVersion(key, deleteOptions.expectedVersion);
+      records.delete(key);
+      notify(key);
+      return true;
+    },
+    async *list() {
+      const keys = [...records.keys()].sort();
+      for (const key of keys) {
+        const record = records.get(key);
+        if (record) yield record;
+      }
+    },
+    watch(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      listeners.clear();
+    },
+  };
+}

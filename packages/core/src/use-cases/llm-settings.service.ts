@@ -1,0 +1,261 @@
+import {
+  CorruptedSettingsError,
+  DecryptionError,
+  ErrorCodes,
+  NotConfiguredError,
+  PreconditionFailedError,
+  ValidationError,
+  isLlmSettingsError,
+} from '../errors.js';
+import { ABSENT_ETAG, etagOf } from '../etag.js';
+import { maskApiKey } from '../masking.js';
+import type { Logger } from '../ports/logger.port.js';
+import { silentLogger } from '../ports/logger.port.js';
+import type { ProviderProbe } from '../ports/provider-probe.port.js';
+import type { SecretCipher } from '../ports/secret-cipher.port.js';
+import type { SettingRecord, SettingsStore } from '../ports/settings-store.port.js';
+import { DEFAULT_PROVIDER, defaultModelFor } from '../providers.js';
+import {
+  LlmSettingsUpdateSchema,
+  LlmTestCandidateSchema,
+  StoredSettingsSchema,
+  type LlmSettingsView,
+  type LlmTestResult,
+  type StoredSettings,
+} from '../schemas.js';
+import { normalizeScope, settingsKeyFor } from '../scopes.js';
+import { parseOrThrow } from '../validation.js';
+
+export const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
+/** Read-modify-write attempts for an update that keeps the stored key, before a conflict is reported. */
+const MAX_KEEP_KEY_ATTEMPTS = 5;
+
+export interface LlmSettingsServiceDeps {
+  store: SettingsStore;
+  cipher: SecretCipher;
+  probe: ProviderProbe;
+  /** @default silentLogger */
+  logger?: Logger;
+  /** @default 10000 */
+  probeTimeoutMs?: number;
+}
+
+/** A view together with the version it shows. */
+export interface SettingsSnapshot {
+  view: LlmSettingsView;
+  /** Opaque tag for If-Match; {@link ABSENT_ETAG} when nothing is stored. */
+  etag: string;
+  /** The store version, 0 when nothing is stored. */
+  version: number;
+}
+
+export interface UpdateOptions {
+  scope?: string;
+  /** An ETag from an earlier snapshot, or "*" for "must exist". */
+  ifMatch?: string;
+}
+
+export interface ClearOptions {
+  ifMatch?: string;
+}
+
+export interface TestOptions {
+  signal?: AbortSignal;
+}
+
+/** The use cases: read, save, clear and test the LLM settings of a scope. */
+export class LlmSettingsService {
+  private readonly store: SettingsStore;
+  private readonly cipher: SecretCipher;
+  private readonly probe: ProviderProbe;
+  private readonly logger: Logger;
+  private readonly probeTimeoutMs: number;
+
+  constructor(deps: LlmSettingsServiceDeps) {
+    this.store = deps.store;
+    this.cipher = deps.cipher;
+    this.probe = deps.probe;
+    this.logger = deps.logger ?? silentLogger;
+    this.probeTimeoutMs = deps.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+  }
+
+  /** The scope's settings as clients may see them; the defaults when nothing is stored. */
+  async get(scope?: string): Promise<SettingsSnapshot> {
+    const normalized = normalizeScope(scope);
+    const record = await this.store.get(settingsKeyFor(normalized));
+    if (record === null) return defaultSnapshot();
+    return snapshotOf(record, await this.open(record, normalized));
+  }
+
+  /**
+   * Saves settings. Without api_key the stored key is kept, which needs the provider
+   * to be unchanged; without model the provider's default model is used.
+   */
+  async update(input: unknown, options: UpdateOptions = {}): Promise<SettingsSnapshot> {
+    const update = parseOrThrow(LlmSettingsUpdateSchema, input, 'settings');
+    const scope = normalizeScope(options.scope);
+    const key = settingsKeyFor(scope);
+    const model = update.model ?? defaultModelFor(update.provider);
+
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.store.get(key);
+      assertPrecondition(current, options.ifMatch);
+      const apiKey = update.api_key ?? (await this.keptApiKey(current, update.provider, scope));
+      const settings: StoredSettings = { provider: update.provider, model, api_key: apiKey, scope };
+      const token = await this.cipher.encrypt(JSON.stringify(settings));
+      // A full replacement depends on nothing stored, so it needs a version check only
+      // when the caller asked for one or when it keeps the stored key.
+      const needsVersionCheck = options.ifMatch !== undefined || update.api_key === undefined;
+      try {
+        const written = await this.store.set(key, token, needsVersionCheck ? { expectedVersion: current?.version ?? 0 } : {});
+        this.logger.info({ scope, provider: settings.provider, model, version: written.version }, 'llm settings saved');
+        return snapshotOf(written, settings);
+      } catch (error) {
+        if (!isLlmSettingsError(error, ErrorCodes.SETTINGS_CONFLICT)) throw error;
+        if (options.ifMatch !== undefined) throw new PreconditionFailedError();
+        if (attempt >= MAX_KEEP_KEY_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  /** Removes the scope's settings. Clearing what is not there is not an error. */
+  async clear(scope?: string, options: ClearOptions = {}): Promise<void> {
+    const normalized = normalizeScope(scope);
+    const key = settingsKeyFor(normalized);
+    if (options.ifMatch === undefined) {
+      await this.store.delete(key);
+    } else {
+      const current = await this.store.get(key);
+      assertPrecondition(current, options.ifMatch);
+      if (current !== null) {
+        try {
+          await this.store.delete(key, { expectedVersion: current.version });
+        } catch (error) {
+          if (isLlmSettingsError(error, ErrorCodes.SETTINGS_CONFLICT)) throw new PreconditionFailedError();
+          throw error;
+        }
+      }
+    }
+    this.logger.info({ scope: normalized }, 'llm settings cleared');
+  }
+
+  /**
+   * Tests settings with one call to the provider: the candidate when given, otherwise
+   * the stored settings. Never stores anything.
+   */
+  async test(candidate?: unknown, scope?: string, options: TestOptions = {}): Promise<LlmTestResult> {
+    const normalized = normalizeScope(scope);
+    const target: ProbeTarget = candidate === undefined ? await this.storedTarget(normalized) : candidateTarget(candidate);
+    const outcome = await this.probe.probe({
+      provider: target.provider,
+      apiKey: target.api_key,
+      model: target.model,
+      timeoutMs: this.probeTimeoutMs,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const latency = outcome.latencyMs === null ? null : Math.max(0, Math.round(outcome.latencyMs));
+    this.logger.info(
+      { scope: normalized, provider: target.provider, model: target.model, code: outcome.code, latency_ms: latency, stored: candidate === undefined },
+      'llm settings tested',
+    );
+    return { success: outcome.code === 'ok', message: outcome.message, latency_ms: latency, code: outcome.code };
+  }
+
+  private async storedTarget(scope: string): Promise<StoredSettings> {
+    const record = await this.store.get(settingsKeyFor(scope));
+    if (record === null) throw new NotConfiguredError();
+    return this.open(record, scope);
+  }
+
+  private async keptApiKey(current: SettingRecord | null, provider: string, scope: string): Promise<string> {
+    if (current === null) {
+      throw new ValidationError(
+        'Invalid settings: api_key is required because no key is stored yet',
+        [{ path: 'api_key', message: 'api_key is required because no key is stored yet' }],
+        ErrorCodes.VALIDATION_API_KEY_REQUIRED,
+      );
+    }
+    const stored = await this.open(current, scope);
+    if (stored.provider !== provider) {
+      throw new ValidationError(
+        'Invalid settings: api_key is required when the provider changes',
+        [{ path: 'api_key', message: 'api_key is required when the provider changes' }],
+        ErrorCodes.VALIDATION_API_KEY_REQUIRED,
+      );
+    }
+    return stored.api_key;
+  }
+
+  /** Decrypts and checks a stored record; a token written for another scope is refused. */
+  private async open(record: SettingRecord, scope: string): Promise<StoredSettings> {
+    let plaintext: string;
+    try {
+      plaintext = await this.cipher.decrypt(record.value);
+    } catch (error) {
+      if (!isLlmSettingsError(error, ErrorCodes.CRYPTO_UNDECRYPTABLE)) throw error;
+      throw new DecryptionError(
+        'The stored settings cannot be decrypted: the configured encryption key does not match the one they were saved with. ' +
+          'Configure the old key again (several keys may be listed), or save new settings to replace them.',
+        { cause: error },
+      );
+    }
+    const parsed = StoredSettingsSchema.safeParse(safeJsonParse(plaintext));
+    if (!parsed.success || parsed.data.scope !== scope) throw new CorruptedSettingsError();
+    return parsed.data;
+  }
+}
+
+/** What a probe needs: the stored settings without their scope. */
+type ProbeTarget = Pick<StoredSettings, 'provider' | 'api_key' | 'model'>;
+
+function candidateTarget(candidate: unknown): ProbeTarget {
+  const parsed = parseOrThrow(LlmTestCandidateSchema, candidate, 'test request');
+  return {
+    provider: parsed.provider,
+    api_key: parsed.api_key,
+    model: parsed.model ?? defaultModelFor(parsed.provider),
+  };
+}
+
+function assertPrecondition(current: SettingRecord | null, ifMatch: string | undefined): void {
+  if (ifMatch === undefined) return;
+  const holds = ifMatch === '*' ? current !== null : etagOf(current) === ifMatch;
+  if (!holds) throw new PreconditionFailedError();
+}
+
+function safeJsonParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function defaultSnapshot(): SettingsSnapshot {
+  return {
+    view: {
+      provider: DEFAULT_PROVIDER,
+      model: defaultModelFor(DEFAULT_PROVIDER),
+      api_key_set: false,
+      api_key_masked: null,
+      updated_at: null,
+    },
+    etag: ABSENT_ETAG,
+    version: 0,
+  };
+}
+
+function snapshotOf(record: SettingRecord, settings: StoredSettings): SettingsSnapshot {
+  return {
+    view: {
+      provider: settings.provider,
+      model: settings.model,
+      api_key_set: true,
+      api_key_masked: maskApiKey(settings.api_key),
+      updated_at: record.updatedAt.toISOString(),
+    },
+    etag: etagOf(record),
+    version: record.version,
+  };
+}
+

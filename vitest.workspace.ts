@@ -1,0 +1,13 @@
+// The list of test projects. vitest 4 no longer reads this file by itself:
+// the root vitest.config.ts imports it into `test.projects`.
+export const projects = [
+  'packages/core',
+  'packages/contract-tests',
+  'packages/crypto-fernet',
+  'packages/storage-knex',
+  'packages/provider-probe',
+  'packages/http-koa',
+  'packages/server',
+];
+
+export default projects;
