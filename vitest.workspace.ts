@@ -8,6 +8,7 @@ export const projects = [
   'packages/provider-probe',
   'packages/http-koa',
   'packages/server',
+  'scripts',
 ];
 
 export default projects;

@@ -25,9 +25,7 @@ export function createMemoryCipher(options: MemoryCipherOptions = {}): RotatingS
   const passphrases = options.keys ?? [crypto.randomUUID()];
   if (passphrases.length === 0) throw new Error('createMemoryCipher needs at least one key');
   const ring = Promise.all(passphrases.map(deriveKey));
-  const firstId = ring.then((keys) => keys[0]!.id);
-  let currentId: Uint8Array | null = null;
-  void firstId.then((id) => (currentId = id));
+  const currentId = keyIdOf(passphrases[0]!);
 
   const open = async (token: string): Promise<string> => {
     const bytes = decodeBase64Url(token);
@@ -59,7 +57,7 @@ export function createMemoryCipher(options: MemoryCipherOptions = {}): RotatingS
     },
     isCurrent(token) {
       const bytes = decodeBase64Url(token);
-      return currentId !== null && bytes !== null && equalBytes(currentId, bytes.subarray(0, KEY_ID_BYTES));
+      return bytes !== null && equalBytes(currentId, bytes.subarray(0, KEY_ID_BYTES));
     },
   };
 }
@@ -67,8 +65,14 @@ export function createMemoryCipher(options: MemoryCipherOptions = {}): RotatingS
 async function deriveKey(passphrase: string): Promise<RingKey> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(passphrase)));
   const key = await crypto.subtle.importKey('raw', digest, 'AES-GCM', false, ['encrypt', 'decrypt']);
-  const id = new Uint8Array(await crypto.subtle.digest('SHA-256', digest)).slice(0, KEY_ID_BYTES);
-  return { id, key };
+  return { id: keyIdOf(passphrase), key };
+}
+
+/** FNV-1a of the passphrase: a synchronous id, so isCurrent needs no await. */
+function keyIdOf(passphrase: string): Uint8Array {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(passphrase)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return new Uint8Array([hash >>> 24, (hash >>> 16) & 0xff, (hash >>> 8) & 0xff, hash & 0xff]);
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {

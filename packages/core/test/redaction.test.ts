@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { REDACTED, redactDeep, redactText } from '../src/index.js';
+
+describe('redactText', () => {
+  it('replaces provider-key-shaped substrings and masked echoes of them', () => {
+    expect(redactText('key sk-ant-api03-AbC_dEf-123 failed')).toBe(`key ${REDACTED} failed`);
+    expect(redactText('Incorrect API key provided: sk-proj-****abcd.')).toBe(`Incorrect API key provided: ${REDACTED}.`);
+  });
+
+  it('replaces every given secret', () => {
+    expect(redactText('a=hunter2hunter2; b=hunter2hunter2', ['hunter2hunter2'])).toBe(`a=${REDACTED}; b=${REDACTED}`);
+  });
+
+  it('leaves ordinary text alone', () => {
+    expect(redactText('model gpt-4o not found (task-sk)')).toBe('model gpt-4o not found (task-sk)');
+  });
+});
+
+describe('redactDeep', () => {
+  it('replaces secret-named fields at any depth and key-shaped strings anywhere', () => {
+    const input = { api_key: 'x', nested: { Authorization: 'Bearer t', list: ['sk-live-1234567890'] }, ok: 1 };
+    expect(redactDeep(input)).toEqual({ api_key: REDACTED, nested: { Authorization: REDACTED, list: [REDACTED] }, ok: 1 });
+  });
+
+  it('survives cycles', () => {
+    const a: Record<string, unknown> = { name: 'a' };
+    a.self = a;
+    expect(redactDeep(a)).toEqual({ name: 'a', self: '[Truncated]' });
+  });
+});

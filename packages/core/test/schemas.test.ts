@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ENABLED_PROVIDER_IDS,
+  LlmSettingsUpdateSchema,
+  LlmSettingsViewSchema,
+  LlmTestCandidateSchema,
+  LlmTestResultSchema,
+  PROBE_CODES,
+  PROVIDERS,
+  ScopeSchema,
+  defaultModelFor,
+} from '../src/index.js';
+
+const KEY = 'sk-ant-api03-abcdefghijklmnop';
+
+function messages(input: unknown): string[] {
+  const result = LlmSettingsUpdateSchema.safeParse(input);
+  return result.success ? [] : result.error.issues.map((i) => i.message);
+}
+
+describe('provider registry', () => {
+  it('enables exactly anthropic and openai', () => {
+    expect(ENABLED_PROVIDER_IDS).toEqual(['anthropic', 'openai']);
+    expect(PROVIDERS.every((p) => p.displayName.length > 0)).toBe(true);
+  });
+
+  it('has the documented default models', () => {
+    expect(defaultModelFor('anthropic')).toBe('claude-sonnet-4-20250514');
+    expect(defaultModelFor('openai')).toBe('gpt-4o');
+  });
+});
+
+describe('LlmSettingsUpdate', () => {
+  it('accepts provider alone, with a key, and with a model', () => {
+    expect(LlmSettingsUpdateSchema.parse({ provider: 'openai' })).toEqual({ provider: 'openai' });
+    expect(LlmSettingsUpdateSchema.parse({ provider: 'anthropic', api_key: KEY, model: 'claude-x' })).toEqual({
+      provider: 'anthropic',
+      api_key: KEY,
+      model: 'claude-x',
+    });
+  });
+
+  it('rejects an unsupported provider with a message listing the supported ones', () => {
+    expect(messages({ provider: 'gemini' })).toEqual(['provider must be one of: anthropic, openai']);
+    expect(messages({})).toEqual(['provider must be one of: anthropic, openai']);
+  });
+
+  it('rejects unknown fields', () => {
+    const msgs = messages({ provider: 'openai', extra: 1 });
+    expect(msgs).toHaveLength(1);
+    expect(msgs[0]).toContain('extra');
+  });
+
+  it('rejects non-object bodies', () => {
+    for (const body of [null, 'x', 3, [], true]) expect(messages(body)).toEqual(['body must be a JSON object']);
+  });
+
+  it('trims the api key', () => {
+    expect(LlmSettingsUpdateSchema.parse({ provider: 'openai', api_key: `  ${KEY}\n` }).api_key).toBe(KEY);
+  });
+
+  it('rejects an empty or blank api key', () => {
+    expect(messages({ provider: 'openai', api_key: '' })).toEqual(['api_key must not be empty']);
+    expect(messages({ provider: 'openai', api_key: '   ' })).toEqual(['api_key must not be empty']);
+  });
+
+  it('rejects inner whitespace and non-printable or non-ASCII characters', () => {
+    for (const key of ['sk-abc def', 'sk-abc\tdef', 'sk-abc\u0000def', 'sk-abcé', 'sk-\u007f']) {
+      expect(messages({ provider: 'openai', api_key: key })).toEqual(['api_key must be printable ASCII without whitespace']);
+    }
+  });
+
+  it('accepts a 512-character key and rejects a 513-character one', () => {
+    expect(messages({ provider: 'openai', api_key: 'k'.repeat(512) })).toEqual([]);
+    expect(messages({ provider: 'openai', api_key: 'k'.repeat(513) })).toEqual(['api_key must be at most 512 characters']);
+  });
+
+  it('rejects mask-looking keys and says to send the real key or omit it', () => {
+    for (const key of ['...abcd', '...', 'sk-****abcd', 'sk-••••abcd']) {
+      const [message] = messages({ provider: 'openai', api_key: key });
+      expect(message).toContain('send the real key');
+      expect(message).toContain('omit api_key');
+    }
+  });
+
+  it('never quotes the key in an error message', () => {
+    const secret = 'sk-secret value-1234567890';
+    const all = messages({ provider: 'openai', api_key: secret }).join(' ');
+    expect(all).not.toContain('secret');
+    expect(all).not.toContain('1234567890');
+  });
+
+  it('accepts models of 1 to 256 printable characters without whitespace', () => {
+    expect(messages({ provider: 'openai', model: 'g' })).toEqual([]);
+    expect(messages({ provider: 'openai', model: 'm'.repeat(256) })).toEqual([]);
+    const rule = 'model must be 1 to 256 printable characters without whitespace';
+    for (const model of ['', 'm'.repeat(257), 'gpt 4o', 'gpt-4o\n', 'gpt-4ö']) {
+      expect(messages({ provider: 'openai', model })).toEqual([rule]);
+    }
+    expect(messages({ provider: 'openai', model: 4 })).toEqual(['model must be a string']);
+  });
+});
+
+describe('LlmTestCandidate', () => {
+  it('requires an api key and applies the same key rules', () => {
+    expect(LlmTestCandidateSchema.safeParse({ provider: 'openai' }).success).toBe(false);
+    expect(LlmTestCandidateSchema.safeParse({ provider: 'openai', api_key: '...abcd' }).success).toBe(false);
+    expect(LlmTestCandidateSchema.parse({ provider: 'openai', api_key: ` ${KEY} ` })).toEqual({ provider: 'openai', api_key: KEY });
+  });
+});
+
+describe('LlmSettingsView and LlmTestResult', () => {
+  it('accept ISO 8601 or null updated_at and nothing else', () => {
+    const view = { provider: 'openai', model: 'gpt-4o', api_key_set: true, api_key_masked: '...abcd', updated_at: new Date(0).toISOString() };
+    expect(LlmSettingsViewSchema.safeParse(view).success).toBe(true);
+    expect(LlmSettingsViewSchema.safeParse({ ...view, updated_at: null }).success).toBe(true);
+    expect(LlmSettingsViewSchema.safeParse({ ...view, updated_at: 'yesterday' }).success).toBe(false);
+  });
+
+  it('allow exactly the eight probe codes and integer or null latency', () => {
+    expect(PROBE_CODES).toEqual([
+      'ok',
+      'invalid_api_key',
+      'permission_denied',
+      'model_not_found',
+      'rate_limited',
+      'provider_unavailable',
+      'timeout',
+      'network_error',
+    ]);
+    const result = { success: true, message: 'ok', latency_ms: 12, code: 'ok' };
+    expect(LlmTestResultSchema.safeParse(result).success).toBe(true);
+    expect(LlmTestResultSchema.safeParse({ ...result, latency_ms: null }).success).toBe(true);
+    expect(LlmTestResultSchema.safeParse({ ...result, latency_ms: 1.5 }).success).toBe(false);
+    expect(LlmTestResultSchema.safeParse({ ...result, code: 'weird' }).success).toBe(false);
+  });
+});
+
+describe('ScopeSchema', () => {
+  it('accepts short safe names and rejects others', () => {
+    for (const scope of ['default', 'tenant-1', 'org:42', 'user@example.com']) expect(ScopeSchema.safeParse(scope).success).toBe(true);
+    for (const scope of ['', '-x', 'a b', 'x'.repeat(129), 'a/b']) expect(ScopeSchema.safeParse(scope).success).toBe(false);
+  });
+});
