@@ -1,0 +1,82 @@
+import Router from '@koa/router';
+import { ConfigError, silentLogger, type Logger } from '@llm-settings/core';
+import Koa from 'koa';
+import type { AppState } from './app-state.js';
+import { bearerAuth } from './bearer-auth.js';
+import { alwaysReady, registerHealthRoutes, type ReadinessCheck } from './health-routes.js';
+import { createJsonBodyReader } from './json-body.js';
+import { buildOpenApiDocument, OPENAPI_PATH } from './openapi.js';
+import { problemMiddleware } from './problem-middleware.js';
+import { requestLog } from './request-log.js';
+import { createRouteMatcher, routeGuard } from './routing.js';
+import { registerSettingsRoutes, type HttpSettingsService } from './settings-routes.js';
+
+export const DEFAULT_MAX_BODY_BYTES = 16_384;
+const SETTINGS_PREFIX = '/api/settings';
+
+export interface HttpAppOptions {
+  /** The use cases to expose; an `LlmSettingsService` or any wrapper with the same methods. */
+  service: HttpSettingsService;
+  /**
+   * Receives one line per request and the failures; pino-compatible.
+   * @default silentLogger
+   */
+  logger?: Logger;
+  /**
+   * When set, every /api/settings route requires `Authorization: Bearer <apiToken>`.
+   * Must be 1 to 1024 printable ASCII characters without whitespace.
+   * @default undefined (no authentication: put the app behind your own auth)
+   */
+  apiToken?: string;
+  /**
+   * Reports whether the app can serve requests, for GET /readyz.
+   * @default always ready, with no checks
+   */
+  readiness?: ReadinessCheck;
+  /**
+   * Largest accepted request body, in bytes; larger ones are refused with 413.
+   * @default 16384
+   */
+  maxBodyBytes?: number;
+}
+
+/**
+ * The Koa app serving the settings API (see the package README for routes and the
+ * error mapping). Call `.listen()` or pass `.callback()` to an HTTP server.
+ * @throws ConfigError when `apiToken` or `maxBodyBytes` cannot be used.
+ */
+export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
+  const logger = options.logger ?? silentLogger;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes <= 0) throw new ConfigError('maxBodyBytes must be a positive integer');
+
+  const router = new Router<AppState>();
+  registerSettingsRoutes(router, options.service, createJsonBodyReader(maxBodyBytes));
+  const openApiDocument = buildOpenApiDocument({ bearerAuth: options.apiToken !== undefined });
+  router.get(OPENAPI_PATH, (ctx) => {
+    ctx.body = openApiDocument;
+  });
+  registerHealthRoutes(router, options.readiness ?? alwaysReady, logger);
+
+  const routes = createRouteMatcher(router);
+  const app = new Koa<AppState>();
+  app.use(requestLog(logger, routes));
+  app.use(noStore);
+  app.use(problemMiddleware());
+  if (options.apiToken !== undefined) app.use(bearerAuth(options.apiToken, SETTINGS_PREFIX));
+  app.use(routeGuard(routes));
+  app.use(router.routes());
+  // Errors that escape every middleware (such as a failing response stream) land here
+  // instead of Koa's default console output, which would print the error as it is.
+  app.on('error', (error: unknown) => {
+    logger.error({ error_name: error instanceof Error ? error.name : typeof error }, 'http response error');
+  });
+  return app;
+}
+
+/** Settings, problems and health answers are per-request state: nothing may be cached. */
+const noStore: Koa.Middleware = async (ctx, next) => {
+  ctx.set('Cache-Control', 'no-store');
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  await next();
+};

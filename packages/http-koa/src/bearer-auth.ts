@@ -1,0 +1,60 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { ConfigError } from '@llm-settings/core';
+import type { Middleware } from 'koa';
+import { HttpError, HttpErrorCodes } from './problems.js';
+
+/** Longest token accepted, configured or presented; longer ones are refused unread. */
+export const MAX_BEARER_TOKEN_LENGTH = 1024;
+const TOKEN_CHARACTERS = /^[\x21-\x7e]+$/;
+/** `Bearer <token>`; the scheme is case-insensitive (RFC 9110 §11.1), the token is not. */
+const BEARER = /^bearer +(\S+)$/i;
+const REALM = 'Bearer realm="llm-settings"';
+
+/**
+ * Checks a configured API token at startup so that an empty or unusable one (such as
+ * an unset environment variable) cannot silently weaken or disable auth.
+ * @throws ConfigError naming the option, never its value.
+ */
+export function assertUsableApiToken(token: string): void {
+  if (token.length === 0 || token.length > MAX_BEARER_TOKEN_LENGTH || !TOKEN_CHARACTERS.test(token)) {
+    throw new ConfigError(
+      `apiToken must be 1 to ${MAX_BEARER_TOKEN_LENGTH} printable ASCII characters without whitespace`,
+    );
+  }
+}
+
+/**
+ * Requires `Authorization: Bearer <token>` on every request whose path is under `prefix`.
+ * Tokens are compared as SHA-256 digests with timingSafeEqual, so neither the content
+ * nor the length of the configured token leaks through response timing.
+ */
+export function bearerAuth(token: string, prefix: string): Middleware {
+  assertUsableApiToken(token);
+  const expected = sha256(token);
+  return async (ctx, next) => {
+    if (ctx.path === prefix || ctx.path.startsWith(`${prefix}/`)) {
+      const header = ctx.get('Authorization');
+      if (header === '') throw unauthorized('This endpoint requires a bearer token in the Authorization header.', REALM);
+      if (!presentedTokenMatches(header, expected)) {
+        throw unauthorized('The bearer token is missing or invalid.', `${REALM}, error="invalid_token"`);
+      }
+    }
+    await next();
+  };
+}
+
+function presentedTokenMatches(header: string, expected: Buffer): boolean {
+  // Checked on length first so that an oversized header costs no hashing.
+  if (header.length > MAX_BEARER_TOKEN_LENGTH + 16) return false;
+  const presented = BEARER.exec(header)?.[1];
+  if (presented === undefined || presented.length > MAX_BEARER_TOKEN_LENGTH) return false;
+  return timingSafeEqual(sha256(presented), expected);
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+function unauthorized(detail: string, challenge: string): HttpError {
+  return new HttpError(401, HttpErrorCodes.UNAUTHORIZED, 'Unauthorized', detail, { 'WWW-Authenticate': challenge });
+}

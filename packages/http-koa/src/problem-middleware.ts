@@ -1,0 +1,37 @@
+import { redactText } from '@llm-settings/core';
+import type { Middleware } from 'koa';
+import type { AppContext, AppState } from './app-state.js';
+import { PROBLEM_CONTENT_TYPE, problemFromError } from './problems.js';
+
+/**
+ * The one error middleware: every error thrown below it becomes an RFC 9457 problem
+ * (see {@link problemFromError}). The response never carries a stack, a cause or any
+ * part of the request body. For the log line it records the code and the message,
+ * redacted of key-shaped text and of any api_key the request carried.
+ */
+export function problemMiddleware(): Middleware<AppState> {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      const problem = problemFromError(error);
+      ctx.state.failure = { code: problem.body.code, message: failureMessage(ctx, error) };
+      ctx.status = problem.status;
+      for (const [name, value] of Object.entries(problem.headers)) ctx.set(name, value);
+      ctx.type = PROBLEM_CONTENT_TYPE;
+      ctx.body = problem.body;
+    }
+  };
+}
+
+function failureMessage(ctx: AppContext, error: unknown): string {
+  if (!(error instanceof Error)) return 'non-error value thrown';
+  return redactText(`${error.name}: ${error.message}`, secretsIn(ctx.request.body));
+}
+
+/** The api_key a request body carried, so that an error message echoing it is redacted too. */
+function secretsIn(body: unknown): string[] {
+  if (typeof body !== 'object' || body === null || !('api_key' in body)) return [];
+  const key = (body as { api_key: unknown }).api_key;
+  return typeof key === 'string' && key.trim().length > 0 ? [key, key.trim()] : [];
+}

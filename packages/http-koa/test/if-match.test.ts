@@ -1,0 +1,51 @@
+import { ValidationError } from '@llm-settings/core';
+import { describe, expect, it } from 'vitest';
+import { formatEtag, parseIfMatch } from '../src/index.js';
+
+function errorOf(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
+describe('parseIfMatch', () => {
+  it('returns undefined when the header is absent', () => {
+    expect(parseIfMatch(undefined)).toBeUndefined();
+  });
+
+  it('reads * as "any"', () => {
+    expect(parseIfMatch('*')).toEqual({ kind: 'any' });
+    expect(parseIfMatch('  *  ')).toEqual({ kind: 'any' });
+  });
+
+  it('reads one strong tag without its quotes', () => {
+    expect(parseIfMatch('"3-lx2k9"')).toEqual({ kind: 'tags', strong: ['3-lx2k9'] });
+  });
+
+  it('reads a list, ignoring whitespace and empty members, keeping strong tags in order', () => {
+    expect(parseIfMatch('"a", "b" ,"c"')).toEqual({ kind: 'tags', strong: ['a', 'b', 'c'] });
+    expect(parseIfMatch(', "a",, "b",')).toEqual({ kind: 'tags', strong: ['a', 'b'] });
+  });
+
+  it('drops weak tags, which never match under the strong comparison If-Match uses', () => {
+    expect(parseIfMatch('W/"a", "b"')).toEqual({ kind: 'tags', strong: ['b'] });
+    expect(parseIfMatch('W/"a"')).toEqual({ kind: 'tags', strong: [] });
+  });
+
+  it('allows the characters RFC 9110 allows inside a tag, commas included', () => {
+    expect(parseIfMatch('"a,b", ""')).toEqual({ kind: 'tags', strong: ['a,b', ''] });
+  });
+
+  it.each(['abc', '"unterminated', '"a" "b"', 'w/"a"', '"a"x', '*, "a"', '', ' , ', '"a\tb"'])('refuses %j with a ValidationError naming If-Match', (value) => {
+    const error = errorOf(() => parseIfMatch(value));
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues).toEqual([{ path: 'If-Match', message: expect.any(String) }]);
+  });
+
+  it('round-trips with formatEtag', () => {
+    expect(parseIfMatch(formatEtag('7-abc'))).toEqual({ kind: 'tags', strong: ['7-abc'] });
+  });
+});

@@ -1,0 +1,132 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { ENABLED_PROVIDER_IDS, ErrorCodes, LlmSettingsUpdateSchema, LlmTestResultSchema } from '@llm-settings/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildOpenApiDocument, HttpErrorCodes, type OpenApiDocument } from '../src/index.js';
+import { startServer, type TestServer } from './helpers.js';
+
+type Json = Record<string, any>;
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+/** Every `$ref` in the document, with the JSON pointer it names. */
+function refsIn(value: unknown, found: string[] = []): string[] {
+  if (Array.isArray(value)) value.forEach((item) => refsIn(item, found));
+  else if (value !== null && typeof value === 'object') {
+    for (const [key, field] of Object.entries(value)) {
+      if (key === '$ref' && typeof field === 'string') found.push(field);
+      else refsIn(field, found);
+    }
+  }
+  return found;
+}
+
+function resolvePointer(document: unknown, ref: string): unknown {
+  return ref
+    .replace(/^#\//, '')
+    .split('/')
+    .reduce<unknown>((node, part) => (node as Json | undefined)?.[part.replace(/~1/g, '/').replace(/~0/g, '~')], document);
+}
+
+describe('buildOpenApiDocument', () => {
+  it.each([true, false])('is a valid OpenAPI 3.1 document (bearerAuth: %s)', async (bearerAuth) => {
+    const document = buildOpenApiDocument({ bearerAuth });
+    const validator = new Validator();
+    const result = await validator.validate(structuredClone(document) as Json);
+    expect(result.errors).toBeUndefined();
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
+    for (const ref of refsIn(document)) expect(resolvePointer(document, ref), ref).toBeDefined();
+  });
+
+  it('generates the bodies from the core zod schemas', () => {
+    const schemas = buildOpenApiDocument().components.schemas as Json;
+    const { $schema: _ignored, ...expectedUpdate } = LlmSettingsUpdateSchema.toJSONSchema({ target: 'draft-2020-12', io: 'input' }) as Json;
+    expect(schemas.LlmSettingsUpdate).toMatchObject(expectedUpdate);
+    expect(schemas.LlmSettingsUpdate.properties.provider.enum).toEqual([...ENABLED_PROVIDER_IDS]);
+    expect(schemas.LlmSettingsUpdate.additionalProperties).toBe(false);
+    expect(schemas.LlmTestCandidate.required).toEqual(['provider', 'api_key']);
+    expect(schemas.LlmSettingsView.required).toEqual(['provider', 'model', 'api_key_set', 'api_key_masked', 'updated_at']);
+    expect(schemas.LlmTestResult.properties.code.enum).toEqual(LlmTestResultSchema.shape.code.options);
+    for (const schema of Object.values(schemas)) expect(schema).not.toHaveProperty('$schema');
+  });
+
+  it('lists every problem code and describes the problem shape', () => {
+    const problem = (buildOpenApiDocument().components.schemas as Json).Problem;
+    expect(problem.required).toEqual(['type', 'title', 'status', 'detail', 'code']);
+    expect(problem.properties.code.enum).toEqual(expect.arrayContaining([...Object.values(ErrorCodes), ...Object.values(HttpErrorCodes)]));
+  });
+
+  it('describes ETag, If-Match, Retry-After and the problem responses', () => {
+    const document = buildOpenApiDocument();
+    const settings = document.paths['/api/settings/llm'] as Json;
+    expect(settings.get.responses['200'].headers.ETag).toEqual({ $ref: '#/components/headers/ETag' });
+    expect(settings.put.responses['200'].headers.ETag).toEqual({ $ref: '#/components/headers/ETag' });
+    for (const operation of [settings.put, settings.delete]) {
+      expect(operation.parameters).toContainEqual({ $ref: '#/components/parameters/IfMatch' });
+      expect(operation.responses['412']).toEqual({ $ref: '#/components/responses/PreconditionFailed' });
+    }
+    const responses = document.components.responses as Json;
+    expect(responses.ServiceUnavailable.headers['Retry-After']).toEqual({ $ref: '#/components/headers/RetryAfter' });
+    expect(responses.TooManyRequests.headers['Retry-After']).toEqual({ $ref: '#/components/headers/RetryAfter' });
+    expect(responses.MethodNotAllowed.headers.Allow).toEqual({ $ref: '#/components/headers/Allow' });
+    expect(Object.keys(responses.BadRequest.content)).toEqual(['application/problem+json']);
+    expect((document.paths['/api/settings/llm/test'] as Json).post.responses['429']).toEqual({ $ref: '#/components/responses/TooManyRequests' });
+  });
+
+  it('requires the bearer scheme on the settings routes only, and only when enabled', () => {
+    const secured = buildOpenApiDocument({ bearerAuth: true });
+    expect((secured.components.securitySchemes as Json).bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+    const operations = (document: OpenApiDocument) =>
+      Object.entries(document.paths).flatMap(([path, item]) => Object.entries(item as Json).map(([method, op]) => ({ path, method, op: op as Json })));
+    for (const { path, op } of operations(secured)) {
+      if (path.startsWith('/api/settings')) {
+        expect(op.security, path).toEqual([{ bearerAuth: [] }]);
+        expect(op.responses['401'], path).toEqual({ $ref: '#/components/responses/Unauthorized' });
+      } else {
+        expect(op.security, path).toBeUndefined();
+      }
+    }
+    const open = buildOpenApiDocument({ bearerAuth: false });
+    expect(open.components.securitySchemes).toBeUndefined();
+    for (const { op } of operations(open)) expect(op.security).toBeUndefined();
+  });
+});
+
+describe('GET /api/openapi.json', () => {
+  it('serves the document matching the app configuration', async () => {
+    server = await startServer({ apiToken: 'token-1234' });
+    const response = await fetch(`${server.url}/api/openapi.json`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await response.json()).toEqual(buildOpenApiDocument({ bearerAuth: true }));
+  });
+
+  it('documents exactly the operations the app answers', async () => {
+    server = await startServer();
+    const document = (await (await fetch(`${server.url}/api/openapi.json`)).json()) as OpenApiDocument;
+    expect(document).toEqual(buildOpenApiDocument({ bearerAuth: false }));
+    const documented = Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item as Json).map((method) => `${method.toUpperCase()} ${path}`));
+    expect(documented.sort()).toEqual(
+      [
+        'GET /api/settings/llm',
+        'PUT /api/settings/llm',
+        'DELETE /api/settings/llm',
+        'POST /api/settings/llm/test',
+        'GET /api/openapi.json',
+        'GET /healthz',
+        'GET /readyz',
+      ].sort(),
+    );
+    for (const operation of documented) {
+      const [method, path] = operation.split(' ') as [string, string];
+      const response = await fetch(`${server.url}${path}`, { method });
+      expect([404, 405], operation).not.toContain(response.status);
+      const allow = (await fetch(`${server.url}${path}`, { method: 'PATCH' })).headers.get('allow') ?? '';
+      expect(allow.split(', '), operation).toContain(method);
+    }
+  });
+});

@@ -1,0 +1,254 @@
+import { LlmSettingsViewSchema, defaultModelFor } from '@llm-settings/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ProblemDetails } from '../src/index.js';
+import { ANTHROPIC_KEY, OPENAI_KEY, jsonRequest, startServer, type TestServer } from './helpers.js';
+
+let server: TestServer;
+let settingsUrl: string;
+
+beforeEach(async () => {
+  server = await startServer();
+  settingsUrl = `${server.url}/api/settings/llm`;
+});
+afterEach(() => server.close());
+
+async function save(body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(settingsUrl, jsonRequest('PUT', body, headers));
+}
+
+describe('GET /api/settings/llm', () => {
+  it('returns the defaults with the absent ETag when nothing is configured', async () => {
+    const response = await fetch(settingsUrl);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('etag')).toBe('"0"');
+    expect(await response.json()).toEqual({
+      provider: 'anthropic',
+      model: defaultModelFor('anthropic'),
+      api_key_set: false,
+      api_key_masked: null,
+      updated_at: null,
+    });
+  });
+
+  it('returns the saved settings with the key masked and the ETag of the save', async () => {
+    const saved = await save({ provider: 'openai', api_key: OPENAI_KEY, model: 'gpt-4o-mini' });
+    const response = await fetch(settingsUrl);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('etag')).toBe(saved.headers.get('etag'));
+    const text = await response.text();
+    expect(text).not.toContain(OPENAI_KEY.slice(0, 12));
+    const view = LlmSettingsViewSchema.parse(JSON.parse(text));
+    expect(view).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini', api_key_set: true, api_key_masked: `...${OPENAI_KEY.slice(-4)}` });
+  });
+
+  it('answers HEAD with the headers of GET and no body', async () => {
+    const response = await fetch(settingsUrl, { method: 'HEAD' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('etag')).toBe('"0"');
+    expect(await response.text()).toBe('');
+  });
+});
+
+describe('PUT /api/settings/llm', () => {
+  it('saves and returns the view with a quoted ETag that changes on every save', async () => {
+    const first = await save({ provider: 'anthropic', api_key: ANTHROPIC_KEY });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('cache-control')).toBe('no-store');
+    const firstTag = first.headers.get('etag');
+    expect(firstTag).toMatch(/^"[^"]+"$/);
+    expect(firstTag).not.toBe('"0"');
+    const view = LlmSettingsViewSchema.parse(await first.json());
+    expect(view).toMatchObject({ provider: 'anthropic', model: defaultModelFor('anthropic'), api_key_set: true });
+    expect(view.updated_at).not.toBeNull();
+
+    const second = await save({ provider: 'anthropic', model: 'claude-3-5-haiku-latest' });
+    expect(second.status).toBe(200);
+    expect(second.headers.get('etag')).not.toBe(firstTag);
+    expect(await second.json()).toMatchObject({ model: 'claude-3-5-haiku-latest', api_key_masked: `...${ANTHROPIC_KEY.slice(-4)}` });
+  });
+
+  it('saves when If-Match carries the current ETag, and refuses a stale one with 412', async () => {
+    const first = await save({ provider: 'anthropic', api_key: ANTHROPIC_KEY });
+    const staleTag = first.headers.get('etag')!;
+    const second = await save({ provider: 'openai', api_key: OPENAI_KEY }, { 'if-match': staleTag });
+    expect(second.status).toBe(200);
+
+    const refused = await save({ provider: 'anthropic', api_key: ANTHROPIC_KEY }, { 'if-match': staleTag });
+    expect(refused.status).toBe(412);
+    expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await refused.json()).toMatchObject({ status: 412, code: 'SETTINGS.PRECONDITION_FAILED' });
+    expect(await (await fetch(settingsUrl)).json()).toMatchObject({ provider: 'openai' });
+  });
+
+  it('treats If-Match: * as "must exist"', async () => {
+    expect((await save({ provider: 'anthropic', api_key: ANTHROPIC_KEY }, { 'if-match': '*' })).status).toBe(412);
+    await save({ provider: 'anthropic', api_key: ANTHROPIC_KEY });
+    expect((await save({ provider: 'openai', api_key: OPENAI_KEY }, { 'if-match': '*' })).status).toBe(200);
+  });
+
+  it('treats If-Match with the absent ETag "0" as create-only', async () => {
+    expect((await save({ provider: 'anthropic', api_key: ANTHROPIC_KEY }, { 'if-match': '"0"' })).status).toBe(200);
+    expect((await save({ provider: 'openai', api_key: OPENAI_KEY }, { 'if-match': '"0"' })).status).toBe(412);
+  });
+
+  it('never matches a weak tag, even one equal to the current ETag', async () => {
+    const tag = (await save({ provider: 'anthropic', api_key: ANTHROPIC_KEY })).headers.get('etag')!;
+    const response = await save({ provider: 'openai', api_key: OPENAI_KEY }, { 'if-match': `W/${tag}` });
+    expect(response.status).toBe(412);
+  });
+
+  it('holds when any strong tag of an If-Match list is the current ETag', async () => {
+    const tag = (await save({ provider: 'anthropic', api_key: ANTHROPIC_KEY })).headers.get('etag')!;
+    const listed = await save({ provider: 'openai', api_key: OPENAI_KEY }, { 'if-match': `"0", W/"x", ${tag}` });
+    expect(listed.status).toBe(200);
+    const unlisted = await save({ provider: 'anthropic', api_key: ANTHROPIC_KEY }, { 'if-match': `"a", ${tag}` });
+    expect(unlisted.status).toBe(412);
+  });
+
+  it('refuses a malformed If-Match with 400 naming the header', async () => {
+    await save({ provider: 'anthropic', api_key: ANTHROPIC_KEY });
+    const response = await save({ provider: 'openai', api_key: OPENAI_KEY }, { 'if-match': 'unquoted-tag' });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code: 'VALIDATION.INVALID_INPUT', errors: [{ path: 'If-Match' }] });
+  });
+
+  it.each([
+    ['an unsupported provider', { provider: 'mistral', api_key: ANTHROPIC_KEY }, 'provider'],
+    ['a wrong type', { provider: 'openai', api_key: 12345 }, 'api_key'],
+    ['an unknown field', { provider: 'openai', api_key: OPENAI_KEY, temperature: 1 }, '(body)'],
+    ['a masked-looking key', { provider: 'openai', api_key: '...abcd' }, 'api_key'],
+    ['a missing provider', { api_key: OPENAI_KEY }, 'provider'],
+    ['a JSON array', [{ provider: 'openai' }], '(body)'],
+  ])('refuses %s with 400 and the field in errors', async (_what, body, path) => {
+    const response = await save(body);
+    expect(response.status).toBe(400);
+    const problem = (await response.json()) as ProblemDetails;
+    expect(problem).toMatchObject({ status: 400, code: 'VALIDATION.INVALID_INPUT', type: 'urn:llm-settings:problem:validation.invalid-input' });
+    expect(problem.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path, message: expect.any(String) })]));
+    expect((await fetch(settingsUrl)).headers.get('etag')).toBe('"0"');
+  });
+
+  it('refuses a first save without a key with 400 VALIDATION.API_KEY_REQUIRED', async () => {
+    const response = await save({ provider: 'openai' });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code: 'VALIDATION.API_KEY_REQUIRED', errors: [{ path: 'api_key' }] });
+  });
+
+  it('refuses invalid JSON with 400 without echoing any of it', async () => {
+    const response = await fetch(settingsUrl, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: `{"provider": "anthropic", "api_key": "${ANTHROPIC_KEY}",`,
+    });
+    expect(response.status).toBe(400);
+    const text = await response.text();
+    expect(JSON.parse(text)).toMatchObject({ code: 'VALIDATION.INVALID_INPUT', errors: [{ path: '(body)' }] });
+    expect(text).not.toContain(ANTHROPIC_KEY.slice(0, 10));
+    expect(text).not.toContain('anthropic');
+    expect(text).not.toMatch(/at .*\.(ts|js):\d+/);
+  });
+
+  it('refuses a top-level JSON string with 400 (strict JSON: objects only)', async () => {
+    const response = await fetch(settingsUrl, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '"openai"' });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code: 'VALIDATION.INVALID_INPUT' });
+  });
+
+  it('rejects __proto__ and constructor payloads without polluting any prototype', async () => {
+    const payloads = [
+      `{"provider":"openai","api_key":"${OPENAI_KEY}","__proto__":{"polluted":"yes"}}`,
+      `{"provider":"openai","api_key":"${OPENAI_KEY}","constructor":{"prototype":{"polluted":"yes"}}}`,
+      `{"provider":"openai","api_key":"${OPENAI_KEY}","constructor":"x"}`,
+    ];
+    for (const body of payloads) {
+      const response = await fetch(settingsUrl, { method: 'PUT', headers: { 'content-type': 'application/json' }, body });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ code: 'VALIDATION.INVALID_INPUT' });
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty('polluted');
+    expect((await fetch(settingsUrl)).headers.get('etag')).toBe('"0"');
+  });
+
+  it('refuses a body over maxBodyBytes with 413, announced by Content-Length', async () => {
+    const body = JSON.stringify({ provider: 'openai', api_key: OPENAI_KEY, model: 'm'.repeat(20_000) });
+    const response = await fetch(settingsUrl, { method: 'PUT', headers: { 'content-type': 'application/json' }, body });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ status: 413, code: 'HTTP.PAYLOAD_TOO_LARGE' });
+  });
+
+  it('refuses a chunked body over maxBodyBytes with 413', async () => {
+    const chunk = new TextEncoder().encode(' '.repeat(4096));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 8) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    const response = await fetch(settingsUrl, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ code: 'HTTP.PAYLOAD_TOO_LARGE' });
+  });
+
+  it('refuses a non-JSON body with 415', async () => {
+    const response = await fetch(settingsUrl, {
+      method: 'PUT',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ provider: 'openai', api_key: OPENAI_KEY }),
+    });
+    expect(response.status).toBe(415);
+    expect(await response.json()).toMatchObject({ status: 415, code: 'HTTP.UNSUPPORTED_MEDIA_TYPE' });
+    expect((await fetch(settingsUrl)).headers.get('etag')).toBe('"0"');
+  });
+
+  it('refuses a PUT without a body with 415', async () => {
+    const response = await fetch(settingsUrl, { method: 'PUT' });
+    expect(response.status).toBe(415);
+  });
+
+  it('accepts application/json with a charset parameter', async () => {
+    const response = await fetch(settingsUrl, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify({ provider: 'openai', api_key: OPENAI_KEY }),
+    });
+    expect(response.status).toBe(200);
+  });
+});
+
+describe('DELETE /api/settings/llm', () => {
+  it('removes the settings with 204, after which GET shows the defaults', async () => {
+    await save({ provider: 'openai', api_key: OPENAI_KEY });
+    const response = await fetch(settingsUrl, { method: 'DELETE' });
+    expect(response.status).toBe(204);
+    expect(await response.text()).toBe('');
+    const after = await fetch(settingsUrl);
+    expect(after.headers.get('etag')).toBe('"0"');
+    expect(await after.json()).toMatchObject({ api_key_set: false });
+  });
+
+  it('answers 204 when nothing is stored', async () => {
+    expect((await fetch(settingsUrl, { method: 'DELETE' })).status).toBe(204);
+  });
+
+  it('honours If-Match: 412 on a stale tag (keeping the settings), 204 on the current one', async () => {
+    const first = (await save({ provider: 'openai', api_key: OPENAI_KEY })).headers.get('etag')!;
+    const current = (await save({ provider: 'openai', model: 'gpt-4.1' })).headers.get('etag')!;
+
+    const refused = await fetch(settingsUrl, { method: 'DELETE', headers: { 'if-match': first } });
+    expect(refused.status).toBe(412);
+    expect(await refused.json()).toMatchObject({ code: 'SETTINGS.PRECONDITION_FAILED' });
+    expect(await (await fetch(settingsUrl)).json()).toMatchObject({ api_key_set: true });
+
+    expect((await fetch(settingsUrl, { method: 'DELETE', headers: { 'if-match': current } })).status).toBe(204);
+    expect(await (await fetch(settingsUrl)).json()).toMatchObject({ api_key_set: false });
+  });
+});
