@@ -2,3 +2,6 @@
  * Contract suites: each registers vitest tests for one adapter of one port.
  * Call them at the top level of a test file (during collection).
  */
+export * from './secret-cipher.contract.js';
+export * from './provider-probe.contract.js';
+export * from './settings-store.contract.js';

@@ -1,0 +1,8 @@
+import { createMemoryCipher } from '@llm-settings/core/testing';
+import { describeSecretCipherContract } from '../src/index.js';
+
+describeSecretCipherContract({
+  name: 'core memory cipher',
+  create: () => createMemoryCipher({ keys: ['contract-current', 'contract-previous'] }),
+  createWithOtherKey: () => createMemoryCipher({ keys: ['contract-other'] }),
+});

@@ -1,0 +1,56 @@
+import * as nodeCrypto from 'node:crypto';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { DecryptionError } from '@llm-settings/core';
+import { createFernetCipher, generateFernetKey } from '../src/index.js';
+import { encodeBase64UrlPadded } from '../src/base64.js';
+
+// Counts AES decryptions, to see that no tampered token reaches the cipher.
+vi.mock('node:crypto', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('node:crypto')>();
+  return { ...actual, createDecipheriv: vi.fn(actual.createDecipheriv) };
+});
+
+describe('decrypt checks the HMAC before decrypting', () => {
+  const cipher = createFernetCipher({ keys: [generateFernetKey(), generateFernetKey()] });
+  const decipherCalls = () => vi.mocked(nodeCrypto.createDecipheriv).mock.calls.length;
+
+  beforeEach(() => {
+    vi.mocked(nodeCrypto.createDecipheriv).mockClear();
+  });
+
+  it('decrypts a genuine token once', async () => {
+    await cipher.decrypt(await cipher.encrypt('value'));
+    expect(decipherCalls()).toBe(1);
+  });
+
+  it('never decrypts a token whose MAC fails, whichever byte was changed', async () => {
+    const bytes = Buffer.from(await cipher.encrypt('value'), 'base64url');
+    for (let i = 0; i < bytes.length; i++) {
+      const tampered = Buffer.from(bytes);
+      tampered[i]! ^= 0x80;
+      await expect(cipher.decrypt(encodeBase64UrlPadded(tampered))).rejects.toBeInstanceOf(DecryptionError);
+    }
+    expect(decipherCalls()).toBe(0);
+  });
+
+  it('reports a padding error under a valid MAC with the same error as a bad MAC', async () => {
+    // Re-sign a token whose last block decrypts to bad padding, as the spec's
+    // "payload padding error" vector does, and compare the two errors.
+    const key = Buffer.from(generateFernetKey(), 'base64url');
+    const keyText = encodeBase64UrlPadded(key);
+    const signer = createFernetCipher({ keys: keyText });
+    const bytes = Buffer.from(await signer.encrypt('value'), 'base64url');
+    const body = bytes.subarray(0, bytes.length - 32);
+    body[body.length - 17]! ^= 0x01; // the byte before the last block flips the last plaintext byte: the padding
+    const mac = nodeCrypto.createHmac('sha256', key.subarray(0, 16)).update(body).digest();
+    const badPadding = encodeBase64UrlPadded(Buffer.concat([body, mac]));
+    const badMac = encodeBase64UrlPadded(Buffer.concat([body, Buffer.alloc(32)]));
+
+    const paddingError = await signer.decrypt(badPadding).catch((e: unknown) => e);
+    const macError = await signer.decrypt(badMac).catch((e: unknown) => e);
+    expect(paddingError).toBeInstanceOf(DecryptionError);
+    expect(macError).toBeInstanceOf(DecryptionError);
+    expect((paddingError as Error).message).toBe((macError as Error).message);
+    expect(decipherCalls()).toBe(1);
+  });
+});
