@@ -1,0 +1,50 @@
+import { RedirectRefusedError } from './guarded-fetch.js';
+
+/** What went wrong with a model lookup, read from the SDK's error without its text. */
+export type Failure =
+  /** The provider answered with this HTTP status. */
+  | { readonly kind: 'status'; readonly status: number; readonly requestId: string | null }
+  /** The provider answered with a redirect, which was not followed. */
+  | { readonly kind: 'redirect'; readonly status: number }
+  /** The SDK gave up waiting (its own timer). */
+  | { readonly kind: 'timeout' }
+  /** No answer: refused, reset, DNS or TLS failure. */
+  | { readonly kind: 'network' }
+  /** Anything else, such as a bug. */
+  | { readonly kind: 'unexpected' };
+
+type ErrorClass = abstract new (...args: never[]) => Error;
+
+/** The error classes both SDKs export (their client classes carry them as statics). */
+export interface SdkErrorClasses {
+  readonly APIError: ErrorClass;
+  readonly APIConnectionError: ErrorClass;
+  readonly APIConnectionTimeoutError: ErrorClass;
+}
+
+/**
+ * Reads an error thrown by an SDK call. Only the status and the request id are
+ * kept: the SDK's message may quote the provider's body, and with it part of the key.
+ */
+export function describeFailure(error: unknown, sdk: SdkErrorClasses): Failure {
+  const redirect = causeChain(error).find((cause) => cause instanceof RedirectRefusedError);
+  if (redirect instanceof RedirectRefusedError) return { kind: 'redirect', status: redirect.status };
+  // The timeout class extends the connection error class: test it first.
+  if (error instanceof sdk.APIConnectionTimeoutError) return { kind: 'timeout' };
+  if (error instanceof sdk.APIConnectionError) return { kind: 'network' };
+  if (error instanceof sdk.APIError) {
+    const { status, requestID } = error as { status?: unknown; requestID?: unknown };
+    if (typeof status === 'number') {
+      return { kind: 'status', status, requestId: typeof requestID === 'string' && requestID !== '' ? requestID : null };
+    }
+  }
+  return { kind: 'unexpected' };
+}
+
+function causeChain(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let current = error; current !== undefined && current !== null && chain.length < 5; current = (current as { cause?: unknown }).cause) {
+    chain.push(current);
+  }
+  return chain;
+}

@@ -1,0 +1,112 @@
+import { getProvider, type LlmProvider, type ProbeCode, type ProbeOutcome } from '@llm-settings/core';
+import type { Failure } from './failures.js';
+
+/*
+ * Every message a probe returns is written here. None quotes a provider body: the
+ * only outside values are the model name the caller gave and the provider's
+ * request id, and the probe scrubs the key from both before returning.
+ */
+
+const OVERLOADED_STATUS = 529;
+
+/** Who and what was probed, for wording the outcome. */
+export interface ProbeSubject {
+  readonly provider: LlmProvider;
+  readonly model: string;
+}
+
+export function okOutcome(subject: ProbeSubject, latencyMs: number, requestId: string | null): ProbeOutcome {
+  const name = displayName(subject);
+  return { code: 'ok', message: `${name} accepted the API key and the model "${subject.model}" is available.`, latencyMs, requestId };
+}
+
+/** The outcome of a lookup that failed: HTTP status, redirect, or no answer. */
+export function failureOutcome(subject: ProbeSubject, failure: Failure, latencyMs: number): ProbeOutcome {
+  const name = displayName(subject);
+  switch (failure.kind) {
+    case 'status': {
+      const code = codeForStatus(failure.status);
+      const message = withRequestId(statusMessage(code, failure.status, subject), failure.requestId);
+      return { code, message, latencyMs, requestId: failure.requestId };
+    }
+    case 'redirect':
+      return {
+        code: 'provider_unavailable',
+        message: `${name} answered with a redirect (HTTP ${failure.status}), which is not followed; check the configured base URL.`,
+        latencyMs,
+        requestId: null,
+      };
+    case 'timeout':
+      return { code: 'timeout', message: `${name} did not answer in time.`, latencyMs, requestId: null };
+    case 'network':
+      return { code: 'network_error', message: `Could not connect to ${name}.`, latencyMs, requestId: null };
+    case 'unexpected':
+      return { code: 'network_error', message: `The test of the ${name} connection failed before ${name} answered.`, latencyMs, requestId: null };
+  }
+}
+
+/** The caller's deadline passed first. */
+export function timeoutOutcome(subject: ProbeSubject, timeoutMs: number, latencyMs: number): ProbeOutcome {
+  return { code: 'timeout', message: `${displayName(subject)} did not answer within ${timeoutMs} ms.`, latencyMs, requestId: null };
+}
+
+/** The caller aborted; `latencyMs` is null when the probe was aborted before any call. */
+export function cancelledOutcome(subject: ProbeSubject, latencyMs: number | null): ProbeOutcome {
+  return { code: 'timeout', message: `The test of the ${displayName(subject)} connection was cancelled.`, latencyMs, requestId: null };
+}
+
+/** A model id the SDKs refuse to put in a URL path (".", "..", empty); nothing is sent. */
+export function unusableModelOutcome(subject: ProbeSubject): ProbeOutcome {
+  return {
+    code: 'model_not_found',
+    message: `"${subject.model}" cannot be a model name; nothing was sent to ${displayName(subject)}.`,
+    latencyMs: null,
+    requestId: null,
+  };
+}
+
+/**
+ * 401 key rejected; 403 key lacks permission; 404 key accepted, model unknown;
+ * 429 key accepted but throttled; everything else (5xx, 529 and unexpected
+ * statuses) means the provider cannot answer the question right now.
+ */
+export function codeForStatus(status: number): ProbeCode {
+  switch (status) {
+    case 401:
+      return 'invalid_api_key';
+    case 403:
+      return 'permission_denied';
+    case 404:
+      return 'model_not_found';
+    case 429:
+      return 'rate_limited';
+    default:
+      return 'provider_unavailable';
+  }
+}
+
+function statusMessage(code: ProbeCode, status: number, subject: ProbeSubject): string {
+  const name = displayName(subject);
+  switch (code) {
+    case 'invalid_api_key':
+      return `${name} rejected the API key.`;
+    case 'permission_denied':
+      return `${name} recognised the API key but denied it access to the model "${subject.model}".`;
+    case 'model_not_found':
+      return `${name} accepted the API key, but has no model "${subject.model}".`;
+    case 'rate_limited':
+      return `${name} accepted the API key but is rate limiting it; try again later.`;
+    default:
+      if (status === OVERLOADED_STATUS) return `${name} is overloaded right now (HTTP ${status}); try again later.`;
+      if (status >= 500) return `${name} is unavailable right now (HTTP ${status}); try again later.`;
+      return `${name} answered with an unexpected HTTP ${status}.`;
+  }
+}
+
+function withRequestId(message: string, requestId: string | null): string {
+  return requestId === null ? message : `${message} Request id: ${requestId}.`;
+}
+
+function displayName(subject: ProbeSubject): string {
+  return getProvider(subject.provider).displayName;
+}

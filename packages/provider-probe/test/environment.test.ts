@@ -1,0 +1,99 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { defaultModelFor } from '@llm-settings/core';
+import { createProviderProbe } from '@llm-settings/provider-probe';
+import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
+import { PROVIDER_IDS, keyFor } from './helpers.js';
+
+/** Everything the SDKs would read from the environment to pick a key, a host or extra headers. */
+const SDK_VARIABLES = [
+  'ANTHROPIC_API_KEY',
+  'ANTHROPIC_AUTH_TOKEN',
+  'ANTHROPIC_BASE_URL',
+  'ANTHROPIC_CUSTOM_HEADERS',
+  'ANTHROPIC_LOG',
+  'OPENAI_API_KEY',
+  'OPENAI_BASE_URL',
+  'OPENAI_ORG_ID',
+  'OPENAI_PROJECT_ID',
+  'OPENAI_LOG',
+] as const;
+
+const PUBLIC_MODEL_URLS = {
+  anthropic: 'https://api.anthropic.com/v1/models/some-model',
+  openai: 'https://api.openai.com/v1/models/some-model',
+};
+
+let fake: FakeProvider;
+let decoy: FakeProvider;
+const saved = new Map<string, string | undefined>();
+
+beforeAll(async () => {
+  [fake, decoy] = await Promise.all([startFakeProvider(), startFakeProvider()]);
+});
+
+afterAll(async () => {
+  await Promise.all([fake.close(), decoy.close()]);
+});
+
+beforeEach(() => {
+  fake.reset();
+  decoy.reset();
+  for (const name of SDK_VARIABLES) saved.set(name, process.env[name]);
+  Object.assign(process.env, {
+    ANTHROPIC_API_KEY: 'sk-ant-from-the-environment-0000',
+    ANTHROPIC_AUTH_TOKEN: 'token-from-the-environment-0000',
+    ANTHROPIC_BASE_URL: decoy.baseUrls.anthropic,
+    ANTHROPIC_CUSTOM_HEADERS: 'Authorization: Bearer sk-ant-from-custom-headers-0000\nX-Api-Key: sk-ant-from-custom-headers-0000',
+    ANTHROPIC_LOG: 'debug',
+    OPENAI_API_KEY: 'sk-proj-from-the-environment-0000',
+    OPENAI_BASE_URL: decoy.baseUrls.openai,
+    OPENAI_ORG_ID: 'org-from-the-environment',
+    OPENAI_PROJECT_ID: 'proj_from_the_environment',
+    OPENAI_LOG: 'debug',
+  });
+});
+
+afterEach(() => {
+  for (const [name, value] of saved) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+});
+
+describe.each(PROVIDER_IDS)('environment variables with %s', (provider) => {
+  it('probe - sends the given key to the configured base URL and nothing from the environment', async () => {
+    const console = vi.spyOn(globalThis.console, 'debug');
+    const apiKey = keyFor(provider);
+    const outcome = await createProviderProbe({ baseUrls: fake.baseUrls }).probe({ provider, apiKey, model: defaultModelFor(provider) });
+
+    expect(outcome.code).toBe('ok');
+    expect(decoy.requestCount()).toBe(0);
+    expect(fake.requests).toHaveLength(1);
+    const [sent] = fake.requests;
+    expect(sent?.apiKey).toBe(apiKey);
+    const headers = sent?.headers ?? {};
+    for (const name of ['authorization', 'x-api-key']) {
+      if (headers[name] !== undefined) expect([apiKey, `Bearer ${apiKey}`]).toContain(headers[name]);
+    }
+    expect(JSON.stringify(headers)).not.toMatch(/from-the-environment|from-custom-headers/);
+    expect(headers).not.toHaveProperty('openai-organization');
+    expect(headers).not.toHaveProperty('openai-project');
+    // ANTHROPIC_LOG / OPENAI_LOG=debug would make the SDK print requests and answers.
+    expect(console).not.toHaveBeenCalled();
+  });
+
+  it("probe - without a configured base URL, goes to the provider's public URL, not the environment's", async () => {
+    const urls: string[] = [];
+    vi.stubGlobal('fetch', async (input: string | URL | Request) => {
+      urls.push(String(input instanceof Request ? input.url : input));
+      return new Response('{"id":"m"}', { status: 200, headers: { 'content-type': 'application/json' } });
+    });
+    const outcome = await createProviderProbe().probe({ provider, apiKey: keyFor(provider), model: 'some-model' });
+
+    expect(outcome.code).toBe('ok');
+    expect(urls).toEqual([PUBLIC_MODEL_URLS[provider]]);
+    expect(decoy.requestCount()).toBe(0);
+  });
+});

@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
+
+let fake: FakeProvider;
+
+beforeAll(async () => {
+  fake = await startFakeProvider({ models: { anthropic: ['claude-test'], openai: ['gpt-test'] } });
+});
+
+afterAll(async () => {
+  await fake.close();
+});
+
+beforeEach(() => {
+  fake.reset();
+});
+
+describe('startFakeProvider', () => {
+  it('anthropic - accepts the key as x-api-key or Bearer and answers with a model object and a request-id', async () => {
+    for (const headers of [{ 'x-api-key': 'k-1' }, { authorization: 'Bearer k-1' }] as Record<string, string>[]) {
+      const response = await fetch(`${fake.baseUrls.anthropic}/v1/models/claude-test`, { headers });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('request-id')).toMatch(/^req_/);
+      expect(await response.json()).toMatchObject({ type: 'model', id: 'claude-test' });
+    }
+    expect(fake.requests.map((r) => r.apiKey)).toEqual(['k-1', 'k-1']);
+  });
+
+  it('openai - answers an unknown model with 404 and the error shape of OpenAI', async () => {
+    const response = await fetch(`${fake.baseUrls.openai}/models/gpt-nope`, { headers: { authorization: 'Bearer k-2' } });
+    expect(response.status).toBe(404);
+    expect(response.headers.get('x-request-id')).toMatch(/^req_/);
+    expect(await response.json()).toEqual({
+      error: { message: "The model 'gpt-nope' does not exist", type: 'invalid_request_error', param: 'model', code: 'model_not_found' },
+    });
+  });
+
+  it('answers a request without a key with 401', async () => {
+    const response = await fetch(`${fake.baseUrls.anthropic}/v1/models/claude-test`);
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
+  });
+
+  it('reset - forgets requests and behaviours', async () => {
+    fake.setBehavior('openai', 'server_error');
+    fake.reset();
+    const response = await fetch(`${fake.baseUrls.openai}/models/gpt-test`, { headers: { authorization: 'Bearer k-3' } });
+    expect(response.status).toBe(200);
+    expect(fake.requestCount('openai')).toBe(1);
+    expect(fake.requestCount('anthropic')).toBe(0);
+  });
+
+  it('close - ends even while a request hangs', async () => {
+    const own = await startFakeProvider();
+    own.setBehavior('anthropic', 'hang');
+    const pending = fetch(`${own.baseUrls.anthropic}/v1/models/x`, { headers: { 'x-api-key': 'k' } }).catch((e: unknown) => e);
+    while (own.requestCount() === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await own.close();
+    expect(await pending).toBeInstanceOf(Error);
+  });
+});

@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto';
+import type { LlmProvider, LogFields, Logger } from '@llm-settings/core';
+
+export interface LogLine {
+  readonly level: keyof Logger;
+  readonly fields: LogFields;
+  readonly message: string;
+}
+
+/** A logger that keeps every line, to inspect what the probe logs. */
+export function captureLogger(): { logger: Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const at = (level: keyof Logger) => (fields: LogFields, message: string) => void lines.push({ level, fields, message });
+  return { logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }, lines };
+}
+
+/**
+ * A fresh key shaped like the provider's. It ends in upper-case letters, which never
+ * occur in the fake's hex request ids, so its last four characters are searchable.
+ */
+export function keyFor(provider: LlmProvider): string {
+  const body = randomBytes(30).toString('hex');
+  return provider === 'anthropic' ? `sk-ant-api03-${body}QZXW` : `sk-proj-${body}QZXW`;
+}
+
+/** Every 8-character run of `apiKey` that occurs in `text`. */
+export function keyRunsIn(text: string, apiKey: string): string[] {
+  const found: string[] = [];
+  for (let start = 0; start + 8 <= apiKey.length; start++) {
+    const run = apiKey.slice(start, start + 8);
+    if (text.includes(run)) found.push(run);
+  }
+  return found;
+}
+
+export const PROVIDER_IDS: readonly LlmProvider[] = ['anthropic', 'openai'];
