@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+import { isLlmSettingsError } from '@llm-settings/core';
+import { generateFernetKey } from '@llm-settings/crypto-fernet';
+import { createLlmSettings } from './create-llm-settings.js';
+import { serve } from './serve.js';
+
+const HELP = `Usage: llm-settings <command>
+
+Commands:
+  serve          Start the HTTP service (migrates storage first)
+  migrate        Create or update the settings table
+  generate-key   Print a new Fernet key for ENCRYPTION_KEY
+  rotate-key     Re-encrypt every stored value under the first ENCRYPTION_KEY
+  --help         Show this help
+
+Configuration comes from the environment; see the README.`;
+
+type Command = () => Promise<void>;
+
+const COMMANDS: Record<string, Command> = {
+  async serve() {
+    const running = await serve();
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        running.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      });
+    }
+  },
+  async migrate() {
+    const settings = await createLlmSettings({ migrate: true });
+    await settings.close();
+    console.log('Storage is migrated.');
+  },
+  async 'generate-key'() {
+    console.log(generateFernetKey());
+  },
+  async 'rotate-key'() {
+    const settings = await createLlmSettings();
+    try {
+      const { total, rotated } = await settings.rotateKeys();
+      console.log(`Re-encrypted ${rotated} of ${total} stored value(s) under the first key.`);
+    } finally {
+      await settings.close();
+    }
+  },
+  async '--help'() {
+    console.log(HELP);
+  },
+};
+
+async function main(argv: string[]): Promise<void> {
+  const name = argv[0] ?? '--help';
+  const command = COMMANDS[name === '-h' || name === 'help' ? '--help' : name];
+  if (!command) {
+    console.error(`llm-settings: unknown command "${name}"\n\n${HELP}`);
+    process.exitCode = 2;
+    return;
+  }
+  await command();
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  // Our errors carry safe, human messages; anything else is reported without internals.
+  const message = isLlmSettingsError(error) ? error.message : `unexpected ${error instanceof Error ? error.name : 'error'}`;
+  console.error(`llm-settings: ${message}`);
+  process.exit(1);
+});

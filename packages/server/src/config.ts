@@ -1,0 +1,106 @@
+import { isAbsolute, resolve, dirname } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '@llm-settings/core';
+
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/llm-settings.db';
+export const MIN_API_TOKEN_LENGTH = 16;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** An empty variable counts as unset, as in most twelve-factor tooling. */
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+const integer = (name: string, min: number, max: number) =>
+  z.coerce.number({ error: () => `${name} must be an integer from ${min} to ${max}` }).int(`${name} must be an integer from ${min} to ${max}`).min(min, `${name} must be an integer from ${min} to ${max}`).max(max, `${name} must be an integer from ${min} to ${max}`);
+const httpUrl = (name: string) =>
+  z.url({ protocol: /^https?$/, error: () => `${name} must be an http(s) URL` });
+
+const EnvSchema = z.object({
+  NODE_ENV: optional(z.string()),
+  ENCRYPTION_KEY: optional(z.string()),
+  DATABASE_URL: optional(
+    z.string().regex(/^(sqlite:|postgres:\/\/|postgresql:\/\/)/, 'DATABASE_URL must start with sqlite:, postgres:// or postgresql://'),
+  ),
+  HOST: optional(z.string().min(1)),
+  PORT: optional(integer('PORT', 0, 65535)),
+  PROBE_TIMEOUT_MS: optional(integer('PROBE_TIMEOUT_MS', 100, 120_000)),
+  SETTINGS_API_TOKEN: optional(
+    z.string().min(MIN_API_TOKEN_LENGTH, `SETTINGS_API_TOKEN must be at least ${MIN_API_TOKEN_LENGTH} characters`)
+      .regex(/^[\x21-\x7e]+$/, 'SETTINGS_API_TOKEN must be printable ASCII without whitespace'),
+  ),
+  ALLOW_UNAUTHENTICATED: optional(z.enum(['0', '1', 'true', 'false'], { error: () => 'ALLOW_UNAUTHENTICATED must be 1 or 0' })),
+  ANTHROPIC_BASE_URL: optional(httpUrl('ANTHROPIC_BASE_URL')),
+  OPENAI_BASE_URL: optional(httpUrl('OPENAI_BASE_URL')),
+  LOG_LEVEL: optional(z.enum(LOG_LEVELS, { error: () => `LOG_LEVEL must be one of: ${LOG_LEVELS.join(', ')}` })),
+});
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Everything the server reads from the environment, validated. */
+export interface ServerConfig {
+  production: boolean;
+  /** The raw ENCRYPTION_KEY list, or null when unset (a key file is used outside production). */
+  encryptionKey: string | null;
+  databaseUrl: string;
+  /** Folder for local state: the SQLite file's folder, or ./data. Holds encryption.key when generated. */
+  dataDir: string;
+  host: string;
+  port: number;
+  probeTimeoutMs: number;
+  apiToken: string | null;
+  allowUnauthenticated: boolean;
+  baseUrls: { anthropic?: string; openai?: string };
+  logLevel: LogLevel;
+}
+
+/**
+ * Reads and validates the configuration. Every problem becomes one line of the
+ * ConfigError message, naming the variable and never its value.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): ServerConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => issue.message);
+    throw new ConfigError(`Invalid configuration:\n${lines.map((l) => `  - ${l}`).join('\n')}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  if (production && e.ENCRYPTION_KEY === undefined) {
+    throw new ConfigError('Invalid configuration:\n  - ENCRYPTION_KEY is required when NODE_ENV=production (generate one with `llm-settings generate-key`)');
+  }
+  const databaseUrl = e.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  return {
+    production,
+    encryptionKey: e.ENCRYPTION_KEY ?? null,
+    databaseUrl,
+    dataDir: dataDirFor(databaseUrl, cwd),
+    host: e.HOST ?? '127.0.0.1',
+    port: e.PORT ?? 8080,
+    probeTimeoutMs: e.PROBE_TIMEOUT_MS ?? 10_000,
+    apiToken: e.SETTINGS_API_TOKEN ?? null,
+    allowUnauthenticated: e.ALLOW_UNAUTHENTICATED === '1' || e.ALLOW_UNAUTHENTICATED === 'true',
+    baseUrls: {
+      ...(e.ANTHROPIC_BASE_URL ? { anthropic: e.ANTHROPIC_BASE_URL } : {}),
+      ...(e.OPENAI_BASE_URL ? { openai: e.OPENAI_BASE_URL } : {}),
+    },
+    logLevel: e.LOG_LEVEL ?? 'info',
+  };
+}
+
+function dataDirFor(databaseUrl: string, cwd: string): string {
+  const sqlitePath = databaseUrl.startsWith('sqlite:') ? databaseUrl.slice('sqlite:'.length) : ':memory:';
+  if (sqlitePath === ':memory:' || sqlitePath === '') return resolve(cwd, 'data');
+  return dirname(isAbsolute(sqlitePath) ? sqlitePath : resolve(cwd, sqlitePath));
+}
+
+/** True for addresses only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** Refuses to expose an unauthenticated settings API beyond this machine. */
+export function assertSafeToServe(config: ServerConfig): void {
+  if (config.apiToken === null && !isLoopbackHost(config.host) && !config.allowUnauthenticated) {
+    throw new ConfigError(
+      'Refusing to serve on a non-loopback HOST without SETTINGS_API_TOKEN: set a token, or ALLOW_UNAUTHENTICATED=1 if a proxy in front authenticates requests.',
+    );
+  }
+}

@@ -1,0 +1,89 @@
+import 'reflect-metadata';
+import { Container } from 'inversify';
+import type { Knex } from 'knex';
+import {
+  rotateStoredSecrets,
+  type LlmSettingsService,
+  type Logger,
+  type RotatingSecretCipher,
+  type RotationReport,
+  type SettingsStore,
+} from '@llm-settings/core';
+import { migrateSettingsStore } from '@llm-settings/storage-knex';
+import { loadConfig, type ServerConfig } from './config.js';
+import { resolveEncryptionKey } from './encryption-key.js';
+import { createLogger } from './logger.js';
+import { applicationModules, configModule } from './modules.js';
+import { TOKENS, type RuntimeConfig } from './tokens.js';
+
+export interface CreateLlmSettingsOptions {
+  /**
+   * Variables to read the configuration from.
+   * @default process.env
+   */
+  env?: Record<string, string | undefined>;
+  /**
+   * Configuration already loaded with `loadConfig`; wins over `env`.
+   * @default loadConfig(env)
+   */
+  config?: ServerConfig;
+  /**
+   * Where logs go; a pino instance fits.
+   * @default pino JSON lines on stdout at LOG_LEVEL, with secrets redacted
+   */
+  logger?: Logger;
+  /**
+   * Run the storage migrations before returning.
+   * @default true
+   */
+  migrate?: boolean;
+}
+
+/** The core wired to its adapters, for services that embed it without HTTP. */
+export interface LlmSettings {
+  readonly config: RuntimeConfig;
+  readonly container: Container;
+  readonly logger: Logger;
+  readonly service: LlmSettingsService;
+  readonly store: SettingsStore;
+  readonly cipher: RotatingSecretCipher;
+  /** Re-encrypts every stored value under the first ENCRYPTION_KEY, atomically. */
+  rotateKeys(): Promise<RotationReport>;
+  /** Stops listening for changes and closes the database pool. */
+  close(): Promise<void>;
+}
+
+/** Builds the container from the environment, migrates storage and returns the wired service. */
+export async function createLlmSettings(options: CreateLlmSettingsOptions = {}): Promise<LlmSettings> {
+  const baseConfig = options.config ?? loadConfig(options.env ?? process.env);
+  const logger = options.logger ?? createLogger({ level: baseConfig.logLevel });
+  const { keys } = await resolveEncryptionKey(baseConfig, logger);
+  const config: RuntimeConfig = { ...baseConfig, encryptionKeys: keys };
+
+  const container = new Container();
+  container.load(configModule(config, logger), ...applicationModules);
+  // The cipher first: a bad key fails before any connection is opened.
+  const cipher = container.get(TOKENS.Cipher);
+  const knex: Knex = container.get(TOKENS.Knex);
+  try {
+    if (options.migrate ?? true) await migrateSettingsStore(knex);
+    const store = container.get(TOKENS.Store);
+    const service = container.get(TOKENS.Service);
+    return {
+      config,
+      container,
+      logger,
+      service,
+      store,
+      cipher,
+      rotateKeys: () => rotateStoredSecrets(store, cipher),
+      async close() {
+        await store.close();
+        await knex.destroy();
+      },
+    };
+  } catch (error) {
+    await knex.destroy();
+    throw error;
+  }
+}

@@ -1,0 +1,32 @@
+import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
+import { redactDeep, redactText } from '@llm-settings/core';
+import type { LogLevel } from './config.js';
+
+export interface CreateLoggerOptions {
+  /** @default 'info' */
+  level?: LogLevel;
+  /** @default stdout */
+  destination?: DestinationStream;
+}
+
+/**
+ * pino JSON lines with secrets removed at the last moment: fields named like
+ * secrets (api_key, authorization, …) and anything shaped like a provider key,
+ * in the fields and in the message.
+ */
+export function createLogger(options: CreateLoggerOptions = {}): PinoLogger {
+  return pino(
+    {
+      level: options.level ?? 'info',
+      base: { service: 'llm-settings' },
+      formatters: { log: (fields) => redactDeep(fields) as Record<string, unknown> },
+      hooks: {
+        logMethod(args, method) {
+          const scrubbed = args.map((arg) => (typeof arg === 'string' ? redactText(arg) : arg));
+          return method.apply(this, scrubbed as Parameters<typeof method>);
+        },
+      },
+    },
+    options.destination,
+  );
+}

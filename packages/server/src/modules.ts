@@ -1,0 +1,76 @@
+import { ContainerModule } from 'inversify';
+import type { Knex } from 'knex';
+import {
+  LlmSettingsService,
+  type Logger,
+  type ProviderProbe,
+  type RotatingSecretCipher,
+  type SettingsStore,
+} from '@llm-settings/core';
+import { createFernetCipher } from '@llm-settings/crypto-fernet';
+import { createHttpApp } from '@llm-settings/http-koa';
+import { createProviderProbe } from '@llm-settings/provider-probe';
+import { createKnexFromUrl, createKnexSettingsStore } from '@llm-settings/storage-knex';
+import { checkReadiness } from './readiness.js';
+import { TOKENS, type RuntimeConfig } from './tokens.js';
+
+/** Configuration and logging, made before the container. */
+export function configModule(config: RuntimeConfig, logger: Logger): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind(TOKENS.Config).toConstantValue(config);
+    bind(TOKENS.Logger).toConstantValue(logger);
+  });
+}
+
+export const cryptoModule = new ContainerModule(({ bind }) => {
+  bind(TOKENS.Cipher)
+    .toResolvedValue((config: RuntimeConfig) => createFernetCipher({ keys: config.encryptionKeys }), [TOKENS.Config])
+    .inSingletonScope();
+});
+
+export const storageModule = new ContainerModule(({ bind }) => {
+  bind(TOKENS.Knex)
+    .toResolvedValue((config: RuntimeConfig) => createKnexFromUrl(config.databaseUrl), [TOKENS.Config])
+    .inSingletonScope();
+  bind(TOKENS.Store)
+    .toResolvedValue((knex: Knex) => createKnexSettingsStore(knex), [TOKENS.Knex])
+    .inSingletonScope();
+});
+
+export const probeModule = new ContainerModule(({ bind }) => {
+  bind(TOKENS.Probe)
+    .toResolvedValue(
+      (config: RuntimeConfig, logger: Logger) =>
+        createProviderProbe({ timeoutMs: config.probeTimeoutMs, baseUrls: config.baseUrls, logger }),
+      [TOKENS.Config, TOKENS.Logger],
+    )
+    .inSingletonScope();
+});
+
+export const serviceModule = new ContainerModule(({ bind }) => {
+  bind(TOKENS.Service)
+    .toResolvedValue(
+      (config: RuntimeConfig, store: SettingsStore, cipher: RotatingSecretCipher, probe: ProviderProbe, logger: Logger) =>
+        new LlmSettingsService({ store, cipher, probe, logger, probeTimeoutMs: config.probeTimeoutMs }),
+      [TOKENS.Config, TOKENS.Store, TOKENS.Cipher, TOKENS.Probe, TOKENS.Logger],
+    )
+    .inSingletonScope();
+});
+
+export const httpModule = new ContainerModule(({ bind }) => {
+  bind(TOKENS.HttpApp)
+    .toResolvedValue(
+      (config: RuntimeConfig, service: LlmSettingsService, store: SettingsStore, logger: Logger) =>
+        createHttpApp({
+          service,
+          logger,
+          ...(config.apiToken ? { apiToken: config.apiToken } : {}),
+          readiness: () => checkReadiness(store),
+        }),
+      [TOKENS.Config, TOKENS.Service, TOKENS.Store, TOKENS.Logger],
+    )
+    .inSingletonScope();
+});
+
+/** Every module but configuration, in the order they depend on each other. */
+export const applicationModules = [cryptoModule, storageModule, probeModule, serviceModule];

@@ -1,0 +1,22 @@
+import type { ServiceIdentifier } from 'inversify';
+import type { Knex } from 'knex';
+import type Koa from 'koa';
+import type { LlmSettingsService, Logger, ProviderProbe, RotatingSecretCipher, SettingsStore } from '@llm-settings/core';
+import type { ServerConfig } from './config.js';
+
+/** Configuration plus the resolved encryption key list. */
+export interface RuntimeConfig extends ServerConfig {
+  encryptionKeys: string;
+}
+
+/** The container's service identifiers, each typed with what it resolves to. */
+export const TOKENS = {
+  Config: Symbol.for('llm-settings.Config') as ServiceIdentifier<RuntimeConfig>,
+  Logger: Symbol.for('llm-settings.Logger') as ServiceIdentifier<Logger>,
+  Cipher: Symbol.for('llm-settings.Cipher') as ServiceIdentifier<RotatingSecretCipher>,
+  Knex: Symbol.for('llm-settings.Knex') as ServiceIdentifier<Knex>,
+  Store: Symbol.for('llm-settings.Store') as ServiceIdentifier<SettingsStore>,
+  Probe: Symbol.for('llm-settings.Probe') as ServiceIdentifier<ProviderProbe>,
+  Service: Symbol.for('llm-settings.Service') as ServiceIdentifier<LlmSettingsService>,
+  HttpApp: Symbol.for('llm-settings.HttpApp') as ServiceIdentifier<Koa>,
+} as const;

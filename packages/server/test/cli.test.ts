@@ -1,0 +1,144 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeProvider } from '@llm-settings/provider-probe/testing';
+import { CLI, assertBuilt, freePort, run, start, waitForOk } from './support/processes.js';
+
+const KEY = 'sk-ant-api03-CLI-TEST-SECRET-0123456789';
+let dir: string;
+
+beforeAll(() => {
+  assertBuilt();
+  dir = mkdtempSync(join(tmpdir(), 'llm-cli-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('llm-settings CLI', () => {
+  it('--help lists every command', async () => {
+    const { code, output } = await run('pnpm', ['--silent', 'llm-settings', '--help'], {});
+    expect(code).toBe(0);
+    for (const command of ['serve', 'migrate', 'generate-key', 'rotate-key']) expect(output).toContain(command);
+  });
+
+  it('rejects an unknown command with exit code 2', async () => {
+    const { code, output } = await run('node', [CLI, 'frobnicate'], {});
+    expect(code).toBe(2);
+    expect(output).toContain('unknown command "frobnicate"');
+  });
+
+  it('generate-key prints a fresh 44-character url-safe Fernet key', async () => {
+    const a = await run('node', [CLI, 'generate-key'], {});
+    const b = await run('node', [CLI, 'generate-key'], {});
+    expect(a.output.trim()).toMatch(/^[A-Za-z0-9_-]{43}=$/);
+    expect(a.output).not.toBe(b.output);
+  });
+
+  it('serves with "pnpm start" on SQLite with a generated key file, as the README says', async () => {
+    const port = await freePort();
+    const database = join(dir, 'start', 'settings.db');
+    const server = start('pnpm', ['start'], { PORT: String(port), DATABASE_URL: `sqlite:${database}` });
+    try {
+      await waitForOk(`http://127.0.0.1:${port}/readyz`);
+      const put = await fetch(`http://127.0.0.1:${port}/api/settings/llm`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ provider: 'anthropic', api_key: KEY }),
+      });
+      expect(put.status).toBe(200);
+      const view = await (await fetch(`http://127.0.0.1:${port}/api/settings/llm`)).json();
+      expect(view).toMatchObject({ provider: 'anthropic', api_key_masked: '...6789' });
+      expect(statSync(join(dir, 'start', 'encryption.key')).mode & 0o777).toBe(0o600);
+      expect(server.output()).toContain(join(dir, 'start', 'encryption.key'));
+      expect(server.output()).not.toContain('CLI-TEST-SECRET');
+    } finally {
+      process.kill(-server.child.pid!, 'SIGTERM');
+      await server.exited;
+    }
+  });
+
+  it('stops on SIGTERM with exit code 0 after finishing', async () => {
+    const port = await freePort();
+    const server = start('node', [CLI, 'serve'], { PORT: String(port), DATABASE_URL: `sqlite:${join(dir, 'term', 's.db')}` });
+    await waitForOk(`http://127.0.0.1:${port}/healthz`);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(server.output()).toContain('stopped');
+  });
+
+  it('finishes an in-flight request after SIGTERM before exiting', async () => {
+    const fake = await startFakeProvider();
+    fake.setBehavior('anthropic', 'hang');
+    const port = await freePort();
+    const server = start('node', [CLI, 'serve'], {
+      PORT: String(port),
+      DATABASE_URL: `sqlite:${join(dir, 'inflight', 's.db')}`,
+      ANTHROPIC_BASE_URL: fake.baseUrls.anthropic,
+      PROBE_TIMEOUT_MS: '1500',
+    });
+    try {
+      await waitForOk(`http://127.0.0.1:${port}/healthz`);
+      const inFlight = fetch(`http://127.0.0.1:${port}/api/settings/llm/test`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ provider: 'anthropic', api_key: KEY }),
+      });
+      while (fake.requestCount('anthropic') === 0) await new Promise((r) => setTimeout(r, 20));
+      server.child.kill('SIGTERM');
+      const response = await inFlight;
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ success: false, code: 'timeout' });
+      expect(await server.exited).toBe(0);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('refuses to serve on a non-loopback HOST without a token', async () => {
+    const { code, output } = await run('node', [CLI, 'serve'], { HOST: '0.0.0.0', PORT: '0', DATABASE_URL: 'sqlite::memory:' });
+    expect(code).toBe(1);
+    expect(output).toContain('SETTINGS_API_TOKEN');
+  });
+
+  it('refuses a bad configuration with one line per problem and exit code 1', async () => {
+    const { code, output } = await run('node', [CLI, 'serve'], { PORT: 'http', ENCRYPTION_KEY: 'not-a-key-at-all' });
+    expect(code).toBe(1);
+    expect(output).toContain('PORT must be an integer');
+    expect(output).not.toContain('not-a-key-at-all');
+  });
+
+  it('migrate and rotate-key re-encrypt stored values under the first key', async () => {
+    const keyA = (await run('node', [CLI, 'generate-key'], {})).output.trim();
+    const keyB = (await run('node', [CLI, 'generate-key'], {})).output.trim();
+    const databaseUrl = `sqlite:${join(dir, 'rotate', 's.db')}`;
+    const migrated = await run('node', [CLI, 'migrate'], { DATABASE_URL: databaseUrl, ENCRYPTION_KEY: keyA });
+    expect(migrated).toMatchObject({ code: 0 });
+
+    const port = await freePort();
+    const server = start('node', [CLI, 'serve'], { PORT: String(port), DATABASE_URL: databaseUrl, ENCRYPTION_KEY: keyA });
+    await waitForOk(`http://127.0.0.1:${port}/healthz`);
+    await fetch(`http://127.0.0.1:${port}/api/settings/llm`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ provider: 'openai', api_key: KEY }),
+    });
+    server.child.kill('SIGTERM');
+    await server.exited;
+
+    const rotated = await run('node', [CLI, 'rotate-key'], { DATABASE_URL: databaseUrl, ENCRYPTION_KEY: `${keyB},${keyA}` });
+    expect(rotated.code).toBe(0);
+    expect(rotated.output).toContain('Re-encrypted 1 of 1 stored value(s)');
+    const again = await run('node', [CLI, 'rotate-key'], { DATABASE_URL: databaseUrl, ENCRYPTION_KEY: `${keyB},${keyA}` });
+    expect(again.output).toContain('Re-encrypted 0 of 1 stored value(s)');
+
+    const onlyB = start('node', [CLI, 'serve'], { PORT: String(port), DATABASE_URL: databaseUrl, ENCRYPTION_KEY: keyB });
+    try {
+      await waitForOk(`http://127.0.0.1:${port}/healthz`);
+      const view = await (await fetch(`http://127.0.0.1:${port}/api/settings/llm`)).json();
+      expect(view).toMatchObject({ provider: 'openai', api_key_masked: '...6789' });
+    } finally {
+      onlyB.child.kill('SIGTERM');
+      await onlyB.exited;
+    }
+  });
+});
