@@ -178,6 +178,13 @@ describe.each(['sqlite', 'postgres'] as const)('HTTP service end to end on %s', 
     expect(ready.status).toBe(200);
   });
 
+  it('writes one pino JSON line per request with request id, method, route, status and duration', async () => {
+    const res = await call('GET', '/api/settings/llm', { headers: { 'x-request-id': 'trace-42' } });
+    expect(res.headers.get('x-request-id')).toBe('trace-42');
+    const line = logs.lines.map((l) => JSON.parse(l)).find((l) => l.request_id === 'trace-42');
+    expect(line).toMatchObject({ level: 30, method: 'GET', route: '/api/settings/llm', status: 200, duration_ms: expect.any(Number) });
+  });
+
   it('never lets a key reach a response or a log line', async () => {
     fake.setBehavior('openai', 'unauthorized');
     await call('PUT', '/api/settings/llm', { body: { provider: 'openai', api_key: OPENAI_KEY } });

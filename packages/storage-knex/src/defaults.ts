@@ -1,0 +1,5 @@
+/** Default table name of the store and its migrations. */
+export const DEFAULT_SETTINGS_TABLE = 'settings';
+
+/** Default PostgreSQL LISTEN/NOTIFY channel. */
+export const DEFAULT_NOTIFY_CHANNEL = 'llm_settings_changes';

@@ -1,0 +1,52 @@
+import type { Knex } from 'knex';
+
+/** One result row, as the driver returns it. */
+export type Row = Record<string, unknown>;
+
+/** Runs one SQL statement (knex `?`/`??` placeholders) and returns its rows. */
+export type SqlRunner = (sql: string, bindings?: readonly Knex.RawBinding[]) => Promise<Row[]>;
+
+/** What a dialect reports about other processes' writes. */
+export interface RemoteChangeHandlers {
+  /** Another process wrote `key`. */
+  onRemoteChange(key: string): void;
+  /** The feed was down for a while and is back: changes made meanwhile were missed. */
+  onResumed(): void;
+}
+
+/** A running change feed; `close` stops it for good. */
+export interface ChangeSubscription {
+  close(): Promise<void>;
+}
+
+/**
+ * The few things that differ between SQLite and PostgreSQL. The store itself is
+ * one implementation written in SQL both engines understand (ON CONFLICT, RETURNING).
+ */
+export interface Dialect {
+  /** Runs a statement outside any explicit transaction. */
+  query(knex: Knex, sql: string, bindings?: readonly Knex.RawBinding[]): Promise<Row[]>;
+
+  /**
+   * Runs `work` in a transaction that serializes against every other writer, in
+   * this process or another; commits when `work` resolves, rolls back when it throws.
+   */
+  writeTransaction<T>(knex: Knex, work: (run: SqlRunner) => Promise<T>): Promise<T>;
+
+  /** SQL expression for the key column that sorts and compares by code point. */
+  readonly orderedKey: string;
+
+  /** Converts a Date to what the `updated_at` column stores. */
+  toTimestamp(date: Date): Knex.RawBinding;
+  /** Converts what the `updated_at` column returns to a Date. */
+  fromTimestamp(raw: unknown): Date;
+
+  /** True when `error` means the database cannot be reached or cannot write. */
+  isUnavailable(error: unknown): boolean;
+
+  /** Announces written keys to other processes; runs inside the write transaction. */
+  publishChanges?(run: SqlRunner, keys: readonly string[]): Promise<void>;
+
+  /** Starts receiving other processes' writes. */
+  subscribeToChanges?(knex: Knex, handlers: RemoteChangeHandlers): ChangeSubscription;
+}

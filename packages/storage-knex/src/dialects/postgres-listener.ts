@@ -1,0 +1,97 @@
+import type { Knex } from 'knex';
+import type { Client, Notification } from 'pg';
+import type { ChangeSubscription } from './dialect.js';
+
+/** Reconnect delays double from the first to the last value. */
+const FIRST_RETRY_DELAY_MS = 100;
+const LAST_RETRY_DELAY_MS = 5_000;
+
+export interface NotificationListenerOptions {
+  knex: Knex;
+  channel: string;
+  onPayload(payload: string): void;
+  /** Called after a reconnect (not after the first connect): notifications sent meanwhile were lost. */
+  onResumed(): void;
+}
+
+/** The connection settings knex uses, so the listener reaches the same database as the pool. */
+async function connectionSettingsOf(knex: Knex): Promise<object> {
+  const provider = knex.client.connectionConfigProvider as (() => object | Promise<object>) | undefined;
+  // Passed as is: knex hides the password as a non-enumerable property, which a copy would drop.
+  return typeof provider === 'function' ? provider() : knex.client.connectionSettings;
+}
+
+/**
+ * LISTENs on `channel` with one dedicated connection outside the knex pool (a
+ * pooled connection would be handed to queries or reaped when idle). When that
+ * connection fails or drops, it reconnects with exponential backoff; failures are
+ * never thrown, since nobody awaits this background work.
+ */
+export function listenForNotifications(options: NotificationListenerOptions): ChangeSubscription {
+  const PgClient = options.knex.client.driver.Client as new (config: object) => Client;
+  let closed = false;
+  let current: Client | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let failedAttempts = 0;
+  let connectedBefore = false;
+
+  const scheduleReconnect = () => {
+    if (closed) return;
+    const delay = Math.min(LAST_RETRY_DELAY_MS, FIRST_RETRY_DELAY_MS * 2 ** failedAttempts);
+    failedAttempts += 1;
+    retryTimer = setTimeout(() => void connect(), delay);
+    // The listener alone must not keep the process alive.
+    retryTimer.unref();
+  };
+
+  const connect = async () => {
+    retryTimer = undefined;
+    if (closed) return;
+    let client: Client;
+    try {
+      client = new PgClient(await connectionSettingsOf(options.knex));
+    } catch {
+      scheduleReconnect();
+      return;
+    }
+    if (closed) return;
+    current = client;
+    let dropped = false;
+    const drop = () => {
+      if (dropped) return;
+      dropped = true;
+      if (current === client) current = undefined;
+      client.end().catch(() => undefined);
+      scheduleReconnect();
+    };
+    // Without an 'error' handler, a server restart would crash the process.
+    client.on('error', drop);
+    client.on('end', drop);
+    client.on('notification', (message: Notification) => {
+      if (message.channel === options.channel && message.payload !== undefined) options.onPayload(message.payload);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${client.escapeIdentifier(options.channel)}`);
+    } catch {
+      drop();
+      return;
+    }
+    if (dropped || closed) return;
+    failedAttempts = 0;
+    if (connectedBefore) options.onResumed();
+    connectedBefore = true;
+  };
+
+  void connect();
+
+  return {
+    async close() {
+      closed = true;
+      clearTimeout(retryTimer);
+      const client = current;
+      current = undefined;
+      await client?.end().catch(() => undefined);
+    },
+  };
+}

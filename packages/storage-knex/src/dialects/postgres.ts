@@ -1,0 +1,102 @@
+import type { Knex } from 'knex';
+import type { ChangeSubscription, Dialect, RemoteChangeHandlers, Row, SqlRunner } from './dialect.js';
+import { errorChain, hasErrorCode, isKnexPoolFailure, NETWORK_ERROR_CODES } from './driver-errors.js';
+import { listenForNotifications } from './postgres-listener.js';
+
+/** SQLSTATE classes: 08 connection exception, 53 insufficient resources (disk full, too many connections), 58 system error. */
+const UNAVAILABLE_SQLSTATE_CLASS = /^(08|53|58)[0-9A-Z]{3}$/;
+
+const UNAVAILABLE_SQLSTATES: ReadonlySet<string> = new Set([
+  '57P01', // admin_shutdown: the backend was terminated
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now: the server is starting up or shutting down
+  '57014', // query_canceled, e.g. by statement_timeout
+  '25006', // read_only_sql_transaction: a read-only replica or default_transaction_read_only
+  '28000', // invalid_authorization_specification
+  '28P01', // invalid_password
+  '3D000', // invalid_catalog_name: the database does not exist
+]);
+
+/** node-postgres failures that carry no code, recognised by their fixed messages. */
+const PG_CONNECTION_MESSAGE =
+  /Connection terminated|connection error and is not queryable|Client was closed and is not queryable|timeout expired|Query read timeout/;
+
+function isUnavailable(error: unknown): boolean {
+  if (hasErrorCode(error, NETWORK_ERROR_CODES) || hasErrorCode(error, UNAVAILABLE_SQLSTATES) || isKnexPoolFailure(error)) {
+    return true;
+  }
+  for (const link of errorChain(error)) {
+    if (typeof link.code === 'string' && UNAVAILABLE_SQLSTATE_CLASS.test(link.code)) return true;
+    if (typeof link.message === 'string' && PG_CONNECTION_MESSAGE.test(link.message)) return true;
+  }
+  return false;
+}
+
+/** knex's pg client answers a raw statement with the driver's result object. */
+function rowsOf(result: unknown): Row[] {
+  return (result as { rows?: Row[] }).rows ?? [];
+}
+
+/** NOTIFY payload: the writer's instance id and the key, never the value. */
+interface ChangePayload {
+  i: string;
+  k: string;
+}
+
+function parsePayload(payload: string): ChangePayload | undefined {
+  try {
+    const parsed = JSON.parse(payload) as Partial<ChangePayload>;
+    return typeof parsed.i === 'string' && typeof parsed.k === 'string' ? { i: parsed.i, k: parsed.k } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface PostgresDialectOptions {
+  /** LISTEN/NOTIFY channel shared by every store over the same table. */
+  channel: string;
+  /** Identifies this store's own notifications, which it ignores. */
+  instanceId: string;
+}
+
+/**
+ * PostgreSQL: every write is one atomic statement (upsert or compare-and-set
+ * UPDATE) in a READ COMMITTED transaction, which also carries the NOTIFY so other
+ * processes hear only of committed writes.
+ */
+export function createPostgresDialect(options: PostgresDialectOptions): Dialect {
+  return {
+    async query(knex, sql, bindings = []) {
+      return rowsOf(await knex.raw(sql, [...bindings]));
+    },
+
+    writeTransaction<T>(knex: Knex, work: (run: SqlRunner) => Promise<T>): Promise<T> {
+      return knex.transaction((trx) => work(async (sql, bindings = []) => rowsOf(await trx.raw(sql, [...bindings]))));
+    },
+
+    // The database's default collation may sort by locale rules; "C" sorts by code point.
+    orderedKey: '"key" COLLATE "C"',
+
+    toTimestamp: (date) => date,
+    fromTimestamp: (raw) => (raw instanceof Date ? raw : new Date(raw as string)),
+
+    isUnavailable,
+
+    async publishChanges(run, keys) {
+      const payloads = keys.map((key) => JSON.stringify({ i: options.instanceId, k: key } satisfies ChangePayload));
+      await run('SELECT pg_notify(?, payload) FROM unnest(?::text[]) AS payload', [options.channel, payloads]);
+    },
+
+    subscribeToChanges(knex: Knex, handlers: RemoteChangeHandlers): ChangeSubscription {
+      return listenForNotifications({
+        knex,
+        channel: options.channel,
+        onPayload(payload) {
+          const change = parsePayload(payload);
+          if (change && change.i !== options.instanceId) handlers.onRemoteChange(change.k);
+        },
+        onResumed: handlers.onResumed,
+      });
+    },
+  };
+}

@@ -1,0 +1,4 @@
+export { createKnexSettingsStore, type KnexSettingsStoreOptions } from './knex-settings-store.js';
+export { createKnexFromUrl, type KnexFromUrlOptions } from './create-knex-from-url.js';
+export { migrateSettingsStore, type MigrateSettingsStoreOptions } from './migrate-settings-store.js';
+export { DEFAULT_NOTIFY_CHANNEL, DEFAULT_SETTINGS_TABLE } from './defaults.js';

@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ConflictError,
+  StorageUnavailableError,
+  type SettingChange,
+  type SettingChangeListener,
+  type SettingRecord,
+  type SettingWrite,
+  type SettingsStore,
+} from '@llm-settings/core';
+import type { Knex } from 'knex';
+import type { ChangeSubscription, Row, SqlRunner } from './dialects/dialect.js';
+import { DEFAULT_NOTIFY_CHANNEL, DEFAULT_SETTINGS_TABLE } from './defaults.js';
+import { dialectFor } from './dialects/dialect-for.js';
+import { deleteRow, selectOne, selectPage, writeRow, type Statement } from './settings-sql.js';
+import { toStoreError } from './store-errors.js';
+
+/** Records `list` reads per query. */
+const LIST_PAGE_SIZE = 100;
+
+export interface KnexSettingsStoreOptions {
+  /**
+   * Table holding the settings; create it with `migrateSettingsStore` and the same name.
+   * @default 'settings'
+   */
+  tableName?: string;
+  /**
+   * PostgreSQL LISTEN/NOTIFY channel on which stores announce written keys (never
+   * values). Channels are database-wide: give each table its own channel.
+   * @default 'llm_settings_changes'
+   */
+  notifyChannel?: string;
+  /**
+   * PostgreSQL: report other processes' writes to `watch` listeners with
+   * `origin: 'remote'`, over one extra connection opened at the first `watch` call.
+   * SQLite has no cross-process notifications and ignores this.
+   * @default true
+   */
+  listenForRemoteChanges?: boolean;
+  /**
+   * Source of `updatedAt`.
+   * @default () => new Date()
+   */
+  now?: () => Date;
+}
+
+/**
+ * A SettingsStore over a knex instance (sqlite3 or pg client), on a table made
+ * by `migrateSettingsStore`. `close()` stops the store's own listener but leaves
+ * the knex instance open: whoever created it destroys it.
+ */
+export function createKnexSettingsStore(knex: Knex, options: KnexSettingsStoreOptions = {}): SettingsStore {
+  const table = options.tableName ?? DEFAULT_SETTINGS_TABLE;
+  const now = options.now ?? (() => new Date());
+  const listenForRemoteChanges = options.listenForRemoteChanges ?? true;
+  const dialect = dialectFor(knex, { channel: options.notifyChannel ?? DEFAULT_NOTIFY_CHANNEL, instanceId: randomUUID() });
+  const listeners = new Set<SettingChangeListener>();
+  let subscription: ChangeSubscription | undefined;
+  let closed = false;
+
+  const emit = (change: SettingChange) => {
+    for (const listener of [...listeners]) {
+      try {
+        listener(change);
+      } catch {
+        // A failing listener must not undo the write or starve the other listeners.
+      }
+    }
+  };
+
+  const toRecord = (row: Row): SettingRecord => ({
+    key: String(row.key),
+    value: String(row.value),
+    version: Number(row.version),
+    updatedAt: dialect.fromTimestamp(row.updated_at),
+  });
+
+  /** Runs one operation, refusing after close and mapping failures to core's errors. */
+  const guarded = async <T>(operation: () => Promise<T>): Promise<T> => {
+    if (closed) throw new StorageUnavailableError('The settings store is closed.');
+    try {
+      return await operation();
+    } catch (error) {
+      throw toStoreError(error, dialect);
+    }
+  };
+
+  const query = (statement: Statement) => dialect.query(knex, statement.sql, statement.bindings);
+
+  /** Runs `work` in a write transaction, then tells other processes and local listeners what changed. */
+  const commit = async <T>(work: (run: SqlRunner) => Promise<T>, changedKeys: (result: T) => readonly string[]) => {
+    let keys: readonly string[] = [];
+    const result = await dialect.writeTransaction(knex, async (run) => {
+      const outcome = await work(run);
+      keys = changedKeys(outcome);
+      if (keys.length > 0) await dialect.publishChanges?.(run, keys);
+      return outcome;
+    });
+    for (const key of keys) emit({ key, origin: 'local' });
+    return result;
+  };
+
+  const writeEach = async (run: SqlRunner, writes: readonly SettingWrite[]) => {
+    const records: SettingRecord[] = [];
+    for (const write of writes) {
+      const statement = writeRow(table, write, dialect.toTimestamp(now()));
+      const [row] = await run(statement.sql, statement.bindings);
+      // No row back: the version check failed. Throwing rolls back the earlier writes too.
+      if (!row) throw new ConflictError();
+      records.push(toRecord(row));
+    }
+    return records;
+  };
+
+  async function* pages(): AsyncGenerator<SettingRecord> {
+    let afterKey: string | undefined;
+    for (;;) {
+      const rows = await guarded(() => query(selectPage(table, dialect.orderedKey, afterKey, LIST_PAGE_SIZE)));
+      for (const row of rows) yield toRecord(row);
+      if (rows.length < LIST_PAGE_SIZE) return;
+      afterKey = String(rows[rows.length - 1]?.key);
+    }
+  }
+
+  /** After the remote feed was down, every key may have changed unseen: report them all. */
+  const reportAllAsRemote = async () => {
+    try {
+      for await (const record of pages()) emit({ key: record.key, origin: 'remote' });
+    } catch {
+      // The database is unreachable again; the feed reports the next resumption.
+    }
+  };
+
+  const startRemoteFeed = () => {
+    if (subscription || closed || !listenForRemoteChanges || !dialect.subscribeToChanges) return;
+    subscription = dialect.subscribeToChanges(knex, {
+      onRemoteChange: (key) => emit({ key, origin: 'remote' }),
+      onResumed: () => void reportAllAsRemote(),
+    });
+  };
+
+  return {
+    get(key) {
+      return guarded(async () => {
+        const [row] = await query(selectOne(table, key));
+        return row ? toRecord(row) : null;
+      });
+    },
+
+    set(key, value, setOptions = {}) {
+      return guarded(async () => {
+        const write = { key, value, expectedVersion: setOptions.expectedVersion };
+        const [record] = await commit((run) => writeEach(run, [write]), () => [key]);
+        return record as SettingRecord;
+      });
+    },
+
+    setMany(writes) {
+      if (writes.length === 0) return guarded(async () => []);
+      return guarded(() => commit((run) => writeEach(run, writes), (records) => records.map((record) => record.key)));
+    },
+
+    delete(key, deleteOptions = {}) {
+      const { expectedVersion } = deleteOptions;
+      return guarded(() =>
+        commit(
+          async (run) => {
+            const statement = deleteRow(table, key, expectedVersion);
+            if ((await run(statement.sql, statement.bindings)).length > 0) return true;
+            if (expectedVersion === undefined) return false;
+            const existing = selectOne(table, key);
+            if ((await run(existing.sql, existing.bindings)).length > 0) throw new ConflictError();
+            return false;
+          },
+          (deleted) => (deleted ? [key] : []),
+        ),
+      );
+    },
+
+    list() {
+      return pages();
+    },
+
+    watch(listener) {
+      listeners.add(listener);
+      startRemoteFeed();
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+
+    async close() {
+      closed = true;
+      listeners.clear();
+      await subscription?.close();
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import type { Knex } from 'knex';
+
+/**
+ * The statements of the store, in SQL that SQLite (3.35+) and PostgreSQL both run.
+ * `??` is the table name, `?` a value; column names are fixed by the migration.
+ */
+export interface Statement {
+  sql: string;
+  bindings: Knex.RawBinding[];
+}
+
+const COLUMNS = '"key", "value", "version", "updated_at"';
+
+export function selectOne(table: string, key: string): Statement {
+  return { sql: `SELECT ${COLUMNS} FROM ?? WHERE "key" = ?`, bindings: [table, key] };
+}
+
+/** One page of `list`, after `afterKey` when given; `orderedKey` comes from the dialect. */
+export function selectPage(table: string, orderedKey: string, afterKey: string | undefined, limit: number): Statement {
+  return afterKey === undefined
+    ? { sql: `SELECT ${COLUMNS} FROM ?? ORDER BY ${orderedKey} LIMIT ?`, bindings: [table, limit] }
+    : { sql: `SELECT ${COLUMNS} FROM ?? WHERE ${orderedKey} > ? ORDER BY ${orderedKey} LIMIT ?`, bindings: [table, afterKey, limit] };
+}
+
+/**
+ * A write that returns the new row, or no row when `expectedVersion` does not
+ * match. Each form is one atomic statement, so concurrent writers cannot slip
+ * between a version check and the write.
+ */
+export function writeRow(
+  table: string,
+  write: { key: string; value: string; expectedVersion?: number | undefined },
+  updatedAt: Knex.RawBinding,
+): Statement {
+  const { key, value, expectedVersion } = write;
+  if (expectedVersion === undefined) {
+    return {
+      sql:
+        `INSERT INTO ?? AS t (${COLUMNS}) VALUES (?, ?, 1, ?) ` +
+        `ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value", "version" = t."version" + 1, "updated_at" = excluded."updated_at" ` +
+        `RETURNING ${COLUMNS}`,
+      bindings: [table, key, value, updatedAt],
+    };
+  }
+  if (expectedVersion === 0) {
+    return {
+      sql: `INSERT INTO ?? (${COLUMNS}) VALUES (?, ?, 1, ?) ON CONFLICT ("key") DO NOTHING RETURNING ${COLUMNS}`,
+      bindings: [table, key, value, updatedAt],
+    };
+  }
+  return {
+    sql: `UPDATE ?? SET "value" = ?, "version" = "version" + 1, "updated_at" = ? WHERE "key" = ? AND "version" = ? RETURNING ${COLUMNS}`,
+    bindings: [table, value, updatedAt, key, expectedVersion],
+  };
+}
+
+/** Deletes the key (at `expectedVersion` when given) and returns the deleted key, if any. */
+export function deleteRow(table: string, key: string, expectedVersion: number | undefined): Statement {
+  return expectedVersion === undefined
+    ? { sql: 'DELETE FROM ?? WHERE "key" = ? RETURNING "key"', bindings: [table, key] }
+    : { sql: 'DELETE FROM ?? WHERE "key" = ? AND "version" = ? RETURNING "key"', bindings: [table, key, expectedVersion] };
+}

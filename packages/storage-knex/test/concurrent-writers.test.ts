@@ -1,0 +1,51 @@
+import { ConflictError, type SettingRecord, type SettingsStore } from '@llm-settings/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKnexSettingsStore } from '../src/index.js';
+import { DATABASES, type TestDatabase } from './support/databases.js';
+
+const WRITERS = 50;
+
+/** Read, then compare-and-set; on a lost race read again. Resolves with the accepted write. */
+async function writeWithRetry(store: SettingsStore, key: string, value: string): Promise<SettingRecord> {
+  for (;;) {
+    const current = await store.get(key);
+    try {
+      return await store.set(key, value, { expectedVersion: current?.version ?? 0 });
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+    }
+  }
+}
+
+describe.each(DATABASES)('concurrent writers on %s', (_name, open) => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await open();
+  });
+
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it(`${WRITERS} compare-and-set writers on one key through several connections lose no accepted write`, async () => {
+    // Each knex stands for a process with its own connections: the database's locking,
+    // not one shared connection, must then keep the writers apart. SQLite gets 3:
+    // node-sqlite3 waits for a lock on a libuv pool thread (4 by default), and with all
+    // of them waiting in one process no thread is left to commit (separate processes
+    // each have their own threads).
+    const processes = db.kind === 'SQLite file' ? 3 : 2;
+    const stores = Array.from({ length: processes }, () => createKnexSettingsStore(db.connect(), { notifyChannel: db.channel }));
+
+    const accepted = await Promise.all(
+      Array.from({ length: WRITERS }, (_, i) => writeWithRetry(stores[i % processes] as SettingsStore, 'contended', `writer ${i}`)),
+    );
+
+    const versions = accepted.map((record) => record.version).sort((a, b) => a - b);
+    expect(versions).toEqual(Array.from({ length: WRITERS }, (_, i) => i + 1));
+    const final = await stores[0]?.get('contended');
+    expect(final?.version).toBe(WRITERS);
+    expect(final?.value).toBe(accepted.find((record) => record.version === WRITERS)?.value);
+    await Promise.all(stores.map((store) => store.close()));
+  }, 60_000);
+});

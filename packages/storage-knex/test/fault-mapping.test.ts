@@ -1,0 +1,144 @@
+import { ErrorCodes, LlmSettingsError, StorageUnavailableError } from '@llm-settings/core';
+import knexFactory, { type Knex } from 'knex';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createKnexFromUrl, createKnexSettingsStore, migrateSettingsStore } from '../src/index.js';
+import { createTestSchema, type TestSchema } from './support/postgres.js';
+import { createTempDir, type TempDir } from './support/sqlite.js';
+
+const PASSWORD = 'Sup3r-S3cret-Passw0rd';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function track(knex: Knex): Knex {
+  cleanups.push(() => knex.destroy());
+  return knex;
+}
+
+async function failureOf(operation: () => Promise<unknown>): Promise<LlmSettingsError> {
+  const error = await operation().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error, 'expected the operation to fail').toBeInstanceOf(LlmSettingsError);
+  return error as LlmSettingsError;
+}
+
+function expectUnavailable(error: LlmSettingsError, mustNotMention: string[] = []): void {
+  expect(error).toBeInstanceOf(StorageUnavailableError);
+  expect(error.code).toBe(ErrorCodes.STORAGE_UNAVAILABLE);
+  expect(error.cause).toBeDefined();
+  for (const text of mustNotMention) expect(error.message).not.toContain(text);
+}
+
+describe('PostgreSQL faults', () => {
+  let schema: TestSchema;
+
+  beforeAll(async () => {
+    schema = await createTestSchema();
+  });
+
+  afterAll(async () => {
+    await schema?.drop();
+  });
+
+  it('connection refused: StorageUnavailableError well under 5 s, naming neither password nor host', async () => {
+    const knex = track(createKnexFromUrl(`postgres://settings_user:${PASSWORD}@127.0.0.1:1/test`));
+    const store = createKnexSettingsStore(knex, { notifyChannel: schema.name });
+    // The remote feed retries in the background and must not crash the process meanwhile.
+    store.watch(() => undefined);
+    const secrets = [PASSWORD, 'settings_user', '127.0.0.1'];
+
+    const started = Date.now();
+    expectUnavailable(await failureOf(() => store.get('k')), secrets);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expectUnavailable(await failureOf(() => store.set('k', 'v')), secrets);
+    expectUnavailable(await failureOf(() => store.list()[Symbol.asyncIterator]().next()), secrets);
+    expectUnavailable(await failureOf(() => migrateSettingsStore(knex)), secrets);
+    await store.close();
+  });
+
+  it('a database that does not exist is StorageUnavailableError', async () => {
+    const knex = track(createKnexFromUrl(`postgres://postgres:${PASSWORD}@127.0.0.1:5432/llm_settings_no_such_database`));
+    const store = createKnexSettingsStore(knex);
+    expectUnavailable(await failureOf(() => store.get('k')), [PASSWORD]);
+  });
+
+  it('an exhausted pool gives StorageUnavailableError after the acquire timeout, and recovers once a connection is free', async () => {
+    const knex = track(createKnexFromUrl(schema.url(), { pool: { max: 1 }, acquireTimeoutMs: 300 }));
+    await migrateSettingsStore(knex);
+    const store = createKnexSettingsStore(knex, { notifyChannel: schema.name });
+    const holder = await knex.transaction();
+
+    const started = Date.now();
+    expectUnavailable(await failureOf(() => store.get('k')));
+    expect(Date.now() - started).toBeLessThan(5_000);
+
+    await holder.rollback();
+    expect(await store.get('k')).toBeNull();
+  });
+});
+
+describe('SQLite faults', () => {
+  let dir: TempDir;
+  let filename: string;
+
+  beforeAll(async () => {
+    dir = createTempDir();
+    filename = dir.file('settings.db');
+    const knex = createKnexFromUrl(`sqlite:${filename}`);
+    await migrateSettingsStore(knex);
+    await createKnexSettingsStore(knex).set('existing', 'value');
+    await knex.destroy();
+  });
+
+  afterAll(() => dir?.remove());
+
+  it('a read-only database (SQLITE_READONLY) is StorageUnavailableError on write while reads still work', async () => {
+    // Root ignores file permissions, so the database is opened read-only instead: SQLite then
+    // refuses writes with SQLITE_READONLY, as it does for a read-only file or mount.
+    const knex = track(
+      knexFactory({ client: 'sqlite3', connection: { filename: `file:${filename}?mode=ro`, flags: ['OPEN_URI'] }, useNullAsDefault: true }),
+    );
+    const store = createKnexSettingsStore(knex);
+    const error = await failureOf(() => store.set('existing', 'changed'));
+    expectUnavailable(error);
+    expect(error.cause).toMatchObject({ code: 'SQLITE_READONLY' });
+    expect((await store.get('existing'))?.value).toBe('value');
+  });
+
+  it('a full database (SQLITE_FULL) is StorageUnavailableError, and writes work again once there is room', async () => {
+    const knex = track(createKnexFromUrl(`sqlite:${filename}`));
+    const store = createKnexSettingsStore(knex);
+    // A page limit at the current size stands in for a full disk; the pool's single
+    // connection keeps the pragma for the store's statements.
+    const [{ page_count: pages }] = await knex.raw('PRAGMA page_count');
+    await knex.raw(`PRAGMA max_page_count = ${pages}`);
+
+    const error = await failureOf(() => store.set('big', 'x'.repeat(64 * 1024)));
+    expectUnavailable(error);
+    expect(error.cause).toMatchObject({ code: 'SQLITE_FULL' });
+    expect(await store.get('big')).toBeNull();
+
+    await knex.raw('PRAGMA max_page_count = 1073741823');
+    expect(await store.set('big', 'x'.repeat(64 * 1024))).toMatchObject({ version: 1 });
+  });
+
+  it('a file that cannot be opened (SQLITE_CANTOPEN) is StorageUnavailableError', async () => {
+    // The path names a folder, which SQLite cannot open as a database.
+    const store = createKnexSettingsStore(track(createKnexFromUrl(`sqlite:${dir.path}`)));
+    const error = await failureOf(() => store.get('k'));
+    expectUnavailable(error, [dir.path]);
+    expect(error.cause).toMatchObject({ code: 'SQLITE_CANTOPEN' });
+  });
+
+  it('a missing table is an INTERNAL error whose message quotes no SQL or value', async () => {
+    const store = createKnexSettingsStore(track(createKnexFromUrl(`sqlite:${filename}`)), { tableName: 'not_migrated' });
+    const error = await failureOf(() => store.set('k', 'value-that-must-not-leak'));
+    expect(error.code).toBe(ErrorCodes.INTERNAL);
+    expect(error).not.toBeInstanceOf(StorageUnavailableError);
+    expect(error.message).not.toMatch(/not_migrated|value-that-must-not-leak|INSERT/i);
+  });
+});
