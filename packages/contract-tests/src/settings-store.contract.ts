@@ -314,7 +314,7 @@ export function describeSettingsStoreContract(options: SettingsStoreContractOpti
 
       it('watch - a listener sees the write already durable', async () => {
         const reads: Promise<SettingRecord | null>[] = [];
-        store.watch((change) => reads.push(store.get(change.key)));
+        store.watch((change) => reads.push(store.get(change.key ?? '')));
         await store.set('durable', 'written');
         expect(reads).toHaveLength(1);
         expect((await reads[0])?.value).toBe('written');

@@ -78,6 +78,7 @@ export async function createLlmSettings(options: CreateLlmSettingsOptions = {}):
       cipher,
       rotateKeys: () => rotateStoredSecrets(store, cipher),
       async close() {
+        service.close();
         await store.close();
         await knex.destroy();
       },

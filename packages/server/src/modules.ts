@@ -51,7 +51,8 @@ export const serviceModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.Service)
     .toResolvedValue(
       (config: RuntimeConfig, store: SettingsStore, cipher: RotatingSecretCipher, probe: ProviderProbe, logger: Logger) =>
-        new LlmSettingsService({ store, cipher, probe, logger, probeTimeoutMs: config.probeTimeoutMs }),
+        // Reads are served from masked views that the store's change feed invalidates.
+        new LlmSettingsService({ store, cipher, probe, logger, probeTimeoutMs: config.probeTimeoutMs, viewCache: true }),
       [TOKENS.Config, TOKENS.Store, TOKENS.Cipher, TOKENS.Probe, TOKENS.Logger],
     )
     .inSingletonScope();

@@ -26,9 +26,13 @@ export interface SettingWrite extends SetOptions {
   readonly value: string;
 }
 
-/** A write somewhere: the key only, never the value. */
+/**
+ * A write somewhere: the key only, never the value. `key: null` means the feed of
+ * remote changes was interrupted (or resumed): changes may have been missed, so
+ * anything derived from stored values must be dropped.
+ */
 export interface SettingChange {
-  readonly key: string;
+  readonly key: string | null;
   /** `local` for writes by this store instance, `remote` for writes seen from other processes. */
   readonly origin: 'local' | 'remote';
 }
@@ -77,6 +81,8 @@ export interface SettingsStore {
   /**
    * Subscribes to writes (set, setMany, delete). Listeners run after the write is
    * durable; a listener that throws does not affect the write or other listeners.
+   * Stores shared between processes also report other processes' writes, and a
+   * `key: null` change whenever that feed is interrupted or resumes.
    * @returns a function that unsubscribes.
    */
   watch(listener: SettingChangeListener): () => void;

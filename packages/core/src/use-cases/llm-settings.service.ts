@@ -25,6 +25,7 @@ import {
 } from '../schemas.js';
 import { normalizeScope, settingsKeyFor } from '../scopes.js';
 import { parseOrThrow } from '../validation.js';
+import { SettingsViewCache, type SettingsViewCacheOptions } from './settings-view-cache.js';
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
 /** Read-modify-write attempts for an update that keeps the stored key, before a conflict is reported. */
@@ -38,6 +39,12 @@ export interface LlmSettingsServiceDeps {
   logger?: Logger;
   /** @default 10000 */
   probeTimeoutMs?: number;
+  /**
+   * Serve `get` from an in-process cache of masked views that the store's change feed
+   * invalidates. Worth it when reads dominate; `true` uses the cache's defaults.
+   * @default false
+   */
+  viewCache?: boolean | SettingsViewCacheOptions;
 }
 
 /** A view together with the version it shows. */
@@ -70,6 +77,7 @@ export class LlmSettingsService {
   private readonly probe: ProviderProbe;
   private readonly logger: Logger;
   private readonly probeTimeoutMs: number;
+  private readonly cache: SettingsViewCache | null;
 
   constructor(deps: LlmSettingsServiceDeps) {
     this.store = deps.store;
@@ -77,14 +85,18 @@ export class LlmSettingsService {
     this.probe = deps.probe;
     this.logger = deps.logger ?? silentLogger;
     this.probeTimeoutMs = deps.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+    this.cache = deps.viewCache ? new SettingsViewCache(this.store, deps.viewCache === true ? {} : deps.viewCache) : null;
   }
 
   /** The scope's settings as clients may see them; the defaults when nothing is stored. */
   async get(scope?: string): Promise<SettingsSnapshot> {
     const normalized = normalizeScope(scope);
-    const record = await this.store.get(settingsKeyFor(normalized));
-    if (record === null) return defaultSnapshot();
-    return snapshotOf(record, await this.open(record, normalized));
+    const key = settingsKeyFor(normalized);
+    const load = async () => {
+      const record = await this.store.get(key);
+      return record === null ? defaultSnapshot() : snapshotOf(record, await this.open(record, normalized));
+    };
+    return this.cache ? this.cache.read(key, load) : load();
   }
 
   /**
@@ -97,15 +109,15 @@ export class LlmSettingsService {
     const key = settingsKeyFor(scope);
     const model = update.model ?? defaultModelFor(update.provider);
 
+    // A full replacement depends on nothing stored: it reads and checks the version only
+    // when the caller asked for a precondition or when it keeps the stored key.
+    const needsVersionCheck = options.ifMatch !== undefined || update.api_key === undefined;
     for (let attempt = 1; ; attempt++) {
-      const current = await this.store.get(key);
+      const current = needsVersionCheck ? await this.store.get(key) : null;
       assertPrecondition(current, options.ifMatch);
       const apiKey = update.api_key ?? (await this.keptApiKey(current, update.provider, scope));
       const settings: StoredSettings = { provider: update.provider, model, api_key: apiKey, scope };
       const token = await this.cipher.encrypt(JSON.stringify(settings));
-      // A full replacement depends on nothing stored, so it needs a version check only
-      // when the caller asked for one or when it keeps the stored key.
-      const needsVersionCheck = options.ifMatch !== undefined || update.api_key === undefined;
       try {
         const written = await this.store.set(key, token, needsVersionCheck ? { expectedVersion: current?.version ?? 0 } : {});
         this.logger.info({ scope, provider: settings.provider, model, version: written.version }, 'llm settings saved');
@@ -116,6 +128,11 @@ export class LlmSettingsService {
         if (attempt >= MAX_KEEP_KEY_ATTEMPTS) throw error;
       }
     }
+  }
+
+  /** Stops following the store's change feed (when caching views). */
+  close(): void {
+    this.cache?.close();
   }
 
   /** Removes the scope's settings. Clearing what is not there is not an error. */

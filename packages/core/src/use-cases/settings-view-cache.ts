@@ -1,0 +1,86 @@
+import type { SettingsStore } from '../ports/settings-store.port.js';
+import type { SettingsSnapshot } from './llm-settings.service.js';
+
+export interface SettingsViewCacheOptions {
+  /**
+   * Most views kept; the least recently loaded is dropped first.
+   * @default 10000
+   */
+  maxEntries?: number;
+  /**
+   * Longest a view is served without reading the store again. The change feed
+   * invalidates views at once; this bounds staleness when a feed cannot see a writer
+   * (another process on the same SQLite file).
+   * @default 5000
+   */
+  ttlMs?: number;
+  /** @default Date.now */
+  now?: () => number;
+}
+
+interface Entry {
+  snapshot: SettingsSnapshot;
+  expiresAt: number;
+}
+
+/**
+ * Snapshots (masked views, never a key) by store key, dropped by the store's change
+ * feed. A load that overlaps any change is served but not kept, so a read that raced
+ * a write can never be cached after that write's invalidation.
+ */
+export class SettingsViewCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly loading = new Map<string, Promise<SettingsSnapshot>>();
+  private readonly maxEntries: number;
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+  private readonly unsubscribe: () => void;
+  /** Incremented by every change; a load keeps its result only if it did not move. */
+  private generation = 0;
+
+  constructor(store: SettingsStore, options: SettingsViewCacheOptions = {}) {
+    this.maxEntries = options.maxEntries ?? 10_000;
+    this.ttlMs = options.ttlMs ?? 5_000;
+    this.now = options.now ?? Date.now;
+    this.unsubscribe = store.watch((change) => {
+      this.generation++;
+      if (change.key === null) this.entries.clear();
+      else this.entries.delete(change.key);
+      this.loading.clear();
+    });
+  }
+
+  /** The cached snapshot of `key`, or the result of `load` (shared by concurrent callers). */
+  async read(key: string, load: () => Promise<SettingsSnapshot>): Promise<SettingsSnapshot> {
+    const entry = this.entries.get(key);
+    if (entry && entry.expiresAt > this.now()) return entry.snapshot;
+    const pending = this.loading.get(key);
+    if (pending) return pending;
+
+    const generation = this.generation;
+    const loaded = load().then((snapshot) => (this.generation === generation ? this.keep(key, snapshot) : snapshot)).finally(() => {
+      if (this.loading.get(key) === loaded) this.loading.delete(key);
+    });
+    this.loading.set(key, loaded);
+    return loaded;
+  }
+
+  /** Stops following the change feed and forgets every view. */
+  close(): void {
+    this.unsubscribe();
+    this.entries.clear();
+    this.loading.clear();
+  }
+
+  private keep(key: string, snapshot: SettingsSnapshot): SettingsSnapshot {
+    // Frozen: every reader gets the same object.
+    const frozen = Object.freeze({ ...snapshot, view: Object.freeze({ ...snapshot.view }) });
+    this.entries.delete(key);
+    this.entries.set(key, { snapshot: frozen, expiresAt: this.now() + this.ttlMs });
+    if (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    return frozen;
+  }
+}

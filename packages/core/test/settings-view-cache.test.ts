@@ -1,0 +1,157 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { LlmSettingsService, type SettingChangeListener, type SettingsStore } from '../src/index.js';
+import { createMemoryCipher, createMemorySettingsStore, createScriptedProbe } from '../src/testing/index.js';
+
+const KEY = 'sk-proj-CACHED-SECRET-abcdefgh0001';
+
+/** A memory store that counts reads, can hold reads back, and can emit feed events. */
+function observedStore() {
+  const inner = createMemorySettingsStore();
+  const listeners = new Set<SettingChangeListener>();
+  let reads = 0;
+  let gate: Promise<void> | null = null;
+  const store: SettingsStore = {
+    ...inner,
+    async get(key) {
+      reads++;
+      const result = await inner.get(key);
+      if (gate) await gate;
+      return result;
+    },
+    watch(listener) {
+      listeners.add(listener);
+      const off = inner.watch(listener);
+      return () => {
+        listeners.delete(listener);
+        off();
+      };
+    },
+  };
+  return {
+    store,
+    inner,
+    reads: () => reads,
+    listeners,
+    holdReads() {
+      let release!: () => void;
+      gate = new Promise((r) => (release = r));
+      return () => {
+        gate = null;
+        release();
+      };
+    },
+    interruptFeed: () => listeners.forEach((l) => l({ key: null, origin: 'remote' })),
+  };
+}
+
+describe('LlmSettingsService with viewCache', () => {
+  let observed: ReturnType<typeof observedStore>;
+  let now: number;
+  let service: LlmSettingsService;
+  const cipher = createMemoryCipher();
+
+  beforeEach(() => {
+    observed = observedStore();
+    now = 1_000;
+    service = new LlmSettingsService({
+      store: observed.store,
+      cipher,
+      probe: createScriptedProbe(),
+      viewCache: { ttlMs: 5_000, maxEntries: 2, now: () => now },
+    });
+  });
+
+  it('serves repeated reads without reading the store', async () => {
+    await service.update({ provider: 'openai', api_key: KEY });
+    const first = await service.get();
+    const reads = observed.reads();
+    expect(await service.get()).toEqual(first);
+    expect(await service.get()).toEqual(first);
+    expect(observed.reads()).toBe(reads);
+  });
+
+  it('caches only masked views', async () => {
+    await service.update({ provider: 'openai', api_key: KEY });
+    const cached = await service.get();
+    expect(JSON.stringify(cached)).not.toContain('CACHED-SECRET');
+    expect(Object.isFrozen(cached.view)).toBe(true);
+  });
+
+  it('shows a write through the service at once', async () => {
+    await service.update({ provider: 'openai', api_key: KEY, model: 'a' });
+    expect((await service.get()).view.model).toBe('a');
+    await service.update({ provider: 'openai', api_key: KEY, model: 'b' });
+    expect((await service.get()).view.model).toBe('b');
+    await service.clear();
+    expect((await service.get()).view.api_key_set).toBe(false);
+  });
+
+  it('shows a write made by another writer on the same store', async () => {
+    expect((await service.get()).view.api_key_set).toBe(false);
+    const other = new LlmSettingsService({ store: observed.inner, cipher, probe: createScriptedProbe() });
+    await other.update({ provider: 'openai', api_key: KEY });
+    expect((await service.get()).view.api_key_set).toBe(true);
+  });
+
+  it('forgets every view when the change feed reports an interruption', async () => {
+    await service.get();
+    await service.get('tenant-1');
+    const reads = observed.reads();
+    observed.interruptFeed();
+    await service.get();
+    await service.get('tenant-1');
+    expect(observed.reads()).toBe(reads + 2);
+  });
+
+  it('never keeps a read that raced a write', async () => {
+    await service.update({ provider: 'openai', api_key: KEY, model: 'old' });
+    const release = observed.holdReads();
+    const racing = service.get();
+    await service.update({ provider: 'openai', api_key: KEY, model: 'new' });
+    release();
+    await racing;
+    expect((await service.get()).view.model).toBe('new');
+  });
+
+  it('shares one store read among concurrent readers', async () => {
+    const before = observed.reads();
+    const release = observed.holdReads();
+    const all = Promise.all([service.get(), service.get(), service.get()]);
+    release();
+    await all;
+    expect(observed.reads()).toBe(before + 1);
+  });
+
+  it('reads the store again once a view is older than the TTL', async () => {
+    await service.get();
+    const reads = observed.reads();
+    now += 5_001;
+    await service.get();
+    expect(observed.reads()).toBe(reads + 1);
+  });
+
+  it('keeps at most maxEntries views, dropping the oldest', async () => {
+    await service.get('a');
+    await service.get('b');
+    await service.get('c');
+    const reads = observed.reads();
+    await service.get('c');
+    await service.get('b');
+    expect(observed.reads()).toBe(reads);
+    await service.get('a');
+    expect(observed.reads()).toBe(reads + 1);
+  });
+
+  it('does not cache failures', async () => {
+    await observed.inner.set('llm_config', 'not a token');
+    await expect(service.get()).rejects.toMatchObject({ code: 'CRYPTO.UNDECRYPTABLE' });
+    await observed.inner.delete('llm_config');
+    expect((await service.get()).view.api_key_set).toBe(false);
+  });
+
+  it('stops following the feed when closed', async () => {
+    expect(observed.listeners.size).toBe(1);
+    service.close();
+    expect(observed.listeners.size).toBe(0);
+  });
+});
