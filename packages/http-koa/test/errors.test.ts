@@ -127,9 +127,13 @@ describe('service failures', () => {
   });
 
   it('answers 503 with Retry-After when the storage is unavailable', async () => {
+    const unavailable = () => new StorageUnavailableError('The settings storage is unavailable.', { cause: new Error('connect ECONNREFUSED 10.0.0.7:5432') });
     const store = wrapStore(createMemorySettingsStore(), {
       async get() {
-        throw new StorageUnavailableError('The settings storage is unavailable.', { cause: new Error('connect ECONNREFUSED 10.0.0.7:5432') });
+        throw unavailable();
+      },
+      async set() {
+        throw unavailable();
       },
     });
     server = await startServer({ store });

@@ -30,7 +30,10 @@ export const cryptoModule = new ContainerModule(({ bind }) => {
 
 export const storageModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.Knex)
-    .toResolvedValue((config: RuntimeConfig) => createKnexFromUrl(config.databaseUrl), [TOKENS.Config])
+    .toResolvedValue(
+      (config: RuntimeConfig, logger: Logger) => createKnexFromUrl(config.databaseUrl, { logger }),
+      [TOKENS.Config, TOKENS.Logger],
+    )
     .inSingletonScope();
   bind(TOKENS.Store)
     .toResolvedValue((knex: Knex) => createKnexSettingsStore(knex), [TOKENS.Knex])

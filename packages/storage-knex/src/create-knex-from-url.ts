@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ConfigError } from '@llm-settings/core';
+import { ConfigError, silentLogger, type Logger } from '@llm-settings/core';
 import knexFactory, { type Knex } from 'knex';
+import { knexLogHooks } from './knex-log.js';
 
 /** How long an SQLite statement waits for another connection's write lock. */
 const SQLITE_BUSY_TIMEOUT_MS = 5_000;
@@ -16,9 +17,17 @@ export interface KnexFromUrlOptions {
   /**
    * Longest wait for a pooled connection, and (PostgreSQL) for a new connection
    * to open. Past it the store reports StorageUnavailableError instead of hanging.
-   * @default 2000
+   * A refused connection fails at once, without waiting for this.
+   * @default 1500 (so a request can answer 503 within 2 s)
    */
   acquireTimeoutMs?: number;
+  /**
+   * Receives knex's own warnings, errors, deprecations and debug output (such as
+   * "Connection Error: Connection terminated unexpectedly"), one short line each,
+   * without stack traces, with the URL and its password redacted.
+   * @default silentLogger (knex's default would print stack traces to the console)
+   */
+  logger?: Logger;
 }
 
 const INVALID_URL_MESSAGE =
@@ -31,21 +40,34 @@ const INVALID_URL_MESSAGE =
  * @throws ConfigError for any other form; the message never repeats the URL.
  */
 export function createKnexFromUrl(url: string, options: KnexFromUrlOptions = {}): Knex {
-  const acquireTimeoutMs = options.acquireTimeoutMs ?? 2_000;
-  if (url.startsWith('sqlite:')) return createSqliteKnex(sqliteFilename(url.slice('sqlite:'.length)), acquireTimeoutMs);
+  const acquireTimeoutMs = options.acquireTimeoutMs ?? 1_500;
+  const logger = options.logger ?? silentLogger;
+  if (url.startsWith('sqlite:')) {
+    return createSqliteKnex(sqliteFilename(url.slice('sqlite:'.length)), acquireTimeoutMs, knexLogHooks(logger, [url]));
+  }
   if (/^postgres(ql)?:\/\//i.test(url)) {
-    assertParsable(url);
-    return createPostgresKnex(url, options.pool ?? {}, acquireTimeoutMs);
+    const log = knexLogHooks(logger, [url, ...passwordForms(parse(url))]);
+    return createPostgresKnex(url, options.pool ?? {}, acquireTimeoutMs, log);
   }
   throw new ConfigError(INVALID_URL_MESSAGE);
 }
 
-function assertParsable(url: string): void {
+function parse(url: string): URL {
   try {
-    new URL(url);
+    return new URL(url);
   } catch {
     // No `cause`: the parser's error carries the URL, password included.
     throw new ConfigError(INVALID_URL_MESSAGE);
+  }
+}
+
+/** The password as written in the URL and as the driver sends it. */
+function passwordForms(url: URL): string[] {
+  if (url.password === '') return [];
+  try {
+    return [url.password, decodeURIComponent(url.password)];
+  } catch {
+    return [url.password];
   }
 }
 
@@ -65,12 +87,13 @@ function sqliteFilename(location: string): string {
 
 type SqliteConnection = { exec(sql: string, callback: (error: Error | null) => void): void };
 
-function createSqliteKnex(filename: string, acquireTimeoutMs: number): Knex {
+function createSqliteKnex(filename: string, acquireTimeoutMs: number, log: Knex.Logger): Knex {
   return knexFactory({
     client: 'sqlite3',
     connection: { filename },
     useNullAsDefault: true,
     acquireConnectionTimeout: acquireTimeoutMs,
+    log,
     // Error messages then show the SQL with placeholders, not the values.
     compileSqlOnError: false,
     pool: {
@@ -87,14 +110,39 @@ function createSqliteKnex(filename: string, acquireTimeoutMs: number): Knex {
   });
 }
 
-function createPostgresKnex(url: string, pool: { min?: number; max?: number }, acquireTimeoutMs: number): Knex {
+function createPostgresKnex(url: string, pool: { min?: number; max?: number }, acquireTimeoutMs: number, log: Knex.Logger): Knex {
   return knexFactory({
     client: 'pg',
     // knex's pg client attaches an 'error' handler to every pooled client and drops
     // the client when it fires, so a server restart cannot crash the process.
     connection: { connectionString: url, connectionTimeoutMillis: acquireTimeoutMs, keepAlive: true },
-    pool: { min: pool.min ?? 0, max: pool.max ?? 10 },
+    // propagateCreateError (knex's default, spelled out): a refused connection rejects
+    // the waiting query at once instead of being retried until the acquire timeout.
+    pool: { min: pool.min ?? 0, max: pool.max ?? 10, propagateCreateError: true, afterCreate: discardWhenSessionEnds },
     acquireConnectionTimeout: acquireTimeoutMs,
     compileSqlOnError: false,
+    log,
   });
+}
+
+/** SQLSTATEs of a session the server ends: admin_shutdown, crash_shutdown, cannot_connect_now, and class 08. */
+const SESSION_ENDED_CODE = /^(57P0[123]|08[0-9A-Z]{3})$/;
+
+type PgClient = {
+  connection?: { on(event: 'errorMessage', listener: (message: { severity?: string; code?: string }) => void): void };
+  __knex__disposed?: unknown;
+};
+
+/**
+ * The server ends a session (shutdown, pg_terminate_backend) with a FATAL error before
+ * it closes the socket. A query that receives it leaves the client looking usable until
+ * the close arrives, and knex could hand it to the next query meanwhile. Marking it as
+ * disposed (knex's own flag) at the FATAL makes the pool open a fresh connection instead.
+ */
+function discardWhenSessionEnds(client: PgClient, done: (error: Error | null, client: PgClient) => void): void {
+  client.connection?.on('errorMessage', (message) => {
+    const fatal = message.severity === 'FATAL' || message.severity === 'PANIC';
+    if (fatal || SESSION_ENDED_CODE.test(message.code ?? '')) client.__knex__disposed ??= 'The server ended the session.';
+  });
+  done(null, client);
 }

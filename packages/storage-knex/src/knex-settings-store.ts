@@ -12,8 +12,9 @@ import type { Knex } from 'knex';
 import type { ChangeSubscription, Row, SqlRunner } from './dialects/dialect.js';
 import { DEFAULT_NOTIFY_CHANNEL, DEFAULT_SETTINGS_TABLE } from './defaults.js';
 import { dialectFor } from './dialects/dialect-for.js';
-import { deleteRow, selectOne, selectPage, writeRow, type Statement } from './settings-sql.js';
+import { compareLockOrder, deleteRow, selectOne, selectPage, upsertRows, writeRow, type Statement } from './settings-sql.js';
 import { toStoreError } from './store-errors.js';
+import { createUpsertBatcher } from './upsert-batcher.js';
 
 /** Records `list` reads per query. */
 const LIST_PAGE_SIZE = 100;
@@ -33,6 +34,8 @@ export interface KnexSettingsStoreOptions {
   /**
    * PostgreSQL: report other processes' writes to `watch` listeners with
    * `origin: 'remote'`, over one extra connection opened at the first `watch` call.
+   * When that connection fails or drops, listeners get `{ key: null, origin: 'remote' }`
+   * at once, and again once it is back: writes made meanwhile went unseen.
    * SQLite has no cross-process notifications and ignores this.
    * @default true
    */
@@ -46,8 +49,12 @@ export interface KnexSettingsStoreOptions {
 
 /**
  * A SettingsStore over a knex instance (sqlite3 or pg client), on a table made
- * by `migrateSettingsStore`. `close()` stops the store's own listener but leaves
- * the knex instance open: whoever created it destroys it.
+ * by `migrateSettingsStore`. `set` and an unconditional `delete` are one
+ * statement each (on PostgreSQL with their NOTIFY, in autocommit), and
+ * unconditional sets made while one is in flight share the next statement;
+ * `setMany` and a compare-and-set `delete` run in a transaction. `close()` stops
+ * the store's own listener but leaves the knex instance open: whoever created it
+ * destroys it.
  */
 export function createKnexSettingsStore(knex: Knex, options: KnexSettingsStoreOptions = {}): SettingsStore {
   const table = options.tableName ?? DEFAULT_SETTINGS_TABLE;
@@ -87,6 +94,15 @@ export function createKnexSettingsStore(knex: Knex, options: KnexSettingsStoreOp
 
   const query = (statement: Statement) => dialect.query(knex, statement.sql, statement.bindings);
 
+  /** Runs one write statement; tells other processes and local listeners the keys it wrote. */
+  const writeAlone = async (statement: Statement) => {
+    const rows = await dialect.writeAlone(knex, statement.sql, statement.bindings);
+    for (const row of rows) emit({ key: String(row.key), origin: 'local' });
+    return rows;
+  };
+
+  const upsert = createUpsertBatcher((rows) => writeAlone(upsertRows(table, rows)));
+
   /** Runs `work` in a write transaction, then tells other processes and local listeners what changed. */
   const commit = async <T>(work: (run: SqlRunner) => Promise<T>, changedKeys: (result: T) => readonly string[]) => {
     let keys: readonly string[] = [];
@@ -100,14 +116,16 @@ export function createKnexSettingsStore(knex: Knex, options: KnexSettingsStoreOp
     return result;
   };
 
+  /** Writes in lock order (a stable sort: a repeated key keeps its order); returns the records in the order given. */
   const writeEach = async (run: SqlRunner, writes: readonly SettingWrite[]) => {
     const records: SettingRecord[] = [];
-    for (const write of writes) {
+    const inLockOrder = writes.map((write, index) => ({ write, index })).sort((a, b) => compareLockOrder(a.write.key, b.write.key));
+    for (const { write, index } of inLockOrder) {
       const statement = writeRow(table, write, dialect.toTimestamp(now()));
       const [row] = await run(statement.sql, statement.bindings);
       // No row back: the version check failed. Throwing rolls back the earlier writes too.
       if (!row) throw new ConflictError();
-      records.push(toRecord(row));
+      records[index] = toRecord(row);
     }
     return records;
   };
@@ -122,20 +140,15 @@ export function createKnexSettingsStore(knex: Knex, options: KnexSettingsStoreOp
     }
   }
 
-  /** After the remote feed was down, every key may have changed unseen: report them all. */
-  const reportAllAsRemote = async () => {
-    try {
-      for await (const record of pages()) emit({ key: record.key, origin: 'remote' });
-    } catch {
-      // The database is unreachable again; the feed reports the next resumption.
-    }
-  };
-
   const startRemoteFeed = () => {
     if (subscription || closed || !listenForRemoteChanges || !dialect.subscribeToChanges) return;
+    // While the feed is down other processes' writes go unseen: a null key tells
+    // listeners to drop whatever they derived, when it goes down and again when it is back.
+    const feedGap = () => emit({ key: null, origin: 'remote' });
     subscription = dialect.subscribeToChanges(knex, {
       onRemoteChange: (key) => emit({ key, origin: 'remote' }),
-      onResumed: () => void reportAllAsRemote(),
+      onInterrupted: feedGap,
+      onResumed: feedGap,
     });
   };
 
@@ -149,9 +162,13 @@ export function createKnexSettingsStore(knex: Knex, options: KnexSettingsStoreOp
 
     set(key, value, setOptions = {}) {
       return guarded(async () => {
-        const write = { key, value, expectedVersion: setOptions.expectedVersion };
-        const [record] = await commit((run) => writeEach(run, [write]), () => [key]);
-        return record as SettingRecord;
+        const { expectedVersion } = setOptions;
+        const updatedAt = dialect.toTimestamp(now());
+        if (expectedVersion === undefined) return toRecord(await upsert({ key, value, updatedAt }));
+        const [row] = await writeAlone(writeRow(table, { key, value, expectedVersion }, updatedAt));
+        // No row back: the version check failed.
+        if (!row) throw new ConflictError();
+        return toRecord(row);
       });
     },
 
@@ -162,12 +179,15 @@ export function createKnexSettingsStore(knex: Knex, options: KnexSettingsStoreOp
 
     delete(key, deleteOptions = {}) {
       const { expectedVersion } = deleteOptions;
+      if (expectedVersion === undefined) {
+        return guarded(async () => (await writeAlone(deleteRow(table, key, undefined))).length > 0);
+      }
+      // Telling "missing" from "another version" takes a second read, in the same transaction.
       return guarded(() =>
         commit(
           async (run) => {
             const statement = deleteRow(table, key, expectedVersion);
             if ((await run(statement.sql, statement.bindings)).length > 0) return true;
-            if (expectedVersion === undefined) return false;
             const existing = selectOne(table, key);
             if ((await run(existing.sql, existing.bindings)).length > 0) throw new ConflictError();
             return false;

@@ -23,6 +23,36 @@ export function selectPage(table: string, orderedKey: string, afterKey: string |
 }
 
 /**
+ * The order in which a transaction or multi-row statement writes its keys, the same
+ * in every process: writers that lock rows in one order cannot deadlock.
+ */
+export function compareLockOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** One row of an unconditional upsert. */
+export interface UpsertRow {
+  key: string;
+  value: string;
+  updatedAt: Knex.RawBinding;
+}
+
+/**
+ * Creates or replaces each row, incrementing the version of existing ones, and
+ * returns the written rows. The keys must be distinct: one statement cannot
+ * update a row twice.
+ */
+export function upsertRows(table: string, rows: readonly UpsertRow[]): Statement {
+  return {
+    sql:
+      `INSERT INTO ?? AS t (${COLUMNS}) VALUES ${rows.map(() => '(?, ?, 1, ?)').join(', ')} ` +
+      `ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value", "version" = t."version" + 1, "updated_at" = excluded."updated_at" ` +
+      `RETURNING ${COLUMNS}`,
+    bindings: [table, ...rows.flatMap((row) => [row.key, row.value, row.updatedAt])],
+  };
+}
+
+/**
  * A write that returns the new row, or no row when `expectedVersion` does not
  * match. Each form is one atomic statement, so concurrent writers cannot slip
  * between a version check and the write.
@@ -33,15 +63,7 @@ export function writeRow(
   updatedAt: Knex.RawBinding,
 ): Statement {
   const { key, value, expectedVersion } = write;
-  if (expectedVersion === undefined) {
-    return {
-      sql:
-        `INSERT INTO ?? AS t (${COLUMNS}) VALUES (?, ?, 1, ?) ` +
-        `ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value", "version" = t."version" + 1, "updated_at" = excluded."updated_at" ` +
-        `RETURNING ${COLUMNS}`,
-      bindings: [table, key, value, updatedAt],
-    };
-  }
+  if (expectedVersion === undefined) return upsertRows(table, [{ key, value, updatedAt }]);
   if (expectedVersion === 0) {
     return {
       sql: `INSERT INTO ?? (${COLUMNS}) VALUES (?, ?, 1, ?) ON CONFLICT ("key") DO NOTHING RETURNING ${COLUMNS}`,

@@ -1,8 +1,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ConfigError, ErrorCodes } from '@llm-settings/core';
+import { ConfigError, ErrorCodes, type LogFields, type Logger } from '@llm-settings/core';
 import knexFactory, { type Knex } from 'knex';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createKnexFromUrl, createKnexSettingsStore, migrateSettingsStore } from '../src/index.js';
 import { ensurePostgresRunning, POSTGRES_URL } from './support/postgres.js';
 import { createTempDir, type TempDir } from './support/sqlite.js';
@@ -10,8 +10,8 @@ import { createTempDir, type TempDir } from './support/sqlite.js';
 let dir: TempDir;
 const opened: Knex[] = [];
 
-function open(url: string): Knex {
-  const knex = createKnexFromUrl(url);
+function open(url: string, logger?: Logger): Knex {
+  const knex = createKnexFromUrl(url, { logger });
   opened.push(knex);
   return knex;
 }
@@ -100,6 +100,72 @@ describe('createKnexFromUrl with an unsupported URL', () => {
     expect((caught as ConfigError).code).toBe(ErrorCodes.CONFIG_INVALID);
     expect((caught as ConfigError).message).not.toMatch(/pw-Secret-42|admin|db\.internal/);
     expect((caught as ConfigError).cause).toBeUndefined();
+  });
+});
+
+describe('createKnexFromUrl logger', () => {
+  interface Line {
+    level: string;
+    fields: LogFields;
+    message: string;
+  }
+
+  function recordingLogger(): Logger & { lines: Line[] } {
+    const lines: Line[] = [];
+    const record = (level: string) => (fields: LogFields, message: string) => void lines.push({ level, fields, message });
+    return { lines, debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
+  }
+
+  const PASSWORD = 'p@ss-S3cret-42';
+  const REFUSED_URL = `postgres://settings_user:${encodeURIComponent(PASSWORD)}@127.0.0.1:1/test`;
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("routes knex's warnings to the logger as one line without a stack, and prints nothing itself", async () => {
+    const consoleLog = vi.spyOn(console, 'log');
+    const logger = recordingLogger();
+    const knex = open(REFUSED_URL, logger);
+
+    await expect(knex.raw('select 1')).rejects.toThrow();
+
+    expect(logger.lines).toContainEqual({ level: 'warn', fields: { component: 'knex' }, message: expect.stringContaining('ECONNREFUSED') });
+    for (const line of logger.lines) {
+      expect(line.message).not.toContain('\n');
+      expect(line.message).not.toMatch(/\bat .+:\d+:\d+/);
+    }
+    expect(consoleLog).not.toHaveBeenCalled();
+  });
+
+  it('by default logs nothing, not even to the console', async () => {
+    const consoleLog = vi.spyOn(console, 'log');
+    const knex = open(REFUSED_URL);
+    await expect(knex.raw('select 1')).rejects.toThrow();
+    expect(consoleLog).not.toHaveBeenCalled();
+  });
+
+  it('redacts the URL and its password, encoded or not, from whatever knex logs', () => {
+    const logger = recordingLogger();
+    const knex = open(REFUSED_URL, logger);
+    // Stands for any knex message that would quote the connection settings.
+    knex.client.logger.error(`cannot use ${REFUSED_URL}`);
+    knex.client.logger.warn(`password ${PASSWORD} rejected`);
+    knex.client.logger.debug(`password ${encodeURIComponent(PASSWORD)} rejected`);
+
+    expect(logger.lines.map((line) => line.level)).toEqual(['error', 'warn', 'debug']);
+    const logged = logger.lines.map((line) => line.message).join('\n');
+    expect(logged).toContain('[REDACTED]');
+    expect(logged).not.toContain(PASSWORD);
+    expect(logged).not.toContain(encodeURIComponent(PASSWORD));
+    expect(logged).not.toContain('127.0.0.1:1');
+  });
+
+  it('logs the SQL of a debugged query without its bound values', async () => {
+    const logger = recordingLogger();
+    const knex = open('sqlite::memory:', logger);
+    await knex.raw('select ? as value', ['bound-secret-value']).debug(true);
+    expect(logger.lines).toEqual([{ level: 'debug', fields: { component: 'knex' }, message: 'select ? as value' }]);
   });
 });
 

@@ -10,7 +10,9 @@ export type SqlRunner = (sql: string, bindings?: readonly Knex.RawBinding[]) => 
 export interface RemoteChangeHandlers {
   /** Another process wrote `key`. */
   onRemoteChange(key: string): void;
-  /** The feed was down for a while and is back: changes made meanwhile were missed. */
+  /** The feed went down, or could not start: changes made from now on go unseen. */
+  onInterrupted(): void;
+  /** The feed is back after an interruption: changes made meanwhile were missed. */
   onResumed(): void;
 }
 
@@ -26,6 +28,13 @@ export interface ChangeSubscription {
 export interface Dialect {
   /** Runs a statement outside any explicit transaction. */
   query(knex: Knex, sql: string, bindings?: readonly Knex.RawBinding[]): Promise<Row[]>;
+
+  /**
+   * Runs one write statement whose `RETURNING` includes `"key"`, on its own: atomic
+   * and durable when it resolves, one round trip, no explicit transaction. Announces
+   * the key of every returned row to other processes.
+   */
+  writeAlone(knex: Knex, sql: string, bindings: readonly Knex.RawBinding[]): Promise<Row[]>;
 
   /**
    * Runs `work` in a transaction that serializes against every other writer, in
@@ -44,7 +53,7 @@ export interface Dialect {
   /** True when `error` means the database cannot be reached or cannot write. */
   isUnavailable(error: unknown): boolean;
 
-  /** Announces written keys to other processes; runs inside the write transaction. */
+  /** Announces written keys to other processes; runs inside `writeTransaction`. */
   publishChanges?(run: SqlRunner, keys: readonly string[]): Promise<void>;
 
   /** Starts receiving other processes' writes. */

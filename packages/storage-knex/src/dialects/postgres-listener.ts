@@ -10,7 +10,9 @@ export interface NotificationListenerOptions {
   knex: Knex;
   channel: string;
   onPayload(payload: string): void;
-  /** Called after a reconnect (not after the first connect): notifications sent meanwhile were lost. */
+  /** Called once when the connection fails or drops, or the first connect fails: notifications go unheard from now on. */
+  onInterrupted(): void;
+  /** Called once LISTENing again after an interruption (not after a first connect that worked): notifications sent meanwhile were lost. */
   onResumed(): void;
 }
 
@@ -24,8 +26,9 @@ async function connectionSettingsOf(knex: Knex): Promise<object> {
 /**
  * LISTENs on `channel` with one dedicated connection outside the knex pool (a
  * pooled connection would be handed to queries or reaped when idle). When that
- * connection fails or drops, it reconnects with exponential backoff; failures are
- * never thrown, since nobody awaits this background work.
+ * connection fails or drops, it reports the interruption at once and reconnects
+ * with exponential backoff; failures are never thrown, since nobody awaits this
+ * background work.
  */
 export function listenForNotifications(options: NotificationListenerOptions): ChangeSubscription {
   const PgClient = options.knex.client.driver.Client as new (config: object) => Client;
@@ -33,10 +36,16 @@ export function listenForNotifications(options: NotificationListenerOptions): Ch
   let current: Client | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
   let failedAttempts = 0;
-  let connectedBefore = false;
+  /** Between an interruption and the next successful LISTEN. */
+  let interrupted = false;
 
-  const scheduleReconnect = () => {
+  /** Reports the interruption once, then retries later. */
+  const retryLater = () => {
     if (closed) return;
+    if (!interrupted) {
+      interrupted = true;
+      options.onInterrupted();
+    }
     const delay = Math.min(LAST_RETRY_DELAY_MS, FIRST_RETRY_DELAY_MS * 2 ** failedAttempts);
     failedAttempts += 1;
     retryTimer = setTimeout(() => void connect(), delay);
@@ -51,7 +60,7 @@ export function listenForNotifications(options: NotificationListenerOptions): Ch
     try {
       client = new PgClient(await connectionSettingsOf(options.knex));
     } catch {
-      scheduleReconnect();
+      retryLater();
       return;
     }
     if (closed) return;
@@ -62,7 +71,7 @@ export function listenForNotifications(options: NotificationListenerOptions): Ch
       dropped = true;
       if (current === client) current = undefined;
       client.end().catch(() => undefined);
-      scheduleReconnect();
+      retryLater();
     };
     // Without an 'error' handler, a server restart would crash the process.
     client.on('error', drop);
@@ -79,8 +88,10 @@ export function listenForNotifications(options: NotificationListenerOptions): Ch
     }
     if (dropped || closed) return;
     failedAttempts = 0;
-    if (connectedBefore) options.onResumed();
-    connectedBefore = true;
+    if (interrupted) {
+      interrupted = false;
+      options.onResumed();
+    }
   };
 
   void connect();

@@ -61,13 +61,24 @@ export interface PostgresDialectOptions {
 
 /**
  * PostgreSQL: every write is one atomic statement (upsert or compare-and-set
- * UPDATE) in a READ COMMITTED transaction, which also carries the NOTIFY so other
+ * UPDATE). A statement that stands alone runs in autocommit with its NOTIFYs in
+ * the same statement; `setMany` shares a READ COMMITTED transaction that also
+ * carries the NOTIFYs. Either way NOTIFY is delivered at commit, so other
  * processes hear only of committed writes.
  */
 export function createPostgresDialect(options: PostgresDialectOptions): Dialect {
   return {
     async query(knex, sql, bindings = []) {
       return rowsOf(await knex.raw(sql, [...bindings]));
+    },
+
+    async writeAlone(knex, sql, bindings) {
+      // One round trip: the write and a NOTIFY per written row in one statement, which is its
+      // own transaction. No row back (a failed version check) means no NOTIFY.
+      const statement =
+        `WITH written AS (${sql}) ` +
+        `SELECT written.*, pg_notify(?, json_build_object('i', ?::text, 'k', written."key")::text) FROM written`;
+      return rowsOf(await knex.raw(statement, [...bindings, options.channel, options.instanceId]));
     },
 
     writeTransaction<T>(knex: Knex, work: (run: SqlRunner) => Promise<T>): Promise<T> {
@@ -95,6 +106,7 @@ export function createPostgresDialect(options: PostgresDialectOptions): Dialect 
           const change = parsePayload(payload);
           if (change && change.i !== options.instanceId) handlers.onRemoteChange(change.k);
         },
+        onInterrupted: handlers.onInterrupted,
         onResumed: handlers.onResumed,
       });
     },
