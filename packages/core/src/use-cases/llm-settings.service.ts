@@ -114,7 +114,7 @@ export class LlmSettingsService {
     const needsVersionCheck = options.ifMatch !== undefined || update.api_key === undefined;
     for (let attempt = 1; ; attempt++) {
       const current = needsVersionCheck ? await this.store.get(key) : null;
-      assertPrecondition(current, options.ifMatch);
+      if (!preconditionHolds(current, options.ifMatch)) throw this.preconditionFailed(key);
       const apiKey = update.api_key ?? (await this.keptApiKey(current, update.provider, scope));
       const settings: StoredSettings = { provider: update.provider, model, api_key: apiKey, scope };
       const token = await this.cipher.encrypt(JSON.stringify(settings));
@@ -124,7 +124,7 @@ export class LlmSettingsService {
         return snapshotOf(written, settings);
       } catch (error) {
         if (!isLlmSettingsError(error, ErrorCodes.SETTINGS_CONFLICT)) throw error;
-        if (options.ifMatch !== undefined) throw new PreconditionFailedError();
+        if (options.ifMatch !== undefined) throw this.preconditionFailed(key);
         if (attempt >= MAX_KEEP_KEY_ATTEMPTS) throw error;
       }
     }
@@ -139,20 +139,24 @@ export class LlmSettingsService {
   async clear(scope?: string, options: ClearOptions = {}): Promise<void> {
     const normalized = normalizeScope(scope);
     const key = settingsKeyFor(normalized);
+    // Nothing deleted can mean that a concurrent delete committed before its change event
+    // arrived: the cached view must not outlive this answer.
+    let deleted = false;
     if (options.ifMatch === undefined) {
-      await this.store.delete(key);
+      deleted = await this.store.delete(key);
     } else {
       const current = await this.store.get(key);
-      assertPrecondition(current, options.ifMatch);
+      if (!preconditionHolds(current, options.ifMatch)) throw this.preconditionFailed(key);
       if (current !== null) {
         try {
-          await this.store.delete(key, { expectedVersion: current.version });
+          deleted = await this.store.delete(key, { expectedVersion: current.version });
         } catch (error) {
-          if (isLlmSettingsError(error, ErrorCodes.SETTINGS_CONFLICT)) throw new PreconditionFailedError();
+          if (isLlmSettingsError(error, ErrorCodes.SETTINGS_CONFLICT)) throw this.preconditionFailed(key);
           throw error;
         }
       }
     }
+    if (!deleted) this.cache?.invalidate(key);
     this.logger.info({ scope: normalized }, 'llm settings cleared');
   }
 
@@ -176,6 +180,15 @@ export class LlmSettingsService {
       'llm settings tested',
     );
     return { success: outcome.code === 'ok', message: outcome.message, latency_ms: latency, code: outcome.code };
+  }
+
+  /**
+   * A failed precondition can reveal a write whose change event has not reached the
+   * view cache yet: drop the view so the client's next read is current.
+   */
+  private preconditionFailed(key: string): PreconditionFailedError {
+    this.cache?.invalidate(key);
+    return new PreconditionFailedError();
   }
 
   private async storedTarget(scope: string): Promise<StoredSettings> {
@@ -234,10 +247,9 @@ function candidateTarget(candidate: unknown): ProbeTarget {
   };
 }
 
-function assertPrecondition(current: SettingRecord | null, ifMatch: string | undefined): void {
-  if (ifMatch === undefined) return;
-  const holds = ifMatch === '*' ? current !== null : etagOf(current) === ifMatch;
-  if (!holds) throw new PreconditionFailedError();
+function preconditionHolds(current: SettingRecord | null, ifMatch: string | undefined): boolean {
+  if (ifMatch === undefined) return true;
+  return ifMatch === '*' ? current !== null : etagOf(current) === ifMatch;
 }
 
 function safeJsonParse(text: string): unknown {

@@ -42,12 +42,19 @@ export class SettingsViewCache {
     this.maxEntries = options.maxEntries ?? 10_000;
     this.ttlMs = options.ttlMs ?? 5_000;
     this.now = options.now ?? Date.now;
-    this.unsubscribe = store.watch((change) => {
-      this.generation++;
-      if (change.key === null) this.entries.clear();
-      else this.entries.delete(change.key);
-      this.loading.clear();
-    });
+    this.unsubscribe = store.watch((change) => this.invalidate(change.key));
+  }
+
+  /**
+   * Drops the view of `key` (every view for null) and any load in progress. The feed
+   * calls it for every write; a writer calls it too when its answer may reveal a change
+   * whose feed event has not arrived yet (a delete that found the row already gone).
+   */
+  invalidate(key: string | null): void {
+    this.generation++;
+    if (key === null) this.entries.clear();
+    else this.entries.delete(key);
+    this.loading.clear();
   }
 
   /** The cached snapshot of `key`, or the result of `load` (shared by concurrent callers). */

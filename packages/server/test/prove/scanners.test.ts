@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { answerIssues } from './support/answers.js';
+import type { Exchange } from './support/http-client.js';
+import { findLeaks } from './support/leaks.js';
+
+/* The secret scan and the answer checks the suites rely on, shown to catch what they claim. */
+
+const SECRET = 'sk-ABCDEFGHIJKLMNOP';
+
+describe('leak scan', () => {
+  it('finds any 8 consecutive characters of a secret, in text and in raw bytes', () => {
+    expect(findLeaks({ key: SECRET }, { log: 'x DEFGHIJK y' })).toEqual([{ secret: 'key', source: 'log', at: 2 }]);
+    expect(findLeaks({ key: SECRET }, { file: Buffer.from(`\u0000\u0001${SECRET.slice(-8)}`, 'latin1') })).toHaveLength(1);
+  });
+
+  it('ignores runs shorter than 8 characters', () => {
+    expect(findLeaks({ key: SECRET }, { log: `...${SECRET.slice(-4)} ${SECRET.slice(3, 10)}` })).toEqual([]);
+  });
+});
+
+describe('answer checks', () => {
+  const exchange = (status: number, body: unknown, headers: Record<string, string> = {}, method = 'GET'): Exchange =>
+    ({ method, path: '/api/settings/llm', status, headers, rawHeaders: '', text: JSON.stringify(body), ms: 1, json: () => body }) as Exchange;
+  const problem = { type: 'urn:llm-settings:problem:http.not-found', title: 'Not found', status: 404, detail: 'No resource exists at this path.', code: 'HTTP.NOT_FOUND' };
+
+  it('accepts a well-formed problem and refuses incomplete or mislabelled ones', () => {
+    expect(answerIssues(exchange(404, problem, { 'content-type': 'application/problem+json' }))).toEqual([]);
+    expect(answerIssues(exchange(404, problem, { 'content-type': 'application/json' }))).not.toEqual([]);
+    expect(answerIssues(exchange(404, { ...problem, code: undefined }, { 'content-type': 'application/problem+json' }))).not.toEqual([]);
+    expect(answerIssues(exchange(400, problem, { 'content-type': 'application/problem+json' }))).toContain('status differs from the HTTP status');
+    expect(answerIssues(exchange(404, { ...problem, stack: 'Error at x' }, { 'content-type': 'application/problem+json' }))).not.toEqual([]);
+  });
+
+  it('refuses any 5xx unless allowed, and a view carrying more than the public fields', () => {
+    expect(answerIssues(exchange(500, { ...problem, status: 500, code: 'INTERNAL' }, { 'content-type': 'application/problem+json' }))).toEqual(['server error 500']);
+    const view = { provider: 'openai', model: 'gpt-4o', api_key_set: true, api_key_masked: '...abcd', updated_at: null };
+    expect(answerIssues(exchange(200, view, { 'content-type': 'application/json', etag: '"1-a"' }))).toEqual([]);
+    expect(answerIssues(exchange(200, { ...view, api_key: SECRET }, { 'content-type': 'application/json', etag: '"1-a"' }))).not.toEqual([]);
+  });
+});

@@ -1,0 +1,21 @@
+import { execFileSync } from 'node:child_process';
+
+/**
+ * Makes files unwritable even for root and even through descriptors a process already
+ * holds open (`chattr +i`, ext4). A plain chmod does neither: root ignores it, and an
+ * open descriptor keeps its write access.
+ */
+export function setImmutable(paths: readonly string[], immutable: boolean): void {
+  execFileSync('chattr', [immutable ? '+i' : '-i', ...paths], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** True when this machine can make a file immutable (root on ext4 or similar). */
+export function canMakeImmutable(probeFile: string): boolean {
+  try {
+    setImmutable([probeFile], true);
+    setImmutable([probeFile], false);
+    return true;
+  } catch {
+    return false;
+  }
+}

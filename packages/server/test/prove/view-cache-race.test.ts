@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { LlmSettingsService, settingsKeyFor, DEFAULT_SCOPE, type SettingChangeListener, type SettingsStore } from '@llm-settings/core';
+import { createMemoryCipher, createMemorySettingsStore, createScriptedProbe } from '@llm-settings/core/testing';
+
+/*
+ * The race the PostgreSQL load run found, replayed deterministically: two DELETEs
+ * overlap; the first commits but its change event is still on its way when the second
+ * finds nothing to delete and answers 204. A GET after that answer must not be served
+ * the deleted view from the cache.
+ */
+
+/** A store whose change events can be held back, as a slow connection delays a write's answer. */
+function storeWithDelayedEvents(inner: SettingsStore) {
+  const held: Array<() => void> = [];
+  let holding = false;
+  const store: SettingsStore = {
+    get: (key) => inner.get(key),
+    set: (key, value, options) => inner.set(key, value, options),
+    setMany: (writes) => inner.setMany(writes),
+    delete: (key, options) => inner.delete(key, options),
+    list: () => inner.list(),
+    close: () => inner.close(),
+    watch: (listener: SettingChangeListener) =>
+      inner.watch((change) => (holding ? held.push(() => listener(change)) : listener(change))),
+  };
+  return {
+    store,
+    hold: () => (holding = true),
+    release: () => {
+      holding = false;
+      for (const deliver of held.splice(0)) deliver();
+    },
+  };
+}
+
+describe('view cache and overlapping deletes', () => {
+  it('a DELETE that finds nothing to delete still drops the cached view', async () => {
+    const inner = createMemorySettingsStore();
+    const { store, hold, release } = storeWithDelayedEvents(inner);
+    const service = new LlmSettingsService({ store, cipher: createMemoryCipher(), probe: createScriptedProbe(), viewCache: true });
+    await service.update({ provider: 'openai', api_key: 'sk-cache-race-0000000000' });
+    expect((await service.get()).view.api_key_set).toBe(true); // now cached
+
+    hold();
+    await inner.delete(settingsKeyFor(DEFAULT_SCOPE)); // the first DELETE: committed, its event held back
+    await service.clear(); // the second DELETE: nothing left to delete, answered
+    expect((await service.get()).view.api_key_set).toBe(false);
+    release();
+    expect((await service.get()).view.api_key_set).toBe(false);
+  });
+});
