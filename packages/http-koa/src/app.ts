@@ -8,7 +8,7 @@ import { createJsonBodyReader } from './json-body.js';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi.js';
 import { problemMiddleware } from './problem-middleware.js';
 import { requestLog } from './request-log.js';
-import { createRouteMatcher, routeGuard } from './routing.js';
+import { createRouteMatcher, dispatchRoutes } from './routing.js';
 import { registerSettingsRoutes, type HttpSettingsService } from './settings-routes.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 16_384;
@@ -64,8 +64,9 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   app.use(noStore);
   app.use(problemMiddleware());
   if (options.apiToken !== undefined) app.use(bearerAuth(options.apiToken, SETTINGS_PREFIX));
-  app.use(routeGuard(routes));
-  app.use(router.routes());
+  // The router holds the routes and its matching rules; dispatchRoutes runs them from a
+  // per-path memo instead of matching every route again on each request.
+  app.use(dispatchRoutes(routes));
   // Errors that escape every middleware (such as a failing response stream) land here
   // instead of Koa's default console output, which would print the error as it is.
   app.on('error', (error: unknown) => {
@@ -75,8 +76,8 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
 }
 
 /** Settings, problems and health answers are per-request state: nothing may be cached. */
-const noStore: Koa.Middleware = async (ctx, next) => {
+const noStore: Koa.Middleware = (ctx, next) => {
   ctx.set('Cache-Control', 'no-store');
   ctx.set('X-Content-Type-Options', 'nosniff');
-  await next();
+  return next();
 };

@@ -22,7 +22,7 @@ import {
   type ProbeSubject,
 } from './outcomes.js';
 import { scrubKey, scrubOutcome } from './scrub-key.js';
-import { DEFAULT_BASE_URLS, PROVIDER_SDKS } from './sdk-calls.js';
+import { DEFAULT_BASE_URLS, PROVIDER_SDKS, type ProviderSdk } from './sdk-calls.js';
 import { SharedCalls } from './shared-calls.js';
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
@@ -77,17 +77,20 @@ export function createProviderProbe(options: ProviderProbeOptions = {}): Provide
         throw new ValidationError(message, [{ path: 'provider', message }]);
       }
       const subject: ProbeSubject = { provider, model };
-      const started = performance.now();
       let shared = false;
       let outcome: ProbeOutcome;
+      // Loading the SDK (at the first probe of a provider only) is not part of the call:
+      // neither the timeout nor the latency counts it. The signal is read after it.
+      const sdk = isSendableModelId(model) ? await PROVIDER_SDKS[provider]() : undefined;
 
       if (request.signal?.aborted) {
         outcome = cancelledOutcome(subject, null);
-      } else if (!isSendableModelId(model)) {
+      } else if (sdk === undefined) {
         outcome = unusableModelOutcome(subject);
       } else {
+        const started = performance.now();
         const ticket = calls.join(probeId(provider, apiKey, model), (signal) =>
-          lookUpModel(subject, apiKey, baseUrls[provider], signal, logger),
+          lookUpModel(subject, sdk, apiKey, baseUrls[provider], signal, logger),
         );
         shared = ticket.shared;
         try {
@@ -123,12 +126,12 @@ export function createProviderProbe(options: ProviderProbeOptions = {}): Provide
 /** One lookup with the provider's SDK. Never rejects: every failure becomes an outcome. */
 async function lookUpModel(
   subject: ProbeSubject,
+  sdk: ProviderSdk,
   apiKey: string,
   baseUrl: string,
   signal: AbortSignal,
   logger: Logger,
 ): Promise<ProbeOutcome> {
-  const sdk = PROVIDER_SDKS[subject.provider];
   const started = performance.now();
   try {
     const { requestId } = await sdk.retrieveModel({

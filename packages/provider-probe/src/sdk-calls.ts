@@ -1,5 +1,3 @@
-import Anthropic from '@anthropic-ai/sdk';
-import OpenAI from 'openai';
 import type { LlmProvider } from '@llm-settings/core';
 import type { SdkErrorClasses } from './failures.js';
 
@@ -30,6 +28,13 @@ export interface ModelLookupResult {
  */
 export type RetrieveModel = (lookup: ModelLookup) => Promise<ModelLookupResult>;
 
+/** What the probe uses of one provider's SDK. */
+export interface ProviderSdk {
+  readonly retrieveModel: RetrieveModel;
+  /** The SDK's error classes, to tell its failures apart. */
+  readonly errors: SdkErrorClasses;
+}
+
 /*
  * Every option that the SDKs would otherwise read from process.env is passed
  * explicitly: the key, the base URL, the webhook secret, OpenAI's organization and
@@ -38,44 +43,61 @@ export type RetrieveModel = (lookup: ModelLookup) => Promise<ModelLookupResult>;
  * a probe is one call.
  */
 
-const retrieveAnthropicModel: RetrieveModel = async ({ apiKey, model, baseUrl, signal, fetch }) => {
-  const client = new Anthropic({
-    apiKey,
-    authToken: null,
-    baseURL: baseUrl,
-    webhookKey: null,
-    maxRetries: 0,
-    fetch,
-    logLevel: 'off',
-  });
-  const { request_id } = await client.models.retrieve(model, {}, { signal }).withResponse();
-  return { requestId: request_id ?? null };
-};
-
-const retrieveOpenAiModel: RetrieveModel = async ({ apiKey, model, baseUrl, signal, fetch }) => {
-  const client = new OpenAI({
-    apiKey,
-    baseURL: baseUrl,
-    organization: null,
-    project: null,
-    webhookSecret: null,
-    maxRetries: 0,
-    fetch,
-    logLevel: 'off',
-  });
-  const { request_id } = await client.models.retrieve(model, { signal }).withResponse();
-  return { requestId: request_id ?? null };
-};
-
-/** What the probe uses of one provider's SDK. */
-export interface ProviderSdk {
-  readonly retrieveModel: RetrieveModel;
-  /** The SDK's error classes, to tell its failures apart. */
-  readonly errors: SdkErrorClasses;
+async function loadAnthropicSdk(): Promise<ProviderSdk> {
+  const { default: Anthropic } = await import('@anthropic-ai/sdk');
+  const retrieveModel: RetrieveModel = async ({ apiKey, model, baseUrl, signal, fetch }) => {
+    const client = new Anthropic({
+      apiKey,
+      authToken: null,
+      baseURL: baseUrl,
+      webhookKey: null,
+      maxRetries: 0,
+      fetch,
+      logLevel: 'off',
+    });
+    const { request_id } = await client.models.retrieve(model, {}, { signal }).withResponse();
+    return { requestId: request_id ?? null };
+  };
+  return { retrieveModel, errors: Anthropic };
 }
 
-/** One SDK per provider: adding a provider adds one entry here. */
-export const PROVIDER_SDKS: Readonly<Record<LlmProvider, ProviderSdk>> = {
-  anthropic: { retrieveModel: retrieveAnthropicModel, errors: Anthropic },
-  openai: { retrieveModel: retrieveOpenAiModel, errors: OpenAI },
+async function loadOpenAiSdk(): Promise<ProviderSdk> {
+  const { default: OpenAI } = await import('openai');
+  const retrieveModel: RetrieveModel = async ({ apiKey, model, baseUrl, signal, fetch }) => {
+    const client = new OpenAI({
+      apiKey,
+      baseURL: baseUrl,
+      organization: null,
+      project: null,
+      webhookSecret: null,
+      maxRetries: 0,
+      fetch,
+      logLevel: 'off',
+    });
+    const { request_id } = await client.models.retrieve(model, { signal }).withResponse();
+    return { requestId: request_id ?? null };
+  };
+  return { retrieveModel, errors: OpenAI };
+}
+
+/** Imports an SDK at the first call and hands the same one to every later call. */
+function loadedOnce(load: () => Promise<ProviderSdk>): () => Promise<ProviderSdk> {
+  let loading: Promise<ProviderSdk> | undefined;
+  return () => {
+    loading ??= load().catch((error: unknown) => {
+      loading = undefined; // a failed import may be retried by the next probe
+      throw error;
+    });
+    return loading;
+  };
+}
+
+/**
+ * One SDK loader per provider: adding a provider adds one entry here. The SDKs are
+ * large and a service may never test a key, so each is imported at its provider's
+ * first probe instead of at start.
+ */
+export const PROVIDER_SDKS: Readonly<Record<LlmProvider, () => Promise<ProviderSdk>>> = {
+  anthropic: loadedOnce(loadAnthropicSdk),
+  openai: loadedOnce(loadOpenAiSdk),
 };

@@ -1,8 +1,6 @@
 #!/usr/bin/env node
-import { isLlmSettingsError } from '@llm-settings/core';
-import { generateFernetKey } from '@llm-settings/crypto-fernet';
-import { createLlmSettings } from './create-llm-settings.js';
-import { serve } from './serve.js';
+// Each command imports what it needs when it runs, so that `--help` and `generate-key`
+// start without loading the server, and start-up time goes to the command itself.
 
 const HELP = `Usage: llm-settings <command>
 
@@ -19,6 +17,7 @@ type Command = () => Promise<void>;
 
 const COMMANDS: Record<string, Command> = {
   async serve() {
+    const { serve } = await import('./serve.js');
     const running = await serve();
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       process.once(signal, () => {
@@ -30,14 +29,17 @@ const COMMANDS: Record<string, Command> = {
     }
   },
   async migrate() {
+    const { createLlmSettings } = await import('./create-llm-settings.js');
     const settings = await createLlmSettings({ migrate: true });
     await settings.close();
     console.log('Storage is migrated.');
   },
   async 'generate-key'() {
+    const { generateFernetKey } = await import('@llm-settings/crypto-fernet');
     console.log(generateFernetKey());
   },
   async 'rotate-key'() {
+    const { createLlmSettings } = await import('./create-llm-settings.js');
     const settings = await createLlmSettings();
     try {
       const { total, rotated } = await settings.rotateKeys();
@@ -62,8 +64,9 @@ async function main(argv: string[]): Promise<void> {
   await command();
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
+main(process.argv.slice(2)).catch(async (error: unknown) => {
   // Our errors carry safe, human messages; anything else is reported without internals.
+  const { isLlmSettingsError } = await import('@llm-settings/core');
   const message = isLlmSettingsError(error) ? error.message : `unexpected ${error instanceof Error ? error.name : 'error'}`;
   console.error(`llm-settings: ${message}`);
   process.exit(1);

@@ -1,7 +1,9 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
 import { assertSafeToServe, loadConfig } from './config.js';
 import { createLlmSettings, type CreateLlmSettingsOptions, type LlmSettings } from './create-llm-settings.js';
+import { createLogger } from './logger.js';
 import { httpModule } from './modules.js';
 import { TOKENS } from './tokens.js';
 
@@ -20,10 +22,20 @@ export interface RunningServer {
 export async function serve(options: CreateLlmSettingsOptions = {}): Promise<RunningServer> {
   const config = options.config ?? loadConfig(options.env ?? process.env);
   assertSafeToServe(config);
-  const settings = await createLlmSettings({ ...options, config });
+  const logger = options.logger ?? createLogger({ level: config.logLevel, destination: asyncStdout() });
+  const settings = await createLlmSettings({ ...options, config, logger });
   settings.container.load(httpModule);
   const app = settings.container.get(TOKENS.HttpApp);
-  const server = createServer(app.callback());
+  const handle = app.callback();
+  const drainer = connectionDrainer();
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    drainer.track(res);
+    return handle(req, res);
+  };
+  const server = createServer(onRequest);
+  // Node answers an Expect other than 100-continue with a bare 417; RFC 9110 lets a
+  // server ignore it, so the app answers (a view or a problem) instead.
+  server.on('checkExpectation', onRequest);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -38,7 +50,10 @@ export async function serve(options: CreateLlmSettingsOptions = {}): Promise<Run
   settings.logger.info({ url, database: databaseKind(config.databaseUrl) }, 'llm-settings listening');
 
   let closing: Promise<void> | null = null;
-  const close = () => (closing ??= shutdown(server, settings));
+  const close = () => {
+    drainer.drain();
+    return (closing ??= shutdown(server, settings));
+  };
   return { url, settings, server, close };
 }
 
@@ -54,6 +69,37 @@ async function shutdown(server: Server, settings: LlmSettings): Promise<void> {
   clearTimeout(deadline);
   await settings.close();
   settings.logger.info({}, 'stopped');
+}
+
+/**
+ * Keep-alive connections of busy clients are never idle, so closing the server would
+ * wait for the grace period and then cut requests in progress. Once draining, every
+ * answer (including those in progress) closes its connection, so clients reconnect
+ * and are refused instead.
+ */
+function connectionDrainer(): { track(res: ServerResponse): void; drain(): void } {
+  const open = new Set<ServerResponse>();
+  let draining = false;
+  return {
+    track(res) {
+      if (draining) res.setHeader('Connection', 'close');
+      open.add(res);
+      res.once('close', () => open.delete(res));
+    },
+    drain() {
+      draining = true;
+      for (const res of open) if (!res.headersSent) res.setHeader('Connection', 'close');
+    },
+  };
+}
+
+/**
+ * Standard output written asynchronously: lines that arrive while a write is in flight
+ * go out together in the next one, instead of one blocking write per request line.
+ * pino flushes what is pending when the process exits.
+ */
+function asyncStdout() {
+  return pino.destination({ dest: 1, sync: false });
 }
 
 function databaseKind(url: string): string {

@@ -1,0 +1,72 @@
+// The baseline of the HTTP benchmarks: a bare Koa app doing the same work as the
+// service's routes with nothing else — no validation, version check, auth, error
+// mapping, request id, response headers or logging.
+//   GET /api/settings/llm  answers the JSON given in BARE_VIEW. With BARE_ETAG, also the
+//                          response headers of the service's contract: X-Request-Id,
+//                          Cache-Control: no-store, X-Content-Type-Options and that ETag.
+//   PUT /api/settings/llm  encrypts the body's settings with the same Fernet cipher and
+//                          upserts the token with the same SQL, knex and pool settings.
+//                          With BARE_NOTIFY_CHANNEL (PostgreSQL), the statement also
+//                          NOTIFYs the key, as the service does to tell its other instances.
+// Environment: PORT, DATABASE_URL, ENCRYPTION_KEY, BARE_VIEW, BARE_ETAG, BARE_NOTIFY_CHANNEL.
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { createFernetCipher } from '../packages/crypto-fernet/dist/index.js';
+import { createKnexFromUrl } from '../packages/storage-knex/dist/index.js';
+
+const Koa = createRequire(new URL('../packages/server/package.json', import.meta.url))('koa');
+const postgres = !process.env.DATABASE_URL.startsWith('sqlite:');
+const knex = createKnexFromUrl(process.env.DATABASE_URL);
+const cipher = createFernetCipher({ keys: process.env.ENCRYPTION_KEY });
+const view = JSON.parse(process.env.BARE_VIEW ?? '{}');
+const etag = process.env.BARE_ETAG;
+
+const UPSERT =
+  'INSERT INTO ?? AS t ("key", "value", "version", "updated_at") VALUES (?, ?, 1, ?) ' +
+  'ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value", "version" = t."version" + 1, "updated_at" = excluded."updated_at" ' +
+  'RETURNING "key", "value", "version", "updated_at"';
+
+const notifyChannel = postgres ? process.env.BARE_NOTIFY_CHANNEL : undefined;
+const WRITE = notifyChannel
+  ? `WITH written AS (${UPSERT}) SELECT written.*, pg_notify(?, json_build_object('k', written."key")::text) FROM written`
+  : UPSERT;
+
+async function readJson(req) {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}
+
+const app = new Koa();
+app.use(async (ctx) => {
+  if (ctx.path === '/api/settings/llm' && ctx.method === 'GET') {
+    if (etag) {
+      ctx.set('X-Request-Id', randomUUID());
+      ctx.set('Cache-Control', 'no-store');
+      ctx.set('X-Content-Type-Options', 'nosniff');
+      ctx.set('ETag', etag);
+    }
+    ctx.body = view;
+  } else if (ctx.path === '/api/settings/llm' && ctx.method === 'PUT') {
+    const { provider, model, api_key } = await readJson(ctx.req);
+    const token = await cipher.encrypt(JSON.stringify({ provider, model, api_key, scope: 'default' }));
+    const now = new Date();
+    const bindings = ['settings', 'llm_config', token, postgres ? now : now.toISOString(), ...(notifyChannel ? [notifyChannel] : [])];
+    const result = await knex.raw(WRITE, bindings);
+    const [row] = postgres ? result.rows : result;
+    ctx.body = { provider, model, api_key_set: true, version: Number(row.version), updated_at: now.toISOString() };
+  } else if (ctx.path === '/healthz') {
+    ctx.body = { status: 'ok' };
+  } else {
+    ctx.status = 404;
+  }
+});
+
+const server = app.listen(Number(process.env.PORT), '127.0.0.1');
+for (const signal of ['SIGTERM', 'SIGINT']) {
+  process.once(signal, () => {
+    server.close();
+    server.closeAllConnections();
+    knex.destroy().finally(() => process.exit(0));
+  });
+}

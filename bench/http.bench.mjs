@@ -1,0 +1,144 @@
+// Throughput of GET and PUT /api/settings/llm against a bare Koa app doing the same
+// work (bench/bare-koa.mjs), at 50 connections, on SQLite and on PostgreSQL (a fresh
+// database per run). The service is measured at LOG_LEVEL=info (the production
+// default: one JSON line per request on stdout) and at LOG_LEVEL=silent, to show what
+// logging costs. Every server runs in its own process; the load comes from this one.
+import { pathToFileURL } from 'node:url';
+import {
+  SETTINGS_BODY,
+  cpuMs,
+  createDatabase,
+  dist,
+  load,
+  median,
+  migrate,
+  putSettings,
+  round,
+  startBareKoa,
+  startLlmSettings,
+  withLogDir,
+} from './support.mjs';
+
+const SETTINGS_PATH = '/api/settings/llm';
+
+const REQUESTS = {
+  GET: { method: 'GET' },
+  PUT: { method: 'PUT', headers: { 'content-type': 'application/json' }, body: SETTINGS_BODY },
+};
+
+/**
+ * Loads each server in turn with the same request: a warm-up of `warmupS` seconds each,
+ * then `rounds` rounds of one `durationS`-second run per server, the order rotating from
+ * one round to the next. Ratios are taken within a round (runs seconds apart) and the
+ * median over the rounds is kept, so that a burst of other load on the machine moves
+ * one round, not the result.
+ * @returns per server: requests/s of each round and over all, latency and CPU per request.
+ */
+async function compare(servers, request, { connections, durationS, warmupS, rounds }) {
+  const options = (server, duration) => ({ url: `${server.url}${SETTINGS_PATH}`, connections, duration, ...request });
+  for (const server of servers) await load(options(server, warmupS));
+  const totals = new Map(servers.map((server) => [server.name, { rounds: [], requests: 0, seconds: 0, cpuMs: 0, p50: [], p99: [] }]));
+  for (let roundIndex = 0; roundIndex < rounds; roundIndex++) {
+    const order = servers.map((_, i) => servers[(i + roundIndex) % servers.length]);
+    for (const server of order) {
+      const cpuBefore = cpuMs(server.pid);
+      const result = await load(options(server, durationS));
+      const total = totals.get(server.name);
+      total.cpuMs += cpuMs(server.pid) - cpuBefore;
+      total.rounds.push(Math.round(result.requests.total / result.duration));
+      total.requests += result.requests.total;
+      total.seconds += result.duration;
+      total.p50.push(result.latency.p50);
+      total.p99.push(result.latency.p99);
+    }
+  }
+  return Object.fromEntries(
+    [...totals].map(([name, t]) => [
+      name,
+      {
+        requests_per_s: Math.round(t.requests / t.seconds),
+        rounds_requests_per_s: t.rounds,
+        latency_p50_ms: median(t.p50),
+        latency_p99_ms: median(t.p99),
+        server_cpu_us_per_request: round((t.cpuMs * 1000) / t.requests, 1),
+      },
+    ]),
+  );
+}
+
+/** Median over the rounds of `server`'s requests/s divided by the baseline's in the same round. */
+function ratio(figures, server, baseline) {
+  const base = figures[baseline].rounds_requests_per_s;
+  return round(median(figures[server].rounds_requests_per_s.map((value, i) => value / base[i])));
+}
+
+/**
+ * @returns for each database kind and method: the figures of each server and the ratios
+ *   service / bare Koa at LOG_LEVEL=info and silent (the target is at least 0.8).
+ */
+export async function runHttpBench({ kinds = ['sqlite', 'postgres'], connections = 50, durationS = 3, warmupS = 2, rounds = 3 } = {}) {
+  const { generateFernetKey } = await dist.fernet();
+  const results = {};
+  for (const kind of kinds) {
+    // One database per instance of the service: on PostgreSQL each instance listens for
+    // the others' writes, and only the measured one should do work.
+    const databases = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        databases.push(await createDatabase(kind));
+        await migrate(databases[i].url);
+      }
+      const [infoDatabase, silentDatabase] = databases;
+      results[kind] = await withLogDir(async (logDir) => {
+        const encryptionKey = generateFernetKey();
+        const servers = [];
+        try {
+          const info = await startLlmSettings({ name: 'llm-settings-info', databaseUrl: infoDatabase.url, encryptionKey, logDir, logLevel: 'info' });
+          servers.push(info);
+          const silent = await startLlmSettings({ name: 'llm-settings-silent', databaseUrl: silentDatabase.url, encryptionKey, logDir, logLevel: 'silent' });
+          servers.push(silent);
+          const { view, etag } = await putSettings(info.url);
+          await putSettings(silent.url);
+          const bare = await startBareKoa({ databaseUrl: infoDatabase.url, encryptionKey, logDir, view });
+          servers.push(bare);
+          // How much of the GET gap is the response itself: the same JSON with the same headers.
+          const bareHeaders = await startBareKoa({ name: 'bare-koa-headers', databaseUrl: infoDatabase.url, encryptionKey, logDir, view, etag });
+          servers.push(bareHeaders);
+          // On PostgreSQL every write of the service also NOTIFYs its other instances, and
+          // commits that notify are serialized by PostgreSQL: a second baseline does that too.
+          // Its own channel: no instance of the service hears it.
+          const bareNotify =
+            kind === 'postgres'
+              ? await startBareKoa({ name: 'bare-koa-notify', databaseUrl: infoDatabase.url, encryptionKey, logDir, notifyChannel: 'bench_bare_changes' })
+              : undefined;
+          if (bareNotify) servers.push(bareNotify);
+          const byMethod = {};
+          for (const [method, request] of Object.entries(REQUESTS)) {
+            const extra = method === 'PUT' ? bareHeaders : bareNotify;
+            const measured = servers.filter((server) => server !== extra);
+            const figures = await compare(measured, request, { connections, durationS, warmupS, rounds });
+            byMethod[method] = { servers: figures, ratio_info: ratio(figures, info.name, bare.name), ratio_silent: ratio(figures, silent.name, bare.name) };
+            if (method === 'GET') {
+              byMethod[method].ratio_info_vs_headers = ratio(figures, info.name, bareHeaders.name);
+              byMethod[method].ratio_silent_vs_headers = ratio(figures, silent.name, bareHeaders.name);
+            }
+            if (method === 'PUT' && bareNotify) {
+              byMethod[method].ratio_info_vs_notify = ratio(figures, info.name, bareNotify.name);
+              byMethod[method].ratio_silent_vs_notify = ratio(figures, silent.name, bareNotify.name);
+            }
+          }
+          return byMethod;
+        } finally {
+          await Promise.all(servers.map((server) => server.stop()));
+        }
+      });
+    } finally {
+      await Promise.all(databases.map((database) => database.drop()));
+    }
+  }
+  return { connections, duration_s: durationS, warmup_s: warmupS, rounds, ...results };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  console.log(JSON.stringify(await runHttpBench(), null, 2));
+}

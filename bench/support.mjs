@@ -1,0 +1,211 @@
+// Shared pieces of the HTTP benchmarks: child processes, fresh databases, load runs
+// and statistics. The servers always run as child processes, so that the load
+// generator (autocannon, in this process) and the measured server never share one.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+
+export const REPO_ROOT = new URL('..', import.meta.url).pathname;
+export const CLI = join(REPO_ROOT, 'packages/server/dist/cli.js');
+const BARE_KOA = join(REPO_ROOT, 'bench/bare-koa.mjs');
+const POSTGRES_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+/** Packages the root does not depend on (knex, koa) resolve from the server package. */
+const requireFromServer = createRequire(join(REPO_ROOT, 'packages/server/package.json'));
+
+/** Built packages of this repository; `pnpm build` first. */
+export const dist = {
+  core: () => import('../packages/core/dist/index.js'),
+  fernet: () => import('../packages/crypto-fernet/dist/index.js'),
+  storage: () => import('../packages/storage-knex/dist/index.js'),
+  fakeProvider: () => import('../packages/provider-probe/dist/testing/index.js'),
+};
+
+export const OPENAI_KEY = 'sk-proj-bench-0000000000000000000000000000wxyz';
+export const ANTHROPIC_KEY = 'sk-ant-api03-bench-000000000000000000000000abcd';
+export const SETTINGS_BODY = JSON.stringify({ provider: 'openai', api_key: OPENAI_KEY, model: 'gpt-4o' });
+
+export async function freePort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A database for one section: a SQLite file in a temp folder, or a fresh PostgreSQL database. */
+export async function createDatabase(kind) {
+  if (kind === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'llm-bench-'));
+    return { kind, url: `sqlite:${join(dir, 'settings.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const name = `llm_bench_${randomBytes(6).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE "${name}"`);
+  return {
+    kind,
+    url: `postgres://postgres@127.0.0.1:5432/${name}`,
+    drop: () => adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+  };
+}
+
+async function adminQuery(sql) {
+  const knex = requireFromServer('knex')({ client: 'pg', connection: POSTGRES_ADMIN_URL, pool: { min: 0, max: 1 } });
+  try {
+    await knex.raw(sql);
+  } finally {
+    await knex.destroy();
+  }
+}
+
+/** Creates the settings table as the server would, so that the bare baseline can write too. */
+export async function migrate(url) {
+  const { createKnexFromUrl, migrateSettingsStore } = await dist.storage();
+  const knex = createKnexFromUrl(url);
+  try {
+    await migrateSettingsStore(knex);
+  } finally {
+    await knex.destroy();
+  }
+}
+
+/**
+ * Starts a server process and waits for GET /healthz to answer 200. Its standard output
+ * goes to a file, as a production log collector would take it.
+ */
+export async function startProcess({ name, args, env, logDir }) {
+  const port = await freePort();
+  const logFile = join(logDir, `${name}.log`);
+  const out = openSync(logFile, 'w');
+  const child = spawn(process.execPath, args, {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env, PORT: String(port) },
+    stdio: ['ignore', out, out],
+  });
+  closeSync(out);
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+  const url = `http://127.0.0.1:${port}`;
+  await Promise.race([
+    waitForOk(`${url}/healthz`),
+    exited.then((code) => {
+      throw new Error(`${name} exited (${code}) before answering; see ${logFile}:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
+    }),
+  ]);
+  return {
+    name,
+    url,
+    pid: child.pid,
+    logFile,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const stopped = await Promise.race([exited, sleep(15_000).then(() => 'timeout')]);
+      if (stopped === 'timeout') child.kill('SIGKILL');
+    },
+  };
+}
+
+/** `llm-settings serve` from the build, configured through the environment as users run it. */
+export function startLlmSettings({ name = 'llm-settings', databaseUrl, encryptionKey, logLevel = 'info', logDir, env = {} }) {
+  return startProcess({
+    name,
+    args: [CLI, 'serve'],
+    env: { DATABASE_URL: databaseUrl, ENCRYPTION_KEY: encryptionKey, LOG_LEVEL: logLevel, ...env },
+    logDir,
+  });
+}
+
+/**
+ * The baseline (bench/bare-koa.mjs). `headers`: GET also sends the response headers the
+ * service's contract requires (a request id, no-store, nosniff and `etag`).
+ */
+export function startBareKoa({ name = 'bare-koa', databaseUrl, encryptionKey, view = '{}', etag, notifyChannel, logDir }) {
+  return startProcess({
+    name,
+    args: [BARE_KOA],
+    env: {
+      DATABASE_URL: databaseUrl,
+      ENCRYPTION_KEY: encryptionKey,
+      BARE_VIEW: view,
+      ...(etag ? { BARE_ETAG: etag } : {}),
+      ...(notifyChannel ? { BARE_NOTIFY_CHANNEL: notifyChannel } : {}),
+    },
+    logDir,
+  });
+}
+
+export async function waitForOk(url, timeoutMs = 30_000, intervalMs = 20) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const response = await fetch(url);
+      await response.arrayBuffer();
+      if (response.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
+    await sleep(intervalMs);
+  }
+}
+
+/** Stores settings through the API; returns the view (as sent) and the ETag the server answers with. */
+export async function putSettings(url, body = SETTINGS_BODY) {
+  const response = await fetch(`${url}/api/settings/llm`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body });
+  const view = await response.text();
+  if (response.status !== 200) throw new Error(`PUT answered ${response.status}: ${view}`);
+  return { view, etag: response.headers.get('etag') };
+}
+
+/** One autocannon run; throws when any request failed, since a failure is not a throughput. */
+export async function load(options) {
+  const result = await autocannon({ connections: 50, ...options });
+  const failed = result.errors + result.timeouts + result.non2xx;
+  if (failed > 0) throw new Error(`${options.url}: ${failed} failed requests (errors ${result.errors}, timeouts ${result.timeouts}, non-2xx ${result.non2xx})`);
+  return result;
+}
+
+/** CPU time (user + system) of a process so far, in milliseconds, from /proc. */
+export function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticksPerSecond = 100;
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+}
+
+/** Resident memory of a process, in MB, from /proc/<pid>/status. */
+export function rssMb(pid) {
+  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+  return Math.round((kb / 1024) * 10) / 10;
+}
+
+export function quantile(values, q) {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[index];
+}
+
+export const median = (values) => quantile(values, 0.5);
+export const round = (value, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** Milliseconds taken by `run`. */
+export async function timed(run) {
+  const started = performance.now();
+  await run();
+  return performance.now() - started;
+}
+
+/** Runs `work` with a temp folder for logs, removed afterwards. */
+export async function withLogDir(work) {
+  const dir = mkdtempSync(join(tmpdir(), 'llm-bench-logs-'));
+  try {
+    return await work(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

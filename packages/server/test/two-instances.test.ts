@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateFernetKey } from '@llm-settings/crypto-fernet';
+import { createPostgresDatabase, type TestDatabase } from './support/databases.js';
+import { CLI, assertBuilt, freePort, start, waitForOk, type Spawned } from './support/processes.js';
+
+/** The issue's bound: a write on one instance is visible on the others within 1 s. */
+const VISIBLE_WITHIN_MS = 1_000;
+/** How often the other instance is asked; small beside the bound. */
+const POLL_INTERVAL_MS = 20;
+/** The view cache's safety net: only the change feed can make a cached view fresh sooner. */
+const VIEW_CACHE_TTL_MS = 5_000;
+
+const KEYS = {
+  openai: 'sk-proj-TWO-INSTANCES-0000000000000000wxyz',
+  anthropic: 'sk-ant-api03-TWO-INSTANCES-00000000000abcd',
+};
+
+interface Instance {
+  name: string;
+  url: string;
+  process: Spawned;
+}
+
+interface Answer {
+  status: number;
+  etag: string | null;
+  body: Record<string, unknown>;
+}
+
+async function call(instance: Instance, method: string, body?: object): Promise<Answer> {
+  const response = await fetch(`${instance.url}/api/settings/llm`, {
+    method,
+    ...(body ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
+  });
+  const text = await response.text();
+  return { status: response.status, etag: response.headers.get('etag'), body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
+}
+
+/**
+ * Asks `instance` until its GET answers `etag`, and returns how long that took after
+ * `since`. Gives up at twice the bound so that a miss reports its real delay.
+ */
+async function millisecondsUntilVisible(instance: Instance, etag: string, since: number): Promise<number> {
+  for (;;) {
+    const answer = await call(instance, 'GET');
+    expect(answer.status).toBe(200);
+    if (answer.etag === etag) return performance.now() - since;
+    if (performance.now() - since > 2 * VISIBLE_WITHIN_MS) return Number.POSITIVE_INFINITY;
+    await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+  }
+}
+
+describe('two server processes on one PostgreSQL database', () => {
+  let database: TestDatabase;
+  let a: Instance;
+  let b: Instance;
+
+  async function startInstance(name: string, encryptionKey: string): Promise<Instance> {
+    const port = await freePort();
+    const spawned = start('node', [CLI, 'serve'], {
+      PORT: String(port),
+      DATABASE_URL: database.url,
+      ENCRYPTION_KEY: encryptionKey,
+      LOG_LEVEL: 'warn',
+    });
+    const instance = { name, url: `http://127.0.0.1:${port}`, process: spawned };
+    await waitForOk(`${instance.url}/readyz`);
+    return instance;
+  }
+
+  async function stop(instance: Instance | undefined): Promise<void> {
+    if (!instance || instance.process.child.exitCode !== null) return;
+    process.kill(-instance.process.child.pid!, 'SIGTERM');
+    await instance.process.exited;
+  }
+
+  beforeAll(async () => {
+    assertBuilt();
+    database = await createPostgresDatabase();
+    const encryptionKey = generateFernetKey();
+    a = await startInstance('A', encryptionKey);
+    b = await startInstance('B', encryptionKey);
+  });
+
+  afterAll(async () => {
+    await Promise.all([stop(a), stop(b)]);
+    await database?.drop();
+  });
+
+  it('a PUT on one instance is visible through GET on the other within 1 s', async () => {
+    const put = await call(a, 'PUT', { provider: 'openai', api_key: KEYS.openai, model: 'gpt-4o' });
+    const written = performance.now();
+    expect(put.status).toBe(200);
+
+    expect(await millisecondsUntilVisible(b, put.etag!, written)).toBeLessThanOrEqual(VISIBLE_WITHIN_MS);
+    expect((await call(b, 'GET')).body).toEqual(put.body);
+  });
+
+  it('replaces a view the other instance has already cached within 1 s, in both directions', async () => {
+    const rounds: Array<[Instance, Instance, object]> = [
+      [a, b, { provider: 'openai', api_key: KEYS.openai, model: 'gpt-4.1' }],
+      [b, a, { provider: 'anthropic', api_key: KEYS.anthropic, model: 'claude-opus-4-1' }],
+      [a, b, { provider: 'anthropic', model: 'claude-sonnet-4-20250514' }],
+      [b, a, { provider: 'openai', api_key: KEYS.openai }],
+    ];
+    for (const [writer, reader, body] of rounds) {
+      // The reader serves the current view twice: the second answer comes from its cache,
+      // which would otherwise stay as it is for up to VIEW_CACHE_TTL_MS.
+      const before = await call(reader, 'GET');
+      expect((await call(reader, 'GET')).etag).toBe(before.etag);
+      const cachedAt = performance.now();
+
+      const put = await call(writer, 'PUT', body);
+      const written = performance.now();
+      expect(put.status).toBe(200);
+      expect(put.etag).not.toBe(before.etag);
+
+      const delay = await millisecondsUntilVisible(reader, put.etag!, written);
+      const seen = Number.isFinite(delay) ? `after ${Math.round(delay)} ms` : `not within ${2 * VISIBLE_WITHIN_MS} ms`;
+      expect(delay, `${reader.name} showed ${writer.name}'s write ${seen}`).toBeLessThanOrEqual(VISIBLE_WITHIN_MS);
+      // Seen well before the cached view could have expired: the change feed did it.
+      expect(written + delay - cachedAt).toBeLessThan(VIEW_CACHE_TTL_MS);
+      expect((await call(reader, 'GET')).body).toEqual(put.body);
+    }
+  });
+
+  it('a DELETE on one instance is visible on the other within 1 s', async () => {
+    expect((await call(b, 'GET')).body).toMatchObject({ api_key_set: true });
+    const deleted = await call(a, 'DELETE');
+    const written = performance.now();
+    expect(deleted.status).toBe(204);
+
+    const absent = (await call(a, 'GET')).etag!;
+    expect(await millisecondsUntilVisible(b, absent, written)).toBeLessThanOrEqual(VISIBLE_WITHIN_MS);
+    expect((await call(b, 'GET')).body).toMatchObject({ api_key_set: false, api_key_masked: null });
+  });
+});
