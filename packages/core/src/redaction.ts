@@ -8,6 +8,7 @@ export const REDACTED = '[REDACTED]';
 const KEY_SHAPED = /\bsk-[A-Za-z0-9_*•-]{6,}/g;
 /** Field names whose values are secrets wherever they appear in structured data. */
 export const SECRET_FIELD_NAMES: readonly string[] = ['api_key', 'apiKey', 'authorization', 'x-api-key', 'password', 'token', 'secret'];
+const SECRET_FIELDS = new Set(SECRET_FIELD_NAMES.map((name) => name.toLowerCase()));
 
 /** Replaces anything shaped like a provider key, and every given secret, in free text. */
 export function redactText(text: string, secrets: readonly string[] = []): string {
@@ -19,20 +20,32 @@ export function redactText(text: string, secrets: readonly string[] = []): strin
 }
 
 /**
- * A deep copy of `value` with secret-named fields replaced and key-shaped strings
- * redacted. Cycles and depth are bounded so it is safe on arbitrary error objects.
+ * `value` with secret-named fields replaced and key-shaped strings redacted, at any
+ * depth. Plain objects and arrays are copied only where something changes (this runs
+ * on every log line); any other object (an Error, a class instance) becomes a plain
+ * copy of its own enumerable fields, so nothing it hides can be serialised later.
+ * Cycles and depth are bounded so it is safe on arbitrary error objects.
  */
 export function redactDeep(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
   if (typeof value === 'string') return redactText(value);
   if (value === null || typeof value !== 'object') return value;
   if (depth > 8 || seen.has(value)) return '[Truncated]';
   seen.add(value);
-  if (Array.isArray(value)) return value.map((item) => redactDeep(item, depth + 1, seen));
-  const out: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(value)) {
-    out[key] = SECRET_FIELD_NAMES.includes(key.toLowerCase()) || SECRET_FIELD_NAMES.includes(key)
-      ? REDACTED
-      : redactDeep(field, depth + 1, seen);
+  if (Array.isArray(value)) {
+    let copy: unknown[] | null = null;
+    value.forEach((item, i) => {
+      const redacted = redactDeep(item, depth + 1, seen);
+      if (redacted !== item) (copy ??= [...value])[i] = redacted;
+    });
+    return copy ?? value;
   }
-  return out;
+  const prototype = Object.getPrototypeOf(value);
+  const plain = prototype === Object.prototype || prototype === null;
+  let copy: Record<string, unknown> | null = plain ? null : {};
+  for (const [key, field] of Object.entries(value)) {
+    const redacted = SECRET_FIELDS.has(key.toLowerCase()) ? REDACTED : redactDeep(field, depth + 1, seen);
+    if (copy !== null) copy[key] = redacted;
+    else if (redacted !== field) (copy = { ...(value as Record<string, unknown>) })[key] = redacted;
+  }
+  return copy ?? value;
 }

@@ -28,3 +28,25 @@ describe('redactDeep', () => {
     expect(redactDeep(a)).toEqual({ name: 'a', self: '[Truncated]' });
   });
 });
+
+describe('redactDeep copies', () => {
+  it('returns clean plain data unchanged, without copying', () => {
+    const clean = { route: '/api/settings/llm', status: 200, tags: ['a', 'b'], nested: { ok: true } };
+    expect(redactDeep(clean)).toBe(clean);
+  });
+
+  it('copies only what it changes and never mutates the input', () => {
+    const input = { keep: { a: 1 }, change: { api_key: 'x' } };
+    const out = redactDeep(input) as typeof input;
+    expect(out).not.toBe(input);
+    expect(out.keep).toBe(input.keep);
+    expect(out.change).toEqual({ api_key: REDACTED });
+    expect(input.change.api_key).toBe('x');
+  });
+
+  it('turns other objects into plain copies of their own fields, dropping what they hide', () => {
+    const error = Object.assign(new Error('sk-ant-api03-hidden-in-message'), { code: 'E1' });
+    expect(redactDeep(error)).toEqual({ code: 'E1' });
+    expect(JSON.stringify(redactDeep({ error }))).not.toContain('hidden');
+  });
+});
