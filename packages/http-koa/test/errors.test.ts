@@ -55,16 +55,20 @@ describe('routing problems', () => {
   });
 });
 
+/** A store where every write with an expected version loses, as if another writer always won. */
+function storeLosingEveryCompareAndSet() {
+  const inner = createMemorySettingsStore();
+  return wrapStore(inner, {
+    async set(key, value, options) {
+      if (options?.expectedVersion !== undefined) throw new ConflictError();
+      return inner.set(key, value, options);
+    },
+  });
+}
+
 describe('service failures', () => {
   it('answers 409 SETTINGS.CONFLICT when writes keep losing the compare-and-set', async () => {
-    const inner = createMemorySettingsStore();
-    const store = wrapStore(inner, {
-      async set(key, value, options) {
-        if (options?.expectedVersion !== undefined) throw new ConflictError();
-        return inner.set(key, value, options);
-      },
-    });
-    server = await startServer({ store });
+    server = await startServer({ store: storeLosingEveryCompareAndSet() });
     const settingsUrl = `${server.url}/api/settings/llm`;
     expect((await fetch(settingsUrl, jsonRequest('PUT', { provider: 'openai', api_key: OPENAI_KEY }))).status).toBe(200);
     // Keeping the stored key is a read-modify-write that needs the compare-and-set.
@@ -78,14 +82,7 @@ describe('service failures', () => {
   });
 
   it('answers 412, not 409, when a conditional write loses the compare-and-set', async () => {
-    const inner = createMemorySettingsStore();
-    const store = wrapStore(inner, {
-      async set(key, value, options) {
-        if (options?.expectedVersion !== undefined) throw new ConflictError();
-        return inner.set(key, value, options);
-      },
-    });
-    server = await startServer({ store });
+    server = await startServer({ store: storeLosingEveryCompareAndSet() });
     const settingsUrl = `${server.url}/api/settings/llm`;
     const tag = (await fetch(settingsUrl, jsonRequest('PUT', { provider: 'openai', api_key: OPENAI_KEY }))).headers.get('etag')!;
     const response = await fetch(settingsUrl, jsonRequest('PUT', { provider: 'openai', api_key: OPENAI_KEY }, { 'if-match': tag }));
