@@ -16,7 +16,9 @@ export function redactText(text: string, secrets: readonly string[] = []): strin
   for (const secret of secrets) {
     if (secret.length > 0) out = out.split(secret).join(REDACTED);
   }
-  return out.replace(KEY_SHAPED, REDACTED);
+  // Every key-shaped match contains "sk-": most text (ids, routes, messages) has none,
+  // and this runs on every log line.
+  return out.includes('sk-') ? out.replace(KEY_SHAPED, REDACTED) : out;
 }
 
 /**

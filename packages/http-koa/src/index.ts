@@ -18,5 +18,5 @@ export {
   type ProblemDetails,
   type ProblemResponse,
 } from './problems.js';
-export { REQUEST_ID_HEADER } from './request-log.js';
+export { REQUEST_ID_HEADER, requestLogWriterFor, type RequestLogEntry, type RequestLogWriter } from './request-log.js';
 export { SETTINGS_PATH, SETTINGS_TEST_PATH, type HttpSettingsService } from './settings-routes.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { redactText, type LogFields, type Logger } from '@llm-settings/core';
+import { redactText, type Logger } from '@llm-settings/core';
 import type { Middleware } from 'koa';
 import type { AppState } from './app-state.js';
 import type { RouteMatcher } from './routing.js';
@@ -10,12 +10,38 @@ export const REQUEST_ID_HEADER = 'X-Request-Id';
 const VALID_REQUEST_ID = /^[A-Za-z0-9._:@+=\/-]{1,128}$/;
 
 /**
- * Outermost middleware: assigns the request id (echoed in X-Request-Id) and writes one
- * log line per request with method, matched route pattern, status and duration. It logs no
- * URL, header or body; the failure fields come already redacted from the problem
- * middleware, and every text field is redacted once more on the way out.
+ * One finished request. Text that came from outside (a client-chosen request id, the
+ * failure message) is already redacted; the rest are the app's own values.
  */
-export function requestLog(logger: Logger, routes: RouteMatcher): Middleware<AppState> {
+export type RequestLogEntry = {
+  request_id: string;
+  method: string;
+  /** The matched route pattern, never the URL; null for an unknown path. */
+  route: string | null;
+  status: number;
+  duration_ms: number;
+  error_code?: string;
+  error_message?: string;
+};
+
+/** Receives one entry per request. */
+export type RequestLogWriter = (entry: RequestLogEntry) => void;
+
+/** Writes each entry with `logger`: 5xx at error as "http request failed", others at info as "http request". */
+export function requestLogWriterFor(logger: Logger): RequestLogWriter {
+  return (entry) => {
+    if (entry.status >= 500) logger.error(entry, 'http request failed');
+    else logger.info(entry, 'http request');
+  };
+}
+
+/**
+ * Outermost middleware: assigns the request id (echoed in X-Request-Id) and hands one
+ * entry per request, with method, matched route pattern, status and duration, to
+ * `write`. It logs no URL, header or body; the failure fields come already redacted
+ * from the problem middleware, and are redacted once more here.
+ */
+export function requestLog(write: RequestLogWriter, routes: RouteMatcher): Middleware<AppState> {
   return async (ctx, next) => {
     const started = performance.now();
     const incoming = ctx.get(REQUEST_ID_HEADER);
@@ -28,16 +54,18 @@ export function requestLog(logger: Logger, routes: RouteMatcher): Middleware<App
       const { failure } = ctx.state;
       // Text from outside is redacted: a client-chosen id and the failure message. The
       // method (from Node's parser), the route pattern and the code are our own values.
-      const fields: LogFields = {
+      const entry: RequestLogEntry = {
         request_id: clientChosenId ? redactText(ctx.state.requestId) : ctx.state.requestId,
         method: ctx.method,
         route: routes.patternOf(ctx.path),
         status: ctx.status,
         duration_ms: Math.round((performance.now() - started) * 10) / 10,
-        ...(failure ? { error_code: failure.code, error_message: redactText(failure.message) } : {}),
       };
-      if (ctx.status >= 500) logger.error(fields, 'http request failed');
-      else logger.info(fields, 'http request');
+      if (failure) {
+        entry.error_code = failure.code;
+        entry.error_message = redactText(failure.message);
+      }
+      write(entry);
     }
   };
 }

@@ -4,6 +4,7 @@ import type { ServerResponse } from 'node:http';
 import type { AppContext, AppState } from './app-state.js';
 import { formatEtag, parseIfMatch } from './if-match.js';
 import type { JsonBodyReader } from './json-body.js';
+import { sendJson } from './json-response.js';
 
 /** The service methods the adapter calls, so callers may pass a wrapper instead of the class. */
 export type HttpSettingsService = Pick<LlmSettingsService, 'get' | 'update' | 'clear' | 'test'>;
@@ -44,7 +45,7 @@ export function registerSettingsRoutes(router: Router<AppState>, service: HttpSe
 
 function sendSnapshot(ctx: AppContext, snapshot: SettingsSnapshot): void {
   ctx.set('ETag', formatEtag(snapshot.etag));
-  ctx.body = snapshot.view;
+  sendJson(ctx, snapshot.view);
 }
 
 /**

@@ -1,4 +1,5 @@
-import { LlmSettingsViewSchema, defaultModelFor } from '@llm-settings/core';
+import { LlmSettingsService, LlmSettingsViewSchema, defaultModelFor } from '@llm-settings/core';
+import { createMemoryCipher, createMemorySettingsStore, createScriptedProbe } from '@llm-settings/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProblemDetails } from '../src/index.js';
 import { ANTHROPIC_KEY, OPENAI_KEY, jsonRequest, startServer, type TestServer } from './helpers.js';
@@ -48,6 +49,46 @@ describe('GET /api/settings/llm', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('etag')).toBe('"0"');
     expect(await response.text()).toBe('');
+  });
+});
+
+describe('GET /api/settings/llm over a service with a view cache', () => {
+  /** The same answer from a server whose service caches views (frozen, serialized once) and one whose does not. */
+  async function pair() {
+    const store = createMemorySettingsStore();
+    const cipher = createMemoryCipher();
+    const cached = await startServer({ store, service: new LlmSettingsService({ store, cipher, probe: createScriptedProbe(), viewCache: true }) });
+    const plain = await startServer({ store, cipher });
+    return { cached, plain };
+  }
+
+  it('answers every GET as an uncached service does, byte for byte, and follows each save', async () => {
+    const { cached, plain } = await pair();
+    try {
+      for (const body of [
+        null,
+        { provider: 'openai', api_key: OPENAI_KEY, model: 'gpt-4o-mini' },
+        { provider: 'anthropic', api_key: ANTHROPIC_KEY, model: 'claude-"quoted"\\model' },
+      ]) {
+        if (body !== null) expect((await fetch(`${plain.url}/api/settings/llm`, jsonRequest('PUT', body))).status).toBe(200);
+        const expected = await fetch(`${plain.url}/api/settings/llm`);
+        const expectedText = await expected.text();
+        // Twice: the second answer comes from the bytes kept for the cached view.
+        for (let i = 0; i < 2; i++) {
+          const response = await fetch(`${cached.url}/api/settings/llm`);
+          expect(await response.text()).toBe(expectedText);
+          for (const header of ['content-type', 'content-length', 'etag', 'cache-control']) {
+            expect(response.headers.get(header)).toBe(expected.headers.get(header));
+          }
+        }
+        const head = await fetch(`${cached.url}/api/settings/llm`, { method: 'HEAD' });
+        expect(head.headers.get('content-length')).toBe(expected.headers.get('content-length'));
+        expect(await head.text()).toBe('');
+      }
+    } finally {
+      await cached.close();
+      await plain.close();
+    }
   });
 });
 

@@ -2,6 +2,9 @@ import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 import { redactDeep, redactText } from '@llm-settings/core';
 import type { LogLevel } from './config.js';
 
+/** The `service` field of every line. */
+export const LOG_SERVICE = 'llm-settings';
+
 export interface CreateLoggerOptions {
   /** @default 'info' */
   level?: LogLevel;
@@ -18,7 +21,7 @@ export function createLogger(options: CreateLoggerOptions = {}): PinoLogger {
   return pino(
     {
       level: options.level ?? 'info',
-      base: { service: 'llm-settings' },
+      base: { service: LOG_SERVICE },
       formatters: { log: (fields) => redactDeep(fields) as Record<string, unknown> },
       hooks: {
         logMethod(args, method) {

@@ -8,7 +8,7 @@ import {
   type SettingsStore,
 } from '@llm-settings/core';
 import { createFernetCipher } from '@llm-settings/crypto-fernet';
-import { createHttpApp } from '@llm-settings/http-koa';
+import { createHttpApp, type RequestLogWriter } from '@llm-settings/http-koa';
 import { createProviderProbe } from '@llm-settings/provider-probe';
 import { createKnexFromUrl, createKnexSettingsStore } from '@llm-settings/storage-knex';
 import { checkReadiness } from './readiness.js';
@@ -61,20 +61,24 @@ export const serviceModule = new ContainerModule(({ bind }) => {
     .inSingletonScope();
 });
 
-export const httpModule = new ContainerModule(({ bind }) => {
-  bind(TOKENS.HttpApp)
-    .toResolvedValue(
-      (config: RuntimeConfig, service: LlmSettingsService, store: SettingsStore, logger: Logger) =>
-        createHttpApp({
-          service,
-          logger,
-          ...(config.apiToken ? { apiToken: config.apiToken } : {}),
-          readiness: () => checkReadiness(store),
-        }),
-      [TOKENS.Config, TOKENS.Service, TOKENS.Store, TOKENS.Logger],
-    )
-    .inSingletonScope();
-});
+/** The HTTP app; `requestLog` replaces the logger for request lines (see HttpAppOptions). */
+export function httpModule(requestLog?: RequestLogWriter): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind(TOKENS.HttpApp)
+      .toResolvedValue(
+        (config: RuntimeConfig, service: LlmSettingsService, store: SettingsStore, logger: Logger) =>
+          createHttpApp({
+            service,
+            logger,
+            ...(requestLog ? { requestLog } : {}),
+            ...(config.apiToken ? { apiToken: config.apiToken } : {}),
+            readiness: () => checkReadiness(store),
+          }),
+        [TOKENS.Config, TOKENS.Service, TOKENS.Store, TOKENS.Logger],
+      )
+      .inSingletonScope();
+  });
+}
 
 /** Every module but configuration, in the order they depend on each other. */
 export const applicationModules = [cryptoModule, storageModule, probeModule, serviceModule];

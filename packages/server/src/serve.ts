@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
 import { assertSafeToServe, loadConfig } from './config.js';
 import { createLlmSettings, type CreateLlmSettingsOptions, type LlmSettings } from './create-llm-settings.js';
+import { createBatchedLineWriter } from './batched-line-writer.js';
 import { createLogger } from './logger.js';
 import { httpModule } from './modules.js';
+import { createRequestLogLines } from './request-log-lines.js';
 import { TOKENS } from './tokens.js';
 
 /** How long shutdown waits for in-flight requests before cutting connections. */
@@ -22,9 +23,13 @@ export interface RunningServer {
 export async function serve(options: CreateLlmSettingsOptions = {}): Promise<RunningServer> {
   const config = options.config ?? loadConfig(options.env ?? process.env);
   assertSafeToServe(config);
-  const logger = options.logger ?? createLogger({ level: config.logLevel, destination: asyncStdout() });
+  // Without a logger passed in, logs go to stdout in batches (flushed on exit), and
+  // request lines skip the general logger's path (see request-log-lines.ts).
+  const stdout = options.logger ? null : createBatchedLineWriter(1);
+  if (stdout) process.on('exit', stdout.flush);
+  const logger = options.logger ?? createLogger({ level: config.logLevel, destination: stdout ?? undefined });
   const settings = await createLlmSettings({ ...options, config, logger });
-  settings.container.load(httpModule);
+  settings.container.load(httpModule(stdout ? createRequestLogLines({ level: config.logLevel, destination: stdout }) : undefined));
   const app = settings.container.get(TOKENS.HttpApp);
   const handle = app.callback();
   const drainer = connectionDrainer();
@@ -52,7 +57,11 @@ export async function serve(options: CreateLlmSettingsOptions = {}): Promise<Run
   let closing: Promise<void> | null = null;
   const close = () => {
     drainer.drain();
-    return (closing ??= shutdown(server, settings));
+    return (closing ??= shutdown(server, settings).finally(() => {
+      if (!stdout) return;
+      stdout.flush();
+      process.off('exit', stdout.flush);
+    }));
   };
   return { url, settings, server, close };
 }
@@ -91,15 +100,6 @@ function connectionDrainer(): { track(res: ServerResponse): void; drain(): void 
       for (const res of open) if (!res.headersSent) res.setHeader('Connection', 'close');
     },
   };
-}
-
-/**
- * Standard output written asynchronously: lines that arrive while a write is in flight
- * go out together in the next one, instead of one blocking write per request line.
- * pino flushes what is pending when the process exits.
- */
-function asyncStdout() {
-  return pino.destination({ dest: 1, sync: false });
 }
 
 function databaseKind(url: string): string {

@@ -57,13 +57,23 @@ describe('llm-settings CLI', () => {
     }
   });
 
-  it('stops on SIGTERM with exit code 0 after finishing', async () => {
+  it('stops on SIGTERM with exit code 0 after finishing, with every log line written', async () => {
     const port = await freePort();
     const server = start('node', [CLI, 'serve'], { PORT: String(port), DATABASE_URL: `sqlite:${join(dir, 'term', 's.db')}` });
     await waitForOk(`http://127.0.0.1:${port}/healthz`);
+    await fetch(`http://127.0.0.1:${port}/api/settings/llm`, { headers: { 'x-request-id': 'just-before-sigterm' } });
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
-    expect(server.output()).toContain('stopped');
+    const lines = server
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    // Lines wait up to 10 ms to be written together; the last ones are written by the flush on exit.
+    expect(lines).toContainEqual(
+      expect.objectContaining({ level: 30, service: 'llm-settings', request_id: 'just-before-sigterm', route: '/api/settings/llm', status: 200, msg: 'http request' }),
+    );
+    expect(lines.at(-1)).toMatchObject({ msg: 'stopped' });
   });
 
   it('finishes an in-flight request after SIGTERM before exiting', async () => {

@@ -101,7 +101,11 @@ export function createKnexSettingsStore(knex: Knex, options: KnexSettingsStoreOp
     return rows;
   };
 
-  const upsert = createUpsertBatcher((rows) => writeAlone(upsertRows(table, rows)));
+  // Reported per write in `set`, not per row: one row may stand for several writes of its key.
+  const upsert = createUpsertBatcher((rows) => {
+    const statement = upsertRows(table, rows);
+    return dialect.writeAlone(knex, statement.sql, statement.bindings);
+  });
 
   /** Runs `work` in a write transaction, then tells other processes and local listeners what changed. */
   const commit = async <T>(work: (run: SqlRunner) => Promise<T>, changedKeys: (result: T) => readonly string[]) => {
@@ -164,7 +168,11 @@ export function createKnexSettingsStore(knex: Knex, options: KnexSettingsStoreOp
       return guarded(async () => {
         const { expectedVersion } = setOptions;
         const updatedAt = dialect.toTimestamp(now());
-        if (expectedVersion === undefined) return toRecord(await upsert({ key, value, updatedAt }));
+        if (expectedVersion === undefined) {
+          const record = toRecord(await upsert({ key, value, updatedAt }));
+          emit({ key, origin: 'local' });
+          return record;
+        }
         const [row] = await writeAlone(writeRow(table, { key, value, expectedVersion }, updatedAt));
         // No row back: the version check failed.
         if (!row) throw new ConflictError();

@@ -37,8 +37,9 @@ describe.each(DATABASES)('concurrent unconditional sets on %s', (_name, open) =>
     const calls = Array.from({ length: KEYS * WRITES_PER_KEY }, (_, i) => ({ key: `key-${i % KEYS}`, value: `write ${i}` }));
     const records = await Promise.all(calls.map(({ key, value }) => store.set(key, value)));
 
-    // The first write goes alone; the rest queue behind it and go in statements of distinct keys.
-    expect(upserts).toHaveLength(1 + WRITES_PER_KEY);
+    // The first write goes alone; the rest queue behind it and share the next statement,
+    // each key's queued writes folded into one row.
+    expect(upserts).toHaveLength(2);
     for (let k = 0; k < KEYS; k++) {
       const key = `key-${k}`;
       const ofKey = records.filter((record) => record.key === key);
@@ -49,6 +50,29 @@ describe.each(DATABASES)('concurrent unconditional sets on %s', (_name, open) =>
     expect(local).toHaveLength(calls.length);
     expect(new Set(local.map((change) => change.origin))).toEqual(new Set(['local']));
     for (let k = 0; k < KEYS; k++) expect(local.filter((change) => change.key === `key-${k}`)).toHaveLength(WRITES_PER_KEY);
+    await store.close();
+  });
+
+  it('of one key fold into one row: each writer gets its own value and version, the last value is stored', async () => {
+    const knex = database().connect();
+    const store = createKnexSettingsStore(knex);
+    const upserts: string[] = [];
+    knex.on('query', (query: { sql: string }) => {
+      if (query.sql.includes('INSERT INTO')) upserts.push(query.sql);
+    });
+    const before = await store.set('hot', 'before');
+
+    const records = await Promise.all(Array.from({ length: 50 }, (_, i) => store.set('hot', `write ${i}`)));
+
+    expect(upserts).toHaveLength(3);
+    expect(records.map((record) => record.version)).toEqual(Array.from({ length: 50 }, (_, i) => before.version + 1 + i));
+    expect(records.map((record) => record.value)).toEqual(Array.from({ length: 50 }, (_, i) => `write ${i}`));
+    for (const [earlier, later] of records.slice(1).map((record, i) => [records[i], record] as const)) {
+      expect(later.updatedAt.getTime()).toBeGreaterThanOrEqual(earlier?.updatedAt.getTime() ?? Infinity);
+    }
+    expect(await store.get('hot')).toEqual(records[49]);
+    // The next write carries on from the last version handed out.
+    expect((await store.set('hot', 'after')).version).toBe(before.version + 51);
     await store.close();
   });
 });
