@@ -2,11 +2,11 @@
 // memory of a running server after 50 000 and 100 000 requests.
 import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
-import { CLI, REPO_ROOT, SETTINGS_BODY, createDatabase, dist, freePort, load, median, putSettings, round, rssMb, startLlmSettings, withLogDir } from './support.mjs';
+import { CLI, REPO_ROOT, SERVE_NODE_OPTIONS, SETTINGS_BODY, createDatabase, dist, freePort, load, median, putSettings, round, rssMb, startLlmSettings, withLogDir } from './support.mjs';
 
 /**
- * Spawns `node packages/server/dist/cli.js serve` and polls /healthz every 5 ms until it
- * answers 200. The first start on a fresh database also creates the table; the median
+ * Spawns `node packages/server/dist/cli.js serve` with the options `pnpm start` uses,
+ * and polls /healthz every 5 ms until it answers 200. The first start on a fresh database also creates the table; the median
  * is taken over the restarts that follow, as a deployment restarts.
  * @returns the first start, every restart and their median in milliseconds (target: under 1 000 ms).
  */
@@ -31,7 +31,7 @@ export async function runColdStartBench({ kinds = ['sqlite', 'postgres'], starts
 async function timeToFirstOk(databaseUrl, encryptionKey) {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [CLI, 'serve'], {
+  const child = spawn(process.execPath, [...SERVE_NODE_OPTIONS, CLI, 'serve'], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: String(port), DATABASE_URL: databaseUrl, ENCRYPTION_KEY: encryptionKey },
     stdio: 'ignore',

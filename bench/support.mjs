@@ -13,6 +13,13 @@ import autocannon from 'autocannon';
 
 export const REPO_ROOT = new URL('..', import.meta.url).pathname;
 export const CLI = join(REPO_ROOT, 'packages/server/dist/cli.js');
+/**
+ * The Node options `pnpm start` gives the server (the root package.json's start script),
+ * so that the service is measured as the README starts it.
+ */
+export const SERVE_NODE_OPTIONS = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8'))
+  .scripts.start.split(/\s+/)
+  .filter((word) => word.startsWith('--'));
 const BARE_KOA = join(REPO_ROOT, 'bench/bare-koa.mjs');
 const POSTGRES_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -114,7 +121,7 @@ export async function startProcess({ name, args, env, logDir }) {
 export function startLlmSettings({ name = 'llm-settings', databaseUrl, encryptionKey, logLevel = 'info', logDir, env = {} }) {
   return startProcess({
     name,
-    args: [CLI, 'serve'],
+    args: [...SERVE_NODE_OPTIONS, CLI, 'serve'],
     env: { DATABASE_URL: databaseUrl, ENCRYPTION_KEY: encryptionKey, LOG_LEVEL: logLevel, ...env },
     logDir,
   });
