@@ -5,11 +5,7 @@ import { compareLockOrder, type UpsertRow } from './settings-sql.js';
 const MAX_BATCH_ROWS = 500;
 
 /** One unconditional write of a key's value. */
-export interface QueuedWrite {
-  key: string;
-  value: string;
-  updatedAt: UpsertRow['updatedAt'];
-}
+export type QueuedWrite = Omit<UpsertRow, 'writes'>;
 
 interface Queued {
   write: QueuedWrite;
