@@ -4,8 +4,8 @@ import { writeSync } from 'node:fs';
 export interface BatchedLineWriter {
   /** Queues a line (or lines) for the next write; always returns true. */
   write(line: string): boolean;
-  /** Writes whatever is queued, now. */
-  flush(): void;
+  /** Writes whatever is queued, now, then calls `done` (pino's `logger.flush(cb)` passes one). */
+  flush(done?: (error?: Error) => void): void;
 }
 
 /** Longest a line waits for company before it is written. */
@@ -32,12 +32,12 @@ export function createBatchedLineWriter(fd: number): BatchedLineWriter {
   let used = 0;
   let timer: NodeJS.Timeout | undefined;
 
-  const flush = () => {
+  const flush = (done?: (error?: Error) => void) => {
     clearTimeout(timer);
     timer = undefined;
-    if (used === 0) return;
-    writeFully(fd, buffer.subarray(0, used));
+    if (used > 0) writeFully(fd, buffer.subarray(0, used));
     used = 0;
+    done?.();
   };
 
   return {

@@ -26,7 +26,8 @@ export async function serve(options: CreateLlmSettingsOptions = {}): Promise<Run
   // Without a logger passed in, logs go to stdout in batches (flushed on exit), and
   // request lines skip the general logger's path (see request-log-lines.ts).
   const stdout = options.logger ? null : createBatchedLineWriter(1);
-  if (stdout) process.on('exit', stdout.flush);
+  const flushOnExit = () => stdout?.flush();
+  if (stdout) process.on('exit', flushOnExit);
   const logger = options.logger ?? createLogger({ level: config.logLevel, destination: stdout ?? undefined });
   const settings = await createLlmSettings({ ...options, config, logger });
   settings.container.load(httpModule(stdout ? createRequestLogLines({ level: config.logLevel, destination: stdout }) : undefined));
@@ -58,9 +59,8 @@ export async function serve(options: CreateLlmSettingsOptions = {}): Promise<Run
   const close = () => {
     drainer.drain();
     return (closing ??= shutdown(server, settings).finally(() => {
-      if (!stdout) return;
-      stdout.flush();
-      process.off('exit', stdout.flush);
+      flushOnExit();
+      process.off('exit', flushOnExit);
     }));
   };
   return { url, settings, server, close };

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBatchedLineWriter } from '../src/batched-line-writer.js';
+import { createLogger } from '../src/logger.js';
 
 let dir: string;
 beforeEach(() => {
@@ -34,6 +35,17 @@ describe('createBatchedLineWriter', () => {
     writer.write('{"msg":"stopped"}\n');
     writer.flush();
     expect(readFileSync(path, 'utf8')).toBe('{"msg":"stopped"}\n');
+    closeSync(fd);
+  });
+
+  it('serves as a pino destination whose logger.flush(cb) writes and then calls back', async () => {
+    const path = join(dir, 'out.log');
+    const fd = openSync(path, 'w');
+    const logger = createLogger({ destination: createBatchedLineWriter(fd) });
+    logger.info({ route: '/api/settings/llm' }, 'hello');
+    expect(readFileSync(path, 'utf8')).toBe('');
+    await new Promise<void>((resolve, reject) => logger.flush((error) => (error ? reject(error) : resolve())));
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ level: 30, route: '/api/settings/llm', msg: 'hello' });
     closeSync(fd);
   });
 
