@@ -3,8 +3,10 @@ import { ConfigError, silentLogger, type Logger } from '@llm-settings/core';
 import Koa from 'koa';
 import type { AppState } from './app-state.js';
 import { bearerAuth } from './bearer-auth.js';
+import { commonHeadersMiddleware } from './common-headers.js';
 import { alwaysReady, registerHealthRoutes, type ReadinessCheck } from './health-routes.js';
 import { createJsonBodyReader } from './json-body.js';
+import { allowDirectAnswers } from './json-response.js';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi.js';
 import { problemMiddleware } from './problem-middleware.js';
 import { requestLog, requestLogWriterFor, type RequestLogWriter } from './request-log.js';
@@ -67,7 +69,7 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   const routes = createRouteMatcher(router);
   const app = new Koa<AppState>();
   app.use(requestLog(options.requestLog ?? requestLogWriterFor(logger), routes));
-  app.use(noStore);
+  app.use(commonHeadersMiddleware());
   app.use(problemMiddleware());
   if (options.apiToken !== undefined) app.use(bearerAuth(options.apiToken, SETTINGS_PREFIX));
   // The router holds the routes and its matching rules; dispatchRoutes runs them from a
@@ -75,15 +77,9 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   app.use(dispatchRoutes(routes));
   // Errors that escape every middleware (such as a failing response stream) land here
   // instead of Koa's default console output, which would print the error as it is.
+  allowDirectAnswers(app);
   app.on('error', (error: unknown) => {
     logger.error({ error_name: error instanceof Error ? error.name : typeof error }, 'http response error');
   });
   return app;
 }
-
-/** Settings, problems and health answers are per-request state: nothing may be cached. */
-const noStore: Koa.Middleware = (ctx, next) => {
-  ctx.set('Cache-Control', 'no-store');
-  ctx.set('X-Content-Type-Options', 'nosniff');
-  return next();
-};

@@ -36,10 +36,10 @@ export function requestLogWriterFor(logger: Logger): RequestLogWriter {
 }
 
 /**
- * Outermost middleware: assigns the request id (echoed in X-Request-Id) and hands one
- * entry per request, with method, matched route pattern, status and duration, to
- * `write`. It logs no URL, header or body; the failure fields come already redacted
- * from the problem middleware, and are redacted once more here.
+ * Outermost middleware: assigns the request id (echoed in X-Request-Id with the common
+ * headers) and hands one entry per request, with method, matched route pattern, status
+ * and duration, to `write`. It logs no URL, header or body; the failure fields come
+ * already redacted from the problem middleware, and are redacted once more here.
  */
 export function requestLog(write: RequestLogWriter, routes: RouteMatcher): Middleware<AppState> {
   return async (ctx, next) => {
@@ -47,7 +47,6 @@ export function requestLog(write: RequestLogWriter, routes: RouteMatcher): Middl
     const incoming = ctx.get(REQUEST_ID_HEADER);
     const clientChosenId = VALID_REQUEST_ID.test(incoming);
     ctx.state.requestId = clientChosenId ? incoming : randomUUID();
-    ctx.set(REQUEST_ID_HEADER, ctx.state.requestId);
     try {
       await next();
     } finally {

@@ -44,8 +44,7 @@ export function registerSettingsRoutes(router: Router<AppState>, service: HttpSe
 }
 
 function sendSnapshot(ctx: AppContext, snapshot: SettingsSnapshot): void {
-  ctx.set('ETag', formatEtag(snapshot.etag));
-  sendJson(ctx, snapshot.view);
+  sendJson(ctx, snapshot.view, ['ETag', formatEtag(snapshot.etag)]);
 }
 
 /**

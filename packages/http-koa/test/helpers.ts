@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type Koa from 'koa';
 import { LlmSettingsService, type Logger, type ProviderProbe, type SecretCipher, type SettingsStore } from '@llm-settings/core';
 import { createMemoryCipher, createMemorySettingsStore, createScriptedProbe } from '@llm-settings/core/testing';
 import { createHttpApp, type HttpAppOptions } from '../src/index.js';
@@ -55,14 +56,17 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     });
   const { store: _store, cipher: _cipher, probe: _probe, service: _service, ...appOptions } = options;
   const app = createHttpApp({ logger, ...appOptions, service });
+  return { ...(await listen(app)), store, logger };
+}
+
+/** A Koa app listening on a free port of 127.0.0.1. */
+export async function listen(app: Koa): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
   });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    store,
-    logger,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

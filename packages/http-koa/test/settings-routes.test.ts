@@ -1,8 +1,9 @@
 import { LlmSettingsService, LlmSettingsViewSchema, defaultModelFor } from '@llm-settings/core';
 import { createMemoryCipher, createMemorySettingsStore, createScriptedProbe } from '@llm-settings/core/testing';
+import Koa from 'koa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ProblemDetails } from '../src/index.js';
-import { ANTHROPIC_KEY, OPENAI_KEY, jsonRequest, startServer, type TestServer } from './helpers.js';
+import { createHttpApp, type ProblemDetails } from '../src/index.js';
+import { ANTHROPIC_KEY, OPENAI_KEY, jsonRequest, listen, startServer, type TestServer } from './helpers.js';
 
 let server: TestServer;
 let settingsUrl: string;
@@ -77,9 +78,11 @@ describe('GET /api/settings/llm over a service with a view cache', () => {
         for (let i = 0; i < 2; i++) {
           const response = await fetch(`${cached.url}/api/settings/llm`);
           expect(await response.text()).toBe(expectedText);
-          for (const header of ['content-type', 'content-length', 'etag', 'cache-control']) {
+          expect(headerNames(response)).toEqual(headerNames(expected));
+          for (const header of ['content-type', 'content-length', 'etag', 'cache-control', 'x-content-type-options']) {
             expect(response.headers.get(header)).toBe(expected.headers.get(header));
           }
+          expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
         }
         const head = await fetch(`${cached.url}/api/settings/llm`, { method: 'HEAD' });
         expect(head.headers.get('content-length')).toBe(expected.headers.get('content-length'));
@@ -90,7 +93,47 @@ describe('GET /api/settings/llm over a service with a view cache', () => {
       await plain.close();
     }
   });
+
+  it('answers through Koa when mounted inside another app, whose middleware may change the answer after next()', async () => {
+    const store = createMemorySettingsStore();
+    const service = new LlmSettingsService({ store, cipher: createMemoryCipher(), probe: createScriptedProbe(), viewCache: true });
+    const inner = createHttpApp({ service });
+    const outer = new Koa();
+    outer.use(async (ctx, next) => {
+      await next();
+      ctx.set('X-Outer', 'after');
+    });
+    outer.use((ctx, next) => runMiddleware(inner.middleware, ctx, next));
+    const listening = await listen(outer);
+    try {
+      for (let i = 0; i < 2; i++) {
+        const response = await fetch(`${listening.url}/api/settings/llm`, { headers: { 'x-request-id': 'mounted-1' } });
+        expect(response.status).toBe(200);
+        expect(response.headers.get('x-outer')).toBe('after');
+        expect(response.headers.get('x-request-id')).toBe('mounted-1');
+        expect(response.headers.get('etag')).toBe('"0"');
+        expect(response.headers.get('cache-control')).toBe('no-store');
+        expect(await response.json()).toMatchObject({ provider: 'anthropic', api_key_set: false });
+      }
+    } finally {
+      await listening.close();
+    }
+  });
 });
+
+/** The response's header names but Date, sorted. */
+function headerNames(response: Response): string[] {
+  return [...response.headers.keys()].filter((name) => name !== 'date').sort();
+}
+
+/** Runs an app's middleware inside another app's request, as koa-mount does. */
+function runMiddleware(middleware: Koa.Middleware[], ctx: Koa.Context, next: Koa.Next): Promise<unknown> {
+  const run = (index: number): Promise<unknown> => {
+    const current = middleware[index];
+    return current === undefined ? next() : Promise.resolve(current(ctx, () => run(index + 1)));
+  };
+  return run(0);
+}
 
 describe('PUT /api/settings/llm', () => {
   it('saves and returns the view with a quoted ETag that changes on every save', async () => {
