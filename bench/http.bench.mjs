@@ -76,7 +76,7 @@ function ratio(figures, server, baseline) {
  * @returns for each database kind and method: the figures of each server and the ratios
  *   service / bare Koa at LOG_LEVEL=info and silent (the target is at least 0.8).
  */
-export async function runHttpBench({ kinds = ['sqlite', 'postgres'], connections = 50, durationS = 3, warmupS = 2, rounds = 3 } = {}) {
+export async function runHttpBench({ kinds = ['sqlite', 'postgres'], connections = 50, durationS = 3, warmupS = 2, rounds = 5 } = {}) {
   const { generateFernetKey } = await dist.fernet();
   const results = {};
   for (const kind of kinds) {

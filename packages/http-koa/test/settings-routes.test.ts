@@ -88,6 +88,10 @@ describe('GET /api/settings/llm over a service with a view cache', () => {
         expect(head.headers.get('content-length')).toBe(expected.headers.get('content-length'));
         expect(await head.text()).toBe('');
       }
+      // Answers written directly are logged as any other.
+      const reads = cached.logger.entries();
+      expect(reads).toHaveLength(9);
+      for (const entry of reads) expect(entry).toMatchObject({ msg: 'http request', route: '/api/settings/llm', status: 200 });
     } finally {
       await cached.close();
       await plain.close();
