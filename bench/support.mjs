@@ -83,13 +83,15 @@ export async function migrate(url) {
 
 /**
  * Starts a server process and waits for GET /healthz to answer 200. Its standard output
- * goes to a file, as a production log collector would take it.
+ * goes to a file, as a production log collector would take it. `launcher`: a command
+ * that runs node (valgrind, say), with its own arguments before node's.
  */
-export async function startProcess({ name, args, env, logDir }) {
+export async function startProcess({ name, args, env, logDir, launcher, readyTimeoutMs }) {
   const port = await freePort();
   const logFile = join(logDir, `${name}.log`);
   const out = openSync(logFile, 'w');
-  const child = spawn(process.execPath, args, {
+  const [command, commandArgs] = launcher ? [launcher.command, [...launcher.args, process.execPath, ...args]] : [process.execPath, args];
+  const child = spawn(command, commandArgs, {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env, PORT: String(port) },
     stdio: ['ignore', out, out],
@@ -98,7 +100,7 @@ export async function startProcess({ name, args, env, logDir }) {
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
   const url = `http://127.0.0.1:${port}`;
   await Promise.race([
-    waitForOk(`${url}/healthz`),
+    waitForOk(`${url}/healthz`, readyTimeoutMs),
     exited.then((code) => {
       throw new Error(`${name} exited (${code}) before answering; see ${logFile}:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
     }),
@@ -118,12 +120,14 @@ export async function startProcess({ name, args, env, logDir }) {
 }
 
 /** `llm-settings serve` from the build, configured through the environment as users run it. */
-export function startLlmSettings({ name = 'llm-settings', databaseUrl, encryptionKey, logLevel = 'info', logDir, env = {} }) {
+export function startLlmSettings({ name = 'llm-settings', databaseUrl, encryptionKey, logLevel = 'info', logDir, env = {}, launcher, readyTimeoutMs }) {
   return startProcess({
     name,
     args: [...SERVE_NODE_OPTIONS, CLI, 'serve'],
     env: { DATABASE_URL: databaseUrl, ENCRYPTION_KEY: encryptionKey, LOG_LEVEL: logLevel, ...env },
     logDir,
+    launcher,
+    readyTimeoutMs,
   });
 }
 
@@ -131,7 +135,7 @@ export function startLlmSettings({ name = 'llm-settings', databaseUrl, encryptio
  * The baseline (bench/bare-koa.mjs). `headers`: GET also sends the response headers the
  * service's contract requires (a request id, no-store, nosniff and `etag`).
  */
-export function startBareKoa({ name = 'bare-koa', databaseUrl, encryptionKey, view = '{}', etag, notifyChannel, logDir }) {
+export function startBareKoa({ name = 'bare-koa', databaseUrl, encryptionKey, view = '{}', etag, notifyChannel, logDir, launcher, readyTimeoutMs }) {
   return startProcess({
     name,
     args: [BARE_KOA],
@@ -143,6 +147,8 @@ export function startBareKoa({ name = 'bare-koa', databaseUrl, encryptionKey, vi
       ...(notifyChannel ? { BARE_NOTIFY_CHANNEL: notifyChannel } : {}),
     },
     logDir,
+    launcher,
+    readyTimeoutMs,
   });
 }
 

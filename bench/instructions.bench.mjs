@@ -1,0 +1,99 @@
+// `pnpm bench:instructions`: CPU instructions per cached GET /api/settings/llm, counted by
+// valgrind's callgrind in each server's main thread, for the service (LOG_LEVEL=info and
+// silent) and the bare Koa baselines. Counts repeat within about 1 % from run to run,
+// whatever else the machine is doing, where throughput moves 5–15 %: use it to compare
+// two versions of a change. It leaves out the kernel's share (the socket write, the same
+// for every server) and is no throughput figure; `pnpm bench` measures those. Each server
+// runs under valgrind, two at a time: about 2 minutes in all. Needs a build and valgrind.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { REPO_ROOT, createDatabase, dist, migrate, putSettings, round, startBareKoa, startLlmSettings, withLogDir } from './support.mjs';
+
+const autocannon = createRequire(join(REPO_ROOT, 'package.json'))('autocannon');
+const SETTINGS_PATH = '/api/settings/llm';
+
+/** Requests answered by one server, with callgrind counting only those it answers while on. */
+async function countInstructions(start, { warmup, requests }) {
+  const outDir = mkdtempSync(join(tmpdir(), 'llm-bench-callgrind-'));
+  const launcher = {
+    command: 'valgrind',
+    // Off until the warm-up is done; threads apart, so that the main thread can be read
+    // alone (V8 compiles and collects garbage on helper threads too); V8 writes code at
+    // run time, which valgrind must check for.
+    args: ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', '--smc-check=all-non-file', `--callgrind-out-file=${join(outDir, 'callgrind.out')}`],
+  };
+  const server = await start({ launcher, readyTimeoutMs: 300_000 });
+  try {
+    const run = (amount) => autocannon({ url: `${server.url}${SETTINGS_PATH}`, connections: 10, amount });
+    await run(warmup);
+    execFileSync('callgrind_control', ['--instr=on', String(server.pid)], { stdio: 'ignore' });
+    const result = await run(requests);
+    execFileSync('callgrind_control', ['--instr=off', String(server.pid)], { stdio: 'ignore' });
+    execFileSync('callgrind_control', ['--dump', String(server.pid)], { stdio: 'ignore' });
+    if (result.non2xx + result.errors > 0) throw new Error(`${server.name}: ${result.non2xx + result.errors} failed requests`);
+    return Math.round(mainThreadInstructions(outDir) / result.requests.total);
+  } finally {
+    await server.stop();
+    rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+/** The main thread's count in the dump: the largest total of the files for thread 1. */
+function mainThreadInstructions(outDir) {
+  let total = 0;
+  for (const file of readdirSync(outDir).filter((name) => name.endsWith('-01'))) {
+    for (const match of readFileSync(join(outDir, file), 'utf8').matchAll(/^totals: (\d+)/gm)) total = Math.max(total, Number(match[1]));
+  }
+  if (total === 0) throw new Error(`no callgrind count for the main thread in ${outDir}`);
+  return total;
+}
+
+/**
+ * @returns instructions per request of each server, and the bare app's count divided by
+ *   each one (above 1: fewer instructions than the bare app).
+ */
+export async function runInstructionsBench({ warmup = 10_000, requests = 10_000 } = {}) {
+  const { generateFernetKey } = await dist.fernet();
+  const database = await createDatabase('sqlite');
+  try {
+    await migrate(database.url);
+    return await withLogDir(async (logDir) => {
+      const encryptionKey = generateFernetKey();
+      // The view and ETag the bare apps send: those of the service after the same PUT.
+      const probe = await startLlmSettings({ name: 'view', databaseUrl: database.url, encryptionKey, logDir });
+      const { view, etag } = await putSettings(probe.url).finally(() => probe.stop());
+      const service = (logLevel) => (options) => startLlmSettings({ name: `llm-settings-${logLevel}`, databaseUrl: database.url, encryptionKey, logDir, logLevel, ...options });
+      const servers = {
+        'bare-koa': (options) => startBareKoa({ databaseUrl: database.url, encryptionKey, logDir, view, ...options }),
+        'bare-koa-headers': (options) => startBareKoa({ name: 'bare-koa-headers', databaseUrl: database.url, encryptionKey, logDir, view, etag, ...options }),
+        'llm-settings-info': service('info'),
+        'llm-settings-silent': service('silent'),
+      };
+      const names = Object.keys(servers);
+      const counts = {};
+      // Two at a time: counts do not depend on what else runs.
+      for (let i = 0; i < names.length; i += 2) {
+        const pair = names.slice(i, i + 2);
+        const figures = await Promise.all(pair.map((name) => countInstructions(servers[name], { warmup, requests })));
+        pair.forEach((name, j) => (counts[name] = figures[j]));
+      }
+      const bare = counts['bare-koa'];
+      return {
+        warmup,
+        requests,
+        instructions_per_request: counts,
+        bare_over_server: Object.fromEntries(names.map((name) => [name, round(bare / counts[name])])),
+      };
+    });
+  } finally {
+    await database.drop();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  console.log(JSON.stringify(await runInstructionsBench(), null, 2));
+}
