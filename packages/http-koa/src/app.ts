@@ -75,9 +75,9 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   // The router holds the routes and its matching rules; dispatchRoutes runs them from a
   // per-path memo instead of matching every route again on each request.
   app.use(dispatchRoutes(routes));
+  allowDirectAnswers(app);
   // Errors that escape every middleware (such as a failing response stream) land here
   // instead of Koa's default console output, which would print the error as it is.
-  allowDirectAnswers(app);
   app.on('error', (error: unknown) => {
     logger.error({ error_name: error instanceof Error ? error.name : typeof error }, 'http response error');
   });

@@ -18,8 +18,11 @@ export function commonHeaders(ctx: AppContext): string[] {
 export function commonHeadersMiddleware(): Middleware<AppState> {
   return (ctx, next) =>
     next().then(() => {
-      if (ctx.headerSent) return;
-      const headers = commonHeaders(ctx);
-      for (let i = 0; i < headers.length; i += 2) ctx.set(headers[i] as string, headers[i + 1] as string);
+      if (!ctx.headerSent) setHeaders(ctx, commonHeaders(ctx));
     });
+}
+
+/** Sets each header of a flat name/value list through Koa. */
+export function setHeaders(ctx: AppContext, headers: readonly string[]): void {
+  for (let i = 0; i < headers.length; i += 2) ctx.set(headers[i] as string, headers[i + 1] as string);
 }

@@ -1,6 +1,6 @@
 import type Koa from 'koa';
 import type { AppContext, AppState } from './app-state.js';
-import { commonHeaders } from './common-headers.js';
+import { commonHeaders, setHeaders } from './common-headers.js';
 
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
@@ -33,7 +33,7 @@ export function sendJson(ctx: AppContext, value: object, headers: readonly strin
     ctx.res.end(ctx.method === 'HEAD' ? undefined : body);
     return;
   }
-  for (let i = 0; i < headers.length; i += 2) ctx.set(headers[i] as string, headers[i + 1] as string);
+  setHeaders(ctx, headers);
   if (body === undefined) {
     ctx.body = value;
     return;
