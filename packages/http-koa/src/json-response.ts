@@ -16,14 +16,14 @@ export function allowDirectAnswers(app: Koa<AppState>): void {
 }
 
 /**
- * Answers `value` as JSON, as Koa would for an object body, with `headers` (a flat
- * name/value list) besides the common ones. A frozen value cannot change, so it is
- * serialized once and its bytes are reused by every later answer. Those answers are
- * written straight to the socket, every header in one `writeHead` call, when the
- * request belongs to one of our apps: Koa sets headers one at a time, and that costs
- * more than the rest of a cached GET. When our app is mounted inside another, `ctx.app`
- * is the other app, whose middleware may still change the answer after `next()`, so
- * Koa answers as usual.
+ * Answers `value` as JSON with status 200, as Koa would for an object body, with
+ * `headers` (a flat name/value list) besides the common ones. A frozen value cannot
+ * change, so it is serialized once and its bytes are reused by every later answer.
+ * Those answers are written straight to the socket, every header in one `writeHead`
+ * call, when the request belongs to one of our apps: Koa sets headers one at a time,
+ * and that costs more than the rest of a cached GET. When our app is mounted inside
+ * another, `ctx.app` is the other app, whose middleware may still change the answer
+ * after `next()`, so Koa answers as usual.
  */
 export function sendJson(ctx: AppContext, value: object, headers: readonly string[] = []): void {
   const body = Object.isFrozen(value) ? bytesOf(value) : undefined;
