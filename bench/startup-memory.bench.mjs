@@ -6,8 +6,9 @@ import { CLI, REPO_ROOT, SERVE_NODE_OPTIONS, SETTINGS_BODY, createDatabase, dist
 
 /**
  * Spawns `node packages/server/dist/cli.js serve` with the options `pnpm start` uses,
- * and polls /healthz every 5 ms until it answers 200. The first start on a fresh database also creates the table; the median
- * is taken over the restarts that follow, as a deployment restarts.
+ * and polls /healthz every 5 ms until it answers 200. The first start on a fresh
+ * database also creates the table; the median is taken over the restarts that follow,
+ * as a deployment restarts.
  * @returns the first start, every restart and their median in milliseconds (target: under 1 000 ms).
  */
 export async function runColdStartBench({ kinds = ['sqlite', 'postgres'], starts = 7 } = {}) {
