@@ -1,4 +1,3 @@
-import Router from '@koa/router';
 import { ConfigError, silentLogger, type Logger } from '@llm-settings/core';
 import Koa from 'koa';
 import type { AppState } from './app-state.js';
@@ -10,11 +9,10 @@ import { allowDirectAnswers } from './json-response.js';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi.js';
 import { problemMiddleware } from './problem-middleware.js';
 import { requestLog, requestLogWriterFor, type RequestLogWriter } from './request-log.js';
-import { createRouteMatcher, dispatchRoutes } from './routing.js';
+import { createRouter, unansweredRouteProblems } from './routers.js';
 import { registerSettingsRoutes, type HttpSettingsService } from './settings-routes.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 16_384;
-const SETTINGS_PREFIX = '/api/settings';
 
 export interface HttpAppOptions {
   /** The use cases to expose; an `LlmSettingsService` or any wrapper with the same methods. */
@@ -31,7 +29,8 @@ export interface HttpAppOptions {
    */
   requestLog?: RequestLogWriter;
   /**
-   * When set, every /api/settings route requires `Authorization: Bearer <apiToken>`.
+   * When set, every route requires `Authorization: Bearer <apiToken>` except the open ones:
+   * `/healthz`, `/readyz` and `/api/openapi.json`.
    * Must be 1 to 1024 printable ASCII characters without whitespace.
    * @default undefined (no authentication: put the app behind your own auth)
    */
@@ -58,23 +57,29 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes <= 0) throw new ConfigError('maxBodyBytes must be a positive integer');
 
-  const router = new Router<AppState>();
-  registerSettingsRoutes(router, options.service, createJsonBodyReader(maxBodyBytes));
+  // Access is decided by the route that runs, deny by default: the open routes are listed
+  // here; every other route goes on the protected router, whose token check runs before
+  // any of its routes once the router has chosen one.
+  const openRoutes = createRouter();
   const openApiDocument = buildOpenApiDocument({ bearerAuth: options.apiToken !== undefined });
-  router.get(OPENAPI_PATH, (ctx) => {
+  openRoutes.get(OPENAPI_PATH, (ctx) => {
     ctx.body = openApiDocument;
   });
-  registerHealthRoutes(router, options.readiness ?? alwaysReady, logger);
+  registerHealthRoutes(openRoutes, options.readiness ?? alwaysReady, logger);
 
-  const routes = createRouteMatcher(router);
+  const protectedRoutes = createRouter();
+  if (options.apiToken !== undefined) protectedRoutes.use(bearerAuth(options.apiToken));
+  registerSettingsRoutes(protectedRoutes, options.service, createJsonBodyReader(maxBodyBytes));
+
   const app = new Koa<AppState>();
-  app.use(requestLog(options.requestLog ?? requestLogWriterFor(logger), routes));
+  app.use(requestLog(options.requestLog ?? requestLogWriterFor(logger)));
   app.use(commonHeadersMiddleware());
   app.use(problemMiddleware());
-  if (options.apiToken !== undefined) app.use(bearerAuth(options.apiToken, SETTINGS_PREFIX));
-  // The router holds the routes and its matching rules; dispatchRoutes runs them from a
-  // per-path memo instead of matching every route again on each request.
-  app.use(dispatchRoutes(routes));
+  app.use(unansweredRouteProblems());
+  for (const router of [openRoutes, protectedRoutes]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
   allowDirectAnswers(app);
   // Errors that escape every middleware (such as a failing response stream) land here
   // instead of Koa's default console output, which would print the error as it is.

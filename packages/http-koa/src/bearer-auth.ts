@@ -24,20 +24,20 @@ export function assertUsableApiToken(token: string): void {
 }
 
 /**
- * Requires `Authorization: Bearer <token>` on every request whose path is under `prefix`.
- * Tokens are compared as SHA-256 digests with timingSafeEqual, so neither the content
- * nor the length of the configured token leaks through response timing.
+ * Requires `Authorization: Bearer <token>` on every request it sees. Used as router-level
+ * middleware, it runs for every route of that router once the route is chosen, whatever
+ * spelling of the path chose it. Tokens are compared as SHA-256 digests with
+ * timingSafeEqual, so neither the content nor the length of the configured token leaks
+ * through response timing.
  */
-export function bearerAuth(token: string, prefix: string): Middleware {
+export function bearerAuth(token: string): Middleware {
   assertUsableApiToken(token);
   const expected = sha256(token);
   return async (ctx, next) => {
-    if (ctx.path === prefix || ctx.path.startsWith(`${prefix}/`)) {
-      const header = ctx.get('Authorization');
-      if (header === '') throw unauthorized('This endpoint requires a bearer token in the Authorization header.', REALM);
-      if (!presentedTokenMatches(header, expected)) {
-        throw unauthorized('The bearer token is missing or invalid.', `${REALM}, error="invalid_token"`);
-      }
+    const header = ctx.get('Authorization');
+    if (header === '') throw unauthorized('This endpoint requires a bearer token in the Authorization header.', REALM);
+    if (!presentedTokenMatches(header, expected)) {
+      throw unauthorized('The bearer token is missing or invalid.', `${REALM}, error="invalid_token"`);
     }
     await next();
   };

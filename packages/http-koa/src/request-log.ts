@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { redactText, type Logger } from '@llm-settings/core';
 import type { Middleware } from 'koa';
 import type { AppState } from './app-state.js';
-import type { RouteMatcher } from './routing.js';
+import { matchedRoutePattern } from './routers.js';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 /** Incoming ids are reused only when short and made of safe characters, so they cannot forge log content. */
@@ -41,7 +41,7 @@ export function requestLogWriterFor(logger: Logger): RequestLogWriter {
  * and duration, to `write`. It logs no URL, header or body; the failure fields come
  * already redacted from the problem middleware, and are redacted once more here.
  */
-export function requestLog(write: RequestLogWriter, routes: RouteMatcher): Middleware<AppState> {
+export function requestLog(write: RequestLogWriter): Middleware<AppState> {
   return async (ctx, next) => {
     const started = performance.now();
     const incoming = ctx.get(REQUEST_ID_HEADER);
@@ -56,7 +56,7 @@ export function requestLog(write: RequestLogWriter, routes: RouteMatcher): Middl
       const entry: RequestLogEntry = {
         request_id: clientChosenId ? redactText(ctx.state.requestId) : ctx.state.requestId,
         method: ctx.method,
-        route: routes.patternOf(ctx.path),
+        route: matchedRoutePattern(ctx),
         status: ctx.status,
         duration_ms: Math.round((performance.now() - started) * 10) / 10,
       };

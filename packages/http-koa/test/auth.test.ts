@@ -1,7 +1,7 @@
 import { ConfigError } from '@llm-settings/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHttpApp } from '../src/index.js';
-import { OPENAI_KEY, jsonRequest, startServer, type TestServer } from './helpers.js';
+import { ANTHROPIC_KEY, OPENAI_KEY, jsonRequest, startServer, type TestServer } from './helpers.js';
 
 const TOKEN = 'Tk_3f9a1c7e5b2d4f60-88aa.Zz~+/=';
 
@@ -62,9 +62,31 @@ describe('bearer token auth', () => {
     expect(await read.json()).toMatchObject({ api_key_set: false });
   });
 
-  it('protects unknown paths and wrong methods under /api/settings too', async () => {
-    expect((await fetch(`${server.url}/api/settings/other`)).status).toBe(401);
-    expect((await fetch(settings(), { method: 'PATCH' })).status).toBe(401);
+  it('runs no route for an unknown path or method, so those answer 404 and 405 with nothing read or changed', async () => {
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    await fetch(settings(), jsonRequest('PUT', { provider: 'openai', api_key: OPENAI_KEY }, auth));
+    const before = await (await fetch(settings(), { headers: auth })).text();
+    expect((await fetch(`${server.url}/api/settings/other`)).status).toBe(404);
+    expect((await fetch(settings(), { method: 'PATCH' })).status).toBe(405);
+    expect(await (await fetch(settings(), { headers: auth })).text()).toBe(before);
+  });
+
+  it.each([
+    ['GET', '/API/SETTINGS/LLM'],
+    ['PUT', '/API/settings/llm'],
+    ['DELETE', '/Api/settings/llm'],
+    ['POST', '/api/settings/LLM/test'],
+    ['PUT', '/api/settings/llm/'],
+    ['DELETE', '/api/settings/llm/'],
+  ])('%s %s names no route: 404 without the token, and the settings stay as they were', async (method, path) => {
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    await fetch(settings(), jsonRequest('PUT', { provider: 'openai', api_key: OPENAI_KEY }, auth));
+    const before = await (await fetch(settings(), { headers: auth })).text();
+    const body = method === 'PUT' || method === 'POST' ? { provider: 'anthropic', api_key: ANTHROPIC_KEY } : undefined;
+    const response = await fetch(`${server.url}${path}`, body === undefined ? { method } : jsonRequest(method, body));
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ code: 'HTTP.NOT_FOUND' });
+    expect(await (await fetch(settings(), { headers: auth })).text()).toBe(before);
   });
 
   it('leaves health, readiness and the OpenAPI document open', async () => {

@@ -22,7 +22,7 @@ const PROBLEM_TYPE = /^application\/problem\+json/;
 describe('routing problems', () => {
   it('answers unknown paths with a 404 problem', async () => {
     server = await startServer();
-    for (const path of ['/', '/api', '/api/settings', '/api/settings/llm/other', '/api/settings/anthropic']) {
+    for (const path of ['/', '/api', '/api/settings', '/api/settings/llm/other', '/api/settings/anthropic', '/HEALTHZ', '/api/settings/llm/']) {
       const response = await fetch(`${server.url}${path}`);
       expect(response.status, path).toBe(404);
       expect(response.headers.get('content-type')).toMatch(PROBLEM_TYPE);
@@ -40,6 +40,7 @@ describe('routing problems', () => {
   it.each([
     ['POST', '/api/settings/llm', ['DELETE', 'GET', 'HEAD', 'PUT']],
     ['PATCH', '/api/settings/llm', ['DELETE', 'GET', 'HEAD', 'PUT']],
+    ['OPTIONS', '/api/settings/llm', ['DELETE', 'GET', 'HEAD', 'PUT']],
     ['GET', '/api/settings/llm/test', ['POST']],
     ['PUT', '/api/settings/llm/test', ['POST']],
     ['DELETE', '/healthz', ['GET', 'HEAD']],

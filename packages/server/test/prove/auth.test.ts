@@ -10,11 +10,13 @@ import { FUZZ_SEED } from './support/fuzz-suite.js';
 import { Transcript, type RequestSpec } from './support/http-client.js';
 import { describeLeaks, findLeaks } from './support/leaks.js';
 import { killLeftoverServers, startServer, type ServerProcess } from './support/server-process.js';
+import { spellingsOf } from './support/path-spellings.js';
 import { readStoredRows } from './support/stored.js';
 
 /*
  * With SETTINGS_API_TOKEN set, every settings route refuses a missing, wrong,
- * differently-cased or overlong token; health routes and the contract stay open.
+ * differently-cased or overlong token; health routes and the contract stay open. No
+ * spelling of a protected route's path, with any method, gets past the token.
  */
 
 /** Letters in both cases, so that a case change makes a different token. */
@@ -27,9 +29,12 @@ const SETTINGS_ROUTES: RequestSpec[] = [
   { method: 'DELETE', path: '/api/settings/llm' },
   { method: 'POST', path: '/api/settings/llm/test' },
   { method: 'POST', path: '/api/settings/llm/test', body: { provider: 'openai', api_key: 'sk-auth-test-intruder-0000' } },
-  { method: 'PATCH', path: '/api/settings/llm' },
-  { method: 'GET', path: '/api/settings/other' },
 ];
+/** Routes open without a token; every other operation of the served contract is protected. */
+const OPEN_PATHS = ['/healthz', '/readyz', '/api/openapi.json'];
+const FUZZED_METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH', 'OPTIONS'];
+const INTRUDER_BODY = { provider: 'anthropic', api_key: 'sk-ant-intruder-spelling-0000' };
+
 const REFUSED_CREDENTIALS: Record<string, string | undefined> = {
   missing: undefined,
   empty: '',
@@ -113,6 +118,63 @@ describe('bearer token', () => {
       ),
       { seed: FUZZ_SEED, numRuns: 100 },
     );
+  });
+
+  describe('path spellings', () => {
+    let protectedPaths: string[];
+    let knownPaths: string[];
+    const refusedWithoutToken = async (method: string, path: string) => {
+      figures.inputs++;
+      const spec: RequestSpec = { method, path, ...(method === 'PUT' || method === 'POST' ? { body: INTRUDER_BODY } : {}) };
+      const answer = await call(spec);
+      expect(answer.status, `${method} ${path} → ${answer.status} without the token`).toBeGreaterThanOrEqual(400);
+      expect(answer.status, `${method} ${path}`).toBeLessThan(500);
+      return answer;
+    };
+
+    beforeAll(async () => {
+      // The protected routes come from the served contract, so a route added later is fuzzed too.
+      const contract = (await call({ method: 'GET', path: '/api/openapi.json' })).json() as { paths: Record<string, object> };
+      knownPaths = Object.keys(contract.paths);
+      protectedPaths = knownPaths.filter((path) => !OPEN_PATHS.includes(path));
+      expect(protectedPaths).toEqual(expect.arrayContaining(['/api/settings/llm', '/api/settings/llm/test']));
+      expect((await call(SETTINGS_ROUTES[1]!, `Bearer ${TOKEN}`)).status).toBe(200);
+    });
+
+    it('no spelling of a protected path, with any method, answers 2xx without the token, and the stored row stays untouched', async () => {
+      const before = await readStoredRows(database);
+      expect(before).toHaveLength(1);
+      for (const path of protectedPaths) {
+        // The path itself, with a query or a fragment (the same route), then its other spellings.
+        for (const spelling of [path, `${path}?x=1`, `${path}#x`, ...spellingsOf(path, knownPaths)]) {
+          for (const method of FUZZED_METHODS) await refusedWithoutToken(method, spelling);
+        }
+      }
+      expect(await readStoredRows(database)).toEqual(before);
+    });
+
+    it('with the token, a spelling the API does not define answers 404, and a known path with another method 405', async () => {
+      for (const path of protectedPaths) {
+        for (const spelling of spellingsOf(path, knownPaths)) {
+          figures.inputs++;
+          const answer = await call({ method: 'GET', path: spelling }, `Bearer ${TOKEN}`);
+          expect(answer.status, `GET ${spelling}`).toBe(404);
+        }
+        expect((await call({ method: 'PATCH', path }, `Bearer ${TOKEN}`)).status).toBe(405);
+      }
+    });
+
+    it('random letter case of a protected path never opens it (property, seeded)', async () => {
+      const before = await readStoredRows(database);
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...protectedPaths), fc.infiniteStream(fc.boolean()), fc.constantFrom(...FUZZED_METHODS), async (path, flips, method) => {
+          const spelling = [...path].map((c) => (flips.next().value ? c.toUpperCase() : c)).join('');
+          await refusedWithoutToken(method, spelling);
+        }),
+        { seed: FUZZ_SEED, numRuns: 200 },
+      );
+      expect(await readStoredRows(database)).toEqual(before);
+    });
   });
 
   it('health routes and the contract stay open without a token', async () => {

@@ -1,6 +1,6 @@
 import { request, type Agent, type IncomingHttpHeaders } from 'node:http';
 
-/** One request as sent. Methods, header names and bodies are sent as given (node:http, not fetch). */
+/** One request as sent. Methods, paths, header names and bodies are sent as given (node:http, not fetch). */
 export interface RequestSpec {
   method: string;
   path: string;
@@ -47,9 +47,11 @@ export function send(baseUrl: string, spec: RequestSpec): Promise<Exchange> {
   if (body !== undefined && spec.chunked) headers['transfer-encoding'] = 'chunked';
   const started = performance.now();
   return new Promise<Exchange>((resolve, reject) => {
+    // The path goes in the options, not the URL, so that it is sent byte for byte: a URL
+    // would resolve `.` and `..` segments and backslashes before the server saw them.
     const req = request(
-      `${baseUrl}${spec.path}`,
-      { method: spec.method, headers, agent: spec.agent ?? false },
+      baseUrl,
+      { path: spec.path, method: spec.method, headers, agent: spec.agent ?? false },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
