@@ -138,6 +138,17 @@ export function describeProviderProbeContract<Fake extends ProbeContractFake>(op
           expectWellFormed(outcome, sent.apiKey);
         });
 
+        for (const behavior of ['forbidden', 'not_found'] as const) {
+          it(`probe - the message is the same whatever the model, a run of the key included (${behavior}; no oracle)`, async () => {
+            fake.setBehavior(provider, behavior);
+            const apiKey = realisticKey(provider);
+            const runOfKey = await probe.probe(request({ apiKey, model: apiKey.slice(12, 32) }));
+            const other = await probe.probe(request({ apiKey, model: randomBytes(15).toString('base64url') }));
+            expect(runOfKey.code).toBe(other.code);
+            expect(runOfKey.message).toBe(other.message);
+          });
+        }
+
         it("probe - an HTTP answer carries the provider's request id", async () => {
           fake.setBehavior(provider, 'unauthorized');
           const outcome = await probe.probe(request());

@@ -12,4 +12,5 @@ export * from './ports/logger.port.js';
 export * from './use-cases/llm-settings.service.js';
 export * from './use-cases/rotate-secrets.js';
 export * from './redaction.js';
+export * from './log-line.js';
 export * from './use-cases/settings-view-cache.js';

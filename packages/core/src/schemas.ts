@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ENABLED_PROVIDER_IDS, PROVIDERS } from './providers.js';
-import { looksMasked } from './masking.js';
+import { looksLikeApiKey, looksMasked } from './masking.js';
 
 /*
  * Wire schemas: these snake_case names are the public HTTP contract. Error
@@ -31,28 +31,34 @@ export const ApiKeySchema = z
 
 export const ModelSchema = z
   .string({ error: () => 'model must be a string' })
-  .regex(/^[\x21-\x7e]{1,256}$/, 'model must be 1 to 256 printable characters without whitespace');
+  .regex(/^[\x21-\x7e]{1,256}$/, 'model must be 1 to 256 printable characters without whitespace')
+  .refine((model) => !looksLikeApiKey(model), 'model looks like an API key; put the key in api_key and a model name in model');
+
+/**
+ * A JSON object with exactly these fields. Unknown member names are not quoted back:
+ * they are client text, and may hold anything (line separators, control characters).
+ */
+function strictBody<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
+  const allowed = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (issue) => (issue.code === 'unrecognized_keys' ? `body has unknown fields; the fields are: ${allowed}` : 'body must be a JSON object'),
+  });
+}
 
 /** Body of an update: the provider, and optionally a new key and a model. Unknown fields are rejected. */
-export const LlmSettingsUpdateSchema = z.strictObject(
-  {
-    provider: LlmProviderSchema,
-    api_key: ApiKeySchema.optional(),
-    model: ModelSchema.optional(),
-  },
-  { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'body must be a JSON object') },
-);
+export const LlmSettingsUpdateSchema = strictBody({
+  provider: LlmProviderSchema,
+  api_key: ApiKeySchema.optional(),
+  model: ModelSchema.optional(),
+});
 export type LlmSettingsUpdate = z.infer<typeof LlmSettingsUpdateSchema>;
 
 /** Settings to test without storing them. */
-export const LlmTestCandidateSchema = z.strictObject(
-  {
-    provider: LlmProviderSchema,
-    api_key: ApiKeySchema,
-    model: ModelSchema.optional(),
-  },
-  { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : 'body must be a JSON object') },
-);
+export const LlmTestCandidateSchema = strictBody({
+  provider: LlmProviderSchema,
+  api_key: ApiKeySchema,
+  model: ModelSchema.optional(),
+});
 export type LlmTestCandidate = z.infer<typeof LlmTestCandidateSchema>;
 
 /** What clients see: never the key, only whether one is set and its mask. */

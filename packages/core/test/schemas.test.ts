@@ -45,10 +45,33 @@ describe('LlmSettingsUpdate', () => {
     expect(messages({})).toEqual(['provider must be one of: anthropic, openai']);
   });
 
-  it('rejects unknown fields', () => {
-    const msgs = messages({ provider: 'openai', extra: 1 });
-    expect(msgs).toHaveLength(1);
-    expect(msgs[0]).toContain('extra');
+  it('rejects unknown fields without quoting their names, listing the fields there are', () => {
+    const msgs = messages({ provider: 'openai', 'extra\u2028line': 1, 'sk-ant-api03-in-a-name': 2 });
+    expect(msgs).toEqual(['body has unknown fields; the fields are: provider, api_key, model']);
+  });
+
+  it('refuses a model that looks like an API key, with a hint and without quoting it', () => {
+    const key = 'sk-proj-Zq7vXw4TnLpR2mKc9HsJd6FgYb3NaE8u';
+    for (const model of [key, 'sk-ant-api03-x', 'gateway/sk-live', 'Zq7vXw4TnLpR2mKc9HsJd6FgYb3NaE8uVt1oQi5x', 'a3f9c2e7b1d04f6a8e5c3b2a1f0e9d8c']) {
+      const msgs = messages({ provider: 'openai', model });
+      expect(msgs, model).toEqual(['model looks like an API key; put the key in api_key and a model name in model']);
+    }
+    expect(LlmTestCandidateSchema.safeParse({ provider: 'openai', api_key: KEY, model: key }).success).toBe(false);
+  });
+
+  it.each([
+    'claude-opus-4-1-20250805',
+    'gpt-4o-mini-2024-07-18',
+    'ft:gpt-4o-mini-2024-07-18:my-org:custom-suffix:9ABC1234',
+    'ft:gpt-3.5-turbo-0125:personal::8xYzAbCd',
+    'us.anthropic.claude-3-7-sonnet-20250219-v1:0',
+    'meta-llama/Meta-Llama-3.1-405B-Instruct-Turbo',
+    'deepseek-ai/DeepSeek-R1-Distill-Llama-70B',
+    'accounts/fireworks/models/llama-v3p1-405b-instruct',
+    'arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-7-sonnet-20250219-v1:0',
+    'task-model',
+  ])('accepts the model name %s', (model) => {
+    expect(messages({ provider: 'openai', model })).toEqual([]);
   });
 
   it('rejects non-object bodies', () => {

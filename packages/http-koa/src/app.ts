@@ -1,9 +1,10 @@
 import { ConfigError, silentLogger, type Logger } from '@llm-settings/core';
 import Koa from 'koa';
-import type { AppState } from './app-state.js';
+import type { AppContext, AppState } from './app-state.js';
 import { bearerAuth } from './bearer-auth.js';
 import { commonHeadersMiddleware } from './common-headers.js';
 import { alwaysReady, registerHealthRoutes, type ReadinessCheck } from './health-routes.js';
+import { hostCheck } from './host-check.js';
 import { createJsonBodyReader } from './json-body.js';
 import { allowDirectAnswers } from './json-response.js';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi.js';
@@ -45,12 +46,22 @@ export interface HttpAppOptions {
    * @default 16384
    */
   maxBodyBytes?: number;
+  /**
+   * When set, turns on the checks against DNS rebinding and cross-site pages: before any
+   * route runs, a request whose `Host` is not `localhost`, a loopback address (127.0.0.0/8,
+   * `[::1]`) or one of these answers 421, and one whose `Origin` names another host (or is
+   * `null`) answers 403. Entries are hostnames or IP addresses (IPv6 in brackets),
+   * optionally with a port, which is ignored; names compare case-insensitively and without
+   * a trailing dot. `[]` accepts the loopback names only.
+   * @default undefined (no check: any Host and Origin are served)
+   */
+  allowedHosts?: readonly string[];
 }
 
 /**
  * The Koa app serving the settings API (see the package README for routes and the
  * error mapping). Call `.listen()` or pass `.callback()` to an HTTP server.
- * @throws ConfigError when `apiToken` or `maxBodyBytes` cannot be used.
+ * @throws ConfigError when `apiToken`, `maxBodyBytes` or an `allowedHosts` entry cannot be used.
  */
 export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   const logger = options.logger ?? silentLogger;
@@ -61,7 +72,7 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   // here; every other route goes on the protected router, whose token check runs before
   // any of its routes once the router has chosen one.
   const openRoutes = createRouter();
-  const openApiDocument = buildOpenApiDocument({ bearerAuth: options.apiToken !== undefined });
+  const openApiDocument = buildOpenApiDocument({ bearerAuth: options.apiToken !== undefined, hostCheck: options.allowedHosts !== undefined });
   openRoutes.get(OPENAPI_PATH, (ctx) => {
     ctx.body = openApiDocument;
   });
@@ -75,16 +86,26 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   app.use(requestLog(options.requestLog ?? requestLogWriterFor(logger)));
   app.use(commonHeadersMiddleware());
   app.use(problemMiddleware());
+  // Below the problem middleware, so that a refusal is a logged problem; above every route.
+  if (options.allowedHosts !== undefined) app.use(hostCheck(options.allowedHosts));
   app.use(unansweredRouteProblems());
   for (const router of [openRoutes, protectedRoutes]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }
   allowDirectAnswers(app);
-  // Errors that escape every middleware (such as a failing response stream) land here
-  // instead of Koa's default console output, which would print the error as it is.
-  app.on('error', (error: unknown) => {
-    logger.error({ error_name: error instanceof Error ? error.name : typeof error }, 'http response error');
-  });
+  app.on('error', (error: unknown, ctx?: AppContext) => reportEscapedError(logger, error, ctx));
   return app;
+}
+
+/**
+ * Errors that escape every middleware (a failing response stream, a client gone
+ * mid-request) land here instead of Koa's default console output, which would print
+ * the error as it is. A closed client socket is the client's doing, so it is an info
+ * line; anything else is an error. Either carries the request id, never the message.
+ */
+function reportEscapedError(logger: Logger, error: unknown, ctx: AppContext | undefined): void {
+  const fields = { request_id: ctx?.state.requestId ?? null, error_name: error instanceof Error ? error.name : typeof error };
+  if (ctx?.req.socket.destroyed) logger.info(fields, 'client closed the connection');
+  else logger.error(fields, 'http response error');
 }

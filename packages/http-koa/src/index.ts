@@ -2,6 +2,7 @@ export { createHttpApp, DEFAULT_MAX_BODY_BYTES, type HttpAppOptions } from './ap
 export type { AppState } from './app-state.js';
 export { assertUsableApiToken, MAX_BEARER_TOKEN_LENGTH } from './bearer-auth.js';
 export { alwaysReady, HEALTH_PATH, READY_PATH, type ReadinessCheck, type ReadinessReport } from './health-routes.js';
+export { canonicalHost } from './host-check.js';
 export { formatEtag, parseIfMatch, type IfMatch } from './if-match.js';
 export { buildOpenApiDocument, OPENAPI_PATH, type OpenApiDocument, type OpenApiOptions } from './openapi.js';
 export {

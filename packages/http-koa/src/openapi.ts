@@ -25,6 +25,12 @@ export interface OpenApiOptions {
    * @default true
    */
   bearerAuth?: boolean;
+  /**
+   * Whether the app checks Host and Origin (the app's `allowedHosts` is set), so that every
+   * operation may answer 421 and 403.
+   * @default false
+   */
+  hostCheck?: boolean;
 }
 
 type JsonObject = Record<string, unknown>;
@@ -96,7 +102,12 @@ function schemas(): JsonObject {
   };
 }
 
-function components(bearerAuth: boolean): JsonObject {
+/** The answers of the Host and Origin checks, which run before every route. */
+function hostCheckResponses(hostCheck: boolean): JsonObject {
+  return hostCheck ? { 403: ref('responses', 'ForbiddenOrigin'), 421: ref('responses', 'MisdirectedRequest') } : {};
+}
+
+function components(bearerAuth: boolean, hostCheck: boolean): JsonObject {
   return {
     schemas: schemas(),
     parameters: {
@@ -126,6 +137,12 @@ function components(bearerAuth: boolean): JsonObject {
     responses: {
       BadRequest: problemResponse('Invalid input: malformed JSON, wrong types, unknown fields, an unsupported provider, a masked-looking key or a malformed If-Match. `errors` lists the fields.'),
       Unauthorized: problemResponse('Missing or invalid bearer token.', { 'WWW-Authenticate': ref('headers', 'WWWAuthenticate') }),
+      ...(hostCheck
+        ? {
+            ForbiddenOrigin: problemResponse('The Origin header names another site: requests from pages of other sites are refused.'),
+            MisdirectedRequest: problemResponse('The Host header names a host this server does not serve (DNS rebinding), or is missing or malformed.'),
+          }
+        : {}),
       NotFound: problemResponse('No resource at this path.'),
       MethodNotAllowed: problemResponse('The resource does not support this method.', { Allow: ref('headers', 'Allow') }),
       Conflict: problemResponse(
@@ -142,7 +159,7 @@ function components(bearerAuth: boolean): JsonObject {
   };
 }
 
-function settingsPaths(bearerAuth: boolean): JsonObject {
+function settingsPaths(bearerAuth: boolean, hostCheck: boolean): JsonObject {
   const secured = bearerAuth ? { security: [{ bearerAuth: [] }] } : {};
   const auth = bearerAuth ? { 401: ref('responses', 'Unauthorized') } : {};
   const requestId = ref('parameters', 'XRequestId');
@@ -152,7 +169,7 @@ function settingsPaths(bearerAuth: boolean): JsonObject {
     headers: { ETag: ref('headers', 'ETag'), 'X-Request-Id': ref('headers', 'XRequestId') },
     content: json(ref('schemas', 'LlmSettingsView')),
   });
-  const common = { ...auth, 500: ref('responses', 'InternalError'), 503: ref('responses', 'ServiceUnavailable') };
+  const common = { ...auth, ...hostCheckResponses(hostCheck), 500: ref('responses', 'InternalError'), 503: ref('responses', 'ServiceUnavailable') };
   return {
     [SETTINGS_PATH]: {
       get: {
@@ -218,20 +235,21 @@ function settingsPaths(bearerAuth: boolean): JsonObject {
   };
 }
 
-function operationalPaths(): JsonObject {
+function operationalPaths(hostCheck: boolean): JsonObject {
+  const hostChecked = hostCheckResponses(hostCheck);
   return {
     [OPENAPI_PATH]: {
       get: {
         operationId: 'getOpenApiDocument',
         summary: 'This document.',
-        responses: { 200: { description: 'The OpenAPI document.', content: json({ type: 'object' }) } },
+        responses: { 200: { description: 'The OpenAPI document.', content: json({ type: 'object' }) }, ...hostChecked },
       },
     },
     [HEALTH_PATH]: {
       get: {
         operationId: 'getHealth',
         summary: 'Liveness: answers while the process serves requests.',
-        responses: { 200: { description: 'Alive.', content: json(ref('schemas', 'Health')) } },
+        responses: { 200: { description: 'Alive.', content: json(ref('schemas', 'Health')) }, ...hostChecked },
       },
     },
     [READY_PATH]: {
@@ -241,6 +259,7 @@ function operationalPaths(): JsonObject {
         responses: {
           200: { description: 'Ready.', content: json(ref('schemas', 'Readiness')) },
           503: { description: 'Not ready; `checks` says which check failed.', content: json(ref('schemas', 'Readiness')) },
+          ...hostChecked,
         },
       },
     },
@@ -253,6 +272,7 @@ function operationalPaths(): JsonObject {
  */
 export function buildOpenApiDocument(options: OpenApiOptions = {}): OpenApiDocument {
   const bearerAuth = options.bearerAuth ?? true;
+  const hostCheck = options.hostCheck ?? false;
   return {
     openapi: '3.1.0',
     info: {
@@ -263,7 +283,7 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}): OpenApiDocum
         'The API key is write-only: responses show only whether one is set and a mask. ' +
         `Errors are ${PROBLEM_CONTENT_TYPE} (RFC 9457); unknown paths answer 404 and unsupported methods 405 with an Allow header.`,
     },
-    paths: { ...settingsPaths(bearerAuth), ...operationalPaths() },
-    components: components(bearerAuth),
+    paths: { ...settingsPaths(bearerAuth, hostCheck), ...operationalPaths(hostCheck) },
+    components: components(bearerAuth, hostCheck),
   };
 }

@@ -3,10 +3,12 @@ import { ErrorCodes, LlmSettingsError, ValidationError, type ErrorCode, type Val
 /** Codes of failures that belong to HTTP itself rather than to the settings domain. */
 export const HttpErrorCodes = {
   UNAUTHORIZED: 'HTTP.UNAUTHORIZED',
+  FORBIDDEN_ORIGIN: 'HTTP.FORBIDDEN_ORIGIN',
   NOT_FOUND: 'HTTP.NOT_FOUND',
   METHOD_NOT_ALLOWED: 'HTTP.METHOD_NOT_ALLOWED',
   PAYLOAD_TOO_LARGE: 'HTTP.PAYLOAD_TOO_LARGE',
   UNSUPPORTED_MEDIA_TYPE: 'HTTP.UNSUPPORTED_MEDIA_TYPE',
+  MISDIRECTED_REQUEST: 'HTTP.MISDIRECTED_REQUEST',
 } as const;
 
 export type HttpErrorCode = (typeof HttpErrorCodes)[keyof typeof HttpErrorCodes];
@@ -36,7 +38,7 @@ export interface ProblemResponse {
   body: ProblemDetails;
 }
 
-/** A failure of the HTTP layer (auth, routing, media type, size) with its status. */
+/** A failure of the HTTP layer (host, origin, auth, routing, media type, size) with its status. */
 export class HttpError extends Error {
   readonly status: number;
   readonly code: HttpErrorCode;

@@ -1,3 +1,5 @@
+import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createMemorySettingsStore, createScriptedProbe } from '@llm-settings/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RequestLogEntry } from '../src/index.js';
@@ -38,6 +40,26 @@ describe('request log', () => {
     expect(lines[2]).toMatchObject({ method: 'GET', route: null, status: 404, error_code: 'HTTP.NOT_FOUND' });
     for (const line of server.logger.lines) expect(line).not.toContain('debug=1');
     for (const line of server.logger.lines) expect(line).not.toContain('/no/such/path');
+  });
+
+  it("logs a client that goes away while its body is read as the client's doing: info, with the request id", async () => {
+    server = await startServer();
+    const { port } = new URL(server.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(
+      'PUT /api/settings/llm HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-Id: gone-mid-body\r\n' +
+        'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"provider":"openai",',
+    );
+    await sleep(50);
+    socket.destroy();
+    await expect.poll(() => requestLines(server!).length).toBe(1);
+    await sleep(50);
+    const entries = server.logger.entries();
+    expect(entries.filter((entry) => entry.level === 'error' || entry.level === 'warn')).toEqual([]);
+    expect(requestLines(server)[0]).toMatchObject({ level: 'info', request_id: 'gone-mid-body', method: 'PUT', route: '/api/settings/llm' });
+    expect(entries).toContainEqual(expect.objectContaining({ level: 'info', msg: 'client closed the connection', request_id: 'gone-mid-body' }));
+    expect(await (await fetch(`${server.url}/api/settings/llm`)).json()).toMatchObject({ api_key_set: false });
   });
 
   it('echoes a valid X-Request-Id and replaces an invalid one with a generated UUID', async () => {

@@ -32,8 +32,12 @@ function resolvePointer(document: unknown, ref: string): unknown {
 }
 
 describe('buildOpenApiDocument', () => {
-  it.each([true, false])('is a valid OpenAPI 3.1 document (bearerAuth: %s)', async (bearerAuth) => {
-    const document = buildOpenApiDocument({ bearerAuth });
+  it.each([
+    { bearerAuth: true, hostCheck: false },
+    { bearerAuth: false, hostCheck: false },
+    { bearerAuth: true, hostCheck: true },
+  ])('is a valid OpenAPI 3.1 document (%o)', async (options) => {
+    const document = buildOpenApiDocument(options);
     const validator = new Validator();
     const result = await validator.validate(structuredClone(document) as Json);
     expect(result.errors).toBeUndefined();
@@ -94,6 +98,15 @@ describe('buildOpenApiDocument', () => {
     expect(open.components.securitySchemes).toBeUndefined();
     for (const { op } of operations(open)) expect(op.security).toBeUndefined();
   });
+
+  it('lists the Host and Origin refusals on every operation when the app checks them', () => {
+    const operations = (document: OpenApiDocument) => Object.values(document.paths).flatMap((item) => Object.values(item as Json) as Json[]);
+    for (const op of operations(buildOpenApiDocument({ hostCheck: true }))) {
+      expect(op.responses['421']).toEqual({ $ref: '#/components/responses/MisdirectedRequest' });
+      expect(op.responses['403']).toEqual({ $ref: '#/components/responses/ForbiddenOrigin' });
+    }
+    for (const op of operations(buildOpenApiDocument())) expect(Object.keys(op.responses)).not.toContain('421');
+  });
 });
 
 describe('GET /api/openapi.json', () => {
@@ -103,6 +116,12 @@ describe('GET /api/openapi.json', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await response.json()).toEqual(buildOpenApiDocument({ bearerAuth: true }));
+  });
+
+  it('describes the Host and Origin checks when the app has allowedHosts', async () => {
+    server = await startServer({ allowedHosts: [] });
+    const response = await fetch(`${server.url}/api/openapi.json`);
+    expect(await response.json()).toEqual(buildOpenApiDocument({ bearerAuth: false, hostCheck: true }));
   });
 
   it('documents exactly the operations the app answers', async () => {

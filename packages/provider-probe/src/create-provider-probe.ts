@@ -21,7 +21,7 @@ import {
   unusableModelOutcome,
   type ProbeSubject,
 } from './outcomes.js';
-import { scrubKey, scrubOutcome } from './scrub-key.js';
+import { scrubOutcome } from './scrub-key.js';
 import { DEFAULT_BASE_URLS, PROVIDER_SDKS, type ProviderSdk } from './sdk-calls.js';
 import { SharedCalls } from './shared-calls.js';
 
@@ -109,8 +109,8 @@ export function createProviderProbe(options: ProviderProbeOptions = {}): Provide
       const result = scrubOutcome(outcome, apiKey);
       logger.debug(
         {
+          // Not the model: client text, and scrubbing it of the key would make it an oracle.
           provider,
-          model: scrubKey(model, apiKey),
           code: result.code,
           latency_ms: result.latencyMs === null ? null : Math.round(result.latencyMs),
           request_id: result.requestId ?? null,

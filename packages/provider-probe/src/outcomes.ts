@@ -2,9 +2,10 @@ import { getProvider, type LlmProvider, type ProbeCode, type ProbeOutcome } from
 import type { Failure } from './failures.js';
 
 /*
- * Every message a probe returns is written here. None quotes a provider body: the
- * only outside values are the model name the caller gave and the provider's
- * request id, and the probe scrubs the key from both before returning.
+ * Every message a probe returns is written here, from fixed wording, the provider's
+ * name and the HTTP status only. None quotes the model, the provider's body or its
+ * request id: text that came from outside would have to be scrubbed of the key, and
+ * whether it was changed would tell a caller about the key (an oracle).
  */
 
 const OVERLOADED_STATUS = 529;
@@ -17,7 +18,7 @@ export interface ProbeSubject {
 
 export function okOutcome(subject: ProbeSubject, latencyMs: number, requestId: string | null): ProbeOutcome {
   const name = displayName(subject);
-  return { code: 'ok', message: `${name} accepted the API key and the model "${subject.model}" is available.`, latencyMs, requestId };
+  return { code: 'ok', message: `${name} accepted the API key and the model is available.`, latencyMs, requestId };
 }
 
 /** The outcome of a lookup that failed: HTTP status, redirect, or no answer. */
@@ -26,8 +27,7 @@ export function failureOutcome(subject: ProbeSubject, failure: Failure, latencyM
   switch (failure.kind) {
     case 'status': {
       const code = codeForStatus(failure.status);
-      const message = withRequestId(statusMessage(code, failure.status, subject), failure.requestId);
-      return { code, message, latencyMs, requestId: failure.requestId };
+      return { code, message: statusMessage(code, failure.status, subject), latencyMs, requestId: failure.requestId };
     }
     case 'redirect':
       return {
@@ -59,7 +59,7 @@ export function cancelledOutcome(subject: ProbeSubject, latencyMs: number | null
 export function unusableModelOutcome(subject: ProbeSubject): ProbeOutcome {
   return {
     code: 'model_not_found',
-    message: `"${subject.model}" cannot be a model name; nothing was sent to ${displayName(subject)}.`,
+    message: `The model is not a usable model name; nothing was sent to ${displayName(subject)}.`,
     latencyMs: null,
     requestId: null,
   };
@@ -91,9 +91,9 @@ function statusMessage(code: ProbeCode, status: number, subject: ProbeSubject): 
     case 'invalid_api_key':
       return `${name} rejected the API key.`;
     case 'permission_denied':
-      return `${name} recognised the API key but denied it access to the model "${subject.model}".`;
+      return `${name} recognised the API key but denied it access to the model.`;
     case 'model_not_found':
-      return `${name} accepted the API key, but has no model "${subject.model}".`;
+      return `${name} accepted the API key, but does not have the model.`;
     case 'rate_limited':
       return `${name} accepted the API key but is rate limiting it; try again later.`;
     default:
@@ -101,10 +101,6 @@ function statusMessage(code: ProbeCode, status: number, subject: ProbeSubject): 
       if (status >= 500) return `${name} is unavailable right now (HTTP ${status}); try again later.`;
       return `${name} answered with an unexpected HTTP ${status}.`;
   }
-}
-
-function withRequestId(message: string, requestId: string | null): string {
-  return requestId === null ? message : `${message} Request id: ${requestId}.`;
 }
 
 function displayName(subject: ProbeSubject): string {

@@ -20,10 +20,14 @@ export function scrubKey(text: string, apiKey: string): string {
   return out;
 }
 
-/** The outcome with the key scrubbed from its message and request id. */
+/**
+ * The outcome with the key scrubbed from the provider's request id, the only text in it
+ * that came from outside (messages are fixed wording, see outcomes.ts). The request id
+ * goes to logs only, never into an answer.
+ */
 export function scrubOutcome(outcome: ProbeOutcome, apiKey: string): ProbeOutcome {
   const requestId = outcome.requestId === undefined || outcome.requestId === null ? null : scrubKey(outcome.requestId, apiKey);
-  return { ...outcome, message: scrubKey(outcome.message, apiKey), requestId };
+  return { ...outcome, requestId };
 }
 
 function maskedEchoPattern(apiKey: string): RegExp {

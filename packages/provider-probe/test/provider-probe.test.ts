@@ -21,10 +21,10 @@ beforeEach(() => {
 });
 
 const ANSWERED: ReadonlyArray<{ behavior: FakeBehavior; code: ProbeCode; message: RegExp }> = [
-  { behavior: 'ok', code: 'ok', message: /accepted the API key and the model ".+" is available/ },
+  { behavior: 'ok', code: 'ok', message: /accepted the API key and the model is available\.$/ },
   { behavior: 'unauthorized', code: 'invalid_api_key', message: /rejected the API key/ },
   { behavior: 'forbidden', code: 'permission_denied', message: /denied it access/ },
-  { behavior: 'not_found', code: 'model_not_found', message: /accepted the API key, but has no model/ },
+  { behavior: 'not_found', code: 'model_not_found', message: /accepted the API key, but does not have the model\.$/ },
   { behavior: 'rate_limited', code: 'rate_limited', message: /accepted the API key but is rate limiting it/ },
   { behavior: 'server_error', code: 'provider_unavailable', message: /unavailable right now \(HTTP 500\)/ },
   { behavior: 'overloaded', code: 'provider_unavailable', message: /overloaded right now \(HTTP 529\)/ },
@@ -44,17 +44,19 @@ describe.each(PROVIDER_IDS)('createProviderProbe with %s', (provider) => {
     expect(outcome.latencyMs).toBeGreaterThanOrEqual(0);
   });
 
-  it('probe - a failure message carries the request id and none of the provider body', async () => {
+  it('probe - a failure message quotes neither the provider body, its request id nor the model', async () => {
     fake.setBehavior(provider, 'not_found');
     const outcome = await createProviderProbe({ baseUrls: fake.baseUrls }).probe({ provider, apiKey: keyFor(provider), model });
-    expect(outcome.message).toContain(`Request id: ${outcome.requestId}.`);
+    expect(outcome.requestId).toMatch(/^req_/);
+    expect(outcome.message).not.toContain(outcome.requestId!);
+    expect(outcome.message).not.toContain(model);
     expect(outcome.message).not.toMatch(/does not exist|not_found_error|model: /);
   });
 
   it('probe - a valid key with an unknown model says the key was accepted', async () => {
     const outcome = await createProviderProbe({ baseUrls: fake.baseUrls }).probe({ provider, apiKey: keyFor(provider), model: 'gpt-0-nonexistent' });
     expect(outcome).toMatchObject({ code: 'model_not_found' });
-    expect(outcome.message).toContain(`${name} accepted the API key, but has no model "gpt-0-nonexistent".`);
+    expect(outcome.message).toBe(`${name} accepted the API key, but does not have the model.`);
   });
 
   it.each(['server_error', 'rate_limited', 'overloaded'] as const)('probe - makes exactly one call when the provider answers %s (no retries)', async (behavior) => {
@@ -169,15 +171,16 @@ describe('key fragments', () => {
 });
 
 describe('logging', () => {
-  it('logs one debug line per probe with provider, model, code, latency and request id', async () => {
+  it('logs one debug line per probe with provider, code, latency and request id, never the model', async () => {
     const { logger, lines } = captureLogger();
     fake.setBehavior('openai', 'rate_limited');
     const outcome = await createProviderProbe({ baseUrls: fake.baseUrls, logger }).probe({ provider: 'openai', apiKey: keyFor('openai'), model: 'gpt-4o' });
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({
       level: 'debug',
-      fields: { provider: 'openai', model: 'gpt-4o', code: 'rate_limited', latency_ms: expect.any(Number), request_id: outcome.requestId, shared: false },
+      fields: { provider: 'openai', code: 'rate_limited', latency_ms: expect.any(Number), request_id: outcome.requestId, shared: false },
     });
+    expect(JSON.stringify(lines)).not.toContain('gpt-4o');
   });
 });
 

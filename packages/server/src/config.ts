@@ -1,6 +1,8 @@
+import { isIP, isIPv6 } from 'node:net';
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '@llm-settings/core';
+import { canonicalHost } from '@llm-settings/http-koa';
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/llm-settings.db';
 export const MIN_API_TOKEN_LENGTH = 16;
@@ -12,6 +14,20 @@ const integer = (name: string, min: number, max: number) =>
   z.coerce.number({ error: () => `${name} must be an integer from ${min} to ${max}` }).int(`${name} must be an integer from ${min} to ${max}`).min(min, `${name} must be an integer from ${min} to ${max}`).max(max, `${name} must be an integer from ${min} to ${max}`);
 const httpUrl = (name: string) =>
   z.url({ protocol: /^https?$/, error: () => `${name} must be an http(s) URL` });
+/** A listen address: an IP address, or a name without a port. */
+const listenHost = (name: string) =>
+  z.string().refine((value) => isIP(value) !== 0 || (!value.includes(':') && canonicalHost(value) !== null), `${name} must be a hostname or IP address`);
+/** Comma-separated Host values; the unusable entries are named by position on one line. */
+const hostList = (name: string) =>
+  z.string().transform((value, ctx) => {
+    const entries = value.split(',').map((entry) => entry.trim());
+    const unusable = entries.flatMap((entry, index) => (canonicalHost(entry) === null ? [index + 1] : []));
+    if (unusable.length > 0) {
+      const which = unusable.length === 1 ? `entry ${unusable[0]} must be` : `entries ${unusable.join(', ')} must each be`;
+      ctx.addIssue({ code: 'custom', message: `${name} ${which} a hostname or IP address, optionally with :port (IPv6 in brackets)` });
+    }
+    return entries;
+  });
 
 const EnvSchema = z.object({
   NODE_ENV: optional(z.string()),
@@ -19,7 +35,8 @@ const EnvSchema = z.object({
   DATABASE_URL: optional(
     z.string().regex(/^(sqlite:|postgres:\/\/|postgresql:\/\/)/, 'DATABASE_URL must start with sqlite:, postgres:// or postgresql://'),
   ),
-  HOST: optional(z.string().min(1)),
+  HOST: optional(listenHost('HOST')),
+  ALLOWED_HOSTS: optional(hostList('ALLOWED_HOSTS')),
   PORT: optional(integer('PORT', 0, 65535)),
   PROBE_TIMEOUT_MS: optional(integer('PROBE_TIMEOUT_MS', 100, 120_000)),
   SETTINGS_API_TOKEN: optional(
@@ -43,6 +60,8 @@ export interface ServerConfig {
   /** Folder for local state: the SQLite file's folder, or ./data. Holds encryption.key when generated. */
   dataDir: string;
   host: string;
+  /** ALLOWED_HOSTS: further Host values to serve besides HOST and the loopback names. */
+  allowedHosts: string[];
   port: number;
   probeTimeoutMs: number;
   apiToken: string | null;
@@ -73,6 +92,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl,
     dataDir: dataDirFor(databaseUrl, cwd),
     host: e.HOST ?? '127.0.0.1',
+    allowedHosts: e.ALLOWED_HOSTS ?? [],
     port: e.PORT ?? 8080,
     probeTimeoutMs: e.PROBE_TIMEOUT_MS ?? 10_000,
     apiToken: e.SETTINGS_API_TOKEN ?? null,
@@ -94,6 +114,21 @@ function dataDirFor(databaseUrl: string, cwd: string): string {
 /** True for addresses only this machine can reach. */
 export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** Addresses that listen on every interface: no client names them in Host. */
+const WILDCARD_HOSTS = ['0.0.0.0', '::'];
+
+/**
+ * The Host values the HTTP app serves besides the loopback names (its `allowedHosts`):
+ * HOST as clients write it (IPv6 in brackets), and ALLOWED_HOSTS. HOST is left out when
+ * no client can name it in Host: a wildcard address, or an IPv6 address with a zone.
+ * Other Host values are refused, against DNS rebinding.
+ */
+export function allowedHostsFor(config: ServerConfig): string[] {
+  const host = isIPv6(config.host) ? `[${config.host}]` : config.host;
+  const named = !WILDCARD_HOSTS.includes(config.host) && canonicalHost(host) !== null;
+  return named ? [host, ...config.allowedHosts] : [...config.allowedHosts];
 }
 
 /** Refuses to expose an unauthenticated settings API beyond this machine. */

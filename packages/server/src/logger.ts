@@ -1,5 +1,5 @@
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
-import { redactDeep, redactText } from '@llm-settings/core';
+import { escapeLogLine, redactDeep, redactText } from '@llm-settings/core';
 import type { LogLevel } from './config.js';
 
 /** The `service` field of every line. */
@@ -15,7 +15,8 @@ export interface CreateLoggerOptions {
 /**
  * pino JSON lines with secrets removed at the last moment: fields named like
  * secrets (api_key, authorization, …) and anything shaped like a provider key,
- * in the fields and in the message.
+ * in the fields and in the message. Characters that would split or reorder a line for
+ * log tools (U+2028, U+0085, bidirectional controls) are written as escapes.
  */
 export function createLogger(options: CreateLoggerOptions = {}): PinoLogger {
   return pino(
@@ -28,6 +29,7 @@ export function createLogger(options: CreateLoggerOptions = {}): PinoLogger {
           const scrubbed = args.map((arg) => (typeof arg === 'string' ? redactText(arg) : arg));
           return method.apply(this, scrubbed as Parameters<typeof method>);
         },
+        streamWrite: escapeLogLine,
       },
     },
     options.destination,

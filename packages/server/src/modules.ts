@@ -11,7 +11,8 @@ import { createFernetCipher } from '@llm-settings/crypto-fernet';
 import { createHttpApp, type RequestLogWriter } from '@llm-settings/http-koa';
 import { createProviderProbe } from '@llm-settings/provider-probe';
 import { createKnexFromUrl, createKnexSettingsStore } from '@llm-settings/storage-knex';
-import { checkReadiness } from './readiness.js';
+import { allowedHostsFor } from './config.js';
+import { createReadinessCheck } from './readiness.js';
 import { TOKENS, type RuntimeConfig } from './tokens.js';
 
 /** Configuration and logging, made before the container. */
@@ -72,7 +73,8 @@ export function httpModule(requestLog?: RequestLogWriter): ContainerModule {
             logger,
             ...(requestLog ? { requestLog } : {}),
             ...(config.apiToken ? { apiToken: config.apiToken } : {}),
-            readiness: () => checkReadiness(store),
+            readiness: createReadinessCheck(store),
+            allowedHosts: allowedHostsFor(config),
           }),
         [TOKENS.Config, TOKENS.Service, TOKENS.Store, TOKENS.Logger],
       )

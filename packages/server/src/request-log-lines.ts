@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { redactText } from '@llm-settings/core';
+import { escapeLogLine, redactText } from '@llm-settings/core';
 import type { RequestLogEntry, RequestLogWriter } from '@llm-settings/http-koa';
 import type { LogLevel } from './config.js';
 import { LOG_SERVICE } from './logger.js';
@@ -16,7 +16,8 @@ const ERROR = pino.levels.values.error ?? 50;
  * The request log as the pino logger would write it (same fields, order and levels),
  * formatted directly: the entry's shape is fixed, so the general path (hooks, a
  * redaction walk of every field, generic serialisation) is not needed, and it costs a
- * large share of a cached GET. Text from outside is redacted again, as the logger would.
+ * large share of a cached GET. Text from outside is redacted again and unsafe characters
+ * escaped, as the logger would.
  */
 export function createRequestLogLines(options: RequestLogLinesOptions): RequestLogWriter {
   const threshold = options.level === 'silent' ? Infinity : (pino.levels.values[options.level] ?? INFO);
@@ -36,6 +37,6 @@ export function createRequestLogLines(options: RequestLogLinesOptions): RequestL
       `,"duration_ms":${entry.duration_ms}`;
     if (entry.error_code !== undefined) line += `,"error_code":${JSON.stringify(entry.error_code)}`;
     if (entry.error_message !== undefined) line += `,"error_message":${JSON.stringify(redactText(entry.error_message))}`;
-    options.destination.write(`${line},"msg":"${failed ? 'http request failed' : 'http request'}"}\n`);
+    options.destination.write(escapeLogLine(`${line},"msg":"${failed ? 'http request failed' : 'http request'}"}\n`));
   };
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,6 +103,20 @@ describe('llm-settings CLI', () => {
       await fake.close();
     }
   });
+
+  it('exits at once with a clear message when encryption.key is a dangling symlink', async () => {
+    const data = join(dir, 'dangling');
+    mkdirSync(data, { mode: 0o700 });
+    const link = join(data, 'encryption.key');
+    symlinkSync(join(data, 'gone.key'), link);
+    const server = start('node', [CLI, 'serve'], { PORT: '0', DATABASE_URL: `sqlite:${join(data, 's.db')}` });
+    // It used to retry forever at full CPU without a log line: give up after 10 s.
+    const hung = new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 10_000).unref());
+    const code = await Promise.race([server.exited, hung]);
+    if (code === 'hung') process.kill(-server.child.pid!, 'SIGKILL');
+    expect(code).toBe(1);
+    expect(server.output()).toContain(`${link} is a symbolic link`);
+  }, 15_000);
 
   it('refuses to serve on a non-loopback HOST without a token', async () => {
     const { code, output } = await run('node', [CLI, 'serve'], { HOST: '0.0.0.0', PORT: '0', DATABASE_URL: 'sqlite::memory:' });

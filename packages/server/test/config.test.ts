@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes, isLlmSettingsError } from '@llm-settings/core';
-import { assertSafeToServe, isLoopbackHost, loadConfig } from '../src/config.js';
+import { allowedHostsFor, assertSafeToServe, isLoopbackHost, loadConfig } from '../src/config.js';
 
 function configError(env: Record<string, string>): string {
   try {
@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       databaseUrl: 'sqlite:./data/llm-settings.db',
       dataDir: '/srv/app/data',
       host: '127.0.0.1',
+      allowedHosts: [],
       port: 8080,
       probeTimeoutMs: 10_000,
       apiToken: null,
@@ -35,6 +36,7 @@ describe('loadConfig', () => {
         ENCRYPTION_KEY: 'k1,k2',
         DATABASE_URL: 'postgres://u:p@db/x',
         HOST: '0.0.0.0',
+        ALLOWED_HOSTS: 'settings.example.com, 10.0.0.5:8080,[fd00::1]',
         PORT: '9000',
         PROBE_TIMEOUT_MS: '2500',
         SETTINGS_API_TOKEN: 'a-long-enough-token',
@@ -50,6 +52,7 @@ describe('loadConfig', () => {
       databaseUrl: 'postgres://u:p@db/x',
       dataDir: '/srv/app/data',
       host: '0.0.0.0',
+      allowedHosts: ['settings.example.com', '10.0.0.5:8080', '[fd00::1]'],
       port: 9000,
       probeTimeoutMs: 2500,
       apiToken: 'a-long-enough-token',
@@ -87,8 +90,40 @@ describe('loadConfig', () => {
     for (const secret of ['hunter2', 'short-secret', 'eighty', 'ftp://files']) expect(message).not.toContain(secret);
   });
 
+  it('reports the unusable entries of ALLOWED_HOSTS by position on one line, never their values', () => {
+    const message = configError({ ALLOWED_HOSTS: 'ok.example,http://secret-one.example/,ok.example:8443,secret two,,[::1]:99999' });
+    expect(message.split('\n').slice(1)).toEqual([
+      '  - ALLOWED_HOSTS entries 2, 4, 5, 6 must each be a hostname or IP address, optionally with :port (IPv6 in brackets)',
+    ]);
+    for (const value of ['secret-one', 'secret two', '99999']) expect(message).not.toContain(value);
+    expect(configError({ ALLOWED_HOSTS: 'a.example,user@b.example' })).toContain(
+      'ALLOWED_HOSTS entry 2 must be a hostname or IP address, optionally with :port (IPv6 in brackets)',
+    );
+  });
+
+  it('refuses a HOST that is neither a hostname nor an IP address, without echoing it', () => {
+    const message = configError({ HOST: 'secret host:80' });
+    expect(message).toContain('HOST must be a hostname or IP address');
+    expect(message).not.toContain('secret host');
+    for (const host of ['::', '::1', 'fd00::1', 'my-host', 'llm_settings', '10.0.0.5']) expect(loadConfig({ HOST: host }).host).toBe(host);
+  });
+
   it('requires ENCRYPTION_KEY in production', () => {
     expect(configError({ NODE_ENV: 'production' })).toContain('ENCRYPTION_KEY is required when NODE_ENV=production');
+  });
+});
+
+describe('allowedHostsFor', () => {
+  const base = loadConfig({}, '/srv/app');
+
+  it('accepts HOST as clients name it, plus ALLOWED_HOSTS', () => {
+    expect(allowedHostsFor(base)).toEqual(['127.0.0.1']);
+    expect(allowedHostsFor({ ...base, host: 'settings.internal', allowedHosts: ['proxy.example:443'] })).toEqual(['settings.internal', 'proxy.example:443']);
+    expect(allowedHostsFor({ ...base, host: 'fd00::1' })).toEqual(['[fd00::1]']);
+  });
+
+  it('leaves out a HOST no client names in Host: a wildcard, or an IPv6 address with a zone', () => {
+    for (const host of ['0.0.0.0', '::', 'fe80::1%eth0']) expect(allowedHostsFor({ ...base, host, allowedHosts: ['settings.example.com'] })).toEqual(['settings.example.com']);
   });
 });
 

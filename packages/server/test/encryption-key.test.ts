@@ -1,14 +1,25 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import * as fsPromises from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger, type Logger } from '@llm-settings/core';
-import { createFernetCipher } from '@llm-settings/crypto-fernet';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ConfigError, silentLogger, type Logger } from '@llm-settings/core';
+import { createFernetCipher, generateFernetKey } from '@llm-settings/crypto-fernet';
 import { loadConfig } from '../src/config.js';
 import { resolveEncryptionKey } from '../src/encryption-key.js';
 
+// lstat goes through a spy so a test can swap the file between the check and the read.
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('node:fs/promises')>();
+  return { ...actual, lstat: vi.fn(actual.lstat) };
+});
+
+/** The uid of 'nobody': a user other than the one running the tests (root). */
+const OTHER_UID = 65534;
+
 const dirs: string[] = [];
 afterEach(() => {
+  vi.mocked(fsPromises.lstat).mockClear();
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -18,13 +29,32 @@ function dataConfig(env: Record<string, string> = {}) {
   return loadConfig({ DATABASE_URL: `sqlite:${join(dir, 'nested', 'db.sqlite')}`, ...env });
 }
 
+/** A data folder (0700) holding a key file with the given mode, as a user would leave it. */
+function withKeyFile(mode = 0o600) {
+  const config = dataConfig();
+  mkdirSync(config.dataDir, { mode: 0o700 });
+  const path = join(config.dataDir, 'encryption.key');
+  writeFileSync(path, `${generateFernetKey()}\n`, { mode });
+  chmodSync(path, mode);
+  return { config, path };
+}
+
+async function refusal(config: ReturnType<typeof dataConfig>): Promise<ConfigError> {
+  const error = await resolveEncryptionKey(config, silentLogger).then(
+    () => null,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(ConfigError);
+  return error as ConfigError;
+}
+
 describe('resolveEncryptionKey', () => {
   it('uses ENCRYPTION_KEY when set', async () => {
     const config = dataConfig({ ENCRYPTION_KEY: 'from-env' });
     expect(await resolveEncryptionKey(config, silentLogger)).toEqual({ keys: 'from-env', source: 'environment' });
   });
 
-  it('generates a 0600 key file beside the database, says where, and reuses it', async () => {
+  it('generates a 0600 key file beside the database in a 0700 folder, says where, and reuses it', async () => {
     const config = dataConfig();
     const messages: Record<string, unknown>[] = [];
     const logger: Logger = { ...silentLogger, warn: (fields) => messages.push(fields), info: (fields) => messages.push(fields) };
@@ -33,6 +63,7 @@ describe('resolveEncryptionKey', () => {
     const path = join(config.dataDir, 'encryption.key');
     expect(first.source).toBe(path);
     expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(statSync(config.dataDir).mode & 0o777).toBe(0o700);
     expect(readFileSync(path, 'utf8').trim()).toBe(first.keys);
     expect(() => createFernetCipher({ keys: first.keys })).not.toThrow();
     expect(messages[0]).toEqual({ path });
@@ -47,4 +78,94 @@ describe('resolveEncryptionKey', () => {
     const [a, b] = await Promise.all([resolveEncryptionKey(config, silentLogger), resolveEncryptionKey(config, silentLogger)]);
     expect(a.keys).toBe(b.keys);
   });
+});
+
+describe('resolveEncryptionKey refuses a key file others could have planted, read or changed', () => {
+  it('reads a private key file of its own', async () => {
+    const { config, path } = withKeyFile();
+    expect((await resolveEncryptionKey(config, silentLogger)).keys).toBe(readFileSync(path, 'utf8').trim());
+  });
+
+  it.each(['644', '640', '660', '604', '620'])('refuses mode %s and says to chmod 600, without the key', async (mode) => {
+    const { config, path } = withKeyFile(parseInt(mode, 8));
+    const error = await refusal(config);
+    expect(error.message).toContain(path);
+    expect(error.message).toContain(`chmod 600 ${path}`);
+    expect(error.message).not.toContain(readFileSync(path, 'utf8').trim());
+  });
+
+  it("refuses a key file owned by another user and says to chown it or remove it", async () => {
+    const { config, path } = withKeyFile();
+    chownSync(path, OTHER_UID, OTHER_UID);
+    const error = await refusal(config);
+    expect(error.message).toContain(path);
+    expect(error.message).toContain(`uid ${OTHER_UID}`);
+    expect(error.message).toMatch(/chown/);
+  });
+
+  it('refuses a symbolic link, even to a private key file of its own', async () => {
+    const { config, path } = withKeyFile();
+    const target = join(config.dataDir, 'real.key');
+    rmSync(path);
+    writeFileSync(target, `${generateFernetKey()}\n`, { mode: 0o600 });
+    symlinkSync(target, path);
+    const error = await refusal(config);
+    expect(error.message).toContain(path);
+    expect(error.message).toMatch(/symbolic link/);
+  });
+
+  it('refuses a key file that is not a regular file', async () => {
+    const config = dataConfig();
+    mkdirSync(join(config.dataDir, 'encryption.key'), { recursive: true, mode: 0o700 });
+    chmodSync(config.dataDir, 0o700);
+    const error = await refusal(config);
+    expect(error.message).toContain(join(config.dataDir, 'encryption.key'));
+    expect(error.message).toMatch(/not a regular file/);
+  });
+
+  it.each(['777', '1777', '770', '722'])('refuses a data folder of mode %s that others can write, naming it', async (mode) => {
+    const { config } = withKeyFile();
+    chmodSync(config.dataDir, parseInt(mode, 8));
+    const error = await refusal(config);
+    expect(error.message).toContain(config.dataDir);
+    expect(error.message).toContain(`chmod go-w ${config.dataDir}`);
+  });
+
+  it('refuses to generate a key file in a data folder that others can write', async () => {
+    const config = dataConfig();
+    mkdirSync(config.dataDir, { mode: 0o700 });
+    chmodSync(config.dataDir, 0o777);
+    await refusal(config);
+    expect(() => statSync(join(config.dataDir, 'encryption.key'))).toThrow();
+  });
+
+  it.each([
+    ['a world-readable file', (path: string) => writeFileSync(path, `${generateFernetKey()}\n`, { mode: 0o644 }), /chmod 600/],
+    ['a symbolic link', (path: string) => symlinkSync(`${path}.elsewhere`, path), /symbolic link/],
+  ])('checks the opened file, not only the path: a swap to %s after the check is refused', async (_, plant, reason) => {
+    const { config, path } = withKeyFile();
+    writeFileSync(`${path}.elsewhere`, `${generateFernetKey()}\n`, { mode: 0o600 });
+    const actual = await vi.importActual<typeof import('node:fs/promises')>('node:fs/promises');
+    vi.mocked(fsPromises.lstat).mockImplementationOnce(async (target) => {
+      const checked = await actual.lstat(target);
+      rmSync(path);
+      plant(path);
+      return checked;
+    });
+    const error = await refusal(config);
+    expect(error.message).toContain(path);
+    expect(error.message).toMatch(reason);
+  });
+});
+
+describe('resolveEncryptionKey with a dangling encryption.key symlink', () => {
+  it('fails at once naming the link, instead of retrying forever', async () => {
+    const config = dataConfig();
+    mkdirSync(config.dataDir, { mode: 0o700 });
+    const path = join(config.dataDir, 'encryption.key');
+    symlinkSync(join(config.dataDir, 'missing-target'), path);
+    const error = await refusal(config);
+    expect(error.message).toContain(path);
+    expect(error.message).toMatch(/symbolic link/);
+  }, 2_000);
 });

@@ -39,4 +39,21 @@ describe('createLogger', () => {
     expect(lines.join('\n')).not.toContain('LOGGED-SECRET');
     expect(lines.join('\n')).toContain('[REDACTED]');
   });
+
+  it('writes line separators, NEL and bidirectional controls as escapes, in fields, names and the message', () => {
+    const chunks: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        chunks.push(String(chunk));
+        done();
+      },
+    });
+    const logger = createLogger({ level: 'info', destination });
+    const text = 'a\u2028b\u2029c\u0085d\u202ee';
+    logger.info({ [`field${text}`]: text }, `message ${text}`);
+    const written = chunks.join('');
+    expect(written.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(written).not.toMatch(/[\u2028\u2029\u0085\u202e]/);
+    expect(JSON.parse(written)).toMatchObject({ [`field${text}`]: text, msg: `message ${text}` });
+  });
 });

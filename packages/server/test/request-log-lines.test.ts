@@ -15,7 +15,7 @@ const FAILED: RequestLogEntry = {
   status: 503,
   duration_ms: 12.5,
   error_code: 'STORAGE.UNAVAILABLE',
-  error_message: 'StorageUnavailableError: "quoted"\nnext line \\ and ünïcode',
+  error_message: 'StorageUnavailableError: "quoted"\nnext line \\ and ünïcode, a\u2028separator, NEL\u0085 and \u202ereversed',
 };
 
 function writeWith(level: LogLevel, entries: readonly RequestLogEntry[]): { fast: string[]; pino: string[] } {
@@ -49,6 +49,7 @@ describe('createRequestLogLines', () => {
     expect(fast.map(untimed)).toEqual(pino.map(untimed));
     expect(JSON.parse(fast[1]!)).toMatchObject({ level: 50, msg: 'http request failed', error_message: FAILED.error_message });
     expect(Math.abs(JSON.parse(fast[0]!).time - Date.now())).toBeLessThan(5_000);
+    expect(fast[1]).not.toMatch(/[\u2028\u0085\u202e]/);
   });
 
   it.each([

@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { ConfigError, silentLogger, type Logger } from '@llm-settings/core';
 import knexFactory, { type Knex } from 'knex';
 import { knexLogHooks } from './knex-log.js';
+import { createPrivateSqliteFile } from './private-sqlite-file.js';
 
 /** How long an SQLite statement waits for another connection's write lock. */
 const SQLITE_BUSY_TIMEOUT_MS = 5_000;
@@ -35,9 +35,11 @@ const INVALID_URL_MESSAGE =
 
 /**
  * Creates a knex instance from a DATABASE_URL: `sqlite:<path>` (relative to the
- * working directory or absolute; missing folders are created), `sqlite::memory:`,
- * or `postgres://…` / `postgresql://…`. The caller owns the instance and destroys it.
- * @throws ConfigError for any other form; the message never repeats the URL.
+ * working directory or absolute; a missing file and folders are created, private to
+ * this user), `sqlite::memory:`, or `postgres://…` / `postgresql://…`. The caller
+ * owns the instance and destroys it.
+ * @throws ConfigError for any other form (the message never repeats the URL), or
+ *   when the SQLite file or its folder cannot be created.
  */
 export function createKnexFromUrl(url: string, options: KnexFromUrlOptions = {}): Knex {
   const acquireTimeoutMs = options.acquireTimeoutMs ?? 1_500;
@@ -77,11 +79,7 @@ function sqliteFilename(location: string): string {
   if (path === '') throw new ConfigError(INVALID_URL_MESSAGE);
   if (path === ':memory:') return path;
   const filename = resolve(path);
-  try {
-    mkdirSync(dirname(filename), { recursive: true });
-  } catch (error) {
-    throw new ConfigError('The folder of the SQLite database file cannot be created.', { cause: error });
-  }
+  createPrivateSqliteFile(filename);
   return filename;
 }
 

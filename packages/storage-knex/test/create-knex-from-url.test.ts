@@ -1,5 +1,5 @@
-import { existsSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { chmodSync, existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { ConfigError, ErrorCodes, type LogFields, type Logger } from '@llm-settings/core';
 import knexFactory, { type Knex } from 'knex';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -46,6 +46,22 @@ describe('createKnexFromUrl with SQLite', () => {
     await roundTrip(open(`sqlite:${target}`));
     const again = open(`sqlite://${target}`);
     expect(await again('settings').pluck('key')).toEqual(['k']);
+  });
+
+  it('creates missing folders with mode 0700 and the database, -wal and -shm files with mode 0600', async () => {
+    const outer = join(dir.path, 'private');
+    const target = join(outer, 'nested', 'settings.db');
+    await roundTrip(open(`sqlite:${target}`));
+    const modes = [outer, dirname(target), target, `${target}-wal`, `${target}-shm`].map((path) => (statSync(path).mode & 0o777).toString(8));
+    expect(modes).toEqual(['700', '700', '600', '600', '600']);
+  });
+
+  it('leaves the mode of an existing database file as its owner set it', async () => {
+    const target = join(dir.path, 'shared.db');
+    writeFileSync(target, '');
+    chmodSync(target, 0o640);
+    await roundTrip(open(`sqlite:${target}`));
+    expect(statSync(target).mode & 0o777).toBe(0o640);
   });
 
   it('turns on WAL journaling and a busy timeout on the file', async () => {

@@ -13,7 +13,11 @@ export interface ProbeRequest {
 
 export interface ProbeOutcome {
   readonly code: ProbeCode;
-  /** Short, human and ours: never a provider body, never any part of the key. */
+  /**
+   * Short, human and ours, from fixed wording: never a provider body, never any part of
+   * the key, and never the model or other caller text (scrubbing that of the key would
+   * let the answer tell whether it held part of the key).
+   */
   readonly message: string;
   /** Measured duration of the call, or null when no call was made. */
   readonly latencyMs: number | null;

@@ -98,6 +98,8 @@ describe.each(['sqlite', 'postgres'] as const)('storage outage on %s', (kind) =>
     expect(first.status).toBe(200);
     expect((await call({ method: 'GET', path: SETTINGS })).json()).toMatchObject({ provider: 'anthropic', api_key_masked: '...ey-3' });
     expect((await call({ method: 'DELETE', path: SETTINGS })).status).toBe(204);
+    // /readyz reuses its last result for 1 s (createReadinessCheck); past that it reports the recovery.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect((await call({ method: 'GET', path: '/readyz' })).status).toBe(200);
   });
 });

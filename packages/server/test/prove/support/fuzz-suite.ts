@@ -245,5 +245,27 @@ export function describeBadInput(options: FuzzSuiteOptions): void {
       );
       expect(server.alive()).toBe(true);
     });
+
+    it('line separators and bidirectional controls in member names, the model and the request id reach no answer and no log line raw', async () => {
+      const unsafe = ['\u2028', '\u2029', '\u0085', '\u202e', '\u2066'];
+      for (const c of unsafe) {
+        const member = `evil${c}member`;
+        const bodies = [
+          `{"provider":"openai","api_key":"sk-unsafe-characters-0000","${member}":1}`,
+          `{"provider":"openai","api_key":"sk-unsafe-characters-0000","model":"gpt${c}4o"}`,
+        ];
+        for (const body of bodies) {
+          // Node sends only Latin-1 header values: of these, NEL alone can go in the request id.
+          const id: Record<string, string> = c <= '\u00ff' ? { 'x-request-id': `id${c}` } : {};
+          const answer = await sendCounted({ method: 'PUT', path: '/api/settings/llm', headers: { 'content-type': 'application/json', ...id }, body });
+          expect(answer.status).toBe(400);
+          expect(answer.text).not.toContain('evil');
+          expect(answer.text).not.toContain(c);
+        }
+      }
+      const stdout = server.stdout();
+      for (const c of unsafe) expect(stdout, `U+${c.charCodeAt(0).toString(16)}`).not.toContain(c);
+      for (const line of stdout.split('\n').filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
+    });
   });
 }
