@@ -1,9 +1,12 @@
 #!/usr/bin/env node
-// Enforces the hexagon's import rules on every package's sources, tests and manifest:
-// core imports zod only; adapters import core (never each other, never the server);
-// contract suites import core only. Exits 1 listing each violation.
+// Enforces the hexagon's import rules on every package's sources, tests, benchmarks and
+// manifest: core imports zod only; adapters import core (never each other, never the
+// server, never the DI container); contract suites import core only; the server (the
+// composition root) and the repository's benchmarks use packages through their public
+// entry points only. A relative import may not leave its package. Exits 1 listing each
+// violation.
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const SCOPE = '@llm-settings/';
@@ -11,13 +14,26 @@ const ADAPTERS = ['crypto-fernet', 'storage-knex', 'provider-probe', 'http-koa']
 /** Test-only tooling every package's tests may use. */
 const TEST_TOOLS = ['vitest', 'fast-check', '@seriousme/openapi-schema-validator'];
 
-/** Which imports a package may make: `allowed(specifier, where)` with where = 'src' | 'test'. */
+/** Only the composition root wires objects with a container. */
+const CONTAINER_ONLY = ['inversify', 'reflect-metadata'];
+/** Entry points every package may publish (its package.json `exports`). */
+const PUBLIC_ENTRIES = ['', '/testing'];
+const isPublicEntry = (spec) => PUBLIC_ENTRIES.some((entry) => /^@llm-settings\/[a-z-]+$/.test(spec.slice(0, spec.length - entry.length)) && spec.endsWith(entry));
+
+/** Which imports a package may make: `allowed(specifier, where)` with where = 'src' | 'test' | 'bench'. */
 const RULES = {
   core: (spec, where) => spec === 'zod' || spec.startsWith('zod/') || (where === 'test' && TEST_TOOLS.includes(spec)),
   'contract-tests': (spec) => !spec.startsWith(SCOPE) || spec.startsWith(`${SCOPE}core`),
   ...Object.fromEntries(
-    ADAPTERS.map((name) => [name, (spec) => !spec.startsWith(SCOPE) || [`${SCOPE}core`, `${SCOPE}contract-tests`, `${SCOPE}${name}`].some((ok) => spec === ok || spec.startsWith(`${ok}/`))]),
+    ADAPTERS.map((name) => [
+      name,
+      (spec) =>
+        !CONTAINER_ONLY.includes(spec) &&
+        (!spec.startsWith(SCOPE) || [`${SCOPE}core`, `${SCOPE}contract-tests`, `${SCOPE}${name}`].some((ok) => spec === ok || spec.startsWith(`${ok}/`))),
+    ]),
   ),
+  // Every adapter, but through its public entry points; the contract suites only in tests.
+  server: (spec, where) => !spec.startsWith(SCOPE) || (isPublicEntry(spec) && (where === 'test' || !spec.startsWith(`${SCOPE}contract-tests`))),
 };
 
 const IMPORT_PATTERNS = [
@@ -42,16 +58,49 @@ function importsOf(text) {
   return [...found].filter((spec) => !spec.startsWith('.') && !spec.startsWith('node:'));
 }
 
+/** Relative imports of `file`, as paths, for the boundary checks. */
+function relativeImportsOf(file, text) {
+  const found = new Set();
+  for (const pattern of IMPORT_PATTERNS) for (const match of text.matchAll(pattern)) if (match[1].startsWith('.')) found.add(match[1]);
+  for (const match of text.matchAll(/new URL\(\s*['"](\.[^'"]*)['"]\s*,\s*import\.meta\.url/g)) found.add(match[1]);
+  return [...found].map((spec) => ({ spec, target: resolve(dirname(file), spec) }));
+}
+
+const inside = (dir, path) => path === dir || path.startsWith(`${dir}${sep}`);
+
+/**
+ * The repository's benchmarks reach packages through relative paths to their build:
+ * only to a public entry point (`dist/index.js`, `dist/testing/index.js`), a package's
+ * own benchmarks, or its package.json (to resolve its dependencies).
+ */
+function benchViolations(root) {
+  const packages = join(root, 'packages');
+  const allowedTargets = (target) => {
+    const [pkg, ...rest] = relative(packages, target).split(sep);
+    const path = rest.join('/');
+    return ['dist/index.js', 'dist/testing/index.js', 'package.json'].includes(path) || (path.startsWith('bench/') && existsSync(join(packages, pkg, 'bench')));
+  };
+  return sourceFiles(join(root, 'bench')).flatMap((file) =>
+    relativeImportsOf(file, readFileSync(file, 'utf8'))
+      .filter(({ target }) => inside(packages, target) && !allowedTargets(target))
+      .map(({ spec }) => `${relative(root, file)}: benchmarks must not import "${spec}"`),
+  );
+}
+
 /** Every rule broken under `root`, as human-readable lines. */
 export function findViolations(root) {
   const violations = [];
   for (const [pkg, allowed] of Object.entries(RULES)) {
     const pkgDir = join(root, 'packages', pkg);
     if (!existsSync(pkgDir)) continue;
-    for (const where of ['src', 'test']) {
+    for (const where of ['src', 'test', 'bench']) {
       for (const file of sourceFiles(join(pkgDir, where))) {
-        for (const spec of importsOf(readFileSync(file, 'utf8'))) {
-          if (!allowed(spec, where)) violations.push(`${relative(root, file)}: ${pkg} must not import "${spec}"`);
+        const text = readFileSync(file, 'utf8');
+        for (const spec of importsOf(text)) {
+          if (!allowed(spec, where === 'bench' ? 'test' : where)) violations.push(`${relative(root, file)}: ${pkg} must not import "${spec}"`);
+        }
+        for (const { spec, target } of relativeImportsOf(file, text)) {
+          if (!inside(pkgDir, target)) violations.push(`${relative(root, file)}: a relative import must not leave ${pkg} ("${spec}")`);
         }
       }
     }
@@ -65,7 +114,7 @@ export function findViolations(root) {
       if (!allowed(dep, 'test') && dep.startsWith(SCOPE)) violations.push(`packages/${pkg}/package.json: ${pkg} must not depend on "${dep}"`);
     }
   }
-  return violations;
+  return [...violations, ...benchViolations(root)];
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -53,4 +53,44 @@ describe('check-deps', () => {
     const root = fixture({ 'packages/contract-tests/src/s.ts': "export * from '@llm-settings/storage-knex';\n" });
     expect(findViolations(root)).toEqual(['packages/contract-tests/src/s.ts: contract-tests must not import "@llm-settings/storage-knex"']);
   });
+
+  it('flags an adapter using the DI container, which only the server may', () => {
+    const root = fixture({ 'packages/storage-knex/src/s.ts': "import { Container } from 'inversify';\nimport 'reflect-metadata';\n" });
+    expect(findViolations(root)).toEqual([
+      'packages/storage-knex/src/s.ts: storage-knex must not import "inversify"',
+      'packages/storage-knex/src/s.ts: storage-knex must not import "reflect-metadata"',
+    ]);
+  });
+
+  it("flags the server reaching past an adapter's public entry points, or using the contract suites outside tests", () => {
+    const root = fixture({
+      'packages/server/src/m.ts':
+        "import { createKnexSettingsStore } from '@llm-settings/storage-knex';\nimport { upsertRows } from '@llm-settings/storage-knex/dist/settings-sql.js';\nimport { s } from '@llm-settings/contract-tests';\n",
+      'packages/server/test/m.test.ts': "import { s } from '@llm-settings/contract-tests';\nimport { f } from '@llm-settings/provider-probe/testing';\n",
+    });
+    expect(findViolations(root)).toEqual([
+      'packages/server/src/m.ts: server must not import "@llm-settings/storage-knex/dist/settings-sql.js"',
+      'packages/server/src/m.ts: server must not import "@llm-settings/contract-tests"',
+    ]);
+  });
+
+  it('flags a relative import that leaves its package', () => {
+    const root = fixture({
+      'packages/server/src/m.ts': "import { upsertRows } from '../../storage-knex/src/settings-sql.js';\nimport { ok } from './ok.js';\n",
+      'packages/core/test/t.test.ts': "import { x } from '../../http-koa/src/app.js';\n",
+    });
+    expect(findViolations(root).sort()).toEqual([
+      'packages/core/test/t.test.ts: a relative import must not leave core ("../../http-koa/src/app.js")',
+      'packages/server/src/m.ts: a relative import must not leave server ("../../storage-knex/src/settings-sql.js")',
+    ]);
+  });
+
+  it("flags a benchmark importing a package's internals instead of its public build", () => {
+    const root = fixture({
+      'packages/storage-knex/bench/store.bench.mjs': "export const x = 1;\n",
+      'bench/run.mjs':
+        "import { a } from '../packages/core/dist/index.js';\nimport { b } from '../packages/provider-probe/dist/testing/index.js';\nimport { c } from '../packages/storage-knex/bench/store.bench.mjs';\nimport { d } from '../packages/storage-knex/dist/settings-sql.js';\nconst p = new URL('../packages/server/package.json', import.meta.url);\n",
+    });
+    expect(findViolations(root)).toEqual(['bench/run.mjs: benchmarks must not import "../packages/storage-knex/dist/settings-sql.js"']);
+  });
 });

@@ -11,19 +11,17 @@ import {
 } from '@llm-settings/core';
 
 /** How the fake provider answers; the names every probe contract fake understands. */
-export const PROBE_CONTRACT_BEHAVIORS = [
-  'ok',
-  'unauthorized',
-  'forbidden',
-  'not_found',
-  'rate_limited',
-  'server_error',
-  'overloaded',
-  'hang',
-  'drop',
-  'redirect',
-] as const;
-export type ProbeContractBehavior = (typeof PROBE_CONTRACT_BEHAVIORS)[number];
+export type ProbeContractBehavior =
+  | 'ok'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'rate_limited'
+  | 'server_error'
+  | 'overloaded'
+  | 'hang'
+  | 'drop'
+  | 'redirect';
 
 /**
  * A fake provider HTTP API the adapter under test is pointed at. Behaviours:

@@ -302,14 +302,23 @@ export function describeSettingsStoreContract(options: SettingsStoreContractOpti
         ]);
       });
 
-      it('watch - stays silent for rejected writes and deletes of missing keys', async () => {
+      it('watch - stays silent for rejected writes', async () => {
         await store.set('k', 'a');
         const changes: SettingChange[] = [];
         store.watch((change) => changes.push(change));
         await expectConflict(store.set('k', 'b', { expectedVersion: 0 }));
         await expectConflict(store.setMany([{ key: 'k', value: 'c', expectedVersion: 9 }]));
-        expect(await store.delete('missing')).toBe(false);
+        await expectConflict(store.delete('k', { expectedVersion: 9 }));
         expect(changes).toEqual([]);
+      });
+
+      it('watch - a delete that finds nothing still reports the key, before it resolves', async () => {
+        const changes: SettingChange[] = [];
+        store.watch((change) => changes.push(change));
+        expect(await store.delete('missing')).toBe(false);
+        expect(changes).toEqual([{ key: 'missing', origin: 'local' }]);
+        expect(await store.delete('missing', { expectedVersion: 0 })).toBe(false);
+        expect(changes).toHaveLength(2);
       });
 
       it('watch - a listener sees the write already durable', async () => {

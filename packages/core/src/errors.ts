@@ -119,3 +119,16 @@ export class ConfigError extends LlmSettingsError {
 export function isLlmSettingsError(error: unknown, code?: ErrorCode): error is LlmSettingsError {
   return error instanceof LlmSettingsError && (code === undefined || error.code === code);
 }
+
+/**
+ * The error and everything it wraps, outermost first: its `cause` chain and the members
+ * of an AggregateError, to a bounded depth (error objects may be cyclic).
+ */
+export function* errorChain(error: unknown, depth = 0): Generator<object> {
+  if (depth > 8 || typeof error !== 'object' || error === null) return;
+  yield error;
+  if (error instanceof AggregateError) {
+    for (const inner of error.errors) yield* errorChain(inner, depth + 1);
+  }
+  yield* errorChain((error as { cause?: unknown }).cause, depth + 1);
+}

@@ -14,3 +14,4 @@ export * from './use-cases/rotate-secrets.js';
 export * from './redaction.js';
 export * from './log-line.js';
 export * from './use-cases/settings-view-cache.js';
+export * from './use-cases/settings-snapshot.js';

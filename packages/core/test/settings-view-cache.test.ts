@@ -149,25 +149,11 @@ describe('LlmSettingsService with viewCache', () => {
     expect((await service.get()).view.api_key_set).toBe(false);
   });
 
-  it('drops the view when a precondition fails, since the change may not have been announced yet', async () => {
-    const inner = createMemorySettingsStore();
-    const deaf: SettingsStore = { ...inner, watch: () => () => {} };
-    const cached = new LlmSettingsService({ store: deaf, cipher, probe: createScriptedProbe(), viewCache: true });
-    const writer = new LlmSettingsService({ store: inner, cipher, probe: createScriptedProbe() });
-    const seen = await writer.update({ provider: 'openai', api_key: KEY, model: 'seen' });
-    expect((await cached.get()).view.model).toBe('seen');
-    await writer.update({ provider: 'openai', api_key: KEY, model: 'unannounced' });
-
-    await expect(cached.update({ provider: 'openai', model: 'mine' }, { ifMatch: seen.etag })).rejects.toMatchObject({
-      code: 'SETTINGS.PRECONDITION_FAILED',
-    });
-    expect((await cached.get()).view.model).toBe('unannounced');
-    await cached.get();
-    await writer.clear();
-    await expect(cached.clear(undefined, { ifMatch: (await cached.get()).etag })).rejects.toMatchObject({
-      code: 'SETTINGS.PRECONDITION_FAILED',
-    });
-    expect((await cached.get()).view.api_key_set).toBe(false);
+  it('fills viewJson with the JSON of the cached view, the same string for every reader', async () => {
+    await service.update({ provider: 'openai', api_key: KEY });
+    const first = await service.get();
+    expect(first.viewJson).toBe(JSON.stringify(first.view));
+    expect((await service.get()).viewJson).toBe(first.viewJson);
   });
 
   it('stops following the feed when closed', async () => {

@@ -6,10 +6,9 @@ import { commonHeadersMiddleware } from './common-headers.js';
 import { alwaysReady, registerHealthRoutes, type ReadinessCheck } from './health-routes.js';
 import { hostCheck } from './host-check.js';
 import { createJsonBodyReader } from './json-body.js';
-import { allowDirectAnswers } from './json-response.js';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi.js';
 import { problemMiddleware } from './problem-middleware.js';
-import { requestLog, requestLogWriterFor, type RequestLogWriter } from './request-log.js';
+import { requestLog } from './request-log.js';
 import { createRouter, unansweredRouteProblems } from './routers.js';
 import { registerSettingsRoutes, type HttpSettingsService } from './settings-routes.js';
 
@@ -24,15 +23,9 @@ export interface HttpAppOptions {
    */
   logger?: Logger;
   /**
-   * Receives the entry of each request instead of `logger`, for a dedicated access log
-   * or a cheaper writer than a general-purpose logger.
-   * @default entries written with `logger`: 5xx at error ("http request failed"), others at info ("http request")
-   */
-  requestLog?: RequestLogWriter;
-  /**
    * When set, every route requires `Authorization: Bearer <apiToken>` except the open ones:
    * `/healthz`, `/readyz` and `/api/openapi.json`.
-   * Must be 1 to 1024 printable ASCII characters without whitespace.
+   * Must be 16 to 1024 printable ASCII characters without whitespace.
    * @default undefined (no authentication: put the app behind your own auth)
    */
   apiToken?: string;
@@ -83,7 +76,7 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   registerSettingsRoutes(protectedRoutes, options.service, createJsonBodyReader(maxBodyBytes));
 
   const app = new Koa<AppState>();
-  app.use(requestLog(options.requestLog ?? requestLogWriterFor(logger)));
+  app.use(requestLog(logger));
   app.use(commonHeadersMiddleware());
   app.use(problemMiddleware());
   // Below the problem middleware, so that a refusal is a logged problem; above every route.
@@ -93,7 +86,6 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }
-  allowDirectAnswers(app);
   app.on('error', (error: unknown, ctx?: AppContext) => reportEscapedError(logger, error, ctx));
   return app;
 }

@@ -3,12 +3,21 @@ import { ConfigError } from '@llm-settings/core';
 import type { Middleware } from 'koa';
 import { HttpError, HttpErrorCodes } from './problems.js';
 
+/** Shortest configured token: a shorter one could be guessed. */
+export const MIN_API_TOKEN_LENGTH = 16;
 /** Longest token accepted, configured or presented; longer ones are refused unread. */
 export const MAX_BEARER_TOKEN_LENGTH = 1024;
 const TOKEN_CHARACTERS = /^[\x21-\x7e]+$/;
+/** What a configured token must be, for messages that name the option holding it. */
+export const API_TOKEN_RULE = `must be ${MIN_API_TOKEN_LENGTH} to ${MAX_BEARER_TOKEN_LENGTH} printable ASCII characters without whitespace`;
 /** `Bearer <token>`; the scheme is case-insensitive (RFC 9110 §11.1), the token is not. */
 const BEARER = /^bearer +(\S+)$/i;
 const REALM = 'Bearer realm="llm-settings"';
+
+/** True when `token` can serve as the API token (see {@link API_TOKEN_RULE}). */
+export function isUsableApiToken(token: string): boolean {
+  return token.length >= MIN_API_TOKEN_LENGTH && token.length <= MAX_BEARER_TOKEN_LENGTH && TOKEN_CHARACTERS.test(token);
+}
 
 /**
  * Checks a configured API token at startup so that an empty or unusable one (such as
@@ -16,11 +25,7 @@ const REALM = 'Bearer realm="llm-settings"';
  * @throws ConfigError naming the option, never its value.
  */
 export function assertUsableApiToken(token: string): void {
-  if (token.length === 0 || token.length > MAX_BEARER_TOKEN_LENGTH || !TOKEN_CHARACTERS.test(token)) {
-    throw new ConfigError(
-      `apiToken must be 1 to ${MAX_BEARER_TOKEN_LENGTH} printable ASCII characters without whitespace`,
-    );
-  }
+  if (!isUsableApiToken(token)) throw new ConfigError(`apiToken ${API_TOKEN_RULE}`);
 }
 
 /**

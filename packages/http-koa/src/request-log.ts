@@ -11,9 +11,9 @@ const VALID_REQUEST_ID = /^[A-Za-z0-9._:@+=\/-]{1,128}$/;
 
 /**
  * One finished request. Text that came from outside (a client-chosen request id, the
- * failure message) is already redacted; the rest are the app's own values.
+ * failure message) is redacted; the rest are the app's own values.
  */
-export type RequestLogEntry = {
+type RequestLogEntry = {
   request_id: string;
   method: string;
   /** The matched route pattern, never the URL; null for an unknown path. */
@@ -24,24 +24,14 @@ export type RequestLogEntry = {
   error_message?: string;
 };
 
-/** Receives one entry per request. */
-export type RequestLogWriter = (entry: RequestLogEntry) => void;
-
-/** Writes each entry with `logger`: 5xx at error as "http request failed", others at info as "http request". */
-export function requestLogWriterFor(logger: Logger): RequestLogWriter {
-  return (entry) => {
-    if (entry.status >= 500) logger.error(entry, 'http request failed');
-    else logger.info(entry, 'http request');
-  };
-}
-
 /**
  * Outermost middleware: assigns the request id (echoed in X-Request-Id with the common
- * headers) and hands one entry per request, with method, matched route pattern, status
- * and duration, to `write`. It logs no URL, header or body; the failure fields come
- * already redacted from the problem middleware, and are redacted once more here.
+ * headers) and logs one line per request, with method, matched route pattern, status
+ * and duration: 5xx at error as "http request failed", others at info as "http
+ * request". It logs no URL, header or body; the failure fields come already redacted
+ * from the problem middleware, and are redacted once more here.
  */
-export function requestLog(write: RequestLogWriter): Middleware<AppState> {
+export function requestLog(logger: Logger): Middleware<AppState> {
   return async (ctx, next) => {
     const started = performance.now();
     const incoming = ctx.get(REQUEST_ID_HEADER);
@@ -64,7 +54,8 @@ export function requestLog(write: RequestLogWriter): Middleware<AppState> {
         entry.error_code = failure.code;
         entry.error_message = redactText(failure.message);
       }
-      write(entry);
+      if (entry.status >= 500) logger.error(entry, 'http request failed');
+      else logger.info(entry, 'http request');
     }
   };
 }

@@ -4,7 +4,6 @@ import type { ServerResponse } from 'node:http';
 import type { AppContext, AppState } from './app-state.js';
 import { formatEtag, parseIfMatch } from './if-match.js';
 import type { JsonBodyReader } from './json-body.js';
-import { sendJson } from './json-response.js';
 
 /** The service methods the adapter calls, so callers may pass a wrapper instead of the class. */
 export type HttpSettingsService = Pick<LlmSettingsService, 'get' | 'update' | 'clear' | 'test'>;
@@ -43,8 +42,16 @@ export function registerSettingsRoutes(router: Router<AppState>, service: HttpSe
   });
 }
 
+/** Answers the view with its ETag; a cached snapshot's JSON is sent as it was made, not serialized again. */
 function sendSnapshot(ctx: AppContext, snapshot: SettingsSnapshot): void {
-  sendJson(ctx, snapshot.view, ['ETag', formatEtag(snapshot.etag)]);
+  ctx.set('ETag', formatEtag(snapshot.etag));
+  if (snapshot.viewJson === undefined) {
+    ctx.body = snapshot.view;
+    return;
+  }
+  // Set first: a string body would otherwise be typed text/plain.
+  ctx.type = 'application/json; charset=utf-8';
+  ctx.body = snapshot.viewJson;
 }
 
 /**

@@ -111,12 +111,13 @@ describe('apiToken option', () => {
 
   it.each([
     ['empty', ''],
+    ['shorter than 16 characters', 'short-token-15ch'.slice(0, 15)],
     ['with whitespace', 'secret token value'],
     ['too long', 'Q'.repeat(1025)],
   ])('refuses a token that is %s with a ConfigError naming the option, not the value', (_what, apiToken) => {
     const create = () => createHttpApp({ service, apiToken });
     expect(create).toThrow(ConfigError);
-    expect(create).toThrow(/^apiToken must be 1 to 1024 printable ASCII characters without whitespace$/);
+    expect(create).toThrow(/^apiToken must be 16 to 1024 printable ASCII characters without whitespace$/);
   });
 
   it('requires no token when none is configured', async () => {

@@ -1,6 +1,6 @@
 import { ValidationError } from '@llm-settings/core';
 import { describe, expect, it } from 'vitest';
-import { formatEtag, parseIfMatch } from '../src/index.js';
+import { formatEtag, parseIfMatch } from '../src/if-match.js';
 
 function errorOf(run: () => unknown): unknown {
   try {

@@ -2,7 +2,6 @@ import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createMemorySettingsStore, createScriptedProbe } from '@llm-settings/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RequestLogEntry } from '../src/index.js';
 import { ANTHROPIC_KEY, jsonRequest, startServer, wrapStore, type TestServer } from './helpers.js';
 
 let server: TestServer | undefined;
@@ -89,34 +88,6 @@ describe('request log', () => {
     expect(line).toMatchObject({ level: 'error', msg: 'http request failed', status: 500, error_code: 'INTERNAL' });
     expect(line!.error_message).toBe('Error: driver failure while handling [REDACTED]');
     expectNoSecretIn(server.logger.lines, ANTHROPIC_KEY);
-  });
-});
-
-describe('requestLog option', () => {
-  it('receives each entry instead of the logger, with the failure fields redacted', async () => {
-    const entries: RequestLogEntry[] = [];
-    const store = wrapStore(createMemorySettingsStore(), {
-      async get() {
-        throw new Error(`driver failure while handling ${ANTHROPIC_KEY}`);
-      },
-    });
-    server = await startServer({ store, requestLog: (entry) => entries.push(entry) });
-    await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': 'req-1' } });
-    await fetch(`${server.url}/api/settings/llm`, { headers: { 'x-request-id': ANTHROPIC_KEY } });
-
-    expect(entries).toEqual([
-      { request_id: 'req-1', method: 'GET', route: '/healthz', status: 200, duration_ms: expect.any(Number) },
-      {
-        request_id: '[REDACTED]',
-        method: 'GET',
-        route: '/api/settings/llm',
-        status: 500,
-        duration_ms: expect.any(Number),
-        error_code: 'INTERNAL',
-        error_message: 'Error: driver failure while handling [REDACTED]',
-      },
-    ]);
-    expect(requestLines(server)).toEqual([]);
   });
 });
 

@@ -111,7 +111,7 @@ describe('buildOpenApiDocument', () => {
 
 describe('GET /api/openapi.json', () => {
   it('serves the document matching the app configuration', async () => {
-    server = await startServer({ apiToken: 'token-1234' });
+    server = await startServer({ apiToken: 'token-1234-abcdefgh' });
     const response = await fetch(`${server.url}/api/openapi.json`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);

@@ -7,7 +7,7 @@ import {
   type ErrorCode,
 } from '@llm-settings/core';
 import { describe, expect, it } from 'vitest';
-import { CORE_ERROR_STATUS, HttpError, HttpErrorCodes, problemFromError, problemTypeFor } from '../src/index.js';
+import { CORE_ERROR_STATUS, HttpError, HttpErrorCodes, problemFromError, problemTypeFor } from '../src/problems.js';
 
 const EXPECTED_STATUS: Record<ErrorCode, number> = {
   'VALIDATION.INVALID_INPUT': 400,

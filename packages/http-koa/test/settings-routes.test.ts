@@ -74,7 +74,7 @@ describe('GET /api/settings/llm over a service with a view cache', () => {
         if (body !== null) expect((await fetch(`${plain.url}/api/settings/llm`, jsonRequest('PUT', body))).status).toBe(200);
         const expected = await fetch(`${plain.url}/api/settings/llm`);
         const expectedText = await expected.text();
-        // Twice: the second answer comes from the bytes kept for the cached view.
+        // Twice: the second answer sends the JSON kept with the cached view.
         for (let i = 0; i < 2; i++) {
           const response = await fetch(`${cached.url}/api/settings/llm`);
           expect(await response.text()).toBe(expectedText);
@@ -88,7 +88,7 @@ describe('GET /api/settings/llm over a service with a view cache', () => {
         expect(head.headers.get('content-length')).toBe(expected.headers.get('content-length'));
         expect(await head.text()).toBe('');
       }
-      // Answers written directly are logged as any other.
+      // Answers from the cached JSON are logged as any other.
       const reads = cached.logger.entries();
       expect(reads).toHaveLength(9);
       for (const entry of reads) expect(entry).toMatchObject({ msg: 'http request', route: '/api/settings/llm', status: 200 });

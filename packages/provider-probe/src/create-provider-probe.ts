@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
-  ConfigError,
+  DEFAULT_PROBE_TIMEOUT_MS,
   ENABLED_PROVIDER_IDS,
   ValidationError,
   silentLogger,
@@ -12,7 +12,7 @@ import {
 } from '@llm-settings/core';
 import { MAX_TIMER_MS, waitWithin } from './deadline.js';
 import { describeFailure } from './failures.js';
-import { guardedFetch } from './guarded-fetch.js';
+import { httpUrl, positiveInteger, positiveNumber } from './option-checks.js';
 import {
   cancelledOutcome,
   failureOutcome,
@@ -25,7 +25,6 @@ import { scrubOutcome } from './scrub-key.js';
 import { DEFAULT_BASE_URLS, PROVIDER_SDKS, type ProviderSdk } from './sdk-calls.js';
 import { SharedCalls } from './shared-calls.js';
 
-export const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_IN_FLIGHT = 4;
 
 export interface ProviderProbeOptions {
@@ -139,7 +138,6 @@ async function lookUpModel(
       model: subject.model,
       baseUrl,
       signal,
-      fetch: guardedFetch(apiKey),
     });
     return okOutcome(subject, performance.now() - started, requestId);
   } catch (error) {
@@ -188,31 +186,7 @@ function requestTimeout(timeoutMs: number | undefined, fallback: number): number
 function resolveBaseUrls(given: NonNullable<ProviderProbeOptions['baseUrls']>): Record<LlmProvider, string> {
   const resolved = { ...DEFAULT_BASE_URLS };
   for (const provider of ENABLED_PROVIDER_IDS) {
-    const url = given[provider];
-    if (url === undefined) continue;
-    if (!isHttpUrl(url)) throw new ConfigError(`baseUrls.${provider} must be an http(s) URL`);
-    resolved[provider] = url;
+    resolved[provider] = httpUrl(given[provider], resolved[provider], `baseUrls.${provider}`);
   }
   return resolved;
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const { protocol } = new URL(value);
-    return protocol === 'http:' || protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
-
-function positiveNumber(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new ConfigError(`${name} must be a positive number`);
-  return Math.min(value, MAX_TIMER_MS);
-}
-
-function positiveInteger(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer`);
-  return value;
 }

@@ -1,3 +1,4 @@
+import { errorChain } from '@llm-settings/core';
 import { RedirectRefusedError } from './guarded-fetch.js';
 
 /** What went wrong with a model lookup, read from the SDK's error without its text. */
@@ -27,7 +28,7 @@ export interface SdkErrorClasses {
  * kept: the SDK's message may quote the provider's body, and with it part of the key.
  */
 export function describeFailure(error: unknown, sdk: SdkErrorClasses): Failure {
-  const redirect = causeChain(error).find((cause) => cause instanceof RedirectRefusedError);
+  const redirect = [...errorChain(error)].find((cause) => cause instanceof RedirectRefusedError);
   if (redirect instanceof RedirectRefusedError) return { kind: 'redirect', status: redirect.status };
   // The timeout class extends the connection error class: test it first.
   if (error instanceof sdk.APIConnectionTimeoutError) return { kind: 'timeout' };
@@ -39,12 +40,4 @@ export function describeFailure(error: unknown, sdk: SdkErrorClasses): Failure {
     }
   }
   return { kind: 'unexpected' };
-}
-
-function causeChain(error: unknown): unknown[] {
-  const chain: unknown[] = [];
-  for (let current = error; current !== undefined && current !== null && chain.length < 5; current = (current as { cause?: unknown }).cause) {
-    chain.push(current);
-  }
-  return chain;
 }

@@ -1,7 +1,8 @@
 export {
   createProviderProbe,
   DEFAULT_MAX_IN_FLIGHT,
-  DEFAULT_PROBE_TIMEOUT_MS,
   type ProviderProbeOptions,
 } from './create-provider-probe.js';
-export { DEFAULT_BASE_URLS } from './sdk-calls.js';
+export { RedirectRefusedError } from './guarded-fetch.js';
+export { DEFAULT_BASE_URLS, type SdkClient, type SdkClientFor } from './sdk-calls.js';
+export { createSdkClient, type SdkClientOptions } from './sdk-client.js';

@@ -1,11 +1,32 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import type OpenAI from 'openai';
 import type { LlmProvider } from '@llm-settings/core';
 import type { SdkErrorClasses } from './failures.js';
+import { guardedFetch } from './guarded-fetch.js';
 
 /** The providers' public API roots, used when the operator configures none. */
 export const DEFAULT_BASE_URLS: Readonly<Record<LlmProvider, string>> = {
   anthropic: 'https://api.anthropic.com',
   openai: 'https://api.openai.com/v1',
 };
+
+/** An official SDK client, tagged with its provider so that a `switch` narrows it. */
+export type SdkClient =
+  | { readonly provider: 'anthropic'; readonly client: Anthropic }
+  | { readonly provider: 'openai'; readonly client: OpenAI };
+
+/** The client type of one provider, or the union for a provider not known statically. */
+export type SdkClientFor<P extends LlmProvider> = Extract<SdkClient, { readonly provider: P }>;
+
+/** Everything one client is built from. Nothing else, and nothing from the environment. */
+export interface ClientSettings {
+  readonly apiKey: string;
+  readonly baseUrl: string;
+  /** Per attempt, until the answer's headers; undefined leaves the SDK's default. */
+  readonly timeoutMs?: number | undefined;
+  /** Undefined leaves the SDK's default. */
+  readonly maxRetries?: number | undefined;
+}
 
 /** Everything one model lookup needs. Nothing here comes from the environment. */
 export interface ModelLookup {
@@ -14,7 +35,6 @@ export interface ModelLookup {
   readonly baseUrl: string;
   /** Aborts the HTTP request. */
   readonly signal: AbortSignal;
-  readonly fetch: typeof globalThis.fetch;
 }
 
 export interface ModelLookupResult {
@@ -28,56 +48,73 @@ export interface ModelLookupResult {
  */
 export type RetrieveModel = (lookup: ModelLookup) => Promise<ModelLookupResult>;
 
-/** What the probe uses of one provider's SDK. */
+/** What the probe and the client factory use of one provider's SDK. */
 export interface ProviderSdk {
+  readonly createClient: (settings: ClientSettings) => SdkClient;
   readonly retrieveModel: RetrieveModel;
   /** The SDK's error classes, to tell its failures apart. */
   readonly errors: SdkErrorClasses;
 }
 
 /*
- * Every option that the SDKs would otherwise read from process.env is passed
- * explicitly: the key, the base URL, the webhook secret, OpenAI's organization and
- * project, and the log level (`off`, so that ANTHROPIC_LOG / OPENAI_LOG=debug cannot
- * make the SDK print a provider body that quotes part of the key). Retries are off:
- * a probe is one call.
+ * Every client, the probe's included, is built by createClient below. Every option
+ * that the SDKs would otherwise read from process.env is passed explicitly: the key,
+ * the base URL, the webhook secret, OpenAI's organization and project, and the log
+ * level (`off`, so that ANTHROPIC_LOG / OPENAI_LOG=debug cannot make the SDK print a
+ * provider body that quotes part of the key). The fetch is guardedFetch: it pins the
+ * credential headers to the key (ANTHROPIC_CUSTOM_HEADERS could add another) and
+ * follows no redirect (it would take the key to another host).
  */
 
 async function loadAnthropicSdk(): Promise<ProviderSdk> {
   const { default: Anthropic } = await import('@anthropic-ai/sdk');
-  const retrieveModel: RetrieveModel = async ({ apiKey, model, baseUrl, signal, fetch }) => {
-    const client = new Anthropic({
+  const newClient = ({ apiKey, baseUrl, timeoutMs, maxRetries }: ClientSettings) =>
+    new Anthropic({
       apiKey,
       authToken: null,
       baseURL: baseUrl,
       webhookKey: null,
-      maxRetries: 0,
-      fetch,
+      timeout: timeoutMs,
+      maxRetries,
+      fetch: guardedFetch(apiKey),
       logLevel: 'off',
     });
-    const { request_id } = await client.models.retrieve(model, {}, { signal }).withResponse();
-    return { requestId: request_id ?? null };
+  return {
+    createClient: (settings) => ({ provider: 'anthropic', client: newClient(settings) }),
+    retrieveModel: async ({ apiKey, model, baseUrl, signal }) => {
+      // No retries: a probe is one call.
+      const client = newClient({ apiKey, baseUrl, maxRetries: 0 });
+      const { request_id } = await client.models.retrieve(model, {}, { signal }).withResponse();
+      return { requestId: request_id ?? null };
+    },
+    errors: Anthropic,
   };
-  return { retrieveModel, errors: Anthropic };
 }
 
 async function loadOpenAiSdk(): Promise<ProviderSdk> {
   const { default: OpenAI } = await import('openai');
-  const retrieveModel: RetrieveModel = async ({ apiKey, model, baseUrl, signal, fetch }) => {
-    const client = new OpenAI({
+  const newClient = ({ apiKey, baseUrl, timeoutMs, maxRetries }: ClientSettings) =>
+    new OpenAI({
       apiKey,
       baseURL: baseUrl,
       organization: null,
       project: null,
       webhookSecret: null,
-      maxRetries: 0,
-      fetch,
+      timeout: timeoutMs,
+      maxRetries,
+      fetch: guardedFetch(apiKey),
       logLevel: 'off',
     });
-    const { request_id } = await client.models.retrieve(model, { signal }).withResponse();
-    return { requestId: request_id ?? null };
+  return {
+    createClient: (settings) => ({ provider: 'openai', client: newClient(settings) }),
+    retrieveModel: async ({ apiKey, model, baseUrl, signal }) => {
+      // No retries: a probe is one call.
+      const client = newClient({ apiKey, baseUrl, maxRetries: 0 });
+      const { request_id } = await client.models.retrieve(model, { signal }).withResponse();
+      return { requestId: request_id ?? null };
+    },
+    errors: OpenAI,
   };
-  return { retrieveModel, errors: OpenAI };
 }
 
 /** Imports an SDK at the first call and hands the same one to every later call. */
@@ -85,7 +122,7 @@ function loadedOnce(load: () => Promise<ProviderSdk>): () => Promise<ProviderSdk
   let loading: Promise<ProviderSdk> | undefined;
   return () => {
     loading ??= load().catch((error: unknown) => {
-      loading = undefined; // a failed import may be retried by the next probe
+      loading = undefined; // a failed import may be retried by the next call
       throw error;
     });
     return loading;
@@ -94,8 +131,8 @@ function loadedOnce(load: () => Promise<ProviderSdk>): () => Promise<ProviderSdk
 
 /**
  * One SDK loader per provider: adding a provider adds one entry here. The SDKs are
- * large and a service may never test a key, so each is imported at its provider's
- * first probe instead of at start.
+ * large and a service may never use one, so each is imported at its provider's first
+ * probe or client instead of at start.
  */
 export const PROVIDER_SDKS: Readonly<Record<LlmProvider, () => Promise<ProviderSdk>>> = {
   anthropic: loadedOnce(loadAnthropicSdk),

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { defaultModelFor } from '@llm-settings/core';
-import { createProviderProbe } from '@llm-settings/provider-probe';
-import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
-import { PROVIDER_IDS, keyFor } from './helpers.js';
+import { createProviderProbe, createSdkClient } from '@llm-settings/provider-probe';
+import { fakeAnswerText, startFakeProvider, type FakeProvider, type FakeRequest } from '@llm-settings/provider-probe/testing';
+import { PROVIDER_IDS, askOnce, keyFor } from './helpers.js';
 
 /** Everything the SDKs would read from the environment to pick a key, a host or extra headers. */
 const SDK_VARIABLES = [
@@ -21,6 +21,11 @@ const SDK_VARIABLES = [
 const PUBLIC_MODEL_URLS = {
   anthropic: 'https://api.anthropic.com/v1/models/some-model',
   openai: 'https://api.openai.com/v1/models/some-model',
+};
+
+const PUBLIC_COMPLETION_URLS = {
+  anthropic: 'https://api.anthropic.com/v1/messages',
+  openai: 'https://api.openai.com/v1/chat/completions',
 };
 
 let fake: FakeProvider;
@@ -71,17 +76,37 @@ describe.each(PROVIDER_IDS)('environment variables with %s', (provider) => {
     expect(outcome.code).toBe('ok');
     expect(decoy.requestCount()).toBe(0);
     expect(fake.requests).toHaveLength(1);
-    const [sent] = fake.requests;
-    expect(sent?.apiKey).toBe(apiKey);
-    const headers = sent?.headers ?? {};
-    for (const name of ['authorization', 'x-api-key']) {
-      if (headers[name] !== undefined) expect([apiKey, `Bearer ${apiKey}`]).toContain(headers[name]);
-    }
-    expect(JSON.stringify(headers)).not.toMatch(/from-the-environment|from-custom-headers/);
-    expect(headers).not.toHaveProperty('openai-organization');
-    expect(headers).not.toHaveProperty('openai-project');
+    expectOnlyTheKey(fake.requests[0], apiKey);
     // ANTHROPIC_LOG / OPENAI_LOG=debug would make the SDK print requests and answers.
     expect(console).not.toHaveBeenCalled();
+  });
+
+  it('createSdkClient - a completion sends the given key to the given base URL and nothing from the environment', async () => {
+    const console = vi.spyOn(globalThis.console, 'debug');
+    const apiKey = keyFor(provider);
+    const model = defaultModelFor(provider);
+    const sdk = await createSdkClient({ provider, apiKey, baseUrl: fake.baseUrls[provider] });
+
+    expect(await askOnce(sdk, model)).toBe(fakeAnswerText(model, 1));
+    expect(decoy.requestCount()).toBe(0);
+    expect(fake.requests).toHaveLength(1);
+    expectOnlyTheKey(fake.requests[0], apiKey);
+    expect(console).not.toHaveBeenCalled();
+  });
+
+  it("createSdkClient - without a base URL, goes to the provider's public URL, not the environment's", async () => {
+    const urls: string[] = [];
+    vi.stubGlobal('fetch', async (input: string | URL | Request) => {
+      urls.push(String(input instanceof Request ? input.url : input));
+      // Enough of a message and of a chat completion for either SDK.
+      const body = { content: [{ type: 'text', text: 'hi' }], choices: [{ index: 0, message: { role: 'assistant', content: 'hi' } }] };
+      return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+    });
+    const sdk = await createSdkClient({ provider, apiKey: keyFor(provider) });
+
+    expect(await askOnce(sdk, 'some-model')).toBe('hi');
+    expect(urls).toEqual([PUBLIC_COMPLETION_URLS[provider]]);
+    expect(decoy.requestCount()).toBe(0);
   });
 
   it("probe - without a configured base URL, goes to the provider's public URL, not the environment's", async () => {
@@ -97,3 +122,15 @@ describe.each(PROVIDER_IDS)('environment variables with %s', (provider) => {
     expect(decoy.requestCount()).toBe(0);
   });
 });
+
+/** The request carried `apiKey` in every credential header, and nothing the environment set. */
+function expectOnlyTheKey(sent: FakeRequest | undefined, apiKey: string): void {
+  expect(sent?.apiKey).toBe(apiKey);
+  const headers = sent?.headers ?? {};
+  for (const name of ['authorization', 'x-api-key']) {
+    if (headers[name] !== undefined) expect([apiKey, `Bearer ${apiKey}`]).toContain(headers[name]);
+  }
+  expect(JSON.stringify(headers)).not.toMatch(/from-the-environment|from-custom-headers/);
+  expect(headers).not.toHaveProperty('openai-organization');
+  expect(headers).not.toHaveProperty('openai-project');
+}

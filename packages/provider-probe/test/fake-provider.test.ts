@@ -41,6 +41,15 @@ describe('startFakeProvider', () => {
     expect(await response.json()).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
   });
 
+  it('records the body of each request: JSON parsed, other text as sent, null without one', async () => {
+    const post = (body: string) =>
+      fetch(`${fake.baseUrls.openai}/embeddings`, { method: 'POST', headers: { authorization: 'Bearer k-4' }, body });
+    expect((await post('{"model":"gpt-test","input":"hi"}')).status).toBe(200);
+    expect((await post('not json')).status).toBe(400);
+    await fetch(`${fake.baseUrls.openai}/models`, { headers: { authorization: 'Bearer k-4' } });
+    expect(fake.requests.map((r) => r.body)).toEqual([{ model: 'gpt-test', input: 'hi' }, 'not json', null]);
+  });
+
   it('reset - forgets requests and behaviours', async () => {
     fake.setBehavior('openai', 'server_error');
     fake.reset();

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { LlmProvider, LogFields, Logger } from '@llm-settings/core';
+import type { SdkClient } from '@llm-settings/provider-probe';
 
 export interface LogLine {
   readonly level: keyof Logger;
@@ -34,3 +35,23 @@ export function keyRunsIn(text: string, apiKey: string): string[] {
 }
 
 export const PROVIDER_IDS: readonly LlmProvider[] = ['anthropic', 'openai'];
+
+/** Credential header values as received: Authorization and X-Api-Key. */
+export function credentialHeaders(headers: Readonly<Record<string, string>>): string[] {
+  return ['authorization', 'x-api-key'].flatMap((name) => (headers[name] === undefined ? [] : [headers[name]]));
+}
+
+/** One short completion through the client's provider API: Anthropic's messages, OpenAI's chat completions. */
+export async function askOnce(sdk: SdkClient, model: string): Promise<string | null> {
+  switch (sdk.provider) {
+    case 'anthropic': {
+      const message = await sdk.client.messages.create({ model, max_tokens: 64, messages: [{ role: 'user', content: 'Hello' }] });
+      const [block] = message.content;
+      return block?.type === 'text' ? block.text : null;
+    }
+    case 'openai': {
+      const completion = await sdk.client.chat.completions.create({ model, messages: [{ role: 'user', content: 'Hello' }] });
+      return completion.choices[0]?.message.content ?? null;
+    }
+  }
+}

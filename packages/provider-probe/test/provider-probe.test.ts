@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCodes, defaultModelFor, isLlmSettingsError, type ProbeCode } from '@llm-settings/core';
 import { createProviderProbe } from '@llm-settings/provider-probe';
 import { openAiKeyEcho, startFakeProvider, type FakeBehavior, type FakeProvider } from '@llm-settings/provider-probe/testing';
-import { PROVIDER_IDS, captureLogger, keyFor, keyRunsIn } from './helpers.js';
+import { PROVIDER_IDS, captureLogger, credentialHeaders, keyFor, keyRunsIn } from './helpers.js';
 
 let fake: FakeProvider;
 
@@ -252,11 +252,6 @@ describe('options', () => {
     expect(fake.requestCount()).toBe(0);
   });
 });
-
-/** Credential header values as received: Authorization and X-Api-Key. */
-function credentialHeaders(headers: Readonly<Record<string, string>>): string[] {
-  return ['authorization', 'x-api-key'].flatMap((name) => (headers[name] === undefined ? [] : [headers[name]]));
-}
 
 /** A port on 127.0.0.1 that nothing listens on. */
 async function closedPort(): Promise<number> {

@@ -1,11 +1,11 @@
 import { isIP, isIPv6 } from 'node:net';
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from '@llm-settings/core';
-import { canonicalHost } from '@llm-settings/http-koa';
+import { ConfigError, DEFAULT_PROBE_TIMEOUT_MS } from '@llm-settings/core';
+import { API_TOKEN_RULE, canonicalHost, isUsableApiToken } from '@llm-settings/http-koa';
+import { DEFAULT_MAX_IN_FLIGHT } from '@llm-settings/provider-probe';
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/llm-settings.db';
-export const MIN_API_TOKEN_LENGTH = 16;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** An empty variable counts as unset, as in most twelve-factor tooling. */
@@ -39,10 +39,8 @@ const EnvSchema = z.object({
   ALLOWED_HOSTS: optional(hostList('ALLOWED_HOSTS')),
   PORT: optional(integer('PORT', 0, 65535)),
   PROBE_TIMEOUT_MS: optional(integer('PROBE_TIMEOUT_MS', 100, 120_000)),
-  SETTINGS_API_TOKEN: optional(
-    z.string().min(MIN_API_TOKEN_LENGTH, `SETTINGS_API_TOKEN must be at least ${MIN_API_TOKEN_LENGTH} characters`)
-      .regex(/^[\x21-\x7e]+$/, 'SETTINGS_API_TOKEN must be printable ASCII without whitespace'),
-  ),
+  PROBE_MAX_IN_FLIGHT: optional(integer('PROBE_MAX_IN_FLIGHT', 1, 1000)),
+  SETTINGS_API_TOKEN: optional(z.string().refine(isUsableApiToken, `SETTINGS_API_TOKEN ${API_TOKEN_RULE}`)),
   ALLOW_UNAUTHENTICATED: optional(z.enum(['0', '1', 'true', 'false'], { error: () => 'ALLOW_UNAUTHENTICATED must be 1 or 0' })),
   ANTHROPIC_BASE_URL: optional(httpUrl('ANTHROPIC_BASE_URL')),
   OPENAI_BASE_URL: optional(httpUrl('OPENAI_BASE_URL')),
@@ -64,6 +62,8 @@ export interface ServerConfig {
   allowedHosts: string[];
   port: number;
   probeTimeoutMs: number;
+  /** Provider tests in flight at once; more answer PROBE.BUSY. */
+  probeMaxInFlight: number;
   apiToken: string | null;
   allowUnauthenticated: boolean;
   baseUrls: { anthropic?: string; openai?: string };
@@ -94,7 +94,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST ?? '127.0.0.1',
     allowedHosts: e.ALLOWED_HOSTS ?? [],
     port: e.PORT ?? 8080,
-    probeTimeoutMs: e.PROBE_TIMEOUT_MS ?? 10_000,
+    probeTimeoutMs: e.PROBE_TIMEOUT_MS ?? DEFAULT_PROBE_TIMEOUT_MS,
+    probeMaxInFlight: e.PROBE_MAX_IN_FLIGHT ?? DEFAULT_MAX_IN_FLIGHT,
     apiToken: e.SETTINGS_API_TOKEN ?? null,
     allowUnauthenticated: e.ALLOW_UNAUTHENTICATED === '1' || e.ALLOW_UNAUTHENTICATED === 'true',
     baseUrls: {

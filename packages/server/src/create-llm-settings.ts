@@ -42,7 +42,6 @@ export interface CreateLlmSettingsOptions {
 /** The core wired to its adapters, for services that embed it without HTTP. */
 export interface LlmSettings {
   readonly config: RuntimeConfig;
-  readonly container: Container;
   readonly logger: Logger;
   readonly service: LlmSettingsService;
   readonly store: SettingsStore;
@@ -55,6 +54,11 @@ export interface LlmSettings {
 
 /** Builds the container from the environment, migrates storage and returns the wired service. */
 export async function createLlmSettings(options: CreateLlmSettingsOptions = {}): Promise<LlmSettings> {
+  return (await wireLlmSettings(options)).settings;
+}
+
+/** {@link createLlmSettings}, with the container, for the HTTP server to add its module to. */
+export async function wireLlmSettings(options: CreateLlmSettingsOptions): Promise<{ settings: LlmSettings; container: Container }> {
   const baseConfig = options.config ?? loadConfig(options.env ?? process.env);
   const logger = options.logger ?? createLogger({ level: baseConfig.logLevel });
   const { keys } = await resolveEncryptionKey(baseConfig, logger);
@@ -69,9 +73,8 @@ export async function createLlmSettings(options: CreateLlmSettingsOptions = {}):
     if (options.migrate ?? true) await migrateSettingsStore(knex);
     const store = container.get(TOKENS.Store);
     const service = container.get(TOKENS.Service);
-    return {
+    const settings: LlmSettings = {
       config,
-      container,
       logger,
       service,
       store,
@@ -83,6 +86,7 @@ export async function createLlmSettings(options: CreateLlmSettingsOptions = {}):
         await knex.destroy();
       },
     };
+    return { settings, container };
   } catch (error) {
     await knex.destroy();
     throw error;

@@ -1,8 +1,5 @@
-export * from './config.js';
-export * from './create-llm-settings.js';
-export * from './encryption-key.js';
-export * from './logger.js';
-export * from './modules.js';
-export * from './readiness.js';
-export * from './serve.js';
-export * from './tokens.js';
+// What embedders use: the wired core, the HTTP service, and the configuration they are
+// built from. The container, its modules and tokens stay inside the composition root.
+export { loadConfig, type LogLevel, type ServerConfig } from './config.js';
+export { createLlmSettings, type CreateLlmSettingsOptions, type LlmSettings } from './create-llm-settings.js';
+export { serve, type RunningServer } from './serve.js';

@@ -8,12 +8,24 @@ import {
   type SettingsStore,
 } from '@llm-settings/core';
 import { createFernetCipher } from '@llm-settings/crypto-fernet';
-import { createHttpApp, type RequestLogWriter } from '@llm-settings/http-koa';
+import { createHttpApp } from '@llm-settings/http-koa';
 import { createProviderProbe } from '@llm-settings/provider-probe';
 import { createKnexFromUrl, createKnexSettingsStore } from '@llm-settings/storage-knex';
 import { allowedHostsFor } from './config.js';
 import { createReadinessCheck } from './readiness.js';
 import { TOKENS, type RuntimeConfig } from './tokens.js';
+
+/*
+ * The wiring diagram. Each module binds one port to its adapter with a factory:
+ *
+ *   Config, Logger (configModule, made before the container)
+ *   Cipher  ← crypto-fernet  createFernetCipher(ENCRYPTION_KEY)
+ *   Knex    ← storage-knex   createKnexFromUrl(DATABASE_URL)
+ *   Store   ← storage-knex   createKnexSettingsStore(Knex)
+ *   Probe   ← provider-probe createProviderProbe(base URLs, timeout, in-flight limit)
+ *   Service ← core           LlmSettingsService(Store, Cipher, Probe), views cached
+ *   HttpApp ← http-koa       createHttpApp(Service, readiness of Store), for `serve` only
+ */
 
 /** Configuration and logging, made before the container. */
 export function configModule(config: RuntimeConfig, logger: Logger): ContainerModule {
@@ -45,7 +57,7 @@ export const probeModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.Probe)
     .toResolvedValue(
       (config: RuntimeConfig, logger: Logger) =>
-        createProviderProbe({ timeoutMs: config.probeTimeoutMs, baseUrls: config.baseUrls, logger }),
+        createProviderProbe({ timeoutMs: config.probeTimeoutMs, maxInFlight: config.probeMaxInFlight, baseUrls: config.baseUrls, logger }),
       [TOKENS.Config, TOKENS.Logger],
     )
     .inSingletonScope();
@@ -62,25 +74,22 @@ export const serviceModule = new ContainerModule(({ bind }) => {
     .inSingletonScope();
 });
 
-/** The HTTP app; `requestLog` replaces the logger for request lines (see HttpAppOptions). */
-export function httpModule(requestLog?: RequestLogWriter): ContainerModule {
-  return new ContainerModule(({ bind }) => {
-    bind(TOKENS.HttpApp)
-      .toResolvedValue(
-        (config: RuntimeConfig, service: LlmSettingsService, store: SettingsStore, logger: Logger) =>
-          createHttpApp({
-            service,
-            logger,
-            ...(requestLog ? { requestLog } : {}),
-            ...(config.apiToken ? { apiToken: config.apiToken } : {}),
-            readiness: createReadinessCheck(store),
-            allowedHosts: allowedHostsFor(config),
-          }),
-        [TOKENS.Config, TOKENS.Service, TOKENS.Store, TOKENS.Logger],
-      )
-      .inSingletonScope();
-  });
-}
+/** The HTTP app, for `serve`: it logs one line per request with the logger, like every other line. */
+export const httpModule = new ContainerModule(({ bind }) => {
+  bind(TOKENS.HttpApp)
+    .toResolvedValue(
+      (config: RuntimeConfig, service: LlmSettingsService, store: SettingsStore, logger: Logger) =>
+        createHttpApp({
+          service,
+          logger,
+          ...(config.apiToken ? { apiToken: config.apiToken } : {}),
+          readiness: createReadinessCheck(store),
+          allowedHosts: allowedHostsFor(config),
+        }),
+      [TOKENS.Config, TOKENS.Service, TOKENS.Store, TOKENS.Logger],
+    )
+    .inSingletonScope();
+});
 
 /** Every module but configuration, in the order they depend on each other. */
 export const applicationModules = [cryptoModule, storageModule, probeModule, serviceModule];

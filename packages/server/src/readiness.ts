@@ -1,9 +1,5 @@
 import { settingsKeyFor, DEFAULT_SCOPE, type SettingsStore } from '@llm-settings/core';
-
-export interface ReadinessReport {
-  ready: boolean;
-  checks: Record<string, 'ok' | 'fail'>;
-}
+import type { ReadinessCheck, ReadinessReport } from '@llm-settings/http-koa';
 
 export interface ReadinessCheckOptions {
   /**
@@ -29,7 +25,7 @@ const DEFAULT_REUSE_MS = 1_000;
  * Ready when the store answers a read. The keys are loaded before the server listens
  * (the cipher is built at start), so a listening server has them.
  */
-export function createReadinessCheck(store: SettingsStore, options: ReadinessCheckOptions = {}): () => Promise<ReadinessReport> {
+export function createReadinessCheck(store: SettingsStore, options: ReadinessCheckOptions = {}): ReadinessCheck {
   const reuseMs = options.reuseMs ?? DEFAULT_REUSE_MS;
   const now = options.now ?? (() => performance.now());
   let latest: Promise<ReadinessReport> | undefined;

@@ -1,11 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Logger as PinoLogger } from 'pino';
 import { assertSafeToServe, loadConfig } from './config.js';
-import { createLlmSettings, type CreateLlmSettingsOptions, type LlmSettings } from './create-llm-settings.js';
-import { createBatchedLineWriter } from './batched-line-writer.js';
-import { createLogger } from './logger.js';
+import { wireLlmSettings, type CreateLlmSettingsOptions, type LlmSettings } from './create-llm-settings.js';
+import { createLogDestination, createLogger } from './logger.js';
 import { httpModule } from './modules.js';
-import { createRequestLogLines } from './request-log-lines.js';
 import { TOKENS } from './tokens.js';
 
 /** How long shutdown waits for in-flight requests before cutting connections. */
@@ -23,15 +22,12 @@ export interface RunningServer {
 export async function serve(options: CreateLlmSettingsOptions = {}): Promise<RunningServer> {
   const config = options.config ?? loadConfig(options.env ?? process.env);
   assertSafeToServe(config);
-  // Without a logger passed in, logs go to stdout in batches (flushed on exit), and
-  // request lines skip the general logger's path (see request-log-lines.ts).
-  const stdout = options.logger ? null : createBatchedLineWriter(1);
-  const flushOnExit = () => stdout?.flush();
-  if (stdout) process.on('exit', flushOnExit);
-  const logger = options.logger ?? createLogger({ level: config.logLevel, destination: stdout ?? undefined });
-  const settings = await createLlmSettings({ ...options, config, logger });
-  settings.container.load(httpModule(stdout ? createRequestLogLines({ level: config.logLevel, destination: stdout }) : undefined));
-  const app = settings.container.get(TOKENS.HttpApp);
+  // Without a logger passed in, logs (request lines included) go to stdout through
+  // pino's asynchronous destination.
+  const stdoutLogger = options.logger ? undefined : createLogger({ level: config.logLevel, destination: createLogDestination() });
+  const { settings, container } = await wireLlmSettings({ ...options, config, logger: options.logger ?? stdoutLogger });
+  container.load(httpModule);
+  const app = container.get(TOKENS.HttpApp);
   const handle = app.callback();
   const drainer = connectionDrainer();
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
@@ -58,10 +54,8 @@ export async function serve(options: CreateLlmSettingsOptions = {}): Promise<Run
   let closing: Promise<void> | null = null;
   const close = () => {
     drainer.drain();
-    return (closing ??= shutdown(server, settings).finally(() => {
-      flushOnExit();
-      process.off('exit', flushOnExit);
-    }));
+    // The process may exit as soon as this resolves: every line, 'stopped' last, is written by then.
+    return (closing ??= shutdown(server, settings).finally(() => stdoutLogger && flushed(stdoutLogger)));
   };
   return { url, settings, server, close };
 }
@@ -100,6 +94,11 @@ function connectionDrainer(): { track(res: ServerResponse): void; drain(): void 
       for (const res of open) if (!res.headersSent) res.setHeader('Connection', 'close');
     },
   };
+}
+
+/** Resolves once pino has written every line; a stdout that fails loses its lines, not the stop. */
+function flushed(logger: PinoLogger): Promise<void> {
+  return new Promise((resolve) => logger.flush(() => resolve()));
 }
 
 function databaseKind(url: string): string {

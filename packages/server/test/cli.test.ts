@@ -1,9 +1,11 @@
 import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeProvider } from '@llm-settings/provider-probe/testing';
-import { CLI, assertBuilt, freePort, run, start, waitForOk } from './support/processes.js';
+import { CLI, assertBuilt, freePort, run, start, waitForOk, type Spawned } from './support/processes.js';
 
 const KEY = 'sk-ant-api03-CLI-TEST-SECRET-0123456789';
 let dir: string;
@@ -62,18 +64,66 @@ describe('llm-settings CLI', () => {
     const server = start('node', [CLI, 'serve'], { PORT: String(port), DATABASE_URL: `sqlite:${join(dir, 'term', 's.db')}` });
     await waitForOk(`http://127.0.0.1:${port}/healthz`);
     await fetch(`http://127.0.0.1:${port}/api/settings/llm`, { headers: { 'x-request-id': 'just-before-sigterm' } });
+    const done = closed(server);
     server.child.kill('SIGTERM');
-    expect(await server.exited).toBe(0);
-    const lines = server
-      .output()
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-    // Lines wait up to 10 ms to be written together; the last ones are written by the flush on exit.
+    expect(await done).toBe(0);
+    const lines = jsonLines(server.output());
+    // Lines are written in the background; close() writes the ones still buffered before the exit.
     expect(lines).toContainEqual(
       expect.objectContaining({ level: 30, service: 'llm-settings', request_id: 'just-before-sigterm', route: '/api/settings/llm', status: 200, msg: 'http request' }),
     );
     expect(lines.at(-1)).toMatchObject({ msg: 'stopped' });
+  });
+
+  it('answers while nobody reads its stdout, and writes every line of a burst before it exits on SIGTERM', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const server = start('node', [CLI, 'serve'], { PORT: String(port), DATABASE_URL: `sqlite:${join(dir, 'burst', 's.db')}` });
+    const stdout = stdoutOf(server);
+    const done = closed(server);
+    try {
+      await waitForOk(`${url}/healthz`);
+      server.child.stdout!.pause();
+      // Several times what the pipe holds: a writer that waits for stdout would stop answering here.
+      const ids = Array.from({ length: 4_000 }, (_, i) => `burst-${i}`);
+      const queue = [...ids];
+      const client = async () => {
+        for (let id = queue.shift(); id; id = queue.shift()) {
+          await (await fetch(`${url}/api/settings/llm`, { headers: { 'x-request-id': id } })).arrayBuffer();
+        }
+      };
+      await Promise.all(Array.from({ length: 16 }, client));
+      const asked = performance.now();
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      expect(performance.now() - asked).toBeLessThan(1_000);
+      const burstIds = () => jsonLines(stdout()).flatMap((line) => (String(line.request_id).startsWith('burst-') ? [String(line.request_id)] : []));
+      expect(burstIds().length, 'lines read while stdout was paused').toBeLessThan(ids.length);
+
+      server.child.kill('SIGTERM');
+      await sleep(300);
+      server.child.stdout!.resume();
+      expect(await done).toBe(0);
+      expect(burstIds().sort()).toEqual(ids.sort());
+      expect(jsonLines(stdout()).at(-1)).toMatchObject({ msg: 'stopped' });
+    } finally {
+      if (server.child.exitCode === null) process.kill(-server.child.pid!, 'SIGKILL');
+      server.child.stdout!.resume();
+      await done;
+    }
+  });
+
+  it('writes the lines a process logged before it crashed', async () => {
+    const logger = pathToFileURL(join(dirname(CLI), 'logger.js')).href;
+    const script = [
+      `import { createLogDestination, createLogger } from ${JSON.stringify(logger)};`,
+      'const logger = createLogger({ destination: createLogDestination() });',
+      "for (let n = 0; n < 2000; n++) logger.info({ n }, 'before the crash');",
+      "throw new Error('crash');",
+    ].join('\n');
+    const crashed = start('node', ['--input-type=module', '-e', script], {});
+    const stdout = stdoutOf(crashed);
+    expect(await closed(crashed)).toBe(1);
+    expect(jsonLines(stdout()).map((line) => line.n)).toEqual(Array.from({ length: 2000 }, (_, n) => n));
   });
 
   it('finishes an in-flight request after SIGTERM before exiting', async () => {
@@ -166,3 +216,24 @@ describe('llm-settings CLI', () => {
     }
   });
 });
+
+/** Resolves with the exit code once stdout and stderr have been read to their end. */
+function closed(spawned: Spawned): Promise<number | null> {
+  return new Promise((resolve) => spawned.child.once('close', (code) => resolve(code)));
+}
+
+/** Stdout alone: lines written in chunks are not interleaved with stderr. */
+function stdoutOf(spawned: Spawned): () => string {
+  let text = '';
+  spawned.child.stdout!.on('data', (chunk) => (text += chunk));
+  return () => text;
+}
+
+/** The complete JSON lines of `output` (a line still being written is left out). */
+function jsonLines(output: string): Array<Record<string, unknown>> {
+  return output
+    .slice(0, output.lastIndexOf('\n') + 1)
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}

@@ -13,7 +13,7 @@ function configError(env: Record<string, string>): string {
 }
 
 describe('loadConfig', () => {
-  it('has documented defaults: SQLite under ./data, loopback, port 8080, 10 s probes', () => {
+  it('has documented defaults: SQLite under ./data, loopback, port 8080, 10 s probes, 4 in flight', () => {
     expect(loadConfig({}, '/srv/app')).toEqual({
       production: false,
       encryptionKey: null,
@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       allowedHosts: [],
       port: 8080,
       probeTimeoutMs: 10_000,
+      probeMaxInFlight: 4,
       apiToken: null,
       allowUnauthenticated: false,
       baseUrls: {},
@@ -39,6 +40,7 @@ describe('loadConfig', () => {
         ALLOWED_HOSTS: 'settings.example.com, 10.0.0.5:8080,[fd00::1]',
         PORT: '9000',
         PROBE_TIMEOUT_MS: '2500',
+        PROBE_MAX_IN_FLIGHT: '16',
         SETTINGS_API_TOKEN: 'a-long-enough-token',
         ALLOW_UNAUTHENTICATED: '1',
         ANTHROPIC_BASE_URL: 'http://127.0.0.1:1234',
@@ -55,6 +57,7 @@ describe('loadConfig', () => {
       allowedHosts: ['settings.example.com', '10.0.0.5:8080', '[fd00::1]'],
       port: 9000,
       probeTimeoutMs: 2500,
+      probeMaxInFlight: 16,
       apiToken: 'a-long-enough-token',
       allowUnauthenticated: true,
       baseUrls: { anthropic: 'http://127.0.0.1:1234', openai: 'http://127.0.0.1:1234/v1' },
@@ -78,12 +81,14 @@ describe('loadConfig', () => {
       SETTINGS_API_TOKEN: 'short-secret',
       LOG_LEVEL: 'loud',
       OPENAI_BASE_URL: 'ftp://files',
+      PROBE_MAX_IN_FLIGHT: '0',
     });
     const lines = message.split('\n').slice(1);
     expect(lines).toEqual([
       '  - DATABASE_URL must start with sqlite:, postgres:// or postgresql://',
       '  - PORT must be an integer from 0 to 65535',
-      '  - SETTINGS_API_TOKEN must be at least 16 characters',
+      '  - PROBE_MAX_IN_FLIGHT must be an integer from 1 to 1000',
+      '  - SETTINGS_API_TOKEN must be 16 to 1024 printable ASCII characters without whitespace',
       '  - OPENAI_BASE_URL must be an http(s) URL',
       '  - LOG_LEVEL must be one of: fatal, error, warn, info, debug, trace, silent',
     ]);

@@ -1,6 +1,12 @@
+import { spawn } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
-import { createLogger } from '../src/logger.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Logger } from 'pino';
+import { createLogDestination, createLogger, type LogDestination } from '../src/logger.js';
 
 const KEY = 'sk-ant-api03-LOGGED-SECRET-0123456789';
 
@@ -57,3 +63,71 @@ describe('createLogger', () => {
     expect(JSON.parse(written)).toMatchObject({ [`field${text}`]: text, msg: `message ${text}` });
   });
 });
+
+describe('createLogDestination', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'llm-log-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Ends the destination, which closes its descriptor. */
+  const end = (destination: LogDestination) =>
+    new Promise<void>((resolve) => {
+      destination.once('close', () => resolve());
+      destination.end();
+    });
+  const flushed = (logger: Logger) => new Promise<void>((resolve) => logger.flush(() => resolve()));
+  const numbered = (text: string) => text.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { n: number }).n);
+
+  it('writes a line without being asked, when nothing else is logged', async () => {
+    const path = join(dir, 'out.log');
+    const destination = createLogDestination(openSync(path, 'w'));
+    createLogger({ destination }).info({ route: '/api/settings/llm' }, 'hello');
+    await vi.waitFor(() => expect(readFileSync(path, 'utf8')).toContain('"msg":"hello"'), { timeout: 1_000, interval: 5 });
+    await end(destination);
+  });
+
+  it('gathers the lines logged while a write is in flight into the next writes, and logger.flush(cb) waits for all of them', async () => {
+    const path = join(dir, 'out.log');
+    const destination = createLogDestination(openSync(path, 'w'));
+    let writes = 0;
+    destination.on('write', () => writes++);
+    const logger = createLogger({ destination });
+    for (let n = 0; n < 1_000; n++) logger.info({ n }, 'line');
+    await flushed(logger);
+    expect(numbered(readFileSync(path, 'utf8'))).toEqual(Array.from({ length: 1_000 }, (_, n) => n));
+    expect(writes).toBeLessThan(20);
+    await end(destination);
+  });
+
+  it('keeps the event loop running while a full non-blocking pipe waits for its reader, and loses nothing', async () => {
+    const fifo = join(dir, 'pipe');
+    const out = join(dir, 'out.log');
+    await run('mkfifo', [fifo]);
+    // The pipe holds 64 KiB; about 2 MiB are logged before anyone reads it.
+    const destination = createLogDestination(openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK));
+    const logger = createLogger({ destination });
+    const padding = 'x'.repeat(2_000);
+    // A synchronous writer would block in this loop, waiting for a reader that only starts below.
+    for (let n = 0; n < 1_000; n++) logger.info({ n, padding }, 'line');
+    const started = performance.now();
+    for (let tick = 0; tick < 10; tick++) await sleep(10);
+    expect(performance.now() - started).toBeLessThan(1_000);
+
+    const outFd = openSync(out, 'w');
+    const reader = spawn('cat', [fifo], { stdio: ['ignore', outFd, 'inherit'] });
+    closeSync(outFd);
+    const readerDone = new Promise((resolve) => reader.once('exit', resolve));
+    await flushed(logger);
+    await end(destination);
+    await readerDone;
+    expect(numbered(readFileSync(out, 'utf8'))).toEqual(Array.from({ length: 1_000 }, (_, n) => n));
+  });
+});
+
+function run(command: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    spawn(command, args).once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited ${code}`))));
+  });
+}

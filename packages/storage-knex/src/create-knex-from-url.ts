@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { ConfigError, silentLogger, type Logger } from '@llm-settings/core';
 import knexFactory, { type Knex } from 'knex';
+import { attachCompanion } from './knex-companion.js';
 import { knexLogHooks } from './knex-log.js';
 import { createPrivateSqliteFile } from './private-sqlite-file.js';
 
@@ -86,7 +87,8 @@ function sqliteFilename(location: string): string {
 type SqliteConnection = { exec(sql: string, callback: (error: Error | null) => void): void };
 
 function createSqliteKnex(filename: string, acquireTimeoutMs: number, log: Knex.Logger): Knex {
-  return knexFactory({
+  const connections = replaceableConnections();
+  const knex = knexFactory({
     client: 'sqlite3',
     connection: { filename },
     useNullAsDefault: true,
@@ -100,27 +102,58 @@ function createSqliteKnex(filename: string, acquireTimeoutMs: number, log: Knex.
       // WAL lets readers in other processes work during a write; busy_timeout makes
       // a writer wait for another process's lock instead of failing at once.
       afterCreate(connection: SqliteConnection, done: (error: Error | null, connection: SqliteConnection) => void) {
-        connection.exec(`PRAGMA journal_mode = WAL; PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS};`, (error) =>
-          done(error, connection),
-        );
+        connection.exec(`PRAGMA journal_mode = WAL; PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS};`, (error) => {
+          if (!error) connections.opened(connection);
+          done(error, connection);
+        });
       },
+      validate: connections.isCurrent,
     },
   });
+  return attachCompanion(knex, { replaceConnections: connections.replaceAll });
+}
+
+/**
+ * Pool hooks through which the store has every connection opened so far replaced at
+ * its next use. SQLite opens a file it cannot write (immutable, read-only mount)
+ * read-only, and that connection stays read-only after the file is writable again.
+ */
+function replaceableConnections() {
+  let generation = 0;
+  const openedIn = new WeakMap<object, number>();
+  return {
+    opened: (connection: object) => void openedIn.set(connection, generation),
+    isCurrent: (connection: object) => openedIn.get(connection) === generation,
+    replaceAll: () => void (generation += 1),
+  };
 }
 
 function createPostgresKnex(url: string, pool: { min?: number; max?: number }, acquireTimeoutMs: number, log: Knex.Logger): Knex {
-  return knexFactory({
+  // knex's pg client attaches an 'error' handler to every pooled client and drops
+  // the client when it fires, so a server restart cannot crash the process.
+  const connection = { connectionString: url, connectionTimeoutMillis: acquireTimeoutMs, keepAlive: true };
+  const endedSessions = new WeakSet<object>();
+  const knex = knexFactory({
     client: 'pg',
-    // knex's pg client attaches an 'error' handler to every pooled client and drops
-    // the client when it fires, so a server restart cannot crash the process.
-    connection: { connectionString: url, connectionTimeoutMillis: acquireTimeoutMs, keepAlive: true },
-    // propagateCreateError (knex's default, spelled out): a refused connection rejects
-    // the waiting query at once instead of being retried until the acquire timeout.
-    pool: { min: pool.min ?? 0, max: pool.max ?? 10, propagateCreateError: true, afterCreate: discardWhenSessionEnds },
+    connection,
+    pool: {
+      min: pool.min ?? 0,
+      max: pool.max ?? 10,
+      // knex's default, spelled out: a refused connection rejects the waiting query at
+      // once instead of being retried until the acquire timeout.
+      propagateCreateError: true,
+      afterCreate(client: PgClient, done: (error: Error | null, client: PgClient) => void) {
+        noteWhenSessionEnds(client, endedSessions);
+        done(null, client);
+      },
+      validate: (client: PgClient) => !endedSessions.has(client),
+    },
     acquireConnectionTimeout: acquireTimeoutMs,
     compileSqlOnError: false,
     log,
   });
+  // The change feed's LISTEN connection reaches the database the way the pool does.
+  return attachCompanion(knex, { postgresClientConfig: { ...connection } });
 }
 
 /** SQLSTATEs of a session the server ends: admin_shutdown, crash_shutdown, cannot_connect_now, and class 08. */
@@ -128,19 +161,17 @@ const SESSION_ENDED_CODE = /^(57P0[123]|08[0-9A-Z]{3})$/;
 
 type PgClient = {
   connection?: { on(event: 'errorMessage', listener: (message: { severity?: string; code?: string }) => void): void };
-  __knex__disposed?: unknown;
 };
 
 /**
  * The server ends a session (shutdown, pg_terminate_backend) with a FATAL error before
  * it closes the socket. A query that receives it leaves the client looking usable until
- * the close arrives, and knex could hand it to the next query meanwhile. Marking it as
- * disposed (knex's own flag) at the FATAL makes the pool open a fresh connection instead.
+ * the close arrives, and knex could hand it to the next query meanwhile. Noting it at the
+ * FATAL makes the pool's `validate` refuse it, so the pool opens a fresh connection instead.
  */
-function discardWhenSessionEnds(client: PgClient, done: (error: Error | null, client: PgClient) => void): void {
+function noteWhenSessionEnds(client: PgClient, endedSessions: WeakSet<object>): void {
   client.connection?.on('errorMessage', (message) => {
     const fatal = message.severity === 'FATAL' || message.severity === 'PANIC';
-    if (fatal || SESSION_ENDED_CODE.test(message.code ?? '')) client.__knex__disposed ??= 'The server ended the session.';
+    if (fatal || SESSION_ENDED_CODE.test(message.code ?? '')) endedSessions.add(client);
   });
-  done(null, client);
 }

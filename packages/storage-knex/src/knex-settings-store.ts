@@ -12,12 +12,15 @@ import type { Knex } from 'knex';
 import type { ChangeSubscription, Row, SqlRunner } from './dialects/dialect.js';
 import { DEFAULT_NOTIFY_CHANNEL, DEFAULT_SETTINGS_TABLE } from './defaults.js';
 import { dialectFor } from './dialects/dialect-for.js';
-import { compareLockOrder, deleteRow, selectOne, selectPage, upsertRows, writeRow, type Statement } from './settings-sql.js';
+import { compareLockOrder, deleteRow, selectOne, selectPage, upsertRows, writeRow, type Statement, type UpsertRow } from './settings-sql.js';
 import { toStoreError } from './store-errors.js';
 import { createUpsertBatcher } from './upsert-batcher.js';
 
 /** Records `list` reads per query. */
 const LIST_PAGE_SIZE = 100;
+
+/** Default of `pollIntervalMs`: other processes' writes are seen well within 1 s. */
+const DEFAULT_POLL_INTERVAL_MS = 250;
 
 export interface KnexSettingsStoreOptions {
   /**
@@ -32,14 +35,31 @@ export interface KnexSettingsStoreOptions {
    */
   notifyChannel?: string;
   /**
-   * PostgreSQL: report other processes' writes to `watch` listeners with
-   * `origin: 'remote'`, over one extra connection opened at the first `watch` call.
-   * When that connection fails or drops, listeners get `{ key: null, origin: 'remote' }`
-   * at once, and again once it is back: writes made meanwhile went unseen.
-   * SQLite has no cross-process notifications and ignores this.
+   * Report other processes' writes to `watch` listeners with `origin: 'remote'`,
+   * from the first `watch` call until `close()`.
+   * PostgreSQL: over one extra connection that LISTENs; when it fails or drops,
+   * listeners get `{ key: null, origin: 'remote' }` at once, and again once it is
+   * back: writes made meanwhile went unseen.
+   * SQLite: by polling `PRAGMA data_version` (see `pollIntervalMs`) on the pool's
+   * connection, which then must be the only one (knex's default for sqlite3); each
+   * time other connections committed, listeners get `{ key: null, origin: 'remote' }`,
+   * since SQLite does not say which keys they wrote.
    * @default true
    */
   listenForRemoteChanges?: boolean;
+  /**
+   * PostgreSQL: node-postgres `Client` settings, or a connection URL, for the
+   * connection that LISTENs. Needed only for a pg knex not made by `createKnexFromUrl`.
+   * @default the settings `createKnexFromUrl` made the knex with
+   */
+  listenConnection?: string | object;
+  /**
+   * SQLite: how often, in milliseconds, the change feed checks whether other
+   * connections (other processes) committed. Each check is one `PRAGMA data_version`
+   * query on the pool's connection.
+   * @default 250
+   */
+  pollIntervalMs?: number;
   /**
    * Source of `updatedAt`.
    * @default () => new Date()
@@ -51,16 +71,21 @@ export interface KnexSettingsStoreOptions {
  * A SettingsStore over a knex instance (sqlite3 or pg client), on a table made
  * by `migrateSettingsStore`. `set` and an unconditional `delete` are one
  * statement each (on PostgreSQL with their NOTIFY, in autocommit), and
- * unconditional sets made while one is in flight share the next statement;
- * `setMany` and a compare-and-set `delete` run in a transaction. `close()` stops
- * the store's own listener but leaves the knex instance open: whoever created it
- * destroys it.
+ * unconditional sets made while one is in flight share the next batch (see
+ * createUpsertBatcher); `setMany` and a compare-and-set `delete` run in a
+ * transaction. `close()` stops the store's own change feed but leaves the knex
+ * instance open: whoever created it destroys it.
  */
 export function createKnexSettingsStore(knex: Knex, options: KnexSettingsStoreOptions = {}): SettingsStore {
   const table = options.tableName ?? DEFAULT_SETTINGS_TABLE;
   const now = options.now ?? (() => new Date());
-  const listenForRemoteChanges = options.listenForRemoteChanges ?? true;
-  const dialect = dialectFor(knex, { channel: options.notifyChannel ?? DEFAULT_NOTIFY_CHANNEL, instanceId: randomUUID() });
+  const dialect = dialectFor(knex, {
+    channel: options.notifyChannel ?? DEFAULT_NOTIFY_CHANNEL,
+    instanceId: randomUUID(),
+    listen: options.listenForRemoteChanges ?? true,
+    listenConnection: options.listenConnection,
+    pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+  });
   const listeners = new Set<SettingChangeListener>();
   let subscription: ChangeSubscription | undefined;
   let closed = false;
@@ -101,11 +126,25 @@ export function createKnexSettingsStore(knex: Knex, options: KnexSettingsStoreOp
     return rows;
   };
 
-  // Reported per write in `set`, not per row: one row may stand for several writes of its key.
-  const upsert = createUpsertBatcher((rows) => {
-    const statement = upsertRows(table, rows);
-    return dialect.writeAlone(knex, statement.sql, statement.bindings);
-  });
+  /**
+   * Runs the statements of one batch of unconditional sets: one alone, in autocommit,
+   * or several in one transaction. The first statement holds every key of the batch.
+   */
+  const upsertBatch = async ([first = [], ...later]: readonly (readonly UpsertRow[])[]) => {
+    const statement = upsertRows(table, first);
+    if (later.length === 0) return [await dialect.writeAlone(knex, statement.sql, statement.bindings)];
+    return dialect.writeTransaction(knex, async (run) => {
+      const written = [await run(statement.sql, statement.bindings)];
+      for (const rows of later) {
+        const next = upsertRows(table, rows);
+        written.push(await run(next.sql, next.bindings));
+      }
+      await dialect.publishChanges?.(run, first.map((row) => row.key));
+      return written;
+    });
+  };
+  // Local listeners hear of each write in `set`.
+  const upsert = createUpsertBatcher(upsertBatch);
 
   /** Runs `work` in a write transaction, then tells other processes and local listeners what changed. */
   const commit = async <T>(work: (run: SqlRunner) => Promise<T>, changedKeys: (result: T) => readonly string[]) => {
@@ -145,7 +184,7 @@ export function createKnexSettingsStore(knex: Knex, options: KnexSettingsStoreOp
   }
 
   const startRemoteFeed = () => {
-    if (subscription || closed || !listenForRemoteChanges || !dialect.subscribeToChanges) return;
+    if (subscription || closed || !dialect.subscribeToChanges) return;
     // While the feed is down other processes' writes go unseen: a null key tells
     // listeners to drop whatever they derived, when it goes down and again when it is back.
     const feedGap = () => emit({ key: null, origin: 'remote' });
@@ -187,22 +226,26 @@ export function createKnexSettingsStore(knex: Knex, options: KnexSettingsStoreOp
 
     delete(key, deleteOptions = {}) {
       const { expectedVersion } = deleteOptions;
-      if (expectedVersion === undefined) {
-        return guarded(async () => (await writeAlone(deleteRow(table, key, undefined))).length > 0);
-      }
-      // Telling "missing" from "another version" takes a second read, in the same transaction.
-      return guarded(() =>
-        commit(
-          async (run) => {
-            const statement = deleteRow(table, key, expectedVersion);
-            if ((await run(statement.sql, statement.bindings)).length > 0) return true;
-            const existing = selectOne(table, key);
-            if ((await run(existing.sql, existing.bindings)).length > 0) throw new ConflictError();
-            return false;
-          },
-          (deleted) => (deleted ? [key] : []),
-        ),
-      );
+      return guarded(async () => {
+        const deleted =
+          expectedVersion === undefined
+            ? (await writeAlone(deleteRow(table, key, undefined))).length > 0
+            : await commit(
+                // Telling "missing" from "another version" takes a second read, in the same transaction.
+                async (run) => {
+                  const statement = deleteRow(table, key, expectedVersion);
+                  if ((await run(statement.sql, statement.bindings)).length > 0) return true;
+                  const existing = selectOne(table, key);
+                  if ((await run(existing.sql, existing.bindings)).length > 0) throw new ConflictError();
+                  return false;
+                },
+                (removed) => (removed ? [key] : []),
+              );
+        // Found nothing: still reported to local listeners (a concurrent delete's own event may
+        // not have arrived yet), but not announced to other processes, since nothing changed.
+        if (!deleted) emit({ key, origin: 'local' });
+        return deleted;
+      });
     },
 
     list() {

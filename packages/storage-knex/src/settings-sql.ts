@@ -30,26 +30,24 @@ export function compareLockOrder(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** One row of an unconditional upsert, standing for `writes` writes of which it holds the last. */
+/** One row of an unconditional upsert. */
 export interface UpsertRow {
   key: string;
   value: string;
   updatedAt: Knex.RawBinding;
-  writes: number;
 }
 
 /**
- * Creates or replaces each row, moving its version on by the row's number of writes
- * (a new row starts there), and returns the written rows. The keys must be distinct:
- * one statement cannot update a row twice.
+ * Creates each row at version 1 or replaces it at its version + 1, and returns the
+ * written rows. The keys must be distinct: one statement cannot update a row twice.
  */
 export function upsertRows(table: string, rows: readonly UpsertRow[]): Statement {
   return {
     sql:
-      `INSERT INTO ?? AS t (${COLUMNS}) VALUES ${rows.map(() => '(?, ?, ?, ?)').join(', ')} ` +
-      `ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value", "version" = t."version" + excluded."version", "updated_at" = excluded."updated_at" ` +
+      `INSERT INTO ?? AS t (${COLUMNS}) VALUES ${rows.map(() => '(?, ?, 1, ?)').join(', ')} ` +
+      `ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value", "version" = t."version" + 1, "updated_at" = excluded."updated_at" ` +
       `RETURNING ${COLUMNS}`,
-    bindings: [table, ...rows.flatMap((row) => [row.key, row.value, row.writes, row.updatedAt])],
+    bindings: [table, ...rows.flatMap((row) => [row.key, row.value, row.updatedAt])],
   };
 }
 
@@ -64,7 +62,7 @@ export function writeRow(
   updatedAt: Knex.RawBinding,
 ): Statement {
   const { key, value, expectedVersion } = write;
-  if (expectedVersion === undefined) return upsertRows(table, [{ key, value, updatedAt, writes: 1 }]);
+  if (expectedVersion === undefined) return upsertRows(table, [{ key, value, updatedAt }]);
   if (expectedVersion === 0) {
     return {
       sql: `INSERT INTO ?? (${COLUMNS}) VALUES (?, ?, 1, ?) ON CONFLICT ("key") DO NOTHING RETURNING ${COLUMNS}`,

@@ -1,4 +1,5 @@
 import type { SettingChange, SettingsStore } from '@llm-settings/core';
+import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createKnexSettingsStore } from '../src/index.js';
 import { DATABASES, openPostgresDatabase, openSqliteFileDatabase, type TestDatabase } from './support/databases.js';
@@ -19,33 +20,80 @@ function useDatabase(open: () => Promise<TestDatabase>): () => TestDatabase {
   return () => db as TestDatabase;
 }
 
+/** The SQL of every statement `knex` runs, in order. */
+function recordStatements(knex: Knex): string[] {
+  const statements: string[] = [];
+  knex.on('query', (query: { sql: string }) => statements.push(query.sql));
+  return statements;
+}
+
+const isUpsert = (sql: string) => sql.startsWith('INSERT INTO') || sql.startsWith('WITH written AS (INSERT INTO');
+const isBegin = (sql: string) => /^BEGIN/i.test(sql);
+
+/**
+ * Records every row version the table holds, from inside the database: a trigger
+ * sees each row an INSERT or UPDATE writes, also within a transaction.
+ */
+async function recordRowVersions(db: TestDatabase): Promise<{ versions(key: string): Promise<{ version: number; value: string }[]>; drop(): Promise<void> }> {
+  const { knex } = db;
+  await knex.raw('CREATE TABLE row_versions (key TEXT, version INTEGER, value TEXT)');
+  if (db.kind === 'SQLite file') {
+    for (const event of ['INSERT', 'UPDATE']) {
+      await knex.raw(
+        `CREATE TRIGGER record_${event.toLowerCase()} AFTER ${event} ON settings BEGIN INSERT INTO row_versions VALUES (NEW.key, NEW.version, NEW.value); END`,
+      );
+    }
+  } else {
+    await knex.raw(
+      'CREATE FUNCTION record_row_version() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO row_versions VALUES (NEW.key, NEW.version, NEW.value); RETURN NEW; END $$',
+    );
+    await knex.raw('CREATE TRIGGER record_row_version AFTER INSERT OR UPDATE ON settings FOR EACH ROW EXECUTE FUNCTION record_row_version()');
+  }
+  return {
+    versions: async (key) =>
+      (await knex('row_versions').where({ key }).orderBy('version').select('version', 'value')).map((row: { version: unknown; value: string }) => ({
+        version: Number(row.version),
+        value: row.value,
+      })),
+    async drop() {
+      if (db.kind === 'SQLite file') {
+        await knex.raw('DROP TRIGGER record_insert');
+        await knex.raw('DROP TRIGGER record_update');
+      } else {
+        await knex.raw('DROP TRIGGER record_row_version ON settings');
+        await knex.raw('DROP FUNCTION record_row_version()');
+      }
+      await knex.raw('DROP TABLE row_versions');
+    },
+  };
+}
+
 describe.each(DATABASES)('concurrent unconditional sets on %s', (_name, open) => {
   const database = useDatabase(open);
 
-  it('share statements, and each write lands once, in call order per key, reported once', async () => {
+  it('of different keys share statements; each write lands once, in call order per key, reported once', async () => {
     const db = database();
     const knex = db.connect();
     const store = createKnexSettingsStore(knex, { notifyChannel: db.channel });
     const local: SettingChange[] = [];
     store.watch((change) => local.push(change));
-    const upserts: string[] = [];
-    knex.on('query', (query: { sql: string }) => {
-      if (query.sql.includes('INSERT INTO')) upserts.push(query.sql);
-    });
+    const statements = recordStatements(knex);
 
     // Round-robin over the keys: each key's writes are spread over the batch.
     const calls = Array.from({ length: KEYS * WRITES_PER_KEY }, (_, i) => ({ key: `key-${i % KEYS}`, value: `write ${i}` }));
     const records = await Promise.all(calls.map(({ key, value }) => store.set(key, value)));
 
-    // The first write goes alone; the rest queue behind it and share the next statement,
-    // each key's queued writes folded into one row.
-    expect(upserts).toHaveLength(2);
+    // The first write goes alone; the rest queue behind it and go as one batch: a statement
+    // of every key, then one of each key's second write, then one of the third writes.
+    const upserts = statements.filter(isUpsert);
+    expect(upserts).toHaveLength(1 + WRITES_PER_KEY);
+    expect(statements.filter(isBegin)).toHaveLength(1);
     for (let k = 0; k < KEYS; k++) {
       const key = `key-${k}`;
       const ofKey = records.filter((record) => record.key === key);
       expect(ofKey.map((record) => record.version)).toEqual([1, 2, 3]);
       expect(ofKey.map((record) => record.value)).toEqual(calls.filter((call) => call.key === key).map((call) => call.value));
-      expect(await store.get(key)).toMatchObject({ version: 3, value: ofKey[2]?.value });
+      expect(await store.get(key)).toEqual(ofKey[2]);
     }
     expect(local).toHaveLength(calls.length);
     expect(new Set(local.map((change) => change.origin))).toEqual(new Set(['local']));
@@ -53,27 +101,31 @@ describe.each(DATABASES)('concurrent unconditional sets on %s', (_name, open) =>
     await store.close();
   });
 
-  it('of one key fold into one row: each writer gets its own value and version, the last value is stored', async () => {
-    const knex = database().connect();
-    const store = createKnexSettingsStore(knex);
-    const upserts: string[] = [];
-    knex.on('query', (query: { sql: string }) => {
-      if (query.sql.includes('INSERT INTO')) upserts.push(query.sql);
-    });
-    const before = await store.set('hot', 'before');
+  it('of one key are each their own row version: 50 writers get versions 1 to 50, each one the row really held', async () => {
+    const db = database();
+    const rowVersions = await recordRowVersions(db);
+    const knex = db.connect();
+    const store = createKnexSettingsStore(knex, { notifyChannel: db.channel });
+    const statements = recordStatements(knex);
 
     const records = await Promise.all(Array.from({ length: 50 }, (_, i) => store.set('hot', `write ${i}`)));
 
-    expect(upserts).toHaveLength(3);
-    expect(records.map((record) => record.version)).toEqual(Array.from({ length: 50 }, (_, i) => before.version + 1 + i));
+    // Every version the row held, as the trigger saw it: 1 to 50, each the value its writer wrote.
+    const held = await rowVersions.versions('hot');
+    expect(held.map((row) => row.version)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(records.map((record) => ({ version: record.version, value: record.value }))).toEqual(held);
+    // In call order, since a later write of the key waits for the next statement.
     expect(records.map((record) => record.value)).toEqual(Array.from({ length: 50 }, (_, i) => `write ${i}`));
     for (const [earlier, later] of records.slice(1).map((record, i) => [records[i], record] as const)) {
       expect(later.updatedAt.getTime()).toBeGreaterThanOrEqual(earlier?.updatedAt.getTime() ?? Infinity);
     }
     expect(await store.get('hot')).toEqual(records[49]);
-    // The next write carries on from the last version handed out.
-    expect((await store.set('hot', 'after')).version).toBe(before.version + 51);
+    // One statement per write, and two commits: the first write alone, the 49 queued behind it in one transaction.
+    expect(statements.filter(isUpsert)).toHaveLength(50);
+    expect(statements.filter(isBegin)).toHaveLength(1);
+    expect((await store.set('hot', 'after')).version).toBe(51);
     await store.close();
+    await rowVersions.drop();
   });
 });
 
@@ -152,6 +204,30 @@ describe('concurrent unconditional sets on PostgreSQL', () => {
     const batched = remote.filter((change) => change.key?.startsWith('remote-'));
     expect(batched).toHaveLength(KEYS);
     expect(batched).toEqual(expect.arrayContaining(Array.from({ length: KEYS }, (_, i) => ({ key: `remote-${i}`, origin: 'remote' }))));
+    await reader.close();
+    await writer.close();
+  });
+
+  it('notify other processes of every key of a batch that writes each key twice', async () => {
+    const db = database();
+    const reader = createKnexSettingsStore(db.connect(`${db.channel}_twice`), { notifyChannel: db.channel });
+    const remote: SettingChange[] = [];
+    reader.watch((change) => remote.push(change));
+    const writer = createKnexSettingsStore(db.connect(), { notifyChannel: db.channel });
+    await vi.waitFor(async () => {
+      await writer.set('ready', 'r');
+      expect(remote).toContainEqual({ key: 'ready', origin: 'remote' });
+    });
+    remote.length = 0;
+
+    // Each key twice: the batch behind the first write is two statements in one transaction.
+    const records = await Promise.all(Array.from({ length: 2 * KEYS }, (_, i) => writer.set(`twice-${i % KEYS}`, `v${i}`)));
+    expect(records.map((record) => record.version)).toEqual(Array.from({ length: 2 * KEYS }, (_, i) => (i < KEYS ? 1 : 2)));
+    await writer.set('marker', 'm');
+    await vi.waitFor(() => expect(remote.at(-1)).toEqual({ key: 'marker', origin: 'remote' }), { timeout: 1_000, interval: 10 });
+    // (A late notification of the ready loop's last write may be among them.)
+    const heard = new Set(remote.map((change) => change.key).filter((key) => key !== 'ready'));
+    expect(heard).toEqual(new Set([...Array.from({ length: KEYS }, (_, i) => `twice-${i}`), 'marker']));
     await reader.close();
     await writer.close();
   });

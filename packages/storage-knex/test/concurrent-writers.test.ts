@@ -48,4 +48,22 @@ describe.each(DATABASES)('concurrent writers on %s', (_name, open) => {
     expect(final?.value).toBe(accepted.find((record) => record.version === WRITERS)?.value);
     await Promise.all(stores.map((store) => store.close()));
   }, 60_000);
+
+  it('setMany transactions in several processes on the same keys wait for each other instead of failing', async () => {
+    // Each transaction writes in its first statement, which takes the write lock (on SQLite
+    // waiting for busy_timeout), so none fails on upgrading a read to a write.
+    const processes = db.kind === 'SQLite file' ? 3 : 2;
+    const stores = Array.from({ length: processes }, () => createKnexSettingsStore(db.connect(), { notifyChannel: db.channel }));
+    const writes = Array.from({ length: 30 }, (_, i) =>
+      (stores[i % processes] as SettingsStore).setMany([
+        { key: 'pair-a', value: `a ${i}` },
+        { key: 'pair-b', value: `b ${i}` },
+      ]),
+    );
+    const outcomes = await Promise.allSettled(writes);
+    expect(outcomes.filter((outcome) => outcome.status === 'rejected')).toEqual([]);
+    expect((await stores[0]?.get('pair-a'))?.version).toBe(30);
+    expect((await stores[0]?.get('pair-b'))?.version).toBe(30);
+    await Promise.all(stores.map((store) => store.close()));
+  }, 60_000);
 });

@@ -4,6 +4,7 @@ import { ConfigError, ErrorCodes, type LogFields, type Logger } from '@llm-setti
 import knexFactory, { type Knex } from 'knex';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createKnexFromUrl, createKnexSettingsStore, migrateSettingsStore } from '../src/index.js';
+import { companionOf } from '../src/knex-companion.js';
 import { ensurePostgresRunning, POSTGRES_URL } from './support/postgres.js';
 import { createTempDir, type TempDir } from './support/sqlite.js';
 
@@ -69,6 +70,20 @@ describe('createKnexFromUrl with SQLite', () => {
     expect(await knex.raw('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
     const [{ timeout }] = await knex.raw('PRAGMA busy_timeout');
     expect(timeout).toBeGreaterThan(0);
+  });
+
+  it("can have its pool replace the connection at its next use, through knex's pool.validate hook", async () => {
+    const knex = open(`sqlite:${join(dir.path, 'replaced.db')}`);
+    // A temp table lives as long as its connection.
+    await knex.raw('CREATE TEMP TABLE connection_marker (x INTEGER)');
+    const markers = async () => (await knex.raw("SELECT count(*) AS n FROM temp.sqlite_master WHERE name = 'connection_marker'"))[0].n;
+    expect(await markers()).toBe(1);
+
+    const { replaceConnections } = companionOf(knex);
+    expect(replaceConnections, 'createKnexFromUrl hands the pool hook along').toBeTypeOf('function');
+    replaceConnections?.();
+    expect(await markers(), "knex's pool.validate hook (knex 3.2+) did not replace the connection").toBe(0);
+    expect(await knex.raw('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
   });
 
   it('sqlite::memory: gives a private in-memory database that lives as long as the knex instance', async () => {

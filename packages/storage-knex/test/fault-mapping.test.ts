@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { ErrorCodes, LlmSettingsError, StorageUnavailableError } from '@llm-settings/core';
 import knexFactory, { type Knex } from 'knex';
@@ -32,6 +34,26 @@ function expectUnavailable(error: LlmSettingsError, mustNotMention: string[] = [
   expect(error.code).toBe(ErrorCodes.STORAGE_UNAVAILABLE);
   expect(error.cause).toBeDefined();
   for (const text of mustNotMention) expect(error.message).not.toContain(text);
+}
+
+/** Makes a file unwritable even for root and for descriptors already open (`chattr +i`, ext4). */
+function setImmutable(path: string, immutable: boolean): void {
+  execFileSync('chattr', [immutable ? '+i' : '-i', path], { stdio: 'ignore' });
+}
+
+/** True when this machine can make a file immutable (root on ext4 or similar). */
+function canMakeImmutable(): boolean {
+  const probe = createTempDir();
+  try {
+    writeFileSync(probe.file('probe'), '');
+    setImmutable(probe.file('probe'), true);
+    setImmutable(probe.file('probe'), false);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    probe.remove();
+  }
 }
 
 describe('PostgreSQL faults', () => {
@@ -108,6 +130,31 @@ describe('SQLite faults', () => {
     expect(error.cause).toMatchObject({ code: 'SQLITE_READONLY' });
     expect((await store.get('existing'))?.value).toBe('value');
   });
+
+  it.skipIf(!canMakeImmutable())(
+    'a connection SQLite opened read-only (file immutable) is replaced once the file is writable again: the first write after succeeds',
+    async () => {
+      const immutable = dir.file('immutable.db');
+      const setup = createKnexFromUrl(`sqlite:${immutable}`);
+      await migrateSettingsStore(setup);
+      await createKnexSettingsStore(setup, { listenForRemoteChanges: false }).set('k', 'before');
+      await setup.destroy();
+
+      setImmutable(immutable, true);
+      let store: ReturnType<typeof createKnexSettingsStore>;
+      try {
+        // The pool's connection opens now, and SQLite opens the file read-only.
+        store = createKnexSettingsStore(track(createKnexFromUrl(`sqlite:${immutable}`)), { listenForRemoteChanges: false });
+        expect((await store.get('k'))?.value).toBe('before');
+        const error = await failureOf(() => store.set('k', 'during'));
+        expectUnavailable(error);
+        expect(error.cause).toMatchObject({ code: 'SQLITE_READONLY' });
+      } finally {
+        setImmutable(immutable, false);
+      }
+      expect(await store.set('k', 'after')).toMatchObject({ value: 'after', version: 2 });
+    },
+  );
 
   it('a full database (SQLITE_FULL) is StorageUnavailableError, and writes work again once there is room', async () => {
     const knex = track(createKnexFromUrl(`sqlite:${filename}`));

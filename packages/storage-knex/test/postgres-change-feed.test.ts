@@ -1,5 +1,5 @@
-import type { SettingChange, SettingsStore } from '@llm-settings/core';
-import type { Knex } from 'knex';
+import { ConfigError, type SettingChange, type SettingsStore } from '@llm-settings/core';
+import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createKnexFromUrl, createKnexSettingsStore, migrateSettingsStore, type KnexSettingsStoreOptions } from '../src/index.js';
@@ -116,6 +116,19 @@ describe('PostgreSQL change feed', () => {
     await vi.waitFor(() => expect(listening.changes).toEqual([{ key: 'k', origin: 'remote' }]), { timeout: 1_000, interval: 10 });
     expect(quiet.changes).toEqual([]);
     expect(await sessionsOf(schema.admin, quiet.applicationName, { listening: true })).toEqual([]);
+  });
+
+  it('a pg knex not made by createKnexFromUrl LISTENs with listenConnection, and without it is a ConfigError', async () => {
+    const applicationName = `${schema.name}_own_knex`;
+    const url = schema.url(applicationName);
+    const knex = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 2 } });
+    expect(() => createKnexSettingsStore(knex, { notifyChannel: schema.name })).toThrow(ConfigError);
+    const store = createKnexSettingsStore(knex, { notifyChannel: schema.name, listenConnection: url });
+    opened.push({ knex, store });
+    const reader = { knex, store, changes: [] as SettingChange[], applicationName };
+    await watchRemote(reader);
+    await openProcess('writer').store.set('k', 'v');
+    await vi.waitFor(() => expect(reader.changes).toEqual([{ key: 'k', origin: 'remote' }]), { timeout: 1_000, interval: 10 });
   });
 
   it('close ends the LISTEN session and leaves the knex instance usable', async () => {

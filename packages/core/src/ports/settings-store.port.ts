@@ -67,7 +67,9 @@ export interface SettingsStore {
   setMany(writes: readonly SettingWrite[]): Promise<SettingRecord[]>;
 
   /**
-   * Removes a key.
+   * Removes a key. Local listeners hear of the key even when nothing was removed: the
+   * caller may have raced a delete whose own event is still on its way, and must not be
+   * answered from a view derived before it.
    * @returns true when a record was removed, false when the key did not exist.
    * @throws ConflictError when `expectedVersion` is given and the key exists at another version.
    */
@@ -80,7 +82,9 @@ export interface SettingsStore {
 
   /**
    * Subscribes to writes (set, setMany, delete). Listeners run after the write is
-   * durable; a listener that throws does not affect the write or other listeners.
+   * durable and before the write's promise resolves, so a caller answered after a write
+   * can never be served a view that the write made stale; a listener that throws does
+   * not affect the write or other listeners.
    * Stores shared between processes also report other processes' writes, and a
    * `key: null` change whenever that feed is interrupted or resumes.
    * @returns a function that unsubscribes.

@@ -58,11 +58,11 @@ export function createMemorySettingsStore(options: MemorySettingsStoreOptions = 
       return written;
     },
     async delete(key, deleteOptions: DeleteOptions = {}) {
-      if (!records.has(key)) return false;
-      checkVersion(key, deleteOptions.expectedVersion);
+      const existed = records.has(key);
+      if (existed) checkVersion(key, deleteOptions.expectedVersion);
       records.delete(key);
       notify(key);
-      return true;
+      return existed;
     },
     async *list() {
       const keys = [...records.keys()].sort();

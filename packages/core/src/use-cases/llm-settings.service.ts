@@ -7,14 +7,13 @@ import {
   ValidationError,
   isLlmSettingsError,
 } from '../errors.js';
-import { ABSENT_ETAG, etagOf } from '../etag.js';
-import { maskApiKey } from '../masking.js';
+import { etagOf } from '../etag.js';
 import type { Logger } from '../ports/logger.port.js';
 import { silentLogger } from '../ports/logger.port.js';
 import type { ProviderProbe } from '../ports/provider-probe.port.js';
 import type { SecretCipher } from '../ports/secret-cipher.port.js';
 import type { SettingRecord, SettingsStore } from '../ports/settings-store.port.js';
-import { DEFAULT_PROVIDER, defaultModelFor } from '../providers.js';
+import { defaultModelFor } from '../providers.js';
 import {
   LlmSettingsUpdateSchema,
   LlmTestCandidateSchema,
@@ -25,6 +24,7 @@ import {
 } from '../schemas.js';
 import { normalizeScope, settingsKeyFor } from '../scopes.js';
 import { parseOrThrow } from '../validation.js';
+import { defaultSnapshot, snapshotOf, type SettingsSnapshot } from './settings-snapshot.js';
 import { SettingsViewCache, type SettingsViewCacheOptions } from './settings-view-cache.js';
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
@@ -45,15 +45,6 @@ export interface LlmSettingsServiceDeps {
    * @default false
    */
   viewCache?: boolean | SettingsViewCacheOptions;
-}
-
-/** A view together with the version it shows. */
-export interface SettingsSnapshot {
-  view: LlmSettingsView;
-  /** Opaque tag for If-Match; {@link ABSENT_ETAG} when nothing is stored. */
-  etag: string;
-  /** The store version, 0 when nothing is stored. */
-  version: number;
 }
 
 export interface UpdateOptions {
@@ -114,7 +105,7 @@ export class LlmSettingsService {
     const needsVersionCheck = options.ifMatch !== undefined || update.api_key === undefined;
     for (let attempt = 1; ; attempt++) {
       const current = needsVersionCheck ? await this.store.get(key) : null;
-      if (!preconditionHolds(current, options.ifMatch)) throw this.preconditionFailed(key);
+      if (!preconditionHolds(current, options.ifMatch)) throw new PreconditionFailedError();
       const apiKey = update.api_key ?? (await this.keptApiKey(current, update.provider, scope));
       const settings: StoredSettings = { provider: update.provider, model, api_key: apiKey, scope };
       const token = await this.cipher.encrypt(JSON.stringify(settings));
@@ -124,7 +115,7 @@ export class LlmSettingsService {
         return snapshotOf(written, settings);
       } catch (error) {
         if (!isLlmSettingsError(error, ErrorCodes.SETTINGS_CONFLICT)) throw error;
-        if (options.ifMatch !== undefined) throw this.preconditionFailed(key);
+        if (options.ifMatch !== undefined) throw new PreconditionFailedError();
         if (attempt >= MAX_KEEP_KEY_ATTEMPTS) throw error;
       }
     }
@@ -135,28 +126,26 @@ export class LlmSettingsService {
     this.cache?.close();
   }
 
-  /** Removes the scope's settings. Clearing what is not there is not an error. */
+  /**
+   * Removes the scope's settings. Clearing what is not there is not an error, and still
+   * goes through the store: its change event drops a cached view that a concurrent
+   * delete, whose own event is still on its way, made stale.
+   */
   async clear(scope?: string, options: ClearOptions = {}): Promise<void> {
     const normalized = normalizeScope(scope);
     const key = settingsKeyFor(normalized);
-    // Nothing deleted can mean that a concurrent delete committed before its change event
-    // arrived: the cached view must not outlive this answer.
-    let deleted = false;
     if (options.ifMatch === undefined) {
-      deleted = await this.store.delete(key);
+      await this.store.delete(key);
     } else {
       const current = await this.store.get(key);
-      if (!preconditionHolds(current, options.ifMatch)) throw this.preconditionFailed(key);
-      if (current !== null) {
-        try {
-          deleted = await this.store.delete(key, { expectedVersion: current.version });
-        } catch (error) {
-          if (isLlmSettingsError(error, ErrorCodes.SETTINGS_CONFLICT)) throw this.preconditionFailed(key);
-          throw error;
-        }
+      if (!preconditionHolds(current, options.ifMatch)) throw new PreconditionFailedError();
+      try {
+        await this.store.delete(key, { expectedVersion: current?.version ?? 0 });
+      } catch (error) {
+        if (isLlmSettingsError(error, ErrorCodes.SETTINGS_CONFLICT)) throw new PreconditionFailedError();
+        throw error;
       }
     }
-    if (!deleted) this.cache?.invalidate(key);
     this.logger.info({ scope: normalized }, 'llm settings cleared');
   }
 
@@ -180,15 +169,6 @@ export class LlmSettingsService {
       'llm settings tested',
     );
     return { success: outcome.code === 'ok', message: outcome.message, latency_ms: latency, code: outcome.code };
-  }
-
-  /**
-   * A failed precondition can reveal a write whose change event has not reached the
-   * view cache yet: drop the view so the client's next read is current.
-   */
-  private preconditionFailed(key: string): PreconditionFailedError {
-    this.cache?.invalidate(key);
-    return new PreconditionFailedError();
   }
 
   private async storedTarget(scope: string): Promise<StoredSettings> {
@@ -259,32 +239,3 @@ function safeJsonParse(text: string): unknown {
     return undefined;
   }
 }
-
-function defaultSnapshot(): SettingsSnapshot {
-  return {
-    view: {
-      provider: DEFAULT_PROVIDER,
-      model: defaultModelFor(DEFAULT_PROVIDER),
-      api_key_set: false,
-      api_key_masked: null,
-      updated_at: null,
-    },
-    etag: ABSENT_ETAG,
-    version: 0,
-  };
-}
-
-function snapshotOf(record: SettingRecord, settings: StoredSettings): SettingsSnapshot {
-  return {
-    view: {
-      provider: settings.provider,
-      model: settings.model,
-      api_key_set: true,
-      api_key_masked: maskApiKey(settings.api_key),
-      updated_at: record.updatedAt.toISOString(),
-    },
-    etag: etagOf(record),
-    version: record.version,
-  };
-}
-

@@ -1,5 +1,5 @@
 import type { SettingsStore } from '../ports/settings-store.port.js';
-import type { SettingsSnapshot } from './llm-settings.service.js';
+import type { SettingsSnapshot } from './settings-snapshot.js';
 
 export interface SettingsViewCacheOptions {
   /**
@@ -10,7 +10,8 @@ export interface SettingsViewCacheOptions {
   /**
    * Longest a view is served without reading the store again. The change feed
    * invalidates views at once; this bounds staleness when a feed cannot see a writer
-   * (another process on the same SQLite file).
+   * (a store whose feed reports only its own writes, or a second store instance in the
+   * same process).
    * @default 5000
    */
   ttlMs?: number;
@@ -25,8 +26,8 @@ interface Entry {
 
 /**
  * Snapshots (masked views, never a key) by store key, dropped by the store's change
- * feed. A load that overlaps any change is served but not kept, so a read that raced
- * a write can never be cached after that write's invalidation.
+ * feed, its one source of invalidation. A load that overlaps any change is served but
+ * not kept, so a read that raced a write can never be cached after that write's event.
  */
 export class SettingsViewCache {
   private readonly entries = new Map<string, Entry>();
@@ -42,15 +43,11 @@ export class SettingsViewCache {
     this.maxEntries = options.maxEntries ?? 10_000;
     this.ttlMs = options.ttlMs ?? 5_000;
     this.now = options.now ?? Date.now;
-    this.unsubscribe = store.watch((change) => this.invalidate(change.key));
+    this.unsubscribe = store.watch((change) => this.drop(change.key));
   }
 
-  /**
-   * Drops the view of `key` (every view for null) and any load in progress. The feed
-   * calls it for every write; a writer calls it too when its answer may reveal a change
-   * whose feed event has not arrived yet (a delete that found the row already gone).
-   */
-  invalidate(key: string | null): void {
+  /** Drops the view of `key` (every view for null) and any load in progress. */
+  private drop(key: string | null): void {
     this.generation++;
     if (key === null) this.entries.clear();
     else this.entries.delete(key);
@@ -80,8 +77,9 @@ export class SettingsViewCache {
   }
 
   private keep(key: string, snapshot: SettingsSnapshot): SettingsSnapshot {
-    // Frozen: every reader gets the same object.
-    const frozen = Object.freeze({ ...snapshot, view: Object.freeze({ ...snapshot.view }) });
+    // Frozen: every reader gets the same object, with its JSON made once.
+    const view = Object.freeze({ ...snapshot.view });
+    const frozen = Object.freeze({ ...snapshot, view, viewJson: JSON.stringify(view) });
     this.entries.delete(key);
     this.entries.set(key, { snapshot: frozen, expiresAt: this.now() + this.ttlMs });
     if (this.entries.size > this.maxEntries) {

@@ -1,11 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PROVIDERS, type LlmProvider } from '@llm-settings/core';
-import { DIALECTS, type FakeAnswer } from './fake-dialects.js';
+import { anthropicDialect } from './fake-anthropic.js';
+import { isRecord, type FakeAnswer, type FakeCall, type FakeRoute, type ProviderDialect } from './fake-dialects.js';
+import { openAiDialect } from './fake-openai.js';
+import { StreamPacer, writeStream } from './fake-stream.js';
 
-/** How a fake provider answers a model lookup. */
+/** How a fake provider answers a request, whatever the endpoint. */
 export const FAKE_BEHAVIORS = [
-  /** 200 for a known model, 404 for any other. */
+  /** 200 for a known model (400 for a POST naming none), 404 for any other. */
   'ok',
   /** 401 */
   'unauthorized',
@@ -41,14 +44,17 @@ export interface FakeRequest {
   readonly apiKey: string | null;
   /** Every request header, lowercased names. */
   readonly headers: Readonly<Record<string, string>>;
+  /** The body as received: its JSON, the raw text when it is not JSON, or null when empty. */
+  readonly body: unknown;
   /** True for a hit on the redirect target. */
   readonly redirected: boolean;
 }
 
 export interface FakeProviderOptions {
   /**
-   * Models each provider knows; others get 404.
-   * @default each provider's default model (core's `defaultModelFor`) and two more real names
+   * Models each provider knows, in the order its model list gives them; others get 404.
+   * @default each provider's default model (core's `defaultModelFor`) and two more real
+   * names; for OpenAI also `text-embedding-3-small`
    */
   models?: Partial<Record<LlmProvider, readonly string[]>>;
 }
@@ -64,38 +70,83 @@ export interface FakeProvider {
   setKeyBehavior(provider: LlmProvider, apiKey: string, behavior: FakeBehavior | null): void;
   /** Requests received, for one provider or all. */
   requestCount(provider?: LlmProvider): number;
-  /** Back to 'ok' everywhere, no key behaviours, no recorded requests. */
+  /**
+   * Pause between two events of every streamed answer, in milliseconds; streams under
+   * way follow a change at once. 0, the default, writes the events back to back;
+   * `Infinity` holds every stream after its current event until the delay is lowered.
+   * @throws RangeError for a negative delay or NaN
+   */
+  setStreamDelay(ms: number): void;
+  /** Streamed answers whose client went away before their last event, since start or `reset()`. */
+  readonly abortedStreams: number;
+  /**
+   * Resolves with the request whose streamed answer is the next one cut short by its
+   * client (its connection closed before the last event). Call it before the abort.
+   */
+  nextStreamAborted(): Promise<FakeRequest>;
+  /**
+   * Back to 'ok' everywhere, no key behaviours, no stream delay (held streams go on),
+   * no recorded requests, answers numbered from 1 again, `abortedStreams` at 0.
+   */
   reset(): void;
-  /** Stops both servers and drops open connections, hanging ones included. */
+  /** Stops both servers and drops open connections, hanging ones and streams included. */
   close(): Promise<void>;
 }
 
+const DIALECTS: Readonly<Record<LlmProvider, ProviderDialect>> = { anthropic: anthropicDialect, openai: openAiDialect };
+
 const DEFAULT_MODELS: Readonly<Record<LlmProvider, readonly string[]>> = {
   anthropic: ['claude-opus-4-1-20250805', 'claude-3-5-haiku-20241022'],
-  openai: ['gpt-4o-mini', 'gpt-4.1'],
+  openai: ['gpt-4o-mini', 'gpt-4.1', 'text-embedding-3-small'],
 };
+
+/** What answering a request needs of the fake's state. */
+interface FakeState {
+  readonly models: Readonly<Record<LlmProvider, readonly string[]>>;
+  behaviorFor(provider: LlmProvider, apiKey: string): FakeBehavior;
+  nextSerial(): number;
+  readonly pacer: StreamPacer;
+  streamAborted(request: FakeRequest): void;
+}
 
 /**
  * Starts a fake Anthropic and a fake OpenAI, each on its own random port of
- * 127.0.0.1, answering `GET /v1/models/{id}` the way the real APIs do.
+ * 127.0.0.1, speaking enough of the real APIs for the official SDKs: model lookup and
+ * list; Anthropic's messages (streamed or not) and token counting; OpenAI's chat
+ * completions and responses (streamed or not) and embeddings.
  */
 export async function startFakeProvider(options: FakeProviderOptions = {}): Promise<FakeProvider> {
   const requests: FakeRequest[] = [];
   const behaviors = new Map<LlmProvider, FakeBehavior>();
   const keyBehaviors = new Map<string, FakeBehavior>();
-  const models = Object.fromEntries(
-    PROVIDERS.map((p) => [p.id, new Set(options.models?.[p.id] ?? [p.defaultModel, ...DEFAULT_MODELS[p.id]])]),
-  ) as Record<LlmProvider, Set<string>>;
-
-  const behaviorFor = (provider: LlmProvider, apiKey: string): FakeBehavior =>
-    keyBehaviors.get(keyBehaviorId(provider, apiKey)) ?? behaviors.get(provider) ?? 'ok';
+  let serial = 0;
+  let abortedStreams = 0;
+  let abortWaiters: Array<(request: FakeRequest) => void> = [];
+  const state: FakeState = {
+    models: Object.fromEntries(
+      PROVIDERS.map((p) => [p.id, [...new Set(options.models?.[p.id] ?? [p.defaultModel, ...DEFAULT_MODELS[p.id]])]]),
+    ) as Record<LlmProvider, string[]>,
+    behaviorFor: (provider, apiKey) => keyBehaviors.get(keyBehaviorId(provider, apiKey)) ?? behaviors.get(provider) ?? 'ok',
+    nextSerial: () => ++serial,
+    pacer: new StreamPacer(),
+    streamAborted: (request) => {
+      abortedStreams += 1;
+      const waiters = abortWaiters;
+      abortWaiters = [];
+      for (const resolve of waiters) resolve(request);
+    },
+  };
 
   const servers = {} as Record<LlmProvider, Server>;
   for (const { id: provider } of PROVIDERS) {
     servers[provider] = createServer((req, res) => {
-      const request = record(provider, req);
-      requests.push(request);
-      answer(provider, request, models[provider], behaviorFor, req, res);
+      const onBody = (raw: string) => {
+        const request = record(provider, req, raw);
+        requests.push(request);
+        return answer(provider, request, state, req, res);
+      };
+      // A body that never arrived whole: its client went away, nobody is left to answer.
+      void readBody(req).then(onBody, () => res.destroy());
     });
   }
   const anthropicPort = await listen(servers.anthropic);
@@ -110,41 +161,54 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       else keyBehaviors.set(keyBehaviorId(provider, apiKey), behavior);
     },
     requestCount: (provider) => requests.filter((r) => provider === undefined || r.provider === provider).length,
+    setStreamDelay: (ms) => state.pacer.setDelay(ms),
+    get abortedStreams() {
+      return abortedStreams;
+    },
+    nextStreamAborted: () => new Promise((resolve) => abortWaiters.push(resolve)),
     reset: () => {
       requests.length = 0;
       behaviors.clear();
       keyBehaviors.clear();
+      serial = 0;
+      abortedStreams = 0;
+      state.pacer.setDelay(0);
     },
     close: () => Promise.all(Object.values(servers).map(stop)).then(() => undefined),
   };
 }
 
-function answer(
-  provider: LlmProvider,
-  request: FakeRequest,
-  knownModels: ReadonlySet<string>,
-  behaviorFor: (provider: LlmProvider, apiKey: string) => FakeBehavior,
-  req: IncomingMessage,
-  res: ServerResponse,
-): void {
+/**
+ * Answers one request: the route, then the key, then the behaviour, then the model,
+ * in that order, like the real APIs (an unknown path is a 404 even without a key).
+ */
+async function answer(provider: LlmProvider, request: FakeRequest, state: FakeState, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const dialect = DIALECTS[provider];
   const requestId = dialect.newRequestId();
   const url = new URL(request.path, 'http://fake.invalid');
-  const route = request.redirected ? url.pathname.slice(REDIRECT_TARGET_PREFIX.length) : url.pathname;
-  const match = /^\/v1\/models\/([^/]+)$/.exec(route);
-  const model = match?.[1] === undefined ? route : decodeURIComponent(match[1]);
+  const pathname = request.redirected ? url.pathname.slice(REDIRECT_TARGET_PREFIX.length) : url.pathname;
+  const found = findRoute(dialect.routes, request.method, pathname);
+  const call: FakeCall = {
+    params: found?.params ?? [],
+    query: url.searchParams,
+    body: isRecord(request.body) ? request.body : {},
+    models: state.models[provider],
+    nextSerial: state.nextSerial,
+  };
+  const model = found?.route.model(call) ?? null;
+  const headersFor = (status: number) => ({ [dialect.requestIdHeader]: requestId, ...dialect.commonHeaders(status === 429) });
   const send = (reply: FakeAnswer) => {
-    res.writeHead(reply.status, { 'content-type': 'application/json', [dialect.requestIdHeader]: requestId, ...reply.headers });
+    res.writeHead(reply.status, { 'content-type': 'application/json', ...headersFor(reply.status), ...reply.headers });
     res.end(JSON.stringify(reply.body));
   };
-  const error = (status: number) => send(dialect.error(status, { apiKey: request.apiKey, model, requestId }));
+  const error = (status: number) => send(dialect.error(status, { apiKey: request.apiKey, model, requestId, route: `${request.method} ${pathname}` }));
 
-  if (req.method !== 'GET' || match === null) return error(404);
+  if (found === undefined) return error(404);
   if (request.apiKey === null) return error(401);
-  const behavior = request.redirected ? 'ok' : behaviorFor(provider, request.apiKey);
+  const behavior = request.redirected ? 'ok' : state.behaviorFor(provider, request.apiKey);
   switch (behavior) {
     case 'ok':
-      return knownModels.has(model) ? send(dialect.model(model)) : error(404);
+      break;
     case 'hang':
       return;
     case 'drop':
@@ -157,6 +221,12 @@ function answer(
     default:
       return error(ERROR_STATUS[behavior]);
   }
+  if (found.route.method === 'POST' && model === null) return error(400);
+  if (model !== null && !call.models.includes(model)) return error(404);
+
+  const reply = found.route.answer(call);
+  if (!('frames' in reply)) return send(reply);
+  if ((await writeStream(res, headersFor(200), reply.frames, state.pacer)) === 'aborted') state.streamAborted(request);
 }
 
 const ERROR_STATUS = {
@@ -168,7 +238,33 @@ const ERROR_STATUS = {
   overloaded: 529,
 } as const satisfies Record<Exclude<FakeBehavior, 'ok' | 'hang' | 'drop' | 'redirect'>, number>;
 
-function record(provider: LlmProvider, req: IncomingMessage): FakeRequest {
+function findRoute(routes: readonly FakeRoute[], method: string, pathname: string): { route: FakeRoute; params: string[] } | undefined {
+  for (const route of routes) {
+    const match = route.method === method ? route.path.exec(pathname) : null;
+    if (match !== null) return { route, params: match.slice(1).map((param) => decodeOr(param ?? '')) };
+  }
+  return undefined;
+}
+
+/** A path parameter decoded, or as sent when it is not valid percent-encoding. */
+function decodeOr(param: string): string {
+  try {
+    return decodeURIComponent(param);
+  } catch {
+    return param;
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('error', reject);
+  });
+}
+
+function record(provider: LlmProvider, req: IncomingMessage, rawBody: string): FakeRequest {
   const path = req.url ?? '/';
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
@@ -180,8 +276,18 @@ function record(provider: LlmProvider, req: IncomingMessage): FakeRequest {
     path,
     apiKey: DIALECTS[provider].credential(req.headers),
     headers,
+    body: parseBody(rawBody),
     redirected: path.startsWith(`${REDIRECT_TARGET_PREFIX}/`),
   };
+}
+
+function parseBody(raw: string): unknown {
+  if (raw === '') return null;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
 }
 
 function keyBehaviorId(provider: LlmProvider, apiKey: string): string {

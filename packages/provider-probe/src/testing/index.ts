@@ -7,4 +7,5 @@ export {
   type FakeProviderOptions,
   type FakeRequest,
 } from './fake-provider.js';
-export { openAiKeyEcho } from './fake-dialects.js';
+export { fakeAnswerText } from './fake-dialects.js';
+export { openAiKeyEcho } from './fake-openai.js';

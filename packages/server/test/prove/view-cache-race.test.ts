@@ -26,6 +26,8 @@ function storeWithDelayedEvents(inner: SettingsStore) {
   return {
     store,
     hold: () => (holding = true),
+    /** Later events are delivered at once; held ones wait for `release`. */
+    stopHolding: () => (holding = false),
     release: () => {
       holding = false;
       for (const deliver of held.splice(0)) deliver();
@@ -36,16 +38,18 @@ function storeWithDelayedEvents(inner: SettingsStore) {
 describe('view cache and overlapping deletes', () => {
   it('a DELETE that finds nothing to delete still drops the cached view', async () => {
     const inner = createMemorySettingsStore();
-    const { store, hold, release } = storeWithDelayedEvents(inner);
+    const { store, hold, stopHolding, release } = storeWithDelayedEvents(inner);
     const service = new LlmSettingsService({ store, cipher: createMemoryCipher(), probe: createScriptedProbe(), viewCache: true });
     await service.update({ provider: 'openai', api_key: 'sk-cache-race-0000000000' });
     expect((await service.get()).view.api_key_set).toBe(true); // now cached
 
     hold();
     await inner.delete(settingsKeyFor(DEFAULT_SCOPE)); // the first DELETE: committed, its event held back
+    const late = release; // delivered only after the second DELETE has been answered
+    stopHolding();
     await service.clear(); // the second DELETE: nothing left to delete, answered
     expect((await service.get()).view.api_key_set).toBe(false);
-    release();
+    late();
     expect((await service.get()).view.api_key_set).toBe(false);
   });
 });

@@ -8,8 +8,8 @@ export type SqlRunner = (sql: string, bindings?: readonly Knex.RawBinding[]) => 
 
 /** What a dialect reports about other processes' writes. */
 export interface RemoteChangeHandlers {
-  /** Another process wrote `key`. */
-  onRemoteChange(key: string): void;
+  /** Another process wrote `key`; null: it wrote, and the feed cannot tell which keys. */
+  onRemoteChange(key: string | null): void;
   /** The feed went down, or could not start: changes made from now on go unseen. */
   onInterrupted(): void;
   /** The feed is back after an interruption: changes made meanwhile were missed. */
@@ -39,6 +39,7 @@ export interface Dialect {
   /**
    * Runs `work` in a transaction that serializes against every other writer, in
    * this process or another; commits when `work` resolves, rolls back when it throws.
+   * The first statement of `work` must write (see the SQLite dialect).
    */
   writeTransaction<T>(knex: Knex, work: (run: SqlRunner) => Promise<T>): Promise<T>;
 
@@ -56,6 +57,6 @@ export interface Dialect {
   /** Announces written keys to other processes; runs inside `writeTransaction`. */
   publishChanges?(run: SqlRunner, keys: readonly string[]): Promise<void>;
 
-  /** Starts receiving other processes' writes. */
+  /** Starts receiving other processes' writes; absent when the store does not listen. */
   subscribeToChanges?(knex: Knex, handlers: RemoteChangeHandlers): ChangeSubscription;
 }

@@ -1,13 +1,10 @@
+import { errorChain as chainOf } from '@llm-settings/core';
+
 type ErrorLike = { code?: unknown; name?: unknown; message?: unknown };
 
-/** The error and everything it wraps: its `cause` chain and AggregateError members. */
-export function* errorChain(error: unknown, depth = 0): Generator<ErrorLike> {
-  if (depth > 8 || typeof error !== 'object' || error === null) return;
-  yield error as ErrorLike;
-  if (error instanceof AggregateError) {
-    for (const inner of error.errors) yield* errorChain(inner, depth + 1);
-  }
-  yield* errorChain((error as { cause?: unknown }).cause, depth + 1);
+/** The error and everything it wraps (core's `errorChain`), read as driver errors. */
+export function errorChain(error: unknown): Iterable<ErrorLike> {
+  return chainOf(error) as Iterable<ErrorLike>;
 }
 
 /** True when the error, or anything it wraps, carries one of `codes`. */

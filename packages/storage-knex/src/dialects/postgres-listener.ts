@@ -1,5 +1,4 @@
-import type { Knex } from 'knex';
-import type { Client, Notification } from 'pg';
+import type { Client, ClientConfig, Notification } from 'pg';
 import type { ChangeSubscription } from './dialect.js';
 
 /** Reconnect delays double from the first to the last value. */
@@ -7,7 +6,8 @@ const FIRST_RETRY_DELAY_MS = 100;
 const LAST_RETRY_DELAY_MS = 5_000;
 
 export interface NotificationListenerOptions {
-  knex: Knex;
+  /** node-postgres `Client` settings, or a connection URL, reaching the store's database. */
+  clientConfig: string | object;
   channel: string;
   onPayload(payload: string): void;
   /** Called once when the connection fails or drops, or the first connect fails: notifications go unheard from now on. */
@@ -16,11 +16,15 @@ export interface NotificationListenerOptions {
   onResumed(): void;
 }
 
-/** The connection settings knex uses, so the listener reaches the same database as the pool. */
-async function connectionSettingsOf(knex: Knex): Promise<object> {
-  const provider = knex.client.connectionConfigProvider as (() => object | Promise<object>) | undefined;
-  // Passed as is: knex hides the password as a non-enumerable property, which a copy would drop.
-  return typeof provider === 'function' ? provider() : knex.client.connectionSettings;
+/**
+ * node-postgres, imported when first needed: pg is an optional peer dependency, which
+ * a process using SQLite only need not install.
+ */
+let pgModule: Promise<typeof import('pg')> | undefined;
+async function newPgClient(config: string | object): Promise<Client> {
+  pgModule ??= import('pg');
+  const { default: pg } = await pgModule;
+  return new pg.Client(config as string | ClientConfig);
 }
 
 /**
@@ -31,7 +35,6 @@ async function connectionSettingsOf(knex: Knex): Promise<object> {
  * background work.
  */
 export function listenForNotifications(options: NotificationListenerOptions): ChangeSubscription {
-  const PgClient = options.knex.client.driver.Client as new (config: object) => Client;
   let closed = false;
   let current: Client | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
@@ -58,7 +61,7 @@ export function listenForNotifications(options: NotificationListenerOptions): Ch
     if (closed) return;
     let client: Client;
     try {
-      client = new PgClient(await connectionSettingsOf(options.knex));
+      client = await newPgClient(options.clientConfig);
     } catch {
       retryLater();
       return;

@@ -57,17 +57,20 @@ export interface PostgresDialectOptions {
   channel: string;
   /** Identifies this store's own notifications, which it ignores. */
   instanceId: string;
+  /** node-postgres `Client` settings or URL of the LISTEN connection; undefined: no feed. */
+  listenConnection?: string | object | undefined;
 }
 
 /**
  * PostgreSQL: every write is one atomic statement (upsert or compare-and-set
  * UPDATE). A statement that stands alone runs in autocommit with its NOTIFYs in
- * the same statement; `setMany` shares a READ COMMITTED transaction that also
- * carries the NOTIFYs. Either way NOTIFY is delivered at commit, so other
- * processes hear only of committed writes.
+ * the same statement; several (`setMany`, a batch of sets that writes a key more
+ * than once) share a READ COMMITTED transaction that also carries the NOTIFYs.
+ * Either way NOTIFY is delivered at commit, so other processes hear only of
+ * committed writes.
  */
 export function createPostgresDialect(options: PostgresDialectOptions): Dialect {
-  return {
+  const dialect: Dialect = {
     async query(knex, sql, bindings = []) {
       return rowsOf(await knex.raw(sql, [...bindings]));
     },
@@ -97,10 +100,12 @@ export function createPostgresDialect(options: PostgresDialectOptions): Dialect 
       const payloads = keys.map((key) => JSON.stringify({ i: options.instanceId, k: key } satisfies ChangePayload));
       await run('SELECT pg_notify(?, payload) FROM unnest(?::text[]) AS payload', [options.channel, payloads]);
     },
-
-    subscribeToChanges(knex: Knex, handlers: RemoteChangeHandlers): ChangeSubscription {
-      return listenForNotifications({
-        knex,
+  };
+  const { listenConnection } = options;
+  if (listenConnection !== undefined) {
+    dialect.subscribeToChanges = (_knex, handlers) =>
+      listenForNotifications({
+        clientConfig: listenConnection,
         channel: options.channel,
         onPayload(payload) {
           const change = parsePayload(payload);
@@ -109,6 +114,6 @@ export function createPostgresDialect(options: PostgresDialectOptions): Dialect 
         onInterrupted: handlers.onInterrupted,
         onResumed: handlers.onResumed,
       });
-    },
-  };
+  }
+  return dialect;
 }

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
+import { companionOf } from '../knex-companion.js';
 import type { Dialect, Row, SqlRunner } from './dialect.js';
 import { hasErrorCode, isKnexPoolFailure } from './driver-errors.js';
+import { pollDataVersion } from './sqlite-data-version.js';
 
 /** SQLite result codes that mean "cannot read or write the file right now". */
 const UNAVAILABLE_CODES: ReadonlySet<string> = new Set([
@@ -22,65 +24,56 @@ function rowsOf(result: unknown): Row[] {
   return Array.isArray(result) ? (result as Row[]) : [];
 }
 
-/** Marks a pooled connection so knex destroys it instead of handing it out again. */
-function discardConnection(connection: { __knex__disposed?: unknown }, reason: unknown): void {
-  connection.__knex__disposed = reason;
-}
+const READ_ONLY_CODES: ReadonlySet<string> = new Set(['SQLITE_READONLY']);
 
 /**
  * SQLite opens a file it cannot write (immutable, read-only mount, failed WAL) read-only,
  * and the connection stays read-only after the file is writable again: writes would fail
- * until a restart. Such a connection is discarded and the write, which wrote nothing,
- * is tried once more on a fresh connection, so the first write after recovery succeeds.
+ * until a restart. A write refused so wrote nothing: the pool (of a knex made by
+ * createKnexFromUrl) replaces its connections, and the write is tried once more, so the
+ * first write after recovery succeeds.
  */
-async function writeOnOwnConnection<T>(knex: Knex, work: (connection: object) => Promise<T>, retried = false): Promise<T> {
-  const connection = await knex.client.acquireConnection();
+async function retriedOnFreshConnection<T>(knex: Knex, write: () => Promise<T>): Promise<T> {
   try {
-    return await work(connection);
+    return await write();
   } catch (error) {
-    if (!hasErrorCode(error, READ_ONLY_CODES)) throw error;
-    discardConnection(connection, 'SQLITE_READONLY: the connection cannot write');
-    if (retried) throw error;
-  } finally {
-    await knex.client.releaseConnection(connection);
+    const { replaceConnections } = companionOf(knex);
+    if (!replaceConnections || !hasErrorCode(error, READ_ONLY_CODES)) throw error;
+    replaceConnections();
+    return write();
   }
-  return writeOnOwnConnection(knex, work, true);
 }
 
-const READ_ONLY_CODES: ReadonlySet<string> = new Set(['SQLITE_READONLY']);
+export interface SqliteDialectOptions {
+  /** Poll interval of the feed of other connections' commits; undefined: no feed. */
+  pollIntervalMs?: number | undefined;
+  /** Names this store's marker table on the pool's connection (see pollDataVersion). */
+  instanceId: string;
+}
 
 /**
  * SQLite: a write that is one statement runs in autocommit; the statement takes
  * the write lock before it reads, so it waits for busy_timeout like any writer.
- * Several statements run in `BEGIN IMMEDIATE` transactions so the write lock is
- * taken up front: a deferred transaction that reads first can fail with
- * SQLITE_BUSY when it upgrades to a writer, without waiting for busy_timeout.
- * knex always issues a plain `BEGIN`, so the transaction is driven by hand on one
- * pooled connection. SQLite has no cross-process notifications.
+ * Several statements run in a knex transaction, which knex opens with a plain
+ * (deferred) BEGIN that takes no lock: the store's transactions write in their first
+ * statement, which takes the write lock the same way. (A deferred transaction that
+ * read first could fail with SQLITE_BUSY on upgrading, without waiting.) Other
+ * connections' commits are found by polling `PRAGMA data_version`.
  */
-export function createSqliteDialect(): Dialect {
-  return {
+export function createSqliteDialect(options: SqliteDialectOptions): Dialect {
+  const dialect: Dialect = {
     async query(knex, sql, bindings = []) {
       return rowsOf(await knex.raw(sql, [...bindings]));
     },
 
     async writeAlone(knex, sql, bindings) {
-      return writeOnOwnConnection(knex, async (connection) => rowsOf(await knex.raw(sql, [...bindings]).connection(connection)));
+      return retriedOnFreshConnection(knex, async () => rowsOf(await knex.raw(sql, [...bindings])));
     },
 
-    async writeTransaction<T>(knex: Knex, work: (run: SqlRunner) => Promise<T>): Promise<T> {
-      return writeOnOwnConnection(knex, async (connection) => {
-        const run: SqlRunner = async (sql, bindings = []) => rowsOf(await knex.raw(sql, [...bindings]).connection(connection));
-        await run('BEGIN IMMEDIATE');
-        try {
-          const result = await work(run);
-          await run('COMMIT');
-          return result;
-        } catch (error) {
-          await run('ROLLBACK').catch((rollbackError: unknown) => discardConnection(connection, rollbackError));
-          throw error;
-        }
-      });
+    writeTransaction<T>(knex: Knex, work: (run: SqlRunner) => Promise<T>): Promise<T> {
+      return retriedOnFreshConnection(knex, () =>
+        knex.transaction((trx) => work(async (sql, bindings = []) => rowsOf(await trx.raw(sql, [...bindings])))),
+      );
     },
 
     orderedKey: '"key"',
@@ -90,4 +83,16 @@ export function createSqliteDialect(): Dialect {
 
     isUnavailable: (error) => hasErrorCode(error, UNAVAILABLE_CODES) || isKnexPoolFailure(error),
   };
+  const { pollIntervalMs } = options;
+  if (pollIntervalMs !== undefined) {
+    dialect.subscribeToChanges = (knex, handlers) =>
+      pollDataVersion({
+        knex,
+        intervalMs: pollIntervalMs,
+        marker: `llm_settings_feed_${options.instanceId.replaceAll('-', '')}`,
+        // data_version tells that another connection committed, not which keys it wrote.
+        onChange: () => handlers.onRemoteChange(null),
+      });
+  }
+  return dialect;
 }

@@ -1,0 +1,58 @@
+import { ConfigError, type LlmProvider } from '@llm-settings/core';
+import { httpUrl, nonNegativeInteger, positiveNumber } from './option-checks.js';
+import { DEFAULT_BASE_URLS, PROVIDER_SDKS, type SdkClientFor } from './sdk-calls.js';
+
+export interface SdkClientOptions<P extends LlmProvider = LlmProvider> {
+  /** Whose official SDK to use: `@anthropic-ai/sdk` or `openai`. */
+  provider: P;
+  /** The user's API key: the client's only credential, whatever the environment holds. */
+  apiKey: string;
+  /**
+   * API root, operator configuration (a gateway, a proxy, a test server). Environment
+   * variables such as ANTHROPIC_BASE_URL or OPENAI_BASE_URL are not read.
+   * @default the provider's public root, as in DEFAULT_BASE_URLS: 'https://api.anthropic.com' or 'https://api.openai.com/v1'
+   */
+  baseUrl?: string | undefined;
+  /**
+   * How long one attempt waits for the answer to start (its headers), in milliseconds;
+   * each retry waits as long again. A streamed body is not bounded by it. Left unset,
+   * the SDK's own default of the same value applies, and with it the Anthropic SDK's
+   * refusal of a non-streamed call whose `max_tokens` could take longer than that.
+   * @default 600000 (10 minutes: an LLM call can be long)
+   */
+  timeoutMs?: number | undefined;
+  /**
+   * Retries of a failed attempt (connection error, 408, 409, 429, 5xx), by the SDK.
+   * @default the SDK's own default, 2 for both SDKs
+   */
+  maxRetries?: number | undefined;
+}
+
+/**
+ * An official SDK client for one provider and one key, configured like the probe's:
+ * the key, base URL and log level (`off`) are set explicitly, so that no environment
+ * variable (ANTHROPIC_API_KEY, OPENAI_ORG_ID, ANTHROPIC_LOG, ...) is read for them;
+ * every credential header sent carries this key, even if ANTHROPIC_CUSTOM_HEADERS sets
+ * another; and redirects are not followed (a redirect would take the key to another
+ * host): the call fails with the SDK's connection error, whose `cause` is a
+ * RedirectRefusedError.
+ *
+ * Async because each SDK is imported at its provider's first use, to keep start-up fast.
+ * @throws ConfigError when an option is unusable; the message names the option only.
+ */
+export async function createSdkClient<P extends LlmProvider>(options: SdkClientOptions<P>): Promise<SdkClientFor<P>> {
+  const { provider } = options;
+  if (!Object.hasOwn(PROVIDER_SDKS, provider)) {
+    throw new ConfigError(`provider must be one of: ${Object.keys(PROVIDER_SDKS).join(', ')}`);
+  }
+  if (typeof options.apiKey !== 'string' || options.apiKey === '') throw new ConfigError('apiKey must be a non-empty string');
+  const settings = {
+    apiKey: options.apiKey,
+    baseUrl: httpUrl(options.baseUrl, DEFAULT_BASE_URLS[provider], 'baseUrl'),
+    timeoutMs: positiveNumber(options.timeoutMs, undefined, 'timeoutMs'),
+    maxRetries: nonNegativeInteger(options.maxRetries, undefined, 'maxRetries'),
+  };
+  const sdk = await PROVIDER_SDKS[provider]();
+  // createClient tags the client with the provider it was loaded for: `provider` here.
+  return sdk.createClient(settings) as SdkClientFor<P>;
+}
