@@ -5,7 +5,8 @@
 //                          response headers of the service's contract: X-Request-Id,
 //                          Cache-Control: no-store, X-Content-Type-Options and that ETag.
 //   PUT /api/settings/llm  encrypts the body's settings with the same Fernet cipher and
-//                          upserts the token with the same SQL, knex and pool settings.
+//                          upserts the token with the same SQL, knex and pool settings,
+//                          under the key of the LLM-Settings-Scope header's scope.
 //                          With BARE_NOTIFY_CHANNEL (PostgreSQL), the statement also
 //                          NOTIFYs the key, as the service does to tell its other instances.
 // Environment: PORT, DATABASE_URL, ENCRYPTION_KEY, BARE_VIEW, BARE_ETAG, BARE_NOTIFY_CHANNEL.
@@ -51,7 +52,9 @@ app.use(async (ctx) => {
     const { provider, model, api_key } = await readJson(ctx.req);
     const token = await cipher.encrypt(JSON.stringify({ provider, model, api_key, scope: 'default' }));
     const now = new Date();
-    const bindings = ['settings', 'llm_config', token, postgres ? now : now.toISOString(), ...(notifyChannel ? [notifyChannel] : [])];
+    const scope = ctx.get('llm-settings-scope');
+    const key = scope === '' ? 'llm_config' : `llm_config:${scope}`;
+    const bindings = ['settings', key, token, postgres ? now : now.toISOString(), ...(notifyChannel ? [notifyChannel] : [])];
     const result = await knex.raw(WRITE, bindings);
     const [row] = postgres ? result.rows : result;
     ctx.body = { provider, model, api_key_set: true, version: Number(row.version), updated_at: now.toISOString() };

@@ -21,9 +21,18 @@ import {
 
 const SETTINGS_PATH = '/api/settings/llm';
 
+const SCOPES = 100;
+let scopeCounter = 0;
 const REQUESTS = {
   GET: { method: 'GET' },
   PUT: { method: 'PUT', headers: { 'content-type': 'application/json' }, body: SETTINGS_BODY },
+  // Each request names the next of 100 scopes, so that writes go to 100 rows, not one.
+  PUT_SCOPES: {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: SETTINGS_BODY,
+    requests: [{ setupRequest: (request) => ({ ...request, headers: { ...request.headers, 'llm-settings-scope': `bench-${scopeCounter++ % SCOPES}` } }) }],
+  },
 };
 
 /**
@@ -114,7 +123,7 @@ export async function runHttpBench({ kinds = ['sqlite', 'postgres'], connections
           if (bareNotify) servers.push(bareNotify);
           const byMethod = {};
           for (const [method, request] of Object.entries(REQUESTS)) {
-            const extra = method === 'PUT' ? bareHeaders : bareNotify;
+            const extra = method === 'GET' ? bareNotify : bareHeaders;
             const measured = servers.filter((server) => server !== extra);
             const figures = await compare(measured, request, { connections, durationS, warmupS, rounds });
             byMethod[method] = { servers: figures, ratio_info: ratio(figures, info.name, bare.name), ratio_silent: ratio(figures, silent.name, bare.name) };
@@ -122,7 +131,7 @@ export async function runHttpBench({ kinds = ['sqlite', 'postgres'], connections
               byMethod[method].ratio_info_vs_headers = ratio(figures, info.name, bareHeaders.name);
               byMethod[method].ratio_silent_vs_headers = ratio(figures, silent.name, bareHeaders.name);
             }
-            if (method === 'PUT' && bareNotify) {
+            if (method !== 'GET' && bareNotify) {
               byMethod[method].ratio_info_vs_notify = ratio(figures, info.name, bareNotify.name);
               byMethod[method].ratio_silent_vs_notify = ratio(figures, silent.name, bareNotify.name);
             }

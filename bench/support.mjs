@@ -32,6 +32,7 @@ export const dist = {
   fernet: () => import('../packages/crypto-fernet/dist/index.js'),
   storage: () => import('../packages/storage-knex/dist/index.js'),
   fakeProvider: () => import('../packages/provider-probe/dist/testing/index.js'),
+  server: () => import('../packages/server/dist/index.js'),
 };
 
 export const OPENAI_KEY = 'sk-proj-bench-0000000000000000000000000000wxyz';

@@ -13,5 +13,6 @@ export * from './use-cases/llm-settings.service.js';
 export * from './use-cases/rotate-secrets.js';
 export * from './redaction.js';
 export * from './log-line.js';
+export * from './secret.js';
 export * from './use-cases/settings-view-cache.js';
 export * from './use-cases/settings-snapshot.js';

@@ -51,3 +51,36 @@ export function redactDeep(value: unknown, depth = 0, seen = new WeakSet<object>
   }
   return copy ?? value;
 }
+
+/** A run of a key this long is a leak even when the rest of the key is absent. */
+const LEAKING_RUN_LENGTH = 8;
+const VISIBLE_TAIL = 4;
+
+/**
+ * Removes a key, and any echo of it, from outside text bound for the logs: the whole
+ * key, anything key-shaped ({@link redactText}), any 8-character run of the key, and
+ * masked echoes such as OpenAI's "sk-proj-****abcd" or "...abcd" (the key's first
+ * characters or mask characters, then its last four).
+ *
+ * Never apply it to text that goes back to a caller who can influence that text: whether
+ * it changed would tell the caller whether a guess is part of the key (an oracle).
+ */
+export function scrubKeyFromLogText(text: string, apiKey: string): string {
+  let out = redactText(text, [apiKey]);
+  for (let start = 0; start + LEAKING_RUN_LENGTH <= apiKey.length; start++) {
+    const run = apiKey.slice(start, start + LEAKING_RUN_LENGTH);
+    if (out.includes(run)) out = out.split(run).join(REDACTED);
+  }
+  if (apiKey.length >= 2 * VISIBLE_TAIL) out = out.replace(maskedEchoPattern(apiKey), REDACTED);
+  return out;
+}
+
+function maskedEchoPattern(apiKey: string): RegExp {
+  const head = escapeRegExp(apiKey.slice(0, 3));
+  const tail = escapeRegExp(apiKey.slice(-VISIBLE_TAIL));
+  return new RegExp(`(?:\\S*[*•.]{3}|${head})\\S*?${tail}`, 'g');
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   ErrorCodes,
@@ -77,7 +78,7 @@ describe('LlmSettingsService', () => {
     });
 
     it('rejects an invalid scope name', async () => {
-      await expectCode(service.get('bad scope'), ErrorCodes.VALIDATION_INVALID_INPUT);
+      await expectCode(service.get({ scope: 'bad scope' }), ErrorCodes.VALIDATION_INVALID_INPUT);
     });
   });
 
@@ -100,7 +101,7 @@ describe('LlmSettingsService', () => {
       expect(settingsKeyFor('tenant-7')).toBe('llm_config:tenant-7');
       expect(await store.get('llm_config:tenant-7')).not.toBeNull();
       expect(await store.get('llm_config')).toBeNull();
-      expect((await service.get('tenant-7')).view.provider).toBe('openai');
+      expect((await service.get({ scope: 'tenant-7' })).view.provider).toBe('openai');
       expect((await service.get()).view.api_key_set).toBe(false);
     });
 
@@ -108,8 +109,8 @@ describe('LlmSettingsService', () => {
       await service.update({ provider: 'openai', api_key: OPENAI_KEY }, { scope: 'tenant-a' });
       const token = (await store.get('llm_config:tenant-a'))!.value;
       await store.set('llm_config:tenant-b', token);
-      await expectCode(service.get('tenant-b'), ErrorCodes.SETTINGS_CORRUPTED);
-      await expectCode(service.test(undefined, 'tenant-b'), ErrorCodes.SETTINGS_CORRUPTED);
+      await expectCode(service.get({ scope: 'tenant-b' }), ErrorCodes.SETTINGS_CORRUPTED);
+      await expectCode(service.test({ scope: 'tenant-b' }), ErrorCodes.SETTINGS_CORRUPTED);
     });
 
     it('refuses stored plaintext that is not valid settings JSON', async () => {
@@ -223,15 +224,15 @@ describe('LlmSettingsService', () => {
 
     it('honours If-Match', async () => {
       const snapshot = await service.update({ provider: 'openai', api_key: OPENAI_KEY });
-      await expectCode(service.clear(undefined, { ifMatch: '7-x' }), ErrorCodes.SETTINGS_PRECONDITION_FAILED);
-      await service.clear(undefined, { ifMatch: snapshot.etag });
+      await expectCode(service.clear({ ifMatch: '7-x' }), ErrorCodes.SETTINGS_PRECONDITION_FAILED);
+      await service.clear({ ifMatch: snapshot.etag });
       expect(await store.get('llm_config')).toBeNull();
     });
   });
 
   describe('test', () => {
     it('tests a candidate without storing anything', async () => {
-      const result = await service.test({ provider: 'openai', api_key: ` ${OPENAI_KEY} ` });
+      const result = await service.test({ candidate: { provider: 'openai', api_key: ` ${OPENAI_KEY} ` } });
       expect(result).toEqual({ success: true, message: 'Connection OK.', latency_ms: 1, code: 'ok' });
       expect(probe.calls).toEqual([{ provider: 'openai', apiKey: OPENAI_KEY, model: 'gpt-4o', timeoutMs: 1234 }]);
       expect(await store.get('llm_config')).toBeNull();
@@ -249,8 +250,8 @@ describe('LlmSettingsService', () => {
     });
 
     it('validates the candidate', async () => {
-      await expectCode(service.test({ provider: 'openai' }), ErrorCodes.VALIDATION_INVALID_INPUT);
-      await expectCode(service.test({ provider: 'openai', api_key: '...1234' }), ErrorCodes.VALIDATION_INVALID_INPUT);
+      await expectCode(service.test({ candidate: { provider: 'openai' } }), ErrorCodes.VALIDATION_INVALID_INPUT);
+      await expectCode(service.test({ candidate: { provider: 'openai', api_key: '...1234' } }), ErrorCodes.VALIDATION_INVALID_INPUT);
       expect(probe.calls).toHaveLength(0);
     });
 
@@ -260,7 +261,7 @@ describe('LlmSettingsService', () => {
         cipher,
         probe: createScriptedProbe(() => ({ code: 'invalid_api_key', message: 'OpenAI rejected the API key.', latencyMs: 41.6 })),
       });
-      expect(await failing.test({ provider: 'openai', api_key: OPENAI_KEY })).toEqual({
+      expect(await failing.test({ candidate: { provider: 'openai', api_key: OPENAI_KEY } })).toEqual({
         success: false,
         message: 'OpenAI rejected the API key.',
         latency_ms: 42,
@@ -270,7 +271,7 @@ describe('LlmSettingsService', () => {
 
     it('passes the caller signal to the probe', async () => {
       const controller = new AbortController();
-      await service.test({ provider: 'openai', api_key: OPENAI_KEY }, undefined, { signal: controller.signal });
+      await service.test({ candidate: { provider: 'openai', api_key: OPENAI_KEY }, signal: controller.signal });
       expect(probe.calls[0]!.signal).toBe(controller.signal);
     });
   });
@@ -305,6 +306,53 @@ describe('LlmSettingsService', () => {
 
     it('clear recovers', async () => {
       await service.clear();
+      expect((await service.get()).view.api_key_set).toBe(false);
+    });
+  });
+
+  describe('resolve', () => {
+    it('gives provider, model, version and the key as a Secret that prints its mask', async () => {
+      const saved = await service.update({ provider: 'openai', api_key: OPENAI_KEY, model: 'gpt-4.1' }, { scope: 'tenant-1' });
+      const resolved = await service.resolve({ scope: 'tenant-1' });
+      expect(resolved).toMatchObject({ provider: 'openai', model: 'gpt-4.1', version: saved.version });
+      expect(resolved.apiKey.reveal()).toBe(OPENAI_KEY);
+      const printed = [String(resolved.apiKey), `${resolved.apiKey}`, JSON.stringify(resolved), inspect(resolved), inspect(resolved.apiKey)];
+      for (const text of printed) expect(text).not.toContain(OPENAI_KEY.slice(0, 12));
+      expect(JSON.stringify(resolved)).toContain('"apiKey":"...9876"');
+      expect(inspect(resolved.apiKey)).toBe('Secret(...9876)');
+      expect(Object.keys(resolved.apiKey)).toEqual([]);
+      expect({ ...resolved.apiKey }).toEqual({});
+    });
+
+    it('answers SETTINGS.NOT_CONFIGURED when nothing is stored, CRYPTO.UNDECRYPTABLE when the key does not match', async () => {
+      await expectCode(service.resolve(), ErrorCodes.SETTINGS_NOT_CONFIGURED);
+      await service.update({ provider: 'openai', api_key: OPENAI_KEY });
+      const other = new LlmSettingsService({ store, cipher: createMemoryCipher({ keys: ['key-b'] }), probe });
+      await expectCode(other.resolve(), ErrorCodes.CRYPTO_UNDECRYPTABLE);
+    });
+
+    it('with views cached, reads the store once and sees the next write at once', async () => {
+      let reads = 0;
+      const counting: SettingsStore = { ...store, get: (key) => (reads++, store.get(key)) };
+      const cached = new LlmSettingsService({ store: counting, cipher, probe, viewCache: true });
+      await cached.update({ provider: 'openai', api_key: OPENAI_KEY, model: 'a' });
+      for (let i = 0; i < 5; i++) expect((await cached.resolve()).model).toBe('a');
+      expect(reads).toBe(1);
+      await cached.update({ provider: 'anthropic', api_key: ANTHROPIC_KEY, model: 'b' });
+      expect(await cached.resolve()).toMatchObject({ provider: 'anthropic', model: 'b' });
+      expect((await cached.resolve()).apiKey.reveal()).toBe(ANTHROPIC_KEY);
+      cached.close();
+    });
+  });
+
+  describe('If-Match lists', () => {
+    it('hold when any tag is the current one, and never when none is', async () => {
+      const first = await service.update({ provider: 'openai', api_key: OPENAI_KEY });
+      const second = await service.update({ provider: 'openai', model: 'm2' }, { ifMatch: ['1-zzz', first.etag] });
+      expect(second.view.model).toBe('m2');
+      await expectCode(service.update({ provider: 'openai', model: 'm3' }, { ifMatch: [first.etag, '9-x'] }), ErrorCodes.SETTINGS_PRECONDITION_FAILED);
+      await expectCode(service.clear({ ifMatch: [] }), ErrorCodes.SETTINGS_PRECONDITION_FAILED);
+      await service.clear({ ifMatch: ['x', second.etag] });
       expect((await service.get()).view.api_key_set).toBe(false);
     });
   });

@@ -18,7 +18,7 @@ describe('rotateStoredSecrets', () => {
 
     const newOnly = new LlmSettingsService({ store, cipher: createMemoryCipher({ keys: ['B'] }), probe: createScriptedProbe() });
     expect((await newOnly.get()).view.api_key_masked).toBe('...2222');
-    expect((await newOnly.get('team-2')).view.api_key_set).toBe(true);
+    expect((await newOnly.get({ scope: 'team-2' })).view.api_key_set).toBe(true);
   });
 
   it('writes nothing when any value cannot be decrypted, and names the key only', async () => {

@@ -95,11 +95,11 @@ describe('LlmSettingsService with viewCache', () => {
 
   it('forgets every view when the change feed reports an interruption', async () => {
     await service.get();
-    await service.get('tenant-1');
+    await service.get({ scope: 'tenant-1' });
     const reads = observed.reads();
     observed.interruptFeed();
     await service.get();
-    await service.get('tenant-1');
+    await service.get({ scope: 'tenant-1' });
     expect(observed.reads()).toBe(reads + 2);
   });
 
@@ -131,14 +131,14 @@ describe('LlmSettingsService with viewCache', () => {
   });
 
   it('keeps at most maxEntries views, dropping the oldest', async () => {
-    await service.get('a');
-    await service.get('b');
-    await service.get('c');
+    await service.get({ scope: 'a' });
+    await service.get({ scope: 'b' });
+    await service.get({ scope: 'c' });
     const reads = observed.reads();
-    await service.get('c');
-    await service.get('b');
+    await service.get({ scope: 'c' });
+    await service.get({ scope: 'b' });
     expect(observed.reads()).toBe(reads);
-    await service.get('a');
+    await service.get({ scope: 'a' });
     expect(observed.reads()).toBe(reads + 1);
   });
 

@@ -7,9 +7,8 @@ import { createFernetCipher, parseFernetKeys } from '../src/index.js';
 import { prepareKey, sealToken } from '../src/fernet-token.js';
 import { runPython } from './python.js';
 
-/** The fernet/spec vectors live next to the repository: <repo root>/../shared/fernet-spec. */
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const specDir = resolve(repoRoot, '../shared/fernet-spec');
+/** The official fernet/spec vectors, copied into the repository (see fernet-spec/SOURCE.md). */
+const specDir = resolve(dirname(fileURLToPath(import.meta.url)), 'fernet-spec');
 
 interface Vector {
   token: string;

@@ -7,9 +7,10 @@ import { alwaysReady, registerHealthRoutes, type ReadinessCheck } from './health
 import { hostCheck } from './host-check.js';
 import { createJsonBodyReader } from './json-body.js';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi.js';
+import { registerLlmPassThrough, type LlmPassThroughOptions } from './llm-pass-through.js';
 import { problemMiddleware } from './problem-middleware.js';
 import { requestLog } from './request-log.js';
-import { createRouter, unansweredRouteProblems } from './routers.js';
+import { createRouter } from './routers.js';
 import { registerSettingsRoutes, type HttpSettingsService } from './settings-routes.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 16_384;
@@ -49,12 +50,20 @@ export interface HttpAppOptions {
    * @default undefined (no check: any Host and Origin are served)
    */
   allowedHosts?: readonly string[];
+  /**
+   * When set, serves the LLM pass-through under `/api/llm/<provider>/v1/...`: the
+   * provider's API called with the key stored for the request's scope, so that an app
+   * points the official SDK at this server and never holds the key. With `apiToken`,
+   * these routes take the token as `Authorization: Bearer` or `x-api-key`.
+   * @default undefined (no pass-through: those paths answer 404)
+   */
+  llm?: LlmPassThroughOptions;
 }
 
 /**
  * The Koa app serving the settings API (see the package README for routes and the
  * error mapping). Call `.listen()` or pass `.callback()` to an HTTP server.
- * @throws ConfigError when `apiToken`, `maxBodyBytes` or an `allowedHosts` entry cannot be used.
+ * @throws ConfigError when `apiToken`, `maxBodyBytes`, an `allowedHosts` entry or an `llm` option cannot be used.
  */
 export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   const logger = options.logger ?? silentLogger;
@@ -62,10 +71,14 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes <= 0) throw new ConfigError('maxBodyBytes must be a positive integer');
 
   // Access is decided by the route that runs, deny by default: the open routes are listed
-  // here; every other route goes on the protected router, whose token check runs before
+  // here; every other route goes on a protected router, whose token check runs before
   // any of its routes once the router has chosen one.
   const openRoutes = createRouter();
-  const openApiDocument = buildOpenApiDocument({ bearerAuth: options.apiToken !== undefined, hostCheck: options.allowedHosts !== undefined });
+  const openApiDocument = buildOpenApiDocument({
+    bearerAuth: options.apiToken !== undefined,
+    hostCheck: options.allowedHosts !== undefined,
+    llm: options.llm !== undefined,
+  });
   openRoutes.get(OPENAPI_PATH, (ctx) => {
     ctx.body = openApiDocument;
   });
@@ -75,17 +88,25 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   if (options.apiToken !== undefined) protectedRoutes.use(bearerAuth(options.apiToken));
   registerSettingsRoutes(protectedRoutes, options.service, createJsonBodyReader(maxBodyBytes));
 
+  // The pass-through's protected router: its check also takes the token in x-api-key,
+  // where SDKs may send what they take for a provider key.
+  const llmRoutes = createRouter();
+  if (options.llm !== undefined) {
+    if (options.apiToken !== undefined) llmRoutes.use(bearerAuth(options.apiToken, { acceptXApiKey: true }));
+    registerLlmPassThrough(llmRoutes, options.service, options.llm);
+  }
+
   const app = new Koa<AppState>();
   app.use(requestLog(logger));
   app.use(commonHeadersMiddleware());
   app.use(problemMiddleware());
   // Below the problem middleware, so that a refusal is a logged problem; above every route.
   if (options.allowedHosts !== undefined) app.use(hostCheck(options.allowedHosts));
-  app.use(unansweredRouteProblems());
-  for (const router of [openRoutes, protectedRoutes]) {
-    app.use(router.routes());
-    app.use(router.allowedMethods());
-  }
+  // The settings routes first: they take most requests, and a router that answers runs
+  // none after it. One allowedMethods serves all three: it reads the layers each router
+  // matched (ctx.matched) and answers 405 with their methods.
+  for (const router of [protectedRoutes, llmRoutes, openRoutes]) app.use(router.routes());
+  app.use(openRoutes.allowedMethods());
   app.on('error', (error: unknown, ctx?: AppContext) => reportEscapedError(logger, error, ctx));
   return app;
 }

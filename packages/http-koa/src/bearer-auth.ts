@@ -28,22 +28,35 @@ export function assertUsableApiToken(token: string): void {
   if (!isUsableApiToken(token)) throw new ConfigError(`apiToken ${API_TOKEN_RULE}`);
 }
 
+export interface BearerAuthOptions {
+  /**
+   * Also accept the token as `x-api-key: <token>`, the header older Anthropic SDKs and
+   * curl examples send their key in, so that an SDK works unchanged with the token as
+   * its key.
+   * @default false
+   */
+  acceptXApiKey?: boolean;
+}
+
 /**
- * Requires `Authorization: Bearer <token>` on every request it sees. Used as router-level
- * middleware, it runs for every route of that router once the route is chosen, whatever
- * spelling of the path chose it. Tokens are compared as SHA-256 digests with
- * timingSafeEqual, so neither the content nor the length of the configured token leaks
- * through response timing.
+ * Requires `Authorization: Bearer <token>` (or, with `acceptXApiKey`, `x-api-key:
+ * <token>`) on every request it sees. Used as router-level middleware, it runs for
+ * every route of that router once the route is chosen, whatever spelling of the path
+ * chose it. Tokens are compared as SHA-256 digests with timingSafeEqual, so neither the
+ * content nor the length of the configured token leaks through response timing.
  */
-export function bearerAuth(token: string): Middleware {
+export function bearerAuth(token: string, options: BearerAuthOptions = {}): Middleware {
   assertUsableApiToken(token);
   const expected = sha256(token);
+  const missing = options.acceptXApiKey
+    ? 'This endpoint requires the API token as a bearer token in the Authorization header, or in x-api-key.'
+    : 'This endpoint requires a bearer token in the Authorization header.';
   return async (ctx, next) => {
     const header = ctx.get('Authorization');
-    if (header === '') throw unauthorized('This endpoint requires a bearer token in the Authorization header.', REALM);
-    if (!presentedTokenMatches(header, expected)) {
-      throw unauthorized('The bearer token is missing or invalid.', `${REALM}, error="invalid_token"`);
-    }
+    const apiKey = options.acceptXApiKey ? ctx.get('x-api-key') : '';
+    if (header === '' && apiKey === '') throw unauthorized(missing, REALM);
+    const accepted = (header !== '' && presentedTokenMatches(header, expected)) || (apiKey !== '' && tokenMatches(apiKey, expected));
+    if (!accepted) throw unauthorized('The bearer token is missing or invalid.', `${REALM}, error="invalid_token"`);
     await next();
   };
 }
@@ -52,8 +65,11 @@ function presentedTokenMatches(header: string, expected: Buffer): boolean {
   // Checked on length first so that an oversized header costs no hashing.
   if (header.length > MAX_BEARER_TOKEN_LENGTH + 16) return false;
   const presented = BEARER.exec(header)?.[1];
-  if (presented === undefined || presented.length > MAX_BEARER_TOKEN_LENGTH) return false;
-  return timingSafeEqual(sha256(presented), expected);
+  return presented !== undefined && tokenMatches(presented, expected);
+}
+
+function tokenMatches(presented: string, expected: Buffer): boolean {
+  return presented.length <= MAX_BEARER_TOKEN_LENGTH && timingSafeEqual(sha256(presented), expected);
 }
 
 function sha256(text: string): Buffer {

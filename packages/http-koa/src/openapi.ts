@@ -5,8 +5,11 @@ import {
   LlmTestResultSchema,
   ENABLED_PROVIDER_IDS,
 } from '@llm-settings/core';
+import { ANSWERED_REQUEST_ID_HEADER } from './forwarded-headers.js';
 import { HEALTH_PATH, READY_PATH } from './health-routes.js';
+import { LLM_PATH_PREFIX, PASS_THROUGH_ROUTES, passThroughPath, type PassThroughRoute } from './llm-pass-through.js';
 import { PROBLEM_CODES, PROBLEM_CONTENT_TYPE, RETRY_AFTER_SECONDS } from './problems.js';
+import { SCOPE_HEADER } from './scope-header.js';
 import { SETTINGS_PATH, SETTINGS_TEST_PATH } from './settings-routes.js';
 
 export const OPENAPI_PATH = '/api/openapi.json';
@@ -31,6 +34,11 @@ export interface OpenApiOptions {
    * @default false
    */
   hostCheck?: boolean;
+  /**
+   * Whether the app serves the LLM pass-through (the app's `llm` is set).
+   * @default false
+   */
+  llm?: boolean;
 }
 
 type JsonObject = Record<string, unknown>;
@@ -107,7 +115,7 @@ function hostCheckResponses(hostCheck: boolean): JsonObject {
   return hostCheck ? { 403: ref('responses', 'ForbiddenOrigin'), 421: ref('responses', 'MisdirectedRequest') } : {};
 }
 
-function components(bearerAuth: boolean, hostCheck: boolean): JsonObject {
+function components(bearerAuth: boolean, hostCheck: boolean, llm: boolean): JsonObject {
   return {
     schemas: schemas(),
     parameters: {
@@ -118,6 +126,14 @@ function components(bearerAuth: boolean, hostCheck: boolean): JsonObject {
         description:
           'Apply the change only if the settings are at this version: `*` (they exist) or a list of ETags from earlier responses. Weak tags never match.',
         schema: { type: 'string' },
+      },
+      Scope: {
+        name: SCOPE_HEADER,
+        in: 'header',
+        required: false,
+        description:
+          'Whose settings: a scope such as a tenant, user or workspace. Absent: the default scope. An invalid value is a 400 problem naming this header.',
+        schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$' },
       },
       XRequestId: {
         name: 'X-Request-Id',
@@ -133,6 +149,7 @@ function components(bearerAuth: boolean, hostCheck: boolean): JsonObject {
       RetryAfter: { description: 'Seconds to wait before retrying.', schema: { type: 'integer', minimum: 0, examples: [RETRY_AFTER_SECONDS] } },
       Allow: { description: 'Methods the resource supports.', schema: { type: 'string' } },
       WWWAuthenticate: { description: 'The bearer challenge.', schema: { type: 'string' } },
+      ...(llm ? { UpstreamRequestId: { description: "The provider's request id, for its support.", schema: { type: 'string' } } } : {}),
     },
     responses: {
       BadRequest: problemResponse('Invalid input: malformed JSON, wrong types, unknown fields, an unsupported provider, a masked-looking key or a malformed If-Match. `errors` lists the fields.'),
@@ -154,8 +171,32 @@ function components(bearerAuth: boolean, hostCheck: boolean): JsonObject {
       TooManyRequests: problemResponse('Too many connection tests are running.', { 'Retry-After': ref('headers', 'RetryAfter') }),
       InternalError: problemResponse('An unexpected error; the detail says nothing about internals.'),
       ServiceUnavailable: problemResponse('The settings storage is unavailable.', { 'Retry-After': ref('headers', 'RetryAfter') }),
+      ...(llm ? llmResponses() : {}),
     },
-    ...(bearerAuth ? { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'The API token configured on the server.' } } } : {}),
+    ...(bearerAuth ? { securitySchemes: securitySchemes(llm) } : {}),
+  };
+}
+
+function securitySchemes(llm: boolean): JsonObject {
+  return {
+    bearerAuth: { type: 'http', scheme: 'bearer', description: 'The API token configured on the server.' },
+    ...(llm ? { apiKeyAuth: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'The API token, on the LLM pass-through only.' } } : {}),
+  };
+}
+
+function llmResponses(): JsonObject {
+  return {
+    LlmConflict: problemResponse(
+      'SETTINGS.NOT_CONFIGURED: no settings for this scope; SETTINGS.PROVIDER_MISMATCH: they are for the other provider (the detail names it); CRYPTO.UNDECRYPTABLE / SETTINGS.CORRUPTED: they cannot be used.',
+    ),
+    BadGateway: problemResponse('UPSTREAM.UNAVAILABLE: the provider could not be reached, or answered with a redirect.'),
+    GatewayTimeout: problemResponse('UPSTREAM.TIMEOUT: the provider did not answer in time.'),
+    ProviderAnswer: {
+      description:
+        "The provider's own answer with its status, content type and rate-limit headers. In error answers, 401 and 403 bodies are replaced by a fixed message in the provider's shape, and key-shaped text is redacted.",
+      headers: { 'X-Request-Id': ref('headers', 'XRequestId') },
+      content: json({ type: 'object' }),
+    },
   };
 }
 
@@ -164,6 +205,7 @@ function settingsPaths(bearerAuth: boolean, hostCheck: boolean): JsonObject {
   const auth = bearerAuth ? { 401: ref('responses', 'Unauthorized') } : {};
   const requestId = ref('parameters', 'XRequestId');
   const ifMatch = ref('parameters', 'IfMatch');
+  const scope = ref('parameters', 'Scope');
   const viewResponse = (description: string) => ({
     description,
     headers: { ETag: ref('headers', 'ETag'), 'X-Request-Id': ref('headers', 'XRequestId') },
@@ -175,14 +217,14 @@ function settingsPaths(bearerAuth: boolean, hostCheck: boolean): JsonObject {
       get: {
         operationId: 'getLlmSettings',
         summary: 'Read the LLM settings (the defaults when none are saved).',
-        parameters: [requestId],
+        parameters: [requestId, scope],
         ...secured,
-        responses: { 200: viewResponse('The settings.'), 409: ref('responses', 'Conflict'), ...common },
+        responses: { 200: viewResponse('The settings.'), 400: ref('responses', 'BadRequest'), 409: ref('responses', 'Conflict'), ...common },
       },
       put: {
         operationId: 'updateLlmSettings',
         summary: 'Save the LLM settings.',
-        parameters: [requestId, ifMatch],
+        parameters: [requestId, scope, ifMatch],
         ...secured,
         requestBody: { required: true, content: json(ref('schemas', 'LlmSettingsUpdate')) },
         responses: {
@@ -198,7 +240,7 @@ function settingsPaths(bearerAuth: boolean, hostCheck: boolean): JsonObject {
       delete: {
         operationId: 'clearLlmSettings',
         summary: 'Remove the LLM settings. Removing nothing is not an error.',
-        parameters: [requestId, ifMatch],
+        parameters: [requestId, scope, ifMatch],
         ...secured,
         responses: {
           204: { description: 'Removed.', headers: { 'X-Request-Id': ref('headers', 'XRequestId') } },
@@ -214,7 +256,7 @@ function settingsPaths(bearerAuth: boolean, hostCheck: boolean): JsonObject {
         summary: 'Test settings with one call to the provider; stores nothing.',
         description:
           'Tests the settings in the body, or the stored settings when there is no body (an empty body or `{}` counts as none). The test is aborted when the client disconnects.',
-        parameters: [requestId],
+        parameters: [requestId, scope],
         ...secured,
         requestBody: { required: false, content: json(ref('schemas', 'LlmTestCandidate')) },
         responses: {
@@ -233,6 +275,49 @@ function settingsPaths(bearerAuth: boolean, hostCheck: boolean): JsonObject {
       },
     },
   };
+}
+
+function llmOperation(route: PassThroughRoute, bearerAuth: boolean, hostCheck: boolean): JsonObject {
+  const upstreamId = ANSWERED_REQUEST_ID_HEADER[route.provider];
+  const query = route.query.map((name) => ({ name, in: 'query', required: false, schema: name === 'limit' ? { type: 'integer', minimum: 1 } : { type: 'string' } }));
+  const answer = {
+    'application/json': { schema: { type: 'object' } },
+    ...(route.streams ? { 'text/event-stream': { schema: { type: 'string', description: 'Server-sent events, passed on as they arrive.' } } } : {}),
+  };
+  const post = route.method === 'POST';
+  return {
+    operationId: `llm${[route.provider, ...route.path.split(/[/_]/).slice(2)].map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join('')}`,
+    summary: route.summary,
+    description: `Forwarded to the ${route.provider} API with the key stored for the scope, which the caller never sees; the caller's Authorization and x-api-key are not forwarded. Point the official SDK at \`${LLM_PATH_PREFIX}/${route.provider}${route.provider === 'openai' ? '/v1' : ''}\`.`,
+    parameters: [ref('parameters', 'XRequestId'), ref('parameters', 'Scope'), ...query],
+    ...(bearerAuth ? { security: [{ bearerAuth: [] }, { apiKeyAuth: [] }] } : {}),
+    ...(post ? { requestBody: { required: true, content: json({ type: 'object', description: "The provider's request body, forwarded byte for byte." }) } } : {}),
+    responses: {
+      200: {
+        description: route.streams ? "The provider's answer: JSON, or server-sent events with `\"stream\": true`." : "The provider's answer.",
+        headers: { 'X-Request-Id': ref('headers', 'XRequestId'), [upstreamId]: ref('headers', 'UpstreamRequestId') },
+        content: answer,
+      },
+      400: ref('responses', 'BadRequest'),
+      ...(bearerAuth ? { 401: ref('responses', 'Unauthorized') } : {}),
+      409: ref('responses', 'LlmConflict'),
+      ...(post ? { 413: ref('responses', 'PayloadTooLarge') } : {}),
+      ...hostCheckResponses(hostCheck),
+      500: ref('responses', 'InternalError'),
+      502: ref('responses', 'BadGateway'),
+      503: ref('responses', 'ServiceUnavailable'),
+      504: ref('responses', 'GatewayTimeout'),
+      default: ref('responses', 'ProviderAnswer'),
+    },
+  };
+}
+
+function llmPaths(bearerAuth: boolean, hostCheck: boolean): JsonObject {
+  const paths: Record<string, JsonObject> = {};
+  for (const route of PASS_THROUGH_ROUTES) {
+    (paths[passThroughPath(route)] ??= {})[route.method.toLowerCase()] = llmOperation(route, bearerAuth, hostCheck);
+  }
+  return paths;
 }
 
 function operationalPaths(hostCheck: boolean): JsonObject {
@@ -273,6 +358,7 @@ function operationalPaths(hostCheck: boolean): JsonObject {
 export function buildOpenApiDocument(options: OpenApiOptions = {}): OpenApiDocument {
   const bearerAuth = options.bearerAuth ?? true;
   const hostCheck = options.hostCheck ?? false;
+  const llm = options.llm ?? false;
   return {
     openapi: '3.1.0',
     info: {
@@ -283,7 +369,7 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}): OpenApiDocum
         'The API key is write-only: responses show only whether one is set and a mask. ' +
         `Errors are ${PROBLEM_CONTENT_TYPE} (RFC 9457); unknown paths answer 404 and unsupported methods 405 with an Allow header.`,
     },
-    paths: { ...settingsPaths(bearerAuth, hostCheck), ...operationalPaths(hostCheck) },
-    components: components(bearerAuth, hostCheck),
+    paths: { ...settingsPaths(bearerAuth, hostCheck), ...(llm ? llmPaths(bearerAuth, hostCheck) : {}), ...operationalPaths(hostCheck) },
+    components: components(bearerAuth, hostCheck, llm),
   };
 }

@@ -2,17 +2,20 @@ import { redactText } from '@llm-settings/core';
 import type { Middleware } from 'koa';
 import type { AppContext, AppState } from './app-state.js';
 import { PROBLEM_CONTENT_TYPE, problemFromError } from './problems.js';
+import { throwIfUnanswered } from './routers.js';
 
 /**
- * The one error middleware: every error thrown below it becomes an RFC 9457 problem
- * (see {@link problemFromError}). The response never carries a stack, a cause or any
- * part of the request body. For the log line it records the code and the message,
- * redacted of key-shaped text and of any api_key the request carried.
+ * The one error middleware: every error thrown below it, and every request no route
+ * answered (404, 405), becomes an RFC 9457 problem (see {@link problemFromError}). The
+ * response never carries a stack, a cause or any part of the request body. For the log
+ * line it records the code and the message, redacted of key-shaped text and of any
+ * api_key the request carried.
  */
 export function problemMiddleware(): Middleware<AppState> {
   return async (ctx, next) => {
     try {
       await next();
+      throwIfUnanswered(ctx);
     } catch (error) {
       const problem = problemFromError(error);
       ctx.state.failure = { code: problem.body.code, message: failureMessage(ctx, error) };

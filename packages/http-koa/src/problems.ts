@@ -1,6 +1,10 @@
 import { ErrorCodes, LlmSettingsError, ValidationError, type ErrorCode, type ValidationIssue } from '@llm-settings/core';
 
-/** Codes of failures that belong to HTTP itself rather than to the settings domain. */
+/**
+ * Codes of failures the HTTP adapter detects itself: HTTP's own (host, auth, routing,
+ * media type, size) and the LLM pass-through's (the stored provider is another one,
+ * the provider cannot be reached or is too slow).
+ */
 export const HttpErrorCodes = {
   UNAUTHORIZED: 'HTTP.UNAUTHORIZED',
   FORBIDDEN_ORIGIN: 'HTTP.FORBIDDEN_ORIGIN',
@@ -9,6 +13,9 @@ export const HttpErrorCodes = {
   PAYLOAD_TOO_LARGE: 'HTTP.PAYLOAD_TOO_LARGE',
   UNSUPPORTED_MEDIA_TYPE: 'HTTP.UNSUPPORTED_MEDIA_TYPE',
   MISDIRECTED_REQUEST: 'HTTP.MISDIRECTED_REQUEST',
+  SETTINGS_PROVIDER_MISMATCH: 'SETTINGS.PROVIDER_MISMATCH',
+  UPSTREAM_UNAVAILABLE: 'UPSTREAM.UNAVAILABLE',
+  UPSTREAM_TIMEOUT: 'UPSTREAM.TIMEOUT',
 } as const;
 
 export type HttpErrorCode = (typeof HttpErrorCodes)[keyof typeof HttpErrorCodes];
@@ -38,7 +45,7 @@ export interface ProblemResponse {
   body: ProblemDetails;
 }
 
-/** A failure of the HTTP layer (host, origin, auth, routing, media type, size) with its status. */
+/** A failure the HTTP adapter detects itself (see {@link HttpErrorCodes}), with its status. */
 export class HttpError extends Error {
   readonly status: number;
   readonly code: HttpErrorCode;

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { Readable } from 'node:stream';
 import { redactText, type Logger } from '@llm-settings/core';
 import type { Middleware } from 'koa';
-import type { AppState } from './app-state.js';
+import type { AppContext, AppState } from './app-state.js';
 import { matchedRoutePattern } from './routers.js';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
@@ -22,6 +23,10 @@ type RequestLogEntry = {
   duration_ms: number;
   error_code?: string;
   error_message?: string;
+  /** LLM pass-through calls only (see `LlmCallFacts`). */
+  provider?: string;
+  scope?: string;
+  upstream_request_id?: string | null;
 };
 
 /**
@@ -29,7 +34,9 @@ type RequestLogEntry = {
  * headers) and logs one line per request, with method, matched route pattern, status
  * and duration: 5xx at error as "http request failed", others at info as "http
  * request". It logs no URL, header or body; the failure fields come already redacted
- * from the problem middleware, and are redacted once more here.
+ * from the problem middleware, and are redacted once more here. Calls through the LLM
+ * pass-through add the provider, the scope and the provider's request id. An answer
+ * streamed from the provider is logged when it ends, so that its duration is the call's.
  */
 export function requestLog(logger: Logger): Middleware<AppState> {
   return async (ctx, next) => {
@@ -40,22 +47,35 @@ export function requestLog(logger: Logger): Middleware<AppState> {
     try {
       await next();
     } finally {
-      const { failure } = ctx.state;
-      // Text from outside is redacted: a client-chosen id and the failure message. The
-      // method (from Node's parser), the route pattern and the code are our own values.
-      const entry: RequestLogEntry = {
-        request_id: clientChosenId ? redactText(ctx.state.requestId) : ctx.state.requestId,
-        method: ctx.method,
-        route: matchedRoutePattern(ctx),
-        status: ctx.status,
-        duration_ms: Math.round((performance.now() - started) * 10) / 10,
-      };
-      if (failure) {
-        entry.error_code = failure.code;
-        entry.error_message = redactText(failure.message);
-      }
-      if (entry.status >= 500) logger.error(entry, 'http request failed');
-      else logger.info(entry, 'http request');
+      const write = () => writeEntry(logger, ctx, clientChosenId, started);
+      // A stream body is sent after every middleware has returned: wait for its end.
+      if (ctx.body instanceof Readable && !ctx.res.closed) ctx.res.once('close', write);
+      else write();
     }
   };
+}
+
+function writeEntry(logger: Logger, ctx: AppContext, clientChosenId: boolean, started: number): void {
+  const { failure, llm } = ctx.state;
+  // Text from outside is redacted: a client-chosen id and the failure message. The
+  // method (from Node's parser), the route pattern and the code are our own values;
+  // the pass-through's facts were checked where they were set.
+  const entry: RequestLogEntry = {
+    request_id: clientChosenId ? redactText(ctx.state.requestId) : ctx.state.requestId,
+    method: ctx.method,
+    route: matchedRoutePattern(ctx),
+    status: ctx.status,
+    duration_ms: Math.round((performance.now() - started) * 10) / 10,
+  };
+  if (failure) {
+    entry.error_code = failure.code;
+    entry.error_message = redactText(failure.message);
+  }
+  if (llm) {
+    entry.provider = llm.provider;
+    entry.scope = llm.scope;
+    entry.upstream_request_id = llm.upstreamRequestId;
+  }
+  if (entry.status >= 500) logger.error(entry, 'http request failed');
+  else logger.info(entry, 'http request');
 }

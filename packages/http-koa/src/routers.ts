@@ -1,5 +1,4 @@
 import Router from '@koa/router';
-import type { Middleware } from 'koa';
 import type { AppContext, AppState } from './app-state.js';
 import { HttpError, HttpErrorCodes } from './problems.js';
 
@@ -26,21 +25,17 @@ export function matchedRoutePattern(ctx: AppContext): string | null {
 }
 
 /**
- * Turns the answers @koa/router's `allowedMethods()` leaves without a body into problems:
- * 405 (or its 501, for a method outside `API_METHODS`) with the `Allow` it set when the
- * path is known, 404 when nothing answered. Sits below the problem middleware, above the
- * routers.
+ * Throws the problem for an answer no route gave, as @koa/router's `allowedMethods()`
+ * leaves it (no body): 405 (or its 501, for a method outside `API_METHODS`) with the
+ * `Allow` it set when the path is known, 404 when nothing answered.
  */
-export function unansweredRouteProblems(): Middleware<AppState> {
-  return async (ctx, next) => {
-    await next();
-    if (ctx.headerSent || (ctx.body !== undefined && ctx.body !== null)) return;
-    const allow = ctx.response.get('Allow');
-    if ((ctx.status === 405 || ctx.status === 501) && allow !== '') {
-      throw new HttpError(405, HttpErrorCodes.METHOD_NOT_ALLOWED, 'Method not allowed', `This resource does not support ${ctx.method}.`, { Allow: allow });
-    }
-    if (ctx.status === 404 || ctx.status === 501) {
-      throw new HttpError(404, HttpErrorCodes.NOT_FOUND, 'Not found', 'No resource exists at this path.');
-    }
-  };
+export function throwIfUnanswered(ctx: AppContext): void {
+  if (ctx.headerSent || (ctx.body !== undefined && ctx.body !== null)) return;
+  const allow = ctx.response.get('Allow');
+  if ((ctx.status === 405 || ctx.status === 501) && allow !== '') {
+    throw new HttpError(405, HttpErrorCodes.METHOD_NOT_ALLOWED, 'Method not allowed', `This resource does not support ${ctx.method}.`, { Allow: allow });
+  }
+  if (ctx.status === 404 || ctx.status === 501) {
+    throw new HttpError(404, HttpErrorCodes.NOT_FOUND, 'Not found', 'No resource exists at this path.');
+  }
 }

@@ -1,41 +1,44 @@
 import type Router from '@koa/router';
-import { PreconditionFailedError, type LlmSettingsService, type SettingsSnapshot } from '@llm-settings/core';
+import { type IfMatch, type LlmSettingsService, type SettingsSnapshot } from '@llm-settings/core';
 import type { ServerResponse } from 'node:http';
 import type { AppContext, AppState } from './app-state.js';
 import { formatEtag, parseIfMatch } from './if-match.js';
 import type { JsonBodyReader } from './json-body.js';
+import { scopeOf } from './scope-header.js';
 
 /** The service methods the adapter calls, so callers may pass a wrapper instead of the class. */
-export type HttpSettingsService = Pick<LlmSettingsService, 'get' | 'update' | 'clear' | 'test'>;
+export type HttpSettingsService = Pick<LlmSettingsService, 'get' | 'update' | 'clear' | 'test' | 'resolve'>;
 
 export const SETTINGS_PATH = '/api/settings/llm';
 export const SETTINGS_TEST_PATH = '/api/settings/llm/test';
 
-/** Registers GET, PUT and DELETE of the settings and POST of their test. */
+/** Registers GET, PUT and DELETE of the settings and POST of their test, each for the request's scope. */
 export function registerSettingsRoutes(router: Router<AppState>, service: HttpSettingsService, readJsonBody: JsonBodyReader): void {
   router.get(SETTINGS_PATH, async (ctx) => {
-    sendSnapshot(ctx, await service.get());
+    sendSnapshot(ctx, await service.get({ scope: scopeOf(ctx) }));
   });
 
   router.put(SETTINGS_PATH, async (ctx) => {
+    const scope = scopeOf(ctx);
+    const ifMatch = ifMatchOf(ctx);
     const body = await readJsonBody(ctx, { required: true });
-    const ifMatch = await resolveIfMatch(ctx, service);
-    sendSnapshot(ctx, await service.update(body, ifMatch === undefined ? {} : { ifMatch }));
+    sendSnapshot(ctx, await service.update(body, { scope, ...(ifMatch === undefined ? {} : { ifMatch }) }));
   });
 
   router.delete(SETTINGS_PATH, async (ctx) => {
-    const ifMatch = await resolveIfMatch(ctx, service);
-    await service.clear(undefined, ifMatch === undefined ? {} : { ifMatch });
+    const ifMatch = ifMatchOf(ctx);
+    await service.clear({ scope: scopeOf(ctx), ...(ifMatch === undefined ? {} : { ifMatch }) });
     ctx.status = 204;
   });
 
   router.post(SETTINGS_TEST_PATH, async (ctx) => {
+    const scope = scopeOf(ctx);
     const body = await readJsonBody(ctx, { required: false });
     // No body, an empty body and `{}` all mean "test the stored settings".
     const candidate = isEmptyObject(body) ? undefined : body;
     const disconnect = abortOnDisconnect(ctx.res);
     try {
-      ctx.body = await service.test(candidate, undefined, { signal: disconnect.signal });
+      ctx.body = await service.test({ scope, ...(candidate === undefined ? {} : { candidate }), signal: disconnect.signal });
     } finally {
       disconnect.release();
     }
@@ -54,20 +57,11 @@ function sendSnapshot(ctx: AppContext, snapshot: SettingsSnapshot): void {
   ctx.body = snapshot.viewJson;
 }
 
-/**
- * The If-Match value to hand to the service: `*`, or the one strong tag given. Several
- * tags hold when any equals the current one, so that one is passed on (the service
- * checks it again atomically with the write). Weak tags alone can never hold.
- */
-async function resolveIfMatch(ctx: AppContext, service: HttpSettingsService): Promise<string | undefined> {
+/** The If-Match header as core takes it: `*`, or the strong tags listed (core checks them against the current one). */
+function ifMatchOf(ctx: AppContext): IfMatch | undefined {
   const parsed = parseIfMatch(ctx.headers['if-match']);
   if (parsed === undefined) return undefined;
-  if (parsed.kind === 'any') return '*';
-  const [first, ...others] = parsed.strong;
-  if (first === undefined) throw new PreconditionFailedError();
-  if (others.length === 0) return first;
-  const { etag } = await service.get();
-  return parsed.strong.includes(etag) ? etag : first;
+  return parsed.kind === 'any' ? '*' : parsed.strong;
 }
 
 function isEmptyObject(value: unknown): boolean {

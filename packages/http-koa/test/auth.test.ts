@@ -107,7 +107,7 @@ describe('apiToken option', () => {
   const unused = async (): Promise<never> => {
     throw new Error('not called');
   };
-  const service = { get: unused, update: unused, clear: unused, test: unused };
+  const service = { get: unused, update: unused, clear: unused, test: unused, resolve: unused };
 
   it.each([
     ['empty', ''],

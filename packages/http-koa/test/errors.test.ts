@@ -193,6 +193,9 @@ describe('service failures', () => {
         },
         clear: async () => {},
         test: async () => ({ success: true, message: 'ok', latency_ms: 1, code: 'ok' }),
+        resolve: async () => {
+          throw new Error('unused');
+        },
       },
     });
     const response = await fetch(`${server.url}/api/settings/llm`);

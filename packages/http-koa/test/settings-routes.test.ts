@@ -340,3 +340,41 @@ describe('DELETE /api/settings/llm', () => {
     expect(await (await fetch(settingsUrl)).json()).toMatchObject({ api_key_set: false });
   });
 });
+
+describe('scopes over HTTP (LLM-Settings-Scope)', () => {
+  it('keeps each scope apart on every settings route; without the header, the default scope', async () => {
+    const server = await startServer();
+    try {
+      const url = `${server.url}/api/settings/llm`;
+      const scoped = (scope: string) => ({ 'llm-settings-scope': scope });
+      expect((await fetch(url, jsonRequest('PUT', { provider: 'openai', api_key: OPENAI_KEY }, scoped('tenant-a')))).status).toBe(200);
+      expect((await fetch(url, jsonRequest('PUT', { provider: 'anthropic', api_key: ANTHROPIC_KEY }, scoped('tenant-b')))).status).toBe(200);
+      expect(await (await fetch(url, { headers: scoped('tenant-a') })).json()).toMatchObject({ provider: 'openai', api_key_set: true });
+      expect(await (await fetch(url, { headers: scoped('tenant-b') })).json()).toMatchObject({ provider: 'anthropic', api_key_set: true });
+      expect(await (await fetch(url)).json()).toMatchObject({ api_key_set: false });
+      expect(await (await fetch(`${url}/test`, { method: 'POST', headers: scoped('tenant-b') })).json()).toMatchObject({ success: true });
+      expect((await fetch(`${url}/test`, { method: 'POST' })).status).toBe(409);
+      expect((await fetch(url, { method: 'DELETE', headers: scoped('tenant-a') })).status).toBe(204);
+      expect(await (await fetch(url, { headers: scoped('tenant-a') })).json()).toMatchObject({ api_key_set: false });
+      expect(await (await fetch(url, { headers: scoped('tenant-b') })).json()).toMatchObject({ api_key_set: true });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it.each(['', 'has space', '-leading-dash', 'x'.repeat(129), 'tenant/../b'])('refuses the scope %j with a 400 naming the header, not the value', async (scope) => {
+    const server = await startServer();
+    try {
+      for (const init of [{ headers: { 'llm-settings-scope': scope } }, jsonRequest('PUT', { provider: 'openai', api_key: OPENAI_KEY }, { 'llm-settings-scope': scope })]) {
+        const response = await fetch(`${server.url}/api/settings/llm`, init);
+        expect(response.status).toBe(400);
+        const problem = (await response.json()) as ProblemDetails;
+        expect(problem).toMatchObject({ code: 'VALIDATION.INVALID_INPUT', errors: [{ path: 'LLM-Settings-Scope' }] });
+        if (scope.length > 3) expect(JSON.stringify(problem)).not.toContain(scope);
+      }
+      expect(await (await fetch(`${server.url}/api/settings/llm`)).json()).toMatchObject({ api_key_set: false });
+    } finally {
+      await server.close();
+    }
+  });
+});

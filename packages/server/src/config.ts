@@ -29,6 +29,12 @@ const hostList = (name: string) =>
     return entries;
   });
 
+const MIB = 1024 * 1024;
+/** Image inputs make LLM requests large. */
+const DEFAULT_PROXY_MAX_BODY_BYTES = 10 * MIB;
+/** A long completion can take minutes. */
+const DEFAULT_LLM_TIMEOUT_MS = 600_000;
+
 const EnvSchema = z.object({
   NODE_ENV: optional(z.string()),
   ENCRYPTION_KEY: optional(z.string()),
@@ -40,6 +46,8 @@ const EnvSchema = z.object({
   PORT: optional(integer('PORT', 0, 65535)),
   PROBE_TIMEOUT_MS: optional(integer('PROBE_TIMEOUT_MS', 100, 120_000)),
   PROBE_MAX_IN_FLIGHT: optional(integer('PROBE_MAX_IN_FLIGHT', 1, 1000)),
+  PROXY_MAX_BODY_BYTES: optional(integer('PROXY_MAX_BODY_BYTES', 1024, 100 * MIB)),
+  PROXY_TIMEOUT_MS: optional(integer('PROXY_TIMEOUT_MS', 1000, 3_600_000)),
   SETTINGS_API_TOKEN: optional(z.string().refine(isUsableApiToken, `SETTINGS_API_TOKEN ${API_TOKEN_RULE}`)),
   ALLOW_UNAUTHENTICATED: optional(z.enum(['0', '1', 'true', 'false'], { error: () => 'ALLOW_UNAUTHENTICATED must be 1 or 0' })),
   ANTHROPIC_BASE_URL: optional(httpUrl('ANTHROPIC_BASE_URL')),
@@ -64,6 +72,10 @@ export interface ServerConfig {
   probeTimeoutMs: number;
   /** Provider tests in flight at once; more answer PROBE.BUSY. */
   probeMaxInFlight: number;
+  /** Largest request body the LLM pass-through forwards. */
+  proxyMaxBodyBytes: number;
+  /** Upper bound of one LLM call, through the pass-through or an SDK client from `client()`. */
+  llmTimeoutMs: number;
   apiToken: string | null;
   allowUnauthenticated: boolean;
   baseUrls: { anthropic?: string; openai?: string };
@@ -96,6 +108,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT ?? 8080,
     probeTimeoutMs: e.PROBE_TIMEOUT_MS ?? DEFAULT_PROBE_TIMEOUT_MS,
     probeMaxInFlight: e.PROBE_MAX_IN_FLIGHT ?? DEFAULT_MAX_IN_FLIGHT,
+    proxyMaxBodyBytes: e.PROXY_MAX_BODY_BYTES ?? DEFAULT_PROXY_MAX_BODY_BYTES,
+    llmTimeoutMs: e.PROXY_TIMEOUT_MS ?? DEFAULT_LLM_TIMEOUT_MS,
     apiToken: e.SETTINGS_API_TOKEN ?? null,
     allowUnauthenticated: e.ALLOW_UNAUTHENTICATED === '1' || e.ALLOW_UNAUTHENTICATED === 'true',
     baseUrls: {

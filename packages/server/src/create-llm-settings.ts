@@ -7,8 +7,10 @@ import {
   type Logger,
   type RotatingSecretCipher,
   type RotationReport,
+  type ScopeOptions,
   type SettingsStore,
 } from '@llm-settings/core';
+import { createSdkClient, type SdkClient } from '@llm-settings/provider-probe';
 import { migrateSettingsStore } from '@llm-settings/storage-knex';
 import { loadConfig, type ServerConfig } from './config.js';
 import { resolveEncryptionKey } from './encryption-key.js';
@@ -39,6 +41,9 @@ export interface CreateLlmSettingsOptions {
   migrate?: boolean;
 }
 
+/** An SDK client for the stored provider and key, and the stored model. */
+export type LlmClient = SdkClient & { readonly model: string };
+
 /** The core wired to its adapters, for services that embed it without HTTP. */
 export interface LlmSettings {
   readonly config: RuntimeConfig;
@@ -46,6 +51,13 @@ export interface LlmSettings {
   readonly service: LlmSettingsService;
   readonly store: SettingsStore;
   readonly cipher: RotatingSecretCipher;
+  /**
+   * The official SDK client for the scope's stored provider, configured with its key, the
+   * operator's base URL (ANTHROPIC_BASE_URL / OPENAI_BASE_URL) and PROXY_TIMEOUT_MS, with
+   * the stored model. Build one per call or per request: settings may change.
+   * @throws NotConfiguredError when the scope has no settings.
+   */
+  client(options?: ScopeOptions): Promise<LlmClient>;
   /** Re-encrypts every stored value under the first ENCRYPTION_KEY, atomically. */
   rotateKeys(): Promise<RotationReport>;
   /** Stops listening for changes and closes the database pool. */
@@ -79,6 +91,11 @@ export async function wireLlmSettings(options: CreateLlmSettingsOptions): Promis
       service,
       store,
       cipher,
+      async client(scopeOptions = {}) {
+        const { provider, model, apiKey } = await service.resolve(scopeOptions);
+        const sdk = await createSdkClient({ provider, apiKey: apiKey.reveal(), baseUrl: config.baseUrls[provider], timeoutMs: config.llmTimeoutMs });
+        return { ...sdk, model };
+      },
       rotateKeys: () => rotateStoredSecrets(store, cipher),
       async close() {
         service.close();

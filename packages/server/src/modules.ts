@@ -9,7 +9,7 @@ import {
 } from '@llm-settings/core';
 import { createFernetCipher } from '@llm-settings/crypto-fernet';
 import { createHttpApp } from '@llm-settings/http-koa';
-import { createProviderProbe } from '@llm-settings/provider-probe';
+import { createProviderProbe, DEFAULT_BASE_URLS } from '@llm-settings/provider-probe';
 import { createKnexFromUrl, createKnexSettingsStore } from '@llm-settings/storage-knex';
 import { allowedHostsFor } from './config.js';
 import { createReadinessCheck } from './readiness.js';
@@ -74,7 +74,10 @@ export const serviceModule = new ContainerModule(({ bind }) => {
     .inSingletonScope();
 });
 
-/** The HTTP app, for `serve`: it logs one line per request with the logger, like every other line. */
+/**
+ * The HTTP app, for `serve`: it logs one line per request with the logger, like every
+ * other line, and passes LLM calls on to the providers the probe tests against.
+ */
 export const httpModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.HttpApp)
     .toResolvedValue(
@@ -85,6 +88,14 @@ export const httpModule = new ContainerModule(({ bind }) => {
           ...(config.apiToken ? { apiToken: config.apiToken } : {}),
           readiness: createReadinessCheck(store),
           allowedHosts: allowedHostsFor(config),
+          llm: {
+            baseUrls: {
+              anthropic: config.baseUrls.anthropic ?? DEFAULT_BASE_URLS.anthropic,
+              openai: config.baseUrls.openai ?? DEFAULT_BASE_URLS.openai,
+            },
+            timeoutMs: config.llmTimeoutMs,
+            maxBodyBytes: config.proxyMaxBodyBytes,
+          },
         }),
       [TOKENS.Config, TOKENS.Service, TOKENS.Store, TOKENS.Logger],
     )

@@ -19,7 +19,7 @@ describe('createLlmSettings (embedding without HTTP)', () => {
       const raw = await settings.store.get('llm_config:tenant-1');
       expect(raw!.value).not.toContain('EMBEDDED');
       expect(JSON.parse(await settings.cipher.decrypt(raw!.value))).toMatchObject({ api_key: KEY, scope: 'tenant-1' });
-      expect(await settings.service.test(undefined, 'tenant-1')).toMatchObject({ success: true, code: 'ok' });
+      expect(await settings.service.test({ scope: 'tenant-1' })).toMatchObject({ success: true, code: 'ok' });
       expect(fake.requests.at(-1)).toMatchObject({ provider: 'openai', apiKey: KEY });
     } finally {
       await settings.close();
@@ -34,5 +34,44 @@ describe('createLlmSettings (embedding without HTTP)', () => {
     }).catch((e: unknown) => e);
     expect(isLlmSettingsError(error, ErrorCodes.CONFIG_INVALID)).toBe(true);
     expect((error as Error).message).not.toContain('definitely-not-fernet');
+  });
+
+  it('resolve() and client() hand the stored settings to the code that calls the LLM, per scope', async () => {
+    const fake = await startFakeProvider();
+    const anthropicKey = 'sk-ant-api03-CLIENT-SECRET-abcdefghij';
+    const settings = await createLlmSettings({
+      env: {
+        DATABASE_URL: 'sqlite::memory:',
+        ENCRYPTION_KEY: generateFernetKey(),
+        OPENAI_BASE_URL: fake.baseUrls.openai,
+        ANTHROPIC_BASE_URL: fake.baseUrls.anthropic,
+      },
+      logger: silentLogger,
+    });
+    try {
+      await settings.service.update({ provider: 'anthropic', api_key: anthropicKey, model: 'claude-3-5-haiku-20241022' }, { scope: 'user-1' });
+      await settings.service.update({ provider: 'openai', api_key: KEY, model: 'gpt-4o-mini' }, { scope: 'user-2' });
+      const resolved = await settings.service.resolve({ scope: 'user-1' });
+      expect(resolved).toMatchObject({ provider: 'anthropic', model: 'claude-3-5-haiku-20241022', version: 1 });
+      expect(JSON.stringify(resolved)).not.toContain('CLIENT-SECRET');
+
+      const first = await settings.client({ scope: 'user-1' });
+      if (first.provider !== 'anthropic') throw new Error('expected an Anthropic client');
+      const message = await first.client.messages.create({ model: first.model, max_tokens: 16, messages: [{ role: 'user', content: 'Hi' }] });
+      expect(message.content[0]).toMatchObject({ type: 'text' });
+      expect(fake.requests.at(-1)).toMatchObject({ provider: 'anthropic', path: '/v1/messages', apiKey: anthropicKey });
+
+      const second = await settings.client({ scope: 'user-2' });
+      if (second.provider !== 'openai') throw new Error('expected an OpenAI client');
+      const completion = await second.client.chat.completions.create({ model: second.model, messages: [{ role: 'user', content: 'Hi' }] });
+      expect(completion.choices[0]?.message.content).toEqual(expect.any(String));
+      expect(fake.requests.at(-1)).toMatchObject({ provider: 'openai', path: '/v1/chat/completions', apiKey: KEY });
+
+      const missing = await settings.client({ scope: 'nobody' }).catch((error: unknown) => error);
+      expect(isLlmSettingsError(missing, ErrorCodes.SETTINGS_NOT_CONFIGURED)).toBe(true);
+    } finally {
+      await settings.close();
+      await fake.close();
+    }
   });
 });

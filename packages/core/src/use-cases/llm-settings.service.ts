@@ -13,7 +13,7 @@ import { silentLogger } from '../ports/logger.port.js';
 import type { ProviderProbe } from '../ports/provider-probe.port.js';
 import type { SecretCipher } from '../ports/secret-cipher.port.js';
 import type { SettingRecord, SettingsStore } from '../ports/settings-store.port.js';
-import { defaultModelFor } from '../providers.js';
+import { defaultModelFor, type LlmProvider } from '../providers.js';
 import {
   LlmSettingsUpdateSchema,
   LlmTestCandidateSchema,
@@ -24,8 +24,9 @@ import {
 } from '../schemas.js';
 import { normalizeScope, settingsKeyFor } from '../scopes.js';
 import { parseOrThrow } from '../validation.js';
+import { Secret } from '../secret.js';
 import { defaultSnapshot, snapshotOf, type SettingsSnapshot } from './settings-snapshot.js';
-import { SettingsViewCache, type SettingsViewCacheOptions } from './settings-view-cache.js';
+import { SettingsViewCache, type CurrentSettings, type SettingsViewCacheOptions } from './settings-view-cache.js';
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
 /** Read-modify-write attempts for an update that keeps the stored key, before a conflict is reported. */
@@ -47,21 +48,43 @@ export interface LlmSettingsServiceDeps {
   viewCache?: boolean | SettingsViewCacheOptions;
 }
 
-export interface UpdateOptions {
+/** Which settings: a scope (tenant, user, workspace), the default scope when omitted. */
+export interface ScopeOptions {
   scope?: string;
-  /** An ETag from an earlier snapshot, or "*" for "must exist". */
-  ifMatch?: string;
 }
 
-export interface ClearOptions {
-  ifMatch?: string;
+/**
+ * A precondition on the stored version, as HTTP's If-Match: `*` (settings must be
+ * stored), or entity tags of which one must be the current one.
+ */
+export type IfMatch = '*' | string | readonly string[];
+
+export interface UpdateOptions extends ScopeOptions {
+  ifMatch?: IfMatch;
 }
 
-export interface TestOptions {
+export interface ClearOptions extends ScopeOptions {
+  ifMatch?: IfMatch;
+}
+
+export interface TestOptions extends ScopeOptions {
+  /** Settings to test instead of the stored ones: `{ provider, api_key, model? }`. Nothing is stored. */
+  candidate?: unknown;
+  /** Aborts the provider call; the result is then `timeout`. */
   signal?: AbortSignal;
 }
 
-/** The use cases: read, save, clear and test the LLM settings of a scope. */
+/** What the code that calls the LLM needs. */
+export interface ResolvedSettings {
+  provider: LlmProvider;
+  model: string;
+  /** Prints as its mask; `apiKey.reveal()` gives the key. */
+  apiKey: Secret;
+  /** The stored version these settings are. */
+  version: number;
+}
+
+/** The use cases: read, save, clear, test and resolve the LLM settings of a scope. */
 export class LlmSettingsService {
   private readonly store: SettingsStore;
   private readonly cipher: SecretCipher;
@@ -80,19 +103,29 @@ export class LlmSettingsService {
   }
 
   /** The scope's settings as clients may see them; the defaults when nothing is stored. */
-  async get(scope?: string): Promise<SettingsSnapshot> {
-    const normalized = normalizeScope(scope);
-    const key = settingsKeyFor(normalized);
-    const load = async () => {
-      const record = await this.store.get(key);
-      return record === null ? defaultSnapshot() : snapshotOf(record, await this.open(record, normalized));
-    };
-    return this.cache ? this.cache.read(key, load) : load();
+  async get(options: ScopeOptions = {}): Promise<SettingsSnapshot> {
+    return (await this.current(normalizeScope(options.scope))).snapshot;
+  }
+
+  /**
+   * The scope's settings for the code that calls the LLM, the key included as a
+   * {@link Secret}. Served from the cached stored token when views are cached (the key
+   * is decrypted on every call, never kept in plaintext).
+   * @throws NotConfiguredError when nothing is stored; DecryptionError when the stored
+   *   settings cannot be decrypted with the configured keys.
+   */
+  async resolve(options: ScopeOptions = {}): Promise<ResolvedSettings> {
+    const scope = normalizeScope(options.scope);
+    const { record } = await this.current(scope);
+    if (record === null) throw new NotConfiguredError();
+    const settings = await this.open(record, scope);
+    return { provider: settings.provider, model: settings.model, apiKey: new Secret(settings.api_key), version: record.version };
   }
 
   /**
    * Saves settings. Without api_key the stored key is kept, which needs the provider
    * to be unchanged; without model the provider's default model is used.
+   * @throws PreconditionFailedError when `ifMatch` does not hold.
    */
   async update(input: unknown, options: UpdateOptions = {}): Promise<SettingsSnapshot> {
     const update = parseOrThrow(LlmSettingsUpdateSchema, input, 'settings');
@@ -130,10 +163,11 @@ export class LlmSettingsService {
    * Removes the scope's settings. Clearing what is not there is not an error, and still
    * goes through the store: its change event drops a cached view that a concurrent
    * delete, whose own event is still on its way, made stale.
+   * @throws PreconditionFailedError when `ifMatch` does not hold.
    */
-  async clear(scope?: string, options: ClearOptions = {}): Promise<void> {
-    const normalized = normalizeScope(scope);
-    const key = settingsKeyFor(normalized);
+  async clear(options: ClearOptions = {}): Promise<void> {
+    const scope = normalizeScope(options.scope);
+    const key = settingsKeyFor(scope);
     if (options.ifMatch === undefined) {
       await this.store.delete(key);
     } else {
@@ -146,16 +180,18 @@ export class LlmSettingsService {
         throw error;
       }
     }
-    this.logger.info({ scope: normalized }, 'llm settings cleared');
+    this.logger.info({ scope }, 'llm settings cleared');
   }
 
   /**
    * Tests settings with one call to the provider: the candidate when given, otherwise
    * the stored settings. Never stores anything.
+   * @throws NotConfiguredError when testing stored settings and none are stored.
    */
-  async test(candidate?: unknown, scope?: string, options: TestOptions = {}): Promise<LlmTestResult> {
-    const normalized = normalizeScope(scope);
-    const target: ProbeTarget = candidate === undefined ? await this.storedTarget(normalized) : candidateTarget(candidate);
+  async test(options: TestOptions = {}): Promise<LlmTestResult> {
+    const scope = normalizeScope(options.scope);
+    const stored = options.candidate === undefined;
+    const target: ProbeTarget = stored ? await this.resolveTarget(scope) : candidateTarget(options.candidate);
     const outcome = await this.probe.probe({
       provider: target.provider,
       apiKey: target.api_key,
@@ -164,17 +200,23 @@ export class LlmSettingsService {
       ...(options.signal ? { signal: options.signal } : {}),
     });
     const latency = outcome.latencyMs === null ? null : Math.max(0, Math.round(outcome.latencyMs));
-    this.logger.info(
-      { scope: normalized, provider: target.provider, model: target.model, code: outcome.code, latency_ms: latency, stored: candidate === undefined },
-      'llm settings tested',
-    );
+    this.logger.info({ scope, provider: target.provider, model: target.model, code: outcome.code, latency_ms: latency, stored }, 'llm settings tested');
     return { success: outcome.code === 'ok', message: outcome.message, latency_ms: latency, code: outcome.code };
   }
 
-  private async storedTarget(scope: string): Promise<StoredSettings> {
-    const record = await this.store.get(settingsKeyFor(scope));
-    if (record === null) throw new NotConfiguredError();
-    return this.open(record, scope);
+  /** The stored record of a scope and its snapshot, from the cache when views are cached. */
+  private current(scope: string): Promise<CurrentSettings> {
+    const key = settingsKeyFor(scope);
+    const load = async (): Promise<CurrentSettings> => {
+      const record = await this.store.get(key);
+      return { record, snapshot: record === null ? defaultSnapshot() : snapshotOf(record, await this.open(record, scope)) };
+    };
+    return this.cache ? this.cache.read(key, load) : load();
+  }
+
+  private async resolveTarget(scope: string): Promise<ProbeTarget> {
+    const { provider, model, apiKey } = await this.resolve({ scope });
+    return { provider, model, api_key: apiKey.reveal() };
   }
 
   private async keptApiKey(current: SettingRecord | null, provider: string, scope: string): Promise<string> {
@@ -227,9 +269,12 @@ function candidateTarget(candidate: unknown): ProbeTarget {
   };
 }
 
-function preconditionHolds(current: SettingRecord | null, ifMatch: string | undefined): boolean {
+/** If-Match as RFC 9110 evaluates it: `*` needs a stored record, a list any tag equal to the current one. */
+function preconditionHolds(current: SettingRecord | null, ifMatch: IfMatch | undefined): boolean {
   if (ifMatch === undefined) return true;
-  return ifMatch === '*' ? current !== null : etagOf(current) === ifMatch;
+  if (ifMatch === '*') return current !== null;
+  const tag = etagOf(current);
+  return typeof ifMatch === 'string' ? tag === ifMatch : ifMatch.includes(tag);
 }
 
 function safeJsonParse(text: string): unknown {

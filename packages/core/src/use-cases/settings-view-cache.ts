@@ -1,5 +1,11 @@
-import type { SettingsStore } from '../ports/settings-store.port.js';
+import type { SettingRecord, SettingsStore } from '../ports/settings-store.port.js';
 import type { SettingsSnapshot } from './settings-snapshot.js';
+
+/** A scope's stored record (its encrypted token, never the plaintext) and the snapshot clients see. */
+export interface CurrentSettings {
+  readonly record: SettingRecord | null;
+  readonly snapshot: SettingsSnapshot;
+}
 
 export interface SettingsViewCacheOptions {
   /**
@@ -20,18 +26,19 @@ export interface SettingsViewCacheOptions {
 }
 
 interface Entry {
-  snapshot: SettingsSnapshot;
+  current: CurrentSettings;
   expiresAt: number;
 }
 
 /**
- * Snapshots (masked views, never a key) by store key, dropped by the store's change
- * feed, its one source of invalidation. A load that overlaps any change is served but
- * not kept, so a read that raced a write can never be cached after that write's event.
+ * Stored records (encrypted tokens) and their snapshots (masked views, never a key) by
+ * store key, dropped by the store's change feed, its one source of invalidation. A load
+ * that overlaps any change is served but not kept, so a read that raced a write can
+ * never be cached after that write's event.
  */
 export class SettingsViewCache {
   private readonly entries = new Map<string, Entry>();
-  private readonly loading = new Map<string, Promise<SettingsSnapshot>>();
+  private readonly loading = new Map<string, Promise<CurrentSettings>>();
   private readonly maxEntries: number;
   private readonly ttlMs: number;
   private readonly now: () => number;
@@ -54,15 +61,15 @@ export class SettingsViewCache {
     this.loading.clear();
   }
 
-  /** The cached snapshot of `key`, or the result of `load` (shared by concurrent callers). */
-  async read(key: string, load: () => Promise<SettingsSnapshot>): Promise<SettingsSnapshot> {
+  /** The cached record and snapshot of `key`, or the result of `load` (shared by concurrent callers). */
+  async read(key: string, load: () => Promise<CurrentSettings>): Promise<CurrentSettings> {
     const entry = this.entries.get(key);
-    if (entry && entry.expiresAt > this.now()) return entry.snapshot;
+    if (entry && entry.expiresAt > this.now()) return entry.current;
     const pending = this.loading.get(key);
     if (pending) return pending;
 
     const generation = this.generation;
-    const loaded = load().then((snapshot) => (this.generation === generation ? this.keep(key, snapshot) : snapshot)).finally(() => {
+    const loaded = load().then((current) => (this.generation === generation ? this.keep(key, current) : current)).finally(() => {
       if (this.loading.get(key) === loaded) this.loading.delete(key);
     });
     this.loading.set(key, loaded);
@@ -76,12 +83,12 @@ export class SettingsViewCache {
     this.loading.clear();
   }
 
-  private keep(key: string, snapshot: SettingsSnapshot): SettingsSnapshot {
+  private keep(key: string, { record, snapshot }: CurrentSettings): CurrentSettings {
     // Frozen: every reader gets the same object, with its JSON made once.
     const view = Object.freeze({ ...snapshot.view });
-    const frozen = Object.freeze({ ...snapshot, view, viewJson: JSON.stringify(view) });
+    const frozen = { record, snapshot: Object.freeze({ ...snapshot, view, viewJson: JSON.stringify(view) }) };
     this.entries.delete(key);
-    this.entries.set(key, { snapshot: frozen, expiresAt: this.now() + this.ttlMs });
+    this.entries.set(key, { current: frozen, expiresAt: this.now() + this.ttlMs });
     if (this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED } from '@llm-settings/core';
-import { scrubKey } from '../src/scrub-key.js';
+import { REDACTED, scrubKeyFromLogText as scrubKey } from '../src/index.js';
 
 const KEY = 'sk-proj-4f9c2a7b1e8d3c6a5b0f9e8d7c6bQZXW';
 
-describe('scrubKey', () => {
+describe('scrubKeyFromLogText', () => {
   it.each([
     ['the whole key', `key ${KEY} here`],
     ["OpenAI's starred echo", `Incorrect API key provided: sk-proj-${'*'.repeat(28)}QZXW.`],

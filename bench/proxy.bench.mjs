@@ -1,0 +1,284 @@
+// The LLM pass-through (POST /api/llm/...) of the running service against calling the
+// fake provider directly, both from this process:
+// - non-streaming chat completions over 50 connections: the median latency of calls
+//   arriving at random (a Poisson process) at a rate the service sustains, which is what
+//   a call costs through the pass-through; and, as context, the throughput when the 50
+//   connections send as fast as they can (then the latency is queueing: 50 requests
+//   wait in line for whichever side is slower);
+// - streamed messages: how long each event takes from the fake's write to the client,
+//   through the pass-through and directly (the fake runs in this process, so its writes
+//   are timestamped on the same clock as the client's reads);
+// - 200 streams at once through the pass-through: the service's resident memory.
+// The service runs as `pnpm start` runs it (LOG_LEVEL=info, one line per call).
+import http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import autocannon from 'autocannon';
+import { ANTHROPIC_KEY, OPENAI_KEY, createDatabase, dist, median, quantile, round, rssMb, startLlmSettings, withLogDir } from './support.mjs';
+
+const OPENAI_SCOPE = 'bench-openai';
+const ANTHROPIC_SCOPE = 'bench-anthropic';
+const CHAT_BODY = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Say hello.' }] });
+const MESSAGES_BODY = JSON.stringify({ model: 'claude-sonnet-4-20250514', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'Say hello.' }] });
+
+async function putScoped(url, scope, settings) {
+  const response = await fetch(`${url}/api/settings/llm`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', 'llm-settings-scope': scope },
+    body: JSON.stringify(settings),
+  });
+  if (response.status !== 200) throw new Error(`PUT answered ${response.status}: ${await response.text()}`);
+}
+
+/** One POST; resolves with its latency in milliseconds, from the request to the last byte of the answer. */
+function timedPost(agent, { url, headers }) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const req = http.request(url, { method: 'POST', agent, headers }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - started) : reject(new Error(`${url} answered ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end(CHAT_BODY);
+  });
+}
+
+/**
+ * Open-loop load: calls start at random, exponential intervals (a Poisson process of
+ * `rate` per second) whatever the answers do, over at most `connections` keep-alive
+ * connections, for `durationS`. @returns the latency of every call, in milliseconds.
+ */
+async function poissonLoad(target, { rate, connections, durationS }) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const latencies = [];
+  const calls = [];
+  const end = performance.now() + durationS * 1000;
+  try {
+    for (let next = performance.now(); next < end; next += (-Math.log(1 - Math.random()) * 1000) / rate) {
+      const wait = next - performance.now();
+      if (wait >= 1) await sleep(wait);
+      calls.push(timedPost(agent, target).then((ms) => latencies.push(ms)));
+    }
+    await Promise.all(calls);
+  } finally {
+    agent.destroy();
+  }
+  return latencies;
+}
+
+/** Closed-loop load: 50 connections, each sending its next request when the last is answered. @returns requests/s and the median latency. */
+async function saturatedLoad({ url, headers }, durationS) {
+  const result = await autocannon({ url, headers, method: 'POST', body: CHAT_BODY, connections: 50, duration: durationS });
+  const failed = result.errors + result.timeouts + result.non2xx;
+  if (failed > 0) throw new Error(`${url}: ${failed} failed requests (non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts})`);
+  return { requestsPerS: result.requests.total / result.duration, p50: result.latency.p50 };
+}
+
+/**
+ * Runs `measure` on the direct and the proxied target in turn, `rounds` times, the order
+ * alternating, after a warm-up of each; figures are medians over the rounds, and the
+ * difference is taken within each round.
+ */
+async function compare(targets, rounds, measure, warmUp) {
+  for (const target of targets) await warmUp(target);
+  const figures = { direct: [], proxied: [] };
+  for (let i = 0; i < rounds; i++) {
+    for (const target of i % 2 === 0 ? targets : [...targets].reverse()) figures[target.name].push(await measure(target));
+  }
+  return figures;
+}
+
+async function chatAtRate(targets, { rate, connections, durationS, rounds }) {
+  const medians = await compare(
+    targets,
+    rounds,
+    async (target) => median(await poissonLoad(target, { rate, connections, durationS })),
+    (target) => poissonLoad(target, { rate, connections, durationS: 1 }),
+  );
+  return {
+    direct_p50_ms: round(median(medians.direct), 3),
+    proxied_p50_ms: round(median(medians.proxied), 3),
+    overhead_ms: round(median(medians.proxied.map((value, i) => value - medians.direct[i])), 3),
+  };
+}
+
+async function chatSaturated(targets, { durationS, rounds }) {
+  const runs = await compare(targets, rounds, (target) => saturatedLoad(target, durationS), (target) => saturatedLoad(target, 1));
+  const of = (name, field) => median(runs[name].map((run) => run[field]));
+  return {
+    direct_requests_per_s: Math.round(of('direct', 'requestsPerS')),
+    proxied_requests_per_s: Math.round(of('proxied', 'requestsPerS')),
+    direct_p50_ms: of('direct', 'p50'),
+    proxied_p50_ms: of('proxied', 'p50'),
+  };
+}
+
+/**
+ * Timestamps the fake's event writes by patching ServerResponse in this process (only
+ * the fake serves from it): the write times of each answer, by its `request-id`.
+ */
+function recordFakeWrites() {
+  const { writeHead, write } = http.ServerResponse.prototype;
+  const idOf = new WeakMap();
+  const writes = new Map();
+  http.ServerResponse.prototype.writeHead = function (status, ...rest) {
+    const headers = rest.find((arg) => typeof arg === 'object' && arg !== null);
+    if (headers?.['request-id']) idOf.set(this, headers['request-id']);
+    return writeHead.call(this, status, ...rest);
+  };
+  http.ServerResponse.prototype.write = function (...args) {
+    const id = idOf.get(this);
+    if (id !== undefined) (writes.get(id) ?? writes.set(id, []).get(id)).push(performance.now());
+    return write.apply(this, args);
+  };
+  return {
+    writes,
+    restore() {
+      Object.assign(http.ServerResponse.prototype, { writeHead, write });
+    },
+  };
+}
+
+/** One streamed message; resolves with its request id and the time each event was read whole. */
+function streamMessage(agent, { url, headers }) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', ...headers } }, (res) => {
+      if (res.statusCode !== 200) {
+        res.resume();
+        reject(new Error(`${url} answered ${res.statusCode}`));
+        return;
+      }
+      const reads = [];
+      let pending = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => {
+        const now = performance.now();
+        pending += chunk;
+        const events = pending.split('\n\n');
+        pending = events.pop();
+        for (let i = 0; i < events.length; i++) reads.push(now);
+      });
+      res.on('end', () => resolve({ id: res.headers['request-id'], reads }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(MESSAGES_BODY);
+  });
+}
+
+/**
+ * `count` streams, `concurrency` at a time, each worker starting its next stream when
+ * its last one ends (the workers start a few milliseconds apart, so that streams do not
+ * all begin together). @returns the delay of every event: read time − the fake's write time.
+ */
+async function eventDelays(agent, target, recorder, { count, concurrency }) {
+  const delays = [];
+  const worker = async (index) => {
+    await sleep(index);
+    for (let i = index; i < count; i += concurrency) {
+      const { id, reads } = await streamMessage(agent, target);
+      const writes = recorder.writes.get(id) ?? [];
+      if (writes.length !== reads.length) throw new Error(`stream ${id}: ${writes.length} events written, ${reads.length} read`);
+      reads.forEach((read, n) => delays.push(read - writes[n]));
+      recorder.writes.delete(id);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, (_, index) => worker(index)));
+  return delays;
+}
+
+/** The peak resident memory of process `pid` while `run` runs, sampled every 20 ms. */
+async function peakRssDuring(pid, run) {
+  let peak = rssMb(pid);
+  const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 20);
+  try {
+    await run();
+  } finally {
+    clearInterval(sampler);
+  }
+  return Math.max(peak, rssMb(pid));
+}
+
+/**
+ * @returns `chat_at_rate` (Poisson arrivals of `rate` calls/s over 50 connections:
+ *   medians and the overhead, target at most +1 ms), `chat_saturated` (50 connections
+ *   flat out: requests/s and medians, context), `stream_events` (event delays, p50 and
+ *   p99, and the p99 overhead, target at most +5 ms), `memory` (RSS before and at the
+ *   peak of `concurrentStreams` streams at once, target under 200 MB).
+ */
+export async function runProxyBench({ durationS = 3, rounds = 3, rate = 400, streams = 300, streamConcurrency = 10, streamDelayMs = 10, concurrentStreams = 200 } = {}) {
+  const { startFakeProvider } = await dist.fakeProvider();
+  const { generateFernetKey } = await dist.fernet();
+  const fake = await startFakeProvider();
+  const database = await createDatabase('sqlite');
+  // Keep-alive, as the SDKs do; enough sockets for every stream at once.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrentStreams + streamConcurrency });
+  try {
+    return await withLogDir(async (logDir) => {
+      const server = await startLlmSettings({
+        databaseUrl: database.url,
+        encryptionKey: generateFernetKey(),
+        logDir,
+        env: { ANTHROPIC_BASE_URL: fake.baseUrls.anthropic, OPENAI_BASE_URL: fake.baseUrls.openai },
+      });
+      try {
+        await putScoped(server.url, OPENAI_SCOPE, { provider: 'openai', api_key: OPENAI_KEY });
+        await putScoped(server.url, ANTHROPIC_SCOPE, { provider: 'anthropic', api_key: ANTHROPIC_KEY });
+        const chatTargets = [
+          { name: 'direct', url: `${fake.baseUrls.openai}/chat/completions`, headers: { 'content-type': 'application/json', authorization: `Bearer ${OPENAI_KEY}` } },
+          { name: 'proxied', url: `${server.url}/api/llm/openai/v1/chat/completions`, headers: { 'content-type': 'application/json', 'llm-settings-scope': OPENAI_SCOPE } },
+        ];
+        const atRate = await chatAtRate(chatTargets, { rate, connections: 50, durationS, rounds });
+        fake.reset();
+        const saturated = await chatSaturated(chatTargets, { durationS, rounds });
+        fake.reset();
+
+        const messageTargets = {
+          direct: { url: `${fake.baseUrls.anthropic}/v1/messages`, headers: { 'x-api-key': ANTHROPIC_KEY } },
+          proxied: { url: `${server.url}/api/llm/anthropic/v1/messages`, headers: { 'llm-settings-scope': ANTHROPIC_SCOPE } },
+        };
+        fake.setStreamDelay(streamDelayMs);
+        const recorder = recordFakeWrites();
+        const delays = { direct: [], proxied: [] };
+        try {
+          // Alternating halves, so that both see the same machine.
+          for (let half = 0; half < 2; half++) {
+            for (const name of half === 0 ? ['direct', 'proxied'] : ['proxied', 'direct']) {
+              delays[name].push(...(await eventDelays(agent, messageTargets[name], recorder, { count: streams / 2, concurrency: streamConcurrency })));
+            }
+          }
+        } finally {
+          recorder.restore();
+        }
+        fake.reset();
+
+        const beforeMb = rssMb(server.pid);
+        fake.setStreamDelay(100);
+        const peakMb = await peakRssDuring(server.pid, () =>
+          Promise.all(Array.from({ length: concurrentStreams }, () => streamMessage(agent, messageTargets.proxied))),
+        );
+        fake.reset();
+
+        const stat = (values) => ({ p50_ms: round(quantile(values, 0.5), 3), p99_ms: round(quantile(values, 0.99), 3), events: values.length });
+        const direct = stat(delays.direct);
+        const proxied = stat(delays.proxied);
+        return {
+          chat_at_rate: { connections: 50, rate_per_s: rate, ...atRate },
+          chat_saturated: { connections: 50, ...saturated },
+          stream_events: { stream_delay_ms: streamDelayMs, concurrency: streamConcurrency, direct, proxied, overhead_p99_ms: round(proxied.p99_ms - direct.p99_ms, 3) },
+          memory: { concurrent_streams: concurrentStreams, before_mb: beforeMb, peak_mb: peakMb },
+        };
+      } finally {
+        await server.stop();
+      }
+    });
+  } finally {
+    agent.destroy();
+    await fake.close();
+    await database.drop();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  console.log(JSON.stringify(await runProxyBench(), null, 2));
+}

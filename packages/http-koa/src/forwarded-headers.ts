@@ -1,0 +1,65 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { LlmProvider } from '@llm-settings/core';
+
+/**
+ * Request headers the pass-through forwards: what the official SDKs send to shape the
+ * call (content type, API version and betas, idempotency key, their `x-stainless-*`
+ * telemetry and user agent). Everything else stays here: the caller's credentials
+ * (`Authorization`, `x-api-key`: the app's token, never the provider's key), cookies,
+ * forwarding and hop-by-hop headers, our own request id and scope header, and the
+ * `OpenAI-Organization` / `OpenAI-Project` headers, which pick whom the stored key
+ * bills: that choice belongs with the key, not with the caller.
+ */
+const FORWARDED_REQUEST_HEADERS = new Set(['content-type', 'accept', 'user-agent', 'idempotency-key', 'anthropic-version', 'anthropic-beta', 'openai-beta']);
+const FORWARDED_REQUEST_PREFIX = 'x-stainless-';
+
+/**
+ * Response headers passed back: the content type, rate limits, retry hints (both SDKs
+ * read `retry-after`, `retry-after-ms` and `x-should-retry`) and OpenAI's timings. Not
+ * passed: cookies, `Location` (a redirect is not followed, see the pass-through),
+ * lengths and encodings (the body is re-framed), and the organization or workspace the
+ * key belongs to.
+ */
+const PASSED_RESPONSE_HEADERS = new Set(['content-type', 'retry-after', 'retry-after-ms', 'x-should-retry', 'openai-processing-ms', 'openai-version']);
+const PASSED_RESPONSE_PREFIXES = ['anthropic-ratelimit-', 'x-ratelimit-'];
+
+/** Where each provider puts its request id in answers. */
+export const UPSTREAM_REQUEST_ID_HEADER: Readonly<Record<LlmProvider, string>> = { anthropic: 'request-id', openai: 'x-request-id' };
+
+/**
+ * The name the provider's request id is answered under. Anthropic's `request-id`
+ * passes as it is (its SDK reads it into `_request_id`). OpenAI's `x-request-id` would
+ * replace ours, so it is renamed: X-Request-Id stays the one id of every answer of this
+ * API (the client's own when it sent one, the id of our log line, which names the
+ * provider's id too), and the provider's is in `X-Upstream-Request-Id`.
+ */
+export const ANSWERED_REQUEST_ID_HEADER: Readonly<Record<LlmProvider, string>> = { anthropic: 'request-id', openai: 'x-upstream-request-id' };
+
+/**
+ * The headers of the upstream request: the forwarded ones, the stored key in the
+ * provider's own header, and `Accept-Encoding: identity`, so that answers arrive
+ * uncompressed and each streamed event can be passed on as soon as it arrives.
+ */
+export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, provider: LlmProvider, apiKey: string, body: Buffer | null): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value !== undefined && (FORWARDED_REQUEST_HEADERS.has(name) || name.startsWith(FORWARDED_REQUEST_PREFIX))) headers[name] = value;
+  }
+  headers['accept-encoding'] = 'identity';
+  if (provider === 'anthropic') headers['x-api-key'] = apiKey;
+  else headers.authorization = `Bearer ${apiKey}`;
+  if (body !== null) headers['content-length'] = body.length;
+  return headers;
+}
+
+/** The provider's answer headers to pass back, under the names they are answered with. */
+export function passedResponseHeaders(upstream: IncomingHttpHeaders, provider: LlmProvider): Record<string, string> {
+  const passed: Record<string, string> = {};
+  for (const [name, value] of Object.entries(upstream)) {
+    if (typeof value !== 'string') continue;
+    if (PASSED_RESPONSE_HEADERS.has(name) || PASSED_RESPONSE_PREFIXES.some((prefix) => name.startsWith(prefix))) passed[name] = value;
+  }
+  const requestId = upstream[UPSTREAM_REQUEST_ID_HEADER[provider]];
+  if (typeof requestId === 'string') passed[ANSWERED_REQUEST_ID_HEADER[provider]] = requestId;
+  return passed;
+}

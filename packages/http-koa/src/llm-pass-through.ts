@@ -1,0 +1,204 @@
+import type Router from '@koa/router';
+import { ConfigError, DEFAULT_SCOPE, scrubKeyFromLogText, type LlmProvider } from '@llm-settings/core';
+import type { IncomingMessage } from 'node:http';
+import type { ParsedUrlQuery } from 'node:querystring';
+import type { AppContext, AppState, LlmCallFacts } from './app-state.js';
+import { passedResponseHeaders, UPSTREAM_REQUEST_ID_HEADER, upstreamRequestHeaders } from './forwarded-headers.js';
+import { HttpError, HttpErrorCodes, problemFromError } from './problems.js';
+import { ClientGoneError, readRequestBytes, refuseDeclaredOversize } from './request-bytes.js';
+import { scopeOf } from './scope-header.js';
+import type { HttpSettingsService } from './settings-routes.js';
+import { errorAnswerFor, MAX_ERROR_BODY_BYTES } from './upstream-error-body.js';
+import { callDeadline, callFailure, readUpTo, sendUpstream, upstreamUnavailable } from './upstream-request.js';
+
+/** Ten minutes: a long completion can take minutes. */
+export const DEFAULT_LLM_TIMEOUT_MS = 600_000;
+/** 10 MiB: image inputs make LLM requests large. */
+export const DEFAULT_LLM_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** The LLM pass-through: the provider APIs, called with the key stored for the request's scope. */
+export interface LlmPassThroughOptions {
+  /**
+   * The provider API roots, as the SDKs take them: Anthropic's without a path
+   * (`https://api.anthropic.com`), OpenAI's ending in `/v1` (`https://api.openai.com/v1`).
+   */
+  baseUrls: { readonly anthropic: string; readonly openai: string };
+  /**
+   * Upper bound of one call, streamed answers included: 504 before the answer started,
+   * a cut connection after.
+   * @default 600000
+   */
+  timeoutMs?: number;
+  /**
+   * Largest request body forwarded, in bytes; larger ones get 413.
+   * @default 10485760 (10 MiB)
+   */
+  maxBodyBytes?: number;
+}
+
+/** The path prefix of the pass-through: `/api/llm/<provider>` is the provider's API root. */
+export const LLM_PATH_PREFIX = '/api/llm';
+
+/** One forwarded endpoint, by its path under the provider's `/v1`. */
+export interface PassThroughRoute {
+  provider: LlmProvider;
+  method: 'GET' | 'POST';
+  /** The provider's path, `/v1/...`; answered at `/api/llm/<provider>/v1/...`. */
+  path: string;
+  /** Query parameters forwarded (the model lists' paging); others are dropped. */
+  query: readonly string[];
+  /** Whether the endpoint streams server-sent events when the body says `"stream": true`. */
+  streams: boolean;
+  summary: string;
+}
+
+const MODEL_LIST_QUERY = ['limit', 'after_id', 'before_id'];
+
+/** Everything the pass-through forwards; any other path is a 404, as everywhere. */
+export const PASS_THROUGH_ROUTES: readonly PassThroughRoute[] = [
+  { provider: 'anthropic', method: 'POST', path: '/v1/messages', query: [], streams: true, summary: 'Anthropic Messages, streamed or not.' },
+  { provider: 'anthropic', method: 'POST', path: '/v1/messages/count_tokens', query: [], streams: false, summary: 'Anthropic token counting.' },
+  { provider: 'anthropic', method: 'GET', path: '/v1/models', query: MODEL_LIST_QUERY, streams: false, summary: 'Anthropic model list.' },
+  { provider: 'openai', method: 'POST', path: '/v1/chat/completions', query: [], streams: true, summary: 'OpenAI Chat Completions, streamed or not.' },
+  { provider: 'openai', method: 'POST', path: '/v1/responses', query: [], streams: true, summary: 'OpenAI Responses, streamed or not.' },
+  { provider: 'openai', method: 'POST', path: '/v1/embeddings', query: [], streams: false, summary: 'OpenAI embeddings.' },
+  { provider: 'openai', method: 'GET', path: '/v1/models', query: MODEL_LIST_QUERY, streams: false, summary: 'OpenAI model list.' },
+];
+
+/** The path a route answers at. */
+export function passThroughPath(route: PassThroughRoute): string {
+  return `${LLM_PATH_PREFIX}/${route.provider}${route.path}`;
+}
+
+/**
+ * Registers the pass-through routes. Each answers with the provider's own answer
+ * (status, body and the headers that matter), the body streamed as it arrives; the
+ * caller never sees the key, and the provider never sees the caller's credentials.
+ * @throws ConfigError when an option cannot be used.
+ */
+export function registerLlmPassThrough(router: Router<AppState>, service: Pick<HttpSettingsService, 'resolve'>, options: LlmPassThroughOptions): void {
+  const timeoutMs = positiveInteger(options.timeoutMs ?? DEFAULT_LLM_TIMEOUT_MS, 'llm.timeoutMs');
+  const maxBodyBytes = positiveInteger(options.maxBodyBytes ?? DEFAULT_LLM_MAX_BODY_BYTES, 'llm.maxBodyBytes');
+  const roots = { anthropic: apiRoot(options.baseUrls.anthropic, 'anthropic'), openai: apiRoot(options.baseUrls.openai, 'openai') };
+
+  for (const route of PASS_THROUGH_ROUTES) {
+    // OpenAI's root already ends in /v1.
+    const upstreamPath = route.provider === 'openai' ? route.path.slice('/v1'.length) : route.path;
+    const target = `${roots[route.provider]}${upstreamPath}`;
+    const handler = async (ctx: AppContext) => {
+      const scope = scopeOf(ctx);
+      const facts: LlmCallFacts = { provider: route.provider, scope: scope ?? DEFAULT_SCOPE, upstreamRequestId: null };
+      ctx.state.llm = facts;
+      try {
+        if (route.method === 'POST') refuseDeclaredOversize(ctx.req, maxBodyBytes);
+        const settings = await service.resolve(scope === undefined ? {} : { scope });
+        if (settings.provider !== route.provider) throw providerMismatch(settings.provider);
+        const body = route.method === 'POST' ? await readRequestBytes(ctx.req, maxBodyBytes) : null;
+        const apiKey = settings.apiKey.reveal();
+        const signal = callDeadline(ctx.res, timeoutMs);
+        const url = upstreamUrl(target, route.query, ctx.query);
+        const headers = upstreamRequestHeaders(ctx.headers, route.provider, apiKey, body);
+        let answer: IncomingMessage;
+        try {
+          answer = await sendUpstream({ method: route.method, url, headers, body, signal });
+        } catch (error) {
+          throw callFailure(error, timeoutMs);
+        }
+        const requestId = answer.headers[UPSTREAM_REQUEST_ID_HEADER[route.provider]];
+        if (typeof requestId === 'string') ctx.state.llm = { ...facts, upstreamRequestId: loggableRequestId(requestId, apiKey) };
+        await passAnswer(ctx, route.provider, answer, signal, timeoutMs);
+      } catch (error) {
+        if (error instanceof ClientGoneError) return clientGone(ctx);
+        // A refusal of ours (4xx) or a timeout would fail the same way again, yet the
+        // SDKs retry a 409 or a 504 by default.
+        const { status } = problemFromError(error);
+        if (status < 500 || status === 504) ctx.set('x-should-retry', 'false');
+        throw error;
+      }
+    };
+    if (route.method === 'GET') router.get(passThroughPath(route), handler);
+    else router.post(passThroughPath(route), handler);
+  }
+}
+
+/**
+ * Sends the provider's answer on: a 2xx streams through untouched, its headers flushed
+ * at once for an event stream; an error is read whole and made safe (see
+ * upstream-error-body.ts); a redirect is not followed, nor passed on, since the SDK
+ * would follow it with the caller's token.
+ */
+async function passAnswer(ctx: AppContext, provider: LlmProvider, answer: IncomingMessage, signal: AbortSignal, timeoutMs: number): Promise<void> {
+  const status = answer.statusCode ?? 502;
+  if (status >= 300 && status < 400) {
+    answer.destroy();
+    throw upstreamUnavailable(`The provider answered with a redirect (${status}), which is not followed.`);
+  }
+  const headers = passedResponseHeaders(answer.headers, provider);
+  if (status >= 200 && status < 300) {
+    ctx.status = status;
+    ctx.set(headers);
+    ctx.body = answer;
+    if (ctx.response.is('text/event-stream')) ctx.res.flushHeaders();
+    return;
+  }
+  let body: Buffer | null;
+  try {
+    body = await readUpTo(answer, MAX_ERROR_BODY_BYTES, signal);
+  } catch (error) {
+    throw callFailure(error, timeoutMs);
+  }
+  const safe = errorAnswerFor(provider, status, body, headers['content-type']);
+  ctx.status = status;
+  ctx.set({ ...headers, 'content-type': safe.contentType });
+  ctx.body = safe.text;
+}
+
+/**
+ * Nothing can be sent to a client that left: the request is logged with nginx's 499
+ * ("client closed request") and the connection closes.
+ */
+function clientGone(ctx: AppContext): void {
+  ctx.body = null;
+  ctx.status = 499;
+}
+
+/** The upstream URL with the route's query parameters that the request has (one value each). */
+function upstreamUrl(target: string, names: readonly string[], query: ParsedUrlQuery): URL {
+  const url = new URL(target);
+  for (const name of names) {
+    const value = query[name];
+    if (typeof value === 'string') url.searchParams.set(name, value);
+  }
+  return url;
+}
+
+function providerMismatch(configured: LlmProvider): HttpError {
+  return new HttpError(
+    409,
+    HttpErrorCodes.SETTINGS_PROVIDER_MISMATCH,
+    'Provider mismatch',
+    `The settings of this scope are for ${configured}: call ${LLM_PATH_PREFIX}/${configured} instead.`,
+  );
+}
+
+/** The provider's request id for the log line: only when it looks like one, and scrubbed of the key. */
+function loggableRequestId(value: string, apiKey: string): string | null {
+  return /^[A-Za-z0-9._:@+=\/-]{1,128}$/.test(value) ? scrubKeyFromLogText(value, apiKey) : null;
+}
+
+function positiveInteger(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer`);
+  return value;
+}
+
+/** The root without a trailing slash, so that paths append to it. */
+function apiRoot(value: string, provider: LlmProvider): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`llm.baseUrls.${provider} must be an http(s) URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`llm.baseUrls.${provider} must be an http(s) URL`);
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}

@@ -1,0 +1,21 @@
+import { ScopeSchema, ValidationError } from '@llm-settings/core';
+import type { AppContext } from './app-state.js';
+
+/** The request header naming the settings' scope (tenant, user, workspace). */
+export const SCOPE_HEADER = 'LLM-Settings-Scope';
+
+const SCOPE_RULE = `${SCOPE_HEADER} must be 1 to 128 letters, digits or . _ : @ - and start with a letter or digit`;
+
+/**
+ * The scope a request names in {@link SCOPE_HEADER}, or undefined (the default scope)
+ * without the header.
+ * @throws ValidationError naming the header, never its value, when it is not a scope.
+ */
+export function scopeOf(ctx: AppContext): string | undefined {
+  const value = ctx.headers[SCOPE_HEADER.toLowerCase()];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !ScopeSchema.safeParse(value).success) {
+    throw new ValidationError(`Invalid request: ${SCOPE_RULE}`, [{ path: SCOPE_HEADER, message: SCOPE_RULE }]);
+  }
+  return value;
+}

@@ -1,0 +1,59 @@
+import { REDACTED, redactText, type LlmProvider } from '@llm-settings/core';
+
+/** Error answers are small; a larger one is replaced, not kept in memory. */
+export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+/** Masked echoes of a key whatever its shape: mask characters or `...`, then what follows. */
+const MASKED_ECHO = /[A-Za-z0-9_-]*(?:[*•]{3,}|\.{3})[A-Za-z0-9_-]{4,}/g;
+
+const FIXED_MESSAGES: Readonly<Record<number, string>> = {
+  401: 'The provider refused the API key stored for this scope. Save a valid key with PUT /api/settings/llm.',
+  403: 'The API key stored for this scope is not allowed to do this.',
+};
+const TOO_LARGE_MESSAGE = 'The provider answered with an error too large to pass on.';
+
+/** An error answer as it goes back to the caller. */
+export interface ErrorAnswer {
+  contentType: string;
+  text: string;
+}
+
+/**
+ * What the caller gets for a provider's error answer (any non-2xx).
+ *
+ * Why no scrubbing with the key here: the request body is the caller's, and providers
+ * quote parts of it in their errors ("The model '<model>' does not exist"). If the
+ * answer depended on whether such text holds a run of the stored key (a run scrubbed,
+ * or the body replaced when one is found), a caller could send guesses as the model
+ * and read off which are part of the key, eight characters at a time, then extend a
+ * hit one character per few dozen requests: the whole key. So every step below is a
+ * function of the provider's answer alone, never of the key, and the answer depends on
+ * the key only through what the provider itself does with it:
+ * - 401 and 403, the answers about the key, where providers quote it (OpenAI, masked):
+ *   a fixed body in the provider's error shape, so that the SDKs raise their usual
+ *   error classes;
+ * - a body over {@link MAX_ERROR_BODY_BYTES} (null here): a fixed body too;
+ * - any other: passed on with key-shaped text (`sk-…`, core's `redactText` without
+ *   secrets) and masked echoes (`****abcd`, `...abcd`) redacted, whoever wrote them.
+ * Left over: a provider that quotes a key of another shape in another error, which
+ * neither provider does.
+ */
+export function errorAnswerFor(provider: LlmProvider, status: number, body: Buffer | null, contentType: string | undefined): ErrorAnswer {
+  if (body === null) return fixedAnswer(provider, status, TOO_LARGE_MESSAGE);
+  const fixed = FIXED_MESSAGES[status];
+  if (fixed !== undefined) return fixedAnswer(provider, status, fixed);
+  return { contentType: contentType ?? 'application/json', text: redactText(body.toString('utf8')).replace(MASKED_ECHO, REDACTED) };
+}
+
+/** An error in the provider's own shape, as its SDK parses it. */
+function fixedAnswer(provider: LlmProvider, status: number, message: string): ErrorAnswer {
+  let error: unknown;
+  if (provider === 'anthropic') {
+    const type = status === 401 ? 'authentication_error' : status === 403 ? 'permission_error' : 'api_error';
+    error = { type: 'error', error: { type, message } };
+  } else {
+    const type = status < 500 ? 'invalid_request_error' : 'server_error';
+    error = { error: { message, type, param: null, code: status === 401 ? 'invalid_api_key' : null } };
+  }
+  return { contentType: 'application/json', text: JSON.stringify(error) };
+}
