@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFernetKey } from '@llm-settings/crypto-fernet';
+import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
 import { createPostgresDatabase, createSqliteDatabase, type TestDatabase } from './support/databases.js';
 import { CLI, assertBuilt, freePort, run, start, waitForOk, type Spawned } from './support/processes.js';
 
@@ -65,6 +66,7 @@ describe.each([
   ['SQLite file', async () => createSqliteDatabase()],
 ] as const)('two server processes on one %s', (_name, createDatabase) => {
   let database: TestDatabase;
+  let fake: FakeProvider;
   let a: Instance;
   let b: Instance;
   /** Both instances encrypt with the first and decrypt with either; `rotate-key` moves values to the second. */
@@ -76,6 +78,7 @@ describe.each([
       PORT: String(port),
       DATABASE_URL: database.url,
       ENCRYPTION_KEY: encryptionKey,
+      OPENAI_BASE_URL: fake.baseUrls.openai,
       LOG_LEVEL: 'warn',
     });
     const instance = { name, url: `http://127.0.0.1:${port}`, process: spawned };
@@ -92,6 +95,7 @@ describe.each([
   beforeAll(async () => {
     assertBuilt();
     database = await createDatabase();
+    fake = await startFakeProvider();
     const encryptionKey = `${keys.current},${keys.next}`;
     a = await startInstance('A', encryptionKey);
     b = await startInstance('B', encryptionKey);
@@ -99,6 +103,7 @@ describe.each([
 
   afterAll(async () => {
     await Promise.all([stop(a), stop(b)]);
+    await fake?.close();
     await database?.drop();
   });
 
@@ -159,6 +164,32 @@ describe.each([
       expect(answer.etag).toBe(current);
       expect(answer.body).toEqual({ ...before.body, updated_at: expect.any(String) });
       expect(answer.body.updated_at).not.toBe(before.body.updated_at);
+    }
+  });
+
+  it("a new key saved on one instance is the key the other's LLM pass-through sends within 1 s (resolve follows the change feed)", async () => {
+    const chat = async (instance: Instance) => {
+      const response = await fetch(`${instance.url}/api/llm/openai/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }] }),
+      });
+      expect(response.status).toBe(200);
+      await response.arrayBuffer();
+      return fake.requests.at(-1)?.apiKey;
+    };
+    const [first, second] = [`${KEYS.openai}-first`, `${KEYS.openai}-second`];
+    expect((await call(a, 'PUT', { provider: 'openai', api_key: first, model: 'gpt-4o' })).status).toBe(200);
+    await expectVisibleWithinBound(b, (await call(a, 'GET')).etag!, performance.now(), "A's write");
+    // B resolves the key from its cache from now on.
+    expect(await chat(b)).toBe(first);
+    expect(await chat(b)).toBe(first);
+
+    expect((await call(a, 'PUT', { provider: 'openai', api_key: second, model: 'gpt-4o' })).status).toBe(200);
+    const written = performance.now();
+    while ((await chat(b)) !== second) {
+      expect(performance.now() - written, "B still sent the old key").toBeLessThanOrEqual(VISIBLE_WITHIN_MS);
+      await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
     }
   });
 
