@@ -41,8 +41,9 @@ export interface LlmSettingsServiceDeps {
   /** @default 10000 */
   probeTimeoutMs?: number;
   /**
-   * Serve `get` from an in-process cache of masked views that the store's change feed
-   * invalidates. Worth it when reads dominate; `true` uses the cache's defaults.
+   * Serve `get` and `resolve` from an in-process cache of each scope's stored token and
+   * masked view, which the store's change feed invalidates. Worth it when reads dominate;
+   * `true` uses the cache's defaults.
    * @default false
    */
   viewCache?: boolean | SettingsViewCacheOptions;
