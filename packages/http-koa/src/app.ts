@@ -5,6 +5,7 @@ import { bearerAuth } from './bearer-auth.js';
 import { commonHeadersMiddleware } from './common-headers.js';
 import { alwaysReady, registerHealthRoutes, type ReadinessCheck } from './health-routes.js';
 import { hostCheck } from './host-check.js';
+import { forOurRequests } from './mounting.js';
 import { createJsonBodyReader } from './json-body.js';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi.js';
 import { registerLlmPassThrough, type LlmPassThroughOptions } from './llm-pass-through.js';
@@ -14,6 +15,8 @@ import { createRouter } from './routers.js';
 import { registerSettingsRoutes, type HttpSettingsService } from './settings-routes.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 16_384;
+/** '' or `/`-separated segments without a trailing `/`, query, fragment or whitespace. */
+const BASE_PATH = /^(\/[^/?#\s]+)*$/;
 
 export interface HttpAppOptions {
   /** The use cases to expose; an `LlmSettingsService` or any wrapper with the same methods. */
@@ -58,17 +61,26 @@ export interface HttpAppOptions {
    * @default undefined (no pass-through: those paths answer 404)
    */
   llm?: LlmPassThroughOptions;
+  /**
+   * The path the host serves this app under when it mounts it (e.g. with koa-mount), for
+   * the `servers` of the OpenAPI document: clients resolve its paths against it. Starts
+   * with `/`, without a trailing one.
+   * @default '' (served at the root: the document has no `servers`)
+   */
+  basePath?: string;
 }
 
 /**
  * The Koa app serving the settings API (see the package README for routes and the
  * error mapping). Call `.listen()` or pass `.callback()` to an HTTP server.
- * @throws ConfigError when `apiToken`, `maxBodyBytes`, an `allowedHosts` entry or an `llm` option cannot be used.
+ * @throws ConfigError when `apiToken`, `maxBodyBytes`, an `allowedHosts` entry, an `llm` option or `basePath` cannot be used.
  */
 export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   const logger = options.logger ?? silentLogger;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes <= 0) throw new ConfigError('maxBodyBytes must be a positive integer');
+  const basePath = options.basePath ?? '';
+  if (!BASE_PATH.test(basePath)) throw new ConfigError("basePath must be '' or start with / and not end with one");
 
   // Access is decided by the route that runs, deny by default: the open routes are listed
   // here; every other route goes on a protected router, whose token check runs before
@@ -78,6 +90,7 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
     bearerAuth: options.apiToken !== undefined,
     hostCheck: options.allowedHosts !== undefined,
     llm: options.llm !== undefined,
+    basePath,
   });
   openRoutes.get(OPENAPI_PATH, (ctx) => {
     ctx.body = openApiDocument;
@@ -97,16 +110,21 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   }
 
   const app = new Koa<AppState>();
-  app.use(requestLog(logger));
-  app.use(commonHeadersMiddleware());
-  app.use(problemMiddleware());
-  // Below the problem middleware, so that a refusal is a logged problem; above every route.
-  if (options.allowedHosts !== undefined) app.use(hostCheck(options.allowedHosts));
-  // The settings routes first: they take most requests, and a router that answers runs
-  // none after it. One allowedMethods serves all three: it reads the layers each router
-  // matched (ctx.matched) and answers 405 with their methods.
-  for (const router of [protectedRoutes, llmRoutes, openRoutes]) app.use(router.routes());
-  app.use(openRoutes.allowedMethods());
+  const routers = [protectedRoutes, llmRoutes, openRoutes];
+  app.use(
+    forOurRequests(app, routers, [
+      requestLog(logger),
+      commonHeadersMiddleware(),
+      problemMiddleware(),
+      // Below the problem middleware, so that a refusal is a logged problem; above every route.
+      ...(options.allowedHosts !== undefined ? [hostCheck(options.allowedHosts)] : []),
+      // The settings routes first: they take most requests, and a router that answers runs
+      // none after it. One allowedMethods serves all three: it reads the layers each router
+      // matched (ctx.matched) and answers 405 with their methods.
+      ...routers.map((router) => router.routes()),
+      openRoutes.allowedMethods(),
+    ]),
+  );
   app.on('error', (error: unknown, ctx?: AppContext) => reportEscapedError(logger, error, ctx));
   return app;
 }

@@ -18,6 +18,7 @@ export const OPENAPI_PATH = '/api/openapi.json';
 export interface OpenApiDocument {
   openapi: '3.1.0';
   info: { title: string; version: string; description: string };
+  servers?: { url: string }[];
   paths: Record<string, unknown>;
   components: Record<string, unknown>;
 }
@@ -39,6 +40,11 @@ export interface OpenApiOptions {
    * @default false
    */
   llm?: boolean;
+  /**
+   * The path the app is served under (the app's `basePath`), given as the `servers` URL.
+   * @default '' (no `servers`: clients resolve paths against the document's own origin)
+   */
+  basePath?: string;
 }
 
 type JsonObject = Record<string, unknown>;
@@ -359,6 +365,7 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}): OpenApiDocum
   const bearerAuth = options.bearerAuth ?? true;
   const hostCheck = options.hostCheck ?? false;
   const llm = options.llm ?? false;
+  const basePath = options.basePath ?? '';
   return {
     openapi: '3.1.0',
     info: {
@@ -369,6 +376,7 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}): OpenApiDocum
         'The API key is write-only: responses show only whether one is set and a mask. ' +
         `Errors are ${PROBLEM_CONTENT_TYPE} (RFC 9457); unknown paths answer 404 and unsupported methods 405 with an Allow header.`,
     },
+    ...(basePath === '' ? {} : { servers: [{ url: basePath }] }),
     paths: { ...settingsPaths(bearerAuth, hostCheck), ...(llm ? llmPaths(bearerAuth, hostCheck) : {}), ...operationalPaths(hostCheck) },
     components: components(bearerAuth, hostCheck, llm),
   };

@@ -36,6 +36,7 @@ describe('buildOpenApiDocument', () => {
     { bearerAuth: true, hostCheck: false },
     { bearerAuth: false, hostCheck: false },
     { bearerAuth: true, hostCheck: true },
+    { bearerAuth: true, hostCheck: false, basePath: '/settings-api' },
   ])('is a valid OpenAPI 3.1 document (%o)', async (options) => {
     const document = buildOpenApiDocument(options);
     const validator = new Validator();
@@ -44,6 +45,11 @@ describe('buildOpenApiDocument', () => {
     expect(result.valid).toBe(true);
     expect(validator.version).toBe('3.1');
     for (const ref of refsIn(document)) expect(resolvePointer(document, ref), ref).toBeDefined();
+  });
+
+  it('names the basePath as its server, and no server at the root', () => {
+    expect(buildOpenApiDocument({ basePath: '/settings-api' }).servers).toEqual([{ url: '/settings-api' }]);
+    expect(buildOpenApiDocument()).not.toHaveProperty('servers');
   });
 
   it('generates the bodies from the core zod schemas', () => {

@@ -86,7 +86,7 @@ export const httpModule = new ContainerModule(({ bind }) => {
           service,
           logger,
           ...(config.apiToken ? { apiToken: config.apiToken } : {}),
-          readiness: createReadinessCheck(store),
+          readiness: createReadinessCheck({ store, service }),
           allowedHosts: allowedHostsFor(config),
           llm: {
             baseUrls: {

@@ -1,5 +1,20 @@
-import { settingsKeyFor, DEFAULT_SCOPE, type SettingsStore } from '@llm-settings/core';
+import {
+  ConflictError,
+  CorruptedSettingsError,
+  DecryptionError,
+  settingsKeyFor,
+  DEFAULT_SCOPE,
+  type LlmSettingsService,
+  type SettingsStore,
+} from '@llm-settings/core';
 import type { ReadinessCheck, ReadinessReport } from '@llm-settings/http-koa';
+
+/** What the readiness check looks at. */
+export interface ReadinessDependencies {
+  store: SettingsStore;
+  /** Reads the default scope's settings, decrypting them as a client's GET would. */
+  service: Pick<LlmSettingsService, 'get'>;
+}
 
 export interface ReadinessCheckOptions {
   /**
@@ -17,15 +32,25 @@ export interface ReadinessCheckOptions {
 /** How long a readiness probe waits for the store before calling it unreachable. */
 const STORAGE_CHECK_TIMEOUT_MS = 2_000;
 const DEFAULT_REUSE_MS = 1_000;
+/**
+ * The write probe's key and version: no write ever gives a version below 1, so the
+ * compare-and-set cannot match and writes nothing, yet the backend must accept a write
+ * statement to answer it (see {@link checkWritable}).
+ */
+const WRITE_PROBE_KEY = 'llm-settings-readiness-probe';
+const IMPOSSIBLE_VERSION = -1;
 
 /**
- * A readiness check that reads the store at most once per `reuseMs`: concurrent callers
- * share the check in flight, and its result is reused until `reuseMs` after it finished.
- * /readyz needs no token, so a read per request would let anyone slow the store down.
- * Ready when the store answers a read. The keys are loaded before the server listens
- * (the cipher is built at start), so a listening server has them.
+ * A readiness check that runs at most once per `reuseMs`: concurrent callers share the
+ * check in flight, and its result is reused until `reuseMs` after it finished.
+ * /readyz needs no token, so a check per request would let anyone slow the store down.
+ * Ready when every check is `ok`:
+ * - `storage`: the store answers a read;
+ * - `encryption_keys`: the default scope's stored settings, if any, decrypt with the
+ *   configured keys (nothing stored is ok);
+ * - `storage_writable`: the store accepts a write (a compare-and-set that cannot match).
  */
-export function createReadinessCheck(store: SettingsStore, options: ReadinessCheckOptions = {}): ReadinessCheck {
+export function createReadinessCheck(dependencies: ReadinessDependencies, options: ReadinessCheckOptions = {}): ReadinessCheck {
   const reuseMs = options.reuseMs ?? DEFAULT_REUSE_MS;
   const now = options.now ?? (() => performance.now());
   let latest: Promise<ReadinessReport> | undefined;
@@ -33,7 +58,7 @@ export function createReadinessCheck(store: SettingsStore, options: ReadinessChe
   return () => {
     if (latest !== undefined && now() < reusableUntil) return latest;
     reusableUntil = Infinity; // shared while in flight
-    latest = checkStore(store).then((report) => {
+    latest = runChecks(dependencies).then((report) => {
       reusableUntil = now() + reuseMs;
       return report;
     });
@@ -41,14 +66,46 @@ export function createReadinessCheck(store: SettingsStore, options: ReadinessChe
   };
 }
 
-async function checkStore(store: SettingsStore): Promise<ReadinessReport> {
-  let storage: 'ok' | 'fail' = 'ok';
+async function runChecks({ store, service }: ReadinessDependencies): Promise<ReadinessReport> {
+  const [storage, encryption_keys, storage_writable] = await Promise.all([
+    outcome(withTimeout(store.get(settingsKeyFor(DEFAULT_SCOPE)), STORAGE_CHECK_TIMEOUT_MS).then(() => true)),
+    outcome(checkDecryptable(service)),
+    outcome(checkWritable(store)),
+  ]);
+  const checks = { storage, encryption_keys, storage_writable };
+  return { ready: Object.values(checks).every((result) => result === 'ok'), checks };
+}
+
+/**
+ * Fails only on settings the keys cannot open: any other failure of the read is the
+ * `storage` check's to report, and must not blame the keys.
+ */
+async function checkDecryptable(service: ReadinessDependencies['service']): Promise<boolean> {
   try {
-    await withTimeout(store.get(settingsKeyFor(DEFAULT_SCOPE)), STORAGE_CHECK_TIMEOUT_MS);
-  } catch {
-    storage = 'fail';
+    await withTimeout(service.get(), STORAGE_CHECK_TIMEOUT_MS);
+    return true;
+  } catch (error) {
+    return !(error instanceof DecryptionError || error instanceof CorruptedSettingsError);
   }
-  return { ready: storage === 'ok', checks: { storage, encryption_keys: 'ok' } };
+}
+
+/**
+ * A compare-and-set at an impossible version: a writable store answers ConflictError
+ * without writing or notifying anyone, while a read-only SQLite file (SQLITE_READONLY) or
+ * PostgreSQL replica (read_only_sql_transaction) refuses the statement itself, which the
+ * store reports as StorageUnavailableError.
+ */
+async function checkWritable(store: SettingsStore): Promise<boolean> {
+  try {
+    await withTimeout(store.set(WRITE_PROBE_KEY, '', { expectedVersion: IMPOSSIBLE_VERSION }), STORAGE_CHECK_TIMEOUT_MS);
+    return false; // it wrote: a store that ignores expectedVersion cannot be trusted with writes
+  } catch (error) {
+    return error instanceof ConflictError;
+  }
+}
+
+async function outcome(check: Promise<boolean>): Promise<'ok' | 'fail'> {
+  return (await check.catch(() => false)) ? 'ok' : 'fail';
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
