@@ -66,8 +66,31 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch(async (error: unknown) => {
   // Our errors carry safe, human messages; anything else is reported without internals.
-  const { isLlmSettingsError } = await import('@llm-settings/core');
-  const message = isLlmSettingsError(error) ? error.message : `unexpected ${error instanceof Error ? error.name : 'error'}`;
+  const { errorChain, isLlmSettingsError, StorageUnavailableError } = await import('@llm-settings/core');
+  const noConnection = [...errorChain(error)].some(isNetworkFailure);
+  const unreachable = error instanceof StorageUnavailableError && noConnection ? unreachableDatabase(process.env.DATABASE_URL) : null;
+  const message = unreachable ?? (isLlmSettingsError(error) ? error.message : `unexpected ${error instanceof Error ? error.name : 'error'}`);
   console.error(`llm-settings: ${message}`);
   process.exit(1);
 });
+
+const NETWORK_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** True for an error that shows no connection was made (not, say, a wrong password). */
+function isNetworkFailure(error: object): boolean {
+  const { code, name } = error as { code?: unknown; name?: unknown };
+  return (typeof code === 'string' && NETWORK_FAILURES.has(code)) || name === 'KnexTimeoutError';
+}
+
+/** Names the PostgreSQL server the CLI could not reach: its host and port only, never the credentials. */
+function unreachableDatabase(databaseUrl: string | undefined): string | null {
+  if (!databaseUrl || !/^postgres(ql)?:\/\//i.test(databaseUrl)) return null;
+  let url: URL;
+  try {
+    url = new URL(databaseUrl);
+  } catch {
+    return null;
+  }
+  const at = `${url.hostname || 'localhost'}:${url.port || '5432'}`;
+  return `cannot reach PostgreSQL at ${at}; start it, or correct the host and port in DATABASE_URL.`;
+}

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ConfigError, DEFAULT_PROBE_TIMEOUT_MS } from '@llm-settings/core';
 import { API_TOKEN_RULE, canonicalHost, isUsableApiToken } from '@llm-settings/http-koa';
 import { DEFAULT_MAX_IN_FLIGHT } from '@llm-settings/provider-probe';
+import { parseFernetKeys } from '@llm-settings/crypto-fernet';
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/llm-settings.db';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -29,6 +30,18 @@ const hostList = (name: string) =>
     return entries;
   });
 
+/** Checked here, not only when the cipher is built, so a bad key is reported with the other variables. */
+const fernetKeys = (name: string) =>
+  z.string().superRefine((value, ctx) => {
+    try {
+      parseFernetKeys(value);
+    } catch (error) {
+      // The parser names keys by position, never by value.
+      const reason = error instanceof ConfigError ? error.message.replace(/\.$/, '') : 'it is not a Fernet key list';
+      ctx.addIssue({ code: 'custom', message: `${name} is invalid: ${reason}; generate a key with \`pnpm llm-settings generate-key\`` });
+    }
+  });
+
 const MIB = 1024 * 1024;
 /** Image inputs make LLM requests large. */
 const DEFAULT_PROXY_MAX_BODY_BYTES = 10 * MIB;
@@ -37,7 +50,7 @@ const DEFAULT_LLM_TIMEOUT_MS = 600_000;
 
 const EnvSchema = z.object({
   NODE_ENV: optional(z.string()),
-  ENCRYPTION_KEY: optional(z.string()),
+  ENCRYPTION_KEY: optional(fernetKeys('ENCRYPTION_KEY')),
   DATABASE_URL: optional(
     z.string().regex(/^(sqlite:|postgres:\/\/|postgresql:\/\/)/, 'DATABASE_URL must start with sqlite:, postgres:// or postgresql://'),
   ),

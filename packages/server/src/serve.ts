@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger as PinoLogger } from 'pino';
+import { ConfigError } from '@llm-settings/core';
 import { assertSafeToServe, loadConfig } from './config.js';
 import { wireLlmSettings, type CreateLlmSettingsOptions, type LlmSettings } from './create-llm-settings.js';
 import { createLogDestination, createLogger } from './logger.js';
@@ -45,6 +46,9 @@ export async function serve(options: CreateLlmSettingsOptions = {}): Promise<Run
       server.off('error', reject);
       resolve();
     });
+  }).catch(async (error: NodeJS.ErrnoException) => {
+    await settings.close();
+    throw listenError(error, config.host, config.port);
   });
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -99,6 +103,21 @@ function connectionDrainer(): { track(res: ServerResponse): void; drain(): void 
 /** Resolves once pino has written every line; a stdout that fails loses its lines, not the stop. */
 function flushed(logger: PinoLogger): Promise<void> {
   return new Promise((resolve) => logger.flush(() => resolve()));
+}
+
+/** A newcomer's usual start-up failures, as a message naming the address and the fix. */
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (error.code === 'EADDRINUSE') {
+    return new ConfigError(`${address} is already in use; stop the other server or choose another port with PORT=...`, { cause: error });
+  }
+  if (error.code === 'EACCES') {
+    return new ConfigError(`no permission to listen on ${address}; choose a port above 1023 with PORT=...`, { cause: error });
+  }
+  if (error.code === 'EADDRNOTAVAIL') {
+    return new ConfigError(`${address} is not an address of this machine; change HOST`, { cause: error });
+  }
+  return error;
 }
 
 function databaseKind(url: string): string {

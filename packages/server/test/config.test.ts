@@ -36,7 +36,7 @@ describe('loadConfig', () => {
   it('reads every variable', () => {
     const config = loadConfig(
       {
-        ENCRYPTION_KEY: 'k1,k2',
+        ENCRYPTION_KEY: 'K_8tCbcQerWbAWa83ziAyWgSFH8RjXzzkvRLDel-Yjw=,GNvJxukE3FQrDV_FERxb7MHbZHvgoW6e3hv4gdeHrN0=',
         DATABASE_URL: 'postgres://u:p@db/x',
         HOST: '0.0.0.0',
         ALLOWED_HOSTS: 'settings.example.com, 10.0.0.5:8080,[fd00::1]',
@@ -54,7 +54,7 @@ describe('loadConfig', () => {
       '/srv/app',
     );
     expect(config).toMatchObject({
-      encryptionKey: 'k1,k2',
+      encryptionKey: 'K_8tCbcQerWbAWa83ziAyWgSFH8RjXzzkvRLDel-Yjw=,GNvJxukE3FQrDV_FERxb7MHbZHvgoW6e3hv4gdeHrN0=',
       databaseUrl: 'postgres://u:p@db/x',
       dataDir: '/srv/app/data',
       host: '0.0.0.0',

@@ -50,8 +50,8 @@ async function refusal(config: ReturnType<typeof dataConfig>): Promise<ConfigErr
 
 describe('resolveEncryptionKey', () => {
   it('uses ENCRYPTION_KEY when set', async () => {
-    const config = dataConfig({ ENCRYPTION_KEY: 'from-env' });
-    expect(await resolveEncryptionKey(config, silentLogger)).toEqual({ keys: 'from-env', source: 'environment' });
+    const config = dataConfig({ ENCRYPTION_KEY: 'puRTQaJvmmVr9ce_ciILzxHJt4QsQUBF2voQr7Sqfns=' });
+    expect(await resolveEncryptionKey(config, silentLogger)).toEqual({ keys: 'puRTQaJvmmVr9ce_ciILzxHJt4QsQUBF2voQr7Sqfns=', source: 'environment' });
   });
 
   it('generates a 0600 key file beside the database in a 0700 folder, says where, and reuses it', async () => {

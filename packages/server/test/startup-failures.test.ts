@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, assertBuilt, freePort, run, start, waitForOk } from './support/processes.js';
+
+const KEY = 'itGOlPGAtSXqCepE4blJoAerj_uedyIsaYEDqyW_F6M=';
+let dir: string;
+
+beforeAll(() => {
+  assertBuilt();
+  dir = mkdtempSync(join(tmpdir(), 'llm-startup-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('start-up failures name the cause and the fix', () => {
+  it('a port already in use', async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as { port: number };
+    try {
+      const { code, output } = await run('node', [CLI, 'serve'], { PORT: String(port), ENCRYPTION_KEY: KEY, DATABASE_URL: `sqlite:${join(dir, 'p', 's.db')}` });
+      expect(code).toBe(1);
+      expect(output).toContain(`llm-settings: 127.0.0.1:${port} is already in use; stop the other server or choose another port with PORT=`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('an unreachable PostgreSQL, naming host and port and never the credentials', async () => {
+    const { code, output } = await run('node', [CLI, 'serve'], { PORT: '0', ENCRYPTION_KEY: KEY, DATABASE_URL: 'postgres://someone:hunter2-secret@127.0.0.1:1/db' });
+    expect(code).toBe(1);
+    expect(output).toContain('llm-settings: cannot reach PostgreSQL at 127.0.0.1:1;');
+    expect(output).not.toContain('hunter2-secret');
+    expect(output).not.toContain('someone');
+  });
+
+  it('a data folder that cannot be created', async () => {
+    const { code, output } = await run('node', [CLI, 'serve'], { PORT: '0', DATABASE_URL: `sqlite:${join(CLI, 'data', 's.db')}` });
+    expect(code).toBe(1);
+    expect(output).toContain(`llm-settings: Cannot create the folder ${join(CLI, 'data')}`);
+  });
+
+  it('every invalid variable at once, one line each, ENCRYPTION_KEY pointing to generate-key, no value echoed', async () => {
+    const { code, output } = await run('node', [CLI, 'serve'], { ENCRYPTION_KEY: 'not-a-key-VALUE', PORT: 'port-VALUE', LOG_LEVEL: 'level-VALUE' });
+    expect(code).toBe(1);
+    const lines = output.trim().split('\n');
+    expect(lines[0]).toBe('llm-settings: Invalid configuration:');
+    expect(lines).toHaveLength(4);
+    for (const name of ['ENCRYPTION_KEY', 'PORT', 'LOG_LEVEL']) expect(lines.filter((l) => l.startsWith(`  - ${name} `))).toHaveLength(1);
+    expect(lines.find((l) => l.startsWith('  - ENCRYPTION_KEY'))).toContain('`pnpm llm-settings generate-key`');
+    expect(output).not.toContain('VALUE');
+  });
+});
+
+describe('"pnpm start" stops on a signal sent to pnpm', () => {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`${signal}: pnpm exits 0, the server is gone and the port refuses connections`, async () => {
+      const port = await freePort();
+      const pnpm = start('pnpm', ['start'], { PORT: String(port), ENCRYPTION_KEY: KEY, DATABASE_URL: `sqlite:${join(dir, signal, 's.db')}` });
+      try {
+        await waitForOk(`http://127.0.0.1:${port}/healthz`);
+        pnpm.child.kill(signal); // pnpm's own pid, as a process manager or a terminal does
+        expect(await pnpm.exited).toBe(0);
+        expect(pnpm.output()).toContain('"msg":"stopped"');
+        expect(await refused(port)).toBe(true);
+        expect(groupGone(pnpm.child.pid!)).toBe(true); // no server left running without pnpm
+      } finally {
+        // Whatever is left of the tree, should the test fail.
+        try {
+          process.kill(-pnpm.child.pid!, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }, 30_000);
+  }
+});
+
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(false)));
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+  });
+}
+
+/** True when no process of the group `start` created (pnpm, sh, node) is left. */
+function groupGone(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
