@@ -77,7 +77,10 @@ describe('PostgreSQL stopped mid-run', () => {
       }
       const cli = await runCli(['rotate-key'], { DATABASE_URL: database.url, ENCRYPTION_KEY: encryptionKey });
       expect(cli.code).toBe(1);
-      expect(cli.output).toContain('The settings storage is unavailable.');
+      // The CLI names the server it could not reach, never the credentials in DATABASE_URL.
+      const { hostname, port, username, password } = new URL(database.url);
+      expect(cli.output).toContain(`cannot reach PostgreSQL at ${hostname}:${port || '5432'}`);
+      for (const secret of [username, password].filter((part) => part.length > 0)) expect(cli.output).not.toContain(`${secret}@`);
     } finally {
       await startPostgres();
     }
