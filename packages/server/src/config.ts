@@ -2,7 +2,7 @@ import { isIP, isIPv6 } from 'node:net';
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, DEFAULT_PROBE_TIMEOUT_MS } from '@llm-settings/core';
-import { API_TOKEN_RULE, canonicalHost, isUsableApiToken } from '@llm-settings/http-koa';
+import { API_TOKEN_RULE, canonicalHost, DEFAULT_LLM_MAX_BODY_BYTES, DEFAULT_LLM_TIMEOUT_MS, isUsableApiToken } from '@llm-settings/http-koa';
 import { DEFAULT_MAX_IN_FLIGHT } from '@llm-settings/provider-probe';
 import { parseFernetKeys } from '@llm-settings/crypto-fernet';
 
@@ -43,10 +43,6 @@ const fernetKeys = (name: string) =>
   });
 
 const MIB = 1024 * 1024;
-/** Image inputs make LLM requests large. */
-const DEFAULT_PROXY_MAX_BODY_BYTES = 10 * MIB;
-/** A long completion can take minutes. */
-const DEFAULT_LLM_TIMEOUT_MS = 600_000;
 
 const EnvSchema = z.object({
   NODE_ENV: optional(z.string()),
@@ -121,7 +117,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT ?? 8080,
     probeTimeoutMs: e.PROBE_TIMEOUT_MS ?? DEFAULT_PROBE_TIMEOUT_MS,
     probeMaxInFlight: e.PROBE_MAX_IN_FLIGHT ?? DEFAULT_MAX_IN_FLIGHT,
-    proxyMaxBodyBytes: e.PROXY_MAX_BODY_BYTES ?? DEFAULT_PROXY_MAX_BODY_BYTES,
+    proxyMaxBodyBytes: e.PROXY_MAX_BODY_BYTES ?? DEFAULT_LLM_MAX_BODY_BYTES,
     llmTimeoutMs: e.PROXY_TIMEOUT_MS ?? DEFAULT_LLM_TIMEOUT_MS,
     apiToken: e.SETTINGS_API_TOKEN ?? null,
     allowUnauthenticated: e.ALLOW_UNAUTHENTICATED === '1' || e.ALLOW_UNAUTHENTICATED === 'true',
