@@ -1,20 +1,41 @@
-import { ErrorCodes, type SettingChange, type SettingRecord, type SettingsStore } from '@llm-settings/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ErrorCodes, type SettingChange, type SettingRecord, type SettingWrite, type SettingsStore } from '@llm-settings/core';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-export interface SettingsStoreContractOptions {
+export interface SettingsStoreContractOptions<S extends SettingsStore = SettingsStore> {
   /** Names the suite, e.g. 'SQLite file'. */
   name: string;
   /** Creates the store under test; called before each test. */
-  create: () => Promise<SettingsStore> | SettingsStore;
+  create: () => Promise<S> | S;
   /** Empties the backend, called after `create` before each test; needed when stores share storage. */
-  reset?: (store: SettingsStore) => Promise<void> | void;
+  reset?: (store: S) => Promise<void> | void;
   /**
-   * Called after each test.
+   * Called after each test, also after a test that closed the store itself.
    * @default (store) => store.close()
    */
-  teardown?: (store: SettingsStore) => Promise<void> | void;
+  teardown?: (store: S) => Promise<void> | void;
   /** Reads a key's value straight from the backend, bypassing the store; null when absent. */
   rawValue?: (key: string) => Promise<string | null>;
+  /**
+   * Opens another instance on the backend of the stores `create` makes, as another process
+   * would (its own connections). The suite closes it with `close()`; release anything else
+   * it holds after the suite. Without it, the checks that writes by another instance reach
+   * this one's change feed, and that `close()` ends that delivery, are skipped.
+   */
+  openSecondInstance?: () => Promise<SettingsStore> | SettingsStore;
+  /**
+   * Creates a store whose backend is unreachable or refuses writes (a stopped server, a
+   * read-only file), and lists the text its errors must never show: host names, user
+   * names, passwords, file paths. The suite closes the store. Without it, the check that
+   * such a backend surfaces as StorageUnavailableError is skipped.
+   */
+  createUnavailable?: () => Promise<UnavailableStore> | UnavailableStore;
+}
+
+/** What {@link SettingsStoreContractOptions.createUnavailable} returns. */
+export interface UnavailableStore {
+  readonly store: SettingsStore;
+  /** Text (host, user, password, path) that no error message of the store may contain. */
+  readonly neverMention: readonly string[];
 }
 
 /** 64 KiB of varied base64url text: the largest value the port promises to keep. */
@@ -37,7 +58,33 @@ const EXACT_VALUES: ReadonlyArray<readonly [string, string]> = [
   ['an empty string', ''],
 ];
 
+/** The longest keys the port allows (255 characters), in one-, two- and three-byte UTF-8. */
+const LONGEST_KEYS: ReadonlyArray<readonly [string, string]> = [
+  ['ASCII', 'k'.repeat(254) + 'z'],
+  ['two-byte UTF-8 (é)', 'é'.repeat(255)],
+  ['three-byte UTF-8 (中)', '中'.repeat(255)],
+];
+
+/**
+ * Keys whose code point order differs from JavaScript's default sort (UTF-16 code units):
+ * U+FF5E and U+FFFD sort before the emoji by code point, after it by code unit.
+ */
+const NON_ASCII_KEYS = ['～', '😀', 'é', 'z', 'Z', '中', '\uFFFD', '𝒜', 'ä', 'a', 'ÿ', 'Ā', 'e\u0301', '~'];
+
+/** Orders strings by Unicode code point, the order `list` promises. */
+function byCodePoint(a: string, b: string): number {
+  const left = Array.from(a, (c) => c.codePointAt(0)!);
+  const right = Array.from(b, (c) => c.codePointAt(0)!);
+  for (let i = 0; i < Math.min(left.length, right.length); i++) {
+    if (left[i] !== right[i]) return left[i]! - right[i]!;
+  }
+  return left.length - right.length;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How long a change made by another instance may take to arrive (stores may poll). */
+const REMOTE_DELIVERY_TIMEOUT_MS = 10_000;
 
 async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
@@ -59,16 +106,93 @@ async function listAll(store: SettingsStore): Promise<SettingRecord[]> {
   return records;
 }
 
+/** One way to write, with what the store holds afterwards. */
+interface WritePath {
+  /** Completes "emits one change event per key after …". */
+  readonly name: string;
+  /** Port method named in the test title. */
+  readonly method: 'set' | 'setMany' | 'delete';
+  readonly prepare: (store: SettingsStore) => Promise<unknown>;
+  readonly write: (store: SettingsStore) => Promise<unknown>;
+  /** The keys written, each reported once. */
+  readonly keys: readonly string[];
+  /** The value each key holds once the write is durable (null: removed). */
+  readonly after: Readonly<Record<string, string | null>>;
+}
+
+const WRITE_PATHS: readonly WritePath[] = [
+  {
+    name: 'a plain write',
+    method: 'set',
+    prepare: (store) => store.set('k', 'before'),
+    write: (store) => store.set('k', 'after'),
+    keys: ['k'],
+    after: { k: 'after' },
+  },
+  {
+    name: 'a compare-and-set write',
+    method: 'set',
+    prepare: (store) => store.set('k', 'before'),
+    write: (store) => store.set('k', 'after', { expectedVersion: 1 }),
+    keys: ['k'],
+    after: { k: 'after' },
+  },
+  {
+    name: 'a compare-and-set create (expectedVersion 0)',
+    method: 'set',
+    prepare: async () => undefined,
+    write: (store) => store.set('k', 'after', { expectedVersion: 0 }),
+    keys: ['k'],
+    after: { k: 'after' },
+  },
+  {
+    name: 'a plain delete',
+    method: 'delete',
+    prepare: (store) => store.set('k', 'before'),
+    write: (store) => store.delete('k'),
+    keys: ['k'],
+    after: { k: null },
+  },
+  {
+    name: 'a compare-and-set delete',
+    method: 'delete',
+    prepare: (store) => store.set('k', 'before'),
+    write: (store) => store.delete('k', { expectedVersion: 1 }),
+    keys: ['k'],
+    after: { k: null },
+  },
+  {
+    name: 'a write of several keys, plain and compare-and-set',
+    method: 'setMany',
+    prepare: (store) => store.set('k', 'before'),
+    write: (store) =>
+      store.setMany([
+        { key: 'k', value: 'after', expectedVersion: 1 },
+        { key: 'n', value: 'new' },
+      ]),
+    keys: ['k', 'n'],
+    after: { k: 'after', n: 'new' },
+  },
+];
+
+/** What a listener saw when it was called: the change, the value read then, and whether the write had resolved. */
+interface Heard {
+  readonly change: SettingChange;
+  readonly read: Promise<string | null>;
+  readonly writeHadResolved: boolean;
+}
+
 /**
  * Registers the SettingsStore contract: every promise the port makes, checked
  * against the store `create` returns. Call it at the top level of a test file.
  */
-export function describeSettingsStoreContract(options: SettingsStoreContractOptions): void {
-  const { create, reset, rawValue } = options;
-  const teardown = options.teardown ?? ((store: SettingsStore) => store.close());
+export function describeSettingsStoreContract<S extends SettingsStore>(options: SettingsStoreContractOptions<S>): void {
+  const { create, reset, rawValue, openSecondInstance, createUnavailable } = options;
+  const teardown = options.teardown ?? ((store: S) => store.close());
 
   describe(`SettingsStore contract: ${options.name}`, () => {
-    let store: SettingsStore;
+    let store: S;
+    const others: SettingsStore[] = [];
 
     beforeEach(async () => {
       store = await create();
@@ -76,8 +200,15 @@ export function describeSettingsStoreContract(options: SettingsStoreContractOpti
     });
 
     afterEach(async () => {
+      for (const other of others.splice(0)) await other.close();
       await teardown(store);
     });
+
+    const secondInstance = async (): Promise<SettingsStore> => {
+      const other = await openSecondInstance!();
+      others.push(other);
+      return other;
+    };
 
     describe('get and set', () => {
       it('get - returns null for a missing key', async () => {
@@ -132,6 +263,29 @@ export function describeSettingsStoreContract(options: SettingsStoreContractOpti
           });
         }
       }
+    });
+
+    describe('keys', () => {
+      for (const [label, key] of LONGEST_KEYS) {
+        it(`set - a key of the longest allowed length (255 characters, ${label}) round-trips through set, get, list, watch and delete`, async () => {
+          const changes: SettingChange[] = [];
+          store.watch((change) => changes.push(change));
+          expect((await store.set(key, 'long key')).key).toBe(key);
+          expect(await store.get(key)).toMatchObject({ key, value: 'long key', version: 1 });
+          expect(await store.get(key.slice(0, -1))).toBeNull();
+          expect((await listAll(store)).map((r) => r.key)).toEqual([key]);
+          expect((await store.setMany([{ key, value: 'again', expectedVersion: 1 }]))[0]).toMatchObject({ key, version: 2 });
+          expect(await store.delete(key, { expectedVersion: 2 })).toBe(true);
+          expect(changes.map((c) => c.key)).toEqual([key, key, key]);
+        });
+      }
+
+      it('set - keys differing only in case, accents or normalization are distinct', async () => {
+        const keys = ['key', 'Key', 'KEY', 'ké', 'ke\u0301', 'ke'];
+        for (const key of keys) await store.set(key, `value of ${key}`);
+        for (const key of keys) expect((await store.get(key))?.value).toBe(`value of ${key}`);
+        expect(await listAll(store)).toHaveLength(keys.length);
+      });
     });
 
     describe('compare-and-set', () => {
@@ -230,20 +384,40 @@ export function describeSettingsStoreContract(options: SettingsStoreContractOpti
         for (const record of records) expect(await store.get(record.key)).toEqual(record);
       });
 
-      it('setMany - a conflict in the last write leaves every key untouched', async () => {
-        const a = await store.set('a', 'a1');
-        const b = await store.set('b', 'b1');
-        await expectConflict(
-          store.setMany([
+      // Stores may write in the order given or in key order: the conflicting write is put
+      // first, in the middle and last of both.
+      const conflicts: ReadonlyArray<readonly [string, SettingWrite, 'first' | 'middle' | 'last']> = [
+        ['the first write (a stale version)', { key: 'a', value: 'new', expectedVersion: 7 }, 'first'],
+        ['a middle write (a stale version)', { key: 'c', value: 'new', expectedVersion: 7 }, 'middle'],
+        ['the last write (a stale version)', { key: 'e', value: 'new', expectedVersion: 7 }, 'last'],
+        ['the last write (expectedVersion 0 on an existing key)', { key: 'e', value: 'new', expectedVersion: 0 }, 'last'],
+        ['the last write (a version expected of a missing key)', { key: 'f', value: 'new', expectedVersion: 1 }, 'last'],
+        ['the last write given, first in key order', { key: 'a', value: 'new', expectedVersion: 7 }, 'last'],
+      ];
+      for (const [which, conflicting, place] of conflicts) {
+        it(`setMany - a conflict in ${which} writes nothing, reports nothing and throws ConflictError`, async () => {
+          const before = await Promise.all(['a', 'c', 'e'].map((key) => store.set(key, `${key}1`)));
+          const changes: SettingChange[] = [];
+          store.watch((change) => changes.push(change));
+          const others: SettingWrite[] = [
             { key: 'a', value: 'a2' },
-            { key: 'fresh', value: 'f1' },
-            { key: 'b', value: 'b2', expectedVersion: 7 },
-          ]),
-        );
-        expect(await store.get('a')).toEqual(a);
-        expect(await store.get('b')).toEqual(b);
-        expect(await store.get('fresh')).toBeNull();
-      });
+            { key: 'b', value: 'b1', expectedVersion: 0 },
+            { key: 'c', value: 'c2' },
+            { key: 'd', value: 'd1' },
+            { key: 'e', value: 'e2', expectedVersion: 1 },
+          ].filter((write) => write.key !== conflicting.key);
+          const writes =
+            place === 'first'
+              ? [conflicting, ...others]
+              : place === 'last'
+                ? [...others, conflicting]
+                : [...others, conflicting].sort((x, y) => byCodePoint(x.key, y.key));
+          await expectConflict(store.setMany(writes));
+          for (const record of before) expect(await store.get(record.key)).toEqual(record);
+          for (const key of ['b', 'd', 'f']) expect(await store.get(key)).toBeNull();
+          expect(changes).toEqual([]);
+        });
+      }
 
       it('setMany - an empty list writes nothing and returns an empty list', async () => {
         expect(await store.setMany([])).toEqual([]);
@@ -263,6 +437,20 @@ export function describeSettingsStoreContract(options: SettingsStoreContractOpti
         const records = await listAll(store);
         expect(records.map((r) => r.key)).toEqual([...keys].sort());
         for (const record of records) expect(await store.get(record.key)).toEqual(record);
+      });
+
+      it('list - yields non-ASCII keys in code point order, not UTF-16 code unit order', async () => {
+        for (const key of NON_ASCII_KEYS) await store.set(key, `value of ${key}`);
+        const records = await listAll(store);
+        expect(records.map((r) => r.key)).toEqual([...NON_ASCII_KEYS].sort(byCodePoint));
+        for (const record of records) expect(record.value).toBe(`value of ${record.key}`);
+      });
+
+      it('list - yields a larger store of non-ASCII keys in code point order, each once', async () => {
+        const keys = Array.from({ length: 230 }, (_, i) => `${NON_ASCII_KEYS[i % NON_ASCII_KEYS.length]}${i}`);
+        await store.setMany(keys.map((key) => ({ key, value: `v${key}` })));
+        const records = await listAll(store);
+        expect(records.map((r) => r.key)).toEqual([...keys].sort(byCodePoint));
       });
 
       it('list - yields each record of a larger store exactly once', async () => {
@@ -321,6 +509,50 @@ export function describeSettingsStoreContract(options: SettingsStoreContractOpti
         expect(changes).toHaveLength(2);
       });
 
+      for (const path of WRITE_PATHS) {
+        it(`${path.method} - emits one change event per key after ${path.name}`, async () => {
+          await path.prepare(store);
+          const changes: SettingChange[] = [];
+          store.watch((change) => changes.push(change));
+          await path.write(store);
+          expect([...changes].sort((a, b) => byCodePoint(a.key ?? '', b.key ?? ''))).toEqual(
+            [...path.keys].sort(byCodePoint).map((key) => ({ key, origin: 'local' })),
+          );
+        });
+
+        it(`${path.method} - after ${path.name}, listeners run once the write is durable and before its promise resolves`, async () => {
+          await path.prepare(store);
+          const heard: Heard[] = [];
+          let resolved = false;
+          store.watch((change) => {
+            heard.push({ change, read: readValue(store, change.key), writeHadResolved: resolved });
+          });
+          await path.write(store).then(() => {
+            resolved = true;
+          });
+          expect(heard.map((h) => h.change.key ?? '').sort(byCodePoint)).toEqual([...path.keys].sort(byCodePoint));
+          for (const { change, read, writeHadResolved } of heard) {
+            expect(writeHadResolved, `the event for ${change.key} came after the write resolved`).toBe(false);
+            expect(await read, `a listener of ${change.key} read a value from before the write`).toBe(path.after[change.key ?? '']);
+          }
+        });
+      }
+
+      it('watch - every listener hears each write once', async () => {
+        const heard: SettingChange[][] = [[], [], []];
+        for (const changes of heard) store.watch((change) => changes.push(change));
+        await store.set('k', 'a');
+        await store.setMany([{ key: 'm', value: 'b' }]);
+        await store.delete('k');
+        for (const changes of heard) {
+          expect(changes).toEqual([
+            { key: 'k', origin: 'local' },
+            { key: 'm', origin: 'local' },
+            { key: 'k', origin: 'local' },
+          ]);
+        }
+      });
+
       it('watch - a listener sees the write already durable', async () => {
         const reads: Promise<SettingRecord | null>[] = [];
         store.watch((change) => reads.push(store.get(change.key ?? '')));
@@ -338,6 +570,25 @@ export function describeSettingsStoreContract(options: SettingsStoreContractOpti
         expect(changes).toEqual([{ key: 'k', origin: 'local' }]);
       });
 
+      it('watch - unsubscribing one listener leaves the others subscribed', async () => {
+        const first: SettingChange[] = [];
+        const second: SettingChange[] = [];
+        const third: SettingChange[] = [];
+        store.watch((change) => first.push(change));
+        const unsubscribeSecond = store.watch((change) => second.push(change));
+        store.watch((change) => third.push(change));
+        unsubscribeSecond();
+        await store.set('k', 'a');
+        await store.delete('k');
+        const both = [
+          { key: 'k', origin: 'local' },
+          { key: 'k', origin: 'local' },
+        ];
+        expect(first).toEqual(both);
+        expect(second).toEqual([]);
+        expect(third).toEqual(both);
+      });
+
       it('watch - a throwing listener affects neither the write nor the other listeners', async () => {
         const changes: SettingChange[] = [];
         store.watch(() => {
@@ -350,5 +601,150 @@ export function describeSettingsStoreContract(options: SettingsStoreContractOpti
         expect(changes).toEqual([{ key: 'k', origin: 'local' }]);
       });
     });
+
+    describe('close', () => {
+      it('close - later calls fail with an error and listeners hear nothing more', async () => {
+        await store.set('k', 'before close');
+        const changes: SettingChange[] = [];
+        store.watch((change) => changes.push(change));
+        await store.close();
+        const calls: Array<[string, () => Promise<unknown>]> = [
+          ['get', () => store.get('k')],
+          ['set', () => store.set('k', 'after close')],
+          ['setMany', () => store.setMany([{ key: 'k', value: 'after close' }])],
+          ['delete', () => store.delete('k')],
+          ['list', () => listAll(store)],
+        ];
+        for (const [method, call] of calls) {
+          const error = await rejectionOf((async () => call())());
+          expect(error, `${method} after close() did not fail`).toBeInstanceOf(Error);
+          expect((error as Error).message, `${method} after close() failed without a message`).toMatch(/\S/);
+        }
+        expect(changes).toEqual([]);
+      });
+    });
+
+    describe.skipIf(!openSecondInstance)(
+      `another instance on the same backend${openSecondInstance ? '' : ' (skipped: no openSecondInstance hook)'}`,
+      () => {
+        /** Writes on `writer` until `heard` holds a remote change that may stand for `key`; feeds may start late or poll. */
+        const writeUntilHeard = async (writer: SettingsStore, key: string, heard: SettingChange[]) => {
+          let attempt = 0;
+          await vi.waitFor(
+            async () => {
+              await writer.set(key, `written by the other instance, attempt ${++attempt}`);
+              await sleep(20);
+              expect(heard.some((change) => standsFor(change, key)), `no remote change for ${key} yet`).toBe(true);
+            },
+            { timeout: REMOTE_DELIVERY_TIMEOUT_MS, interval: 50 },
+          );
+        };
+
+        it("watch - another instance's writes reach this one's listeners as remote changes (the key, or null), with the write durable", async () => {
+          const changes: SettingChange[] = [];
+          const heard: Array<{ change: SettingChange; read: Promise<string | null> }> = [];
+          store.watch((change) => {
+            changes.push(change);
+            heard.push({ change, read: readValue(store, 'shared') });
+          });
+          const other = await secondInstance();
+          await writeUntilHeard(other, 'shared', changes);
+          const remote = heard.filter((h) => h.change.origin === 'remote');
+          expect(remote.length).toBeGreaterThan(0);
+          expect(heard.filter((h) => h.change.origin === 'local')).toEqual([]);
+          // Once told, a read sees the other instance's write.
+          expect(await remote.at(-1)!.read).toMatch(/^written by the other instance/);
+        });
+
+        it("watch - another instance's delete and setMany reach this one's listeners", async () => {
+          const changes: SettingChange[] = [];
+          const other = await secondInstance();
+          await other.set('gone', 'soon deleted');
+          store.watch((change) => changes.push(change));
+          // The feed may start with watch(): wait until it delivers, then count what follows.
+          await writeUntilHeard(other, 'warm-up', changes);
+          changes.length = 0;
+          await other.delete('gone');
+          await vi.waitFor(() => expect(changes.some((change) => standsFor(change, 'gone'))).toBe(true), { timeout: REMOTE_DELIVERY_TIMEOUT_MS });
+          changes.length = 0;
+          await other.setMany([{ key: 'many', value: 'written together' }]);
+          await vi.waitFor(() => expect(changes.some((change) => standsFor(change, 'many'))).toBe(true), { timeout: REMOTE_DELIVERY_TIMEOUT_MS });
+          expect(await store.get('gone')).toBeNull();
+          expect((await store.get('many'))?.value).toBe('written together');
+        });
+
+        it('watch - this instance hears its own writes as local only, never echoed back as remote', async () => {
+          const changes: SettingChange[] = [];
+          store.watch((change) => changes.push(change));
+          const other = await secondInstance();
+          await store.set('mine', 'written here');
+          // The other instance's write arrives after any echo of ours would have.
+          await writeUntilHeard(other, 'marker', changes);
+          expect(changes.filter((c) => c.key === 'mine')).toEqual([{ key: 'mine', origin: 'local' }]);
+        });
+
+        it("close - ends delivery of another instance's writes", async () => {
+          const closedHeard: SettingChange[] = [];
+          store.watch((change) => closedHeard.push(change));
+          const writer = await secondInstance();
+          const witness = await secondInstance();
+          const witnessHeard: SettingChange[] = [];
+          witness.watch((change) => witnessHeard.push(change));
+          await store.close();
+          // The witness hearing the write shows it was delivered to open instances.
+          await writeUntilHeard(writer, 'after-close', witnessHeard);
+          expect(closedHeard).toEqual([]);
+        });
+      },
+    );
+
+    describe.skipIf(!createUnavailable)(
+      `unavailable backend${createUnavailable ? '' : ' (skipped: no createUnavailable hook)'}`,
+      () => {
+        it('set, setMany and delete - an unavailable backend fails with StorageUnavailableError whose message names no host or password; reads fail alike or answer', async () => {
+          const { store: unavailable, neverMention } = await createUnavailable!();
+          others.push(unavailable);
+          const changes: SettingChange[] = [];
+          unavailable.watch((change) => changes.push(change));
+          const writes: Array<[string, () => Promise<unknown>]> = [
+            ['set', () => unavailable.set('k', 'v')],
+            ['set with expectedVersion', () => unavailable.set('k', 'v', { expectedVersion: 0 })],
+            ['setMany', () => unavailable.setMany([{ key: 'k', value: 'v' }])],
+            ['delete', () => unavailable.delete('k')],
+          ];
+          const reads: Array<[string, () => Promise<unknown>]> = [
+            ['get', () => unavailable.get('k')],
+            ['list', () => listAll(unavailable)],
+          ];
+          const failures: Array<[string, unknown]> = [];
+          for (const [method, call] of writes) {
+            const error = await rejectionOf((async () => call())());
+            expect(error, `${method} on an unavailable backend did not fail`).toBeInstanceOf(Error);
+            failures.push([method, error]);
+          }
+          for (const [method, call] of reads) {
+            const error = await rejectionOf((async () => call())());
+            if (error !== undefined) failures.push([method, error]);
+          }
+          for (const [method, error] of failures) {
+            expect(error, method).toMatchObject({ name: 'StorageUnavailableError', code: ErrorCodes.STORAGE_UNAVAILABLE });
+            for (const text of [(error as Error).message, String(error)]) {
+              for (const secret of neverMention) expect(text, `${method}'s message names ${secret}`).not.toContain(secret);
+            }
+          }
+          expect(changes.filter((c) => c.origin === 'local')).toEqual([]);
+        });
+      },
+    );
   });
+}
+
+/** A remote change that tells of a write to `key`: its key, or null (writes may have been missed). */
+function standsFor(change: SettingChange, key: string): boolean {
+  return change.origin === 'remote' && (change.key === key || change.key === null);
+}
+
+/** The value a key holds now, read through the store; null when absent or for a null key. */
+async function readValue(store: SettingsStore, key: string | null): Promise<string | null> {
+  return key === null ? null : ((await store.get(key))?.value ?? null);
 }

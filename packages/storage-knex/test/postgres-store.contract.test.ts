@@ -4,8 +4,13 @@ import { afterAll, beforeAll } from 'vitest';
 import { createKnexFromUrl, createKnexSettingsStore, migrateSettingsStore } from '../src/index.js';
 import { createTestSchema, type TestSchema } from './support/postgres.js';
 
+/** Credentials of a server that is not there: no error message may repeat them. */
+const UNREACHABLE = { user: 'contract_user', password: 'contract-secret-pw', host: '127.0.0.1', port: '1' };
+
 let schema: TestSchema;
 let knex: Knex;
+/** Knex instances the hooks opened, destroyed after the suite. */
+const opened: Knex[] = [];
 
 beforeAll(async () => {
   schema = await createTestSchema();
@@ -14,7 +19,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await knex?.destroy();
+  await Promise.all([knex, ...opened].map((k) => k?.destroy()));
   await schema?.drop();
 });
 
@@ -26,4 +31,16 @@ describeSettingsStoreContract({
     await knex('settings').del();
   },
   rawValue: async (key) => (await schema.admin('settings').where({ key }).first('value'))?.value ?? null,
+  // Another process: a pool and a LISTEN connection of its own.
+  openSecondInstance: () => {
+    const other = createKnexFromUrl(schema.url('contract second instance'));
+    opened.push(other);
+    return createKnexSettingsStore(other, { notifyChannel: schema.name });
+  },
+  createUnavailable: () => {
+    const { user, password, host, port } = UNREACHABLE;
+    const unreachable = createKnexFromUrl(`postgres://${user}:${password}@${host}:${port}/test`);
+    opened.push(unreachable);
+    return { store: createKnexSettingsStore(unreachable, { notifyChannel: schema.name }), neverMention: [user, password, host] };
+  },
 });

@@ -1,13 +1,20 @@
 import { describeSettingsStoreContract } from '@llm-settings/contract-tests';
-import type { Knex } from 'knex';
+import knexFactory, { type Knex } from 'knex';
 import { afterAll, beforeAll } from 'vitest';
 import { createKnexFromUrl, createKnexSettingsStore, migrateSettingsStore } from '../src/index.js';
 import { createTempDir } from './support/sqlite.js';
 
 const dir = createTempDir();
+const filename = dir.file('settings.db');
 const databases: Record<'file' | 'memory', Knex> = {
-  file: createKnexFromUrl(`sqlite:${dir.file('settings.db')}`),
+  file: createKnexFromUrl(`sqlite:${filename}`),
   memory: createKnexFromUrl('sqlite::memory:'),
+};
+/** Knex instances the hooks opened, destroyed after the suites. */
+const opened: Knex[] = [];
+const open = (knex: Knex) => {
+  opened.push(knex);
+  return knex;
 };
 
 beforeAll(async () => {
@@ -16,21 +23,33 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await databases.file.destroy();
-  await databases.memory.destroy();
+  await Promise.all([databases.file, databases.memory, ...opened].map((knex) => knex.destroy()));
   dir.remove();
 });
 
-for (const [name, knex] of [
-  ['SQLite file', databases.file],
-  ['SQLite :memory:', databases.memory],
-] as const) {
-  describeSettingsStoreContract({
-    name,
-    create: () => createKnexSettingsStore(knex),
-    reset: async () => {
-      await knex('settings').del();
-    },
-    rawValue: async (key) => (await knex('settings').where({ key }).first('value'))?.value ?? null,
-  });
-}
+describeSettingsStoreContract({
+  name: 'SQLite file',
+  create: () => createKnexSettingsStore(databases.file),
+  reset: async () => {
+    await databases.file('settings').del();
+  },
+  rawValue: async (key) => (await databases.file('settings').where({ key }).first('value'))?.value ?? null,
+  // Another process: a connection of its own to the same file.
+  openSecondInstance: () => createKnexSettingsStore(open(createKnexFromUrl(`sqlite:${filename}`))),
+  // Root ignores file permissions, so the file is opened read-only, as SQLite does for a read-only file or mount.
+  createUnavailable: () => ({
+    store: createKnexSettingsStore(
+      open(knexFactory({ client: 'sqlite3', connection: { filename: `file:${filename}?mode=ro`, flags: ['OPEN_URI'] }, useNullAsDefault: true })),
+    ),
+    neverMention: [dir.path],
+  }),
+});
+
+describeSettingsStoreContract({
+  name: 'SQLite :memory:',
+  create: () => createKnexSettingsStore(databases.memory),
+  reset: async () => {
+    await databases.memory('settings').del();
+  },
+  rawValue: async (key) => (await databases.memory('settings').where({ key }).first('value'))?.value ?? null,
+});

@@ -1,4 +1,4 @@
-import { ConflictError } from '../errors.js';
+import { ConflictError, StorageUnavailableError } from '../errors.js';
 import type {
   DeleteOptions,
   SetOptions,
@@ -21,6 +21,10 @@ export function createMemorySettingsStore(options: MemorySettingsStoreOptions = 
   const now = options.now ?? (() => new Date());
   const records = new Map<string, SettingRecord>();
   const listeners = new Set<SettingChangeListener>();
+  let closed = false;
+  const ensureOpen = () => {
+    if (closed) throw new StorageUnavailableError('The settings store is closed.');
+  };
 
   const notify = (key: string) => {
     for (const listener of [...listeners]) {
@@ -43,21 +47,25 @@ export function createMemorySettingsStore(options: MemorySettingsStoreOptions = 
 
   return {
     async get(key) {
+      ensureOpen();
       return records.get(key) ?? null;
     },
     async set(key, value, setOptions: SetOptions = {}) {
+      ensureOpen();
       checkVersion(key, setOptions.expectedVersion);
       const record = write(key, value);
       notify(key);
       return record;
     },
     async setMany(writes: readonly SettingWrite[]) {
+      ensureOpen();
       for (const w of writes) checkVersion(w.key, w.expectedVersion);
       const written = writes.map((w) => write(w.key, w.value));
       for (const w of writes) notify(w.key);
       return written;
     },
     async delete(key, deleteOptions: DeleteOptions = {}) {
+      ensureOpen();
       const existed = records.has(key);
       if (existed) checkVersion(key, deleteOptions.expectedVersion);
       records.delete(key);
@@ -65,7 +73,8 @@ export function createMemorySettingsStore(options: MemorySettingsStoreOptions = 
       return existed;
     },
     async *list() {
-      const keys = [...records.keys()].sort();
+      ensureOpen();
+      const keys = [...records.keys()].sort(compareCodePoints);
       for (const key of keys) {
         const record = records.get(key);
         if (record) yield record;
@@ -76,7 +85,21 @@ export function createMemorySettingsStore(options: MemorySettingsStoreOptions = 
       return () => listeners.delete(listener);
     },
     async close() {
+      closed = true;
       listeners.clear();
     },
   };
+}
+
+/** Code point order, as the port promises; JavaScript's default sort compares UTF-16 code units. */
+function compareCodePoints(a: string, b: string): number {
+  const left = a[Symbol.iterator]();
+  const right = b[Symbol.iterator]();
+  for (;;) {
+    const l = left.next();
+    const r = right.next();
+    if (l.done || r.done) return (l.done ? 0 : 1) - (r.done ? 0 : 1);
+    const difference = l.value.codePointAt(0)! - r.value.codePointAt(0)!;
+    if (difference !== 0) return difference;
+  }
 }
