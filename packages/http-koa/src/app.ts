@@ -13,6 +13,7 @@ import { problemMiddleware } from './problem-middleware.js';
 import { requestLog } from './request-log.js';
 import { createRouter } from './routers.js';
 import { registerSettingsRoutes, type HttpSettingsService } from './settings-routes.js';
+import { registerSettingsUi } from './settings-ui.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 16_384;
 /** '' or `/`-separated segments without a trailing `/`, query, fragment or whitespace. */
@@ -68,6 +69,13 @@ export interface HttpAppOptions {
    * @default '' (served at the root: the document has no `servers`)
    */
   basePath?: string;
+  /**
+   * When true, serves the settings page at `/` and its assets under `/ui/`: open routes
+   * (static files, no secret; the page's API calls carry the token, asked for once per
+   * tab), answered with a strict Content-Security-Policy.
+   * @default false (embedded in another app, `/` stays the host's)
+   */
+  settingsUi?: boolean;
 }
 
 /**
@@ -96,6 +104,7 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
     ctx.body = openApiDocument;
   });
   registerHealthRoutes(openRoutes, options.readiness ?? alwaysReady, logger);
+  if (options.settingsUi === true) registerSettingsUi(openRoutes);
 
   const protectedRoutes = createRouter();
   if (options.apiToken !== undefined) protectedRoutes.use(bearerAuth(options.apiToken));

@@ -59,6 +59,7 @@ const EnvSchema = z.object({
   PROXY_TIMEOUT_MS: optional(integer('PROXY_TIMEOUT_MS', 1000, 3_600_000)),
   SETTINGS_API_TOKEN: optional(z.string().refine(isUsableApiToken, `SETTINGS_API_TOKEN ${API_TOKEN_RULE}`)),
   ALLOW_UNAUTHENTICATED: optional(z.enum(['0', '1', 'true', 'false'], { error: () => 'ALLOW_UNAUTHENTICATED must be 1 or 0' })),
+  SETTINGS_UI: optional(z.enum(['0', '1', 'true', 'false'], { error: () => 'SETTINGS_UI must be 1 or 0' })),
   ANTHROPIC_BASE_URL: optional(httpUrl('ANTHROPIC_BASE_URL')),
   OPENAI_BASE_URL: optional(httpUrl('OPENAI_BASE_URL')),
   LOG_LEVEL: optional(z.enum(LOG_LEVELS, { error: () => `LOG_LEVEL must be one of: ${LOG_LEVELS.join(', ')}` })),
@@ -87,6 +88,8 @@ export interface ServerConfig {
   llmTimeoutMs: number;
   apiToken: string | null;
   allowUnauthenticated: boolean;
+  /** SETTINGS_UI: serve the settings page at `/` (on unless turned off). */
+  settingsUi: boolean;
   baseUrls: { anthropic?: string; openai?: string };
   logLevel: LogLevel;
 }
@@ -121,6 +124,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     llmTimeoutMs: e.PROXY_TIMEOUT_MS ?? DEFAULT_LLM_TIMEOUT_MS,
     apiToken: e.SETTINGS_API_TOKEN ?? null,
     allowUnauthenticated: e.ALLOW_UNAUTHENTICATED === '1' || e.ALLOW_UNAUTHENTICATED === 'true',
+    settingsUi: e.SETTINGS_UI !== '0' && e.SETTINGS_UI !== 'false',
     baseUrls: {
       ...(e.ANTHROPIC_BASE_URL ? { anthropic: e.ANTHROPIC_BASE_URL } : {}),
       ...(e.OPENAI_BASE_URL ? { openai: e.OPENAI_BASE_URL } : {}),

@@ -88,6 +88,7 @@ export const httpModule = new ContainerModule(({ bind }) => {
           ...(config.apiToken ? { apiToken: config.apiToken } : {}),
           readiness: createReadinessCheck({ store, service }),
           allowedHosts: allowedHostsFor(config),
+          settingsUi: config.settingsUi,
           llm: {
             baseUrls: {
               anthropic: config.baseUrls.anthropic ?? DEFAULT_BASE_URLS.anthropic,

@@ -53,7 +53,10 @@ export async function serve(options: CreateLlmSettingsOptions = {}): Promise<Run
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
-  settings.logger.info({ url, database: databaseKind(config.databaseUrl) }, 'llm-settings listening');
+  settings.logger.info(
+    { url, database: databaseKind(config.databaseUrl), ...(config.settingsUi ? { settings_page: `${url}/` } : {}) },
+    'llm-settings listening',
+  );
 
   let closing: Promise<void> | null = null;
   const close = () => {

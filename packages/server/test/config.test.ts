@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       llmTimeoutMs: 600_000,
       apiToken: null,
       allowUnauthenticated: false,
+      settingsUi: true,
       baseUrls: {},
       logLevel: 'info',
     });
@@ -47,6 +48,7 @@ describe('loadConfig', () => {
         PROXY_TIMEOUT_MS: '30000',
         SETTINGS_API_TOKEN: 'a-long-enough-token',
         ALLOW_UNAUTHENTICATED: '1',
+        SETTINGS_UI: '0',
         ANTHROPIC_BASE_URL: 'http://127.0.0.1:1234',
         OPENAI_BASE_URL: 'http://127.0.0.1:1234/v1',
         LOG_LEVEL: 'debug',
@@ -66,6 +68,7 @@ describe('loadConfig', () => {
       llmTimeoutMs: 30_000,
       apiToken: 'a-long-enough-token',
       allowUnauthenticated: true,
+      settingsUi: false,
       baseUrls: { anthropic: 'http://127.0.0.1:1234', openai: 'http://127.0.0.1:1234/v1' },
       logLevel: 'debug',
     });
@@ -117,6 +120,12 @@ describe('loadConfig', () => {
     expect(message).toContain('HOST must be a hostname or IP address');
     expect(message).not.toContain('secret host');
     for (const host of ['::', '::1', 'fd00::1', 'my-host', 'llm_settings', '10.0.0.5']) expect(loadConfig({ HOST: host }).host).toBe(host);
+  });
+
+  it('serves the settings page unless SETTINGS_UI is 0 or false', () => {
+    for (const value of ['1', 'true', '']) expect(loadConfig({ SETTINGS_UI: value }).settingsUi).toBe(true);
+    for (const value of ['0', 'false']) expect(loadConfig({ SETTINGS_UI: value }).settingsUi).toBe(false);
+    expect(configError({ SETTINGS_UI: 'off' })).toContain('SETTINGS_UI must be 1 or 0');
   });
 
   it('requires ENCRYPTION_KEY in production', () => {

@@ -1,0 +1,341 @@
+// The settings page: reads and writes /api/settings/llm of this server. No framework and
+// no inline code, so that the page runs under `script-src 'self'` and offline.
+
+const SETTINGS = '/api/settings/llm';
+const MODELS = '/api/settings/llm/models';
+const TEST = '/api/settings/llm/test';
+/** The API token lives in this tab's sessionStorage only: gone when the tab closes. */
+const TOKEN_KEY = 'llm-settings.api-token';
+/** The select's entry that reveals the free-text model field. */
+const OTHER_MODEL = '';
+const PROVIDER_NAMES = { anthropic: 'Anthropic', openai: 'OpenAI' };
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  status: $('status'),
+  tokenSection: $('token-section'),
+  tokenForm: $('token-form'),
+  token: $('token'),
+  settings: $('settings'),
+  current: { provider: $('current-provider'), model: $('current-model'), key: $('current-key'), updated: $('current-updated') },
+  conflict: $('conflict'),
+  reload: $('reload-button'),
+  form: $('settings-form'),
+  provider: $('provider'),
+  modelSelectField: $('model-select-field'),
+  modelSelect: $('model-select'),
+  modelSource: $('model-source'),
+  modelOtherField: $('model-other-field'),
+  modelOther: $('model-other'),
+  modelNote: $('model-note'),
+  apiKey: $('api-key'),
+  testButton: $('test-button'),
+  testResult: $('test-result'),
+  testOutcome: $('test-outcome'),
+  testSubject: $('test-subject'),
+  testCode: $('test-code'),
+  testLatency: $('test-latency'),
+  deleteButton: $('delete-button'),
+  deleteDialog: $('delete-dialog'),
+  deleteCancel: $('delete-cancel'),
+  deleteConfirm: $('delete-confirm'),
+};
+
+/** What the page knows of the server: the view shown, its ETag, and whether the model route exists. */
+const state = { view: null, etag: null, modelListAvailable: true, modelLoads: 0 };
+
+/** An answer the page cannot use: a problem document (RFC 9457) or a network failure. */
+class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem?.detail ?? problem?.title ?? `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+/** Calls the API with the tab's token; a 401 asks for the token and rejects. */
+async function api(method, path, { body, ifMatch } = {}) {
+  const headers = { accept: 'application/json' };
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (ifMatch) headers['if-match'] = ifMatch;
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+  } catch {
+    throw new ApiError(0, { title: 'Server unreachable', detail: 'The server could not be reached; check that it is running.' });
+  }
+  const text = await response.text();
+  const json = text === '' ? null : parseJson(text);
+  if (response.status === 401) {
+    askForToken(token !== null);
+    throw new ApiError(401, json);
+  }
+  if (!response.ok) throw new ApiError(response.status, json);
+  return { json, etag: response.headers.get('etag') };
+}
+
+function parseJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+function announce(message, kind = 'info') {
+  ui.status.textContent = message;
+  ui.status.dataset.kind = kind;
+}
+
+function describeProblem(error) {
+  const problem = error.problem ?? {};
+  const details = (problem.errors ?? []).map((e) => (e.path ? `${e.path}: ${e.message}` : e.message));
+  const code = problem.code ? ` (${problem.code})` : '';
+  return [`${problem.title ?? 'Request failed'}${code}: ${error.message}`, ...details].join(' — ');
+}
+
+/** Runs one request with the buttons disabled, so that a double click sends it once. */
+async function whileBusy(request) {
+  const buttons = [...ui.settings.querySelectorAll('button')];
+  for (const button of buttons) button.disabled = true;
+  ui.form.setAttribute('aria-busy', 'true');
+  try {
+    return { value: await request() };
+  } catch (error) {
+    return { error };
+  } finally {
+    for (const button of buttons) button.disabled = false;
+    ui.form.setAttribute('aria-busy', 'false');
+  }
+}
+
+// ---- token --------------------------------------------------------------------------
+
+function askForToken(refused) {
+  if (refused) sessionStorage.removeItem(TOKEN_KEY);
+  ui.settings.hidden = true;
+  ui.tokenSection.hidden = false;
+  announce(refused ? 'The API token was refused; enter it again.' : 'This server needs its API token.', refused ? 'error' : 'info');
+  ui.token.focus();
+}
+
+ui.tokenForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const token = ui.token.value.trim();
+  ui.token.value = '';
+  if (token === '') return;
+  sessionStorage.setItem(TOKEN_KEY, token);
+  ui.tokenSection.hidden = true;
+  void loadSettings({ focus: true });
+});
+
+// ---- current settings -----------------------------------------------------------------
+
+async function loadSettings({ focus = false } = {}) {
+  try {
+    const { json, etag } = await api('GET', SETTINGS);
+    showView(json, etag);
+    resetForm();
+    ui.settings.hidden = false;
+    ui.conflict.hidden = true;
+    announce('Current settings loaded.');
+    if (focus) ui.provider.focus();
+    await loadModels(json.model);
+  } catch (error) {
+    if (error.status !== 401) announce(describeProblem(error), 'error');
+  }
+}
+
+function showView(view, etag) {
+  state.view = view;
+  state.etag = etag;
+  ui.current.provider.textContent = PROVIDER_NAMES[view.provider] ?? view.provider;
+  ui.current.model.textContent = view.model_verified === false ? `${view.model} (not in the built-in catalogue: unverified)` : view.model;
+  ui.current.key.textContent = view.api_key_set ? view.api_key_masked : 'none stored';
+  ui.current.updated.replaceChildren(view.updated_at === null ? 'never: these are the defaults' : timeElement(view.updated_at));
+}
+
+function timeElement(iso) {
+  const time = document.createElement('time');
+  time.dateTime = iso;
+  time.textContent = new Date(iso).toLocaleString();
+  return time;
+}
+
+/** Puts the current provider and model in the form; a key being typed stays. */
+function resetForm() {
+  ui.provider.value = state.view.provider;
+  ui.modelOther.value = state.view.model;
+}
+
+// ---- models -------------------------------------------------------------------------
+
+/**
+ * Fills the model list for the chosen provider: the live list of the key being typed,
+ * else the server's list (live from the stored key, or its catalogue). Without the
+ * model route (an older server), the free-text field alone remains.
+ */
+async function loadModels(wanted) {
+  state.modelLoads += 1;
+  ui.modelSelectField.setAttribute('aria-busy', 'true');
+  try {
+    await fillModelChoice(wanted);
+  } finally {
+    state.modelLoads -= 1;
+    ui.modelSelectField.setAttribute('aria-busy', String(state.modelLoads > 0));
+  }
+}
+
+async function fillModelChoice(wanted) {
+  const provider = ui.provider.value;
+  if (!state.modelListAvailable) return showModelChoice(null, wanted);
+  const candidateKey = ui.apiKey.value.trim();
+  try {
+    const { json } =
+      candidateKey === ''
+        ? await api('GET', `${MODELS}?provider=${encodeURIComponent(provider)}`)
+        : await api('POST', MODELS, { body: { provider, api_key: candidateKey } });
+    if (ui.provider.value !== provider) return; // the person chose another provider meanwhile
+    showModelChoice(json, wanted, candidateKey !== '');
+  } catch (error) {
+    if (error.status === 404 || error.status === 405) {
+      state.modelListAvailable = false;
+      showModelChoice(null, wanted);
+    } else {
+      // This time only: the free-text field still takes any id.
+      showModelChoice(null, wanted);
+      if (error.status !== 401) announce(`Could not list the models: ${describeProblem(error)}`, 'error');
+    }
+  }
+}
+
+function showModelChoice(list, wanted, fromCandidate = false) {
+  const models = list?.models ?? [];
+  ui.modelSelectField.hidden = list === null;
+  ui.modelSelect.replaceChildren(
+    ...models.map((model) => new Option(modelLabel(model), model.id)),
+    new Option('Other model…', OTHER_MODEL),
+  );
+  const known = models.some((model) => model.id === wanted);
+  const fallback = models.find((model) => model.default)?.id ?? models[0]?.id ?? OTHER_MODEL;
+  // Keep what the person chose when the list has it; a typed id stays typed.
+  ui.modelSelect.value = known ? wanted : wanted === '' || list === null ? fallback : OTHER_MODEL;
+  if (ui.modelSelect.value === OTHER_MODEL) ui.modelOther.value = wanted;
+  ui.modelSource.textContent = list === null ? '' : sourceText(list, fromCandidate);
+  updateModelFields();
+}
+
+function modelLabel(model) {
+  const name = model.display_name && model.display_name !== model.id ? `${model.display_name} (${model.id})` : model.id;
+  return model.default ? `${name}: default` : name;
+}
+
+function sourceText(list, fromCandidate) {
+  if (list.source === 'live') return `${list.models.length} models, listed live by ${fromCandidate ? 'the key you entered' : 'the stored key'}.`;
+  return `Built-in catalogue${list.message ? `: ${list.message}` : '.'}`;
+}
+
+/** The free-text field shows when the list has no entry for the model, or there is no list. */
+function updateModelFields() {
+  ui.modelOtherField.hidden = !ui.modelSelectField.hidden && ui.modelSelect.value !== OTHER_MODEL;
+}
+
+function chosenModel() {
+  if (!ui.modelSelectField.hidden && ui.modelSelect.value !== OTHER_MODEL) return ui.modelSelect.value;
+  return ui.modelOther.value.trim();
+}
+
+// Another provider's models: its default is chosen unless the person picks another.
+ui.provider.addEventListener('change', () => void loadModels(''));
+ui.modelSelect.addEventListener('change', () => {
+  if (ui.modelSelect.value === OTHER_MODEL) {
+    updateModelFields();
+    ui.modelOther.focus();
+  } else {
+    ui.modelOther.value = ui.modelSelect.value;
+    updateModelFields();
+  }
+});
+// A pasted key lists its own models, so the person picks one the key can use.
+ui.apiKey.addEventListener('change', () => void loadModels(chosenModel()));
+
+// ---- test ---------------------------------------------------------------------------
+
+ui.testButton.addEventListener('click', async () => {
+  const candidateKey = ui.apiKey.value.trim();
+  const model = chosenModel();
+  const body = candidateKey === '' ? undefined : { provider: ui.provider.value, api_key: candidateKey, ...(model === '' ? {} : { model }) };
+  announce('Testing…');
+  const outcome = await whileBusy(() => api('POST', TEST, { body }));
+  if (outcome.error) {
+    if (outcome.error.status !== 401) announce(`Test not run: ${describeProblem(outcome.error)}`, 'error');
+    return;
+  }
+  const result = outcome.value.json;
+  showTestResult(result, candidateKey === '' ? 'the stored settings' : 'the key and model entered above');
+  announce(result.success ? 'Test succeeded.' : `Test failed: ${result.message}`, result.success ? 'success' : 'error');
+});
+
+function showTestResult(result, subject) {
+  ui.testResult.hidden = false;
+  ui.testResult.dataset.kind = result.success ? 'success' : 'error';
+  ui.testOutcome.textContent = `${result.success ? '✓ Success' : '✗ Failed'}: ${result.message}`;
+  ui.testSubject.textContent = subject;
+  ui.testCode.textContent = result.code;
+  ui.testLatency.textContent = result.latency_ms === null ? 'none (no answer)' : `${result.latency_ms} ms`;
+}
+
+// ---- save ---------------------------------------------------------------------------
+
+ui.form.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const model = chosenModel();
+  const body = { provider: ui.provider.value, ...(model === '' ? {} : { model }) };
+  // Read at the last moment and sent once; the field is emptied as soon as it is stored.
+  const key = ui.apiKey.value.trim();
+  if (key !== '') body.api_key = key;
+  announce('Saving…');
+  const outcome = await whileBusy(() => api('PUT', SETTINGS, { body, ifMatch: state.etag }));
+  // A refused save keeps the key in the field, so that nothing typed is lost.
+  if (outcome.error) return showWriteFailure(outcome.error, 'Not saved');
+  ui.apiKey.value = '';
+  const { json, etag } = outcome.value;
+  showView(json, etag);
+  resetForm();
+  ui.conflict.hidden = true;
+  ui.modelNote.hidden = json.model_verified !== false;
+  ui.modelNote.textContent = `“${json.model}” is not in the built-in catalogue: saved, but unverified. Test it to be sure the provider knows it.`;
+  announce('Settings saved.', 'success');
+  await loadModels(json.model);
+});
+
+/** A 412 offers to reload; a 401 has already asked for the token. */
+function showWriteFailure(error, what) {
+  if (error.status === 412) showConflict();
+  else if (error.status !== 401) announce(`${what}: ${describeProblem(error)}`, 'error');
+}
+
+function showConflict() {
+  ui.conflict.hidden = false;
+  announce('Not saved: the settings were changed elsewhere since this page loaded them. Reload them, then save again.', 'error');
+  ui.reload.focus();
+}
+
+ui.reload.addEventListener('click', () => void loadSettings({ focus: true }));
+
+// ---- delete -------------------------------------------------------------------------
+
+ui.deleteButton.addEventListener('click', () => ui.deleteDialog.showModal());
+ui.deleteCancel.addEventListener('click', () => ui.deleteDialog.close());
+ui.deleteConfirm.addEventListener('click', async () => {
+  ui.deleteDialog.close();
+  const outcome = await whileBusy(() => api('DELETE', SETTINGS, { ifMatch: state.etag }));
+  if (outcome.error) return showWriteFailure(outcome.error, 'Not deleted');
+  ui.apiKey.value = '';
+  await loadSettings();
+  announce('Settings deleted; the defaults apply.', 'success');
+});
+
+void loadSettings();
