@@ -10,6 +10,28 @@ import { createSqliteDatabase, type TestDatabase } from './support/databases.js'
 import { captureLogs } from './support/logs.js';
 import { REPO_ROOT } from './support/processes.js';
 
+/**
+ * The browser globals that the functions given to page.evaluate use (they run in the
+ * page). Declared here, not through the DOM lib, which would retype Node's globals for
+ * every package in the type check.
+ */
+interface PageElement {
+  readonly id: string;
+  readonly value: string;
+  readonly labels: { readonly length: number } | null;
+  textContent: string | null;
+}
+declare const document: {
+  readonly documentElement: { readonly outerHTML: string };
+  readonly activeElement: PageElement | null;
+  readonly body: { append(node: PageElement): void };
+  querySelectorAll(selectors: string): Iterable<PageElement>;
+  createElement(tag: 'script'): PageElement;
+};
+declare const sessionStorage: { readonly length: number };
+declare const localStorage: { readonly length: number };
+declare const window: { inlineRan?: boolean };
+
 const OPENAI_KEY = 'sk-proj-PAGE-SECRET-openai-key-4f7a9c2e';
 const ANTHROPIC_KEY = 'sk-ant-api03-PAGE-SECRET-anthropic-key-b81d';
 const REFUSED_KEY = 'sk-proj-PAGE-REFUSED-key-0000aaaa';
@@ -81,7 +103,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)(SKIP_BROWSER_TESTS ? SKIPPED : 'settings pag
   async function assertNoKeyInBrowser(page: Page): Promise<void> {
     const held = await page.evaluate(() => ({
       html: document.documentElement.outerHTML,
-      values: [...document.querySelectorAll('input, select')].map((element) => (element as HTMLInputElement).value),
+      values: [...document.querySelectorAll('input, select')].map((element) => element.value),
       session: JSON.stringify({ ...sessionStorage }),
       local: JSON.stringify({ ...localStorage }),
     }));
@@ -184,7 +206,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)(SKIP_BROWSER_TESTS ? SKIPPED : 'settings pag
     const page = await openPage();
     await settled(page);
     expect(await page.locator('#model-source').textContent()).toContain('listed live by the stored key');
-    const options = await page.locator('#model-select option').evaluateAll((all) => all.map((option) => (option as HTMLOptionElement).value));
+    const options = await page.locator('#model-select option').evaluateAll((all) => all.map((option: PageElement) => option.value));
     expect(options).toContain(LIVE_ONLY_MODEL);
 
     await page.selectOption('#model-select', LIVE_ONLY_MODEL);
@@ -197,7 +219,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)(SKIP_BROWSER_TESTS ? SKIPPED : 'settings pag
     await page.fill('#api-key', ANTHROPIC_KEY);
     await page.locator('#api-key').blur();
     await page.locator('#model-source', { hasText: 'the key you entered' }).waitFor();
-    const anthropicOptions = await page.locator('#model-select option').evaluateAll((all) => all.map((option) => (option as HTMLOptionElement).value));
+    const anthropicOptions = await page.locator('#model-select option').evaluateAll((all) => all.map((option: PageElement) => option.value));
     expect(anthropicOptions).toContain('claude-sonnet-4-20250514');
     expect(fake.requests.some((request) => request.provider === 'anthropic' && request.apiKey === ANTHROPIC_KEY)).toBe(true);
     expect((await api('GET', '/api/settings/llm')).json.provider).toBe('openai');
@@ -285,7 +307,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)(SKIP_BROWSER_TESTS ? SKIPPED : 'settings pag
     const page = await openPage();
     await settled(page);
     const unlabelled = await page.evaluate(() =>
-      [...document.querySelectorAll('input, select')].filter((field) => (field as HTMLInputElement).labels?.length === 0).map((field) => field.id),
+      [...document.querySelectorAll('input, select')].filter((field) => field.labels?.length === 0).map((field) => field.id),
     );
     expect(unlabelled).toEqual([]);
 
@@ -319,7 +341,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)(SKIP_BROWSER_TESTS ? SKIPPED : 'settings pag
       script.textContent = 'window.inlineRan = true';
       document.body.append(script);
     });
-    expect(await page.evaluate(() => (window as unknown as { inlineRan?: boolean }).inlineRan)).toBeUndefined();
+    expect(await page.evaluate(() => window.inlineRan)).toBeUndefined();
     await expect.poll(() => policy.problems.join('\n')).toMatch(/Content Security Policy/);
   });
 
