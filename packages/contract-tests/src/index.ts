@@ -5,3 +5,4 @@
 export * from './secret-cipher.contract.js';
 export * from './provider-probe.contract.js';
 export * from './settings-store.contract.js';
+export * from './model-lister.contract.js';

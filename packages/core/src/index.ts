@@ -16,3 +16,6 @@ export * from './log-line.js';
 export * from './secret.js';
 export * from './use-cases/settings-view-cache.js';
 export * from './use-cases/settings-snapshot.js';
+export * from './model-catalogue.js';
+export * from './ports/model-lister.port.js';
+export * from './use-cases/model-list-cache.js';

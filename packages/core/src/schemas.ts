@@ -68,6 +68,11 @@ export const LlmSettingsViewSchema = z.strictObject({
   api_key_set: z.boolean(),
   api_key_masked: z.string().nullable(),
   updated_at: z.iso.datetime().nullable(),
+  /**
+   * Whether the built-in catalogue lists the model for the provider. False for an id it
+   * does not know (a gateway's name, a model newer than the catalogue): accepted, unchecked.
+   */
+  model_verified: z.boolean().describe('Whether the built-in catalogue lists the model for the provider.'),
 });
 export type LlmSettingsView = z.infer<typeof LlmSettingsViewSchema>;
 
@@ -105,3 +110,50 @@ export const StoredSettingsSchema = z.strictObject({
   scope: z.string(),
 });
 export type StoredSettings = z.infer<typeof StoredSettingsSchema>;
+
+/** The query of a model list: which provider's models, the stored provider's when omitted. */
+export const LlmModelListQuerySchema = z.strictObject(
+  { provider: LlmProviderSchema.optional() },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? 'the only query parameter is provider' : 'the query must be an object') },
+);
+
+/** A key to list the models of before it is saved. */
+export const LlmModelListCandidateSchema = strictBody({
+  provider: LlmProviderSchema,
+  api_key: ApiKeySchema,
+});
+export type LlmModelListCandidate = z.infer<typeof LlmModelListCandidateSchema>;
+
+export const MODEL_LIST_SOURCES = ['live', 'catalogue'] as const;
+
+/**
+ * Why a model list is the built-in catalogue: `no_stored_key` (no key is stored for
+ * that provider), `listing_disabled` (this service lists no models live), or the code
+ * of the failed listing, as POST /test reports it.
+ */
+export type ModelListReason = 'no_stored_key' | 'listing_disabled' | Exclude<ProbeCode, 'ok'>;
+export const MODEL_LIST_REASONS = [
+  'no_stored_key',
+  'listing_disabled',
+  ...PROBE_CODES.filter((code): code is Exclude<ProbeCode, 'ok'> => code !== 'ok'),
+] as [ModelListReason, ...ModelListReason[]];
+
+export const LlmModelSchema = z.strictObject({
+  id: z.string(),
+  display_name: z.string(),
+  /** The model used when settings name none. */
+  default: z.boolean(),
+});
+export type LlmModel = z.infer<typeof LlmModelSchema>;
+
+/** The models to choose from: the key's own (`live`) or the built-in catalogue, with why. */
+export const LlmModelListSchema = z.strictObject({
+  provider: LlmProviderSchema,
+  source: z.enum(MODEL_LIST_SOURCES),
+  models: z.array(LlmModelSchema),
+  /** Present when `source` is `catalogue`. */
+  reason: z.enum(MODEL_LIST_REASONS).optional(),
+  /** Present with `reason`: short, human and fixed wording, never provider text. */
+  message: z.string().optional(),
+});
+export type LlmModelList = z.infer<typeof LlmModelListSchema>;

@@ -60,6 +60,7 @@ describe('LlmSettingsService', () => {
         api_key_set: false,
         api_key_masked: null,
         updated_at: null,
+        model_verified: true,
       });
       expect(snapshot.etag).toBe('0');
       expect(snapshot.version).toBe(0);
@@ -74,6 +75,7 @@ describe('LlmSettingsService', () => {
         api_key_set: true,
         api_key_masked: '...9876',
         updated_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+        model_verified: true,
       });
     });
 

@@ -134,7 +134,7 @@ describe('LlmTestCandidate', () => {
 
 describe('LlmSettingsView and LlmTestResult', () => {
   it('accept ISO 8601 or null updated_at and nothing else', () => {
-    const view = { provider: 'openai', model: 'gpt-4o', api_key_set: true, api_key_masked: '...abcd', updated_at: new Date(0).toISOString() };
+    const view = { provider: 'openai', model: 'gpt-4o', api_key_set: true, api_key_masked: '...abcd', updated_at: new Date(0).toISOString(), model_verified: true };
     expect(LlmSettingsViewSchema.safeParse(view).success).toBe(true);
     expect(LlmSettingsViewSchema.safeParse({ ...view, updated_at: null }).success).toBe(true);
     expect(LlmSettingsViewSchema.safeParse({ ...view, updated_at: 'yesterday' }).success).toBe(false);

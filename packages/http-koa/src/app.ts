@@ -3,6 +3,7 @@ import Koa from 'koa';
 import type { AppContext, AppState } from './app-state.js';
 import { bearerAuth } from './bearer-auth.js';
 import { commonHeadersMiddleware } from './common-headers.js';
+import { corsMiddleware, corsOriginsOf } from './cors.js';
 import { alwaysReady, registerHealthRoutes, type ReadinessCheck } from './health-routes.js';
 import { hostCheck } from './host-check.js';
 import { forOurRequests } from './mounting.js';
@@ -12,6 +13,7 @@ import { registerLlmPassThrough, type LlmPassThroughOptions } from './llm-pass-t
 import { problemMiddleware } from './problem-middleware.js';
 import { requestLog } from './request-log.js';
 import { createRouter } from './routers.js';
+import { registerModelRoutes } from './model-routes.js';
 import { registerSettingsRoutes, type HttpSettingsService } from './settings-routes.js';
 import { registerSettingsUi } from './settings-ui.js';
 
@@ -70,6 +72,15 @@ export interface HttpAppOptions {
    */
   basePath?: string;
   /**
+   * Origins whose pages may call the API (CORS), e.g. `https://admin.example.com`: scheme,
+   * host and optional port. Their preflights answer 204 with the API's methods and
+   * headers (`authorization`, `content-type`, `if-match`, `llm-settings-scope`,
+   * `x-request-id`), their answers expose `ETag`, and the Origin check of `allowedHosts`
+   * lets them through. Other origins get no CORS header. `*` and `null` are refused.
+   * @default [] (no CORS: browsers keep the answers from pages of other origins)
+   */
+  corsOrigins?: readonly string[];
+  /**
    * When true, serves the settings page at `/` and its assets under `/ui/`: open routes
    * (static files, no secret; the page's API calls carry the token, asked for once per
    * tab), answered with a strict Content-Security-Policy.
@@ -81,13 +92,14 @@ export interface HttpAppOptions {
 /**
  * The Koa app serving the settings API (see the package README for routes and the
  * error mapping). Call `.listen()` or pass `.callback()` to an HTTP server.
- * @throws ConfigError when `apiToken`, `maxBodyBytes`, an `allowedHosts` entry, an `llm` option or `basePath` cannot be used.
+ * @throws ConfigError when `apiToken`, `maxBodyBytes`, an `allowedHosts` or `corsOrigins` entry, an `llm` option or `basePath` cannot be used.
  */
 export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   const logger = options.logger ?? silentLogger;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes <= 0) throw new ConfigError('maxBodyBytes must be a positive integer');
   const basePath = options.basePath ?? '';
+  const corsOrigins = corsOriginsOf(options.corsOrigins ?? []);
   if (!BASE_PATH.test(basePath)) throw new ConfigError("basePath must be '' or start with / and not end with one");
 
   // Access is decided by the route that runs, deny by default: the open routes are listed
@@ -108,7 +120,9 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
 
   const protectedRoutes = createRouter();
   if (options.apiToken !== undefined) protectedRoutes.use(bearerAuth(options.apiToken));
-  registerSettingsRoutes(protectedRoutes, options.service, createJsonBodyReader(maxBodyBytes));
+  const readJsonBody = createJsonBodyReader(maxBodyBytes);
+  registerSettingsRoutes(protectedRoutes, options.service, readJsonBody);
+  registerModelRoutes(protectedRoutes, options.service, readJsonBody);
 
   // The pass-through's protected router: its check also takes the token in x-api-key,
   // where SDKs may send what they take for a provider key.
@@ -126,7 +140,10 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
       commonHeadersMiddleware(),
       problemMiddleware(),
       // Below the problem middleware, so that a refusal is a logged problem; above every route.
-      ...(options.allowedHosts !== undefined ? [hostCheck(options.allowedHosts)] : []),
+      ...(options.allowedHosts !== undefined ? [hostCheck(options.allowedHosts, corsOrigins)] : []),
+      // Below the checks, which refuse a rebound Host or a foreign page before any CORS
+      // header is set; above the routes, so that their answers and problems carry them.
+      ...(corsOrigins.size > 0 ? [corsMiddleware(corsOrigins)] : []),
       // The settings routes first: they take most requests, and a router that answers runs
       // none after it. One allowedMethods serves all three: it reads the layers each router
       // matched (ctx.matched) and answers 405 with their methods.

@@ -35,10 +35,11 @@ function isLoopback(name: string): boolean {
  * Refuses, before any route runs, a request whose Host is not `localhost`, a loopback
  * address or one of `allowedHosts` (421), and a browser request whose Origin names
  * another host (403). The port is not compared: a page can only reach this server on
- * its own port, so only the name tells a rebound request from a real one.
+ * its own port, so only the name tells a rebound request from a real one. An Origin
+ * listed in `corsOrigins` (exactly, as browsers send it) is a page allowed to call the API.
  * @throws ConfigError naming the position of an unusable entry, never its value.
  */
-export function hostCheck(allowedHosts: readonly string[]): Middleware<AppState> {
+export function hostCheck(allowedHosts: readonly string[], corsOrigins: ReadonlySet<string> = new Set()): Middleware<AppState> {
   const allowed = new Set(
     allowedHosts.map((entry, index) => {
       const name = canonicalHost(entry);
@@ -68,7 +69,7 @@ export function hostCheck(allowedHosts: readonly string[]): Middleware<AppState>
     // A cross-site page can also call http://127.0.0.1:<port> directly: the browser then
     // sends its Origin. Requests without one (curl, SDKs, servers) are not from a page.
     const origin = ctx.get('Origin');
-    if (origin !== '' && !accepts(hostOfOrigin(origin))) {
+    if (origin !== '' && !corsOrigins.has(origin) && !accepts(hostOfOrigin(origin))) {
       throw new HttpError(403, HttpErrorCodes.FORBIDDEN_ORIGIN, 'Forbidden origin', 'Requests from pages of another site are refused.');
     }
     await next();

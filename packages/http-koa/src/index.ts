@@ -3,6 +3,7 @@ export type { AppState } from './app-state.js';
 export { API_TOKEN_RULE, isUsableApiToken } from './bearer-auth.js';
 export type { ReadinessCheck, ReadinessReport } from './health-routes.js';
 export { canonicalHost } from './host-check.js';
+export { corsOriginOf } from './cors.js';
 export { DEFAULT_LLM_MAX_BODY_BYTES, DEFAULT_LLM_TIMEOUT_MS, type LlmPassThroughOptions } from './llm-pass-through.js';
 export { buildOpenApiDocument, type OpenApiDocument, type OpenApiOptions } from './openapi.js';
 export {

@@ -1,4 +1,6 @@
 import {
+  LlmModelListCandidateSchema,
+  LlmModelListSchema,
   LlmSettingsUpdateSchema,
   LlmSettingsViewSchema,
   LlmTestCandidateSchema,
@@ -10,6 +12,7 @@ import { HEALTH_PATH, READY_PATH } from './health-routes.js';
 import { LLM_PATH_PREFIX, PASS_THROUGH_ROUTES, passThroughPath, type PassThroughRoute } from './llm-pass-through.js';
 import { PROBLEM_CODES, PROBLEM_CONTENT_TYPE, RETRY_AFTER_SECONDS } from './problems.js';
 import { SCOPE_HEADER } from './scope-header.js';
+import { MODELS_PATH } from './model-routes.js';
 import { SETTINGS_PATH, SETTINGS_TEST_PATH } from './settings-routes.js';
 
 export const OPENAPI_PATH = '/api/openapi.json';
@@ -76,9 +79,19 @@ function schemas(): JsonObject {
     },
     LlmSettingsView: {
       ...fromZod(LlmSettingsViewSchema, 'output'),
-      description: 'The settings as clients see them: never the key, only whether one is set and its mask.',
+      description:
+        'The settings as clients see them: never the key, only whether one is set and its mask. `model_verified` is false for a model id the built-in catalogue does not list for the provider (a gateway\'s name, a newer model): saved as given, not checked.',
     },
     LlmTestResult: fromZod(LlmTestResultSchema, 'output'),
+    LlmModelListCandidate: {
+      ...fromZod(LlmModelListCandidateSchema, 'input'),
+      description: 'A key to list the models of before it is saved.',
+    },
+    LlmModelList: {
+      ...fromZod(LlmModelListSchema, 'output'),
+      description:
+        "The models to choose from. `source` is `live` when the key's own list came from the provider (every page), `catalogue` for the built-in list of current models; then `reason` says why: `no_stored_key` (no key is stored for that provider), `listing_disabled` (the server lists no models live), or the code of the failed listing, as POST /api/settings/llm/test reports it (`invalid_api_key`, `permission_denied`, `rate_limited`, `provider_unavailable`, `timeout`, `network_error`, ...), with `message` in fixed wording. `default` marks the model used when settings name none.",
+    },
     ValidationIssue: {
       type: 'object',
       required: ['path', 'message'],
@@ -158,7 +171,9 @@ function components(bearerAuth: boolean, hostCheck: boolean, llm: boolean): Json
       ...(llm ? { UpstreamRequestId: { description: "The provider's request id, for its support.", schema: { type: 'string' } } } : {}),
     },
     responses: {
-      BadRequest: problemResponse('Invalid input: malformed JSON, wrong types, unknown fields, an unsupported provider, a masked-looking key or a malformed If-Match. `errors` lists the fields.'),
+      BadRequest: problemResponse(
+        'Invalid input: malformed JSON, wrong types, unknown fields, an unsupported provider, a masked-looking key or a malformed If-Match (`errors` lists the fields); SETTINGS.MODEL_PROVIDER_MISMATCH: the model is one the built-in catalogue lists for the other provider (the detail names it).',
+      ),
       Unauthorized: problemResponse('Missing or invalid bearer token.', { 'WWW-Authenticate': ref('headers', 'WWWAuthenticate') }),
       ...(hostCheck
         ? {
@@ -174,7 +189,7 @@ function components(bearerAuth: boolean, hostCheck: boolean, llm: boolean): Json
       PreconditionFailed: problemResponse('If-Match does not hold.'),
       PayloadTooLarge: problemResponse('The body exceeds the size limit.'),
       UnsupportedMediaType: problemResponse('The body is not application/json.'),
-      TooManyRequests: problemResponse('Too many connection tests are running.', { 'Retry-After': ref('headers', 'RetryAfter') }),
+      TooManyRequests: problemResponse('Too many connection tests or model listings are running.', { 'Retry-After': ref('headers', 'RetryAfter') }),
       InternalError: problemResponse('An unexpected error; the detail says nothing about internals.'),
       ServiceUnavailable: problemResponse('The settings storage is unavailable.', { 'Retry-After': ref('headers', 'RetryAfter') }),
       ...(llm ? llmResponses() : {}),
@@ -218,6 +233,11 @@ function settingsPaths(bearerAuth: boolean, hostCheck: boolean): JsonObject {
     content: json(ref('schemas', 'LlmSettingsView')),
   });
   const common = { ...auth, ...hostCheckResponses(hostCheck), 500: ref('responses', 'InternalError'), 503: ref('responses', 'ServiceUnavailable') };
+  const modelListResponse = {
+    description: 'The models; a provider that cannot list them (or refuses the key) gives the catalogue, with `reason`.',
+    headers: { 'X-Request-Id': ref('headers', 'XRequestId') },
+    content: json(ref('schemas', 'LlmModelList')),
+  };
   return {
     [SETTINGS_PATH]: {
       get: {
@@ -252,6 +272,44 @@ function settingsPaths(bearerAuth: boolean, hostCheck: boolean): JsonObject {
           204: { description: 'Removed.', headers: { 'X-Request-Id': ref('headers', 'XRequestId') } },
           400: ref('responses', 'BadRequest'),
           412: ref('responses', 'PreconditionFailed'),
+          ...common,
+        },
+      },
+    },
+    [MODELS_PATH]: {
+      get: {
+        operationId: 'listLlmModels',
+        summary: "List the models of a provider: the stored key's own, or the built-in catalogue.",
+        description:
+          'Live (every page of the provider\'s model list, cached for a few minutes per scope and stored key, dropped when the settings change) when a key for that provider is stored and the provider lists its models; otherwise the built-in catalogue, with `reason`. A key stored for one provider is never sent to the other. Aborted when the client disconnects.',
+        parameters: [
+          requestId,
+          scope,
+          {
+            name: 'provider',
+            in: 'query',
+            required: false,
+            description: 'Whose models; the stored provider (the default provider when nothing is stored) when omitted.',
+            schema: { type: 'string', enum: [...ENABLED_PROVIDER_IDS] },
+          },
+        ],
+        ...secured,
+        responses: { 200: modelListResponse, 400: ref('responses', 'BadRequest'), 409: ref('responses', 'Conflict'), 429: ref('responses', 'TooManyRequests'), ...common },
+      },
+      post: {
+        operationId: 'listLlmCandidateModels',
+        summary: 'List the models of a key before it is saved; stores nothing.',
+        description:
+          'A key the provider refuses is an answer, as on POST /api/settings/llm/test: 200 with the built-in catalogue and the refusal\'s code as `reason`. Aborted when the client disconnects.',
+        parameters: [requestId, scope],
+        ...secured,
+        requestBody: { required: true, content: json(ref('schemas', 'LlmModelListCandidate')) },
+        responses: {
+          200: modelListResponse,
+          400: ref('responses', 'BadRequest'),
+          413: ref('responses', 'PayloadTooLarge'),
+          415: ref('responses', 'UnsupportedMediaType'),
+          429: ref('responses', 'TooManyRequests'),
           ...common,
         },
       },

@@ -1,13 +1,13 @@
 import type Router from '@koa/router';
 import { type IfMatch, type LlmSettingsService, type SettingsSnapshot } from '@llm-settings/core';
-import type { ServerResponse } from 'node:http';
 import type { AppContext, AppState } from './app-state.js';
+import { abortOnDisconnect } from './disconnect.js';
 import { formatEtag, parseIfMatch } from './if-match.js';
 import type { JsonBodyReader } from './json-body.js';
 import { scopeOf } from './scope-header.js';
 
 /** The service methods the adapter calls, so callers may pass a wrapper instead of the class. */
-export type HttpSettingsService = Pick<LlmSettingsService, 'get' | 'update' | 'clear' | 'test' | 'resolve'>;
+export type HttpSettingsService = Pick<LlmSettingsService, 'get' | 'update' | 'clear' | 'test' | 'resolve' | 'listModels' | 'listCandidateModels'>;
 
 export const SETTINGS_PATH = '/api/settings/llm';
 export const SETTINGS_TEST_PATH = '/api/settings/llm/test';
@@ -66,14 +66,4 @@ function ifMatchOf(ctx: AppContext): IfMatch | undefined {
 
 function isEmptyObject(value: unknown): boolean {
   return value === undefined || (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0);
-}
-
-/** An AbortSignal that aborts when the client goes away before the response is sent. */
-function abortOnDisconnect(res: ServerResponse): { signal: AbortSignal; release(): void } {
-  const controller = new AbortController();
-  const onClose = () => {
-    if (!res.writableFinished) controller.abort(new Error('The client disconnected.'));
-  };
-  res.once('close', onClose);
-  return { signal: controller.signal, release: () => res.off('close', onClose) };
 }

@@ -196,6 +196,12 @@ describe('service failures', () => {
         resolve: async () => {
           throw new Error('unused');
         },
+        listModels: async () => {
+          throw new Error('unused');
+        },
+        listCandidateModels: async () => {
+          throw new Error('unused');
+        },
       },
     });
     const response = await fetch(`${server.url}/api/settings/llm`);

@@ -31,6 +31,7 @@ describe('GET /api/settings/llm', () => {
       api_key_set: false,
       api_key_masked: null,
       updated_at: null,
+      model_verified: true,
     });
   });
 

@@ -70,7 +70,7 @@ export function unusableModelOutcome(subject: ProbeSubject): ProbeOutcome {
  * 429 key accepted but throttled; everything else (5xx, 529 and unexpected
  * statuses) means the provider cannot answer the question right now.
  */
-export function codeForStatus(status: number): ProbeCode {
+export function codeForStatus(status: number): Exclude<ProbeCode, 'ok'> {
   switch (status) {
     case 401:
       return 'invalid_api_key';

@@ -1,6 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type OpenAI from 'openai';
-import type { LlmProvider } from '@llm-settings/core';
+import type { ListedModel, LlmProvider } from '@llm-settings/core';
 import type { SdkErrorClasses } from './failures.js';
 import { guardedFetch } from './guarded-fetch.js';
 
@@ -48,10 +48,29 @@ export interface ModelLookupResult {
  */
 export type RetrieveModel = (lookup: ModelLookup) => Promise<ModelLookupResult>;
 
+/** Everything one model listing needs. Nothing here comes from the environment. */
+export interface ModelListing {
+  readonly apiKey: string;
+  readonly baseUrl: string;
+  /** Aborts the HTTP request of the page being fetched, and with it the listing. */
+  readonly signal: AbortSignal;
+  /** Models asked for per page, where the provider pages its list. */
+  readonly pageSize: number;
+  /** The listing stops after this many models. */
+  readonly maxModels: number;
+}
+
+/**
+ * Lists the key's models with the SDK's auto-pagination: every page, one request each,
+ * no retries. Rejects with the SDK's error.
+ */
+export type ListModels = (listing: ModelListing) => Promise<ListedModel[]>;
+
 /** What the probe and the client factory use of one provider's SDK. */
 export interface ProviderSdk {
   readonly createClient: (settings: ClientSettings) => SdkClient;
   readonly retrieveModel: RetrieveModel;
+  readonly listModels: ListModels;
   /** The SDK's error classes, to tell its failures apart. */
   readonly errors: SdkErrorClasses;
 }
@@ -87,6 +106,16 @@ async function loadAnthropicSdk(): Promise<ProviderSdk> {
       const { request_id } = await client.models.retrieve(model, {}, { signal }).withResponse();
       return { requestId: request_id ?? null };
     },
+    listModels: async ({ apiKey, baseUrl, signal, pageSize, maxModels }) => {
+      const client = newClient({ apiKey, baseUrl, maxRetries: 0 });
+      const models: ListedModel[] = [];
+      // Each next page is asked for with after_id and the same options, the signal included.
+      for await (const model of client.models.list({ limit: pageSize }, { signal })) {
+        models.push({ id: model.id, displayName: model.display_name });
+        if (models.length >= maxModels) break;
+      }
+      return models;
+    },
     errors: Anthropic,
   };
 }
@@ -112,6 +141,16 @@ async function loadOpenAiSdk(): Promise<ProviderSdk> {
       const client = newClient({ apiKey, baseUrl, maxRetries: 0 });
       const { request_id } = await client.models.retrieve(model, { signal }).withResponse();
       return { requestId: request_id ?? null };
+    },
+    listModels: async ({ apiKey, baseUrl, signal, maxModels }) => {
+      const client = newClient({ apiKey, baseUrl, maxRetries: 0 });
+      const models: ListedModel[] = [];
+      // OpenAI answers its whole list at once; the SDK's iterator would follow a next page all the same.
+      for await (const model of client.models.list({ signal })) {
+        models.push({ id: model.id, displayName: null });
+        if (models.length >= maxModels) break;
+      }
+      return models;
     },
     errors: OpenAI,
   };

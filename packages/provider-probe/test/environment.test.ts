@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { defaultModelFor } from '@llm-settings/core';
-import { createProviderProbe, createSdkClient } from '@llm-settings/provider-probe';
+import { createModelLister, createProviderProbe, createSdkClient } from '@llm-settings/provider-probe';
 import { fakeAnswerText, startFakeProvider, type FakeProvider, type FakeRequest } from '@llm-settings/provider-probe/testing';
 import { PROVIDER_IDS, askOnce, keyFor } from './helpers.js';
 
@@ -78,6 +78,20 @@ describe.each(PROVIDER_IDS)('environment variables with %s', (provider) => {
     expect(fake.requests).toHaveLength(1);
     expectOnlyTheKey(fake.requests[0], apiKey);
     // ANTHROPIC_LOG / OPENAI_LOG=debug would make the SDK print requests and answers.
+    expect(console).not.toHaveBeenCalled();
+  });
+
+  it('model lister - sends the given key to the configured base URL, every page, and nothing from the environment', async () => {
+    const console = vi.spyOn(globalThis.console, 'debug');
+    const apiKey = keyFor(provider);
+    fake.setKeyModels(provider, apiKey, ['m-1', 'm-2', 'm-3']);
+    const outcome = await createModelLister({ baseUrls: fake.baseUrls, pageSize: 2 }).listModels({ provider, apiKey });
+
+    expect(outcome).toMatchObject({ code: 'ok', models: [{ id: 'm-1' }, { id: 'm-2' }, { id: 'm-3' }] });
+    expect(decoy.requestCount()).toBe(0);
+    // Anthropic pages (2 + 1), OpenAI answers its list at once.
+    expect(fake.requests).toHaveLength(provider === 'anthropic' ? 2 : 1);
+    for (const sent of fake.requests) expectOnlyTheKey(sent, apiKey);
     expect(console).not.toHaveBeenCalled();
   });
 

@@ -2,7 +2,7 @@ import { isIP, isIPv6 } from 'node:net';
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, DEFAULT_PROBE_TIMEOUT_MS } from '@llm-settings/core';
-import { API_TOKEN_RULE, canonicalHost, DEFAULT_LLM_MAX_BODY_BYTES, DEFAULT_LLM_TIMEOUT_MS, isUsableApiToken } from '@llm-settings/http-koa';
+import { API_TOKEN_RULE, canonicalHost, corsOriginOf, DEFAULT_LLM_MAX_BODY_BYTES, DEFAULT_LLM_TIMEOUT_MS, isUsableApiToken } from '@llm-settings/http-koa';
 import { DEFAULT_MAX_IN_FLIGHT } from '@llm-settings/provider-probe';
 import { parseFernetKeys } from '@llm-settings/crypto-fernet';
 
@@ -29,6 +29,17 @@ const hostList = (name: string) =>
     }
     return entries;
   });
+/** Comma-separated origins (`https://app.example.com`); the unusable entries are named by position on one line. */
+const originList = (name: string) =>
+  z.string().transform((value, ctx) => {
+    const entries = value.split(',').map((entry) => entry.trim());
+    const unusable = entries.flatMap((entry, index) => (corsOriginOf(entry) === null ? [index + 1] : []));
+    if (unusable.length > 0) {
+      const which = unusable.length === 1 ? `entry ${unusable[0]} must be` : `entries ${unusable.join(', ')} must each be`;
+      ctx.addIssue({ code: 'custom', message: `${name} ${which} an http(s) origin such as https://app.example.com (scheme, host and optional port only)` });
+    }
+    return entries;
+  });
 
 /** Checked here, not only when the cipher is built, so a bad key is reported with the other variables. */
 const fernetKeys = (name: string) =>
@@ -52,6 +63,7 @@ const EnvSchema = z.object({
   ),
   HOST: optional(listenHost('HOST')),
   ALLOWED_HOSTS: optional(hostList('ALLOWED_HOSTS')),
+  CORS_ORIGINS: optional(originList('CORS_ORIGINS')),
   PORT: optional(integer('PORT', 0, 65535)),
   PROBE_TIMEOUT_MS: optional(integer('PROBE_TIMEOUT_MS', 100, 120_000)),
   PROBE_MAX_IN_FLIGHT: optional(integer('PROBE_MAX_IN_FLIGHT', 1, 1000)),
@@ -78,6 +90,8 @@ export interface ServerConfig {
   host: string;
   /** ALLOWED_HOSTS: further Host values to serve besides HOST and the loopback names. */
   allowedHosts: string[];
+  /** CORS_ORIGINS: origins whose pages may call the API; none by default. */
+  corsOrigins: string[];
   port: number;
   probeTimeoutMs: number;
   /** Provider tests in flight at once; more answer PROBE.BUSY. */
@@ -117,6 +131,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: dataDirFor(databaseUrl, cwd),
     host: e.HOST ?? '127.0.0.1',
     allowedHosts: e.ALLOWED_HOSTS ?? [],
+    corsOrigins: e.CORS_ORIGINS ?? [],
     port: e.PORT ?? 8080,
     probeTimeoutMs: e.PROBE_TIMEOUT_MS ?? DEFAULT_PROBE_TIMEOUT_MS,
     probeMaxInFlight: e.PROBE_MAX_IN_FLIGHT ?? DEFAULT_MAX_IN_FLIGHT,

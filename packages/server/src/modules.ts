@@ -3,13 +3,14 @@ import type { Knex } from 'knex';
 import {
   LlmSettingsService,
   type Logger,
+  type ModelLister,
   type ProviderProbe,
   type RotatingSecretCipher,
   type SettingsStore,
 } from '@llm-settings/core';
 import { createFernetCipher } from '@llm-settings/crypto-fernet';
 import { createHttpApp } from '@llm-settings/http-koa';
-import { createProviderProbe, DEFAULT_BASE_URLS } from '@llm-settings/provider-probe';
+import { createModelLister, createProviderProbe, DEFAULT_BASE_URLS } from '@llm-settings/provider-probe';
 import { createKnexFromUrl, createKnexSettingsStore } from '@llm-settings/storage-knex';
 import { allowedHostsFor } from './config.js';
 import { createReadinessCheck } from './readiness.js';
@@ -23,7 +24,8 @@ import { TOKENS, type RuntimeConfig } from './tokens.js';
  *   Knex    ← storage-knex   createKnexFromUrl(DATABASE_URL)
  *   Store   ← storage-knex   createKnexSettingsStore(Knex)
  *   Probe   ← provider-probe createProviderProbe(base URLs, timeout, in-flight limit)
- *   Service ← core           LlmSettingsService(Store, Cipher, Probe), views cached
+ *   ModelLister ← provider-probe createModelLister(base URLs, timeout, in-flight limit)
+ *   Service ← core           LlmSettingsService(Store, Cipher, Probe, ModelLister), views and model lists cached
  *   HttpApp ← http-koa       createHttpApp(Service, readiness of Store), for `serve` only
  */
 
@@ -61,15 +63,24 @@ export const probeModule = new ContainerModule(({ bind }) => {
       [TOKENS.Config, TOKENS.Logger],
     )
     .inSingletonScope();
+  // The same provider roots and limits as the probe: listing models is a provider call of the same kind.
+  bind(TOKENS.ModelLister)
+    .toResolvedValue(
+      (config: RuntimeConfig, logger: Logger) =>
+        createModelLister({ timeoutMs: config.probeTimeoutMs, maxInFlight: config.probeMaxInFlight, baseUrls: config.baseUrls, logger }),
+      [TOKENS.Config, TOKENS.Logger],
+    )
+    .inSingletonScope();
 });
 
 export const serviceModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.Service)
     .toResolvedValue(
-      (config: RuntimeConfig, store: SettingsStore, cipher: RotatingSecretCipher, probe: ProviderProbe, logger: Logger) =>
-        // Reads are served from masked views that the store's change feed invalidates.
-        new LlmSettingsService({ store, cipher, probe, logger, probeTimeoutMs: config.probeTimeoutMs, viewCache: true }),
-      [TOKENS.Config, TOKENS.Store, TOKENS.Cipher, TOKENS.Probe, TOKENS.Logger],
+      (config: RuntimeConfig, store: SettingsStore, cipher: RotatingSecretCipher, probe: ProviderProbe, modelLister: ModelLister, logger: Logger) =>
+        // Reads are served from masked views, and live model lists kept a few minutes, both
+        // dropped by the store's change feed.
+        new LlmSettingsService({ store, cipher, probe, modelLister, logger, probeTimeoutMs: config.probeTimeoutMs, viewCache: true }),
+      [TOKENS.Config, TOKENS.Store, TOKENS.Cipher, TOKENS.Probe, TOKENS.ModelLister, TOKENS.Logger],
     )
     .inSingletonScope();
 });
@@ -88,6 +99,7 @@ export const httpModule = new ContainerModule(({ bind }) => {
           ...(config.apiToken ? { apiToken: config.apiToken } : {}),
           readiness: createReadinessCheck({ store, service }),
           allowedHosts: allowedHostsFor(config),
+          corsOrigins: config.corsOrigins,
           settingsUi: config.settingsUi,
           llm: {
             baseUrls: {

@@ -1,7 +1,7 @@
 import type { ServiceIdentifier } from 'inversify';
 import type { Knex } from 'knex';
 import type Koa from 'koa';
-import type { LlmSettingsService, Logger, ProviderProbe, RotatingSecretCipher, SettingsStore } from '@llm-settings/core';
+import type { LlmSettingsService, Logger, ModelLister, ProviderProbe, RotatingSecretCipher, SettingsStore } from '@llm-settings/core';
 import type { ServerConfig } from './config.js';
 
 /** Configuration plus the resolved encryption key list. */
@@ -17,6 +17,7 @@ export const TOKENS = {
   Knex: Symbol.for('llm-settings.Knex') as ServiceIdentifier<Knex>,
   Store: Symbol.for('llm-settings.Store') as ServiceIdentifier<SettingsStore>,
   Probe: Symbol.for('llm-settings.Probe') as ServiceIdentifier<ProviderProbe>,
+  ModelLister: Symbol.for('llm-settings.ModelLister') as ServiceIdentifier<ModelLister>,
   Service: Symbol.for('llm-settings.Service') as ServiceIdentifier<LlmSettingsService>,
   HttpApp: Symbol.for('llm-settings.HttpApp') as ServiceIdentifier<Koa>,
 } as const;

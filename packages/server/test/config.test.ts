@@ -21,6 +21,7 @@ describe('loadConfig', () => {
       dataDir: '/srv/app/data',
       host: '127.0.0.1',
       allowedHosts: [],
+      corsOrigins: [],
       port: 8080,
       probeTimeoutMs: 10_000,
       probeMaxInFlight: 4,
@@ -41,6 +42,7 @@ describe('loadConfig', () => {
         DATABASE_URL: 'postgres://u:p@db/x',
         HOST: '0.0.0.0',
         ALLOWED_HOSTS: 'settings.example.com, 10.0.0.5:8080,[fd00::1]',
+        CORS_ORIGINS: 'https://admin.example.com, http://localhost:5173',
         PORT: '9000',
         PROBE_TIMEOUT_MS: '2500',
         PROBE_MAX_IN_FLIGHT: '16',
@@ -61,6 +63,7 @@ describe('loadConfig', () => {
       dataDir: '/srv/app/data',
       host: '0.0.0.0',
       allowedHosts: ['settings.example.com', '10.0.0.5:8080', '[fd00::1]'],
+      corsOrigins: ['https://admin.example.com', 'http://localhost:5173'],
       port: 9000,
       probeTimeoutMs: 2500,
       probeMaxInFlight: 16,
@@ -113,6 +116,14 @@ describe('loadConfig', () => {
     expect(configError({ ALLOWED_HOSTS: 'a.example,user@b.example' })).toContain(
       'ALLOWED_HOSTS entry 2 must be a hostname or IP address, optionally with :port (IPv6 in brackets)',
     );
+  });
+
+  it('reports the unusable entries of CORS_ORIGINS by position on one line, never their values', () => {
+    const message = configError({ CORS_ORIGINS: 'https://ok.example,*,https://secret-one.example/path,null,https://ok.example:8443' });
+    expect(message.split('\n').slice(1)).toEqual([
+      '  - CORS_ORIGINS entries 2, 3, 4 must each be an http(s) origin such as https://app.example.com (scheme, host and optional port only)',
+    ]);
+    expect(message).not.toContain('secret-one');
   });
 
   it('refuses a HOST that is neither a hostname nor an IP address, without echoing it', () => {

@@ -67,6 +67,7 @@ describe.each(['sqlite', 'postgres'] as const)('HTTP service end to end on %s', 
       api_key_set: false,
       api_key_masked: null,
       updated_at: null,
+      model_verified: true,
     });
     expect(res.headers.get('etag')).toMatch(/^"[^"]+"$/);
   });

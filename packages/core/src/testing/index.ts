@@ -1,3 +1,4 @@
 export * from './memory-store.js';
 export * from './memory-cipher.js';
 export * from './scripted-probe.js';
+export * from './memory-model-lister.js';

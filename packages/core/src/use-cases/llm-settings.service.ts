@@ -10,15 +10,19 @@ import {
 import { etagOf } from '../etag.js';
 import type { Logger } from '../ports/logger.port.js';
 import { silentLogger } from '../ports/logger.port.js';
+import type { ModelLister } from '../ports/model-lister.port.js';
 import type { ProviderProbe } from '../ports/provider-probe.port.js';
 import type { SecretCipher } from '../ports/secret-cipher.port.js';
 import type { SettingRecord, SettingsStore } from '../ports/settings-store.port.js';
-import { defaultModelFor, type LlmProvider } from '../providers.js';
+import { catalogueProviderOf } from '../model-catalogue.js';
+import { defaultModelFor, getProvider, type LlmProvider } from '../providers.js';
 import {
+  LlmModelListCandidateSchema,
+  LlmModelListQuerySchema,
   LlmSettingsUpdateSchema,
   LlmTestCandidateSchema,
   StoredSettingsSchema,
-  type LlmSettingsView,
+  type LlmModelList,
   type LlmTestResult,
   type StoredSettings,
 } from '../schemas.js';
@@ -27,6 +31,8 @@ import { parseOrThrow } from '../validation.js';
 import { Secret } from '../secret.js';
 import { defaultSnapshot, snapshotOf, type SettingsSnapshot } from './settings-snapshot.js';
 import { SettingsViewCache, type CurrentSettings, type SettingsViewCacheOptions } from './settings-view-cache.js';
+import { ModelListCache, type ModelListCacheOptions } from './model-list-cache.js';
+import { catalogueList, liveList, reasonMessage } from './model-lists.js';
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
 /** Read-modify-write attempts for an update that keeps the stored key, before a conflict is reported. */
@@ -47,6 +53,18 @@ export interface LlmSettingsServiceDeps {
    * @default false
    */
   viewCache?: boolean | SettingsViewCacheOptions;
+  /**
+   * Lists the models of a stored or candidate key live. Without it every model list is
+   * the built-in catalogue, with reason `listing_disabled`.
+   * @default undefined
+   */
+  modelLister?: ModelLister;
+  /**
+   * Keep each scope's live model list (tied to the stored token, never to the key), which
+   * the store's change feed drops; `false` asks the provider every time.
+   * @default true (the cache's defaults: 5 minutes)
+   */
+  modelListCache?: boolean | ModelListCacheOptions;
 }
 
 /** Which settings: a scope (tenant, user, workspace), the default scope when omitted. */
@@ -66,6 +84,18 @@ export interface UpdateOptions extends ScopeOptions {
 
 export interface ClearOptions extends ScopeOptions {
   ifMatch?: IfMatch;
+}
+
+export interface ListModelsOptions extends ScopeOptions {
+  /** `anthropic` or `openai`; the stored provider (the default one when nothing is stored) when omitted. */
+  provider?: unknown;
+  /** Aborts the provider call; the list is then the catalogue, with reason `timeout`. */
+  signal?: AbortSignal;
+}
+
+export interface ListCandidateModelsOptions {
+  /** Aborts the provider call; the list is then the catalogue, with reason `timeout`. */
+  signal?: AbortSignal;
 }
 
 export interface TestOptions extends ScopeOptions {
@@ -93,6 +123,8 @@ export class LlmSettingsService {
   private readonly logger: Logger;
   private readonly probeTimeoutMs: number;
   private readonly cache: SettingsViewCache | null;
+  private readonly modelLister: ModelLister | null;
+  private readonly modelLists: ModelListCache | null;
 
   constructor(deps: LlmSettingsServiceDeps) {
     this.store = deps.store;
@@ -101,6 +133,9 @@ export class LlmSettingsService {
     this.logger = deps.logger ?? silentLogger;
     this.probeTimeoutMs = deps.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
     this.cache = deps.viewCache ? new SettingsViewCache(this.store, deps.viewCache === true ? {} : deps.viewCache) : null;
+    this.modelLister = deps.modelLister ?? null;
+    const listCache = deps.modelListCache ?? true;
+    this.modelLists = this.modelLister && listCache ? new ModelListCache(this.store, listCache === true ? {} : listCache) : null;
   }
 
   /** The scope's settings as clients may see them; the defaults when nothing is stored. */
@@ -130,6 +165,7 @@ export class LlmSettingsService {
    */
   async update(input: unknown, options: UpdateOptions = {}): Promise<SettingsSnapshot> {
     const update = parseOrThrow(LlmSettingsUpdateSchema, input, 'settings');
+    if (update.model !== undefined) refuseOtherProvidersModel(update.provider, update.model);
     const scope = normalizeScope(options.scope);
     const key = settingsKeyFor(scope);
     const model = update.model ?? defaultModelFor(update.provider);
@@ -155,9 +191,58 @@ export class LlmSettingsService {
     }
   }
 
-  /** Stops following the store's change feed (when caching views). */
+  /** Stops following the store's change feed (when caching views or model lists). */
   close(): void {
     this.cache?.close();
+    this.modelLists?.close();
+  }
+
+  /**
+   * The models to choose from for a provider of the scope: the stored key's own list when
+   * a key for that provider is stored and the provider lists them, otherwise the built-in
+   * catalogue with the reason. A key stored for one provider is never sent to the other.
+   * @throws ValidationError for an unknown provider; DecryptionError or
+   *   CorruptedSettingsError when the stored settings cannot be opened.
+   */
+  async listModels(options: ListModelsOptions = {}): Promise<LlmModelList> {
+    const scope = normalizeScope(options.scope);
+    const query = parseOrThrow(LlmModelListQuerySchema, { provider: options.provider }, 'model list request');
+    const current = await this.current(scope);
+    const provider = query.provider ?? current.snapshot.view.provider;
+    const stored = current.record === null ? null : await this.open(current.record, scope);
+    let list: LlmModelList;
+    if (stored === null || stored.provider !== provider) {
+      list = catalogueList(provider, 'no_stored_key', reasonMessage(provider, 'no_stored_key'));
+    } else {
+      const key = settingsKeyFor(scope);
+      const token = current.record!.value;
+      const cached = this.modelLists?.get(key, token) ?? null;
+      if (cached !== null) {
+        list = liveList(provider, cached);
+      } else {
+        list = await this.listWith(provider, stored.api_key, options.signal);
+        if (list.source === 'live') this.modelLists?.set(key, token, listedModels(list));
+      }
+    }
+    this.logger.info({ scope, provider, source: list.source, reason: list.reason ?? null, candidate: false }, 'llm models listed');
+    return list;
+  }
+
+  /**
+   * The models a key not yet saved can use: `{ provider, api_key }`. Nothing is stored
+   * or cached; a refused key gives the catalogue with the refusal's code as reason.
+   */
+  async listCandidateModels(candidate: unknown, options: ListCandidateModelsOptions = {}): Promise<LlmModelList> {
+    const parsed = parseOrThrow(LlmModelListCandidateSchema, candidate, 'model list request');
+    const list = await this.listWith(parsed.provider, parsed.api_key, options.signal);
+    this.logger.info({ provider: parsed.provider, source: list.source, reason: list.reason ?? null, candidate: true }, 'llm models listed');
+    return list;
+  }
+
+  private async listWith(provider: LlmProvider, apiKey: string, signal: AbortSignal | undefined): Promise<LlmModelList> {
+    if (this.modelLister === null) return catalogueList(provider, 'listing_disabled', reasonMessage(provider, 'listing_disabled'));
+    const outcome = await this.modelLister.listModels({ provider, apiKey, timeoutMs: this.probeTimeoutMs, ...(signal ? { signal } : {}) });
+    return outcome.code === 'ok' ? liveList(provider, outcome.models) : catalogueList(provider, outcome.code, outcome.message);
   }
 
   /**
@@ -256,6 +341,23 @@ export class LlmSettingsService {
     if (!parsed.success || parsed.data.scope !== scope) throw new CorruptedSettingsError();
     return parsed.data;
   }
+}
+
+/**
+ * A model the catalogue lists for the other provider is a mistake, not a gateway's name:
+ * refused with a hint naming the provider it belongs to. The message quotes the
+ * catalogue's id, never the input.
+ */
+function refuseOtherProvidersModel(provider: LlmProvider, model: string): void {
+  const owner = catalogueProviderOf(model);
+  if (owner === null || owner === provider) return;
+  const message = `model ${model} is a ${getProvider(owner).displayName} model; set provider to ${owner}, or choose a ${getProvider(provider).displayName} model`;
+  throw new ValidationError(`Invalid settings: ${message}`, [{ path: 'model', message }], ErrorCodes.SETTINGS_MODEL_PROVIDER_MISMATCH);
+}
+
+/** The listed models back from a live list, to cache them as the lister gave them. */
+function listedModels(list: LlmModelList) {
+  return list.models.map((m) => ({ id: m.id, displayName: m.display_name }));
 }
 
 /** What a probe needs: the stored settings without their scope. */

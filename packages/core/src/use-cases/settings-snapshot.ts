@@ -1,5 +1,6 @@
 import { ABSENT_ETAG, etagOf } from '../etag.js';
 import { maskApiKey } from '../masking.js';
+import { catalogueModel } from '../model-catalogue.js';
 import type { SettingRecord } from '../ports/settings-store.port.js';
 import { DEFAULT_PROVIDER, defaultModelFor } from '../providers.js';
 import type { LlmSettingsView, StoredSettings } from '../schemas.js';
@@ -27,6 +28,7 @@ export function defaultSnapshot(): SettingsSnapshot {
       api_key_set: false,
       api_key_masked: null,
       updated_at: null,
+      model_verified: true,
     },
     etag: ABSENT_ETAG,
     version: 0,
@@ -42,6 +44,7 @@ export function snapshotOf(record: SettingRecord, settings: StoredSettings): Set
       api_key_set: true,
       api_key_masked: maskApiKey(settings.api_key),
       updated_at: record.updatedAt.toISOString(),
+      model_verified: catalogueModel(settings.provider, settings.model) !== null,
     },
     etag: etagOf(record),
     version: record.version,

@@ -29,7 +29,11 @@ export const FAKE_BEHAVIORS = [
   /** 307 to the same path under {@link REDIRECT_TARGET_PREFIX}, which answers like 'ok'. */
   'redirect',
 ] as const;
-export type FakeBehavior = (typeof FAKE_BEHAVIORS)[number];
+/**
+ * One of {@link FAKE_BEHAVIORS}, or `{ status }`: an error answer with that HTTP status
+ * (200 to 599), its body worded as the provider words errors.
+ */
+export type FakeBehavior = (typeof FAKE_BEHAVIORS)[number] | { readonly status: number };
 
 /** Where the 'redirect' behaviour points. A hit there means a client followed the redirect. */
 export const REDIRECT_TARGET_PREFIX = '/redirected';
@@ -68,6 +72,11 @@ export interface FakeProvider {
   setBehavior(provider: LlmProvider, behavior: FakeBehavior): void;
   /** Sets how a provider answers one key; `null` removes it. */
   setKeyBehavior(provider: LlmProvider, apiKey: string, behavior: FakeBehavior | null): void;
+  /**
+   * Sets the models a provider knows for one key, in the order its model list gives
+   * them (lookups of others answer 404); `null` gives the key the provider's models again.
+   */
+  setKeyModels(provider: LlmProvider, apiKey: string, models: readonly string[] | null): void;
   /** Requests received, for one provider or all. */
   requestCount(provider?: LlmProvider): number;
   /**
@@ -85,7 +94,7 @@ export interface FakeProvider {
    */
   nextStreamAborted(): Promise<FakeRequest>;
   /**
-   * Back to 'ok' everywhere, no key behaviours, no stream delay (held streams go on),
+   * Back to 'ok' everywhere, no key behaviours or key models, no stream delay (held streams go on),
    * no recorded requests, answers numbered from 1 again, `abortedStreams` at 0.
    */
   reset(): void;
@@ -102,7 +111,8 @@ const DEFAULT_MODELS: Readonly<Record<LlmProvider, readonly string[]>> = {
 
 /** What answering a request needs of the fake's state. */
 interface FakeState {
-  readonly models: Readonly<Record<LlmProvider, readonly string[]>>;
+  /** The models `apiKey` (null: no key) sees at `provider`. */
+  modelsFor(provider: LlmProvider, apiKey: string | null): readonly string[];
   behaviorFor(provider: LlmProvider, apiKey: string): FakeBehavior;
   nextSerial(): number;
   readonly pacer: StreamPacer;
@@ -119,13 +129,15 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
   const requests: FakeRequest[] = [];
   const behaviors = new Map<LlmProvider, FakeBehavior>();
   const keyBehaviors = new Map<string, FakeBehavior>();
+  const keyModels = new Map<string, readonly string[]>();
+  const models = Object.fromEntries(
+    PROVIDERS.map((p) => [p.id, [...new Set(options.models?.[p.id] ?? [p.defaultModel, ...DEFAULT_MODELS[p.id]])]]),
+  ) as Record<LlmProvider, string[]>;
   let serial = 0;
   let abortedStreams = 0;
   let abortWaiters: Array<(request: FakeRequest) => void> = [];
   const state: FakeState = {
-    models: Object.fromEntries(
-      PROVIDERS.map((p) => [p.id, [...new Set(options.models?.[p.id] ?? [p.defaultModel, ...DEFAULT_MODELS[p.id]])]]),
-    ) as Record<LlmProvider, string[]>,
+    modelsFor: (provider, apiKey) => (apiKey === null ? undefined : keyModels.get(keyBehaviorId(provider, apiKey))) ?? models[provider],
     behaviorFor: (provider, apiKey) => keyBehaviors.get(keyBehaviorId(provider, apiKey)) ?? behaviors.get(provider) ?? 'ok',
     nextSerial: () => ++serial,
     pacer: new StreamPacer(),
@@ -155,10 +167,14 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
   return {
     baseUrls: { anthropic: `http://127.0.0.1:${anthropicPort}`, openai: `http://127.0.0.1:${openaiPort}/v1` },
     requests,
-    setBehavior: (provider, behavior) => void behaviors.set(provider, behavior),
+    setBehavior: (provider, behavior) => void behaviors.set(provider, checkedBehavior(behavior)),
     setKeyBehavior: (provider, apiKey, behavior) => {
       if (behavior === null) keyBehaviors.delete(keyBehaviorId(provider, apiKey));
-      else keyBehaviors.set(keyBehaviorId(provider, apiKey), behavior);
+      else keyBehaviors.set(keyBehaviorId(provider, apiKey), checkedBehavior(behavior));
+    },
+    setKeyModels: (provider, apiKey, list) => {
+      if (list === null) keyModels.delete(keyBehaviorId(provider, apiKey));
+      else keyModels.set(keyBehaviorId(provider, apiKey), [...new Set(list)]);
     },
     requestCount: (provider) => requests.filter((r) => provider === undefined || r.provider === provider).length,
     setStreamDelay: (ms) => state.pacer.setDelay(ms),
@@ -170,6 +186,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       requests.length = 0;
       behaviors.clear();
       keyBehaviors.clear();
+      keyModels.clear();
       serial = 0;
       abortedStreams = 0;
       state.pacer.setDelay(0);
@@ -192,7 +209,7 @@ async function answer(provider: LlmProvider, request: FakeRequest, state: FakeSt
     params: found?.params ?? [],
     query: url.searchParams,
     body: isRecord(request.body) ? request.body : {},
-    models: state.models[provider],
+    models: state.modelsFor(provider, request.apiKey),
     nextSerial: state.nextSerial,
   };
   const model = found?.route.model(call) ?? null;
@@ -206,6 +223,7 @@ async function answer(provider: LlmProvider, request: FakeRequest, state: FakeSt
   if (found === undefined) return error(404);
   if (request.apiKey === null) return error(401);
   const behavior = request.redirected ? 'ok' : state.behaviorFor(provider, request.apiKey);
+  if (typeof behavior === 'object') return error(behavior.status);
   switch (behavior) {
     case 'ok':
       break;
@@ -236,7 +254,15 @@ const ERROR_STATUS = {
   rate_limited: 429,
   server_error: 500,
   overloaded: 529,
-} as const satisfies Record<Exclude<FakeBehavior, 'ok' | 'hang' | 'drop' | 'redirect'>, number>;
+} as const satisfies Record<Exclude<(typeof FAKE_BEHAVIORS)[number], 'ok' | 'hang' | 'drop' | 'redirect'>, number>;
+
+/** The behaviour, or a RangeError now for a status Node could not answer with later. */
+function checkedBehavior(behavior: FakeBehavior): FakeBehavior {
+  if (typeof behavior === 'object' && !(Number.isInteger(behavior.status) && behavior.status >= 200 && behavior.status <= 599)) {
+    throw new RangeError('A fake status must be an integer from 200 to 599');
+  }
+  return behavior;
+}
 
 function findRoute(routes: readonly FakeRoute[], method: string, pathname: string): { route: FakeRoute; params: string[] } | undefined {
   for (const route of routes) {

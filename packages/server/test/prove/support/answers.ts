@@ -8,11 +8,12 @@ type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 const hasExactKeys = (value: Json, keys: string[]) => Object.keys(value).sort().join() === [...keys].sort().join();
 
-/** A settings view: exactly the five public fields, never a key. */
+/** A settings view: exactly the six public fields, never a key. */
 export function isSettingsView(value: unknown): boolean {
   return (
     isObject(value) &&
-    hasExactKeys(value, ['provider', 'model', 'api_key_set', 'api_key_masked', 'updated_at']) &&
+    hasExactKeys(value, ['provider', 'model', 'api_key_set', 'api_key_masked', 'updated_at', 'model_verified']) &&
+    typeof value.model_verified === 'boolean' &&
     (value.provider === 'anthropic' || value.provider === 'openai') &&
     typeof value.model === 'string' &&
     typeof value.api_key_set === 'boolean' &&

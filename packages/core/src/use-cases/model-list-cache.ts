@@ -1,0 +1,71 @@
+import type { ListedModel } from '../ports/model-lister.port.js';
+import type { SettingsStore } from '../ports/settings-store.port.js';
+
+export interface ModelListCacheOptions {
+  /**
+   * Longest a live list is served without asking the provider again.
+   * @default 300000 (5 minutes)
+   */
+  ttlMs?: number;
+  /**
+   * Most lists kept; the least recently loaded is dropped first.
+   * @default 10000
+   */
+  maxEntries?: number;
+  /** @default Date.now */
+  now?: () => number;
+}
+
+interface Entry {
+  /** The stored token the list was made with the key of. */
+  readonly token: string;
+  readonly models: readonly ListedModel[];
+  readonly expiresAt: number;
+}
+
+/**
+ * Live model lists by store key, each tied to the stored token whose key listed it:
+ * a list is served only while that very token is stored, so a new key (even one stored
+ * at the same version after a delete) is never answered with the old key's list, and
+ * the key itself is never a cache key. The store's change feed drops a scope's list at
+ * once; the TTL bounds how long the provider's own changes take to show.
+ */
+export class ModelListCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly ttlMs: number;
+  private readonly maxEntries: number;
+  private readonly now: () => number;
+  private readonly unsubscribe: () => void;
+
+  constructor(store: SettingsStore, options: ModelListCacheOptions = {}) {
+    this.ttlMs = options.ttlMs ?? 300_000;
+    this.maxEntries = options.maxEntries ?? 10_000;
+    this.now = options.now ?? Date.now;
+    this.unsubscribe = store.watch(({ key }) => {
+      if (key === null) this.entries.clear();
+      else this.entries.delete(key);
+    });
+  }
+
+  /** The list made with `token`'s key for `key`, while it is fresh; null otherwise. */
+  get(key: string, token: string): readonly ListedModel[] | null {
+    const entry = this.entries.get(key);
+    return entry !== undefined && entry.token === token && entry.expiresAt > this.now() ? entry.models : null;
+  }
+
+  /** Keeps the list that `token`'s key got for `key`. */
+  set(key: string, token: string, models: readonly ListedModel[]): void {
+    this.entries.delete(key);
+    this.entries.set(key, { token, models: Object.freeze([...models]), expiresAt: this.now() + this.ttlMs });
+    if (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+  }
+
+  /** Stops following the change feed and forgets every list. */
+  close(): void {
+    this.unsubscribe();
+    this.entries.clear();
+  }
+}

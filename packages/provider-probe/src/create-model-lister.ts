@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto';
+import {
+  DEFAULT_PROBE_TIMEOUT_MS,
+  ENABLED_PROVIDER_IDS,
+  ValidationError,
+  getProvider,
+  looksLikeApiKey,
+  silentLogger,
+  type ListedModel,
+  type LlmProvider,
+  type Logger,
+  type ModelListOutcome,
+  type ModelListRequest,
+  type ModelLister,
+} from '@llm-settings/core';
+import { DEFAULT_MAX_IN_FLIGHT } from './create-provider-probe.js';
+import { MAX_TIMER_MS, waitWithin } from './deadline.js';
+import { describeFailure, type Failure } from './failures.js';
+import { httpUrl, positiveInteger, positiveNumber } from './option-checks.js';
+import { codeForStatus } from './outcomes.js';
+import { DEFAULT_BASE_URLS, PROVIDER_SDKS, type ProviderSdk } from './sdk-calls.js';
+import { SharedCalls } from './shared-calls.js';
+
+export const DEFAULT_MODEL_PAGE_SIZE = 100;
+/** A provider (or gateway) that pages on and on is not followed past this many models. */
+export const MAX_LISTED_MODELS = 2000;
+
+const MODEL_ID = /^[\x21-\x7e]{1,256}$/;
+/** Display names are shown to people: no control or format characters (bidi overrides), no line separators. */
+const DISPLAY_NAME = /^[^\p{Cc}\p{Cf}\u2028\u2029]{1,256}$/u;
+
+export interface ModelListerOptions {
+  /**
+   * Upper bound of one listing, every page included, in milliseconds, for requests that
+   * give no `timeoutMs`.
+   * @default 10000
+   */
+  timeoutMs?: number;
+  /**
+   * Most listings in flight at once in this process; one more throws ProbeBusyError.
+   * Identical listings (same provider and key) share one.
+   * @default 4
+   */
+  maxInFlight?: number;
+  /**
+   * Models asked for per page where the provider pages its list (Anthropic: 1 to 1000).
+   * @default 100
+   */
+  pageSize?: number;
+  /**
+   * API roots, operator configuration; a request can never choose one.
+   * @default { anthropic: 'https://api.anthropic.com', openai: 'https://api.openai.com/v1' }
+   */
+  baseUrls?: { anthropic?: string | undefined; openai?: string | undefined };
+  /**
+   * Receives one debug line per listing: provider, code, model count, latency. Never the key.
+   * @default silentLogger
+   */
+  logger?: Logger;
+}
+
+/**
+ * A ModelLister on the official SDKs' `models.list`, every page through their
+ * auto-pagination, within one deadline, with the probe's security posture: no retries,
+ * the key pinned in the credential headers, no redirects, nothing read from the
+ * environment, and outcomes in fixed wording. Listed ids or names that carry the key,
+ * or look like a key, or are not printable are left out.
+ * @throws ConfigError when an option is unusable; the message names the option only.
+ */
+export function createModelLister(options: ModelListerOptions = {}): ModelLister {
+  const defaultTimeoutMs = positiveNumber(options.timeoutMs, DEFAULT_PROBE_TIMEOUT_MS, 'timeoutMs');
+  const maxInFlight = positiveInteger(options.maxInFlight, DEFAULT_MAX_IN_FLIGHT, 'maxInFlight');
+  const pageSize = positiveInteger(options.pageSize, DEFAULT_MODEL_PAGE_SIZE, 'pageSize');
+  const baseUrls = { ...DEFAULT_BASE_URLS };
+  for (const provider of ENABLED_PROVIDER_IDS) {
+    baseUrls[provider] = httpUrl(options.baseUrls?.[provider], baseUrls[provider], `baseUrls.${provider}`);
+  }
+  const logger = options.logger ?? silentLogger;
+  const calls = new SharedCalls<ModelListOutcome>(maxInFlight);
+
+  return {
+    async listModels(request: ModelListRequest): Promise<ModelListOutcome> {
+      const { provider, apiKey } = request;
+      if (!Object.hasOwn(PROVIDER_SDKS, provider)) {
+        const message = `provider must be one of: ${Object.keys(PROVIDER_SDKS).join(', ')}`;
+        throw new ValidationError(message, [{ path: 'provider', message }]);
+      }
+      const timeoutMs = requestTimeout(request.timeoutMs, defaultTimeoutMs);
+      // Loading the SDK is not part of the deadline; the signal is read after it.
+      const sdk = await PROVIDER_SDKS[provider]();
+      let outcome: ModelListOutcome;
+      if (request.signal?.aborted) {
+        outcome = cancelled(provider, null);
+      } else {
+        const started = performance.now();
+        const ticket = calls.join(listingId(provider, apiKey), (signal) =>
+          listAll(provider, sdk, { apiKey, baseUrl: baseUrls[provider], signal, pageSize, maxModels: MAX_LISTED_MODELS }, logger),
+        );
+        try {
+          const waited = await waitWithin(ticket.promise, timeoutMs, request.signal);
+          const latencyMs = performance.now() - started;
+          outcome = waited.settled
+            ? waited.value
+            : waited.reason === 'timeout'
+              ? { code: 'timeout', message: `${nameOf(provider)} did not list its models within ${timeoutMs} ms.`, latencyMs }
+              : cancelled(provider, latencyMs);
+        } finally {
+          ticket.leave();
+        }
+      }
+      logger.debug(
+        {
+          provider,
+          code: outcome.code,
+          models: outcome.code === 'ok' ? outcome.models.length : null,
+          latency_ms: outcome.latencyMs === null ? null : Math.round(outcome.latencyMs),
+        },
+        'model listing finished',
+      );
+      return outcome;
+    },
+  };
+}
+
+/** One listing with the provider's SDK. Never rejects: every failure becomes an outcome. */
+async function listAll(
+  provider: LlmProvider,
+  sdk: ProviderSdk,
+  listing: Parameters<ProviderSdk['listModels']>[0],
+  logger: Logger,
+): Promise<ModelListOutcome> {
+  const started = performance.now();
+  try {
+    const listed = await sdk.listModels(listing);
+    const models = presentable(listed, listing.apiKey);
+    return { code: 'ok', models, message: `${nameOf(provider)} listed ${models.length} models for the API key.`, latencyMs: performance.now() - started };
+  } catch (error) {
+    const latencyMs = performance.now() - started;
+    if (listing.signal.aborted) return cancelled(provider, latencyMs);
+    const failure = describeFailure(error, sdk.errors);
+    if (failure.kind === 'unexpected') {
+      logger.warn({ provider, error: error instanceof Error ? error.constructor.name : typeof error }, 'model listing failed unexpectedly');
+    }
+    return failed(provider, failure, latencyMs);
+  }
+}
+
+/**
+ * The listed models a person may be shown: ids the settings would accept (printable,
+ * not key-shaped), each once, and names without control characters; nothing that
+ * holds the key, whatever the provider (or a gateway in its place) sends back.
+ */
+function presentable(listed: readonly ListedModel[], apiKey: string): ListedModel[] {
+  const seen = new Set<string>();
+  const models: ListedModel[] = [];
+  for (const { id, displayName } of listed) {
+    if (typeof id !== 'string' || !MODEL_ID.test(id) || id.includes(apiKey) || looksLikeApiKey(id) || seen.has(id)) continue;
+    seen.add(id);
+    const nameUsable = typeof displayName === 'string' && DISPLAY_NAME.test(displayName) && !displayName.includes(apiKey) && !looksLikeApiKey(displayName);
+    models.push({ id, displayName: nameUsable ? displayName : null });
+  }
+  return models;
+}
+
+/** The failure's outcome, with the probe's codes and fixed wording for a list. */
+function failed(provider: LlmProvider, failure: Failure, latencyMs: number): ModelListOutcome {
+  const name = nameOf(provider);
+  switch (failure.kind) {
+    case 'status': {
+      const code = codeForStatus(failure.status);
+      const message =
+        code === 'invalid_api_key'
+          ? `${name} rejected the API key.`
+          : code === 'permission_denied'
+            ? `${name} recognised the API key but denied it the model list.`
+            : code === 'rate_limited'
+              ? `${name} accepted the API key but is rate limiting it; try again later.`
+              : `${name} could not list its models (HTTP ${failure.status}).`;
+      return { code, message, latencyMs };
+    }
+    case 'redirect':
+      return {
+        code: 'provider_unavailable',
+        message: `${name} answered with a redirect (HTTP ${failure.status}), which is not followed; check the configured base URL.`,
+        latencyMs,
+      };
+    case 'timeout':
+      return { code: 'timeout', message: `${name} did not list its models in time.`, latencyMs };
+    case 'network':
+      return { code: 'network_error', message: `Could not connect to ${name}.`, latencyMs };
+    case 'unexpected':
+      return { code: 'network_error', message: `Listing the ${name} models failed before ${name} answered.`, latencyMs };
+  }
+}
+
+function cancelled(provider: LlmProvider, latencyMs: number | null): ModelListOutcome {
+  return { code: 'timeout', message: `Listing the ${nameOf(provider)} models was cancelled.`, latencyMs };
+}
+
+function nameOf(provider: LlmProvider): string {
+  return getProvider(provider).displayName;
+}
+
+/** Identical listings share one call; the key is hashed so that the map of calls never holds it. */
+function listingId(provider: LlmProvider, apiKey: string): string {
+  return createHash('sha256').update('models\0').update(provider).update('\0').update(apiKey).digest('hex');
+}
+
+function requestTimeout(timeoutMs: number | undefined, fallback: number): number {
+  if (timeoutMs === undefined) return fallback;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new ValidationError('timeoutMs must be a positive number of milliseconds', [
+      { path: 'timeoutMs', message: 'timeoutMs must be a positive number of milliseconds' },
+    ]);
+  }
+  return Math.min(timeoutMs, MAX_TIMER_MS);
+}
