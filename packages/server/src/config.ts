@@ -49,7 +49,7 @@ const fernetKeys = (name: string) =>
     } catch (error) {
       // The parser names keys by position, never by value.
       const reason = error instanceof ConfigError ? error.message.replace(/\.$/, '') : 'it is not a Fernet key list';
-      ctx.addIssue({ code: 'custom', message: `${name} is invalid: ${reason}; generate a key with \`pnpm llm-settings generate-key\`` });
+      ctx.addIssue({ code: 'custom', message: `${name} is invalid: ${reason}; generate a key with \`npm run llm-settings -- generate-key\`` });
     }
   });
 
@@ -121,7 +121,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
   if (production && e.ENCRYPTION_KEY === undefined) {
-    throw new ConfigError('Invalid configuration:\n  - ENCRYPTION_KEY is required when NODE_ENV=production (generate one with `llm-settings generate-key`)');
+    throw new ConfigError('Invalid configuration:\n  - ENCRYPTION_KEY is required when NODE_ENV=production (generate one with `npm run llm-settings -- generate-key`)');
   }
   const databaseUrl = e.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   return {

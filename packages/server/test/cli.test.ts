@@ -17,8 +17,8 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('llm-settings CLI', () => {
-  it('--help lists every command', async () => {
-    const { code, output } = await run('pnpm', ['--silent', 'llm-settings', '--help'], {});
+  it('--help lists every command, through npm as the README runs it', async () => {
+    const { code, output } = await run('npm', ['run', '--silent', 'llm-settings', '--', '--help'], {});
     expect(code).toBe(0);
     for (const command of ['serve', 'migrate', 'generate-key', 'rotate-key']) expect(output).toContain(command);
   });
@@ -36,10 +36,10 @@ describe('llm-settings CLI', () => {
     expect(a.output).not.toBe(b.output);
   });
 
-  it('serves with "pnpm start" on SQLite with a generated key file, as the README says', async () => {
+  it('serves with "npm start" on SQLite with a generated key file, as the README says', async () => {
     const port = await freePort();
     const database = join(dir, 'start', 'settings.db');
-    const server = start('pnpm', ['start'], { PORT: String(port), DATABASE_URL: `sqlite:${database}` });
+    const server = start('npm', ['start'], { PORT: String(port), DATABASE_URL: `sqlite:${database}` });
     try {
       await waitForOk(`http://127.0.0.1:${port}/readyz`);
       const put = await fetch(`http://127.0.0.1:${port}/api/settings/llm`, {

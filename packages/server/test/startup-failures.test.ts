@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer, type Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, assertBuilt, freePort, run, start, waitForOk } from './support/processes.js';
+import { expectStopsOnSignal, killGroup } from './support/signals.js';
 
 const KEY = 'itGOlPGAtSXqCepE4blJoAerj_uedyIsaYEDqyW_F6M=';
 let dir: string;
@@ -49,49 +50,27 @@ describe('start-up failures name the cause and the fix', () => {
     expect(lines[0]).toBe('llm-settings: Invalid configuration:');
     expect(lines).toHaveLength(4);
     for (const name of ['ENCRYPTION_KEY', 'PORT', 'LOG_LEVEL']) expect(lines.filter((l) => l.startsWith(`  - ${name} `))).toHaveLength(1);
-    expect(lines.find((l) => l.startsWith('  - ENCRYPTION_KEY'))).toContain('`pnpm llm-settings generate-key`');
+    expect(lines.find((l) => l.startsWith('  - ENCRYPTION_KEY'))).toContain('`npm run llm-settings -- generate-key`');
     expect(output).not.toContain('VALUE');
   });
 });
 
-describe('"pnpm start" stops on a signal sent to pnpm', () => {
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    it(`${signal}: pnpm exits 0, the server is gone and the port refuses connections`, async () => {
-      const port = await freePort();
-      const pnpm = start('pnpm', ['start'], { PORT: String(port), ENCRYPTION_KEY: KEY, DATABASE_URL: `sqlite:${join(dir, signal, 's.db')}` });
-      try {
-        await waitForOk(`http://127.0.0.1:${port}/healthz`);
-        pnpm.child.kill(signal); // pnpm's own pid, as a process manager or a terminal does
-        expect(await pnpm.exited).toBe(0);
-        expect(pnpm.output()).toContain('"msg":"stopped"');
-        expect(await refused(port)).toBe(true);
-        expect(groupGone(pnpm.child.pid!)).toBe(true); // no server left running without pnpm
-      } finally {
-        // Whatever is left of the tree, should the test fail.
+// The README starts the server with `npm start`; contributors and process managers also use
+// `pnpm start`. Either way the signal goes to the package manager's pid, not to node's.
+for (const launcher of ['npm', 'pnpm'] as const) {
+  describe(`"${launcher} start" stops on a signal sent to ${launcher}`, () => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      it(`${signal}: ${launcher} exits 0, the server is gone and the port refuses connections`, async () => {
+        const port = await freePort();
+        const database = `sqlite:${join(dir, launcher, signal, 's.db')}`;
+        const manager = start(launcher, ['start'], { PORT: String(port), ENCRYPTION_KEY: KEY, DATABASE_URL: database });
         try {
-          process.kill(-pnpm.child.pid!, 'SIGKILL');
-        } catch {
-          // already gone
+          await waitForOk(`http://127.0.0.1:${port}/healthz`);
+          await expectStopsOnSignal(manager, signal, port);
+        } finally {
+          killGroup(manager); // whatever is left of the tree, should the test fail
         }
-      }
-    }, 30_000);
-  }
-});
-
-function refused(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => (socket.destroy(), resolve(false)));
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+      }, 30_000);
+    }
   });
-}
-
-/** True when no process of the group `start` created (pnpm, sh, node) is left. */
-function groupGone(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
 }
