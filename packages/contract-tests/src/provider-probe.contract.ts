@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createServer, type AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
+  ErrorCodes,
   PROBE_CODES,
   defaultModelFor,
   type LlmProvider,
@@ -10,7 +12,7 @@ import {
   type ProviderProbe,
 } from '@llm-settings/core';
 
-/** How the fake provider answers; the names every probe contract fake understands. */
+/** How the fake provider answers; the names every probe contract fake understands, or an HTTP status. */
 export type ProbeContractBehavior =
   | 'ok'
   | 'unauthorized'
@@ -21,27 +23,37 @@ export type ProbeContractBehavior =
   | 'overloaded'
   | 'hang'
   | 'drop'
-  | 'redirect';
+  | 'redirect'
+  | { readonly status: number };
+
+/** One request the fake received. */
+export interface ProbeContractRequest {
+  readonly provider: LlmProvider;
+  /** The key the request carried (`x-api-key` or `Authorization: Bearer`), or null. */
+  readonly apiKey: string | null;
+}
 
 /**
- * A fake provider HTTP API the adapter under test is pointed at. Behaviours:
+ * A fake provider HTTP API the adapter under test is pointed at, such as
+ * `startFakeProvider()` of `@llm-settings/provider-probe/testing`. Behaviours:
  * `ok` accepts any key and knows each provider's default model (core's
  * `defaultModelFor`), answering 404 for other models; `unauthorized` 401;
  * `forbidden` 403; `not_found` 404; `rate_limited` 429; `server_error` 500;
- * `overloaded` 529; `hang` never answers; `drop` closes the connection without an
- * answer; `redirect` answers 307 towards a path that would answer like `ok`.
- * Every HTTP answer carries a request id header, as the real providers' do.
+ * `overloaded` 529; `{ status }` that status with the provider's error body; `hang`
+ * never answers; `drop` closes the connection without an answer; `redirect` answers
+ * 307 towards a path that would answer like `ok`. Every HTTP answer carries a request
+ * id header, as the real providers' do.
  */
 export interface ProbeContractFake {
   setBehavior(provider: LlmProvider, behavior: ProbeContractBehavior): void;
-  /** Requests the fake received for `provider` since the last `reset()`. */
-  requestCount(provider: LlmProvider): number;
-  /** Back to `ok` for every provider, and the request counts to zero. */
+  /** Every request received since the last `reset()`, in order, redirect targets included. */
+  readonly requests: readonly ProbeContractRequest[];
+  /** Back to `ok` for every provider, and no recorded requests. */
   reset(): void;
   close(): Promise<void>;
 }
 
-export interface ProviderProbeContractOptions<Fake extends ProbeContractFake = ProbeContractFake> {
+export interface ProviderProbeContractOptions<Fake extends ProbeContractFake = ProbeContractFake, P extends ProviderProbe = ProviderProbe> {
   /** Names the adapter in test titles. */
   name: string;
   /** Providers the adapter supports; each gets the whole suite. */
@@ -49,7 +61,18 @@ export interface ProviderProbeContractOptions<Fake extends ProbeContractFake = P
   /** Starts the fake provider, once for the suite. */
   startFake: () => Promise<Fake>;
   /** Builds the probe under test, pointed at the fake. */
-  create: (fake: Fake) => ProviderProbe | Promise<ProviderProbe>;
+  create: (fake: Fake) => P | Promise<P>;
+  /**
+   * Builds the probe pointed at the fake, allowing at most `maxInFlight` provider calls
+   * at once. Without it, the check that the limit answers ProbeBusyError is skipped.
+   */
+  createWithLimit?: (fake: Fake, maxInFlight: number) => P | Promise<P>;
+  /**
+   * Builds the probe with every provider's API root at `baseUrl`: a port nothing
+   * listens on, a host name that does not resolve. Without it, the checks that these
+   * yield `network_error` are skipped.
+   */
+  createPointedAt?: (baseUrl: string) => P | Promise<P>;
   /**
    * `timeoutMs` of every probe request in the suite. A hanging provider must yield
    * `timeout` within this plus 250 ms.
@@ -63,6 +86,30 @@ const TIMEOUT_SLACK_MS = 250;
 /** A run of the key this long in an outcome is a leak. */
 const LEAKING_RUN_LENGTH = 8;
 const UNKNOWN_MODEL = 'contract-no-such-model';
+/**
+ * Deadline of the probes that count requests: long enough for a client's retry (the
+ * SDKs wait about 0.5 to 8 s before one) to happen within it rather than be cut short.
+ */
+const RETRY_REVEALING_TIMEOUT_MS = 5_000;
+
+/** Statuses besides the named behaviours, and the codes each may yield. */
+const STATUSES: ReadonlyArray<readonly [number, readonly ProbeCode[]]> = [
+  [400, ['provider_unavailable']],
+  [401, ['invalid_api_key']],
+  [403, ['permission_denied']],
+  [404, ['model_not_found']],
+  [405, ['provider_unavailable']],
+  [408, ['timeout', 'provider_unavailable']],
+  [409, ['provider_unavailable']],
+  [422, ['provider_unavailable']],
+  [429, ['rate_limited']],
+  [500, ['provider_unavailable']],
+  [501, ['provider_unavailable']],
+  [502, ['provider_unavailable']],
+  [503, ['provider_unavailable']],
+  [504, ['provider_unavailable', 'timeout']],
+  [529, ['provider_unavailable']],
+];
 
 interface ExpectedOutcome {
   readonly behavior: Exclude<ProbeContractBehavior, 'hang'>;
@@ -87,12 +134,15 @@ const ANSWERS: readonly ExpectedOutcome[] = [
  * for each provider, a bounded timeout, aborts, shared identical calls, and
  * outcomes that never carry the key. Call it at the top level of a test file.
  */
-export function describeProviderProbeContract<Fake extends ProbeContractFake>(options: ProviderProbeContractOptions<Fake>): void {
+export function describeProviderProbeContract<Fake extends ProbeContractFake, P extends ProviderProbe = ProviderProbe>(
+  options: ProviderProbeContractOptions<Fake, P>,
+): void {
   const timeoutMs = options.timeoutMs ?? 300;
+  const { createWithLimit, createPointedAt } = options;
 
   describe(`ProviderProbe contract: ${options.name}`, () => {
     let fake: Fake;
-    let probe: ProviderProbe;
+    let probe: P;
 
     beforeAll(async () => {
       fake = await options.startFake();
@@ -172,12 +222,105 @@ export function describeProviderProbeContract<Fake extends ProbeContractFake>(op
           expectWellFormed(outcome, sent.apiKey);
         });
 
-        it('probe - an already aborted signal yields timeout', async () => {
+        it('probe - an already aborted signal yields timeout with latencyMs null, and no call is made', async () => {
           const sent = request({ signal: AbortSignal.abort() });
           const outcome = await probe.probe(sent);
           expect(outcome.code).toBe('timeout');
+          expect(outcome.latencyMs).toBeNull();
+          expect(fake.requests).toEqual([]);
           expectWellFormed(outcome, sent.apiKey);
         });
+
+        const everyAnswer: ReadonlyArray<readonly [string, ProbeContractBehavior]> = [
+          ...ANSWERS.map(({ behavior, situation }) => [situation, behavior] as const),
+          ...STATUSES.map(([status]) => [`HTTP ${status}`, { status }] as const),
+        ];
+        for (const [situation, behavior] of everyAnswer) {
+          it(`probe - sends exactly one request upstream, carrying the probe's key, for ${situation} (no retry, none cut short by the deadline)`, async () => {
+            fake.setBehavior(provider, behavior);
+            const sent = request({ timeoutMs: RETRY_REVEALING_TIMEOUT_MS });
+            await probe.probe(sent);
+            expect(requestsTo(fake, provider).map((r) => r.apiKey)).toEqual([sent.apiKey]);
+          });
+        }
+
+        it('probe - a provider that never answers gets exactly one request', async () => {
+          fake.setBehavior(provider, 'hang');
+          const sent = request();
+          expect((await probe.probe(sent)).code).toBe('timeout');
+          expect(requestsTo(fake, provider).map((r) => r.apiKey)).toEqual([sent.apiKey]);
+        });
+
+        it('probe - each probe sends its own key: successive probes with different keys', async () => {
+          const keys = [realisticKey(provider), realisticKey(provider), realisticKey(provider)];
+          for (const apiKey of keys) expect((await probe.probe(request({ apiKey }))).code).toBe('ok');
+          expect(requestsTo(fake, provider).map((r) => r.apiKey)).toEqual(keys);
+        });
+
+        it('probe - each probe sends its own key: concurrent probes with different keys', async () => {
+          const keys = Array.from({ length: 3 }, () => realisticKey(provider));
+          await Promise.all(keys.map((apiKey) => probe.probe(request({ apiKey }))));
+          expect(requestsTo(fake, provider).map((r) => r.apiKey).sort()).toEqual([...keys].sort());
+        });
+
+        for (const [status, codes] of STATUSES) {
+          it(`probe - HTTP ${status} yields ${codes.join(' or ')}, never a fragment of the key`, async () => {
+            fake.setBehavior(provider, { status });
+            const sent = request();
+            const outcome = await probe.probe(sent);
+            expect(codes).toContain(outcome.code);
+            expectWellFormed(outcome, sent.apiKey);
+            expect(outcome.latencyMs).toEqual(expect.any(Number));
+          });
+        }
+
+        for (const [situation, behavior] of everyAnswer) {
+          it(`probe - the message for ${situation} is the same whatever the key (no provider text that could quote it)`, async () => {
+            fake.setBehavior(provider, behavior);
+            const first = await probe.probe(request());
+            const second = await probe.probe(request());
+            expect(second.code).toBe(first.code);
+            expect(second.message).toBe(first.message);
+          });
+        }
+
+        it.skipIf(!createWithLimit)(
+          `probe - beyond the limit of probes in flight, another probe throws ProbeBusyError; a freed slot takes probes again${createWithLimit ? '' : ' (skipped: no createWithLimit hook)'}`,
+          async () => {
+            const limited = await createWithLimit!(fake, 2);
+            fake.setBehavior(provider, 'hang');
+            const controller = new AbortController();
+            const held = [1, 2].map(() => limited.probe(request({ signal: controller.signal, timeoutMs: 600_000 })));
+            await vi.waitFor(() => expect(requestsTo(fake, provider)).toHaveLength(2));
+            const error = await limited.probe(request()).then(
+              () => expect.fail('a probe beyond the limit was made'),
+              (e: unknown) => e,
+            );
+            expect(error).toMatchObject({ name: 'ProbeBusyError', code: ErrorCodes.PROBE_BUSY });
+            expect(requestsTo(fake, provider)).toHaveLength(2);
+            controller.abort();
+            expect((await Promise.all(held)).map((o) => o.code)).toEqual(['timeout', 'timeout']);
+            fake.setBehavior(provider, 'ok');
+            expect((await limited.probe(request())).code).toBe('ok');
+          },
+        );
+
+        const unreachable: ReadonlyArray<readonly [string, () => Promise<string>]> = [
+          ['a refused connection', async () => `http://127.0.0.1:${await closedPort()}`],
+          ['a host name that does not resolve', async () => 'http://llm-settings-contract.invalid'],
+        ];
+        for (const [situation, baseUrl] of unreachable) {
+          it.skipIf(!createPointedAt)(
+            `probe - ${situation} yields network_error${createPointedAt ? '' : ' (skipped: no createPointedAt hook)'}`,
+            async () => {
+              const pointed = await createPointedAt!(await baseUrl());
+              const sent = request({ timeoutMs: RETRY_REVEALING_TIMEOUT_MS });
+              const outcome = await pointed.probe(sent);
+              expect(outcome.code).toBe('network_error');
+              expectWellFormed(outcome, sent.apiKey);
+            },
+          );
+        }
 
         it('probe - aborting the signal during the call yields timeout before the deadline', async () => {
           fake.setBehavior(provider, 'hang');
@@ -193,16 +336,32 @@ export function describeProviderProbeContract<Fake extends ProbeContractFake>(op
           const sent = request();
           const outcomes = await Promise.all([probe.probe(sent), probe.probe({ ...sent }), probe.probe({ ...sent })]);
           expect(outcomes.map((o) => o.code)).toEqual(['ok', 'ok', 'ok']);
-          expect(fake.requestCount(provider)).toBe(1);
+          expect(requestsTo(fake, provider)).toHaveLength(1);
         });
 
         it('probe - concurrent probes with different keys make separate calls', async () => {
           const outcomes = await Promise.all([probe.probe(request()), probe.probe(request())]);
           expect(outcomes.map((o) => o.code)).toEqual(['ok', 'ok']);
-          expect(fake.requestCount(provider)).toBe(2);
+          expect(requestsTo(fake, provider)).toHaveLength(2);
         });
       });
     }
+  });
+}
+
+function requestsTo(fake: ProbeContractFake, provider: LlmProvider): ProbeContractRequest[] {
+  return fake.requests.filter((r) => r.provider === provider);
+}
+
+/** A port of 127.0.0.1 that was just free: connecting to it is refused. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
   });
 }
 
@@ -215,7 +374,10 @@ function expectWellFormed(outcome: ProbeOutcome, apiKey: string): void {
     expect(outcome.latencyMs).toBeGreaterThanOrEqual(0);
   }
   if (outcome.requestId !== undefined && outcome.requestId !== null) expect(typeof outcome.requestId).toBe('string');
-  expect(keyRunsIn(JSON.stringify(outcome), apiKey)).toEqual([]);
+  const text = JSON.stringify(outcome);
+  expect(keyRunsIn(text, apiKey)).toEqual([]);
+  // Providers quote a wrong key by its last four characters ("sk-proj-****abcd").
+  expect(text, 'the outcome shows the last 4 characters of the key').not.toContain(apiKey.slice(-4));
 }
 
 /** Every run of LEAKING_RUN_LENGTH characters of the key found in `text`. */

@@ -7,5 +7,7 @@ describeProviderProbeContract({
   providers: ['anthropic', 'openai'],
   startFake: () => startFakeProvider(),
   create: (fake) => createProviderProbe({ baseUrls: fake.baseUrls }),
+  createWithLimit: (fake, maxInFlight) => createProviderProbe({ baseUrls: fake.baseUrls, maxInFlight }),
+  createPointedAt: (baseUrl) => createProviderProbe({ baseUrls: { anthropic: baseUrl, openai: `${baseUrl}/v1` } }),
   timeoutMs: 300,
 });

@@ -50,6 +50,26 @@ describe('startFakeProvider', () => {
     expect(fake.requests.map((r) => r.body)).toEqual([{ model: 'gpt-test', input: 'hi' }, 'not json', null]);
   });
 
+  it('setBehavior - { status } answers that status with the provider\'s error shape, for every key, and records each key', async () => {
+    fake.setBehavior('anthropic', { status: 502 });
+    fake.setKeyBehavior('openai', 'k-6', { status: 418 });
+    const anthropic = await fetch(`${fake.baseUrls.anthropic}/v1/models/claude-test`, { headers: { 'x-api-key': 'k-5' } });
+    expect(anthropic.status).toBe(502);
+    expect(anthropic.headers.get('request-id')).toMatch(/^req_/);
+    expect(await anthropic.json()).toMatchObject({ type: 'error', error: { type: 'api_error' } });
+    const openai = await fetch(`${fake.baseUrls.openai}/models/gpt-test`, { headers: { authorization: 'Bearer k-6' } });
+    expect(openai.status).toBe(418);
+    expect(await openai.json()).toMatchObject({ error: { type: 'server_error' } });
+    expect(fake.requests.map((r) => [r.provider, r.apiKey])).toEqual([
+      ['anthropic', 'k-5'],
+      ['openai', 'k-6'],
+    ]);
+  });
+
+  it('setBehavior - refuses a status Node cannot answer with', () => {
+    for (const status of [99, 199, 600, 404.5, Number.NaN]) expect(() => fake.setBehavior('openai', { status })).toThrow(RangeError);
+  });
+
   it('reset - forgets requests and behaviours', async () => {
     fake.setBehavior('openai', 'server_error');
     fake.reset();
