@@ -42,7 +42,7 @@ const ui = {
 };
 
 /** What the page knows of the server: the view shown, its ETag, and whether the model route exists. */
-const state = { view: null, etag: null, modelListAvailable: true, modelLoads: 0 };
+const state = { view: null, etag: null, modelListAvailable: true, modelLoads: 0, busy: false };
 
 /** An answer the page cannot use: a problem document (RFC 9457) or a network failure. */
 class ApiError extends Error {
@@ -96,17 +96,23 @@ function describeProblem(error) {
   return [`${problem.title ?? 'Request failed'}${code}: ${error.message}`, ...details].join(' — ');
 }
 
-/** Runs one request with the buttons disabled, so that a double click sends it once. */
+/**
+ * Runs one write or test at a time, so that a double click sends it once. Meanwhile the
+ * buttons are marked unavailable with aria-disabled rather than disabled, which would
+ * drop the keyboard focus of the button just pressed; the handlers ignore them.
+ */
 async function whileBusy(request) {
   const buttons = [...ui.settings.querySelectorAll('button')];
-  for (const button of buttons) button.disabled = true;
+  state.busy = true;
+  for (const button of buttons) button.setAttribute('aria-disabled', 'true');
   ui.form.setAttribute('aria-busy', 'true');
   try {
     return { value: await request() };
   } catch (error) {
     return { error };
   } finally {
-    for (const button of buttons) button.disabled = false;
+    state.busy = false;
+    for (const button of buttons) button.removeAttribute('aria-disabled');
     ui.form.setAttribute('aria-busy', 'false');
   }
 }
@@ -140,6 +146,7 @@ async function loadSettings({ focus = false } = {}) {
     resetForm();
     ui.settings.hidden = false;
     ui.conflict.hidden = true;
+    ui.modelNote.hidden = true;
     announce('Current settings loaded.');
     if (focus) ui.provider.focus();
     await loadModels(json.model);
@@ -233,8 +240,11 @@ function modelLabel(model) {
 }
 
 function sourceText(list, fromCandidate) {
-  if (list.source === 'live') return `${list.models.length} models, listed live by ${fromCandidate ? 'the key you entered' : 'the stored key'}.`;
-  return `Built-in catalogue${list.message ? `: ${list.message}` : '.'}`;
+  const key = fromCandidate ? 'the key you entered' : 'the stored key';
+  if (list.source === 'live') return `${list.models.length} models, listed live by ${key}.`;
+  // A key the provider refused, or could not be asked about, says so with the probe's code.
+  const why = list.reason !== undefined && list.reason !== 'no_stored_key' && list.reason !== 'listing_disabled' ? ` ${key} did not list its models (${list.reason}).` : '';
+  return `Built-in catalogue.${why}${list.message ? ` ${list.message}` : ''}`;
 }
 
 /** The free-text field shows when the list has no entry for the model, or there is no list. */
@@ -264,6 +274,7 @@ ui.apiKey.addEventListener('change', () => void loadModels(chosenModel()));
 // ---- test ---------------------------------------------------------------------------
 
 ui.testButton.addEventListener('click', async () => {
+  if (state.busy) return;
   const candidateKey = ui.apiKey.value.trim();
   const model = chosenModel();
   const body = candidateKey === '' ? undefined : { provider: ui.provider.value, api_key: candidateKey, ...(model === '' ? {} : { model }) };
@@ -291,6 +302,7 @@ function showTestResult(result, subject) {
 
 ui.form.addEventListener('submit', async (event) => {
   event.preventDefault();
+  if (state.busy) return;
   const model = chosenModel();
   const body = { provider: ui.provider.value, ...(model === '' ? {} : { model }) };
   // Read at the last moment and sent once; the field is emptied as soon as it is stored.
@@ -319,15 +331,19 @@ function showWriteFailure(error, what) {
 
 function showConflict() {
   ui.conflict.hidden = false;
-  announce('Not saved: the settings were changed elsewhere since this page loaded them. Reload them, then save again.', 'error');
+  announce('Not applied: the settings were changed elsewhere since this page loaded them. Reload them, then try again.', 'error');
   ui.reload.focus();
 }
 
-ui.reload.addEventListener('click', () => void loadSettings({ focus: true }));
+ui.reload.addEventListener('click', () => {
+  if (!state.busy) void loadSettings({ focus: true });
+});
 
 // ---- delete -------------------------------------------------------------------------
 
-ui.deleteButton.addEventListener('click', () => ui.deleteDialog.showModal());
+ui.deleteButton.addEventListener('click', () => {
+  if (!state.busy) ui.deleteDialog.showModal();
+});
 ui.deleteCancel.addEventListener('click', () => ui.deleteDialog.close());
 ui.deleteConfirm.addEventListener('click', async () => {
   ui.deleteDialog.close();

@@ -221,6 +221,12 @@ describe.skipIf(SKIP_BROWSER_TESTS)(SKIP_BROWSER_TESTS ? SKIPPED : 'settings pag
     await page.locator('#model-source', { hasText: 'the key you entered' }).waitFor();
     const anthropicOptions = await page.locator('#model-select option').evaluateAll((all) => all.map((option: PageElement) => option.value));
     expect(anthropicOptions).toContain('claude-sonnet-4-20250514');
+
+    // A key the provider refuses says so; the catalogue stays to choose from.
+    fake.setKeyBehavior('anthropic', REFUSED_KEY, 'unauthorized');
+    await page.fill('#api-key', REFUSED_KEY);
+    await page.locator('#api-key').blur();
+    await page.locator('#model-source', { hasText: 'did not list its models (invalid_api_key)' }).waitFor();
     expect(fake.requests.some((request) => request.provider === 'anthropic' && request.apiKey === ANTHROPIC_KEY)).toBe(true);
     expect((await api('GET', '/api/settings/llm')).json.provider).toBe('openai');
   });
@@ -326,6 +332,12 @@ describe.skipIf(SKIP_BROWSER_TESTS)(SKIP_BROWSER_TESTS ? SKIPPED : 'settings pag
     await statusText(page, 'Settings saved.');
     expect((await api('GET', '/api/settings/llm')).json).toMatchObject({ provider: 'openai', api_key_set: true });
     expect(await page.locator('#status').getAttribute('aria-live')).toBe('polite');
+
+    // Testing from the keyboard leaves the focus on the button pressed.
+    await tabTo('test-button');
+    await page.keyboard.press('Enter');
+    await statusText(page, 'Test succeeded.');
+    expect(await focusedId()).toBe('test-button');
   });
 
   it('is served under the strict Content-Security-Policy, and a violation would be seen', async () => {
