@@ -51,7 +51,8 @@ describe('settings page', () => {
     server = await startServer({ settingsUi: true });
     const html = await (await fetch(`${server.url}/`)).text();
     const sources = [...html.matchAll(/\b(?:src|href)="([^"]+)"/g)].map((match) => match[1]);
-    expect(new Set(sources)).toEqual(new Set(['/ui/icon.svg', '/ui/app.css', '/ui/app.js']));
+    // Relative, so that the page also works mounted under a path (with a trailing slash).
+    expect(new Set(sources)).toEqual(new Set(['ui/icon.svg', 'ui/app.css', 'ui/app.js']));
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     expect(html).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);
   });
@@ -78,19 +79,38 @@ describe('settings page', () => {
     expect(status).toBe(421);
   });
 
-  it('mounted in a host app, leaves / to the host unless turned on', async () => {
+  it('mounted in a host app, leaves / to the host unless turned on; under a path, its relative URLs resolve there', async () => {
     const service = new LlmSettingsService({ store: createMemorySettingsStore(), cipher: createMemoryCipher(), probe: createScriptedProbe() });
     for (const settingsUi of [false, true]) {
+      const ours = createHttpApp({ service, settingsUi }).middleware[0]!;
       const host = new Koa();
-      host.use(createHttpApp({ service, settingsUi }).middleware[0]!);
+      // Mounted at the root, and under /settings as koa-mount does it (the prefix stripped).
+      host.use(ours);
+      host.use(async (ctx, next) => {
+        if (!ctx.path.startsWith('/settings/')) return next();
+        const hostPath = ctx.path;
+        ctx.path = ctx.path.slice('/settings'.length);
+        await ours(ctx as never, async () => {
+          ctx.path = hostPath;
+          await next();
+        });
+      });
       host.use((ctx) => {
         ctx.body = 'host page';
       });
       const mounted = await listen(host);
       try {
-        const text = await (await fetch(`${mounted.url}/`)).text();
-        if (settingsUi) expect(text).toContain('<title>LLM settings</title>');
-        else expect(text).toBe('host page');
+        const page = await (await fetch(`${mounted.url}/`)).text();
+        if (!settingsUi) {
+          expect(page).toBe('host page');
+          continue;
+        }
+        expect(page).toContain('<title>LLM settings</title>');
+        for (const path of ['/settings/', new URL('ui/app.js', `${mounted.url}/settings/`).pathname]) {
+          const res = await fetch(`${mounted.url}${path}`);
+          expect(res.status, path).toBe(200);
+          expect(res.headers.get('content-security-policy')).toBe(SETTINGS_UI_CSP);
+        }
       } finally {
         await mounted.close();
       }

@@ -1,9 +1,10 @@
 // The settings page: reads and writes /api/settings/llm of this server. No framework and
 // no inline code, so that the page runs under `script-src 'self'` and offline.
 
-const SETTINGS = '/api/settings/llm';
-const MODELS = '/api/settings/llm/models';
-const TEST = '/api/settings/llm/test';
+// Relative to the page, so that it also works where a host app mounts this one under a path.
+const SETTINGS = 'api/settings/llm';
+const MODELS = 'api/settings/llm/models';
+const TEST = 'api/settings/llm/test';
 /** The API token lives in this tab's sessionStorage only: gone when the tab closes. */
 const TOKEN_KEY = 'llm-settings.api-token';
 /** The select's entry that reveals the free-text model field. */
