@@ -6,3 +6,4 @@ export * from './secret-cipher.contract.js';
 export * from './provider-probe.contract.js';
 export * from './settings-store.contract.js';
 export * from './model-lister.contract.js';
+export * from './logger.contract.js';

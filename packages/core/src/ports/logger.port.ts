@@ -1,4 +1,9 @@
-/** Structured fields of a log line. Never put a secret here: adapters redact, but do not rely on it. */
+/**
+ * Structured fields of a log line. Never put a secret here: adapters redact, but do not
+ * rely on it. Adapters redact the fields named in `SECRET_FIELD_NAMES` (any case, at any
+ * depth, in arrays too) and text shaped like a provider key (`redactText`), in the
+ * fields and in the message.
+ */
 export type LogFields = Record<string, unknown>;
 
 /** A pino-compatible logger surface, so a pino instance can be passed as it is. */
