@@ -147,6 +147,23 @@ describe('LlmSettingsService model lists', () => {
     expect(lister.calls.map((c) => c.apiKey)).toEqual([ANTHROPIC_KEY, OTHER_ANTHROPIC_KEY]);
   });
 
+  it('keeps at most maxEntries lists, and none with modelListCache: false', async () => {
+    const small = make({ modelListCache: { maxEntries: 1, now: () => now } });
+    await small.update({ provider: 'anthropic', api_key: ANTHROPIC_KEY }, { scope: 'one' });
+    await small.update({ provider: 'anthropic', api_key: OTHER_ANTHROPIC_KEY }, { scope: 'two' });
+    await small.listModels({ scope: 'one' });
+    await small.listModels({ scope: 'two' });
+    await small.listModels({ scope: 'two' });
+    expect(lister.calls).toHaveLength(2);
+    await small.listModels({ scope: 'one' });
+    expect(lister.calls).toHaveLength(3);
+
+    const uncached = make({ modelListCache: false });
+    await uncached.listModels({ scope: 'one' });
+    await uncached.listModels({ scope: 'one' });
+    expect(lister.calls).toHaveLength(5);
+  });
+
   it('lists a candidate key without storing or caching anything', async () => {
     const list = await service.listCandidateModels({ provider: 'openai', api_key: OPENAI_KEY });
     expect(list.source).toBe('live');

@@ -1,6 +1,6 @@
 import { LlmModelListSchema, LlmSettingsService, LlmSettingsViewSchema, catalogueModels } from '@llm-settings/core';
 import { createMemoryCipher, createMemoryModelLister, createMemorySettingsStore, createScriptedProbe, type MemoryModelLister } from '@llm-settings/core/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ANTHROPIC_KEY, OPENAI_KEY, createCapturingLogger, jsonRequest, startServer, type TestServer } from './helpers.js';
 
 const TOKEN = 'model-routes-test-token-0123456789';
@@ -94,6 +94,21 @@ describe('GET /api/settings/llm/models', () => {
     expect((await listModels()).body).toMatchObject({ source: 'catalogue', reason: 'no_stored_key' });
     expect((await listModels('', { 'llm-settings-scope': 'bad scope!' })).status).toBe(400);
     expect(lister.calls.map((c) => c.apiKey)).toEqual([OTHER_ANTHROPIC_KEY, ANTHROPIC_KEY]);
+  });
+});
+
+describe('a client that goes away', () => {
+  it.each(['GET', 'POST'])('%s aborts the provider call', async (method) => {
+    lister.setKeyBehavior('openai', OPENAI_KEY, 'hang');
+    if (method === 'GET') await save({ provider: 'openai', api_key: OPENAI_KEY });
+    const client = new AbortController();
+    const init = method === 'GET' ? { headers: auth } : jsonRequest('POST', { provider: 'openai', api_key: OPENAI_KEY }, auth);
+    const answer = fetch(modelsUrl, { ...init, signal: client.signal }).catch((error: unknown) => error);
+    await vi.waitFor(() => expect(lister.calls).toHaveLength(1));
+    expect(lister.calls[0]!.signal?.aborted).toBe(false);
+    client.abort();
+    await answer;
+    await vi.waitFor(() => expect(lister.calls[0]!.signal?.aborted).toBe(true));
   });
 });
 

@@ -42,6 +42,24 @@ describe('createModelLister', () => {
     expect(fake.requestCount('anthropic')).toBe(2);
   });
 
+  it("the fake's per-key lists end with reset(), and null gives the key the provider's list again", async () => {
+    const lister = createModelLister({ baseUrls: fake.baseUrls });
+    const apiKey = keyFor('openai');
+    const listed = async () => {
+      const outcome = await lister.listModels({ provider: 'openai', apiKey });
+      return outcome.code === 'ok' ? outcome.models.map((m) => m.id) : outcome.code;
+    };
+    const providerList = await listed();
+    fake.setKeyModels('openai', apiKey, ['gpt-only-for-this-key']);
+    expect(await listed()).toEqual(['gpt-only-for-this-key']);
+    fake.setKeyModels('openai', apiKey, null);
+    expect(await listed()).toEqual(providerList);
+    fake.setKeyModels('openai', apiKey, ['gpt-only-for-this-key']);
+    fake.reset();
+    expect(await listed()).toEqual(providerList);
+    expect(providerList).toContain('gpt-4o');
+  });
+
   it('follows no redirect: the key never reaches the redirect target', async () => {
     const apiKey = keyFor('anthropic');
     fake.setKeyBehavior('anthropic', apiKey, 'redirect');
