@@ -137,6 +137,10 @@ async function passAnswer(ctx: AppContext, provider: LlmProvider, answer: Incomi
   if (status >= 200 && status < 300) {
     ctx.status = status;
     ctx.set(headers);
+    // The body passes unchanged, so its declared length holds: Node then sends it as it
+    // is, headers and body in one write, instead of chunked with a last write to end it.
+    const length = Number(answer.headers['content-length']);
+    if (Number.isSafeInteger(length) && length >= 0) ctx.length = length;
     ctx.body = answer;
     if (ctx.response.is('text/event-stream')) ctx.res.flushHeaders();
     return;

@@ -196,6 +196,28 @@ describe('LLM pass-through: answers', () => {
     expect(line).toMatchObject({ provider: 'openai', scope: 'default', upstream_request_id: 'req_openai_1', status: 200, request_id: response.headers.get('x-request-id') });
   });
 
+  it("keeps the provider's Content-Length on a whole answer, and sends a stream chunked", async () => {
+    const { upstream, llm } = await start(OPENAI);
+    const body = JSON.stringify({ object: 'chat.completion', text: 'é'.repeat(50) });
+    upstream.answerWith((res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+    const whole = await rawPost(llm('/openai/v1/chat/completions'));
+    expect(whole.headers['content-length']).toBe(String(Buffer.byteLength(body)));
+    expect(whole.headers['transfer-encoding']).toBeUndefined();
+    expect(whole.body).toBe(body);
+
+    upstream.answerWith((res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end('data: [DONE]\n\n');
+    });
+    const streamed = await rawPost(llm('/openai/v1/chat/completions'));
+    expect(streamed.headers['content-length']).toBeUndefined();
+    expect(streamed.headers['transfer-encoding']).toBe('chunked');
+    expect(streamed.body).toBe('data: [DONE]\n\n');
+  });
+
   it('streams events as they arrive, without waiting for the rest', async () => {
     const { upstream, llm } = await start(OPENAI);
     let release!: () => void;
@@ -488,3 +510,17 @@ describe('LLM pass-through: logs', () => {
     for (const run of runsOf(ANTHROPIC_KEY)) expect(logs).not.toContain(run);
   });
 });
+
+/** A POST through Node's client, which shows the framing headers fetch hides. */
+function rawPost(url: string): Promise<{ headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end('{"model":"gpt-4o"}');
+  });
+}
