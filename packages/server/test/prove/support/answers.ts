@@ -73,10 +73,28 @@ export function problemIssues(exchange: Exchange): string[] {
   return issues;
 }
 
+/** The settings page's files (SETTINGS_UI, on by default), by path, with their media type. */
+const SETTINGS_PAGE_FILES: Readonly<Record<string, string>> = {
+  '/': 'text/html',
+  '/ui/app.js': 'text/javascript',
+  '/ui/app.css': 'text/css',
+  '/ui/icon.svg': 'image/svg+xml',
+};
+
+/** A 200 from the settings page: its own file, of its type, under its Content-Security-Policy. */
+function settingsPageIssues(exchange: Exchange, type: string): string[] {
+  const issues: string[] = [];
+  if (exchange.method !== 'GET' && exchange.method !== 'HEAD') issues.push(`settings page answered ${exchange.method}`);
+  if (!String(exchange.headers['content-type']).startsWith(type)) issues.push(`settings page content-type ${exchange.headers['content-type']}`);
+  if (!String(exchange.headers['content-security-policy']).startsWith("default-src 'none';")) issues.push('settings page without its Content-Security-Policy');
+  if (exchange.method === 'HEAD' && exchange.text !== '') issues.push('HEAD with a body');
+  return issues;
+}
+
 /**
  * Why an answer is not acceptable, or [] when it is: a well-formed problem (4xx), or a
- * success of the kind the route gives (view, test result, 204, health, OpenAPI). Any
- * 5xx is refused unless listed in `allowedServerErrors`.
+ * success of the kind the route gives (view, test result, 204, health, OpenAPI, the
+ * settings page's files). Any 5xx is refused unless listed in `allowedServerErrors`.
  */
 export function answerIssues(exchange: Exchange, allowedServerErrors: readonly number[] = []): string[] {
   const { status, method } = exchange;
@@ -85,6 +103,8 @@ export function answerIssues(exchange: Exchange, allowedServerErrors: readonly n
   if (status >= 400) return problemIssues(exchange);
   if (status === 204) return exchange.text === '' && method === 'DELETE' ? [] : ['unexpected 204'];
   if (status !== 200) return [`unexpected status ${status}`];
+  const pageFileType = SETTINGS_PAGE_FILES[new URL(exchange.path, 'http://server').pathname];
+  if (pageFileType !== undefined) return settingsPageIssues(exchange, pageFileType);
   if (!String(exchange.headers['content-type']).startsWith('application/json')) return [`content-type ${exchange.headers['content-type']}`];
   if (method === 'HEAD') return exchange.text === '' ? [] : ['HEAD with a body'];
   let body: unknown;
