@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import getRawBody from 'raw-body';
 import { HttpError, HttpErrorCodes } from './problems.js';
 
 /** Thrown when the client went away before its request body arrived whole. */
@@ -11,7 +12,7 @@ export class ClientGoneError extends Error {
 
 /**
  * Refuses a request whose declared Content-Length exceeds `maxBytes`, before anything
- * of its body is read.
+ * of its body is read (and before its settings are looked up).
  * @throws HttpError 413
  */
 export function refuseDeclaredOversize(req: IncomingMessage, maxBytes: number): void {
@@ -20,44 +21,20 @@ export function refuseDeclaredOversize(req: IncomingMessage, maxBytes: number): 
 }
 
 /**
- * The request body as received, bytes untouched, counted as they arrive: reading stops
- * at the first byte over `maxBytes`.
+ * The request body as received, bytes untouched (raw-body: counted as they arrive,
+ * reading stops at the first byte over `maxBytes` and the rest stays unread).
  * @throws HttpError 413 over the limit; ClientGoneError when the client disconnects first.
  */
-export function readRequestBytes(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const cleanup = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('close', onClose);
-      req.off('error', onClose);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= maxBytes) {
-        chunks.push(chunk);
-        return;
-      }
-      cleanup();
-      // The rest stays unread; the 413 closes the connection (see payloadTooLarge).
-      req.pause();
-      reject(payloadTooLarge(maxBytes));
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(Buffer.concat(chunks, size));
-    };
-    const onClose = () => {
-      cleanup();
-      reject(new ClientGoneError());
-    };
-    req.on('data', onData);
-    req.once('end', onEnd);
-    req.once('close', onClose);
-    req.once('error', onClose);
-  });
+export async function readRequestBytes(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  try {
+    return await getRawBody(req, { limit: maxBytes });
+  } catch (error) {
+    const { type } = error as { type?: unknown };
+    if (type === 'entity.too.large') throw payloadTooLarge(maxBytes);
+    // Aborted, or the socket failed (a reset): either way nobody is left to answer.
+    if (type === 'request.aborted' || type === undefined) throw new ClientGoneError();
+    throw error;
+  }
 }
 
 /** With `Connection: close`: the unread rest of the body is dropped with the connection, not read. */

@@ -267,6 +267,17 @@ describe('LLM pass-through: answers', () => {
     await expect.poll(() => upstream.cutShort.length).toBe(1);
     await expect.poll(() => server.logger.entries().find((entry) => entry.route === '/api/llm/openai/v1/chat/completions')).toMatchObject({ level: 'info', status: 499 });
   });
+
+  it('sends nothing upstream when the client disconnects mid-body, and logs the call as 499', async () => {
+    const { upstream, server, llm } = await start(OPENAI);
+    const req = request(llm('/openai/v1/chat/completions'), { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '1000' } });
+    req.on('error', () => {});
+    await new Promise((resolve) => req.write('{"model":"gpt-4o",', resolve));
+    await sleep(50); // lets the server start reading the body
+    req.destroy();
+    await expect.poll(() => server.logger.entries().find((entry) => entry.route === '/api/llm/openai/v1/chat/completions')).toMatchObject({ level: 'info', status: 499 });
+    expect(upstream.received).toHaveLength(0);
+  });
 });
 
 describe('LLM pass-through: refusals', () => {
