@@ -9,6 +9,8 @@ export const projects = [
   'packages/http-koa',
   'packages/server',
   'scripts',
+  // Built packages, used as a third party would: needs `pnpm build` first.
+  'examples/json-file-store',
 ];
 
 export default projects;

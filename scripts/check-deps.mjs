@@ -3,8 +3,8 @@
 // manifest: core imports zod only; adapters import core (never each other, never the
 // server, never the DI container); contract suites import core only; the server (the
 // composition root) and the repository's benchmarks use packages through their public
-// entry points only. A relative import may not leave its package. Exits 1 listing each
-// violation.
+// entry points only, and so do the examples of third-party adapters. A relative import
+// may not leave its package. Exits 1 listing each violation.
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,6 +87,32 @@ function benchViolations(root) {
   );
 }
 
+/**
+ * The examples are third-party adapters: they reach the packages through their public
+ * entry points only (never `src` or `dist` paths), and relative imports stay inside the
+ * example.
+ */
+function exampleViolations(root) {
+  const examples = join(root, 'examples');
+  if (!existsSync(examples)) return [];
+  return readdirSync(examples).flatMap((name) => {
+    const dir = join(examples, name);
+    if (!statSync(dir).isDirectory()) return [];
+    return sourceFiles(dir).flatMap((file) => {
+      const text = readFileSync(file, 'utf8');
+      const where = relative(root, file);
+      return [
+        ...importsOf(text)
+          .filter((spec) => spec.startsWith(SCOPE) && !isPublicEntry(spec))
+          .map((spec) => `${where}: an example must use "${spec.split('/').slice(0, 2).join('/')}" through its public entry points`),
+        ...relativeImportsOf(file, text)
+          .filter(({ target }) => !inside(dir, target))
+          .map(({ spec }) => `${where}: a relative import must not leave the example ("${spec}")`),
+      ];
+    });
+  });
+}
+
 /** Every rule broken under `root`, as human-readable lines. */
 export function findViolations(root) {
   const violations = [];
@@ -114,7 +140,7 @@ export function findViolations(root) {
       if (!allowed(dep, 'test') && dep.startsWith(SCOPE)) violations.push(`packages/${pkg}/package.json: ${pkg} must not depend on "${dep}"`);
     }
   }
-  return [...violations, ...benchViolations(root)];
+  return [...violations, ...benchViolations(root), ...exampleViolations(root)];
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

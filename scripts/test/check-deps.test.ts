@@ -85,6 +85,18 @@ describe('check-deps', () => {
     ]);
   });
 
+  it('flags an example reaching past the public entry points, or out of its folder', () => {
+    const root = fixture({
+      'examples/my-store/src/store.ts':
+        "import { ConflictError } from '@llm-settings/core';\nimport { x } from '@llm-settings/core/src/errors.js';\nimport { y } from '../../../packages/core/src/index.js';\nimport { z } from './local.js';\n",
+      'examples/my-store/test/store.test.ts': "import { describeSettingsStoreContract } from '@llm-settings/contract-tests';\nimport { f } from '@llm-settings/provider-probe/testing';\n",
+    });
+    expect(findViolations(root).sort()).toEqual([
+      'examples/my-store/src/store.ts: a relative import must not leave the example ("../../../packages/core/src/index.js")',
+      'examples/my-store/src/store.ts: an example must use "@llm-settings/core" through its public entry points',
+    ]);
+  });
+
   it("flags a benchmark importing a package's internals instead of its public build", () => {
     const root = fixture({
       'packages/storage-knex/bench/store.bench.mjs': "export const x = 1;\n",

@@ -1,0 +1,293 @@
+import { randomUUID } from 'node:crypto';
+import { unwatchFile, watchFile } from 'node:fs';
+import { open, readFile, rename, rm } from 'node:fs/promises';
+import {
+  ConflictError,
+  StorageUnavailableError,
+  ValidationError,
+  type SettingChange,
+  type SettingChangeListener,
+  type SettingRecord,
+  type SettingWrite,
+  type SettingsStore,
+} from '@llm-settings/core';
+
+/*
+ * A SettingsStore in one JSON file, written whole on each write: to a temporary file,
+ * flushed to disk, then renamed over the old one, so readers see the old file or the new
+ * one, never half of one. Writers, in this process or others, take turns through a lock
+ * file. The file numbers its writes and names the keys of the last one, so that other
+ * instances, which poll it, can tell which keys changed, or that they missed some.
+ */
+
+export interface JsonFileStoreOptions {
+  /** The JSON file; created on the first write. Its folder must exist. */
+  path: string;
+  /**
+   * How often, in milliseconds, the store checks the file for other instances' writes,
+   * from the first `watch` call until `close()`.
+   * @default 100
+   */
+  pollIntervalMs?: number;
+  /**
+   * How long a write waits for another writer's lock before failing with
+   * StorageUnavailableError, in milliseconds.
+   * @default 2000
+   */
+  lockTimeoutMs?: number;
+}
+
+/** A SettingsStore with a helper for tests: the kind of extra method the contract's `reset` can call. */
+export interface JsonFileStore extends SettingsStore {
+  /** Empties the file. Listeners hear nothing: it is for tests, between them. */
+  clearForTests(): Promise<void>;
+}
+
+interface StoredRecord {
+  readonly value: string;
+  readonly version: number;
+  readonly updatedAt: string;
+}
+
+interface StoreFile {
+  /** Counts the writes to the file. */
+  readonly seq: number;
+  /** The instance that made the last write, and the keys it wrote. */
+  readonly writer: string | null;
+  readonly keys: readonly string[];
+  readonly records: Readonly<Record<string, StoredRecord>>;
+}
+
+const EMPTY: StoreFile = { seq: 0, writer: null, keys: [], records: {} };
+const MAX_KEY_LENGTH = 255;
+const LOCK_RETRY_MS = 5;
+
+export function createJsonFileStore(options: JsonFileStoreOptions): JsonFileStore {
+  const { path } = options;
+  const pollIntervalMs = options.pollIntervalMs ?? 100;
+  const lockTimeoutMs = options.lockTimeoutMs ?? 2000;
+  const instanceId = randomUUID();
+  const listeners = new Set<SettingChangeListener>();
+  let closed = false;
+  let polling = false;
+  /** The last write to the file this instance knows of, its own or reported to its listeners. */
+  let seenSeq: number | null = null;
+  /** Operations of this instance, one at a time, so that `seenSeq` moves in order. */
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const serially = <T>(operation: () => Promise<T>): Promise<T> => {
+    const result = queue.then(operation);
+    queue = result.catch(() => undefined);
+    return result;
+  };
+
+  const emit = (change: SettingChange) => {
+    for (const listener of [...listeners]) {
+      try {
+        listener(change);
+      } catch {
+        // A failing listener must not undo the write or starve the other listeners.
+      }
+    }
+  };
+
+  /** Reports to listeners the writes of other instances since the last one this instance knew of. */
+  const reportOthers = (file: StoreFile) => {
+    if (seenSeq !== null && file.seq !== seenSeq) {
+      // One write of another instance names its keys; after more, some went unseen.
+      if (file.seq === seenSeq + 1 && file.writer !== instanceId) for (const key of file.keys) emit({ key, origin: 'remote' });
+      else emit({ key: null, origin: 'remote' });
+    }
+    seenSeq = file.seq;
+  };
+
+  const ensureOpen = () => {
+    if (closed) throw new StorageUnavailableError('The settings store is closed.');
+  };
+
+  /** Runs `change` on the file under the lock, writes the result, then tells local listeners of `keys`. */
+  const write = <T>(change: (file: StoreFile) => { records: Record<string, StoredRecord>; keys: readonly string[]; result: T }) =>
+    serially(async () => {
+      ensureOpen();
+      const { result, keys } = await withLock(path, lockTimeoutMs, async () => {
+        const file = await readStoreFile(path);
+        if (polling) reportOthers(file);
+        const next = change(file);
+        const written: StoreFile = { seq: file.seq + 1, writer: instanceId, keys: next.keys, records: next.records };
+        if (next.keys.length > 0) await replaceFile(path, JSON.stringify(written));
+        seenSeq = next.keys.length > 0 ? written.seq : file.seq;
+        return next;
+      });
+      for (const key of keys) emit({ key, origin: 'local' });
+      return result;
+    });
+
+  const poll = () => {
+    void serially(async () => {
+      if (!closed) reportOthers(await readStoreFile(path));
+    }).catch(() => emit({ key: null, origin: 'remote' }));
+  };
+
+  return {
+    async get(key) {
+      ensureOpen();
+      const stored = (await readStoreFile(path)).records[key];
+      return stored === undefined ? null : toRecord(key, stored);
+    },
+
+    async set(key, value, setOptions = {}) {
+      checkKey(key);
+      return write((file) => {
+        checkVersion(file, key, setOptions.expectedVersion);
+        const stored = nextRecord(file, key, value);
+        return { records: { ...file.records, [key]: stored }, keys: [key], result: toRecord(key, stored) };
+      });
+    },
+
+    async setMany(writes: readonly SettingWrite[]) {
+      for (const { key } of writes) checkKey(key);
+      return write((file) => {
+        for (const { key, expectedVersion } of writes) checkVersion(file, key, expectedVersion);
+        const records = { ...file.records };
+        const result = writes.map(({ key, value }) => {
+          const stored = nextRecord({ ...file, records }, key, value);
+          records[key] = stored;
+          return toRecord(key, stored);
+        });
+        return { records, keys: writes.map((w) => w.key), result };
+      });
+    },
+
+    async delete(key, deleteOptions = {}) {
+      checkKey(key);
+      let existed = false;
+      await write((file) => {
+        existed = Object.hasOwn(file.records, key);
+        if (existed) checkVersion(file, key, deleteOptions.expectedVersion);
+        const { [key]: _removed, ...records } = file.records;
+        return { records, keys: existed ? [key] : [], result: undefined };
+      });
+      // Found nothing: still reported, as the port asks (a concurrent delete's event may be on its way).
+      if (!existed) emit({ key, origin: 'local' });
+      return existed;
+    },
+
+    async *list() {
+      ensureOpen();
+      const { records } = await readStoreFile(path);
+      for (const key of Object.keys(records).sort(byCodePoint)) yield toRecord(key, records[key]!);
+    },
+
+    watch(listener) {
+      listeners.add(listener);
+      if (!polling && !closed) {
+        polling = true;
+        watchFile(path, { interval: pollIntervalMs, persistent: false }, poll);
+        poll();
+      }
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+
+    async close() {
+      closed = true;
+      listeners.clear();
+      if (polling) unwatchFile(path, poll);
+      await queue;
+    },
+
+    clearForTests() {
+      return serially(() =>
+        withLock(path, lockTimeoutMs, async () => {
+          const file = await readStoreFile(path);
+          await replaceFile(path, JSON.stringify({ ...EMPTY, seq: file.seq + 1, writer: instanceId }));
+          seenSeq = file.seq + 1;
+        }),
+      );
+    },
+  };
+}
+
+function checkKey(key: string): void {
+  if (typeof key !== 'string' || key.length === 0 || [...key].length > MAX_KEY_LENGTH) {
+    throw new ValidationError(`A key must be 1 to ${MAX_KEY_LENGTH} characters.`, [{ path: 'key', message: 'length' }]);
+  }
+}
+
+function checkVersion(file: StoreFile, key: string, expectedVersion: number | undefined): void {
+  if (expectedVersion !== undefined && (file.records[key]?.version ?? 0) !== expectedVersion) throw new ConflictError();
+}
+
+/** The key's next record; `updatedAt` moves forward even when the clock does not. */
+function nextRecord(file: StoreFile, key: string, value: string): StoredRecord {
+  const previous = file.records[key];
+  const previousTime = previous === undefined ? 0 : Date.parse(previous.updatedAt);
+  const updatedAt = new Date(Math.max(Date.now(), previousTime + 1)).toISOString();
+  return { value, version: (previous?.version ?? 0) + 1, updatedAt };
+}
+
+function toRecord(key: string, stored: StoredRecord): SettingRecord {
+  return { key, value: stored.value, version: stored.version, updatedAt: new Date(stored.updatedAt) };
+}
+
+/** Code point order, as the port promises; JavaScript's default sort compares UTF-16 code units. */
+function byCodePoint(a: string, b: string): number {
+  const left = Array.from(a, (c) => c.codePointAt(0)!);
+  const right = Array.from(b, (c) => c.codePointAt(0)!);
+  for (let i = 0; i < Math.min(left.length, right.length); i++) if (left[i] !== right[i]) return left[i]! - right[i]!;
+  return left.length - right.length;
+}
+
+/** The file's content; a file not yet written is an empty store. */
+async function readStoreFile(path: string): Promise<StoreFile> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as StoreFile;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return EMPTY;
+    throw unavailable(error);
+  }
+}
+
+/** Writes `text` to a temporary file, flushes it to disk, then renames it over `path`. */
+async function replaceFile(path: string, text: string): Promise<void> {
+  const temporary = `${path}.${randomUUID()}.tmp`;
+  try {
+    const handle = await open(temporary, 'w', 0o600);
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true }).catch(() => undefined);
+    throw unavailable(error);
+  }
+}
+
+/** Runs `work` while holding `${path}.lock`, created exclusively: one writer at a time, across processes. */
+async function withLock<T>(path: string, timeoutMs: number, work: () => Promise<T>): Promise<T> {
+  const lock = `${path}.lock`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await (await open(lock, 'wx')).close();
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || Date.now() > deadline) throw unavailable(error);
+      await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await rm(lock, { force: true });
+  }
+}
+
+/** The file system's error travels as the cause only: its message names the path. */
+function unavailable(error: unknown): Error {
+  return error instanceof ConflictError || error instanceof StorageUnavailableError ? error : new StorageUnavailableError(undefined, { cause: error });
+}
