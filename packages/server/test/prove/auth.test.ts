@@ -29,6 +29,8 @@ const SETTINGS_ROUTES: RequestSpec[] = [
   { method: 'DELETE', path: '/api/settings/llm' },
   { method: 'POST', path: '/api/settings/llm/test' },
   { method: 'POST', path: '/api/settings/llm/test', body: { provider: 'openai', api_key: 'sk-auth-test-intruder-0000' } },
+  { method: 'GET', path: '/api/settings/llm/models' },
+  { method: 'POST', path: '/api/settings/llm/models', body: { provider: 'openai', api_key: 'sk-auth-test-intruder-0000' } },
 ];
 /** Routes open without a token; every other operation of the served contract is protected. */
 const OPEN_PATHS = ['/healthz', '/readyz', '/api/openapi.json'];

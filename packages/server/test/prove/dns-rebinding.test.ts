@@ -23,6 +23,8 @@ const EVERY_ROUTE: RequestSpec[] = [
   { method: 'DELETE', path: '/api/settings/llm' },
   { method: 'POST', path: '/api/settings/llm/test' },
   { method: 'POST', path: '/api/settings/llm/test', body: INTRUDER_BODY },
+  { method: 'GET', path: '/api/settings/llm/models' },
+  { method: 'POST', path: '/api/settings/llm/models', body: INTRUDER_BODY },
   { method: 'GET', path: '/api/openapi.json' },
   { method: 'GET', path: '/healthz' },
   { method: 'GET', path: '/readyz' },
