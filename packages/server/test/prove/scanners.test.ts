@@ -37,4 +37,18 @@ describe('answer checks', () => {
     expect(answerIssues(exchange(200, view, { 'content-type': 'application/json', etag: '"1-a"' }))).toEqual([]);
     expect(answerIssues(exchange(200, { ...view, api_key: SECRET }, { 'content-type': 'application/json', etag: '"1-a"' }))).not.toEqual([]);
   });
+
+  it('accepts a model list on its route only, and refuses one carrying more than its fields', () => {
+    const json = { 'content-type': 'application/json' };
+    const models = [{ id: 'gpt-4o', display_name: 'GPT-4o', default: true }];
+    const live = { provider: 'openai', source: 'live', models };
+    const fallback = { provider: 'openai', source: 'catalogue', models, reason: 'invalid_api_key', message: 'OpenAI rejected the API key.' };
+    const onModels = (body: unknown) => ({ ...exchange(200, body, json), path: '/api/settings/llm/models' }) as Exchange;
+    expect(answerIssues(onModels(live))).toEqual([]);
+    expect(answerIssues(onModels(fallback))).toEqual([]);
+    expect(answerIssues(exchange(200, live, json))).toEqual(['model list from another route']);
+    expect(answerIssues(onModels({ ...live, api_key: SECRET }))).not.toEqual([]);
+    expect(answerIssues(onModels({ ...fallback, reason: 'because' }))).not.toEqual([]);
+    expect(answerIssues(onModels({ ...live, models: [{ ...models[0], api_key: SECRET }] }))).not.toEqual([]);
+  });
 });

@@ -35,6 +35,22 @@ export function isTestResult(value: unknown): boolean {
   );
 }
 
+const MODEL_LIST_REASONS = ['no_stored_key', 'listing_disabled', ...PROBE_CODES.filter((code) => code !== 'ok')];
+
+/** A model list: the provider, live or the catalogue (then with its reason and message), each model's three fields. */
+export function isModelList(value: unknown): boolean {
+  if (!isObject(value) || !Array.isArray(value.models)) return false;
+  const live = value.source === 'live';
+  return (
+    hasExactKeys(value, live ? ['provider', 'source', 'models'] : ['provider', 'source', 'models', 'reason', 'message']) &&
+    (value.provider === 'anthropic' || value.provider === 'openai') &&
+    (live || (value.source === 'catalogue' && MODEL_LIST_REASONS.includes(value.reason as string) && typeof value.message === 'string')) &&
+    value.models.every(
+      (m: unknown) => isObject(m) && hasExactKeys(m, ['id', 'display_name', 'default']) && typeof m.id === 'string' && typeof m.display_name === 'string' && typeof m.default === 'boolean',
+    )
+  );
+}
+
 /** A 503 from /readyz: the readiness report, naming the failed check. */
 function isNotReady(exchange: Exchange): boolean {
   try {
@@ -93,7 +109,7 @@ function settingsPageIssues(exchange: Exchange, type: string): string[] {
 
 /**
  * Why an answer is not acceptable, or [] when it is: a well-formed problem (4xx), or a
- * success of the kind the route gives (view, test result, 204, health, OpenAPI, the
+ * success of the kind the route gives (view, test result, model list, 204, health, OpenAPI, the
  * settings page's files). Any 5xx is refused unless listed in `allowedServerErrors`.
  */
 export function answerIssues(exchange: Exchange, allowedServerErrors: readonly number[] = []): string[] {
@@ -115,6 +131,7 @@ export function answerIssues(exchange: Exchange, allowedServerErrors: readonly n
   }
   if (isSettingsView(body)) return (method === 'GET' || method === 'PUT') && /^"[^"]+"$/.test(String(exchange.headers.etag)) ? [] : ['view without ETag or from the wrong method'];
   if (isTestResult(body)) return method === 'POST' ? [] : ['test result from a method other than POST'];
+  if (isModelList(body)) return new URL(exchange.path, 'http://server').pathname === '/api/settings/llm/models' ? [] : ['model list from another route'];
   if (isObject(body) && (body.status === 'ok' || body.status === 'ready' || typeof body.openapi === 'string')) return method === 'GET' ? [] : ['health or contract from a method other than GET'];
-  return ['200 body is neither a view, a test result, health nor the contract'];
+  return ['200 body is neither a view, a test result, a model list, health nor the contract'];
 }

@@ -22,7 +22,7 @@ export const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random(
 
 /** A request gets this long before it counts as hung. */
 const HANG_MS = 5_000;
-const PATHS = ['/api/settings/llm', '/api/settings/llm/test', '/api/openapi.json', '/healthz', '/readyz', '/api/settings', '/api', '/'];
+const PATHS = ['/api/settings/llm', '/api/settings/llm/test', '/api/settings/llm/models', '/api/openapi.json', '/healthz', '/readyz', '/api/settings', '/api', '/'];
 const printable = (max: number) => fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: max });
 const percentEncodedBytes = fc.uint8Array({ maxLength: 24 }).map((bytes) => [...bytes].map((b) => `%${b.toString(16).padStart(2, '0')}`).join(''));
 
@@ -128,7 +128,7 @@ const bodyArb: fc.Arbitrary<string | Buffer | undefined> = fc.oneof(
 
 /** The API's own routes with their methods, so that most bodies reach the parsers and validators. */
 const routeArb = fc.tuple(
-  fc.constantFrom(['PUT', '/api/settings/llm'], ['PUT', '/api/settings/llm'], ['POST', '/api/settings/llm/test'], ['POST', '/api/settings/llm/test'], ['GET', '/api/settings/llm'], ['DELETE', '/api/settings/llm']),
+  fc.constantFrom(['PUT', '/api/settings/llm'], ['PUT', '/api/settings/llm'], ['POST', '/api/settings/llm/test'], ['POST', '/api/settings/llm/test'], ['GET', '/api/settings/llm'], ['DELETE', '/api/settings/llm'], ['GET', '/api/settings/llm/models'], ['POST', '/api/settings/llm/models']),
   fc.constantFrom('', '', '', '?x=1', '/', '?api_key=sk-x'),
 );
 
