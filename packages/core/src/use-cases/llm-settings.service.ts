@@ -351,7 +351,7 @@ export class LlmSettingsService {
 function refuseOtherProvidersModel(provider: LlmProvider, model: string): void {
   const owner = catalogueProviderOf(model);
   if (owner === null || owner === provider) return;
-  const message = `model ${model} is a ${getProvider(owner).displayName} model; set provider to ${owner}, or choose a ${getProvider(provider).displayName} model`;
+  const message = `model ${model} is one of ${getProvider(owner).displayName}'s models; set provider to ${owner}, or choose one of ${getProvider(provider).displayName}'s models`;
   throw new ValidationError(`Invalid settings: ${message}`, [{ path: 'model', message }], ErrorCodes.SETTINGS_MODEL_PROVIDER_MISMATCH);
 }
 
