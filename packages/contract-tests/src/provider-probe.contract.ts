@@ -130,9 +130,12 @@ const ANSWERS: readonly ExpectedOutcome[] = [
 ];
 
 /**
- * Registers the contract every ProviderProbe adapter must pass: each outcome code
- * for each provider, a bounded timeout, aborts, shared identical calls, and
- * outcomes that never carry the key. Call it at the top level of a test file.
+ * Registers the contract every ProviderProbe adapter must pass, for each provider: a code
+ * for every status and failure (refused and unresolvable hosts with `createPointedAt`),
+ * exactly one request upstream per probe carrying that probe's key, a bounded timeout,
+ * aborts (latencyMs null when no call was made), shared identical calls, ProbeBusyError
+ * at the limit (with `createWithLimit`), and outcomes that carry no fragment of the key
+ * nor anything that varies with it. Call it at the top level of a test file.
  */
 export function describeProviderProbeContract<Fake extends ProbeContractFake, P extends ProviderProbe = ProviderProbe>(
   options: ProviderProbeContractOptions<Fake, P>,

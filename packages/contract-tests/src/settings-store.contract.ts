@@ -397,7 +397,7 @@ export function describeSettingsStoreContract<S extends SettingsStore>(options: 
           const before = await Promise.all(['a', 'c', 'e'].map((key) => store.set(key, `${key}1`)));
           const changes: SettingChange[] = [];
           store.watch((change) => changes.push(change));
-          const others: SettingWrite[] = [
+          const rest: SettingWrite[] = [
             { key: 'a', value: 'a2' },
             { key: 'b', value: 'b1', expectedVersion: 0 },
             { key: 'c', value: 'c2' },
@@ -406,10 +406,10 @@ export function describeSettingsStoreContract<S extends SettingsStore>(options: 
           ].filter((write) => write.key !== conflicting.key);
           const writes =
             place === 'first'
-              ? [conflicting, ...others]
+              ? [conflicting, ...rest]
               : place === 'last'
-                ? [...others, conflicting]
-                : [...others, conflicting].sort((x, y) => byCodePoint(x.key, y.key));
+                ? [...rest, conflicting]
+                : [...rest, conflicting].sort((x, y) => byCodePoint(x.key, y.key));
           await expectConflict(store.setMany(writes));
           for (const record of before) expect(await store.get(record.key)).toEqual(record);
           for (const key of ['b', 'd', 'f']) expect(await store.get(key)).toBeNull();

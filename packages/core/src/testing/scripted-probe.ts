@@ -5,7 +5,11 @@ export interface ScriptedProbe extends ProviderProbe {
   readonly calls: ProbeRequest[];
 }
 
-/** A probe that answers with `respond`, for testing the use cases without a provider. */
+/**
+ * A probe that answers with `respond`, for testing the use cases without a provider. A
+ * stub, not a reference adapter: it makes no call, so it cannot pass the probe contract
+ * (`createFetchProbe` does).
+ */
 export function createScriptedProbe(
   respond: (request: ProbeRequest) => ProbeOutcome | Promise<ProbeOutcome> = () => ({ code: 'ok', message: 'Connection OK.', latencyMs: 1 }),
 ): ScriptedProbe {
