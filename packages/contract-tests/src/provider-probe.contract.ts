@@ -294,7 +294,7 @@ export function describeProviderProbeContract<Fake extends ProbeContractFake, P 
             fake.setBehavior(provider, 'hang');
             const controller = new AbortController();
             const held = [1, 2].map(() => limited.probe(request({ signal: controller.signal, timeoutMs: 600_000 })));
-            await vi.waitFor(() => expect(requestsTo(fake, provider)).toHaveLength(2));
+            await vi.waitFor(() => expect(requestsTo(fake, provider)).toHaveLength(2), { timeout: 10_000 });
             const error = await limited.probe(request()).then(
               () => expect.fail('a probe beyond the limit was made'),
               (e: unknown) => e,

@@ -85,6 +85,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** How long a change made by another instance may take to arrive (stores may poll). */
 const REMOTE_DELIVERY_TIMEOUT_MS = 10_000;
+/** Room for the waits of a test with another instance, whatever the runner's testTimeout. */
+const REMOTE_TEST_TIMEOUT_MS = 3 * REMOTE_DELIVERY_TIMEOUT_MS;
+/** Room for six calls on an unreachable backend, each waiting for its connection timeout. */
+const UNAVAILABLE_TEST_TIMEOUT_MS = 60_000;
 
 async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
@@ -652,7 +656,7 @@ export function describeSettingsStoreContract<S extends SettingsStore>(options: 
           expect(heard.filter((h) => h.change.origin === 'local')).toEqual([]);
           // Once told, a read sees the other instance's write.
           expect(await remote.at(-1)!.read).toMatch(/^written by the other instance/);
-        });
+        }, REMOTE_TEST_TIMEOUT_MS);
 
         it("watch - another instance's delete and setMany reach this one's listeners", async () => {
           const changes: SettingChange[] = [];
@@ -669,7 +673,7 @@ export function describeSettingsStoreContract<S extends SettingsStore>(options: 
           await vi.waitFor(() => expect(changes.some((change) => standsFor(change, 'many'))).toBe(true), { timeout: REMOTE_DELIVERY_TIMEOUT_MS });
           expect(await store.get('gone')).toBeNull();
           expect((await store.get('many'))?.value).toBe('written together');
-        });
+        }, REMOTE_TEST_TIMEOUT_MS);
 
         it('watch - this instance hears its own writes as local only, never echoed back as remote', async () => {
           const changes: SettingChange[] = [];
@@ -679,7 +683,7 @@ export function describeSettingsStoreContract<S extends SettingsStore>(options: 
           // The other instance's write arrives after any echo of ours would have.
           await writeUntilHeard(other, 'marker', changes);
           expect(changes.filter((c) => c.key === 'mine')).toEqual([{ key: 'mine', origin: 'local' }]);
-        });
+        }, REMOTE_TEST_TIMEOUT_MS);
 
         it("close - ends delivery of another instance's writes", async () => {
           const closedHeard: SettingChange[] = [];
@@ -692,7 +696,7 @@ export function describeSettingsStoreContract<S extends SettingsStore>(options: 
           // The witness hearing the write shows it was delivered to open instances.
           await writeUntilHeard(writer, 'after-close', witnessHeard);
           expect(closedHeard).toEqual([]);
-        });
+        }, REMOTE_TEST_TIMEOUT_MS);
       },
     );
 
@@ -731,7 +735,7 @@ export function describeSettingsStoreContract<S extends SettingsStore>(options: 
             }
           }
           expect(changes.filter((c) => c.origin === 'local')).toEqual([]);
-        });
+        }, UNAVAILABLE_TEST_TIMEOUT_MS);
       },
     );
   });
