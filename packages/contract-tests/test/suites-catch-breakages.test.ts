@@ -1,0 +1,93 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CIPHER_BUGS, STORE_BUGS, type CipherBug, type StoreBug } from './fixtures/broken-adapters.js';
+
+/*
+ * The suites must fail for adapters with a planted bug: this runs them against the
+ * adapters of fixtures/broken-adapters.ts, in a vitest of its own, and checks which tests
+ * failed. A check weakened until it passes a bug it was written for fails here.
+ */
+
+const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
+const vitestBin = fileURLToPath(new URL('../node_modules/.bin/vitest', import.meta.url));
+
+/** For each bug, tests (title starts) that must fail; 'none' must pass whole. */
+const STORE_CAUGHT: Record<StoreBug, readonly string[]> = {
+  none: [],
+  'compare-and-set write is silent': ['set - emits one change event per key after a compare-and-set write'],
+  'compare-and-set delete is silent': ['delete - emits one change event per key after a compare-and-set delete'],
+  'setMany is silent': ['setMany - emits one change event per key after a write of several keys'],
+  'events before the write': ['set - after a plain write, listeners run once the write is durable'],
+  'events after the write resolved': ['delete - after a plain delete, listeners run once the write is durable and before its promise resolves'],
+  'only the first listener hears': ['watch - every listener hears each write once'],
+  'unsubscribing removes every listener': ['watch - unsubscribing one listener leaves the others subscribed'],
+  'calls work after close': ['close - later calls fail with an error'],
+  'setMany checks versions while writing': ['setMany - a conflict in the last write (a stale version)'],
+  'setMany checks the first write only': ['setMany - a conflict in a middle write'],
+  'setMany checks the last write only': ['setMany - a conflict in the first write'],
+  'keys sorted by UTF-16 code units': ['list - yields non-ASCII keys in code point order'],
+  'keys cut at 191 characters': ['set - a key of the longest allowed length (255 characters, ASCII)'],
+  'keys normalized to NFC': ['set - keys differing only in case, accents or normalization are distinct'],
+  'own writes echoed as remote': ['watch - this instance hears its own writes as local only'],
+  'a closed instance hears remote writes': ["close - ends delivery of another instance's writes"],
+};
+
+const CIPHER_CAUGHT: Record<CipherBug, readonly string[]> = {
+  none: [],
+  'the ring decrypts with its first key only': ['decrypt - a token made under an older key of the ring still decrypts'],
+  'the ring encrypts with its last key': ['encrypt - a new token opens with the first key of the ring alone'],
+  'ciphers remember retired keys': ['decrypt - a token under a key that left the ring is refused'],
+  'isCurrent is always true': ['isCurrent - is false for a token under an older key of the ring'],
+  'rotate returns the token unchanged': ['rotate - re-encrypts a token under an older key'],
+  'the last character is not authenticated': ['decrypt - refuses a token changed at any single position, the last one included'],
+};
+
+interface JsonReport {
+  testResults: Array<{ assertionResults: Array<{ ancestorTitles: string[]; title: string; status: string }> }>;
+}
+
+/** Failed test titles by suite title. */
+let failed: Map<string, string[]>;
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'contract-breakages-'));
+  const output = join(dir, 'report.json');
+  try {
+    // Exits 1: the planted bugs fail their tests. The report says which.
+    await promisify(execFile)(vitestBin, ['run', '--config', 'vitest.config.ts', '--reporter=json', `--outputFile=${output}`], { cwd: fixtures }).catch(() => undefined);
+    const report = JSON.parse(readFileSync(output, 'utf8')) as JsonReport;
+    failed = new Map();
+    for (const test of report.testResults.flatMap((file) => file.assertionResults)) {
+      const suite = test.ancestorTitles[0] ?? '';
+      if (!failed.has(suite)) failed.set(suite, []);
+      if (test.status === 'failed') failed.get(suite)!.push(test.title);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 120_000);
+
+const expectCaught = (suite: string, titles: readonly string[]) => {
+  const failures = failed.get(suite);
+  expect(failures, `the suite "${suite}" did not run`).toBeDefined();
+  if (titles.length === 0) expect(failures).toEqual([]);
+  for (const title of titles) expect(failures!.some((f) => f.startsWith(title)), `"${title}" passed`).toBe(true);
+};
+
+describe('the contract suites catch planted bugs', () => {
+  for (const bug of STORE_BUGS) {
+    it(`SettingsStore - ${bug === 'none' ? 'the unbroken store passes' : `catches: ${bug}`}`, () => {
+      expectCaught(`SettingsStore contract: ${bug}`, STORE_CAUGHT[bug]);
+    });
+  }
+  for (const bug of CIPHER_BUGS) {
+    it(`SecretCipher - ${bug === 'none' ? 'the unbroken cipher passes' : `catches: ${bug}`}`, () => {
+      expectCaught(`SecretCipher contract: ${bug}`, CIPHER_CAUGHT[bug]);
+    });
+  }
+});
