@@ -1,8 +1,5 @@
-import { createHash } from 'node:crypto';
 import {
   DEFAULT_PROBE_TIMEOUT_MS,
-  ENABLED_PROVIDER_IDS,
-  ValidationError,
   getProvider,
   looksLikeApiKey,
   silentLogger,
@@ -14,11 +11,11 @@ import {
   type ModelLister,
 } from '@llm-settings/core';
 import { DEFAULT_MAX_IN_FLIGHT } from './create-provider-probe.js';
-import { MAX_TIMER_MS, waitWithin } from './deadline.js';
 import { describeFailure, type Failure } from './failures.js';
-import { httpUrl, positiveInteger, positiveNumber } from './option-checks.js';
+import { checkRequest, errorClassName, resolveBaseUrls, runGuarded } from './guarded-call.js';
+import { positiveInteger, positiveNumber } from './option-checks.js';
 import { codeForStatus } from './outcomes.js';
-import { DEFAULT_BASE_URLS, PROVIDER_SDKS, type ProviderSdk } from './sdk-calls.js';
+import type { ProviderSdk } from './sdk-calls.js';
 import { SharedCalls } from './shared-calls.js';
 
 export const DEFAULT_MODEL_PAGE_SIZE = 100;
@@ -71,43 +68,24 @@ export function createModelLister(options: ModelListerOptions = {}): ModelLister
   const defaultTimeoutMs = positiveNumber(options.timeoutMs, DEFAULT_PROBE_TIMEOUT_MS, 'timeoutMs');
   const maxInFlight = positiveInteger(options.maxInFlight, DEFAULT_MAX_IN_FLIGHT, 'maxInFlight');
   const pageSize = positiveInteger(options.pageSize, DEFAULT_MODEL_PAGE_SIZE, 'pageSize');
-  const baseUrls = { ...DEFAULT_BASE_URLS };
-  for (const provider of ENABLED_PROVIDER_IDS) {
-    baseUrls[provider] = httpUrl(options.baseUrls?.[provider], baseUrls[provider], `baseUrls.${provider}`);
-  }
+  const baseUrls = resolveBaseUrls(options.baseUrls ?? {});
   const logger = options.logger ?? silentLogger;
   const calls = new SharedCalls<ModelListOutcome>(maxInFlight);
 
   return {
     async listModels(request: ModelListRequest): Promise<ModelListOutcome> {
-      const { provider, apiKey } = request;
-      if (!Object.hasOwn(PROVIDER_SDKS, provider)) {
-        const message = `provider must be one of: ${Object.keys(PROVIDER_SDKS).join(', ')}`;
-        throw new ValidationError(message, [{ path: 'provider', message }]);
-      }
-      const timeoutMs = requestTimeout(request.timeoutMs, defaultTimeoutMs);
-      // Loading the SDK is not part of the deadline; the signal is read after it.
-      const sdk = await PROVIDER_SDKS[provider]();
-      let outcome: ModelListOutcome;
-      if (request.signal?.aborted) {
-        outcome = cancelled(provider, null);
-      } else {
-        const started = performance.now();
-        const ticket = calls.join(listingId(provider, apiKey), (signal) =>
-          listAll(provider, sdk, { apiKey, baseUrl: baseUrls[provider], signal, pageSize, maxModels: MAX_LISTED_MODELS }, logger),
-        );
-        try {
-          const waited = await waitWithin(ticket.promise, timeoutMs, request.signal);
-          const latencyMs = performance.now() - started;
-          outcome = waited.settled
-            ? waited.value
-            : waited.reason === 'timeout'
-              ? { code: 'timeout', message: `${nameOf(provider)} did not list its models within ${timeoutMs} ms.`, latencyMs }
-              : cancelled(provider, latencyMs);
-        } finally {
-          ticket.leave();
-        }
-      }
+      const checked = checkRequest(request, defaultTimeoutMs);
+      const { provider } = checked;
+      const { apiKey } = request;
+      const { outcome } = await runGuarded<ModelListOutcome>({
+        ...checked,
+        identity: [apiKey],
+        signal: request.signal,
+        calls,
+        start: (sdk, signal) => listAll(provider, sdk, { apiKey, baseUrl: baseUrls[provider], signal, pageSize, maxModels: MAX_LISTED_MODELS }, logger),
+        timedOut: (timeoutMs, latencyMs) => ({ code: 'timeout', message: `${nameOf(provider)} did not list its models within ${timeoutMs} ms.`, latencyMs }),
+        cancelled: (latencyMs) => cancelled(provider, latencyMs),
+      });
       logger.debug(
         {
           provider,
@@ -139,7 +117,7 @@ async function listAll(
     if (listing.signal.aborted) return cancelled(provider, latencyMs);
     const failure = describeFailure(error, sdk.errors);
     if (failure.kind === 'unexpected') {
-      logger.warn({ provider, error: error instanceof Error ? error.constructor.name : typeof error }, 'model listing failed unexpectedly');
+      logger.warn({ provider, error: errorClassName(error) }, 'model listing failed unexpectedly');
     }
     return failed(provider, failure, latencyMs);
   }
@@ -199,19 +177,4 @@ function cancelled(provider: LlmProvider, latencyMs: number | null): ModelListOu
 
 function nameOf(provider: LlmProvider): string {
   return getProvider(provider).displayName;
-}
-
-/** Identical listings share one call; the key is hashed so that the map of calls never holds it. */
-function listingId(provider: LlmProvider, apiKey: string): string {
-  return createHash('sha256').update('models\0').update(provider).update('\0').update(apiKey).digest('hex');
-}
-
-function requestTimeout(timeoutMs: number | undefined, fallback: number): number {
-  if (timeoutMs === undefined) return fallback;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new ValidationError('timeoutMs must be a positive number of milliseconds', [
-      { path: 'timeoutMs', message: 'timeoutMs must be a positive number of milliseconds' },
-    ]);
-  }
-  return Math.min(timeoutMs, MAX_TIMER_MS);
 }

@@ -1,18 +1,7 @@
-import { createHash } from 'node:crypto';
-import {
-  DEFAULT_PROBE_TIMEOUT_MS,
-  ENABLED_PROVIDER_IDS,
-  ValidationError,
-  silentLogger,
-  type LlmProvider,
-  type Logger,
-  type ProbeOutcome,
-  type ProbeRequest,
-  type ProviderProbe,
-} from '@llm-settings/core';
-import { MAX_TIMER_MS, waitWithin } from './deadline.js';
+import { DEFAULT_PROBE_TIMEOUT_MS, silentLogger, type Logger, type ProbeOutcome, type ProbeRequest, type ProviderProbe } from '@llm-settings/core';
 import { describeFailure } from './failures.js';
-import { httpUrl, positiveInteger, positiveNumber } from './option-checks.js';
+import { checkRequest, errorClassName, resolveBaseUrls, runGuarded } from './guarded-call.js';
+import { positiveInteger, positiveNumber } from './option-checks.js';
 import {
   cancelledOutcome,
   failureOutcome,
@@ -22,7 +11,7 @@ import {
   type ProbeSubject,
 } from './outcomes.js';
 import { scrubOutcome } from './scrub-key.js';
-import { DEFAULT_BASE_URLS, PROVIDER_SDKS, type ProviderSdk } from './sdk-calls.js';
+import type { ProviderSdk } from './sdk-calls.js';
 import { SharedCalls } from './shared-calls.js';
 
 export const DEFAULT_MAX_IN_FLIGHT = 4;
@@ -69,47 +58,26 @@ export function createProviderProbe(options: ProviderProbeOptions = {}): Provide
 
   return {
     async probe(request: ProbeRequest): Promise<ProbeOutcome> {
-      const timeoutMs = requestTimeout(request.timeoutMs, defaultTimeoutMs);
-      const { provider, apiKey, model } = request;
-      if (!Object.hasOwn(PROVIDER_SDKS, provider)) {
-        const message = `provider must be one of: ${Object.keys(PROVIDER_SDKS).join(', ')}`;
-        throw new ValidationError(message, [{ path: 'provider', message }]);
-      }
-      const subject: ProbeSubject = { provider, model };
-      let shared = false;
-      let outcome: ProbeOutcome;
-      // Loading the SDK (at the first probe of a provider only) is not part of the call:
-      // neither the timeout nor the latency counts it. The signal is read after it.
-      const sdk = isSendableModelId(model) ? await PROVIDER_SDKS[provider]() : undefined;
-
-      if (request.signal?.aborted) {
-        outcome = cancelledOutcome(subject, null);
-      } else if (sdk === undefined) {
-        outcome = unusableModelOutcome(subject);
-      } else {
-        const started = performance.now();
-        const ticket = calls.join(probeId(provider, apiKey, model), (signal) =>
-          lookUpModel(subject, sdk, apiKey, baseUrls[provider], signal, logger),
-        );
-        shared = ticket.shared;
-        try {
-          const waited = await waitWithin(ticket.promise, timeoutMs, request.signal);
-          const latencyMs = performance.now() - started;
-          outcome = waited.settled
-            ? waited.value
-            : waited.reason === 'timeout'
-              ? timeoutOutcome(subject, timeoutMs, latencyMs)
-              : cancelledOutcome(subject, latencyMs);
-        } finally {
-          ticket.leave();
-        }
-      }
+      const checked = checkRequest(request, defaultTimeoutMs);
+      const { apiKey, model } = request;
+      const subject: ProbeSubject = { provider: checked.provider, model };
+      const { outcome, shared } = isSendableModelId(model)
+        ? await runGuarded({
+            ...checked,
+            identity: [apiKey, model],
+            signal: request.signal,
+            calls,
+            start: (sdk, signal) => lookUpModel(subject, sdk, apiKey, baseUrls[checked.provider], signal, logger),
+            timedOut: (timeoutMs, latencyMs) => timeoutOutcome(subject, timeoutMs, latencyMs),
+            cancelled: (latencyMs) => cancelledOutcome(subject, latencyMs),
+          })
+        : { outcome: request.signal?.aborted ? cancelledOutcome(subject, null) : unusableModelOutcome(subject), shared: false };
 
       const result = scrubOutcome(outcome, apiKey);
       logger.debug(
         {
           // Not the model: client text, and scrubbing it of the key would make it an oracle.
-          provider,
+          provider: checked.provider,
           code: result.code,
           latency_ms: result.latencyMs === null ? null : Math.round(result.latencyMs),
           request_id: result.requestId ?? null,
@@ -146,23 +114,10 @@ async function lookUpModel(
     if (signal.aborted) return cancelledOutcome(subject, latencyMs);
     const failure = describeFailure(error, sdk.errors);
     if (failure.kind === 'unexpected') {
-      // The class name only: an error message may quote the provider, and the provider the key.
       logger.warn({ provider: subject.provider, error: errorClassName(error) }, 'provider probe failed unexpectedly');
     }
     return failureOutcome(subject, failure, latencyMs);
   }
-}
-
-function errorClassName(error: unknown): string {
-  return error instanceof Error ? error.constructor.name : typeof error;
-}
-
-/**
- * Identical probes share one call. The key is hashed so that the map of calls in
- * flight never holds it.
- */
-function probeId(provider: LlmProvider, apiKey: string, model: string): string {
-  return createHash('sha256').update(provider).update('\0').update(apiKey).update('\0').update(model).digest('hex');
 }
 
 /**
@@ -171,22 +126,4 @@ function probeId(provider: LlmProvider, apiKey: string, model: string): string {
  */
 function isSendableModelId(model: string): boolean {
   return !/^(?:\.{1,2}(?:;.*)?|;.*)?$/s.test(model);
-}
-
-function requestTimeout(timeoutMs: number | undefined, fallback: number): number {
-  if (timeoutMs === undefined) return fallback;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new ValidationError('timeoutMs must be a positive number of milliseconds', [
-      { path: 'timeoutMs', message: 'timeoutMs must be a positive number of milliseconds' },
-    ]);
-  }
-  return Math.min(timeoutMs, MAX_TIMER_MS);
-}
-
-function resolveBaseUrls(given: NonNullable<ProviderProbeOptions['baseUrls']>): Record<LlmProvider, string> {
-  const resolved = { ...DEFAULT_BASE_URLS };
-  for (const provider of ENABLED_PROVIDER_IDS) {
-    resolved[provider] = httpUrl(given[provider], resolved[provider], `baseUrls.${provider}`);
-  }
-  return resolved;
 }

@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto';
+import { ENABLED_PROVIDER_IDS, ValidationError, type LlmProvider } from '@llm-settings/core';
+import { MAX_TIMER_MS, waitWithin } from './deadline.js';
+import { httpUrl } from './option-checks.js';
+import { DEFAULT_BASE_URLS, PROVIDER_SDKS, type ProviderSdk } from './sdk-calls.js';
+import type { SharedCalls } from './shared-calls.js';
+
+/**
+ * The guard every provider call of this package goes through (probes and model lists):
+ * a known provider, a deadline, the caller's signal, a limit of calls in flight, and one
+ * call shared by identical requests. What is called, and the outcomes, are the caller's.
+ */
+export interface GuardedCall<T> extends CheckedRequest {
+  /** Identifies identical requests, which share one call; hashed, since it holds the key. */
+  identity: readonly string[];
+  signal: AbortSignal | undefined;
+  calls: SharedCalls<T>;
+  /** Makes the call with the provider's SDK; never rejects (failures are outcomes). */
+  start(sdk: ProviderSdk, signal: AbortSignal): Promise<T>;
+  /** The outcome when the deadline passed first. */
+  timedOut(timeoutMs: number, latencyMs: number): T;
+  /** The outcome when the caller's signal aborted first; latencyMs is null when no call was made. */
+  cancelled(latencyMs: number | null): T;
+}
+
+/** A request's provider and deadline, checked. */
+export interface CheckedRequest {
+  provider: LlmProvider;
+  timeoutMs: number;
+}
+
+/**
+ * Checks what a request names: a provider with an SDK, and its own deadline if it gives
+ * one (capped to what a timer can wait), else `defaultTimeoutMs`.
+ * @throws ValidationError naming the field.
+ */
+export function checkRequest(request: { provider: string; timeoutMs?: number | undefined }, defaultTimeoutMs: number): CheckedRequest {
+  if (!Object.hasOwn(PROVIDER_SDKS, request.provider)) {
+    const message = `provider must be one of: ${Object.keys(PROVIDER_SDKS).join(', ')}`;
+    throw new ValidationError(message, [{ path: 'provider', message }]);
+  }
+  if (request.timeoutMs === undefined) return { provider: request.provider as LlmProvider, timeoutMs: defaultTimeoutMs };
+  if (!Number.isFinite(request.timeoutMs) || request.timeoutMs <= 0) {
+    const message = 'timeoutMs must be a positive number of milliseconds';
+    throw new ValidationError(message, [{ path: 'timeoutMs', message }]);
+  }
+  return { provider: request.provider as LlmProvider, timeoutMs: Math.min(request.timeoutMs, MAX_TIMER_MS) };
+}
+
+/**
+ * Runs a guarded call. @returns its outcome, and whether it joined an identical call.
+ * @throws ProbeBusyError when the limit of calls in flight is reached.
+ */
+export async function runGuarded<T>(call: GuardedCall<T>): Promise<{ outcome: T; shared: boolean }> {
+  const { provider, timeoutMs } = call;
+  // Loading the SDK (at a provider's first call only) is not part of the call: neither
+  // the deadline nor the latency counts it. The signal is read after it.
+  const sdk = await PROVIDER_SDKS[provider]();
+  if (call.signal?.aborted) return { outcome: call.cancelled(null), shared: false };
+  const started = performance.now();
+  const ticket = call.calls.join(callId(provider, call.identity), (signal) => call.start(sdk, signal));
+  try {
+    const waited = await waitWithin(ticket.promise, timeoutMs, call.signal);
+    const latencyMs = performance.now() - started;
+    const outcome = waited.settled ? waited.value : waited.reason === 'timeout' ? call.timedOut(timeoutMs, latencyMs) : call.cancelled(latencyMs);
+    return { outcome, shared: ticket.shared };
+  } finally {
+    ticket.leave();
+  }
+}
+
+/** The API roots: the operator's, checked, else the providers' own. */
+export function resolveBaseUrls(given: { anthropic?: string | undefined; openai?: string | undefined }): Record<LlmProvider, string> {
+  const resolved = { ...DEFAULT_BASE_URLS };
+  for (const provider of ENABLED_PROVIDER_IDS) {
+    resolved[provider] = httpUrl(given[provider], resolved[provider], `baseUrls.${provider}`);
+  }
+  return resolved;
+}
+
+/** The class name only: an error message may quote the provider, and the provider the key. */
+export function errorClassName(error: unknown): string {
+  return error instanceof Error ? error.constructor.name : typeof error;
+}
+
+/** The map of calls in flight is keyed by a hash, so that it never holds a key. */
+function callId(provider: LlmProvider, identity: readonly string[]): string {
+  const hash = createHash('sha256').update(provider);
+  for (const part of identity) hash.update('\0').update(part);
+  return hash.digest('hex');
+}
