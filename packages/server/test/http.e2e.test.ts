@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
-import { generateFernetKey } from '@llm-settings/crypto-fernet';
-import { serve, type RunningServer } from '../src/serve.js';
+import type { RunningServer } from '../src/serve.js';
 import { captureLogs } from './support/logs.js';
+import { serveAgainstFake } from './support/serve-against-fake.js';
 import { createDatabase, type TestDatabase } from './support/databases.js';
 
 const ANTHROPIC_KEY = 'sk-ant-api03-E2E-SECRET-KEY-abcdefghijkl';
@@ -33,16 +33,10 @@ describe.each(['sqlite', 'postgres'] as const)('HTTP service end to end on %s', 
     database = await createDatabase(kind);
     fake = await startFakeProvider();
     logs = captureLogs();
-    server = await serve({
-      env: {
-        DATABASE_URL: database.url,
-        ENCRYPTION_KEY: generateFernetKey(),
-        PORT: '0',
-        ANTHROPIC_BASE_URL: fake.baseUrls.anthropic,
-        OPENAI_BASE_URL: fake.baseUrls.openai,
-        PROBE_TIMEOUT_MS: '500',
-      },
+    server = await serveAgainstFake(fake, {
+      databaseUrl: database.url,
       logger: logs.logger,
+      env: { PROBE_TIMEOUT_MS: '500' },
     });
   });
 

@@ -6,6 +6,7 @@ import { fakeAnswerText, startFakeProvider, type FakeProvider } from '@llm-setti
 import { serve, type RunningServer } from '../src/serve.js';
 import { freePort } from './support/processes.js';
 import { captureLogs } from './support/logs.js';
+import { serveAgainstFake } from './support/serve-against-fake.js';
 import { createSqliteDatabase, type TestDatabase } from './support/databases.js';
 
 const TOKEN = 'e2e-pass-through-token-0123456789';
@@ -39,18 +40,10 @@ beforeAll(async () => {
   database = createSqliteDatabase();
   fake = await startFakeProvider();
   logs = captureLogs();
-  server = await serve({
-    env: {
-      DATABASE_URL: database.url,
-      ENCRYPTION_KEY: generateFernetKey(),
-      PORT: '0',
-      ANTHROPIC_BASE_URL: fake.baseUrls.anthropic,
-      OPENAI_BASE_URL: fake.baseUrls.openai,
-      SETTINGS_API_TOKEN: TOKEN,
-      PROXY_TIMEOUT_MS: '1000',
-      PROXY_MAX_BODY_BYTES: '4096',
-    },
+  server = await serveAgainstFake(fake, {
+    databaseUrl: database.url,
     logger: logs.logger,
+    env: { SETTINGS_API_TOKEN: TOKEN, PROXY_TIMEOUT_MS: '1000', PROXY_MAX_BODY_BYTES: '4096' },
   });
   for (const [scope, settings] of Object.entries(SETTINGS)) {
     const response = await fetch(`${server.url}/api/settings/llm`, {

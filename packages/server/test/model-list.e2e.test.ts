@@ -1,10 +1,10 @@
 import { request } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { catalogueModels } from '@llm-settings/core';
-import { generateFernetKey } from '@llm-settings/crypto-fernet';
 import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
-import { serve, type RunningServer } from '../src/serve.js';
+import type { RunningServer } from '../src/serve.js';
 import { captureLogs } from './support/logs.js';
+import { serveAgainstFake } from './support/serve-against-fake.js';
 import { createSqliteDatabase, type TestDatabase } from './support/databases.js';
 
 /*
@@ -37,18 +37,10 @@ beforeAll(async () => {
   database = createSqliteDatabase();
   fake = await startFakeProvider();
   logs = captureLogs();
-  server = await serve({
-    env: {
-      DATABASE_URL: database.url,
-      ENCRYPTION_KEY: generateFernetKey(),
-      PORT: '0',
-      ANTHROPIC_BASE_URL: fake.baseUrls.anthropic,
-      OPENAI_BASE_URL: fake.baseUrls.openai,
-      SETTINGS_API_TOKEN: TOKEN,
-      CORS_ORIGINS: FRONTEND,
-      PROBE_TIMEOUT_MS: '2000',
-    },
+  server = await serveAgainstFake(fake, {
+    databaseUrl: database.url,
     logger: logs.logger,
+    env: { SETTINGS_API_TOKEN: TOKEN, CORS_ORIGINS: FRONTEND, PROBE_TIMEOUT_MS: '2000' },
   });
 });
 

@@ -2,12 +2,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { generateFernetKey } from '@llm-settings/crypto-fernet';
 import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
-import { serve, type RunningServer } from '../src/serve.js';
+import type { RunningServer } from '../src/serve.js';
 import { CHROMIUM, SKIP_BROWSER_TESTS, launchChromium, watchPageProblems } from './support/browser.js';
 import { createSqliteDatabase, type TestDatabase } from './support/databases.js';
 import { captureLogs } from './support/logs.js';
+import { serveAgainstFake } from './support/serve-against-fake.js';
 import { REPO_ROOT } from './support/processes.js';
 
 /**
@@ -44,18 +44,7 @@ const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-sr
 /** One server on its own SQLite file, talking to the fake provider. */
 async function startServer(fake: FakeProvider, env: Record<string, string> = {}): Promise<{ server: RunningServer; database: TestDatabase }> {
   const database = createSqliteDatabase();
-  const server = await serve({
-    env: {
-      DATABASE_URL: database.url,
-      ENCRYPTION_KEY: generateFernetKey(),
-      PORT: '0',
-      ANTHROPIC_BASE_URL: fake.baseUrls.anthropic,
-      OPENAI_BASE_URL: fake.baseUrls.openai,
-      PROBE_TIMEOUT_MS: '2000',
-      ...env,
-    },
-    logger: captureLogs().logger,
-  });
+  const server = await serveAgainstFake(fake, { databaseUrl: database.url, logger: captureLogs().logger, env: { PROBE_TIMEOUT_MS: '2000', ...env } });
   return { server, database };
 }
 
