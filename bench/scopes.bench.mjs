@@ -30,7 +30,8 @@ export async function runScopesBench({ kinds = ['sqlite', 'postgres'], sizes = [
     const cipher = createFernetCipher({ keys: encryptionKey });
     try {
       await migrate(database.url);
-      const knex = createKnexFromUrl(database.url);
+      // Seeding queues several batches on SQLite's one connection: wait for it, unlike a request.
+      const knex = createKnexFromUrl(database.url, { acquireTimeoutMs: 60_000 });
       const store = createKnexSettingsStore(knex, { listenForRemoteChanges: false });
       try {
         results[kind] = await withLogDir(async (logDir) => {

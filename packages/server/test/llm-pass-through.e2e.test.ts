@@ -6,6 +6,7 @@ import { fakeAnswerText, startFakeProvider, type FakeProvider } from '@llm-setti
 import { serve, type RunningServer } from '../src/serve.js';
 import { freePort } from './support/processes.js';
 import { captureLogs } from './support/logs.js';
+import { keyRunFinder } from './support/leaks.js';
 import { serveAgainstFake } from './support/serve-against-fake.js';
 import { createSqliteDatabase, type TestDatabase } from './support/databases.js';
 
@@ -25,9 +26,8 @@ const ANTHROPIC_MODEL = 'claude-sonnet-4-20250514';
 const OPENAI_MODEL = 'gpt-4o';
 const PROMPT = 'PROMPT-CANARY-d41d8cd9';
 
-/** Every run of 8 characters of the stored keys: none may leave the server but toward the provider. */
-const KEY_RUNS = Object.values(KEYS).flatMap((key) => Array.from({ length: key.length - 7 }, (_, i) => key.slice(i, i + 8)));
-const leakedRun = (text: string) => KEY_RUNS.find((run) => text.includes(run));
+/** The stored keys may leave the server only toward the provider. */
+const leakedRun = keyRunFinder(Object.values(KEYS));
 
 let database: TestDatabase;
 let fake: FakeProvider;

@@ -4,6 +4,7 @@ import { catalogueModels } from '@llm-settings/core';
 import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
 import type { RunningServer } from '../src/serve.js';
 import { captureLogs } from './support/logs.js';
+import { keyRunFinder } from './support/leaks.js';
 import { serveAgainstFake } from './support/serve-against-fake.js';
 import { createSqliteDatabase, type TestDatabase } from './support/databases.js';
 
@@ -24,8 +25,8 @@ const KEYS = {
 /** 150 models: two pages of the lister's 100. */
 const MANY_MODELS = ['claude-sonnet-4-20250514', ...Array.from({ length: 149 }, (_, i) => `claude-e2e-${String(i).padStart(3, '0')}`)];
 
-/** Every run of 8 characters of the keys: none may appear in an answer or a log line. */
-const KEY_RUNS = Object.values(KEYS).flatMap((key) => Array.from({ length: key.length - 7 }, (_, i) => key.slice(i, i + 8)));
+/** No part of the keys may appear in an answer or a log line. */
+const leakedRun = keyRunFinder(Object.values(KEYS));
 
 let database: TestDatabase;
 let fake: FakeProvider;
@@ -55,7 +56,7 @@ afterAll(async () => {
   await database?.drop();
   // Checked last, over every answer and log line of the file.
   const everything = [...seen, ...logs.lines].join('\n');
-  expect(KEY_RUNS.find((run) => everything.includes(run))).toBeUndefined();
+  expect(leakedRun(everything)).toBeUndefined();
 });
 
 async function call(method: string, path: string, options: { scope?: string; body?: unknown } = {}) {
