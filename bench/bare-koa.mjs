@@ -9,8 +9,15 @@
 //                          under the key of the LLM-Settings-Scope header's scope.
 //                          With BARE_NOTIFY_CHANNEL (PostgreSQL), the statement also
 //                          NOTIFYs the key, as the service does to tell its other instances.
-// Environment: PORT, DATABASE_URL, ENCRYPTION_KEY, BARE_VIEW, BARE_ETAG, BARE_NOTIFY_CHANNEL.
+//   POST /api/llm/openai/v1/chat/completions
+//                          forwards the body to BARE_OPENAI_URL with BARE_OPENAI_KEY as a
+//                          bearer token through Node's HTTP client (its keep-alive agent),
+//                          and answers with the provider's status, content type and body,
+//                          read whole as the service reads a JSON answer.
+// Environment: PORT, DATABASE_URL, ENCRYPTION_KEY, BARE_VIEW, BARE_ETAG, BARE_NOTIFY_CHANNEL,
+// BARE_OPENAI_URL, BARE_OPENAI_KEY.
 import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import { createRequire } from 'node:module';
 import { createFernetCipher } from '../packages/crypto-fernet/dist/index.js';
 import { createKnexFromUrl } from '../packages/storage-knex/dist/index.js';
@@ -32,10 +39,23 @@ const WRITE = notifyChannel
   ? `WITH written AS (${UPSERT}) SELECT written.*, pg_notify(?, json_build_object('k', written."key")::text) FROM written`
   : UPSERT;
 
-async function readJson(req) {
+async function readBytes(stream) {
   const chunks = [];
-  for await (const chunk of req) chunks.push(chunk);
-  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  for await (const chunk of stream) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+async function readJson(req) {
+  return JSON.parse((await readBytes(req)).toString('utf8'));
+}
+
+function forward(url, key, body) {
+  return new Promise((resolve, reject) => {
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'content-length': body.length };
+    const req = request(url, { method: 'POST', headers }, resolve);
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 const app = new Koa();
@@ -58,6 +78,11 @@ app.use(async (ctx) => {
     const result = await knex.raw(WRITE, bindings);
     const [row] = postgres ? result.rows : result;
     ctx.body = { provider, model, api_key_set: true, version: Number(row.version), updated_at: now.toISOString() };
+  } else if (ctx.path === '/api/llm/openai/v1/chat/completions' && ctx.method === 'POST') {
+    const answer = await forward(process.env.BARE_OPENAI_URL, process.env.BARE_OPENAI_KEY, await readBytes(ctx.req));
+    ctx.status = answer.statusCode;
+    ctx.type = answer.headers['content-type'];
+    ctx.body = await readBytes(answer);
   } else if (ctx.path === '/healthz') {
     ctx.body = { status: 'ok' };
   } else {

@@ -4,7 +4,8 @@
 //   arriving at random (a Poisson process) at a rate the service sustains, which is what
 //   a call costs through the pass-through; and, as context, the throughput when the 50
 //   connections send as fast as they can (then the latency is queueing: 50 requests
-//   wait in line for whichever side is slower);
+//   wait in line for whichever side is slower). Both also through a bare Koa app that
+//   forwards the call and nothing else (bench/bare-koa.mjs), the cost of the hop itself;
 // - streamed messages: how long each event takes from the fake's write to the client,
 //   through the pass-through and directly (the fake runs in this process, so its writes
 //   are timestamped on the same clock as the client's reads);
@@ -14,7 +15,7 @@ import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
-import { ANTHROPIC_KEY, OPENAI_KEY, createDatabase, dist, median, quantile, round, rssMb, startLlmSettings, withLogDir } from './support.mjs';
+import { ANTHROPIC_KEY, OPENAI_KEY, createDatabase, dist, median, quantile, round, rssMb, startBareKoa, startLlmSettings, withLogDir } from './support.mjs';
 
 const OPENAI_SCOPE = 'bench-openai';
 const ANTHROPIC_SCOPE = 'bench-anthropic';
@@ -75,15 +76,18 @@ async function saturatedLoad({ url, headers }, durationS) {
 }
 
 /**
- * Runs `measure` on the direct and the proxied target in turn, `rounds` times, the order
- * alternating, after a warm-up of each; figures are medians over the rounds, and the
- * difference is taken within each round.
+ * Runs `measure` on each target in turn, `rounds` times, the order rotating, after a
+ * warm-up of each; figures are medians over the rounds, and differences are taken
+ * within each round.
  */
 async function compare(targets, rounds, measure, warmUp) {
   for (const target of targets) await warmUp(target);
-  const figures = { direct: [], proxied: [] };
+  const figures = Object.fromEntries(targets.map((target) => [target.name, []]));
   for (let i = 0; i < rounds; i++) {
-    for (const target of i % 2 === 0 ? targets : [...targets].reverse()) figures[target.name].push(await measure(target));
+    for (let j = 0; j < targets.length; j++) {
+      const target = targets[(i + j) % targets.length];
+      figures[target.name].push(await measure(target));
+    }
   }
   return figures;
 }
@@ -95,22 +99,26 @@ async function chatAtRate(targets, { rate, connections, durationS, rounds }) {
     async (target) => median(await poissonLoad(target, { rate, connections, durationS })),
     (target) => poissonLoad(target, { rate, connections, durationS: 1 }),
   );
+  const difference = (name, baseline) => round(median(medians[name].map((value, i) => value - medians[baseline][i])), 3);
   return {
     direct_p50_ms: round(median(medians.direct), 3),
+    bare_koa_p50_ms: round(median(medians.bare_koa), 3),
     proxied_p50_ms: round(median(medians.proxied), 3),
-    overhead_ms: round(median(medians.proxied.map((value, i) => value - medians.direct[i])), 3),
+    overhead_ms: difference('proxied', 'direct'),
+    bare_koa_overhead_ms: difference('bare_koa', 'direct'),
+    over_bare_koa_ms: difference('proxied', 'bare_koa'),
   };
 }
 
 async function chatSaturated(targets, { durationS, rounds }) {
   const runs = await compare(targets, rounds, (target) => saturatedLoad(target, durationS), (target) => saturatedLoad(target, 1));
   const of = (name, field) => median(runs[name].map((run) => run[field]));
-  return {
-    direct_requests_per_s: Math.round(of('direct', 'requestsPerS')),
-    proxied_requests_per_s: Math.round(of('proxied', 'requestsPerS')),
-    direct_p50_ms: of('direct', 'p50'),
-    proxied_p50_ms: of('proxied', 'p50'),
-  };
+  return Object.fromEntries(
+    targets.flatMap(({ name }) => [
+      [`${name}_requests_per_s`, Math.round(of(name, 'requestsPerS'))],
+      [`${name}_p50_ms`, of(name, 'p50')],
+    ]),
+  );
 }
 
 /**
@@ -215,17 +223,21 @@ export async function runProxyBench({ durationS = 3, rounds = 3, rate = 400, str
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrentStreams + streamConcurrency });
   try {
     return await withLogDir(async (logDir) => {
+      const encryptionKey = generateFernetKey();
       const server = await startLlmSettings({
         databaseUrl: database.url,
-        encryptionKey: generateFernetKey(),
+        encryptionKey,
         logDir,
         env: { ANTHROPIC_BASE_URL: fake.baseUrls.anthropic, OPENAI_BASE_URL: fake.baseUrls.openai },
       });
+      let bare;
       try {
+        bare = await startBareKoa({ databaseUrl: database.url, encryptionKey, openai: { url: `${fake.baseUrls.openai}/chat/completions`, key: OPENAI_KEY }, logDir });
         await putScoped(server.url, OPENAI_SCOPE, { provider: 'openai', api_key: OPENAI_KEY });
         await putScoped(server.url, ANTHROPIC_SCOPE, { provider: 'anthropic', api_key: ANTHROPIC_KEY });
         const chatTargets = [
           { name: 'direct', url: `${fake.baseUrls.openai}/chat/completions`, headers: { 'content-type': 'application/json', authorization: `Bearer ${OPENAI_KEY}` } },
+          { name: 'bare_koa', url: `${bare.url}/api/llm/openai/v1/chat/completions`, headers: { 'content-type': 'application/json' } },
           { name: 'proxied', url: `${server.url}/api/llm/openai/v1/chat/completions`, headers: { 'content-type': 'application/json', 'llm-settings-scope': OPENAI_SCOPE } },
         ];
         const atRate = await chatAtRate(chatTargets, { rate, connections: 50, durationS, rounds });
@@ -270,6 +282,7 @@ export async function runProxyBench({ durationS = 3, rounds = 3, rate = 400, str
         };
       } finally {
         await server.stop();
+        await bare?.stop();
       }
     });
   } finally {

@@ -98,9 +98,17 @@ add(
   proxyAtRate.overhead_ms <= 1,
 );
 add(
+  `LLM pass-through, chat completion, ${proxyAtRate.rate_per_s} calls/s, against a bare Koa pass-through (median)`,
+  `${proxyAtRate.proxied_p50_ms} ms`,
+  `bare Koa ${proxyAtRate.bare_koa_p50_ms} ms (direct +${proxyAtRate.bare_koa_overhead_ms} ms)`,
+  `${proxyAtRate.over_bare_koa_ms >= 0 ? '+' : ''}${proxyAtRate.over_bare_koa_ms} ms`,
+  '(context)',
+  null,
+);
+add(
   'LLM pass-through, chat completion, 50 connections flat out',
   `${proxySaturated.proxied_requests_per_s} req/s, median ${proxySaturated.proxied_p50_ms} ms`,
-  `direct ${proxySaturated.direct_requests_per_s} req/s, median ${proxySaturated.direct_p50_ms} ms`,
+  `direct ${proxySaturated.direct_requests_per_s} req/s, median ${proxySaturated.direct_p50_ms} ms; bare Koa ${proxySaturated.bare_koa_requests_per_s} req/s`,
   `${Math.round((proxySaturated.proxied_requests_per_s / proxySaturated.direct_requests_per_s) * 100) / 100}x`,
   '(context)',
   null,

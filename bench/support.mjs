@@ -133,10 +133,11 @@ export function startLlmSettings({ name = 'llm-settings', databaseUrl, encryptio
 }
 
 /**
- * The baseline (bench/bare-koa.mjs). `headers`: GET also sends the response headers the
- * service's contract requires (a request id, no-store, nosniff and `etag`).
+ * The baseline (bench/bare-koa.mjs). `etag`: GET also sends the response headers the
+ * service's contract requires (a request id, no-store, nosniff and that ETag). `openai`:
+ * `{ url, key }` of the chat completions its pass-through route forwards to.
  */
-export function startBareKoa({ name = 'bare-koa', databaseUrl, encryptionKey, view = '{}', etag, notifyChannel, logDir, launcher, readyTimeoutMs }) {
+export function startBareKoa({ name = 'bare-koa', databaseUrl, encryptionKey, view = '{}', etag, notifyChannel, openai, logDir, launcher, readyTimeoutMs }) {
   return startProcess({
     name,
     args: [BARE_KOA],
@@ -146,6 +147,7 @@ export function startBareKoa({ name = 'bare-koa', databaseUrl, encryptionKey, vi
       BARE_VIEW: view,
       ...(etag ? { BARE_ETAG: etag } : {}),
       ...(notifyChannel ? { BARE_NOTIFY_CHANNEL: notifyChannel } : {}),
+      ...(openai ? { BARE_OPENAI_URL: openai.url, BARE_OPENAI_KEY: openai.key } : {}),
     },
     logDir,
     launcher,

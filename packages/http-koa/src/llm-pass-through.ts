@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import { ConfigError, DEFAULT_SCOPE, scrubKeyFromLogText, type LlmProvider } from '@llm-settings/core';
 import type { IncomingMessage } from 'node:http';
+import { PassThrough, pipeline } from 'node:stream';
 import type { ParsedUrlQuery } from 'node:querystring';
 import type { AppContext, AppState, LlmCallFacts } from './app-state.js';
 import { passedResponseHeaders, UPSTREAM_REQUEST_ID_HEADER, upstreamRequestHeaders } from './forwarded-headers.js';
@@ -9,7 +10,7 @@ import { ClientGoneError, readRequestBytes, refuseDeclaredOversize } from './req
 import { scopeOf } from './scope-header.js';
 import type { HttpSettingsService } from './settings-routes.js';
 import { errorAnswerFor, MAX_ERROR_BODY_BYTES } from './upstream-error-body.js';
-import { callDeadline, callFailure, readUpTo, sendUpstream, upstreamUnavailable } from './upstream-request.js';
+import { callDeadline, callFailure, readUpTo, sendUpstream, upstreamUnavailable, type ReadBody } from './upstream-request.js';
 
 /** Ten minutes: a long completion can take minutes. */
 export const DEFAULT_LLM_TIMEOUT_MS = 600_000;
@@ -24,8 +25,8 @@ export interface LlmPassThroughOptions {
    */
   baseUrls: { readonly anthropic: string; readonly openai: string };
   /**
-   * Upper bound of one call, streamed answers included: 504 before the answer started,
-   * a cut connection after.
+   * Upper bound of one call, streamed answers included: 504 before the answer is sent on
+   * (a JSON answer once it is whole), a cut connection after.
    * @default 600000
    */
   timeoutMs?: number;
@@ -35,6 +36,9 @@ export interface LlmPassThroughOptions {
    */
   maxBodyBytes?: number;
 }
+
+/** Whole (not streamed) answers up to this size are read before they are sent on. */
+export const WHOLE_ANSWER_MAX_BYTES = 256 * 1024;
 
 /** The path prefix of the pass-through: `/api/llm/<provider>` is the provider's API root. */
 export const LLM_PATH_PREFIX = '/api/llm';
@@ -122,10 +126,12 @@ export function registerLlmPassThrough(router: Router<AppState>, service: Pick<H
 }
 
 /**
- * Sends the provider's answer on: a 2xx streams through untouched, its headers flushed
- * at once for an event stream; an error is read whole and made safe (see
- * upstream-error-body.ts); a redirect is not followed, nor passed on, since the SDK
- * would follow it with the caller's token.
+ * Sends the provider's answer on: a JSON answer whole (the client can use none of it
+ * before its end), read first and sent as one buffer, which costs the server far less
+ * than piping it (about 200 µs per call here); any other 2xx (an event stream) as it
+ * arrives, its headers flushed at once; an error read whole and made safe (see
+ * upstream-error-body.ts). A redirect is not followed, nor passed on, since the SDK would
+ * follow it with the caller's token.
  */
 async function passAnswer(ctx: AppContext, provider: LlmProvider, answer: IncomingMessage, signal: AbortSignal, timeoutMs: number): Promise<void> {
   const status = answer.statusCode ?? 502;
@@ -134,27 +140,50 @@ async function passAnswer(ctx: AppContext, provider: LlmProvider, answer: Incomi
     throw upstreamUnavailable(`The provider answered with a redirect (${status}), which is not followed.`);
   }
   const headers = passedResponseHeaders(answer.headers, provider);
+  ctx.status = status;
   if (status >= 200 && status < 300) {
-    ctx.status = status;
     ctx.set(headers);
-    // The body passes unchanged, so its declared length holds: Node then sends it as it
-    // is, headers and body in one write, instead of chunked with a last write to end it.
-    const length = Number(answer.headers['content-length']);
-    if (Number.isSafeInteger(length) && length >= 0) ctx.length = length;
-    ctx.body = answer;
-    if (ctx.response.is('text/event-stream')) ctx.res.flushHeaders();
+    if (!ctx.response.is('json')) {
+      pipeOn(ctx, answer, []);
+      if (ctx.response.is('text/event-stream')) ctx.res.flushHeaders();
+      return;
+    }
+    const body = await readOrFail(answer, WHOLE_ANSWER_MAX_BYTES, signal, timeoutMs);
+    if ('whole' in body) ctx.body = body.whole;
+    else pipeOn(ctx, answer, body.head);
     return;
   }
-  let body: Buffer | null;
+  const body = await readOrFail(answer, MAX_ERROR_BODY_BYTES, signal, timeoutMs);
+  if ('head' in body) answer.destroy();
+  const safe = errorAnswerFor(provider, status, 'whole' in body ? body.whole : null, headers['content-type']);
+  ctx.set({ ...headers, 'content-type': safe.contentType });
+  ctx.body = safe.text;
+}
+
+/**
+ * Passes the answer on as a stream, after the `head` already read of it, bytes unchanged
+ * (so its declared length holds).
+ */
+function pipeOn(ctx: AppContext, answer: IncomingMessage, head: readonly Buffer[]): void {
+  const declared = Number(answer.headers['content-length']);
+  if (Number.isSafeInteger(declared) && declared >= 0) ctx.length = declared;
+  if (head.length === 0) {
+    ctx.body = answer;
+    return;
+  }
+  const rest = new PassThrough();
+  for (const chunk of head) rest.write(chunk);
+  // A failure of the provider's stream destroys `rest`, which cuts the answer to the client.
+  pipeline(answer, rest, () => {});
+  ctx.body = rest;
+}
+
+async function readOrFail(answer: IncomingMessage, maxBytes: number, signal: AbortSignal, timeoutMs: number): Promise<ReadBody> {
   try {
-    body = await readUpTo(answer, MAX_ERROR_BODY_BYTES, signal);
+    return await readUpTo(answer, maxBytes, signal);
   } catch (error) {
     throw callFailure(error, timeoutMs);
   }
-  const safe = errorAnswerFor(provider, status, body, headers['content-type']);
-  ctx.status = status;
-  ctx.set({ ...headers, 'content-type': safe.contentType });
-  ctx.body = safe.text;
 }
 
 /**

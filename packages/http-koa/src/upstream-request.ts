@@ -65,23 +65,32 @@ export function upstreamUnavailable(detail: string): HttpError {
   return new HttpError(502, HttpErrorCodes.UPSTREAM_UNAVAILABLE, 'Provider unavailable', detail);
 }
 
+/** An answer's body read whole, or only its first chunks when it is longer than the limit. */
+export type ReadBody = { readonly whole: Buffer } | { readonly head: readonly Buffer[] };
+
 /**
- * The body of an answer, up to `maxBytes`; null (and the answer dropped) when it is
- * longer. Rejects like {@link sendUpstream} when the call ends while it is read.
+ * Reads an answer's body up to `maxBytes`. When it is longer, resolves with the chunks
+ * read so far (just over the limit) and leaves the answer paused after them, so that the
+ * caller can pass the rest on or drop it. Rejects like {@link sendUpstream} when the
+ * call ends while it is read.
  */
-export function readUpTo(answer: IncomingMessage, maxBytes: number, signal: AbortSignal): Promise<Buffer | null> {
+export function readUpTo(answer: IncomingMessage, maxBytes: number, signal: AbortSignal): Promise<ReadBody> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    answer.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
       size += chunk.length;
-      if (size <= maxBytes) chunks.push(chunk);
-      else {
-        answer.destroy();
-        resolve(null);
-      }
-    });
-    answer.once('end', () => resolve(Buffer.concat(chunks, size)));
+      if (size <= maxBytes) return;
+      answer.pause();
+      answer.off('data', onData);
+      answer.off('end', onEnd);
+      resolve({ head: chunks });
+    };
+    const onEnd = () => resolve({ whole: Buffer.concat(chunks, size) });
+    answer.on('data', onData);
+    answer.once('end', onEnd);
+    // Stays on after a head is returned, so that a failure before the rest is passed on is not unhandled.
     answer.once('error', (error) => reject(signal.aborted ? signal.reason : error));
   });
 }

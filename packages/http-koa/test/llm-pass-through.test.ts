@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '@llm-settings/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpApp } from '../src/index.js';
+import { WHOLE_ANSWER_MAX_BYTES } from '../src/llm-pass-through.js';
 import { ANTHROPIC_KEY, OPENAI_KEY, jsonRequest, startServer, type TestServer, type TestServerOptions } from './helpers.js';
 
 /** One request the upstream received. */
@@ -216,6 +217,73 @@ describe('LLM pass-through: answers', () => {
     expect(streamed.headers['content-length']).toBeUndefined();
     expect(streamed.headers['transfer-encoding']).toBe('chunked');
     expect(streamed.body).toBe('data: [DONE]\n\n');
+  });
+
+  it('sends a JSON answer once it has all arrived, as one body with its length, bytes unchanged', async () => {
+    const { upstream, llm } = await start(OPENAI);
+    const body = JSON.stringify({ object: 'chat.completion', text: 'ü€'.repeat(40) });
+    const cut = Buffer.byteLength(body) / 2 + 1; // inside a multi-byte character
+    upstream.answerWith((res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }); // chunked, as a provider may send it
+      res.write(Buffer.from(body).subarray(0, cut));
+      setTimeout(() => res.end(Buffer.from(body).subarray(cut)), 50);
+    });
+    const answer = await rawPost(llm('/openai/v1/chat/completions'));
+    expect(answer.headers['content-length']).toBe(String(Buffer.byteLength(body)));
+    expect(answer.headers['transfer-encoding']).toBeUndefined();
+    expect(answer.body).toBe(body);
+  });
+
+  it(`passes a JSON answer over ${WHOLE_ANSWER_MAX_BYTES / 1024} KiB on as it comes, bytes unchanged, with the length the provider declared`, async () => {
+    const { upstream, llm } = await start(OPENAI);
+    const body = JSON.stringify({ object: 'list', data: Array.from({ length: 6000 }, (_, i) => ({ index: i, text: `é-${i}`.padEnd(60, 'x') })) });
+    expect(Buffer.byteLength(body)).toBeGreaterThan(WHOLE_ANSWER_MAX_BYTES + 64 * 1024);
+    for (const declared of [false, true]) {
+      upstream.answerWith((res) => {
+        res.writeHead(200, { 'content-type': 'application/json', ...(declared ? { 'content-length': String(Buffer.byteLength(body)) } : {}) });
+        const bytes = Buffer.from(body);
+        for (let at = 0; at < bytes.length; at += 16 * 1024) res.write(bytes.subarray(at, at + 16 * 1024));
+        res.end();
+      });
+      const answer = await rawPost(llm('/openai/v1/embeddings'));
+      expect(answer.headers['content-length']).toBe(declared ? String(Buffer.byteLength(body)) : undefined);
+      expect(answer.body).toBe(body);
+    }
+  });
+
+  it('cuts a long JSON answer whose provider fails midway, and goes on serving', async () => {
+    const { upstream, llm } = await start(OPENAI);
+    upstream.answerWith((res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(`{"data":"${'x'.repeat(WHOLE_ANSWER_MAX_BYTES + 1024)}`);
+      setTimeout(() => res.destroy(), 50);
+    });
+    const response = await fetch(llm('/openai/v1/embeddings'), jsonRequest('POST', { model: 'text-embedding-3-small' }));
+    expect(response.status).toBe(200);
+    await expect(response.text()).rejects.toThrow();
+    upstream.answerWith((res) => json(res, 200, { ok: true }));
+    expect(await (await fetch(llm('/openai/v1/embeddings'), jsonRequest('POST', {}))).json()).toEqual({ ok: true });
+  });
+
+  it('answers 504 when a JSON answer does not end within timeoutMs, and 499 when the client leaves while it arrives', async () => {
+    const { upstream, server, llm } = await start(OPENAI);
+    upstream.answerWith((res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"object":"chat.completion",');
+    });
+    const late = await fetch(llm('/openai/v1/chat/completions'), jsonRequest('POST', { model: 'gpt-4o' }));
+    expect(late.status).toBe(504);
+    expect(await late.json()).toMatchObject({ code: 'UPSTREAM.TIMEOUT' });
+    await expect.poll(() => upstream.cutShort.length).toBe(1);
+
+    const controller = new AbortController();
+    const pending = fetch(llm('/openai/v1/chat/completions'), { ...jsonRequest('POST', { model: 'gpt-4o' }), signal: controller.signal });
+    await expect.poll(() => upstream.received.length).toBe(2);
+    await sleep(50); // the answer's first bytes reach the server
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+    await expect.poll(() => upstream.cutShort.length).toBe(2);
+    await expect.poll(() => server.logger.entries().filter((entry) => entry.route === '/api/llm/openai/v1/chat/completions').map((entry) => entry.status)).toEqual([504, 499]);
   });
 
   it('streams events as they arrive, without waiting for the rest', async () => {
