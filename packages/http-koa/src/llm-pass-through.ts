@@ -128,7 +128,7 @@ export function registerLlmPassThrough(router: Router<AppState>, service: Pick<H
 /**
  * Sends the provider's answer on: a JSON answer whole (the client can use none of it
  * before its end), read first and sent as one buffer, which costs the server far less
- * than piping it (about 200 µs per call here); any other 2xx (an event stream) as it
+ * than piping it (about 250 µs per call here); any other 2xx (an event stream) as it
  * arrives, its headers flushed at once; an error read whole and made safe (see
  * upstream-error-body.ts). A redirect is not followed, nor passed on, since the SDK would
  * follow it with the caller's token.
