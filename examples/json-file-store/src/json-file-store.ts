@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { unwatchFile, watchFile } from 'node:fs';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import {
+  compareCodePoints,
   ConflictError,
   StorageUnavailableError,
   ValidationError,
@@ -175,7 +176,7 @@ export function createJsonFileStore(options: JsonFileStoreOptions): JsonFileStor
     async *list() {
       ensureOpen();
       const { records } = await readStoreFile(path);
-      for (const key of Object.keys(records).sort(byCodePoint)) yield toRecord(key, records[key]!);
+      for (const key of Object.keys(records).sort(compareCodePoints)) yield toRecord(key, records[key]!);
     },
 
     watch(listener) {
@@ -229,14 +230,6 @@ function nextRecord(file: StoreFile, key: string, value: string): StoredRecord {
 
 function toRecord(key: string, stored: StoredRecord): SettingRecord {
   return { key, value: stored.value, version: stored.version, updatedAt: new Date(stored.updatedAt) };
-}
-
-/** Code point order, as the port promises; JavaScript's default sort compares UTF-16 code units. */
-function byCodePoint(a: string, b: string): number {
-  const left = Array.from(a, (c) => c.codePointAt(0)!);
-  const right = Array.from(b, (c) => c.codePointAt(0)!);
-  for (let i = 0; i < Math.min(left.length, right.length); i++) if (left[i] !== right[i]) return left[i]! - right[i]!;
-  return left.length - right.length;
 }
 
 /** The file's content; a file not yet written is an empty store. */

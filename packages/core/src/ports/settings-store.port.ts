@@ -76,7 +76,8 @@ export interface SettingsStore {
   delete(key: string, options?: DeleteOptions): Promise<boolean>;
 
   /**
-   * Iterates every record, in key order, for whole-store work such as key rotation.
+   * Iterates every record, in key order (by Unicode code point, as `compareCodePoints`
+   * sorts), for whole-store work such as key rotation.
    */
   list(): AsyncIterable<SettingRecord>;
 

@@ -1,4 +1,5 @@
 import { ConflictError, StorageUnavailableError } from '../errors.js';
+import { compareCodePoints } from '../key-order.js';
 import type {
   DeleteOptions,
   SetOptions,
@@ -89,17 +90,4 @@ export function createMemorySettingsStore(options: MemorySettingsStoreOptions = 
       listeners.clear();
     },
   };
-}
-
-/** Code point order, as the port promises; JavaScript's default sort compares UTF-16 code units. */
-function compareCodePoints(a: string, b: string): number {
-  const left = a[Symbol.iterator]();
-  const right = b[Symbol.iterator]();
-  for (;;) {
-    const l = left.next();
-    const r = right.next();
-    if (l.done || r.done) return (l.done ? 0 : 1) - (r.done ? 0 : 1);
-    const difference = l.value.codePointAt(0)! - r.value.codePointAt(0)!;
-    if (difference !== 0) return difference;
-  }
 }
