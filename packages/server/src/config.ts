@@ -18,28 +18,26 @@ const httpUrl = (name: string) =>
 /** A listen address: an IP address, or a name without a port. */
 const listenHost = (name: string) =>
   z.string().refine((value) => isIP(value) !== 0 || (!value.includes(':') && canonicalHost(value) !== null), `${name} must be a hostname or IP address`);
-/** Comma-separated Host values; the unusable entries are named by position on one line. */
+/**
+ * A comma-separated list whose entries `isUsable` accepts; the unusable entries are named
+ * by position, never by value, on one line saying what each must be.
+ */
+const commaList = (name: string, isUsable: (entry: string) => boolean, mustBe: string) =>
+  z.string().transform((value, ctx) => {
+    const entries = value.split(',').map((entry) => entry.trim());
+    const unusable = entries.flatMap((entry, index) => (isUsable(entry) ? [] : [index + 1]));
+    if (unusable.length > 0) {
+      const which = unusable.length === 1 ? `entry ${unusable[0]} must be` : `entries ${unusable.join(', ')} must each be`;
+      ctx.addIssue({ code: 'custom', message: `${name} ${which} ${mustBe}` });
+    }
+    return entries;
+  });
+/** Comma-separated Host values. */
 const hostList = (name: string) =>
-  z.string().transform((value, ctx) => {
-    const entries = value.split(',').map((entry) => entry.trim());
-    const unusable = entries.flatMap((entry, index) => (canonicalHost(entry) === null ? [index + 1] : []));
-    if (unusable.length > 0) {
-      const which = unusable.length === 1 ? `entry ${unusable[0]} must be` : `entries ${unusable.join(', ')} must each be`;
-      ctx.addIssue({ code: 'custom', message: `${name} ${which} a hostname or IP address, optionally with :port (IPv6 in brackets)` });
-    }
-    return entries;
-  });
-/** Comma-separated origins (`https://app.example.com`); the unusable entries are named by position on one line. */
+  commaList(name, (entry) => canonicalHost(entry) !== null, 'a hostname or IP address, optionally with :port (IPv6 in brackets)');
+/** Comma-separated origins (`https://app.example.com`). */
 const originList = (name: string) =>
-  z.string().transform((value, ctx) => {
-    const entries = value.split(',').map((entry) => entry.trim());
-    const unusable = entries.flatMap((entry, index) => (corsOriginOf(entry) === null ? [index + 1] : []));
-    if (unusable.length > 0) {
-      const which = unusable.length === 1 ? `entry ${unusable[0]} must be` : `entries ${unusable.join(', ')} must each be`;
-      ctx.addIssue({ code: 'custom', message: `${name} ${which} an http(s) origin such as https://app.example.com (scheme, host and optional port only)` });
-    }
-    return entries;
-  });
+  commaList(name, (entry) => corsOriginOf(entry) !== null, 'an http(s) origin such as https://app.example.com (scheme, host and optional port only)');
 
 /** Checked here, not only when the cipher is built, so a bad key is reported with the other variables. */
 const fernetKeys = (name: string) =>

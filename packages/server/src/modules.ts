@@ -55,21 +55,23 @@ export const storageModule = new ContainerModule(({ bind }) => {
     .inSingletonScope();
 });
 
+/**
+ * The provider roots, deadline and in-flight limit of the probe and of the model lister:
+ * listing models is a provider call of the same kind. Each gets its own limit.
+ */
+const providerCallOptions = (config: RuntimeConfig, logger: Logger) => ({
+  timeoutMs: config.probeTimeoutMs,
+  maxInFlight: config.probeMaxInFlight,
+  baseUrls: config.baseUrls,
+  logger,
+});
+
 export const probeModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.Probe)
-    .toResolvedValue(
-      (config: RuntimeConfig, logger: Logger) =>
-        createProviderProbe({ timeoutMs: config.probeTimeoutMs, maxInFlight: config.probeMaxInFlight, baseUrls: config.baseUrls, logger }),
-      [TOKENS.Config, TOKENS.Logger],
-    )
+    .toResolvedValue((config: RuntimeConfig, logger: Logger) => createProviderProbe(providerCallOptions(config, logger)), [TOKENS.Config, TOKENS.Logger])
     .inSingletonScope();
-  // The same provider roots and limits as the probe: listing models is a provider call of the same kind.
   bind(TOKENS.ModelLister)
-    .toResolvedValue(
-      (config: RuntimeConfig, logger: Logger) =>
-        createModelLister({ timeoutMs: config.probeTimeoutMs, maxInFlight: config.probeMaxInFlight, baseUrls: config.baseUrls, logger }),
-      [TOKENS.Config, TOKENS.Logger],
-    )
+    .toResolvedValue((config: RuntimeConfig, logger: Logger) => createModelLister(providerCallOptions(config, logger)), [TOKENS.Config, TOKENS.Logger])
     .inSingletonScope();
 });
 
