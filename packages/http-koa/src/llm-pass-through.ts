@@ -10,7 +10,7 @@ import { ClientGoneError, readRequestBytes, refuseDeclaredOversize } from './req
 import { scopeOf } from './scope-header.js';
 import type { HttpSettingsService } from './settings-routes.js';
 import { errorAnswerFor, MAX_ERROR_BODY_BYTES } from './upstream-error-body.js';
-import { callDeadline, callFailure, readUpTo, sendUpstream, upstreamUnavailable, type ReadBody } from './upstream-request.js';
+import { CallDeadline, callFailure, readUpTo, sendUpstream, upstreamUnavailable, type ReadBody } from './upstream-request.js';
 
 /** Ten minutes: a long completion can take minutes. */
 export const DEFAULT_LLM_TIMEOUT_MS = 600_000;
@@ -99,18 +99,18 @@ export function registerLlmPassThrough(router: Router<AppState>, service: Pick<H
         if (settings.provider !== route.provider) throw providerMismatch(settings.provider);
         const body = route.method === 'POST' ? await readRequestBytes(ctx.req, maxBodyBytes) : null;
         const apiKey = settings.apiKey.reveal();
-        const signal = callDeadline(ctx.res, timeoutMs);
+        const deadline = new CallDeadline(ctx.res, timeoutMs);
         const url = upstreamUrl(target, route.query, ctx.query);
         const headers = upstreamRequestHeaders(ctx.headers, route.provider, apiKey, body);
         let answer: IncomingMessage;
         try {
-          answer = await sendUpstream({ method: route.method, url, headers, body, signal });
+          answer = await sendUpstream({ method: route.method, url, headers, body, deadline });
         } catch (error) {
           throw callFailure(error, timeoutMs);
         }
         const requestId = answer.headers[UPSTREAM_REQUEST_ID_HEADER[route.provider]];
         if (typeof requestId === 'string') ctx.state.llm = { ...facts, upstreamRequestId: loggableRequestId(requestId, apiKey) };
-        await passAnswer(ctx, route.provider, answer, signal, timeoutMs);
+        await passAnswer(ctx, route.provider, answer, deadline, timeoutMs);
       } catch (error) {
         if (error instanceof ClientGoneError) return clientGone(ctx);
         // A refusal of ours (4xx) or a timeout would fail the same way again, yet the
@@ -129,11 +129,11 @@ export function registerLlmPassThrough(router: Router<AppState>, service: Pick<H
  * Sends the provider's answer on: a JSON answer whole (the client can use none of it
  * before its end), read first and sent as one buffer, which costs the server far less
  * than piping it (about 250 µs per call here); any other 2xx (an event stream) as it
- * arrives, its headers flushed at once; an error read whole and made safe (see
+ * arrives, its headers sent at once; an error read whole and made safe (see
  * upstream-error-body.ts). A redirect is not followed, nor passed on, since the SDK would
  * follow it with the caller's token.
  */
-async function passAnswer(ctx: AppContext, provider: LlmProvider, answer: IncomingMessage, signal: AbortSignal, timeoutMs: number): Promise<void> {
+async function passAnswer(ctx: AppContext, provider: LlmProvider, answer: IncomingMessage, deadline: CallDeadline, timeoutMs: number): Promise<void> {
   const status = answer.statusCode ?? 502;
   if (status >= 300 && status < 400) {
     answer.destroy();
@@ -145,15 +145,17 @@ async function passAnswer(ctx: AppContext, provider: LlmProvider, answer: Incomi
     ctx.set(headers);
     if (!ctx.response.is('json')) {
       pipeOn(ctx, answer, []);
-      if (ctx.response.is('text/event-stream')) ctx.res.flushHeaders();
+      // An event stream's headers go at once, so that the caller sees it start before its
+      // first event; with that event, in one write, when it came with them.
+      if (ctx.response.is('text/event-stream') && answer.readableLength === 0) ctx.res.flushHeaders();
       return;
     }
-    const body = await readOrFail(answer, WHOLE_ANSWER_MAX_BYTES, signal, timeoutMs);
+    const body = await readOrFail(answer, WHOLE_ANSWER_MAX_BYTES, deadline, timeoutMs);
     if ('whole' in body) ctx.body = body.whole;
     else pipeOn(ctx, answer, body.head);
     return;
   }
-  const body = await readOrFail(answer, MAX_ERROR_BODY_BYTES, signal, timeoutMs);
+  const body = await readOrFail(answer, MAX_ERROR_BODY_BYTES, deadline, timeoutMs);
   if ('head' in body) answer.destroy();
   const safe = errorAnswerFor(provider, status, 'whole' in body ? body.whole : null, headers['content-type']);
   ctx.set({ ...headers, 'content-type': safe.contentType });
@@ -178,9 +180,9 @@ function pipeOn(ctx: AppContext, answer: IncomingMessage, head: readonly Buffer[
   ctx.body = rest;
 }
 
-async function readOrFail(answer: IncomingMessage, maxBytes: number, signal: AbortSignal, timeoutMs: number): Promise<ReadBody> {
+async function readOrFail(answer: IncomingMessage, maxBytes: number, deadline: CallDeadline, timeoutMs: number): Promise<ReadBody> {
   try {
-    return await readUpTo(answer, maxBytes, signal);
+    return await readUpTo(answer, maxBytes, deadline);
   } catch (error) {
     throw callFailure(error, timeoutMs);
   }

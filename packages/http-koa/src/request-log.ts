@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Readable } from 'node:stream';
 import { redactText, type Logger } from '@llm-settings/core';
 import type { Middleware } from 'koa';
 import type { AppContext, AppState } from './app-state.js';
@@ -35,8 +34,8 @@ type RequestLogEntry = {
  * and duration: 5xx at error as "http request failed", others at info as "http
  * request". It logs no URL, header or body; the failure fields come already redacted
  * from the problem middleware, and are redacted once more here. Calls through the LLM
- * pass-through add the provider, the scope and the provider's request id. An answer
- * streamed from the provider is logged when it ends, so that its duration is the call's.
+ * pass-through add the provider, the scope and the provider's request id. The line is
+ * written when the answer has been sent (as pino-http does), a streamed one when it ends.
  */
 export function requestLog(logger: Logger): Middleware<AppState> {
   return async (ctx, next) => {
@@ -47,10 +46,12 @@ export function requestLog(logger: Logger): Middleware<AppState> {
     try {
       await next();
     } finally {
+      // Koa sends the answer after every middleware has returned: the line is written
+      // once it is sent (a streamed one at its end), so that writing it never delays an
+      // answer and the duration is the whole request's.
       const write = () => writeEntry(logger, ctx, clientChosenId, started);
-      // A stream body is sent after every middleware has returned: wait for its end.
-      if (ctx.body instanceof Readable && !ctx.res.closed) ctx.res.once('close', write);
-      else write();
+      if (ctx.res.closed) write();
+      else ctx.res.once('close', write);
     }
   };
 }

@@ -308,6 +308,23 @@ describe('LLM pass-through: answers', () => {
     expect(rest).toBe('data: [DONE]\n\n');
   });
 
+  it("sends an event stream's headers as soon as they arrive, before its first event", async () => {
+    const { upstream, llm } = await start(ANTHROPIC);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    upstream.answerWith((res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'request-id': 'req_slow_start' });
+      res.flushHeaders();
+      void released.then(() => res.end('event: message_start\ndata: {}\n\n'));
+    });
+    // Resolves with the headers: the first event is held upstream until then.
+    const response = await fetch(llm('/anthropic/v1/messages'), jsonRequest('POST', { stream: true }));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('request-id')).toBe('req_slow_start');
+    release();
+    expect(await response.text()).toBe('event: message_start\ndata: {}\n\n');
+  });
+
   it('aborts the upstream call when the client disconnects mid-stream, and logs the call when it ends', async () => {
     const { upstream, server, llm } = await start(ANTHROPIC);
     upstream.answerWith((res) => {

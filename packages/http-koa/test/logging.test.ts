@@ -1,7 +1,10 @@
-import { connect } from 'node:net';
+import { createServer, type ServerResponse } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createMemorySettingsStore, createScriptedProbe } from '@llm-settings/core/testing';
+import { LlmSettingsService, type LogFields, type Logger } from '@llm-settings/core';
+import { createMemoryCipher, createMemorySettingsStore, createScriptedProbe } from '@llm-settings/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createHttpApp } from '../src/index.js';
 import { ANTHROPIC_KEY, jsonRequest, startServer, wrapStore, type TestServer } from './helpers.js';
 
 let server: TestServer | undefined;
@@ -88,6 +91,40 @@ describe('request log', () => {
     expect(line).toMatchObject({ level: 'error', msg: 'http request failed', status: 500, error_code: 'INTERNAL' });
     expect(line!.error_message).toBe('Error: driver failure while handling [REDACTED]');
     expectNoSecretIn(server.logger.lines, ANTHROPIC_KEY);
+  });
+
+  it('writes the line once the answer is sent, so that writing it never delays the answer', async () => {
+    // What each request line saw of the answer being served when it was written.
+    const answerSent: Array<{ msg: string; sent: boolean }> = [];
+    let answer: ServerResponse | undefined;
+    const record = (_fields: LogFields, msg: string) => answerSent.push({ msg, sent: answer?.writableFinished === true });
+    const logger: Logger = { debug: record, info: record, warn: record, error: record };
+    const store = wrapStore(createMemorySettingsStore(), {
+      async delete() {
+        throw new Error('driver failure');
+      },
+    });
+    const service = new LlmSettingsService({ store, cipher: createMemoryCipher(), probe: createScriptedProbe() });
+    const handle = createHttpApp({ service, logger }).callback();
+    const http = createServer((req, res) => {
+      answer = res;
+      void handle(req, res);
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    try {
+      for (const [path, init] of [['/api/settings/llm', {}], ['/no/such/path', {}], ['/api/settings/llm', { method: 'DELETE' }]] as const) {
+        await (await fetch(`${url}${path}`, init)).arrayBuffer();
+      }
+    } finally {
+      http.closeAllConnections();
+      await new Promise((resolve) => http.close(resolve));
+    }
+    expect(answerSent).toEqual([
+      { msg: 'http request', sent: true },
+      { msg: 'http request', sent: true },
+      { msg: 'http request failed', sent: true },
+    ]);
   });
 });
 

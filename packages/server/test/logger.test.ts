@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Logger } from 'pino';
-import { createLogDestination, createLogger, type LogDestination } from '../src/logger.js';
+import { createLogDestination, createLogger, LOG_FLUSH_INTERVAL_MS, type LogDestination } from '../src/logger.js';
 
 const KEY = 'sk-ant-api03-LOGGED-SECRET-0123456789';
 
@@ -80,7 +80,7 @@ describe('createLogDestination', () => {
   const flushed = (logger: Logger) => new Promise<void>((resolve) => logger.flush(() => resolve()));
   const numbered = (text: string) => text.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { n: number }).n);
 
-  it('writes a line without being asked, when nothing else is logged', async () => {
+  it(`writes a line without being asked, when nothing else is logged (sonic-boom's flush every ${LOG_FLUSH_INTERVAL_MS} ms)`, async () => {
     const path = join(dir, 'out.log');
     const destination = createLogDestination(openSync(path, 'w'));
     createLogger({ destination }).info({ route: '/api/settings/llm' }, 'hello');
@@ -98,6 +98,22 @@ describe('createLogDestination', () => {
     await flushed(logger);
     expect(numbered(readFileSync(path, 'utf8'))).toEqual(Array.from({ length: 1_000 }, (_, n) => n));
     expect(writes).toBeLessThan(20);
+    await end(destination);
+  });
+
+  it('gathers lines logged a little apart, as requests log them, into a few writes instead of one each', async () => {
+    const path = join(dir, 'out.log');
+    const destination = createLogDestination(openSync(path, 'w'));
+    let writes = 0;
+    destination.on('write', () => writes++);
+    const logger = createLogger({ destination });
+    for (let n = 0; n < 40; n++) {
+      logger.info({ n, route: '/api/llm/openai/v1/chat/completions' }, 'http request');
+      await sleep(1);
+    }
+    await flushed(logger);
+    expect(numbered(readFileSync(path, 'utf8'))).toEqual(Array.from({ length: 40 }, (_, n) => n));
+    expect(writes).toBeLessThan(10);
     await end(destination);
   });
 

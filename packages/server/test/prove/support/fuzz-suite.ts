@@ -217,7 +217,7 @@ export function describeBadInput(options: FuzzSuiteOptions): void {
       );
       figures.set('statuses', [...statuses].sort(([a], [b]) => a - b).map(([status, count]) => `${status}x${count}`).join(' '));
       expect(server.alive()).toBe(true);
-      expect(logLines(server.stdout()).filter((line) => (line.level as number) >= 50)).toEqual([]);
+      expect(logLines(await server.loggedSoFar()).filter((line) => (line.level as number) >= 50)).toEqual([]);
       expect(server.stderr()).toBe('');
     });
 
@@ -263,7 +263,7 @@ export function describeBadInput(options: FuzzSuiteOptions): void {
           expect(answer.text).not.toContain(c);
         }
       }
-      const stdout = server.stdout();
+      const stdout = await server.loggedSoFar();
       for (const c of unsafe) expect(stdout, `U+${c.charCodeAt(0).toString(16)}`).not.toContain(c);
       for (const line of stdout.split('\n').filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
     });

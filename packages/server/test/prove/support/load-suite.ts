@@ -91,7 +91,7 @@ export function describeLoad(options: LoadSuiteOptions): void {
         expect(`"${rows[0]!.version}-`).toBe(finalRead.etag.slice(0, `"${rows[0]!.version}-`.length));
       }
       expect(server.alive()).toBe(true);
-      expect(logLines(server.stdout()).filter((line) => (line.level as number) >= 50)).toEqual([]);
+      expect(logLines(await server.loggedSoFar()).filter((line) => (line.level as number) >= 50)).toEqual([]);
     });
   });
 }

@@ -1,4 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LOG_FLUSH_INTERVAL_MS } from '../../../src/logger.js';
 import { CLI, assertBuilt, freePort, start, waitForOk } from '../../support/processes.js';
 
 /** A `llm-settings serve` child process on a port of its own choosing. */
@@ -8,6 +10,8 @@ export interface ServerProcess {
   readonly child: ChildProcess;
   /** Everything written to stdout so far. */
   stdout(): string;
+  /** Stdout once every line logged before the call is written (lines wait for others up to LOG_FLUSH_INTERVAL_MS). */
+  loggedSoFar(): Promise<string>;
   /** Everything written to stderr so far. */
   stderr(): string;
   /** True until the process exits. */
@@ -42,6 +46,10 @@ export async function startServer(env: Record<string, string>, timeoutMs = 20_00
     url,
     child: spawned.child,
     stdout: () => stdout,
+    async loggedSoFar() {
+      await sleep(3 * LOG_FLUSH_INTERVAL_MS);
+      return stdout;
+    },
     stderr: () => stderr,
     alive: () => exitCode === undefined,
     exited,
