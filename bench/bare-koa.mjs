@@ -14,8 +14,14 @@
 //                          bearer token through Node's HTTP client (its keep-alive agent),
 //                          and answers with the provider's status, content type and body,
 //                          read whole as the service reads a JSON answer.
+//   POST /api/llm/anthropic/v1/messages
+//                          forwards the body to BARE_ANTHROPIC_URL with BARE_ANTHROPIC_KEY
+//                          in x-api-key the same way, and answers with the provider's
+//                          status, content type, request-id (by which the benchmark pairs
+//                          the events it reads with those written) and body, a stream set
+//                          as Koa's body, so that an event stream is passed on as it comes.
 // Environment: PORT, DATABASE_URL, ENCRYPTION_KEY, BARE_VIEW, BARE_ETAG, BARE_NOTIFY_CHANNEL,
-// BARE_OPENAI_URL, BARE_OPENAI_KEY.
+// BARE_OPENAI_URL, BARE_OPENAI_KEY, BARE_ANTHROPIC_URL, BARE_ANTHROPIC_KEY.
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { createRequire } from 'node:module';
@@ -49,9 +55,8 @@ async function readJson(req) {
   return JSON.parse((await readBytes(req)).toString('utf8'));
 }
 
-function forward(url, key, body) {
+function forward(url, headers, body) {
   return new Promise((resolve, reject) => {
-    const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'content-length': body.length };
     const req = request(url, { method: 'POST', headers }, resolve);
     req.on('error', reject);
     req.end(body);
@@ -79,10 +84,20 @@ app.use(async (ctx) => {
     const [row] = postgres ? result.rows : result;
     ctx.body = { provider, model, api_key_set: true, version: Number(row.version), updated_at: now.toISOString() };
   } else if (ctx.path === '/api/llm/openai/v1/chat/completions' && ctx.method === 'POST') {
-    const answer = await forward(process.env.BARE_OPENAI_URL, process.env.BARE_OPENAI_KEY, await readBytes(ctx.req));
+    const body = await readBytes(ctx.req);
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${process.env.BARE_OPENAI_KEY}`, 'content-length': body.length };
+    const answer = await forward(process.env.BARE_OPENAI_URL, headers, body);
     ctx.status = answer.statusCode;
     ctx.type = answer.headers['content-type'];
     ctx.body = await readBytes(answer);
+  } else if (ctx.path === '/api/llm/anthropic/v1/messages' && ctx.method === 'POST') {
+    const body = await readBytes(ctx.req);
+    const headers = { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': process.env.BARE_ANTHROPIC_KEY, 'content-length': body.length };
+    const answer = await forward(process.env.BARE_ANTHROPIC_URL, headers, body);
+    ctx.status = answer.statusCode;
+    ctx.type = answer.headers['content-type'];
+    ctx.set('request-id', answer.headers['request-id']);
+    ctx.body = answer;
   } else if (ctx.path === '/healthz') {
     ctx.body = { status: 'ok' };
   } else {

@@ -7,8 +7,9 @@
 //   wait in line for whichever side is slower). Both also through a bare Koa app that
 //   forwards the call and nothing else (bench/bare-koa.mjs), the cost of the hop itself;
 // - streamed messages: how long each event takes from the fake's write to the client,
-//   through the pass-through and directly (the fake runs in this process, so its writes
-//   are timestamped on the same clock as the client's reads);
+//   through the pass-through, through the bare Koa app (which sets the provider's answer
+//   as its body and nothing else) and directly (the fake runs in this process, so its
+//   writes are timestamped on the same clock as the client's reads);
 // - 200 streams at once through the pass-through: the service's resident memory.
 // The service runs as `pnpm start` runs it (LOG_LEVEL=info, one line per call).
 import http from 'node:http';
@@ -211,8 +212,9 @@ async function peakRssDuring(pid, run) {
  * @returns `chat_at_rate` (Poisson arrivals of `rate` calls/s over 50 connections:
  *   medians and the overhead, target at most +1 ms), `chat_saturated` (50 connections
  *   flat out: requests/s and medians, context), `stream_events` (event delays, p50 and
- *   p99, and the p99 overhead, target at most +5 ms), `memory` (RSS before and at the
- *   peak of `concurrentStreams` streams at once, target under 200 MB).
+ *   p99, and the p99 overhead, target at most +5 ms; the bare Koa app's as context),
+ *   `memory` (RSS before and at the peak of `concurrentStreams` streams at once, target
+ *   under 200 MB).
  */
 export async function runProxyBench({ durationS = 3, rounds = 3, rate = 400, streams = 300, streamConcurrency = 10, streamDelayMs = 10, concurrentStreams = 200 } = {}) {
   const { startFakeProvider } = await dist.fakeProvider();
@@ -232,7 +234,13 @@ export async function runProxyBench({ durationS = 3, rounds = 3, rate = 400, str
       });
       let bare;
       try {
-        bare = await startBareKoa({ databaseUrl: database.url, encryptionKey, openai: { url: `${fake.baseUrls.openai}/chat/completions`, key: OPENAI_KEY }, logDir });
+        bare = await startBareKoa({
+          databaseUrl: database.url,
+          encryptionKey,
+          openai: { url: `${fake.baseUrls.openai}/chat/completions`, key: OPENAI_KEY },
+          anthropic: { url: `${fake.baseUrls.anthropic}/v1/messages`, key: ANTHROPIC_KEY },
+          logDir,
+        });
         await putScoped(server.url, OPENAI_SCOPE, { provider: 'openai', api_key: OPENAI_KEY });
         await putScoped(server.url, ANTHROPIC_SCOPE, { provider: 'anthropic', api_key: ANTHROPIC_KEY });
         const chatTargets = [
@@ -247,15 +255,16 @@ export async function runProxyBench({ durationS = 3, rounds = 3, rate = 400, str
 
         const messageTargets = {
           direct: { url: `${fake.baseUrls.anthropic}/v1/messages`, headers: { 'x-api-key': ANTHROPIC_KEY } },
+          bare_koa: { url: `${bare.url}/api/llm/anthropic/v1/messages`, headers: {} },
           proxied: { url: `${server.url}/api/llm/anthropic/v1/messages`, headers: { 'llm-settings-scope': ANTHROPIC_SCOPE } },
         };
         fake.setStreamDelay(streamDelayMs);
         const recorder = recordFakeWrites();
-        const delays = { direct: [], proxied: [] };
+        const delays = { direct: [], bare_koa: [], proxied: [] };
         try {
-          // Alternating halves, so that both see the same machine.
+          // Two halves in opposite orders, so that all three see the same machine.
           for (let half = 0; half < 2; half++) {
-            for (const name of half === 0 ? ['direct', 'proxied'] : ['proxied', 'direct']) {
+            for (const name of half === 0 ? ['direct', 'bare_koa', 'proxied'] : ['proxied', 'bare_koa', 'direct']) {
               delays[name].push(...(await eventDelays(agent, messageTargets[name], recorder, { count: streams / 2, concurrency: streamConcurrency })));
             }
           }
@@ -273,11 +282,21 @@ export async function runProxyBench({ durationS = 3, rounds = 3, rate = 400, str
 
         const stat = (values) => ({ p50_ms: round(quantile(values, 0.5), 3), p99_ms: round(quantile(values, 0.99), 3), events: values.length });
         const direct = stat(delays.direct);
+        const bareKoa = stat(delays.bare_koa);
         const proxied = stat(delays.proxied);
         return {
           chat_at_rate: { connections: 50, rate_per_s: rate, ...atRate },
           chat_saturated: { connections: 50, ...saturated },
-          stream_events: { stream_delay_ms: streamDelayMs, concurrency: streamConcurrency, direct, proxied, overhead_p99_ms: round(proxied.p99_ms - direct.p99_ms, 3) },
+          stream_events: {
+            stream_delay_ms: streamDelayMs,
+            concurrency: streamConcurrency,
+            direct,
+            bare_koa: bareKoa,
+            proxied,
+            overhead_p99_ms: round(proxied.p99_ms - direct.p99_ms, 3),
+            bare_koa_overhead_p99_ms: round(bareKoa.p99_ms - direct.p99_ms, 3),
+            over_bare_koa_p99_ms: round(proxied.p99_ms - bareKoa.p99_ms, 3),
+          },
           memory: { concurrent_streams: concurrentStreams, before_mb: beforeMb, peak_mb: peakMb },
         };
       } finally {

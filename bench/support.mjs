@@ -134,10 +134,11 @@ export function startLlmSettings({ name = 'llm-settings', databaseUrl, encryptio
 
 /**
  * The baseline (bench/bare-koa.mjs). `etag`: GET also sends the response headers the
- * service's contract requires (a request id, no-store, nosniff and that ETag). `openai`:
- * `{ url, key }` of the chat completions its pass-through route forwards to.
+ * service's contract requires (a request id, no-store, nosniff and that ETag). `openai`,
+ * `anthropic`: `{ url, key }` of the chat completions and of the messages endpoint its
+ * pass-through routes forward to.
  */
-export function startBareKoa({ name = 'bare-koa', databaseUrl, encryptionKey, view = '{}', etag, notifyChannel, openai, logDir, launcher, readyTimeoutMs }) {
+export function startBareKoa({ name = 'bare-koa', databaseUrl, encryptionKey, view = '{}', etag, notifyChannel, openai, anthropic, logDir, launcher, readyTimeoutMs }) {
   return startProcess({
     name,
     args: [BARE_KOA],
@@ -148,6 +149,7 @@ export function startBareKoa({ name = 'bare-koa', databaseUrl, encryptionKey, vi
       ...(etag ? { BARE_ETAG: etag } : {}),
       ...(notifyChannel ? { BARE_NOTIFY_CHANNEL: notifyChannel } : {}),
       ...(openai ? { BARE_OPENAI_URL: openai.url, BARE_OPENAI_KEY: openai.key } : {}),
+      ...(anthropic ? { BARE_ANTHROPIC_URL: anthropic.url, BARE_ANTHROPIC_KEY: anthropic.key } : {}),
     },
     logDir,
     launcher,

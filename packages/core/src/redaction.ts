@@ -71,7 +71,9 @@ export function scrubKeyFromLogText(text: string, apiKey: string): string {
     const run = apiKey.slice(start, start + LEAKING_RUN_LENGTH);
     if (out.includes(run)) out = out.split(run).join(REDACTED);
   }
-  if (apiKey.length >= 2 * VISIBLE_TAIL) out = out.replace(maskedEchoPattern(apiKey), REDACTED);
+  // A masked echo ends with the key's last four: without them there is none, and no
+  // pattern (a RegExp compiled per key) to build; this runs on every pass-through call.
+  if (apiKey.length >= 2 * VISIBLE_TAIL && out.includes(apiKey.slice(-VISIBLE_TAIL))) out = out.replace(maskedEchoPattern(apiKey), REDACTED);
   return out;
 }
 

@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { ConfigError, DecryptionError } from '@llm-settings/core';
 import type { RotatingSecretCipher } from '@llm-settings/core';
 import { parseFernetKeys } from './fernet-key.js';
-import { hasValidMac, isFresh, openToken, prepareKey, readToken, sealToken, timestampBytes } from './fernet-token.js';
+import { hasValidMac, isFresh, openToken, prepareKey, readToken, sealToken, timestampBytes, type FernetKeyPair } from './fernet-token.js';
 
 export interface FernetCipherOptions {
   /**
@@ -50,11 +50,21 @@ export function createFernetCipher(options: FernetCipherOptions): FernetCipher {
   }
   const nowSeconds = () => Math.floor(now() / 1000);
 
-  /** MultiFernet's loop: the first key whose MAC matches and whose padding holds opens it. */
-  const openWithRing = (data: Buffer): Buffer => {
+  const authenticated = new AuthenticatedTokens();
+
+  /**
+   * MultiFernet's loop: the first key whose MAC matches and whose padding holds opens it.
+   * A token opened before skips the loop's HMAC but is decrypted again.
+   */
+  const openWithRing = (token: string, data: Buffer): Buffer => {
+    const known = authenticated.keyOf(token);
+    const opened = known === undefined ? null : openToken(known, data);
+    if (opened !== null) return opened;
     for (const key of ring) {
       const plaintext = hasValidMac(key, data) ? openToken(key, data) : null;
-      if (plaintext !== null) return plaintext;
+      if (plaintext === null) continue;
+      authenticated.remember(token, key);
+      return plaintext;
     }
     throw new DecryptionError();
   };
@@ -66,7 +76,7 @@ export function createFernetCipher(options: FernetCipherOptions): FernetCipher {
     if (data === null || (ttlSeconds !== undefined && !isFresh(data, ttlSeconds, nowSeconds()))) {
       throw new DecryptionError();
     }
-    const plaintext = openWithRing(data);
+    const plaintext = openWithRing(token, data);
     if (!isUtf8(plaintext)) throw new DecryptionError();
     return plaintext.toString('utf8');
   };
@@ -83,11 +93,34 @@ export function createFernetCipher(options: FernetCipherOptions): FernetCipher {
     async rotate(token) {
       const data = readToken(token);
       if (data === null) throw new DecryptionError();
-      return sealToken(current, openWithRing(data), timestampBytes(data));
+      return sealToken(current, openWithRing(token, data), timestampBytes(data));
     },
     isCurrent(token) {
       const data = readToken(token);
       return data !== null && hasValidMac(current, data);
     },
   };
+}
+
+/** How many authenticated tokens a cipher remembers: far more than the scopes a service reads often. */
+const REMEMBERED_TOKENS = 1024;
+
+/**
+ * The tokens whose MAC this cipher has checked, with the key that made it, the oldest
+ * forgotten first. A MAC is a fact about a token's bytes, so checking it once is enough;
+ * the check is about half of a decryption in the server (an OpenSSL HMAC context per call,
+ * about 24 µs there), and `resolve()` decrypts the same stored token on every LLM call.
+ * Only tokens are kept, never what they decrypt to; the TTL is still checked per call.
+ */
+class AuthenticatedTokens {
+  private readonly keys = new Map<string, FernetKeyPair>();
+
+  keyOf(token: string): FernetKeyPair | undefined {
+    return this.keys.get(token);
+  }
+
+  remember(token: string, key: FernetKeyPair): void {
+    if (this.keys.size >= REMEMBERED_TOKENS) this.keys.delete(this.keys.keys().next().value!);
+    this.keys.set(token, key);
+  }
 }

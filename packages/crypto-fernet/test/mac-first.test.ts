@@ -4,22 +4,47 @@ import { DecryptionError } from '@llm-settings/core';
 import { createFernetCipher, generateFernetKey } from '../src/index.js';
 import { encodeBase64UrlPadded } from '../src/base64.js';
 
-// Counts AES decryptions, to see that no tampered token reaches the cipher.
+// Counts AES decryptions, to see that no tampered token reaches the cipher, and HMACs.
 vi.mock('node:crypto', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:crypto')>();
-  return { ...actual, createDecipheriv: vi.fn(actual.createDecipheriv) };
+  return { ...actual, createDecipheriv: vi.fn(actual.createDecipheriv), createHmac: vi.fn(actual.createHmac) };
 });
 
 describe('decrypt checks the HMAC before decrypting', () => {
   const cipher = createFernetCipher({ keys: [generateFernetKey(), generateFernetKey()] });
   const decipherCalls = () => vi.mocked(nodeCrypto.createDecipheriv).mock.calls.length;
 
+  const hmacCalls = () => vi.mocked(nodeCrypto.createHmac).mock.calls.length;
+
   beforeEach(() => {
     vi.mocked(nodeCrypto.createDecipheriv).mockClear();
+    vi.mocked(nodeCrypto.createHmac).mockClear();
   });
 
   it('decrypts a genuine token once', async () => {
     await cipher.decrypt(await cipher.encrypt('value'));
+    expect(decipherCalls()).toBe(1);
+  });
+
+  it('checks the MAC of a token once, and decrypts it on every call', async () => {
+    const token = await cipher.encrypt('value');
+    vi.mocked(nodeCrypto.createHmac).mockClear();
+    expect(await cipher.decrypt(token)).toBe('value');
+    expect(await cipher.decrypt(token)).toBe('value');
+    expect(await cipher.decrypt(token)).toBe('value');
+    expect(hmacCalls()).toBe(1);
+    expect(decipherCalls()).toBe(3);
+  });
+
+  it('still refuses a copy of a token it opened with one byte changed', async () => {
+    const token = await cipher.encrypt('value');
+    await cipher.decrypt(token);
+    const bytes = Buffer.from(token, 'base64url');
+    for (let i = 0; i < bytes.length; i++) {
+      const tampered = Buffer.from(bytes);
+      tampered[i]! ^= 0x01;
+      await expect(cipher.decrypt(encodeBase64UrlPadded(tampered))).rejects.toBeInstanceOf(DecryptionError);
+    }
     expect(decipherCalls()).toBe(1);
   });
 
