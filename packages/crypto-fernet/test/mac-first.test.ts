@@ -13,7 +13,6 @@ vi.mock('node:crypto', async (importOriginal) => {
 describe('decrypt checks the HMAC before decrypting', () => {
   const cipher = createFernetCipher({ keys: [generateFernetKey(), generateFernetKey()] });
   const decipherCalls = () => vi.mocked(nodeCrypto.createDecipheriv).mock.calls.length;
-
   const hmacCalls = () => vi.mocked(nodeCrypto.createHmac).mock.calls.length;
 
   beforeEach(() => {
