@@ -80,11 +80,12 @@ async function saturatedLoad({ url, headers }, durationS) {
 
 /**
  * Runs `measure` on each target in turn, `rounds` times, the order rotating, after a
- * warm-up of each; figures are medians over the rounds, and differences are taken
- * within each round.
+ * warm-up of each when `warmUp` is given. @returns each target's results, one per round:
+ * the chat figures are medians over the rounds, with differences taken within each
+ * round; the event delays of all rounds are pooled.
  */
 async function compare(targets, rounds, measure, warmUp) {
-  for (const target of targets) await warmUp(target);
+  if (warmUp) for (const target of targets) await warmUp(target);
   const figures = Object.fromEntries(targets.map((target) => [target.name, []]));
   for (let i = 0; i < rounds; i++) {
     for (let j = 0; j < targets.length; j++) {
@@ -262,16 +263,13 @@ export async function runProxyBench({ durationS = 3, rounds = 3, rate = 400, str
         };
         fake.setStreamDelay(streamDelayMs);
         const recorder = recordFakeWrites();
-        const delays = { direct: [], bare_koa: [], proxied: [] };
+        let delays;
         try {
           // In rounds, the order rotating, so that all three see the same machine.
-          const names = Object.keys(messageTargets);
-          for (let round = 0; round < streamRounds; round++) {
-            for (let j = 0; j < names.length; j++) {
-              const name = names[(round + j) % names.length];
-              delays[name].push(...(await eventDelays(agent, messageTargets[name], recorder, { count: streams / streamRounds, concurrency: streamConcurrency })));
-            }
-          }
+          const targets = Object.entries(messageTargets).map(([name, target]) => ({ name, ...target }));
+          const measure = (target) => eventDelays(agent, target, recorder, { count: streams / streamRounds, concurrency: streamConcurrency });
+          const rounds = await compare(targets, streamRounds, measure);
+          delays = Object.fromEntries(Object.entries(rounds).map(([name, perRound]) => [name, perRound.flat()]));
         } finally {
           recorder.restore();
         }
