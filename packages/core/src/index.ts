@@ -8,6 +8,7 @@ export * from './validation.js';
 export * from './ports/secret-cipher.port.js';
 export * from './ports/settings-store.port.js';
 export * from './key-order.js';
+export * from './bounded-map.js';
 export * from './ports/provider-probe.port.js';
 export * from './ports/logger.port.js';
 export * from './use-cases/llm-settings.service.js';

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { ConfigError, DecryptionError } from '@llm-settings/core';
+import { ConfigError, DecryptionError, setNewest } from '@llm-settings/core';
 import type { RotatingSecretCipher } from '@llm-settings/core';
 import { parseFernetKeys } from './fernet-key.js';
 import { hasValidMac, isFresh, openToken, prepareKey, readToken, sealToken, timestampBytes, type FernetKeyPair } from './fernet-token.js';
@@ -120,7 +120,6 @@ class AuthenticatedTokens {
   }
 
   remember(token: string, key: FernetKeyPair): void {
-    if (this.keys.size >= REMEMBERED_TOKENS) this.keys.delete(this.keys.keys().next().value!);
-    this.keys.set(token, key);
+    setNewest(this.keys, token, key, REMEMBERED_TOKENS);
   }
 }

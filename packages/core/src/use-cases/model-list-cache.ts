@@ -1,3 +1,4 @@
+import { setNewest } from '../bounded-map.js';
 import type { ListedModel } from '../ports/model-lister.port.js';
 import type { SettingsStore } from '../ports/settings-store.port.js';
 
@@ -55,12 +56,7 @@ export class ModelListCache {
 
   /** Keeps the list that `token`'s key got for `key`. */
   set(key: string, token: string, models: readonly ListedModel[]): void {
-    this.entries.delete(key);
-    this.entries.set(key, { token, models: Object.freeze([...models]), expiresAt: this.now() + this.ttlMs });
-    if (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
+    setNewest(this.entries, key, { token, models: Object.freeze([...models]), expiresAt: this.now() + this.ttlMs }, this.maxEntries);
   }
 
   /** Stops following the change feed and forgets every list. */

@@ -1,3 +1,4 @@
+import { setNewest } from '../bounded-map.js';
 import type { SettingRecord, SettingsStore } from '../ports/settings-store.port.js';
 import type { SettingsSnapshot } from './settings-snapshot.js';
 
@@ -87,12 +88,7 @@ export class SettingsViewCache {
     // Frozen: every reader gets the same object, with its JSON made once.
     const view = Object.freeze({ ...snapshot.view });
     const frozen = { record, snapshot: Object.freeze({ ...snapshot, view, viewJson: JSON.stringify(view) }) };
-    this.entries.delete(key);
-    this.entries.set(key, { current: frozen, expiresAt: this.now() + this.ttlMs });
-    if (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
+    setNewest(this.entries, key, { current: frozen, expiresAt: this.now() + this.ttlMs }, this.maxEntries);
     return frozen;
   }
 }
