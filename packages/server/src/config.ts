@@ -1,7 +1,7 @@
 import { isIP, isIPv6 } from 'node:net';
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, DEFAULT_PROBE_TIMEOUT_MS } from '@llm-settings/core';
+import { ConfigError, DEFAULT_PROBE_TIMEOUT_MS, Secret } from '@llm-settings/core';
 import { API_TOKEN_RULE, canonicalHost, corsOriginOf, DEFAULT_LLM_MAX_BODY_BYTES, DEFAULT_LLM_TIMEOUT_MS, isUsableApiToken } from '@llm-settings/http-koa';
 import { DEFAULT_MAX_IN_FLIGHT } from '@llm-settings/provider-probe';
 import { parseFernetKeys } from '@llm-settings/crypto-fernet';
@@ -80,8 +80,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 /** Everything the server reads from the environment, validated. */
 export interface ServerConfig {
   production: boolean;
-  /** The raw ENCRYPTION_KEY list, or null when unset (a key file is used outside production). */
-  encryptionKey: string | null;
+  /** The ENCRYPTION_KEY list, or null when unset (a key file is used outside production). Prints as its mask. */
+  encryptionKey: Secret | null;
   databaseUrl: string;
   /** Folder for local state: the SQLite file's folder, or ./data. Holds encryption.key when generated. */
   dataDir: string;
@@ -98,7 +98,8 @@ export interface ServerConfig {
   proxyMaxBodyBytes: number;
   /** Upper bound of one LLM call, through the pass-through or an SDK client from `client()`. */
   llmTimeoutMs: number;
-  apiToken: string | null;
+  /** SETTINGS_API_TOKEN, or null when unset. Prints as its mask. */
+  apiToken: Secret | null;
   allowUnauthenticated: boolean;
   /** SETTINGS_UI: serve the settings page at `/` (on unless turned off). */
   settingsUi: boolean;
@@ -124,7 +125,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const databaseUrl = e.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   return {
     production,
-    encryptionKey: e.ENCRYPTION_KEY ?? null,
+    encryptionKey: secretOrNull(e.ENCRYPTION_KEY),
     databaseUrl,
     dataDir: dataDirFor(databaseUrl, cwd),
     host: e.HOST ?? '127.0.0.1',
@@ -135,7 +136,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     probeMaxInFlight: e.PROBE_MAX_IN_FLIGHT ?? DEFAULT_MAX_IN_FLIGHT,
     proxyMaxBodyBytes: e.PROXY_MAX_BODY_BYTES ?? DEFAULT_LLM_MAX_BODY_BYTES,
     llmTimeoutMs: e.PROXY_TIMEOUT_MS ?? DEFAULT_LLM_TIMEOUT_MS,
-    apiToken: e.SETTINGS_API_TOKEN ?? null,
+    apiToken: secretOrNull(e.SETTINGS_API_TOKEN),
     allowUnauthenticated: e.ALLOW_UNAUTHENTICATED === '1' || e.ALLOW_UNAUTHENTICATED === 'true',
     settingsUi: e.SETTINGS_UI !== '0' && e.SETTINGS_UI !== 'false',
     baseUrls: {
@@ -144,6 +145,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     logLevel: e.LOG_LEVEL ?? 'info',
   };
+}
+
+function secretOrNull(value: string | undefined): Secret | null {
+  return value === undefined ? null : new Secret(value);
 }
 
 function dataDirFor(databaseUrl: string, cwd: string): string {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ConfigError } from '@llm-settings/core';
+import { ConfigError, Secret } from '@llm-settings/core';
 import type { Logger } from '@llm-settings/core';
 import { generateFernetKey } from '@llm-settings/crypto-fernet';
 import type { ServerConfig } from './config.js';
@@ -8,7 +8,8 @@ import { createKeyFile, ensurePrivateKeyFolder, readKeyFile } from './key-file.j
 export const KEY_FILE_NAME = 'encryption.key';
 
 export interface ResolvedEncryptionKey {
-  keys: string;
+  /** The comma-separated key list; prints as its mask. */
+  keys: Secret;
   /** Where the key came from: the environment, or the key file's path. */
   source: 'environment' | string;
 }
@@ -26,8 +27,8 @@ export async function resolveEncryptionKey(config: ServerConfig, logger: Logger)
   await ensurePrivateKeyFolder(config.dataDir);
   const existing = await readKeyFile(path);
   if (existing === null) {
-    const key = generateFernetKey();
-    if (await createKeyFile(path, `${key}\n`)) {
+    const key = new Secret(generateFernetKey());
+    if (await createKeyFile(path, key)) {
       logger.warn(
         { path },
         'generated a new encryption key because ENCRYPTION_KEY is not set; back this file up: stored API keys cannot be read without it',
@@ -41,5 +42,5 @@ export async function resolveEncryptionKey(config: ServerConfig, logger: Logger)
     throw new ConfigError(`The encryption key file ${path} was removed while this process started: start again, or set ENCRYPTION_KEY.`);
   }
   logger.info({ path }, 'using the encryption key file (ENCRYPTION_KEY is not set)');
-  return { keys: keys.trim(), source: path };
+  return { keys, source: path };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import { link, lstat, mkdir, open, stat, unlink } from 'node:fs/promises';
-import { ConfigError } from '@llm-settings/core';
+import { ConfigError, Secret } from '@llm-settings/core';
 
 const { O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_WRONLY } = constants;
 
@@ -32,12 +32,12 @@ export async function ensurePrivateKeyFolder(dir: string): Promise<void> {
 }
 
 /**
- * The key file's text, or null when there is none. Refuses anything but a regular file
- * of this service's user that no one else can access. The checks run on the opened
- * descriptor, so a file swapped in after lstat is caught too.
+ * The key file's text, trimmed, as a Secret, or null when there is none. Refuses anything
+ * but a regular file of this service's user that no one else can access. The checks run on
+ * the opened descriptor, so a file swapped in after lstat is caught too.
  * @throws ConfigError naming the file and the fix; never its content.
  */
-export async function readKeyFile(path: string): Promise<string | null> {
+export async function readKeyFile(path: string): Promise<Secret | null> {
   const entry = await lstat(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return null;
     throw unreadable(path, error);
@@ -50,25 +50,26 @@ export async function readKeyFile(path: string): Promise<string | null> {
   });
   try {
     assertPrivateKeyFile(path, await handle.stat());
-    return await handle.readFile('utf8');
+    return new Secret((await handle.readFile('utf8')).trim());
   } finally {
     await handle.close();
   }
 }
 
 /**
- * Writes a new key file with mode 0600 that appears complete: it is written under a
- * temporary name, then hard-linked to `path`, which fails when anything (even a dangling
- * symlink) is there already. False when something was: another process started first.
+ * Writes a new key file holding `keys` and a newline, with mode 0600, that appears
+ * complete: it is written under a temporary name, then hard-linked to `path`, which fails
+ * when anything (even a dangling symlink) is there already. False when something was:
+ * another process started first.
  * @throws ConfigError naming the file when it cannot be written.
  */
-export async function createKeyFile(path: string, content: string): Promise<boolean> {
+export async function createKeyFile(path: string, keys: Secret): Promise<boolean> {
   const temporary = `${path}.${randomUUID()}.tmp`;
   try {
     const handle = await open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
     try {
       await handle.chmod(0o600); // the umask may have taken the owner's bits
-      await handle.writeFile(content);
+      await handle.writeFile(`${keys.reveal()}\n`);
       await handle.sync();
     } finally {
       await handle.close();

@@ -39,7 +39,8 @@ export function configModule(config: RuntimeConfig, logger: Logger): ContainerMo
 
 export const cryptoModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.Cipher)
-    .toResolvedValue((config: RuntimeConfig) => createFernetCipher({ keys: config.encryptionKeys }), [TOKENS.Config])
+    // Revealed into the cipher's closure only: the adapter keeps no printable copy.
+    .toResolvedValue((config: RuntimeConfig) => createFernetCipher({ keys: config.encryptionKeys.reveal() }), [TOKENS.Config])
     .inSingletonScope();
 });
 
@@ -98,7 +99,8 @@ export const httpModule = new ContainerModule(({ bind }) => {
         createHttpApp({
           service,
           logger,
-          ...(config.apiToken ? { apiToken: config.apiToken } : {}),
+          // Revealed into the token check only, which keeps its digest.
+          ...(config.apiToken ? { apiToken: config.apiToken.reveal() } : {}),
           readiness: createReadinessCheck({ store, service }),
           allowedHosts: allowedHostsFor(config),
           corsOrigins: config.corsOrigins,

@@ -1,12 +1,13 @@
 import type { ServiceIdentifier } from 'inversify';
 import type { Knex } from 'knex';
 import type Koa from 'koa';
-import type { LlmSettingsService, Logger, ModelLister, ProviderProbe, RotatingSecretCipher, SettingsStore } from '@llm-settings/core';
+import type { LlmSettingsService, Logger, ModelLister, ProviderProbe, RotatingSecretCipher, Secret, SettingsStore } from '@llm-settings/core';
 import type { ServerConfig } from './config.js';
 
 /** Configuration plus the resolved encryption key list. */
 export interface RuntimeConfig extends ServerConfig {
-  encryptionKeys: string;
+  /** ENCRYPTION_KEY or the key file's keys; prints as its mask. */
+  encryptionKeys: Secret;
 }
 
 /** The container's service identifiers, each typed with what it resolves to. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCodes, isLlmSettingsError } from '@llm-settings/core';
+import { ErrorCodes, isLlmSettingsError, Secret } from '@llm-settings/core';
 import { allowedHostsFor, assertSafeToServe, isLoopbackHost, loadConfig } from '../src/config.js';
 
 function configError(env: Record<string, string>): string {
@@ -58,7 +58,7 @@ describe('loadConfig', () => {
       '/srv/app',
     );
     expect(config).toMatchObject({
-      encryptionKey: 'K_8tCbcQerWbAWa83ziAyWgSFH8RjXzzkvRLDel-Yjw=,GNvJxukE3FQrDV_FERxb7MHbZHvgoW6e3hv4gdeHrN0=',
+      encryptionKey: expect.any(Secret),
       databaseUrl: 'postgres://u:p@db/x',
       dataDir: '/srv/app/data',
       host: '0.0.0.0',
@@ -69,12 +69,14 @@ describe('loadConfig', () => {
       probeMaxInFlight: 16,
       proxyMaxBodyBytes: 2048,
       llmTimeoutMs: 30_000,
-      apiToken: 'a-long-enough-token',
+      apiToken: expect.any(Secret),
       allowUnauthenticated: true,
       settingsUi: false,
       baseUrls: { anthropic: 'http://127.0.0.1:1234', openai: 'http://127.0.0.1:1234/v1' },
       logLevel: 'debug',
     });
+    expect(config.encryptionKey?.reveal()).toBe('K_8tCbcQerWbAWa83ziAyWgSFH8RjXzzkvRLDel-Yjw=,GNvJxukE3FQrDV_FERxb7MHbZHvgoW6e3hv4gdeHrN0=');
+    expect(config.apiToken?.reveal()).toBe('a-long-enough-token');
   });
 
   it('puts the data folder beside the SQLite file', () => {
@@ -168,7 +170,7 @@ describe('assertSafeToServe', () => {
 
   it('refuses a non-loopback host without a token unless ALLOW_UNAUTHENTICATED=1', () => {
     expect(() => assertSafeToServe({ ...base, host: '0.0.0.0' })).toThrow(/SETTINGS_API_TOKEN/);
-    expect(() => assertSafeToServe({ ...base, host: '0.0.0.0', apiToken: 'x'.repeat(16) })).not.toThrow();
+    expect(() => assertSafeToServe({ ...base, host: '0.0.0.0', apiToken: new Secret('x'.repeat(16)) })).not.toThrow();
     expect(() => assertSafeToServe({ ...base, host: '0.0.0.0', allowUnauthenticated: true })).not.toThrow();
     expect(() => assertSafeToServe(base)).not.toThrow();
   });

@@ -51,7 +51,8 @@ async function refusal(config: ReturnType<typeof dataConfig>): Promise<ConfigErr
 describe('resolveEncryptionKey', () => {
   it('uses ENCRYPTION_KEY when set', async () => {
     const config = dataConfig({ ENCRYPTION_KEY: 'puRTQaJvmmVr9ce_ciILzxHJt4QsQUBF2voQr7Sqfns=' });
-    expect(await resolveEncryptionKey(config, silentLogger)).toEqual({ keys: 'puRTQaJvmmVr9ce_ciILzxHJt4QsQUBF2voQr7Sqfns=', source: 'environment' });
+    const { keys, source } = await resolveEncryptionKey(config, silentLogger);
+    expect({ keys: keys.reveal(), source }).toEqual({ keys: 'puRTQaJvmmVr9ce_ciILzxHJt4QsQUBF2voQr7Sqfns=', source: 'environment' });
   });
 
   it('generates a 0600 key file beside the database in a 0700 folder, says where, and reuses it', async () => {
@@ -64,26 +65,26 @@ describe('resolveEncryptionKey', () => {
     expect(first.source).toBe(path);
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(statSync(config.dataDir).mode & 0o777).toBe(0o700);
-    expect(readFileSync(path, 'utf8').trim()).toBe(first.keys);
-    expect(() => createFernetCipher({ keys: first.keys })).not.toThrow();
+    expect(readFileSync(path, 'utf8').trim()).toBe(first.keys.reveal());
+    expect(() => createFernetCipher({ keys: first.keys.reveal() })).not.toThrow();
     expect(messages[0]).toEqual({ path });
 
     const second = await resolveEncryptionKey(config, logger);
-    expect(second.keys).toBe(first.keys);
-    expect(JSON.stringify(messages)).not.toContain(first.keys);
+    expect(second.keys.reveal()).toBe(first.keys.reveal());
+    expect(JSON.stringify(messages)).not.toContain(first.keys.reveal());
   });
 
   it('agrees on one key when two processes start at once', async () => {
     const config = dataConfig();
     const [a, b] = await Promise.all([resolveEncryptionKey(config, silentLogger), resolveEncryptionKey(config, silentLogger)]);
-    expect(a.keys).toBe(b.keys);
+    expect(a.keys.reveal()).toBe(b.keys.reveal());
   });
 });
 
 describe('resolveEncryptionKey refuses a key file others could have planted, read or changed', () => {
   it('reads a private key file of its own', async () => {
     const { config, path } = withKeyFile();
-    expect((await resolveEncryptionKey(config, silentLogger)).keys).toBe(readFileSync(path, 'utf8').trim());
+    expect((await resolveEncryptionKey(config, silentLogger)).keys.reveal()).toBe(readFileSync(path, 'utf8').trim());
   });
 
   it.each(['644', '640', '660', '604', '620'])('refuses mode %s and says to chmod 600, without the key', async (mode) => {
