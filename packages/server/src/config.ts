@@ -69,6 +69,7 @@ const EnvSchema = z.object({
   PROXY_TIMEOUT_MS: optional(integer('PROXY_TIMEOUT_MS', 1000, 3_600_000)),
   SETTINGS_API_TOKEN: optional(z.string().refine(isUsableApiToken, `SETTINGS_API_TOKEN ${API_TOKEN_RULE}`)),
   ALLOW_UNAUTHENTICATED: optional(z.enum(['0', '1', 'true', 'false'], { error: () => 'ALLOW_UNAUTHENTICATED must be 1 or 0' })),
+  ALLOW_UNDECRYPTABLE: optional(z.enum(['0', '1', 'true', 'false'], { error: () => 'ALLOW_UNDECRYPTABLE must be 1 or 0' })),
   SETTINGS_UI: optional(z.enum(['0', '1', 'true', 'false'], { error: () => 'SETTINGS_UI must be 1 or 0' })),
   ANTHROPIC_BASE_URL: optional(httpUrl('ANTHROPIC_BASE_URL')),
   OPENAI_BASE_URL: optional(httpUrl('OPENAI_BASE_URL')),
@@ -101,6 +102,8 @@ export interface ServerConfig {
   /** SETTINGS_API_TOKEN, or null when unset. Prints as its mask. */
   apiToken: Secret | null;
   allowUnauthenticated: boolean;
+  /** ALLOW_UNDECRYPTABLE: start even when the keys open none of the stored values checked. */
+  allowUndecryptable: boolean;
   /** SETTINGS_UI: serve the settings page at `/` (on unless turned off). */
   settingsUi: boolean;
   baseUrls: { anthropic?: string; openai?: string };
@@ -138,6 +141,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     llmTimeoutMs: e.PROXY_TIMEOUT_MS ?? DEFAULT_LLM_TIMEOUT_MS,
     apiToken: secretOrNull(e.SETTINGS_API_TOKEN),
     allowUnauthenticated: e.ALLOW_UNAUTHENTICATED === '1' || e.ALLOW_UNAUTHENTICATED === 'true',
+    allowUndecryptable: e.ALLOW_UNDECRYPTABLE === '1' || e.ALLOW_UNDECRYPTABLE === 'true',
     settingsUi: e.SETTINGS_UI !== '0' && e.SETTINGS_UI !== 'false',
     baseUrls: {
       ...(e.ANTHROPIC_BASE_URL ? { anthropic: e.ANTHROPIC_BASE_URL } : {}),

@@ -14,6 +14,7 @@ import { createSdkClient, type SdkClient } from '@llm-settings/provider-probe';
 import { migrateSettingsStore } from '@llm-settings/storage-knex';
 import { loadConfig, type ServerConfig } from './config.js';
 import { resolveEncryptionKey } from './encryption-key.js';
+import { checkKeysOpenStoredValues } from './key-check.js';
 import { createLogger } from './logger.js';
 import { applicationModules, configModule } from './modules.js';
 import { TOKENS, type RuntimeConfig } from './tokens.js';
@@ -64,7 +65,12 @@ export interface LlmSettings {
   close(): Promise<void>;
 }
 
-/** Builds the container from the environment, migrates storage and returns the wired service. */
+/**
+ * Builds the container from the environment, migrates storage, checks that the keys open
+ * the stored values and returns the wired service.
+ * @throws ConfigError when values are stored and the keys open none of those checked
+ *   (unless ALLOW_UNDECRYPTABLE=1), saying how to recover.
+ */
 export async function createLlmSettings(options: CreateLlmSettingsOptions = {}): Promise<LlmSettings> {
   return (await wireLlmSettings(options)).settings;
 }
@@ -73,7 +79,7 @@ export async function createLlmSettings(options: CreateLlmSettingsOptions = {}):
 export async function wireLlmSettings(options: CreateLlmSettingsOptions): Promise<{ settings: LlmSettings; container: Container }> {
   const baseConfig = options.config ?? loadConfig(options.env ?? process.env);
   const logger = options.logger ?? createLogger({ level: baseConfig.logLevel });
-  const { keys } = await resolveEncryptionKey(baseConfig, logger);
+  const { keys, source } = await resolveEncryptionKey(baseConfig, logger);
   const config: RuntimeConfig = { ...baseConfig, encryptionKeys: keys };
 
   const container = new Container();
@@ -84,6 +90,7 @@ export async function wireLlmSettings(options: CreateLlmSettingsOptions): Promis
   try {
     if (options.migrate ?? true) await migrateSettingsStore(knex);
     const store = container.get(TOKENS.Store);
+    await checkKeysOpenStoredValues({ store, cipher, logger, allowUndecryptable: config.allowUndecryptable, keySource: source });
     const service = container.get(TOKENS.Service);
     const settings: LlmSettings = {
       config,

@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       llmTimeoutMs: 600_000,
       apiToken: null,
       allowUnauthenticated: false,
+      allowUndecryptable: false,
       settingsUi: true,
       baseUrls: {},
       logLevel: 'info',
@@ -133,6 +134,12 @@ describe('loadConfig', () => {
     expect(message).toContain('HOST must be a hostname or IP address');
     expect(message).not.toContain('secret host');
     for (const host of ['::', '::1', 'fd00::1', 'my-host', 'llm_settings', '10.0.0.5']) expect(loadConfig({ HOST: host }).host).toBe(host);
+  });
+
+  it('starts with undecryptable stored values only when ALLOW_UNDECRYPTABLE is 1 or true', () => {
+    for (const value of ['1', 'true']) expect(loadConfig({ ALLOW_UNDECRYPTABLE: value }).allowUndecryptable).toBe(true);
+    for (const value of ['0', 'false', '']) expect(loadConfig({ ALLOW_UNDECRYPTABLE: value }).allowUndecryptable).toBe(false);
+    expect(configError({ ALLOW_UNDECRYPTABLE: 'yes' })).toContain('ALLOW_UNDECRYPTABLE must be 1 or 0');
   });
 
   it('serves the settings page unless SETTINGS_UI is 0 or false', () => {

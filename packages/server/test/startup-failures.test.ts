@@ -3,6 +3,9 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateFernetKey } from '@llm-settings/crypto-fernet';
+import { createDatabase } from './support/databases.js';
+import { keyRunFinder } from './support/leaks.js';
 import { CLI, assertBuilt, freePort, run, start, waitForOk } from './support/processes.js';
 import { expectStopsOnSignal, killGroup } from './support/signals.js';
 
@@ -52,6 +55,54 @@ describe('start-up failures name the cause and the fix', () => {
     for (const name of ['ENCRYPTION_KEY', 'PORT', 'LOG_LEVEL']) expect(lines.filter((l) => l.startsWith(`  - ${name} `))).toHaveLength(1);
     expect(lines.find((l) => l.startsWith('  - ENCRYPTION_KEY'))).toContain('`npm run llm-settings -- generate-key`');
     expect(output).not.toContain('VALUE');
+  });
+});
+
+// The README's old PostgreSQL example generated a new ENCRYPTION_KEY at every start.
+describe.each(['sqlite', 'postgres'] as const)('a restart with a key that opens none of the stored settings, on %s', (kind) => {
+  it('serve exits 1 saying how to recover; "B,A" serves the settings; ALLOW_UNDECRYPTABLE=1 starts with a warning', async () => {
+    const [A, B] = [generateFernetKey(), generateFernetKey()];
+    const providerKey = 'sk-ant-api03-STARTUP-KEY-CHECK-0123456789';
+    const findKey = keyRunFinder([A, B, providerKey]);
+    const database = await createDatabase(kind);
+    /** Serves with `env`, sends one request, stops with SIGTERM; the answer and everything logged. */
+    const served = async (env: Record<string, string>, init: RequestInit = {}) => {
+      const port = await freePort();
+      const server = start('node', [CLI, 'serve'], { PORT: String(port), DATABASE_URL: database.url, ...env });
+      try {
+        await waitForOk(`http://127.0.0.1:${port}/healthz`);
+        const response = await fetch(`http://127.0.0.1:${port}/api/settings/llm`, init);
+        return { status: response.status, body: await response.json(), output: server.output() };
+      } finally {
+        server.child.kill('SIGTERM');
+        expect(await server.exited).toBe(0);
+        expect(findKey(server.output())).toBeUndefined();
+      }
+    };
+    try {
+      const put = { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ provider: 'anthropic', api_key: providerKey }) };
+      expect((await served({ ENCRYPTION_KEY: A }, put)).status).toBe(200);
+
+      const refused = await run('node', [CLI, 'serve'], { PORT: '0', ENCRYPTION_KEY: B, DATABASE_URL: database.url });
+      expect(refused.code).toBe(1);
+      expect(refused.output).toContain(
+        'llm-settings: Refusing to start: none of the 1 stored values checked can be decrypted with the keys in ENCRYPTION_KEY',
+      );
+      expect(refused.output).toContain('ENCRYPTION_KEY=NEW,PREVIOUS');
+      expect(refused.output).toContain('ALLOW_UNDECRYPTABLE=1');
+      expect(refused.output).not.toContain('listening');
+      expect(findKey(refused.output)).toBeUndefined();
+
+      expect((await served({ ENCRYPTION_KEY: `${B},${A}` })).body).toMatchObject({ provider: 'anthropic', api_key_masked: '...6789' });
+
+      const allowed = await served({ ENCRYPTION_KEY: B, ALLOW_UNDECRYPTABLE: '1' });
+      expect(allowed.status).toBe(409);
+      const warnings = allowed.output.split('\n').filter((line) => line.includes('"level":40'));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain('none of the 1 stored values checked at start-up can be decrypted');
+    } finally {
+      await database.drop();
+    }
   });
 });
 

@@ -16,9 +16,9 @@ import { readStoredRows, type StoredRow } from './support/stored.js';
  * the default scope (written over HTTP) and a tenant scope (written through the
  * embedding API), so "every value" means more than one.
  *
- * Wrong key, two branches: a server started with an unrelated key C answers
- * CRYPTO.UNDECRYPTABLE and overwrites nothing, so restarting with B brings the settings
- * back. Once a user saves new settings under C (PUT and DELETE work), the default scope
+ * Wrong key, two branches: a server refuses to start with an unrelated key C, saying how
+ * to recover; started anyway (ALLOW_UNDECRYPTABLE=1) it answers CRYPTO.UNDECRYPTABLE and
+ * overwrites nothing, so restarting with B brings the settings back. Once a user saves new settings under C (PUT and DELETE work), the default scope
  * holds a C token: B then reports that one as undecryptable, while the untouched tenant
  * value still opens with B.
  */
@@ -31,6 +31,8 @@ const TENANT = 'tenant-42';
 const SETTINGS = '/api/settings/llm';
 
 const masked = (key: string) => `...${key.slice(-4)}`;
+/** Starts even though the key opens none of the stored values. */
+const ALLOW_UNDECRYPTABLE = { ALLOW_UNDECRYPTABLE: '1' };
 
 describe.each(['sqlite', 'postgres'] as const)('key rotation on %s', (kind) => {
   const figures = new Figures(`rotation on ${kind}`);
@@ -39,9 +41,13 @@ describe.each(['sqlite', 'postgres'] as const)('key rotation on %s', (kind) => {
   const [A, B, C] = [generateFernetKey(), generateFernetKey(), generateFernetKey()];
   let database: TestDatabase;
 
-  /** Serves with `keys`, runs `work`, stops with SIGTERM and expects exit code 0. */
-  async function servedWith(keys: string, work: (call: (method: string, body?: object, path?: string) => Promise<Exchange>) => Promise<void>) {
-    const server: ServerProcess = await startServer({ DATABASE_URL: database.url, ENCRYPTION_KEY: keys });
+  /** Serves with `keys` (and `env`), runs `work`, stops with SIGTERM and expects exit code 0. */
+  async function servedWith(
+    keys: string,
+    work: (call: (method: string, body?: object, path?: string) => Promise<Exchange>) => Promise<void>,
+    env: Record<string, string> = {},
+  ) {
+    const server: ServerProcess = await startServer({ DATABASE_URL: database.url, ENCRYPTION_KEY: keys, ...env });
     figures.add('restarts');
     try {
       await work(async (method, body, path = SETTINGS) => {
@@ -53,8 +59,8 @@ describe.each(['sqlite', 'postgres'] as const)('key rotation on %s', (kind) => {
       outputs.push(server.stdout(), server.stderr());
     }
   }
-  async function cli(args: string[], keys: string) {
-    const result = await runCli(args, { DATABASE_URL: database.url, ENCRYPTION_KEY: keys });
+  async function cli(args: string[], keys: string, env: Record<string, string> = {}) {
+    const result = await runCli(args, { DATABASE_URL: database.url, ENCRYPTION_KEY: keys, ...env });
     outputs.push(result.output);
     return result;
   }
@@ -111,7 +117,10 @@ describe.each(['sqlite', 'postgres'] as const)('key rotation on %s', (kind) => {
     });
   });
 
-  it('with an unrelated key C, reads answer CRYPTO.UNDECRYPTABLE and nothing is overwritten', async () => {
+  it('with an unrelated key C, serve refuses; with ALLOW_UNDECRYPTABLE=1 reads answer CRYPTO.UNDECRYPTABLE and nothing is overwritten', async () => {
+    const refusedStart = await cli(['serve'], C, { PORT: '0' });
+    expect(refusedStart.code).toBe(1);
+    expect(refusedStart.output).toContain('Refusing to start: none of the 2 stored values checked can be decrypted');
     await servedWith(C, async (call) => {
       const attempts = [['GET', SETTINGS], ['POST', `${SETTINGS}/test`], ['PUT', SETTINGS, { provider: 'anthropic' }]] as const;
       for (const [method, path, body] of attempts) {
@@ -121,8 +130,8 @@ describe.each(['sqlite', 'postgres'] as const)('key rotation on %s', (kind) => {
         expect(response.json().detail).toMatch(/encryption key does not match/);
         figures.faults++;
       }
-    });
-    const refused = await cli(['rotate-key'], C);
+    }, ALLOW_UNDECRYPTABLE);
+    const refused = await cli(['rotate-key'], C, ALLOW_UNDECRYPTABLE);
     expect(refused.code).toBe(1);
     expect(refused.output).toContain('cannot be decrypted');
     expect(await rows()).toEqual(rotated);
@@ -140,7 +149,7 @@ describe.each(['sqlite', 'postgres'] as const)('key rotation on %s', (kind) => {
       expect((await call('DELETE')).status).toBe(204);
       expect((await call('GET')).json()).toMatchObject({ api_key_set: false });
       expect((await call('PUT', { provider: 'openai', api_key: KEY_3 })).status).toBe(200);
-    });
+    }, ALLOW_UNDECRYPTABLE);
     const [defaultRow, tenantRow] = await rows();
     expect(decrypt([defaultRow!], [C])).toEqual([{ ok: true, json: { provider: 'openai', model: 'gpt-4o', api_key: KEY_3, scope: 'default' } }]);
     expect(tenantRow).toEqual(rotated[1]);
