@@ -16,7 +16,7 @@ export interface KeyCheckOptions {
   keySource: string;
 }
 
-export interface KeyCheckReport {
+interface SampleReport {
   /** Values tried. */
   sampled: number;
   /** Values among them that no configured key opens. */
@@ -31,36 +31,36 @@ export interface KeyCheckReport {
  * Nothing is written, and no message names a key.
  * @throws ConfigError saying how to recover.
  */
-export async function checkKeysOpenStoredValues(options: KeyCheckOptions): Promise<KeyCheckReport> {
-  const report = await trySample(options.store, options.cipher);
-  const { sampled, undecryptable } = report;
-  if (undecryptable === 0) return report;
-  const keys = options.keySource === 'environment' ? 'ENCRYPTION_KEY' : `the key file ${options.keySource}`;
+export async function checkKeysOpenStoredValues(options: KeyCheckOptions): Promise<void> {
+  const { sampled, undecryptable } = await trySample(options.store, options.cipher);
+  if (undecryptable === 0) return;
+  const fromFile = options.keySource !== 'environment';
+  const keys = fromFile ? `the key file ${options.keySource}` : 'ENCRYPTION_KEY';
   if (undecryptable < sampled) {
     options.logger.warn(
       { sampled, undecryptable },
       `${undecryptable} of ${sampled} stored values checked at start-up cannot be decrypted with the keys in ${keys}; reads of those settings answer ${ErrorCodes.CRYPTO_UNDECRYPTABLE} until the key they were saved with is added to ENCRYPTION_KEY`,
     );
-    return report;
+    return;
   }
   if (options.allowUndecryptable) {
     options.logger.warn(
       { sampled, undecryptable },
       `none of the ${sampled} stored values checked at start-up can be decrypted with the keys in ${keys}; starting anyway because ALLOW_UNDECRYPTABLE=1: reads of stored settings answer ${ErrorCodes.CRYPTO_UNDECRYPTABLE} until the key they were saved with is back`,
     );
-    return report;
+    return;
   }
   throw new ConfigError(
     [
       `Refusing to start: none of the ${sampled} stored values checked can be decrypted with the keys in ${keys}, so they were saved under another key and every read would answer ${ErrorCodes.CRYPTO_UNDECRYPTABLE}. Nothing was changed. To recover:`,
-      '  - start again with the previous key in ENCRYPTION_KEY; or',
+      `  - start again with the previous key in ENCRYPTION_KEY${fromFile ? ' (or put the key file from your backups back in place)' : ''}; or`,
       '  - set ENCRYPTION_KEY=NEW,PREVIOUS (the new key first, the previous one after it), start, and run `npm run llm-settings -- rotate-key` to re-encrypt every value under NEW (docs/key-rotation.md);',
       '  - or set ALLOW_UNDECRYPTABLE=1 to start anyway, if the previous key is lost: those settings stay unreadable until they are saved again.',
     ].join('\n'),
   );
 }
 
-async function trySample(store: SettingsStore, cipher: SecretCipher): Promise<KeyCheckReport> {
+async function trySample(store: SettingsStore, cipher: SecretCipher): Promise<SampleReport> {
   let sampled = 0;
   let undecryptable = 0;
   for await (const record of store.list()) {

@@ -1,10 +1,12 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCodes, isLlmSettingsError, silentLogger } from '@llm-settings/core';
 import { createFernetCipher, generateFernetKey } from '@llm-settings/crypto-fernet';
 import { createLlmSettings } from '../src/create-llm-settings.js';
 import { KEY_CHECK_SAMPLE_SIZE } from '../src/key-check.js';
 import { serve } from '../src/serve.js';
-import { createDatabase, type TestDatabase } from './support/databases.js';
+import { createDatabase, createSqliteDatabase, type TestDatabase } from './support/databases.js';
 import { keyRunFinder } from './support/leaks.js';
 import { captureLogs } from './support/logs.js';
 
@@ -150,5 +152,34 @@ describe.each(['sqlite', 'postgres'] as const)('start-up key check on %s', (kind
     expect(logs.lines.map((line) => JSON.parse(line)).filter((line) => line.level === 40)).toEqual([
       expect.objectContaining({ sampled: KEY_CHECK_SAMPLE_SIZE, undecryptable: KEY_CHECK_SAMPLE_SIZE }),
     ]);
+  });
+});
+
+describe('start-up key check with a generated key file', () => {
+  it('a key file replaced by a new one (a lost key) is refused, naming the file and the backup', async () => {
+    const database = createSqliteDatabase();
+    const env = { DATABASE_URL: database.url };
+    try {
+      const first = await createLlmSettings({ env, logger: silentLogger });
+      await first.service.update({ provider: 'openai', api_key: PROVIDER_KEY });
+      await first.close();
+      const path = join(first.config.dataDir, 'encryption.key');
+      const lost = readFileSync(path, 'utf8').trim();
+      rmSync(path);
+
+      const error = await createLlmSettings({ env, logger: silentLogger }).then(
+        async (settings) => {
+          await settings.close();
+          return null;
+        },
+        (thrown: unknown) => thrown as Error,
+      );
+      expect(error?.message).toContain(`none of the 1 stored values checked can be decrypted with the keys in the key file ${path}`);
+      expect(error?.message).toContain('put the key file from your backups back in place');
+      const findKey = keyRunFinder([lost, readFileSync(path, 'utf8').trim()]);
+      expect(findKey(error!.message)).toBeUndefined();
+    } finally {
+      await database.drop();
+    }
   });
 });
