@@ -80,7 +80,7 @@ async function expectTooMany(response: Response, detail: string) {
   expect(response.status).toBe(429);
   expect(response.headers.get('retry-after')).toBe('1');
   expect(response.headers.get('x-should-retry')).toBeNull();
-  const problem = await response.json();
+  const problem = (await response.json()) as { detail: string };
   expect(problem).toMatchObject({
     type: 'urn:llm-settings:problem:http.too-many-requests',
     status: 429,
@@ -244,7 +244,8 @@ describe('LLM pass-through: beta and telemetry headers', () => {
 describe("LLM pass-through: problems in the provider's error shape", () => {
   it("adds the provider's error object to every problem under its path, and to no other problem", async () => {
     const { server } = await start({}, { default: OPENAI });
-    const mismatch = await (await fetch(`${server.url}/api/llm/anthropic/v1/messages`, jsonRequest('POST', { model: 'm' }))).json();
+    const problemAt = async (path: string, init: RequestInit = {}) => (await (await fetch(`${server.url}${path}`, init)).json()) as { detail: string; error?: unknown };
+    const mismatch = await problemAt('/api/llm/anthropic/v1/messages', jsonRequest('POST', { model: 'm' }));
     expect(mismatch).toEqual({
       type: 'urn:llm-settings:problem:settings.provider-mismatch',
       title: 'Provider mismatch',
@@ -253,16 +254,18 @@ describe("LLM pass-through: problems in the provider's error shape", () => {
       code: 'SETTINGS.PROVIDER_MISMATCH',
       error: { type: 'conflict_error', message: mismatch.detail, details: { error_code: 'SETTINGS.PROVIDER_MISMATCH' } },
     });
-    const missing = await (await fetch(`${server.url}/api/llm/openai/v1/models`, { headers: { 'llm-settings-scope': 'nobody' } })).json();
+    const missing = await problemAt('/api/llm/openai/v1/models', { headers: { 'llm-settings-scope': 'nobody' } });
     expect(missing.error).toEqual({ message: missing.detail, type: 'invalid_request_error', param: null, code: 'SETTINGS.NOT_CONFIGURED' });
-    const unknown = await (await fetch(`${server.url}/api/llm/openai/v1/files`, { method: 'POST' })).json();
+    const unknown = await problemAt('/api/llm/openai/v1/files', { method: 'POST' });
     expect(unknown.error).toMatchObject({ code: 'HTTP.NOT_FOUND' });
-    const badScope = await (await fetch(`${server.url}/api/llm/anthropic/v1/models`, { headers: { 'llm-settings-scope': '-bad' } })).json();
+    const badScope = await problemAt('/api/llm/anthropic/v1/models', { headers: { 'llm-settings-scope': '-bad' } });
     expect(badScope.error).toMatchObject({ type: 'invalid_request_error', details: { error_code: 'VALIDATION.INVALID_INPUT' } });
 
-    const settings = await (await fetch(`${server.url}/api/settings/llm`, { headers: { 'llm-settings-scope': 'nobody' } })).json();
+    const settings = await problemAt('/api/settings/llm/test', { method: 'POST', headers: { 'llm-settings-scope': 'nobody' } });
+    expect(settings).toMatchObject({ code: 'SETTINGS.NOT_CONFIGURED' });
     expect(settings).not.toHaveProperty('error');
-    const elsewhere = await (await fetch(`${server.url}/api/llm/google/v1/models`)).json();
+    const elsewhere = await problemAt('/api/llm/google/v1/models');
+    expect(elsewhere).toMatchObject({ code: 'HTTP.NOT_FOUND' });
     expect(elsewhere).not.toHaveProperty('error');
   });
 });
