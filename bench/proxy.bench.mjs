@@ -233,7 +233,13 @@ export async function runProxyBench({ durationS = 3, rounds = 3, rate = 400, str
         databaseUrl: database.url,
         encryptionKey,
         logDir,
-        env: { ANTHROPIC_BASE_URL: fake.baseUrls.anthropic, OPENAI_BASE_URL: fake.baseUrls.openai },
+        env: {
+          ANTHROPIC_BASE_URL: fake.baseUrls.anthropic,
+          OPENAI_BASE_URL: fake.baseUrls.openai,
+          // The bench measures the proxy's cost, not its limits: its 200 concurrent streams are of one scope.
+          PROXY_MAX_IN_FLIGHT: String(concurrentStreams + streamConcurrency + 50),
+          PROXY_MAX_IN_FLIGHT_PER_SCOPE: String(concurrentStreams + streamConcurrency + 50),
+        },
       });
       let bare;
       try {

@@ -10,6 +10,7 @@ import { forOurRequests } from './mounting.js';
 import { createJsonBodyReader } from './json-body.js';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi.js';
 import { registerLlmPassThrough, type LlmPassThroughOptions } from './llm-pass-through.js';
+import { passThroughProviderOf } from './pass-through-paths.js';
 import { problemMiddleware } from './problem-middleware.js';
 import { requestLog } from './request-log.js';
 import { createRouter } from './routers.js';
@@ -129,7 +130,7 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   const llmRoutes = createRouter();
   if (options.llm !== undefined) {
     if (options.apiToken !== undefined) llmRoutes.use(bearerAuth(options.apiToken, { acceptXApiKey: true }));
-    registerLlmPassThrough(llmRoutes, options.service, options.llm);
+    registerLlmPassThrough(llmRoutes, options.service, options.llm, logger);
   }
 
   const app = new Koa<AppState>();
@@ -138,7 +139,8 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
     forOurRequests(app, routers, [
       requestLog(logger),
       commonHeadersMiddleware(),
-      problemMiddleware(),
+      // On the pass-through, problems also carry the provider's error shape, for its SDK.
+      problemMiddleware(options.llm !== undefined ? passThroughProviderOf : undefined),
       // Below the problem middleware, so that a refusal is a logged problem; above every route.
       ...(options.allowedHosts !== undefined ? [hostCheck(options.allowedHosts, corsOrigins)] : []),
       // Below the checks, which refuse a rebound Host or a foreign page before any CORS

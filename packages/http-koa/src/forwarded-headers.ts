@@ -3,15 +3,48 @@ import type { LlmProvider } from '@llm-settings/core';
 
 /**
  * Request headers the pass-through forwards: what the official SDKs send to shape the
- * call (content type, API version and betas, idempotency key, their `x-stainless-*`
- * telemetry and user agent). Everything else stays here: the caller's credentials
- * (`Authorization`, `x-api-key`: the app's token, never the provider's key), cookies,
- * forwarding and hop-by-hop headers, our own request id and scope header, and the
- * `OpenAI-Organization` / `OpenAI-Project` headers, which pick whom the stored key
- * bills: that choice belongs with the key, not with the caller.
+ * call (content type, API version, idempotency key, their `x-stainless-*` telemetry and
+ * user agent), and the allowed betas (see {@link BETA_HEADERS}). Everything else stays
+ * here: the caller's credentials (`Authorization`, `x-api-key`: the app's token, never
+ * the provider's key), cookies, forwarding and hop-by-hop headers, our own request id and
+ * scope header, and the `OpenAI-Organization` / `OpenAI-Project` headers, which pick whom
+ * the stored key bills: that choice belongs with the key, not with the caller.
+ *
+ * The telemetry headers are named one by one, not by their prefix: they say which SDK,
+ * runtime and retry sent the call, which helps the provider's support and turns nothing
+ * on; a future `x-stainless-*` header might, so it waits until it is looked at.
  */
-const FORWARDED_REQUEST_HEADERS = new Set(['content-type', 'accept', 'user-agent', 'idempotency-key', 'anthropic-version', 'anthropic-beta', 'openai-beta']);
-const FORWARDED_REQUEST_PREFIX = 'x-stainless-';
+const FORWARDED_REQUEST_HEADERS = new Set([
+  'content-type',
+  'accept',
+  'user-agent',
+  'idempotency-key',
+  'anthropic-version',
+  'x-stainless-arch',
+  'x-stainless-helper',
+  'x-stainless-helper-method',
+  'x-stainless-lang',
+  'x-stainless-os',
+  'x-stainless-package-version',
+  'x-stainless-retry-count',
+  'x-stainless-runtime',
+  'x-stainless-runtime-version',
+  'x-stainless-timeout',
+]);
+
+/**
+ * The headers that turn on provider features in beta, some of which act on the
+ * provider's side with the tenant's key (fetching from the internet, running code):
+ * forwarded with the allowed values only.
+ */
+export const BETA_HEADERS = ['anthropic-beta', 'openai-beta'] as const;
+
+/** Which beta values pass, and where the dropped ones are reported. */
+export interface BetaFilter {
+  readonly allowed: ReadonlySet<string>;
+  /** Called once per beta header that lost values, with those values. */
+  dropped(header: string, values: readonly string[]): void;
+}
 
 /**
  * Response headers passed back: the content type, rate limits, retry hints (both SDKs
@@ -36,14 +69,23 @@ export const UPSTREAM_REQUEST_ID_HEADER: Readonly<Record<LlmProvider, string>> =
 export const ANSWERED_REQUEST_ID_HEADER: Readonly<Record<LlmProvider, string>> = { anthropic: 'request-id', openai: 'x-upstream-request-id' };
 
 /**
- * The headers of the upstream request: the forwarded ones, the stored key in the
- * provider's own header, and `Accept-Encoding: identity`, so that answers arrive
- * uncompressed and each streamed event can be passed on as soon as it arrives.
+ * The headers of the upstream request: the forwarded ones, the allowed values of the beta
+ * headers (each a comma list), the stored key in the provider's own header, and
+ * `Accept-Encoding: identity`, so that answers arrive uncompressed and each streamed event
+ * can be passed on as soon as it arrives.
  */
-export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, provider: LlmProvider, apiKey: string, body: Buffer | null): OutgoingHttpHeaders {
+export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, provider: LlmProvider, apiKey: string, body: Buffer | null, betas: BetaFilter): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(incoming)) {
-    if (value !== undefined && (FORWARDED_REQUEST_HEADERS.has(name) || name.startsWith(FORWARDED_REQUEST_PREFIX))) headers[name] = value;
+    if (value !== undefined && FORWARDED_REQUEST_HEADERS.has(name)) headers[name] = value;
+  }
+  for (const name of BETA_HEADERS) {
+    const value = incoming[name];
+    if (typeof value !== 'string') continue;
+    const values = value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+    const allowed = values.filter((entry) => betas.allowed.has(entry));
+    if (allowed.length > 0) headers[name] = allowed.join(',');
+    if (allowed.length < values.length) betas.dropped(name, values.filter((entry) => !betas.allowed.has(entry)));
   }
   headers['accept-encoding'] = 'identity';
   if (provider === 'anthropic') headers['x-api-key'] = apiKey;

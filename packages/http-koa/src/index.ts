@@ -4,7 +4,14 @@ export { API_TOKEN_RULE, isUsableApiToken } from './bearer-auth.js';
 export type { ReadinessCheck, ReadinessReport } from './health-routes.js';
 export { canonicalHost } from './host-check.js';
 export { corsOriginOf } from './cors.js';
-export { DEFAULT_LLM_MAX_BODY_BYTES, DEFAULT_LLM_TIMEOUT_MS, type LlmPassThroughOptions } from './llm-pass-through.js';
+export {
+  DEFAULT_LLM_BODY_TIMEOUT_MS,
+  DEFAULT_LLM_MAX_BODY_BYTES,
+  DEFAULT_LLM_MAX_IN_FLIGHT,
+  DEFAULT_LLM_MAX_IN_FLIGHT_PER_SCOPE,
+  DEFAULT_LLM_TIMEOUT_MS,
+  type LlmPassThroughOptions,
+} from './llm-pass-through.js';
 export { buildOpenApiDocument, type OpenApiDocument, type OpenApiOptions } from './openapi.js';
 export {
   HttpErrorCodes,

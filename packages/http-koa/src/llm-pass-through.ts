@@ -1,10 +1,11 @@
 import type Router from '@koa/router';
-import { ConfigError, DEFAULT_SCOPE, scrubKeyFromLogText, type LlmProvider } from '@llm-settings/core';
+import { ConfigError, DEFAULT_SCOPE, redactText, scrubKeyFromLogText, silentLogger, type LlmProvider, type Logger } from '@llm-settings/core';
 import type { IncomingMessage } from 'node:http';
 import { PassThrough, pipeline } from 'node:stream';
 import type { ParsedUrlQuery } from 'node:querystring';
 import type { AppContext, AppState, LlmCallFacts } from './app-state.js';
-import { passedResponseHeaders, UPSTREAM_REQUEST_ID_HEADER, upstreamRequestHeaders } from './forwarded-headers.js';
+import { passedResponseHeaders, UPSTREAM_REQUEST_ID_HEADER, upstreamRequestHeaders, type BetaFilter } from './forwarded-headers.js';
+import { InFlightLimit } from './in-flight-limit.js';
 import { HttpError, HttpErrorCodes, problemFromError } from './problems.js';
 import { ClientGoneError, readRequestBytes, refuseDeclaredOversize } from './request-bytes.js';
 import { scopeOf } from './scope-header.js';
@@ -16,6 +17,17 @@ import { CallDeadline, callFailure, readUpTo, sendUpstream, upstreamUnavailable,
 export const DEFAULT_LLM_TIMEOUT_MS = 600_000;
 /** 10 MiB: image inputs make LLM requests large. */
 export const DEFAULT_LLM_MAX_BODY_BYTES = 10 * 1024 * 1024;
+/** 30 s: an SDK sends its body at once; this is for slow links, not for slow clients. */
+export const DEFAULT_LLM_BODY_TIMEOUT_MS = 30_000;
+/** About 512 sockets (one to the client, one to the provider per call), half of a common ulimit of 1024. */
+export const DEFAULT_LLM_MAX_IN_FLIGHT = 256;
+/** One scope (a tenant) cannot take more than an eighth of the calls. */
+export const DEFAULT_LLM_MAX_IN_FLIGHT_PER_SCOPE = 32;
+/** A beta name as the providers spell them (`prompt-caching-2024-07-31`, `assistants=v2`). */
+const BETA_NAME = /^[A-Za-z0-9._=-]{1,128}$/;
+/** Dropped beta values in a log line: at most this many, each cut to {@link LOGGED_BETA_LENGTH} characters (they are the caller's text). */
+const LOGGED_BETAS = 8;
+const LOGGED_BETA_LENGTH = 64;
 
 /** The LLM pass-through: the provider APIs, called with the key stored for the request's scope. */
 export interface LlmPassThroughOptions {
@@ -35,6 +47,30 @@ export interface LlmPassThroughOptions {
    * @default 10485760 (10 MiB)
    */
   maxBodyBytes?: number;
+  /**
+   * Time to receive a request body whole; a slower one gets 408 and nothing is sent on.
+   * @default 30000
+   */
+  bodyTimeoutMs?: number;
+  /**
+   * Calls in flight at once, streams included; more get 429 with Retry-After. Each holds
+   * two sockets (two file descriptors) until it ends.
+   * @default 256
+   */
+  maxInFlight?: number;
+  /**
+   * Calls in flight at once for one scope (`LLM-Settings-Scope`), so that one tenant cannot
+   * take every slot; more get 429 with Retry-After.
+   * @default 32
+   */
+  maxInFlightPerScope?: number;
+  /**
+   * The beta values forwarded in `anthropic-beta` and `openai-beta` (each a comma list;
+   * other values are dropped, with a debug log line): betas can turn on provider-side
+   * tools, such as web fetch, that act with the tenant's key.
+   * @default [] (no beta header is forwarded)
+   */
+  allowedBetas?: readonly string[];
 }
 
 /** Whole (not streamed) answers up to this size are read before they are sent on. */
@@ -80,9 +116,20 @@ export function passThroughPath(route: PassThroughRoute): string {
  * caller never sees the key, and the provider never sees the caller's credentials.
  * @throws ConfigError when an option cannot be used.
  */
-export function registerLlmPassThrough(router: Router<AppState>, service: Pick<HttpSettingsService, 'resolve'>, options: LlmPassThroughOptions): void {
+export function registerLlmPassThrough(
+  router: Router<AppState>,
+  service: Pick<HttpSettingsService, 'resolve'>,
+  options: LlmPassThroughOptions,
+  logger: Logger = silentLogger,
+): void {
   const timeoutMs = positiveInteger(options.timeoutMs ?? DEFAULT_LLM_TIMEOUT_MS, 'llm.timeoutMs');
   const maxBodyBytes = positiveInteger(options.maxBodyBytes ?? DEFAULT_LLM_MAX_BODY_BYTES, 'llm.maxBodyBytes');
+  const bodyTimeoutMs = positiveInteger(options.bodyTimeoutMs ?? DEFAULT_LLM_BODY_TIMEOUT_MS, 'llm.bodyTimeoutMs');
+  const inFlight = new InFlightLimit(
+    positiveInteger(options.maxInFlight ?? DEFAULT_LLM_MAX_IN_FLIGHT, 'llm.maxInFlight'),
+    positiveInteger(options.maxInFlightPerScope ?? DEFAULT_LLM_MAX_IN_FLIGHT_PER_SCOPE, 'llm.maxInFlightPerScope'),
+  );
+  const allowedBetas = betaNames(options.allowedBetas ?? []);
   const roots = { anthropic: apiRoot(options.baseUrls.anthropic, 'anthropic'), openai: apiRoot(options.baseUrls.openai, 'openai') };
 
   for (const route of PASS_THROUGH_ROUTES) {
@@ -94,14 +141,16 @@ export function registerLlmPassThrough(router: Router<AppState>, service: Pick<H
       const facts: LlmCallFacts = { provider: route.provider, scope: scope ?? DEFAULT_SCOPE, upstreamRequestId: null };
       ctx.state.llm = facts;
       try {
+        // First: a call waiting for its body or its settings holds its sockets too.
+        inFlight.enter(facts.scope, ctx.res);
         if (route.method === 'POST') refuseDeclaredOversize(ctx.req, maxBodyBytes);
         const settings = await service.resolve(scope === undefined ? {} : { scope });
         if (settings.provider !== route.provider) throw providerMismatch(settings.provider);
-        const body = route.method === 'POST' ? await readRequestBytes(ctx.req, maxBodyBytes) : null;
+        const body = route.method === 'POST' ? await readRequestBytes(ctx.req, maxBodyBytes, bodyTimeoutMs) : null;
         const apiKey = settings.apiKey.reveal();
         const deadline = new CallDeadline(ctx.res, timeoutMs);
         const url = upstreamUrl(target, route.query, ctx.query);
-        const headers = upstreamRequestHeaders(ctx.headers, route.provider, apiKey, body);
+        const headers = upstreamRequestHeaders(ctx.headers, route.provider, apiKey, body, betaFilter(allowedBetas, logger, ctx));
         let answer: IncomingMessage;
         try {
           answer = await sendUpstream({ method: route.method, url, headers, body, deadline });
@@ -114,9 +163,10 @@ export function registerLlmPassThrough(router: Router<AppState>, service: Pick<H
       } catch (error) {
         if (error instanceof ClientGoneError) return clientGone(ctx);
         // A refusal of ours (4xx) or a timeout would fail the same way again, yet the
-        // SDKs retry a 409 or a 504 by default.
+        // SDKs retry a 409 or a 504 by default. A 408 or a 429 may pass later: those
+        // retries, after Retry-After, are left to the SDK.
         const { status } = problemFromError(error);
-        if (status < 500 || status === 504) ctx.set('x-should-retry', 'false');
+        if ((status < 500 && status !== 408 && status !== 429) || status === 504) ctx.set('x-should-retry', 'false');
         throw error;
       }
     };
@@ -219,6 +269,22 @@ function providerMismatch(configured: LlmProvider): HttpError {
 /** The provider's request id for the log line: only when it looks like one, and scrubbed of the key. */
 function loggableRequestId(value: string, apiKey: string): string | null {
   return /^[A-Za-z0-9._:@+=\/-]{1,128}$/.test(value) ? scrubKeyFromLogText(value, apiKey) : null;
+}
+
+/** The allowed betas of one call; each header that lost values gets a debug line naming them. */
+function betaFilter(allowed: ReadonlySet<string>, logger: Logger, ctx: AppContext): BetaFilter {
+  return {
+    allowed,
+    dropped: (header, values) => {
+      const logged = values.slice(0, LOGGED_BETAS).map((value) => redactText(value).slice(0, LOGGED_BETA_LENGTH));
+      logger.debug({ request_id: ctx.state.requestId, header, values: logged, count: values.length }, 'beta header values dropped');
+    },
+  };
+}
+
+function betaNames(values: readonly string[]): ReadonlySet<string> {
+  if (!values.every((value) => BETA_NAME.test(value))) throw new ConfigError('llm.allowedBetas entries must be beta names: letters, digits, ., _, = and -');
+  return new Set(values);
 }
 
 function positiveInteger(value: number, name: string): number {

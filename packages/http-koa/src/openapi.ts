@@ -111,6 +111,11 @@ function schemas(): JsonObject {
         detail: { type: 'string' },
         code: { type: 'string', enum: [...PROBLEM_CODES], description: 'Stable machine-readable code.' },
         errors: { type: 'array', items: ref('schemas', 'ValidationIssue'), description: 'Present for validation failures.' },
+        error: {
+          type: 'object',
+          description:
+            "On the LLM pass-through only: the provider's error object with the same detail and code, which its SDK reads. Anthropic: `{type, message, details: {error_code}}`; OpenAI: `{message, type, param, code}`.",
+        },
       },
     },
     Health: {
@@ -212,6 +217,10 @@ function llmResponses(): JsonObject {
     ),
     BadGateway: problemResponse('UPSTREAM.UNAVAILABLE: the provider could not be reached, or answered with a redirect.'),
     GatewayTimeout: problemResponse('UPSTREAM.TIMEOUT: the provider did not answer in time.'),
+    RequestTimeout: problemResponse('HTTP.REQUEST_TIMEOUT: the request body did not arrive whole in time; the connection closes and nothing is forwarded.'),
+    LlmTooManyRequests: problemResponse('HTTP.TOO_MANY_REQUESTS: the most LLM calls the server, or this scope, may have in flight are running.', {
+      'Retry-After': ref('headers', 'RetryAfter'),
+    }),
     ProviderAnswer: {
       description:
         "The provider's own answer with its status, content type and rate-limit headers. In error answers, 401 and 403 bodies are replaced by a fixed message in the provider's shape, and key-shaped text is redacted.",
@@ -364,8 +373,10 @@ function llmOperation(route: PassThroughRoute, bearerAuth: boolean, hostCheck: b
       },
       400: ref('responses', 'BadRequest'),
       ...(bearerAuth ? { 401: ref('responses', 'Unauthorized') } : {}),
+      ...(post ? { 408: ref('responses', 'RequestTimeout') } : {}),
       409: ref('responses', 'LlmConflict'),
       ...(post ? { 413: ref('responses', 'PayloadTooLarge') } : {}),
+      429: ref('responses', 'LlmTooManyRequests'),
       ...hostCheckResponses(hostCheck),
       500: ref('responses', 'InternalError'),
       502: ref('responses', 'BadGateway'),

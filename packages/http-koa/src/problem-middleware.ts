@@ -1,7 +1,8 @@
-import { redactText } from '@llm-settings/core';
+import { redactText, type LlmProvider } from '@llm-settings/core';
 import type { Middleware } from 'koa';
 import type { AppContext, AppState } from './app-state.js';
 import { PROBLEM_CONTENT_TYPE, problemFromError } from './problems.js';
+import { providerErrorObject } from './provider-errors.js';
 import { throwIfUnanswered } from './routers.js';
 
 /**
@@ -10,8 +11,13 @@ import { throwIfUnanswered } from './routers.js';
  * response never carries a stack, a cause or any part of the request body. For the log
  * line it records the code and the message, redacted of key-shaped text and of any
  * api_key the request carried.
+ *
+ * On the LLM pass-through (`providerOf` names the provider of the request's path), the
+ * problem also carries the provider's `error` object with the same detail and code:
+ * the official SDKs read only their provider's shape (OpenAI's shows a problem alone as
+ * "409 status code (no body)"). RFC 9457's members stay, `type` its URI.
  */
-export function problemMiddleware(): Middleware<AppState> {
+export function problemMiddleware(providerOf: (ctx: AppContext) => LlmProvider | null = () => null): Middleware<AppState> {
   return async (ctx, next) => {
     try {
       await next();
@@ -22,6 +28,8 @@ export function problemMiddleware(): Middleware<AppState> {
       ctx.status = problem.status;
       for (const [name, value] of Object.entries(problem.headers)) ctx.set(name, value);
       ctx.type = PROBLEM_CONTENT_TYPE;
+      const provider = providerOf(ctx);
+      if (provider !== null) problem.body.error = providerErrorObject(provider, problem.status, problem.body.detail, problem.body.code);
       ctx.body = problem.body;
     }
   };

@@ -1,9 +1,11 @@
 import { ErrorCodes, LlmSettingsError, ValidationError, type ErrorCode, type ValidationIssue } from '@llm-settings/core';
+import type { ProviderErrorObject } from './provider-errors.js';
 
 /**
  * Codes of failures the HTTP adapter detects itself: HTTP's own (host, auth, routing,
- * media type, size) and the LLM pass-through's (the stored provider is another one,
- * the provider cannot be reached or is too slow).
+ * media type, size, a body too slow to arrive) and the LLM pass-through's (too many
+ * calls in flight, the stored provider is another one, the provider cannot be reached or
+ * is too slow).
  */
 export const HttpErrorCodes = {
   UNAUTHORIZED: 'HTTP.UNAUTHORIZED',
@@ -11,6 +13,8 @@ export const HttpErrorCodes = {
   NOT_FOUND: 'HTTP.NOT_FOUND',
   METHOD_NOT_ALLOWED: 'HTTP.METHOD_NOT_ALLOWED',
   PAYLOAD_TOO_LARGE: 'HTTP.PAYLOAD_TOO_LARGE',
+  REQUEST_TIMEOUT: 'HTTP.REQUEST_TIMEOUT',
+  TOO_MANY_REQUESTS: 'HTTP.TOO_MANY_REQUESTS',
   UNSUPPORTED_MEDIA_TYPE: 'HTTP.UNSUPPORTED_MEDIA_TYPE',
   MISDIRECTED_REQUEST: 'HTTP.MISDIRECTED_REQUEST',
   SETTINGS_PROVIDER_MISMATCH: 'SETTINGS.PROVIDER_MISMATCH',
@@ -28,7 +32,11 @@ export const PROBLEM_CODES: readonly ProblemCode[] = [...Object.values(ErrorCode
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-/** An RFC 9457 problem body. `errors` is present for validation failures only. */
+/**
+ * An RFC 9457 problem body. `errors` is present for validation failures only; `error`
+ * on the LLM pass-through only: the same detail and code in the provider's error shape,
+ * which its SDK shows (see problem-middleware.ts).
+ */
 export interface ProblemDetails {
   type: string;
   title: string;
@@ -36,6 +44,7 @@ export interface ProblemDetails {
   detail: string;
   code: ProblemCode;
   errors?: ValidationIssue[];
+  error?: ProviderErrorObject;
 }
 
 /** A problem with the status and headers to send it with. */

@@ -1,4 +1,5 @@
 import { REDACTED, redactText, type LlmProvider } from '@llm-settings/core';
+import { providerErrorBody } from './provider-errors.js';
 
 /** Error answers are small; a larger one is replaced, not kept in memory. */
 export const MAX_ERROR_BODY_BYTES = 64 * 1024;
@@ -47,13 +48,6 @@ export function errorAnswerFor(provider: LlmProvider, status: number, body: Buff
 
 /** An error in the provider's own shape, as its SDK parses it. */
 function fixedAnswer(provider: LlmProvider, status: number, message: string): ErrorAnswer {
-  let error: unknown;
-  if (provider === 'anthropic') {
-    const type = status === 401 ? 'authentication_error' : status === 403 ? 'permission_error' : 'api_error';
-    error = { type: 'error', error: { type, message } };
-  } else {
-    const type = status < 500 ? 'invalid_request_error' : 'server_error';
-    error = { error: { message, type, param: null, code: status === 401 ? 'invalid_api_key' : null } };
-  }
-  return { contentType: 'application/json', text: JSON.stringify(error) };
+  const code = provider === 'openai' && status === 401 ? 'invalid_api_key' : null;
+  return { contentType: 'application/json', text: JSON.stringify(providerErrorBody(provider, status, message, code)) };
 }

@@ -65,7 +65,8 @@ describe('OpenAPI document of the LLM pass-through', () => {
     for (const { id, op } of operations(document).filter(({ id }) => id.includes('/api/llm/'))) {
       expect(op.security, id).toEqual([{ bearerAuth: [] }, { apiKeyAuth: [] }]);
       expect(op.parameters, id).toContainEqual({ $ref: '#/components/parameters/Scope' });
-      expect(Object.keys(op.responses), id).toEqual(expect.arrayContaining(['200', '401', '409', '502', '504', 'default']));
+      expect(Object.keys(op.responses), id).toEqual(expect.arrayContaining(['200', '401', '409', '429', '502', '504', 'default']));
+      if (id.startsWith('POST ')) expect(Object.keys(op.responses), id).toEqual(expect.arrayContaining(['408', '413']));
     }
     const messages = (document.paths['/api/llm/anthropic/v1/messages'] as Json).post;
     expect(Object.keys(messages.responses['200'].content)).toEqual(['application/json', 'text/event-stream']);

@@ -109,13 +109,12 @@ describe('LLM pass-through: requests', () => {
       'x-api-key': ANTHROPIC_KEY,
       'content-type': 'application/json',
       'anthropic-version': '2023-06-01',
-      'anthropic-beta': 'tools-2024',
       'x-stainless-lang': 'js',
       'idempotency-key': 'idem-1',
       'accept-encoding': 'identity',
       'content-length': String(Buffer.byteLength(body)),
     });
-    for (const dropped of ['authorization', 'cookie', 'openai-organization', 'x-forwarded-for', 'x-request-id', 'llm-settings-scope']) {
+    for (const dropped of ['authorization', 'cookie', 'openai-organization', 'x-forwarded-for', 'x-request-id', 'llm-settings-scope', 'anthropic-beta']) {
       expect(sent!.headers, dropped).not.toHaveProperty(dropped);
     }
     expect(JSON.stringify(sent!.headers)).not.toContain('caller-');

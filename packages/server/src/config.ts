@@ -2,7 +2,17 @@ import { isIP, isIPv6 } from 'node:net';
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, DEFAULT_PROBE_TIMEOUT_MS, Secret } from '@llm-settings/core';
-import { API_TOKEN_RULE, canonicalHost, corsOriginOf, DEFAULT_LLM_MAX_BODY_BYTES, DEFAULT_LLM_TIMEOUT_MS, isUsableApiToken } from '@llm-settings/http-koa';
+import {
+  API_TOKEN_RULE,
+  canonicalHost,
+  corsOriginOf,
+  DEFAULT_LLM_BODY_TIMEOUT_MS,
+  DEFAULT_LLM_MAX_BODY_BYTES,
+  DEFAULT_LLM_MAX_IN_FLIGHT,
+  DEFAULT_LLM_MAX_IN_FLIGHT_PER_SCOPE,
+  DEFAULT_LLM_TIMEOUT_MS,
+  isUsableApiToken,
+} from '@llm-settings/http-koa';
 import { DEFAULT_MAX_IN_FLIGHT } from '@llm-settings/provider-probe';
 import { parseFernetKeys } from '@llm-settings/crypto-fernet';
 
@@ -39,6 +49,9 @@ const hostList = (name: string) =>
 const originList = (name: string) =>
   commaList(name, (entry) => corsOriginOf(entry) !== null, 'an http(s) origin such as https://app.example.com (scheme, host and optional port only)');
 
+/** Comma-separated beta names (`prompt-caching-2024-07-31`, `assistants=v2`). */
+const betaList = (name: string) => commaList(name, (entry) => /^[A-Za-z0-9._=-]{1,128}$/.test(entry), 'a beta name: letters, digits, ., _, = and -');
+
 /** Checked here, not only when the cipher is built, so a bad key is reported with the other variables. */
 const fernetKeys = (name: string) =>
   z.string().superRefine((value, ctx) => {
@@ -67,6 +80,10 @@ const EnvSchema = z.object({
   PROBE_MAX_IN_FLIGHT: optional(integer('PROBE_MAX_IN_FLIGHT', 1, 1000)),
   PROXY_MAX_BODY_BYTES: optional(integer('PROXY_MAX_BODY_BYTES', 1024, 100 * MIB)),
   PROXY_TIMEOUT_MS: optional(integer('PROXY_TIMEOUT_MS', 1000, 3_600_000)),
+  PROXY_BODY_TIMEOUT_MS: optional(integer('PROXY_BODY_TIMEOUT_MS', 1000, 300_000)),
+  PROXY_MAX_IN_FLIGHT: optional(integer('PROXY_MAX_IN_FLIGHT', 1, 100_000)),
+  PROXY_MAX_IN_FLIGHT_PER_SCOPE: optional(integer('PROXY_MAX_IN_FLIGHT_PER_SCOPE', 1, 100_000)),
+  PROXY_ALLOWED_BETAS: optional(betaList('PROXY_ALLOWED_BETAS')),
   SETTINGS_API_TOKEN: optional(z.string().refine(isUsableApiToken, `SETTINGS_API_TOKEN ${API_TOKEN_RULE}`)),
   ALLOW_UNAUTHENTICATED: optional(z.enum(['0', '1', 'true', 'false'], { error: () => 'ALLOW_UNAUTHENTICATED must be 1 or 0' })),
   ALLOW_UNDECRYPTABLE: optional(z.enum(['0', '1', 'true', 'false'], { error: () => 'ALLOW_UNDECRYPTABLE must be 1 or 0' })),
@@ -99,6 +116,14 @@ export interface ServerConfig {
   proxyMaxBodyBytes: number;
   /** Upper bound of one LLM call, through the pass-through or an SDK client from `client()`. */
   llmTimeoutMs: number;
+  /** Time the pass-through waits for a request body; a slower one is a 408. */
+  proxyBodyTimeoutMs: number;
+  /** Pass-through calls in flight at once; more answer 429. */
+  proxyMaxInFlight: number;
+  /** Pass-through calls in flight at once for one scope; more answer 429. */
+  proxyMaxInFlightPerScope: number;
+  /** Values of `anthropic-beta` and `openai-beta` the pass-through forwards; none by default. */
+  proxyAllowedBetas: string[];
   /** SETTINGS_API_TOKEN, or null when unset. Prints as its mask. */
   apiToken: Secret | null;
   allowUnauthenticated: boolean;
@@ -139,6 +164,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     probeMaxInFlight: e.PROBE_MAX_IN_FLIGHT ?? DEFAULT_MAX_IN_FLIGHT,
     proxyMaxBodyBytes: e.PROXY_MAX_BODY_BYTES ?? DEFAULT_LLM_MAX_BODY_BYTES,
     llmTimeoutMs: e.PROXY_TIMEOUT_MS ?? DEFAULT_LLM_TIMEOUT_MS,
+    proxyBodyTimeoutMs: e.PROXY_BODY_TIMEOUT_MS ?? DEFAULT_LLM_BODY_TIMEOUT_MS,
+    proxyMaxInFlight: e.PROXY_MAX_IN_FLIGHT ?? DEFAULT_LLM_MAX_IN_FLIGHT,
+    proxyMaxInFlightPerScope: e.PROXY_MAX_IN_FLIGHT_PER_SCOPE ?? DEFAULT_LLM_MAX_IN_FLIGHT_PER_SCOPE,
+    proxyAllowedBetas: e.PROXY_ALLOWED_BETAS ?? [],
     apiToken: secretOrNull(e.SETTINGS_API_TOKEN),
     allowUnauthenticated: e.ALLOW_UNAUTHENTICATED === '1' || e.ALLOW_UNAUTHENTICATED === 'true',
     allowUndecryptable: e.ALLOW_UNDECRYPTABLE === '1' || e.ALLOW_UNDECRYPTABLE === 'true',

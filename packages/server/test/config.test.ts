@@ -27,6 +27,10 @@ describe('loadConfig', () => {
       probeMaxInFlight: 4,
       proxyMaxBodyBytes: 10 * 1024 * 1024,
       llmTimeoutMs: 600_000,
+      proxyBodyTimeoutMs: 30_000,
+      proxyMaxInFlight: 256,
+      proxyMaxInFlightPerScope: 32,
+      proxyAllowedBetas: [],
       apiToken: null,
       allowUnauthenticated: false,
       allowUndecryptable: false,
@@ -49,6 +53,10 @@ describe('loadConfig', () => {
         PROBE_MAX_IN_FLIGHT: '16',
         PROXY_MAX_BODY_BYTES: '2048',
         PROXY_TIMEOUT_MS: '30000',
+        PROXY_BODY_TIMEOUT_MS: '5000',
+        PROXY_MAX_IN_FLIGHT: '64',
+        PROXY_MAX_IN_FLIGHT_PER_SCOPE: '8',
+        PROXY_ALLOWED_BETAS: 'prompt-caching-2024-07-31, assistants=v2',
         SETTINGS_API_TOKEN: 'a-long-enough-token',
         ALLOW_UNAUTHENTICATED: '1',
         SETTINGS_UI: '0',
@@ -70,6 +78,10 @@ describe('loadConfig', () => {
       probeMaxInFlight: 16,
       proxyMaxBodyBytes: 2048,
       llmTimeoutMs: 30_000,
+      proxyBodyTimeoutMs: 5000,
+      proxyMaxInFlight: 64,
+      proxyMaxInFlightPerScope: 8,
+      proxyAllowedBetas: ['prompt-caching-2024-07-31', 'assistants=v2'],
       apiToken: expect.any(Secret),
       allowUnauthenticated: true,
       settingsUi: false,
@@ -127,6 +139,22 @@ describe('loadConfig', () => {
       '  - CORS_ORIGINS entries 2, 3, 4 must each be an http(s) origin such as https://app.example.com (scheme, host and optional port only)',
     ]);
     expect(message).not.toContain('secret-one');
+  });
+
+  it('reports each unusable pass-through limit on its own line, and the unusable PROXY_ALLOWED_BETAS entries by position, never their values', () => {
+    const message = configError({
+      PROXY_BODY_TIMEOUT_MS: '10',
+      PROXY_MAX_IN_FLIGHT: 'many',
+      PROXY_MAX_IN_FLIGHT_PER_SCOPE: '0',
+      PROXY_ALLOWED_BETAS: 'prompt-caching-2024-07-31,secret beta,,web fetch',
+    });
+    expect(message.split('\n').slice(1)).toEqual([
+      '  - PROXY_BODY_TIMEOUT_MS must be an integer from 1000 to 300000',
+      '  - PROXY_MAX_IN_FLIGHT must be an integer from 1 to 100000',
+      '  - PROXY_MAX_IN_FLIGHT_PER_SCOPE must be an integer from 1 to 100000',
+      '  - PROXY_ALLOWED_BETAS entries 2, 3, 4 must each be a beta name: letters, digits, ., _, = and -',
+    ]);
+    for (const value of ['many', 'secret beta', 'web fetch']) expect(message).not.toContain(value);
   });
 
   it('refuses a HOST that is neither a hostname nor an IP address, without echoing it', () => {

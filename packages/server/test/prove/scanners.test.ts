@@ -31,6 +31,17 @@ describe('answer checks', () => {
     expect(answerIssues(exchange(404, { ...problem, stack: 'Error at x' }, { 'content-type': 'application/problem+json' }))).not.toEqual([]);
   });
 
+  it("accepts the provider's error object on the LLM pass-through only, with the problem's detail and code", () => {
+    const headers = { 'content-type': 'application/problem+json' };
+    const onPassThrough = (body: unknown) => ({ ...exchange(404, body, headers), path: '/api/llm/openai/v1/files' }) as Exchange;
+    const openai = { message: problem.detail, type: 'invalid_request_error', param: null, code: problem.code };
+    const anthropic = { type: 'not_found_error', message: problem.detail, details: { error_code: problem.code } };
+    expect(answerIssues(onPassThrough({ ...problem, error: openai }))).toEqual([]);
+    expect(answerIssues(onPassThrough({ ...problem, error: anthropic }))).toEqual([]);
+    expect(answerIssues(exchange(404, { ...problem, error: openai }, headers))).toEqual(['error object']);
+    expect(answerIssues(onPassThrough({ ...problem, error: { ...openai, message: 'other' } }))).toEqual(['error object']);
+  });
+
   it('refuses any 5xx unless allowed, and a view carrying more than the public fields', () => {
     expect(answerIssues(exchange(500, { ...problem, status: 500, code: 'INTERNAL' }, { 'content-type': 'application/problem+json' }))).toEqual(['server error 500']);
     const view = { provider: 'openai', model: 'gpt-4o', api_key_set: true, api_key_masked: '...abcd', updated_at: null, model_verified: true };

@@ -73,7 +73,7 @@ export function problemIssues(exchange: Exchange): string[] {
     return [...issues, 'body is not JSON'];
   }
   if (!isObject(body)) return [...issues, 'body is not an object'];
-  const { type, title, status, detail, code, errors, ...rest } = body;
+  const { type, title, status, detail, code, errors, error, ...rest } = body;
   if (typeof type !== 'string' || !type.startsWith('urn:llm-settings:problem:')) issues.push('type');
   if (typeof title !== 'string' || title === '') issues.push('title');
   if (status !== exchange.status) issues.push('status differs from the HTTP status');
@@ -81,6 +81,12 @@ export function problemIssues(exchange: Exchange): string[] {
   if (!(PROBLEM_CODES as readonly string[]).includes(code as string)) issues.push(`unknown code ${String(code)}`);
   if (errors !== undefined && !(Array.isArray(errors) && errors.every((e) => isObject(e) && typeof e.path === 'string' && typeof e.message === 'string'))) {
     issues.push('errors');
+  }
+  // On the LLM pass-through only: the provider's error object, with the same detail and code.
+  if (error !== undefined) {
+    const passThrough = /^\/api\/llm\/(anthropic|openai)\//.test(exchange.path);
+    const same = isObject(error) && error.message === detail && (error.code === code || (isObject(error.details) && error.details.error_code === code));
+    if (!passThrough || !same) issues.push('error object');
   }
   if (Object.keys(rest).length > 0) issues.push(`extra fields ${Object.keys(rest).join(',')}`);
   if (exchange.status === 405 && !exchange.headers.allow) issues.push('405 without Allow');

@@ -1,0 +1,46 @@
+import type { ServerResponse } from 'node:http';
+import { HttpError, HttpErrorCodes, RETRY_AFTER_SECONDS } from './problems.js';
+
+/**
+ * Bounds the calls in flight, in all and per scope: each holds a client socket and a
+ * provider socket (and their buffers) for as long as the provider takes, up to the
+ * call's timeout, so without a bound a flood of calls to a slow provider exhausts the
+ * file descriptors. A call beyond either bound is refused at once, not queued: a queue
+ * would hold the same sockets.
+ */
+export class InFlightLimit {
+  private total = 0;
+  private readonly perScope = new Map<string, number>();
+
+  constructor(
+    private readonly maxTotal: number,
+    private readonly maxPerScope: number,
+  ) {}
+
+  /**
+   * Counts a call of `scope` until `res` closes (answered, cut, or its client gone).
+   * @throws HttpError 429 HTTP.TOO_MANY_REQUESTS, with Retry-After, when either bound is reached.
+   */
+  enter(scope: string, res: ServerResponse): void {
+    const inScope = this.perScope.get(scope) ?? 0;
+    if (this.total >= this.maxTotal) throw tooMany(`${this.maxTotal} LLM calls are in flight, the most this server takes at once.`);
+    if (inScope >= this.maxPerScope) throw tooMany(`${this.maxPerScope} LLM calls of this scope are in flight, the most it may have at once.`);
+    this.total += 1;
+    this.perScope.set(scope, inScope + 1);
+    const leave = () => {
+      this.total -= 1;
+      const left = (this.perScope.get(scope) ?? 1) - 1;
+      if (left === 0) this.perScope.delete(scope);
+      else this.perScope.set(scope, left);
+    };
+    // A response emits 'close' once, when it ended or its connection did; the client may have gone already.
+    if (res.closed) leave();
+    else res.once('close', leave);
+  }
+}
+
+function tooMany(detail: string): HttpError {
+  return new HttpError(429, HttpErrorCodes.TOO_MANY_REQUESTS, 'Too many calls in flight', `${detail} Try again in a moment.`, {
+    'Retry-After': String(RETRY_AFTER_SECONDS),
+  });
+}
