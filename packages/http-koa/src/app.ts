@@ -2,6 +2,7 @@ import { ConfigError, silentLogger, type Logger } from '@llm-settings/core';
 import Koa from 'koa';
 import type { AppContext, AppState } from './app-state.js';
 import { bearerAuth } from './bearer-auth.js';
+import { browserRequestCheck } from './browser-request-check.js';
 import { commonHeadersMiddleware } from './common-headers.js';
 import { corsMiddleware, corsOriginsOf } from './cors.js';
 import { alwaysReady, registerHealthRoutes, type ReadinessCheck } from './health-routes.js';
@@ -31,7 +32,7 @@ export interface HttpAppOptions {
   logger?: Logger;
   /**
    * When set, every route requires `Authorization: Bearer <apiToken>` except the open ones:
-   * `/healthz`, `/readyz` and `/api/openapi.json`.
+   * `/healthz`, `/readyz`, `/api/openapi.json` and the settings page's files.
    * Must be 16 to 1024 printable ASCII characters without whitespace.
    * @default undefined (no authentication: put the app behind your own auth)
    */
@@ -47,13 +48,13 @@ export interface HttpAppOptions {
    */
   maxBodyBytes?: number;
   /**
-   * When set, turns on the checks against DNS rebinding and cross-site pages: before any
-   * route runs, a request whose `Host` is not `localhost`, a loopback address (127.0.0.0/8,
-   * `[::1]`) or one of these answers 421, and one whose `Origin` names another host (or is
-   * `null`) answers 403. Entries are hostnames or IP addresses (IPv6 in brackets),
+   * When set, turns on the check against DNS rebinding: before any route runs, a request
+   * whose `Host` is not `localhost`, a loopback address (127.0.0.0/8, `[::1]`) or one of
+   * these answers 421. Entries are hostnames or IP addresses (IPv6 in brackets),
    * optionally with a port, which is ignored; names compare case-insensitively and without
-   * a trailing dot. `[]` accepts the loopback names only.
-   * @default undefined (no check: any Host and Origin are served)
+   * a trailing dot. `[]` accepts the loopback names only. (The check of pages of other
+   * origins runs on every API route whatever this option: see `corsOrigins`.)
+   * @default undefined (no check: any Host is served)
    */
   allowedHosts?: readonly string[];
   /**
@@ -75,9 +76,14 @@ export interface HttpAppOptions {
    * Origins whose pages may call the API (CORS), e.g. `https://admin.example.com`: scheme,
    * host and optional port. Their preflights answer 204 with the API's methods and
    * headers (`authorization`, `content-type`, `if-match`, `llm-settings-scope`,
-   * `x-request-id`), their answers expose `ETag`, and the Origin check of `allowedHosts`
-   * lets them through. Other origins get no CORS header. `*` and `null` are refused.
-   * @default [] (no CORS: browsers keep the answers from pages of other origins)
+   * `x-request-id`), their answers expose `ETag`, and the API routes serve them. Every
+   * API route (settings, models, `/test`, the pass-through) refuses with 403 any other
+   * `Origin` than these and the server's own (the `Host` the request was addressed to,
+   * port included, under `http` or `https`, for a TLS-terminating proxy in front), and,
+   * following Fetch Metadata, a request marked `Sec-Fetch-Mode: no-cors` or
+   * `Sec-Fetch-Site: cross-site`/`same-site` without such an Origin. The open routes
+   * are not checked. Other origins get no CORS header. `*` and `null` are refused.
+   * @default [] (no CORS: only pages of the server's own origin may call the API)
    */
   corsOrigins?: readonly string[];
   /**
@@ -118,7 +124,11 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   registerHealthRoutes(openRoutes, options.readiness ?? alwaysReady, logger);
   if (options.settingsUi === true) registerSettingsUi(openRoutes);
 
+  // Pages of other origins are refused on every protected route, before the token check,
+  // with or without a token: deny by default, whatever the options.
+  const browserCheck = browserRequestCheck(corsOrigins);
   const protectedRoutes = createRouter();
+  protectedRoutes.use(browserCheck);
   if (options.apiToken !== undefined) protectedRoutes.use(bearerAuth(options.apiToken));
   const readJsonBody = createJsonBodyReader(maxBodyBytes);
   registerSettingsRoutes(protectedRoutes, options.service, readJsonBody);
@@ -128,6 +138,7 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   // where SDKs may send what they take for a provider key.
   const llmRoutes = createRouter();
   if (options.llm !== undefined) {
+    llmRoutes.use(browserCheck);
     if (options.apiToken !== undefined) llmRoutes.use(bearerAuth(options.apiToken, { acceptXApiKey: true }));
     registerLlmPassThrough(llmRoutes, options.service, options.llm);
   }
@@ -140,8 +151,8 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
       commonHeadersMiddleware(),
       problemMiddleware(),
       // Below the problem middleware, so that a refusal is a logged problem; above every route.
-      ...(options.allowedHosts !== undefined ? [hostCheck(options.allowedHosts, corsOrigins)] : []),
-      // Below the checks, which refuse a rebound Host or a foreign page before any CORS
+      ...(options.allowedHosts !== undefined ? [hostCheck(options.allowedHosts)] : []),
+      // Below the Host check, which refuses a rebound Host before any CORS
       // header is set; above the routes, so that their answers and problems carry them.
       ...(corsOrigins.size > 0 ? [corsMiddleware(corsOrigins)] : []),
       // The settings routes first: they take most requests, and a router that answers runs

@@ -5,6 +5,7 @@ import { PassThrough, pipeline } from 'node:stream';
 import type { ParsedUrlQuery } from 'node:querystring';
 import type { AppContext, AppState, LlmCallFacts } from './app-state.js';
 import { passedResponseHeaders, UPSTREAM_REQUEST_ID_HEADER, upstreamRequestHeaders } from './forwarded-headers.js';
+import { notJson } from './json-body.js';
 import { HttpError, HttpErrorCodes, problemFromError } from './problems.js';
 import { ClientGoneError, readRequestBytes, refuseDeclaredOversize } from './request-bytes.js';
 import { scopeOf } from './scope-header.js';
@@ -94,6 +95,8 @@ export function registerLlmPassThrough(router: Router<AppState>, service: Pick<H
       const facts: LlmCallFacts = { provider: route.provider, scope: scope ?? DEFAULT_SCOPE, upstreamRequestId: null };
       ctx.state.llm = facts;
       try {
+        // Only JSON, which a page of another site cannot send without a CORS preflight.
+        if (route.method === 'POST' && !ctx.request.is('application/json')) throw notJson();
         if (route.method === 'POST') refuseDeclaredOversize(ctx.req, maxBodyBytes);
         const settings = await service.resolve(scope === undefined ? {} : { scope });
         if (settings.provider !== route.provider) throw providerMismatch(settings.provider);
@@ -143,6 +146,7 @@ async function passAnswer(ctx: AppContext, provider: LlmProvider, answer: Incomi
   ctx.status = status;
   if (status >= 200 && status < 300) {
     ctx.set(headers);
+    downloadUnlessJsonOrEvents(ctx);
     if (!ctx.response.is('json')) {
       pipeOn(ctx, answer, []);
       // An event stream's headers go at once, so that the caller sees it start before its
@@ -159,7 +163,18 @@ async function passAnswer(ctx: AppContext, provider: LlmProvider, answer: Incomi
   if ('head' in body) answer.destroy();
   const safe = errorAnswerFor(provider, status, 'whole' in body ? body.whole : null, headers['content-type']);
   ctx.set({ ...headers, 'content-type': safe.contentType });
+  downloadUnlessJsonOrEvents(ctx);
   ctx.body = safe.text;
+}
+
+/**
+ * An answer of another type than JSON or an event stream (HTML, SVG, ...) goes as an
+ * opaque download: a browser pointed at the pass-through must not render what a
+ * provider (or whoever answers in its place) sent, under this server's origin.
+ */
+function downloadUnlessJsonOrEvents(ctx: AppContext): void {
+  if (ctx.response.is('json', '+json', 'text/event-stream')) return;
+  ctx.set({ 'content-type': 'application/octet-stream', 'content-disposition': 'attachment' });
 }
 
 /**
