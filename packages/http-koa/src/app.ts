@@ -2,7 +2,7 @@ import { ConfigError, silentLogger, type Logger } from '@llm-settings/core';
 import Koa from 'koa';
 import type { AppContext, AppState } from './app-state.js';
 import { bearerAuth } from './bearer-auth.js';
-import { browserRequestCheck } from './browser-request-check.js';
+import { fetchMetadataCheck, originCheck } from './browser-request-check.js';
 import { commonHeadersMiddleware } from './common-headers.js';
 import { corsMiddleware, corsOriginsOf } from './cors.js';
 import { alwaysReady, registerHealthRoutes, type ReadinessCheck } from './health-routes.js';
@@ -52,8 +52,8 @@ export interface HttpAppOptions {
    * whose `Host` is not `localhost`, a loopback address (127.0.0.0/8, `[::1]`) or one of
    * these answers 421. Entries are hostnames or IP addresses (IPv6 in brackets),
    * optionally with a port, which is ignored; names compare case-insensitively and without
-   * a trailing dot. `[]` accepts the loopback names only. (The check of pages of other
-   * origins runs on every API route whatever this option: see `corsOrigins`.)
+   * a trailing dot. `[]` accepts the loopback names only. (The checks of pages of other
+   * origins run whatever this option: see `corsOrigins`.)
    * @default undefined (no check: any Host is served)
    */
   allowedHosts?: readonly string[];
@@ -76,13 +76,14 @@ export interface HttpAppOptions {
    * Origins whose pages may call the API (CORS), e.g. `https://admin.example.com`: scheme,
    * host and optional port. Their preflights answer 204 with the API's methods and
    * headers (`authorization`, `content-type`, `if-match`, `llm-settings-scope`,
-   * `x-request-id`), their answers expose `ETag`, and the API routes serve them. Every
-   * API route (settings, models, `/test`, the pass-through) refuses with 403 any other
-   * `Origin` than these and the server's own (the `Host` the request was addressed to,
-   * port included, under `http` or `https`, for a TLS-terminating proxy in front), and,
-   * following Fetch Metadata, a request marked `Sec-Fetch-Mode: no-cors` or
-   * `Sec-Fetch-Site: cross-site`/`same-site` without such an Origin. The open routes
-   * are not checked. Other origins get no CORS header. `*` and `null` are refused.
+   * `x-request-id`), their answers expose `ETag`, and the Origin check lets them through.
+   * Whatever the options, every route refuses with 403 an `Origin` other than these and
+   * the server's own (the `Host` the request was addressed to, port included, under
+   * `http` or `https` for a TLS-terminating proxy in front); and every API route
+   * (settings, models, `/test`, the pass-through), following Fetch Metadata, refuses a
+   * request marked `Sec-Fetch-Mode: no-cors`, or `Sec-Fetch-Site: cross-site` or
+   * `same-site` without such an Origin. Other origins get no CORS header. `*` and
+   * `null` are refused.
    * @default [] (no CORS: only pages of the server's own origin may call the API)
    */
   corsOrigins?: readonly string[];
@@ -124,9 +125,10 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   registerHealthRoutes(openRoutes, options.readiness ?? alwaysReady, logger);
   if (options.settingsUi === true) registerSettingsUi(openRoutes);
 
-  // Pages of other origins are refused on every protected route, before the token check,
-  // with or without a token: deny by default, whatever the options.
-  const browserCheck = browserRequestCheck(corsOrigins);
+  // What a browser marks as made for a page of another site (or as an image, a script,
+  // a no-cors fetch) is refused on every protected route, before the token check:
+  // deny by default, whatever the options. The open routes' files must load that way.
+  const browserCheck = fetchMetadataCheck(corsOrigins);
   const protectedRoutes = createRouter();
   protectedRoutes.use(browserCheck);
   if (options.apiToken !== undefined) protectedRoutes.use(bearerAuth(options.apiToken));
@@ -152,7 +154,8 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
       problemMiddleware(),
       // Below the problem middleware, so that a refusal is a logged problem; above every route.
       ...(options.allowedHosts !== undefined ? [hostCheck(options.allowedHosts)] : []),
-      // Below the Host check, which refuses a rebound Host before any CORS
+      originCheck(corsOrigins),
+      // Below the checks, which refuse a rebound Host or a foreign page before any CORS
       // header is set; above the routes, so that their answers and problems carry them.
       ...(corsOrigins.size > 0 ? [corsMiddleware(corsOrigins)] : []),
       // The settings routes first: they take most requests, and a router that answers runs

@@ -36,7 +36,7 @@ function isLoopback(name: string): boolean {
  * address or one of `allowedHosts` (421). The port is not compared: a page can only
  * reach this server on its own port, so only the name tells a rebound request from a
  * real one. Pages of other origins that call `127.0.0.1:<port>` directly are refused by
- * the API routes' own check (see browser-request-check.ts).
+ * their Origin (see browser-request-check.ts).
  * @throws ConfigError naming the position of an unusable entry, never its value.
  */
 export function hostCheck(allowedHosts: readonly string[]): Middleware<AppState> {

@@ -34,7 +34,7 @@ export interface OpenApiOptions {
   bearerAuth?: boolean;
   /**
    * Whether the app checks Host (the app's `allowedHosts` is set), so that every operation
-   * may answer 421. (The API operations answer 403 to pages of other origins whatever it.)
+   * may answer 421. (Every operation may answer 403 to pages of other origins whatever it.)
    * @default false
    */
   hostCheck?: boolean;
@@ -129,14 +129,9 @@ function schemas(): JsonObject {
   };
 }
 
-/** The answer of the Host check, which runs before every route. */
+/** The answers of the Origin check and (with `allowedHosts`) the Host check, which run before every route. */
 function hostCheckResponses(hostCheck: boolean): JsonObject {
-  return hostCheck ? { 421: ref('responses', 'MisdirectedRequest') } : {};
-}
-
-/** The answers every API operation may give before its route runs: the browser check's, and the Host check's. */
-function apiCheckResponses(hostCheck: boolean): JsonObject {
-  return { 403: ref('responses', 'ForbiddenOrigin'), ...hostCheckResponses(hostCheck) };
+  return { 403: ref('responses', 'ForbiddenOrigin'), ...(hostCheck ? { 421: ref('responses', 'MisdirectedRequest') } : {}) };
 }
 
 function components(bearerAuth: boolean, hostCheck: boolean, llm: boolean): JsonObject {
@@ -181,7 +176,7 @@ function components(bearerAuth: boolean, hostCheck: boolean, llm: boolean): Json
       ),
       Unauthorized: problemResponse('Missing or invalid bearer token.', { 'WWW-Authenticate': ref('headers', 'WWWAuthenticate') }),
       ForbiddenOrigin: problemResponse(
-        'HTTP.FORBIDDEN_ORIGIN: a request from a page that may not call the API: an Origin other than the server\'s own and the configured CORS origins (or null), Sec-Fetch-Mode: no-cors, or Sec-Fetch-Site: cross-site / same-site without such an Origin.',
+        "HTTP.FORBIDDEN_ORIGIN: a request from a page that may not call the API: an Origin other than the server's own and the configured CORS origins (or null); on the API operations also Sec-Fetch-Mode: no-cors, or Sec-Fetch-Site: cross-site / same-site without such an Origin.",
       ),
       ...(hostCheck
         ? { MisdirectedRequest: problemResponse('The Host header names a host this server does not serve (DNS rebinding), or is missing or malformed.') }
@@ -237,7 +232,7 @@ function settingsPaths(bearerAuth: boolean, hostCheck: boolean): JsonObject {
     headers: { ETag: ref('headers', 'ETag'), 'X-Request-Id': ref('headers', 'XRequestId') },
     content: json(ref('schemas', 'LlmSettingsView')),
   });
-  const common = { ...auth, ...apiCheckResponses(hostCheck), 500: ref('responses', 'InternalError'), 503: ref('responses', 'ServiceUnavailable') };
+  const common = { ...auth, ...hostCheckResponses(hostCheck), 500: ref('responses', 'InternalError'), 503: ref('responses', 'ServiceUnavailable') };
   const modelListResponse = {
     description: 'The models; a provider that cannot list them (or refuses the key) gives the catalogue, with `reason`.',
     headers: { 'X-Request-Id': ref('headers', 'XRequestId') },
@@ -371,7 +366,7 @@ function llmOperation(route: PassThroughRoute, bearerAuth: boolean, hostCheck: b
       ...(bearerAuth ? { 401: ref('responses', 'Unauthorized') } : {}),
       409: ref('responses', 'LlmConflict'),
       ...(post ? { 413: ref('responses', 'PayloadTooLarge'), 415: ref('responses', 'UnsupportedMediaType') } : {}),
-      ...apiCheckResponses(hostCheck),
+      ...hostCheckResponses(hostCheck),
       500: ref('responses', 'InternalError'),
       502: ref('responses', 'BadGateway'),
       503: ref('responses', 'ServiceUnavailable'),

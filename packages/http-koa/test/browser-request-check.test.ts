@@ -109,11 +109,12 @@ describe('browser requests from other origins, in the default configuration (no 
     expectForbidden(await send(server, 'GET', '/api/settings/llm', { 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'navigate' }), 'same-site');
   });
 
-  it('leaves the open routes open: health, readiness, the OpenAPI document and the settings page files', async () => {
+  it('serves the open routes to images, scripts and links of any page, and refuses the Origin of another', async () => {
     const { server } = await start({ settingsUi: true });
     for (const path of ['/healthz', '/readyz', '/api/openapi.json', '/', '/ui/app.js', '/ui/icon.svg']) {
-      const answer = await send(server, 'GET', path, FROM_ANOTHER_PORT['<img> or <script> (no Origin)']);
-      expect(answer.status, path).toBe(200);
+      expect((await send(server, 'GET', path, FROM_ANOTHER_PORT['<img> or <script> (no Origin)'])).status, path).toBe(200);
+      expect((await send(server, 'GET', path, FROM_ANOTHER_PORT['a link (no Origin)'])).status, path).toBe(200);
+      expectForbidden(await send(server, 'GET', path, FROM_ANOTHER_PORT['fetch (cors)']), path);
     }
   });
 

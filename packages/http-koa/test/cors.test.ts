@@ -82,14 +82,14 @@ describe('CORS', () => {
     expect(JSON.parse(answer.body)).toMatchObject({ code: 'HTTP.FORBIDDEN_ORIGIN' });
     expect(corsHeadersOf(answer)).toEqual([]);
     const refusedPreflight = await send(`${server.url}/api/settings/llm`, 'OPTIONS', preflight(origin));
-    expect(refusedPreflight.status).toBe(405);
+    expect(refusedPreflight.status).toBe(403);
     expect(corsHeadersOf(refusedPreflight)).toEqual([]);
   });
 
   it('sets no CORS header at all without corsOrigins', async () => {
     server = await startServer();
     const answer = await send(`${server.url}/api/settings/llm`, 'OPTIONS', preflight(FRONTEND));
-    expect(answer.status).toBe(405);
+    expect(answer.status).toBe(403);
     expect(corsHeadersOf(answer)).toEqual([]);
   });
 

@@ -105,17 +105,16 @@ describe('buildOpenApiDocument', () => {
     for (const { op } of operations(open)) expect(op.security).toBeUndefined();
   });
 
-  it('lists the Host refusal on every operation when the app checks it, and the Origin refusal on every API operation', () => {
+  it('lists the Origin refusal on every operation, and the Host refusal when the app checks it', () => {
     const operations = (document: OpenApiDocument) =>
       Object.entries(document.paths).flatMap(([path, item]) => Object.values(item as Json).map((op) => ({ path, op: op as Json })));
-    const isApi = (path: string) => path.startsWith('/api/settings/llm') || path.startsWith('/api/llm/');
     for (const { path, op } of operations(buildOpenApiDocument({ hostCheck: true, llm: true }))) {
       expect(op.responses['421'], path).toEqual({ $ref: '#/components/responses/MisdirectedRequest' });
+      expect(op.responses['403'], path).toEqual({ $ref: '#/components/responses/ForbiddenOrigin' });
     }
     for (const { path, op } of operations(buildOpenApiDocument({ llm: true }))) {
       expect(Object.keys(op.responses), path).not.toContain('421');
-      if (isApi(path)) expect(op.responses['403'], path).toEqual({ $ref: '#/components/responses/ForbiddenOrigin' });
-      else expect(Object.keys(op.responses), path).not.toContain('403');
+      expect(op.responses['403'], path).toEqual({ $ref: '#/components/responses/ForbiddenOrigin' });
     }
   });
 });
