@@ -66,7 +66,7 @@ describe('browser requests from other origins, in the default configuration (no 
     for (const [method, path] of API_ROUTES) expectForbidden(await send(server, method, path, headers), `${method} ${path}`);
     expect(upstream.received).toEqual([]);
     expect(probe.calls).toEqual([]);
-    expect((await (await fetch(`${server.url}/api/settings/llm`)).json()).provider).toBe('openai');
+    expect((await sendRaw(`${server.url}/api/settings/llm`, 'GET', {})).json()).toMatchObject({ provider: 'openai', api_key_set: true });
   });
 
   it('refuses an Origin that differs from the server by its port only, its host only, or is null', async () => {
@@ -91,7 +91,8 @@ describe('browser requests from other origins, in the default configuration (no 
 
   it('serves the requests a browser marks as its own (same-origin, or typed by the user) and those of clients that mark nothing', async () => {
     const { server, upstream } = await start();
-    for (const headers of [{ 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors' }, { 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate' }, {}]) {
+    const marks: Array<Record<string, string>> = [{ 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors' }, { 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate' }, {}];
+    for (const headers of marks) {
       const answer = await send(server, 'GET', '/api/llm/openai/v1/models', headers);
       expect(answer.status, JSON.stringify(headers)).toBe(200);
     }
