@@ -2,6 +2,7 @@ import { ConfigError, silentLogger, type Logger } from '@llm-settings/core';
 import Koa from 'koa';
 import type { AppContext, AppState } from './app-state.js';
 import { bearerAuth } from './bearer-auth.js';
+import { fetchMetadataCheck, originCheck } from './browser-request-check.js';
 import { commonHeadersMiddleware } from './common-headers.js';
 import { corsMiddleware, corsOriginsOf } from './cors.js';
 import { alwaysReady, registerHealthRoutes, type ReadinessCheck } from './health-routes.js';
@@ -32,7 +33,7 @@ export interface HttpAppOptions {
   logger?: Logger;
   /**
    * When set, every route requires `Authorization: Bearer <apiToken>` except the open ones:
-   * `/healthz`, `/readyz` and `/api/openapi.json`.
+   * `/healthz`, `/readyz`, `/api/openapi.json` and the settings page's files.
    * Must be 16 to 1024 printable ASCII characters without whitespace.
    * @default undefined (no authentication: put the app behind your own auth)
    */
@@ -48,13 +49,13 @@ export interface HttpAppOptions {
    */
   maxBodyBytes?: number;
   /**
-   * When set, turns on the checks against DNS rebinding and cross-site pages: before any
-   * route runs, a request whose `Host` is not `localhost`, a loopback address (127.0.0.0/8,
-   * `[::1]`) or one of these answers 421, and one whose `Origin` names another host (or is
-   * `null`) answers 403. Entries are hostnames or IP addresses (IPv6 in brackets),
+   * When set, turns on the check against DNS rebinding: before any route runs, a request
+   * whose `Host` is not `localhost`, a loopback address (127.0.0.0/8, `[::1]`) or one of
+   * these answers 421. Entries are hostnames or IP addresses (IPv6 in brackets),
    * optionally with a port, which is ignored; names compare case-insensitively and without
-   * a trailing dot. `[]` accepts the loopback names only.
-   * @default undefined (no check: any Host and Origin are served)
+   * a trailing dot. `[]` accepts the loopback names only. (The checks of pages of other
+   * origins run whatever this option: see `corsOrigins`.)
+   * @default undefined (no check: any Host is served)
    */
   allowedHosts?: readonly string[];
   /**
@@ -76,9 +77,15 @@ export interface HttpAppOptions {
    * Origins whose pages may call the API (CORS), e.g. `https://admin.example.com`: scheme,
    * host and optional port. Their preflights answer 204 with the API's methods and
    * headers (`authorization`, `content-type`, `if-match`, `llm-settings-scope`,
-   * `x-request-id`), their answers expose `ETag`, and the Origin check of `allowedHosts`
-   * lets them through. Other origins get no CORS header. `*` and `null` are refused.
-   * @default [] (no CORS: browsers keep the answers from pages of other origins)
+   * `x-request-id`), their answers expose `ETag`, and the Origin check lets them through.
+   * Whatever the options, every route refuses with 403 an `Origin` other than these and
+   * the server's own (the `Host` the request was addressed to, port included, under
+   * `http` or `https` for a TLS-terminating proxy in front); and every API route
+   * (settings, models, `/test`, the pass-through), following Fetch Metadata, refuses a
+   * request marked `Sec-Fetch-Mode: no-cors`, or `Sec-Fetch-Site: cross-site` or
+   * `same-site` without such an Origin. Other origins get no CORS header. `*` and
+   * `null` are refused.
+   * @default [] (no CORS: only pages of the server's own origin may call the API)
    */
   corsOrigins?: readonly string[];
   /**
@@ -119,7 +126,12 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   registerHealthRoutes(openRoutes, options.readiness ?? alwaysReady, logger);
   if (options.settingsUi === true) registerSettingsUi(openRoutes);
 
+  // What a browser marks as made for a page of another site (or as an image, a script,
+  // a no-cors fetch) is refused on every protected route, before the token check:
+  // deny by default, whatever the options. The open routes' files must load that way.
+  const browserCheck = fetchMetadataCheck(corsOrigins);
   const protectedRoutes = createRouter();
+  protectedRoutes.use(browserCheck);
   if (options.apiToken !== undefined) protectedRoutes.use(bearerAuth(options.apiToken));
   const readJsonBody = createJsonBodyReader(maxBodyBytes);
   registerSettingsRoutes(protectedRoutes, options.service, readJsonBody);
@@ -129,6 +141,7 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   // where SDKs may send what they take for a provider key.
   const llmRoutes = createRouter();
   if (options.llm !== undefined) {
+    llmRoutes.use(browserCheck);
     if (options.apiToken !== undefined) llmRoutes.use(bearerAuth(options.apiToken, { acceptXApiKey: true }));
     registerLlmPassThrough(llmRoutes, options.service, options.llm, logger);
   }
@@ -142,7 +155,8 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
       // On the pass-through, problems also carry the provider's error shape, for its SDK.
       problemMiddleware(options.llm !== undefined ? passThroughProviderOf : undefined),
       // Below the problem middleware, so that a refusal is a logged problem; above every route.
-      ...(options.allowedHosts !== undefined ? [hostCheck(options.allowedHosts, corsOrigins)] : []),
+      ...(options.allowedHosts !== undefined ? [hostCheck(options.allowedHosts)] : []),
+      originCheck(corsOrigins),
       // Below the checks, which refuse a rebound Host or a foreign page before any CORS
       // header is set; above the routes, so that their answers and problems carry them.
       ...(corsOrigins.size > 0 ? [corsMiddleware(corsOrigins)] : []),

@@ -33,13 +33,13 @@ function isLoopback(name: string): boolean {
 
 /**
  * Refuses, before any route runs, a request whose Host is not `localhost`, a loopback
- * address or one of `allowedHosts` (421), and a browser request whose Origin names
- * another host (403). The port is not compared: a page can only reach this server on
- * its own port, so only the name tells a rebound request from a real one. An Origin
- * listed in `corsOrigins` (exactly, as browsers send it) is a page allowed to call the API.
+ * address or one of `allowedHosts` (421). The port is not compared: a page can only
+ * reach this server on its own port, so only the name tells a rebound request from a
+ * real one. Pages of other origins that call `127.0.0.1:<port>` directly are refused by
+ * their Origin (see browser-request-check.ts).
  * @throws ConfigError naming the position of an unusable entry, never its value.
  */
-export function hostCheck(allowedHosts: readonly string[], corsOrigins: ReadonlySet<string> = new Set()): Middleware<AppState> {
+export function hostCheck(allowedHosts: readonly string[]): Middleware<AppState> {
   const allowed = new Set(
     allowedHosts.map((entry, index) => {
       const name = canonicalHost(entry);
@@ -66,21 +66,7 @@ export function hostCheck(allowedHosts: readonly string[], corsOrigins: Readonly
       }
       if (remembered.size < REMEMBERED_HOSTS) remembered.add(host);
     }
-    // A cross-site page can also call http://127.0.0.1:<port> directly: the browser then
-    // sends its Origin. Requests without one (curl, SDKs, servers) are not from a page.
-    const origin = ctx.get('Origin');
-    if (origin !== '' && !corsOrigins.has(origin) && !accepts(hostOfOrigin(origin))) {
-      throw new HttpError(403, HttpErrorCodes.FORBIDDEN_ORIGIN, 'Forbidden origin', 'Requests from pages of another site are refused.');
-    }
     await next();
   };
 }
 
-/** The `host[:port]` of an Origin value; '' for `null` (sandboxed and file pages) or a malformed value. */
-function hostOfOrigin(origin: string): string {
-  try {
-    return new URL(origin).host;
-  } catch {
-    return '';
-  }
-}

@@ -29,9 +29,7 @@ export function createJsonBodyReader(maxBytes: number): JsonBodyReader {
   return async (ctx, options) => {
     if (!options.required && !hasContent(ctx)) return undefined;
     // `is` is null for a request without a body, so a required body that is absent is a 415 too.
-    if (!ctx.request.is('application/json')) {
-      throw new HttpError(415, HttpErrorCodes.UNSUPPORTED_MEDIA_TYPE, 'Unsupported media type', 'The request body must be JSON sent as application/json.');
-    }
+    if (!ctx.request.is('application/json')) throw notJson();
     try {
       await parse(ctx, async () => {});
     } catch (error) {
@@ -39,6 +37,11 @@ export function createJsonBodyReader(maxBytes: number): JsonBodyReader {
     }
     return ctx.request.body;
   };
+}
+
+/** The 415 of a body that is not `application/json`. */
+export function notJson(): HttpError {
+  return new HttpError(415, HttpErrorCodes.UNSUPPORTED_MEDIA_TYPE, 'Unsupported media type', 'The request body must be JSON sent as application/json.');
 }
 
 /** True when the request announces a body: a positive Content-Length, or chunked transfer. */

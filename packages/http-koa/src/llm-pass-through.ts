@@ -6,6 +6,7 @@ import type { ParsedUrlQuery } from 'node:querystring';
 import type { AppContext, AppState, LlmCallFacts } from './app-state.js';
 import { passedResponseHeaders, UPSTREAM_REQUEST_ID_HEADER, upstreamRequestHeaders, type BetaFilter } from './forwarded-headers.js';
 import { InFlightLimit } from './in-flight-limit.js';
+import { notJson } from './json-body.js';
 import { HttpError, HttpErrorCodes, problemFromError } from './problems.js';
 import { ClientGoneError, readRequestBytes, refuseDeclaredOversize } from './request-bytes.js';
 import { scopeOf } from './scope-header.js';
@@ -143,6 +144,8 @@ export function registerLlmPassThrough(
       try {
         // First: a call waiting for its body or its settings holds its sockets too.
         inFlight.enter(facts.scope, ctx.res);
+        // Only JSON, which a page of another site cannot send without a CORS preflight.
+        if (route.method === 'POST' && !ctx.request.is('application/json')) throw notJson();
         if (route.method === 'POST') refuseDeclaredOversize(ctx.req, maxBodyBytes);
         const settings = await service.resolve(scope === undefined ? {} : { scope });
         if (settings.provider !== route.provider) throw providerMismatch(settings.provider);
@@ -193,6 +196,7 @@ async function passAnswer(ctx: AppContext, provider: LlmProvider, answer: Incomi
   ctx.status = status;
   if (status >= 200 && status < 300) {
     ctx.set(headers);
+    downloadUnlessJsonOrEvents(ctx);
     if (!ctx.response.is('json')) {
       pipeOn(ctx, answer, []);
       // An event stream's headers go at once, so that the caller sees it start before its
@@ -209,7 +213,18 @@ async function passAnswer(ctx: AppContext, provider: LlmProvider, answer: Incomi
   if ('head' in body) answer.destroy();
   const safe = errorAnswerFor(provider, status, 'whole' in body ? body.whole : null, headers['content-type']);
   ctx.set({ ...headers, 'content-type': safe.contentType });
+  downloadUnlessJsonOrEvents(ctx);
   ctx.body = safe.text;
+}
+
+/**
+ * An answer of another type than JSON or an event stream (HTML, SVG, ...) goes as an
+ * opaque download: a browser pointed at the pass-through must not render what a
+ * provider (or whoever answers in its place) sent, under this server's origin.
+ */
+function downloadUnlessJsonOrEvents(ctx: AppContext): void {
+  if (ctx.response.is('json', '+json', 'text/event-stream')) return;
+  ctx.set({ 'content-type': 'application/octet-stream', 'content-disposition': 'attachment' });
 }
 
 /**

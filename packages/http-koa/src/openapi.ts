@@ -33,8 +33,8 @@ export interface OpenApiOptions {
    */
   bearerAuth?: boolean;
   /**
-   * Whether the app checks Host and Origin (the app's `allowedHosts` is set), so that every
-   * operation may answer 421 and 403.
+   * Whether the app checks Host (the app's `allowedHosts` is set), so that every operation
+   * may answer 421. (Every operation may answer 403 to pages of other origins whatever it.)
    * @default false
    */
   hostCheck?: boolean;
@@ -134,9 +134,9 @@ function schemas(): JsonObject {
   };
 }
 
-/** The answers of the Host and Origin checks, which run before every route. */
+/** The answers of the Origin check and (with `allowedHosts`) the Host check, which run before every route. */
 function hostCheckResponses(hostCheck: boolean): JsonObject {
-  return hostCheck ? { 403: ref('responses', 'ForbiddenOrigin'), 421: ref('responses', 'MisdirectedRequest') } : {};
+  return { 403: ref('responses', 'ForbiddenOrigin'), ...(hostCheck ? { 421: ref('responses', 'MisdirectedRequest') } : {}) };
 }
 
 function components(bearerAuth: boolean, hostCheck: boolean, llm: boolean): JsonObject {
@@ -180,11 +180,11 @@ function components(bearerAuth: boolean, hostCheck: boolean, llm: boolean): Json
         'Invalid input: malformed JSON, wrong types, unknown fields, an unsupported provider, a masked-looking key or a malformed If-Match (`errors` lists the fields); SETTINGS.MODEL_PROVIDER_MISMATCH: the model is one the built-in catalogue lists for the other provider (the detail names it).',
       ),
       Unauthorized: problemResponse('Missing or invalid bearer token.', { 'WWW-Authenticate': ref('headers', 'WWWAuthenticate') }),
+      ForbiddenOrigin: problemResponse(
+        "HTTP.FORBIDDEN_ORIGIN: a request from a page that may not call the API: an Origin other than the server's own and the configured CORS origins (or null); on the API operations also Sec-Fetch-Mode: no-cors, or Sec-Fetch-Site: cross-site / same-site without such an Origin.",
+      ),
       ...(hostCheck
-        ? {
-            ForbiddenOrigin: problemResponse('The Origin header names another site: requests from pages of other sites are refused.'),
-            MisdirectedRequest: problemResponse('The Host header names a host this server does not serve (DNS rebinding), or is missing or malformed.'),
-          }
+        ? { MisdirectedRequest: problemResponse('The Host header names a host this server does not serve (DNS rebinding), or is missing or malformed.') }
         : {}),
       NotFound: problemResponse('No resource at this path.'),
       MethodNotAllowed: problemResponse('The resource does not support this method.', { Allow: ref('headers', 'Allow') }),
@@ -223,7 +223,7 @@ function llmResponses(): JsonObject {
     }),
     ProviderAnswer: {
       description:
-        "The provider's own answer with its status, content type and rate-limit headers. In error answers, 401 and 403 bodies are replaced by a fixed message in the provider's shape, and key-shaped text is redacted.",
+        "The provider's own answer with its status, content type and rate-limit headers; a content type other than JSON or text/event-stream is sent as application/octet-stream with Content-Disposition: attachment. In error answers, 401 and 403 bodies are replaced by a fixed message in the provider's shape, and key-shaped text is redacted.",
       headers: { 'X-Request-Id': ref('headers', 'XRequestId') },
       content: json({ type: 'object' }),
     },
@@ -375,7 +375,7 @@ function llmOperation(route: PassThroughRoute, bearerAuth: boolean, hostCheck: b
       ...(bearerAuth ? { 401: ref('responses', 'Unauthorized') } : {}),
       ...(post ? { 408: ref('responses', 'RequestTimeout') } : {}),
       409: ref('responses', 'LlmConflict'),
-      ...(post ? { 413: ref('responses', 'PayloadTooLarge') } : {}),
+      ...(post ? { 413: ref('responses', 'PayloadTooLarge'), 415: ref('responses', 'UnsupportedMediaType') } : {}),
       429: ref('responses', 'LlmTooManyRequests'),
       ...hostCheckResponses(hostCheck),
       500: ref('responses', 'InternalError'),

@@ -75,20 +75,21 @@ describe('CORS', () => {
     ['a listed host on another port', 'https://admin.example.com:8443'],
     ['a name that extends a listed one', 'https://admin.example.com.evil.example'],
     ['the null origin of sandboxed and file pages', 'null'],
-  ])('gives %s no CORS header, on answers and preflights', async (_name, origin) => {
+  ])('refuses %s with 403 and no CORS header, on answers and preflights', async (_name, origin) => {
     server = await startServer({ corsOrigins: [FRONTEND] });
     const answer = await send(`${server.url}/api/settings/llm`, 'GET', { origin });
-    expect(answer.status).toBe(200);
+    expect(answer.status).toBe(403);
+    expect(JSON.parse(answer.body)).toMatchObject({ code: 'HTTP.FORBIDDEN_ORIGIN' });
     expect(corsHeadersOf(answer)).toEqual([]);
     const refusedPreflight = await send(`${server.url}/api/settings/llm`, 'OPTIONS', preflight(origin));
-    expect(refusedPreflight.status).toBe(405);
+    expect(refusedPreflight.status).toBe(403);
     expect(corsHeadersOf(refusedPreflight)).toEqual([]);
   });
 
   it('sets no CORS header at all without corsOrigins', async () => {
     server = await startServer();
     const answer = await send(`${server.url}/api/settings/llm`, 'OPTIONS', preflight(FRONTEND));
-    expect(answer.status).toBe(405);
+    expect(answer.status).toBe(403);
     expect(corsHeadersOf(answer)).toEqual([]);
   });
 

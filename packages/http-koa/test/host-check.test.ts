@@ -7,8 +7,9 @@ import { OPENAI_KEY, startServer, type TestServer } from './helpers.js';
 
 /*
  * DNS rebinding: a page at attacker.example rebinds its name to 127.0.0.1, so the
- * browser sends its requests to this port with `Host: attacker.example`. A cross-site
- * page can also call http://127.0.0.1:PORT directly, with its own `Origin`.
+ * browser sends its requests to this port with `Host: attacker.example`. (A page that
+ * calls http://127.0.0.1:PORT directly, with its own `Origin`, is refused by the API
+ * routes' browser check: browser-request-check.test.ts.)
  */
 
 const CONFIGURED = 'settings.example.com';
@@ -147,9 +148,9 @@ describe('Host check, with allowedHosts', () => {
     expect(await storedKeys(server)).toEqual([]);
   });
 
-  it('is off without allowedHosts: any Host and Origin are served', async () => {
+  it('is off without allowedHosts: any Host is served', async () => {
     server = await startServer();
-    const answer = await send(server, 'GET', '/api/settings/llm', { host: 'evil.example', origin: 'http://evil.example' });
+    const answer = await send(server, 'GET', '/api/settings/llm', { host: 'evil.example' });
     expect(answer.status).toBe(200);
   });
 
@@ -166,9 +167,11 @@ describe('Origin check, with allowedHosts', () => {
   it.each([
     ['another site', 'http://evil.example'],
     ['another site on the same port', 'http://evil.example:8080'],
+    ['localhost on another port', 'http://localhost:3000'],
+    ['the configured name, when the request was sent to another', `https://${CONFIGURED}`],
     ['a sandboxed or file page (null)', 'null'],
     ['a malformed origin', 'not an origin'],
-  ])('refuses %s with 403 before any route runs', async (_what, origin) => {
+  ])('refuses %s with 403 before the route runs', async (_what, origin) => {
     server = await startServer({ allowedHosts: [CONFIGURED] });
     const refused = await send(server, 'PUT', '/api/settings/llm', { origin }, PUT_BODY);
     expectProblem(refused, 403, 'HTTP.FORBIDDEN_ORIGIN');
@@ -176,12 +179,11 @@ describe('Origin check, with allowedHosts', () => {
   });
 
   it.each([
-    ['the same host', (p: string) => `http://127.0.0.1:${p}`],
-    ['localhost on another port', () => 'http://localhost:3000'],
-    ['the configured name', () => `https://${CONFIGURED}`],
-  ])('serves a page from %s', async (_what, origin) => {
+    ['the same host and port', (p: string) => ({ origin: `http://127.0.0.1:${p}` })],
+    ['the configured name, behind a TLS-terminating proxy that keeps the Host', () => ({ host: CONFIGURED, origin: `https://${CONFIGURED}` })],
+  ])('serves a page from %s', async (_what, headers) => {
     server = await startServer({ allowedHosts: [CONFIGURED] });
-    const answer = await send(server, 'PUT', '/api/settings/llm', { origin: origin(port(server)) }, PUT_BODY);
+    const answer = await send(server, 'PUT', '/api/settings/llm', headers(port(server)), PUT_BODY);
     expect(answer.status, answer.text).toBe(200);
   });
 

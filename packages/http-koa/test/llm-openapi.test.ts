@@ -65,8 +65,9 @@ describe('OpenAPI document of the LLM pass-through', () => {
     for (const { id, op } of operations(document).filter(({ id }) => id.includes('/api/llm/'))) {
       expect(op.security, id).toEqual([{ bearerAuth: [] }, { apiKeyAuth: [] }]);
       expect(op.parameters, id).toContainEqual({ $ref: '#/components/parameters/Scope' });
-      expect(Object.keys(op.responses), id).toEqual(expect.arrayContaining(['200', '401', '409', '429', '502', '504', 'default']));
+      expect(Object.keys(op.responses), id).toEqual(expect.arrayContaining(['200', '401', '403', '409', '429', '502', '504', 'default']));
       if (id.startsWith('POST ')) expect(Object.keys(op.responses), id).toEqual(expect.arrayContaining(['408', '413']));
+      if (id.startsWith('POST ')) expect(op.responses['415'], id).toEqual({ $ref: '#/components/responses/UnsupportedMediaType' });
     }
     const messages = (document.paths['/api/llm/anthropic/v1/messages'] as Json).post;
     expect(Object.keys(messages.responses['200'].content)).toEqual(['application/json', 'text/event-stream']);
@@ -84,7 +85,8 @@ describe('OpenAPI document of the LLM pass-through', () => {
     for (const { id } of operations(document).filter(({ id }) => id.includes('/api/llm/'))) {
       const [method, path] = id.split(' ') as [string, string];
       // Nothing is stored: every pass-through route answers 409, none 404 or 405.
-      expect((await fetch(`${server.url}${path}`, { method })).status, id).toBe(409);
+      const body = method === 'POST' ? { headers: { 'content-type': 'application/json' }, body: '{}' } : {};
+      expect((await fetch(`${server.url}${path}`, { method, ...body })).status, id).toBe(409);
     }
   });
 });

@@ -105,13 +105,17 @@ describe('buildOpenApiDocument', () => {
     for (const { op } of operations(open)) expect(op.security).toBeUndefined();
   });
 
-  it('lists the Host and Origin refusals on every operation when the app checks them', () => {
-    const operations = (document: OpenApiDocument) => Object.values(document.paths).flatMap((item) => Object.values(item as Json) as Json[]);
-    for (const op of operations(buildOpenApiDocument({ hostCheck: true }))) {
-      expect(op.responses['421']).toEqual({ $ref: '#/components/responses/MisdirectedRequest' });
-      expect(op.responses['403']).toEqual({ $ref: '#/components/responses/ForbiddenOrigin' });
+  it('lists the Origin refusal on every operation, and the Host refusal when the app checks it', () => {
+    const operations = (document: OpenApiDocument) =>
+      Object.entries(document.paths).flatMap(([path, item]) => Object.values(item as Json).map((op) => ({ path, op: op as Json })));
+    for (const { path, op } of operations(buildOpenApiDocument({ hostCheck: true, llm: true }))) {
+      expect(op.responses['421'], path).toEqual({ $ref: '#/components/responses/MisdirectedRequest' });
+      expect(op.responses['403'], path).toEqual({ $ref: '#/components/responses/ForbiddenOrigin' });
     }
-    for (const op of operations(buildOpenApiDocument())) expect(Object.keys(op.responses)).not.toContain('421');
+    for (const { path, op } of operations(buildOpenApiDocument({ llm: true }))) {
+      expect(Object.keys(op.responses), path).not.toContain('421');
+      expect(op.responses['403'], path).toEqual({ $ref: '#/components/responses/ForbiddenOrigin' });
+    }
   });
 });
 
