@@ -26,7 +26,7 @@ export async function ensurePrivateKeyFolder(dir: string): Promise<void> {
   const { mode } = await stat(dir);
   if ((mode & SHARED_WRITE_BITS) !== 0) {
     throw new ConfigError(
-      `The folder ${dir} holding the encryption key file can be written by other users (mode ${octal(mode)}): run \`chmod go-w ${dir}\`, point DATABASE_URL at a private folder, ${USE_ENVIRONMENT}.`,
+      `The folder ${dir} holding the encryption key file can be written by other users (mode ${octal(mode)}): run \`chmod go-w ${dir}\`, point LLM_SETTINGS_HOME or DATABASE_URL at a private folder, ${USE_ENVIRONMENT}.`,
     );
   }
 }
