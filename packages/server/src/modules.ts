@@ -99,7 +99,7 @@ export const httpModule = new ContainerModule(({ bind }) => {
           service,
           logger,
           ...(config.apiToken ? { apiToken: config.apiToken } : {}),
-          readiness: createReadinessCheck({ store, service }),
+          readiness: createReadinessCheck({ store, service, keyFile: config.encryptionKeyFile }),
           allowedHosts: allowedHostsFor(config),
           corsOrigins: config.corsOrigins,
           settingsUi: config.settingsUi,

@@ -4,6 +4,7 @@ import knexFactory, { type Knex } from 'knex';
 import { attachCompanion } from './knex-companion.js';
 import { knexLogHooks } from './knex-log.js';
 import { createPrivateSqliteFile } from './private-sqlite-file.js';
+import { createSqliteFileGuard } from './sqlite-file-guard.js';
 
 /** How long an SQLite statement waits for another connection's write lock. */
 const SQLITE_BUSY_TIMEOUT_MS = 5_000;
@@ -135,6 +136,7 @@ type SqliteConnection = { exec(sql: string, callback: (error: Error | null) => v
 
 function createSqliteKnex(filename: string, acquireTimeoutMs: number, log: Knex.Logger): Knex {
   const connections = replaceableConnections();
+  const databaseFile = filename === ':memory:' ? undefined : createSqliteFileGuard(filename);
   const knex = knexFactory({
     client: 'sqlite3',
     connection: { filename },
@@ -150,14 +152,17 @@ function createSqliteKnex(filename: string, acquireTimeoutMs: number, log: Knex.
       // a writer wait for another process's lock instead of failing at once.
       afterCreate(connection: SqliteConnection, done: (error: Error | null, connection: SqliteConnection) => void) {
         connection.exec(`PRAGMA journal_mode = WAL; PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS};`, (error) => {
-          if (!error) connections.opened(connection);
+          if (!error) {
+            connections.opened(connection);
+            databaseFile?.opened();
+          }
           done(error, connection);
         });
       },
       validate: connections.isCurrent,
     },
   });
-  return attachCompanion(knex, { replaceConnections: connections.replaceAll });
+  return attachCompanion(knex, { replaceConnections: connections.replaceAll, ...(databaseFile ? { databaseFile } : {}) });
 }
 
 /**
