@@ -72,7 +72,7 @@ export function createKnexFromUrl(url: string, options: KnexFromUrlOptions = {})
 interface Driver {
   readonly packageName: string;
   readonly database: string;
-  /** What to run when the package is installed but does not load. */
+  /** How to repair a package that is installed but does not load. */
   readonly repair: string;
 }
 
@@ -80,9 +80,9 @@ const SQLITE_DRIVER: Driver = {
   packageName: 'sqlite3',
   database: 'SQLite',
   // A native module: most often built for another Node.js version, or its build failed.
-  repair: 'npm rebuild sqlite3 (it compiles from source where no prebuilt binary fits: python3, make and a C++ compiler)',
+  repair: 'run `npm rebuild sqlite3`, which compiles it where no prebuilt binary fits (python3, make and a C++ compiler; offline, set npm_config_nodedir to the folder holding include/node)',
 };
-const POSTGRES_DRIVER: Driver = { packageName: 'pg', database: 'PostgreSQL', repair: 'npm install pg' };
+const POSTGRES_DRIVER: Driver = { packageName: 'pg', database: 'PostgreSQL', repair: 'run `npm install pg`' };
 
 /**
  * Makes the knex, turning knex's failure to load the driver (its message starts with
@@ -102,7 +102,7 @@ function withDriver(driver: Driver, create: () => Knex): Knex {
         { cause: error },
       );
     }
-    throw new ConfigError(`The ${packageName} package is installed but does not load: run \`${driver.repair}\`.`, { cause: error });
+    throw new ConfigError(`The ${packageName} package is installed but does not load: ${driver.repair}.`, { cause: error });
   }
 }
 
