@@ -50,7 +50,7 @@ export function createKnexFromUrl(url: string, options: KnexFromUrlOptions = {})
   const logger = options.logger ?? silentLogger;
   if (url.startsWith('sqlite:')) {
     const filename = sqliteFilename(url.slice('sqlite:'.length));
-    const knex = withDriver(SQLITE_DRIVER, () => createSqliteKnex(filename, acquireTimeoutMs, knexLogHooks(logger, [url])));
+    const knex = withDriver(SQLITE_DRIVER, () => createSqliteKnex(filename, acquireTimeoutMs, withoutDriverFailure(knexLogHooks(logger, [url]))));
     // Only once the driver loaded: a missing one leaves no empty database file behind.
     if (filename === ':memory:') return knex;
     try {
@@ -63,7 +63,7 @@ export function createKnexFromUrl(url: string, options: KnexFromUrlOptions = {})
   }
   if (/^postgres(ql)?:\/\//i.test(url)) {
     const log = knexLogHooks(logger, [url, ...passwordForms(parse(url))]);
-    return withDriver(POSTGRES_DRIVER, () => createPostgresKnex(url, options.pool ?? {}, acquireTimeoutMs, log));
+    return withDriver(POSTGRES_DRIVER, () => createPostgresKnex(url, options.pool ?? {}, acquireTimeoutMs, withoutDriverFailure(log)));
   }
   throw new ConfigError(INVALID_URL_MESSAGE);
 }
@@ -84,6 +84,19 @@ const SQLITE_DRIVER: Driver = {
 };
 const POSTGRES_DRIVER: Driver = { packageName: 'pg', database: 'PostgreSQL', repair: 'run `npm install pg`' };
 
+/** How knex's message starts when it cannot load the driver. */
+const KNEX_DRIVER_FAILURE = 'Knex: run\n$ npm install';
+
+/** knex logs its failure to load the driver, then throws it: withDriver reports it, as a clearer ConfigError. */
+function withoutDriverFailure(log: Knex.Logger): Knex.Logger {
+  return {
+    ...log,
+    error(message: unknown) {
+      if (!(typeof message === 'string' && message.startsWith(KNEX_DRIVER_FAILURE))) log.error?.(message);
+    },
+  };
+}
+
 /**
  * Makes the knex, turning knex's failure to load the driver (its message starts with
  * "Knex: run $ npm install <driver>") into a ConfigError that names the package to
@@ -94,7 +107,7 @@ function withDriver(driver: Driver, create: () => Knex): Knex {
     return create();
   } catch (error) {
     const message = error instanceof Error ? error.message : '';
-    if (!message.startsWith('Knex: run')) throw error;
+    if (!message.startsWith(KNEX_DRIVER_FAILURE)) throw error;
     const { packageName, database } = driver;
     if (message.includes(`Cannot find module '${packageName}'`)) {
       throw new ConfigError(
