@@ -1,5 +1,5 @@
 import { isIP, isIPv6 } from 'node:net';
-import { isAbsolute, resolve, dirname } from 'node:path';
+import { resolve, dirname } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, DEFAULT_PROBE_TIMEOUT_MS, Secret } from '@llm-settings/core';
 import {
@@ -15,8 +15,8 @@ import {
 } from '@llm-settings/http-koa';
 import { DEFAULT_MAX_IN_FLIGHT } from '@llm-settings/provider-probe';
 import { parseFernetKeys } from '@llm-settings/crypto-fernet';
+import { DEFAULT_DATABASE_FILE, findProjectDir } from './data-home.js';
 
-export const DEFAULT_DATABASE_URL = 'sqlite:./data/llm-settings.db';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** An empty variable counts as unset, as in most twelve-factor tooling. */
@@ -91,6 +91,7 @@ const EnvSchema = z.object({
   ANTHROPIC_BASE_URL: optional(httpUrl('ANTHROPIC_BASE_URL')),
   OPENAI_BASE_URL: optional(httpUrl('OPENAI_BASE_URL')),
   LOG_LEVEL: optional(z.enum(LOG_LEVELS, { error: () => `LOG_LEVEL must be one of: ${LOG_LEVELS.join(', ')}` })),
+  LLM_SETTINGS_HOME: optional(z.string()),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -100,8 +101,12 @@ export interface ServerConfig {
   production: boolean;
   /** The ENCRYPTION_KEY list, or null when unset (a key file is used outside production). Prints as its mask. */
   encryptionKey: Secret | null;
+  /** DATABASE_URL, with an SQLite file's path made absolute; by default `sqlite:<dataDir>/llm-settings.db`. */
   databaseUrl: string;
-  /** Folder for local state: the SQLite file's folder, or ./data. Holds encryption.key when generated. */
+  /**
+   * Folder for local state, absolute: LLM_SETTINGS_HOME, else the SQLite file's folder, else
+   * `<project>/data` (see {@link loadConfig}). Holds encryption.key when generated.
+   */
   dataDir: string;
   host: string;
   /** ALLOWED_HOSTS: further Host values to serve besides HOST and the loopback names. */
@@ -138,8 +143,16 @@ export interface ServerConfig {
 /**
  * Reads and validates the configuration. Every problem becomes one line of the
  * ConfigError message, naming the variable and never its value.
+ * @param cwd resolves the paths a user types: a relative LLM_SETTINGS_HOME or `sqlite:` path.
+ * @param projectDir holds the default data folder, `<projectDir>/data`, so that the working
+ *   directory does not decide the data; the project found from the server package's location
+ *   (see findProjectDir), else `cwd`.
  */
-export function loadConfig(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): ServerConfig {
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  cwd = process.cwd(),
+  projectDir = findProjectDir() ?? cwd,
+): ServerConfig {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => issue.message);
@@ -150,12 +163,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (production && e.ENCRYPTION_KEY === undefined) {
     throw new ConfigError('Invalid configuration:\n  - ENCRYPTION_KEY is required when NODE_ENV=production (generate one with `npm run llm-settings -- generate-key`)');
   }
-  const databaseUrl = e.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  const { databaseUrl, dataDir } = storageLocations(e.DATABASE_URL, e.LLM_SETTINGS_HOME, cwd, projectDir);
   return {
     production,
     encryptionKey: secretOrNull(e.ENCRYPTION_KEY),
     databaseUrl,
-    dataDir: dataDirFor(databaseUrl, cwd),
+    dataDir,
     host: e.HOST ?? '127.0.0.1',
     allowedHosts: e.ALLOWED_HOSTS ?? [],
     corsOrigins: e.CORS_ORIGINS ?? [],
@@ -184,10 +197,21 @@ function secretOrNull(value: string | undefined): Secret | null {
   return value === undefined ? null : new Secret(value);
 }
 
-function dataDirFor(databaseUrl: string, cwd: string): string {
-  const sqlitePath = databaseUrl.startsWith('sqlite:') ? databaseUrl.slice('sqlite:'.length) : ':memory:';
-  if (sqlitePath === ':memory:' || sqlitePath === '') return resolve(cwd, 'data');
-  return dirname(isAbsolute(sqlitePath) ? sqlitePath : resolve(cwd, sqlitePath));
+/**
+ * The database URL and the data folder, both independent of the working directory once
+ * returned. The data folder is LLM_SETTINGS_HOME, else the SQLite file's folder, else
+ * `<projectDir>/data`; without DATABASE_URL the database is `llm-settings.db` in it.
+ */
+function storageLocations(databaseUrl: string | undefined, home: string | undefined, cwd: string, projectDir: string) {
+  const homeDir = home === undefined ? undefined : resolve(cwd, home);
+  if (databaseUrl === undefined) {
+    const dataDir = homeDir ?? resolve(projectDir, 'data');
+    return { databaseUrl: `sqlite:${resolve(dataDir, DEFAULT_DATABASE_FILE)}`, dataDir };
+  }
+  const sqlitePath = databaseUrl.startsWith('sqlite:') ? databaseUrl.slice('sqlite:'.length).replace(/^\/\//, '') : '';
+  if (sqlitePath === '' || sqlitePath === ':memory:') return { databaseUrl, dataDir: homeDir ?? resolve(projectDir, 'data') };
+  const file = resolve(cwd, sqlitePath);
+  return { databaseUrl: `sqlite:${file}`, dataDir: homeDir ?? dirname(file) };
 }
 
 /** True for addresses only this machine can reach. */

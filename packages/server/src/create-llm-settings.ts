@@ -79,8 +79,8 @@ export async function createLlmSettings(options: CreateLlmSettingsOptions = {}):
 export async function wireLlmSettings(options: CreateLlmSettingsOptions): Promise<{ settings: LlmSettings; container: Container }> {
   const baseConfig = options.config ?? loadConfig(options.env ?? process.env);
   const logger = options.logger ?? createLogger({ level: baseConfig.logLevel });
-  const { keys, source } = await resolveEncryptionKey(baseConfig, logger);
-  const config: RuntimeConfig = { ...baseConfig, encryptionKeys: keys };
+  const { keys, source, file } = await resolveEncryptionKey(baseConfig, logger);
+  const config: RuntimeConfig = { ...baseConfig, encryptionKeys: keys, encryptionKeyFile: file ?? null };
 
   const container = new Container();
   container.load(configModule(config, logger), ...applicationModules);

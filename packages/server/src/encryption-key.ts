@@ -3,7 +3,7 @@ import { ConfigError, Secret } from '@llm-settings/core';
 import type { Logger } from '@llm-settings/core';
 import { generateFernetKey } from '@llm-settings/crypto-fernet';
 import type { ServerConfig } from './config.js';
-import { createKeyFile, ensurePrivateKeyFolder, readKeyFile } from './key-file.js';
+import { createKeyFile, ensurePrivateKeyFolder, identifyKeyFile, readKeyFile, type KeyFileIdentity } from './key-file.js';
 
 export const KEY_FILE_NAME = 'encryption.key';
 
@@ -12,6 +12,8 @@ export interface ResolvedEncryptionKey {
   keys: Secret;
   /** Where the key came from: the environment, or the key file's path. */
   source: 'environment' | string;
+  /** The key file read or written, for the readiness check to notice its removal; absent for the environment. */
+  file?: KeyFileIdentity;
 }
 
 /**
@@ -33,7 +35,7 @@ export async function resolveEncryptionKey(config: ServerConfig, logger: Logger)
         { path },
         'generated a new encryption key because ENCRYPTION_KEY is not set; back this file up: stored API keys cannot be read without it',
       );
-      return { keys: key, source: path };
+      return { keys: key, source: path, file: await identifyKeyFile(path) };
     }
   }
   // Either the file was there, or another process created it first: use that one.
@@ -42,5 +44,5 @@ export async function resolveEncryptionKey(config: ServerConfig, logger: Logger)
     throw new ConfigError(`The encryption key file ${path} was removed while this process started: start again, or set ENCRYPTION_KEY.`);
   }
   logger.info({ path }, 'using the encryption key file (ENCRYPTION_KEY is not set)');
-  return { keys, source: path };
+  return { keys, source: path, file: await identifyKeyFile(path) };
 }

@@ -26,7 +26,7 @@ export async function ensurePrivateKeyFolder(dir: string): Promise<void> {
   const { mode } = await stat(dir);
   if ((mode & SHARED_WRITE_BITS) !== 0) {
     throw new ConfigError(
-      `The folder ${dir} holding the encryption key file can be written by other users (mode ${octal(mode)}): run \`chmod go-w ${dir}\`, point DATABASE_URL at a private folder, ${USE_ENVIRONMENT}.`,
+      `The folder ${dir} holding the encryption key file can be written by other users (mode ${octal(mode)}): run \`chmod go-w ${dir}\`, point LLM_SETTINGS_HOME or DATABASE_URL at a private folder, ${USE_ENVIRONMENT}.`,
     );
   }
 }
@@ -88,6 +88,29 @@ export async function createKeyFile(path: string, keys: Secret): Promise<boolean
   } finally {
     await unlink(temporary).catch(() => {});
   }
+}
+
+/** Which file is at a key file's path: enough to tell later whether it is still there. */
+export interface KeyFileIdentity {
+  path: string;
+  dev: number;
+  ino: number;
+}
+
+/** The file now at `path` (not following a symlink). */
+export async function identifyKeyFile(path: string): Promise<KeyFileIdentity> {
+  const { dev, ino } = await lstat(path);
+  return { path, dev, ino };
+}
+
+/**
+ * False when the key file is gone from its path, or another file took its place: the
+ * keys in memory still work, but the next start would not find them (and, outside
+ * production, would generate a new key that opens none of the stored values).
+ */
+export async function isKeyFileInPlace(identity: KeyFileIdentity): Promise<boolean> {
+  const current = await lstat(identity.path).catch(() => null);
+  return current !== null && current.dev === identity.dev && current.ino === identity.ino;
 }
 
 function assertPrivateKeyFile(path: string, stats: Stats): void {

@@ -101,7 +101,7 @@ export const httpModule = new ContainerModule(({ bind }) => {
           logger,
           // Revealed into the token check only, which keeps its digest.
           ...(config.apiToken ? { apiToken: config.apiToken.reveal() } : {}),
-          readiness: createReadinessCheck({ store, service }),
+          readiness: createReadinessCheck({ store, service, keyFile: config.encryptionKeyFile }),
           allowedHosts: allowedHostsFor(config),
           corsOrigins: config.corsOrigins,
           settingsUi: config.settingsUi,

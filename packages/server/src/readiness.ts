@@ -8,12 +8,18 @@ import {
   type SettingsStore,
 } from '@llm-settings/core';
 import type { ReadinessCheck, ReadinessReport } from '@llm-settings/http-koa';
+import { isKeyFileInPlace, type KeyFileIdentity } from './key-file.js';
 
 /** What the readiness check looks at. */
 export interface ReadinessDependencies {
   store: SettingsStore;
   /** Reads the default scope's settings, decrypting them as a client's GET would. */
   service: Pick<LlmSettingsService, 'get'>;
+  /**
+   * The key file the keys were read from, if any: it must stay at its path.
+   * @default null (keys from ENCRYPTION_KEY)
+   */
+  keyFile?: KeyFileIdentity | null;
 }
 
 export interface ReadinessCheckOptions {
@@ -47,7 +53,8 @@ const IMPOSSIBLE_VERSION = -1;
  * Ready when every check is `ok`:
  * - `storage`: the store answers a read;
  * - `encryption_keys`: the default scope's stored settings, if any, decrypt with the
- *   configured keys (nothing stored is ok);
+ *   configured keys (nothing stored is ok), and the key file they came from, if any, is
+ *   still at its path (removed or replaced, the next start would not find the keys);
  * - `storage_writable`: the store accepts a write (a compare-and-set that cannot match).
  */
 export function createReadinessCheck(dependencies: ReadinessDependencies, options: ReadinessCheckOptions = {}): ReadinessCheck {
@@ -66,10 +73,10 @@ export function createReadinessCheck(dependencies: ReadinessDependencies, option
   };
 }
 
-async function runChecks({ store, service }: ReadinessDependencies): Promise<ReadinessReport> {
+async function runChecks({ store, service, keyFile }: ReadinessDependencies): Promise<ReadinessReport> {
   const [storage, encryption_keys, storage_writable] = await Promise.all([
     outcome(withTimeout(store.get(settingsKeyFor(DEFAULT_SCOPE)), STORAGE_CHECK_TIMEOUT_MS).then(() => true)),
-    outcome(checkDecryptable(service)),
+    outcome(Promise.all([checkDecryptable(service), keyFile ? isKeyFileInPlace(keyFile) : true]).then((passed) => passed.every(Boolean))),
     outcome(checkWritable(store)),
   ]);
   const checks = { storage, encryption_keys, storage_writable };

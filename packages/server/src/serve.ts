@@ -54,7 +54,13 @@ export async function serve(options: CreateLlmSettingsOptions = {}): Promise<Run
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   settings.logger.info(
-    { url, database: databaseKind(config.databaseUrl), ...(config.settingsUi ? { settings_page: `${url}/` } : {}) },
+    {
+      url,
+      database: databaseKind(config.databaseUrl),
+      ...sqliteFile(config.databaseUrl),
+      data_dir: config.dataDir,
+      ...(config.settingsUi ? { settings_page: `${url}/` } : {}),
+    },
     'llm-settings listening',
   );
 
@@ -125,4 +131,10 @@ function listenError(error: NodeJS.ErrnoException, host: string, port: number): 
 
 function databaseKind(url: string): string {
   return url.startsWith('sqlite:') ? 'sqlite' : 'postgres';
+}
+
+/** The SQLite file's absolute path (loadConfig made it so), for the start-up line; never a PostgreSQL URL, which may hold a password. */
+function sqliteFile(url: string): { database_file?: string } {
+  const path = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : ':memory:';
+  return path === ':memory:' ? {} : { database_file: path };
 }

@@ -3,11 +3,14 @@ import type { Knex } from 'knex';
 import type Koa from 'koa';
 import type { LlmSettingsService, Logger, ModelLister, ProviderProbe, RotatingSecretCipher, Secret, SettingsStore } from '@llm-settings/core';
 import type { ServerConfig } from './config.js';
+import type { KeyFileIdentity } from './key-file.js';
 
 /** Configuration plus the resolved encryption key list. */
 export interface RuntimeConfig extends ServerConfig {
   /** ENCRYPTION_KEY or the key file's keys; prints as its mask. */
   encryptionKeys: Secret;
+  /** The key file the keys came from; null when they came from ENCRYPTION_KEY. */
+  encryptionKeyFile: KeyFileIdentity | null;
 }
 
 /** The container's service identifiers, each typed with what it resolves to. */

@@ -13,11 +13,11 @@ function configError(env: Record<string, string>): string {
 }
 
 describe('loadConfig', () => {
-  it('has documented defaults: SQLite under ./data, loopback, port 8080, 10 s probes, 4 in flight', () => {
-    expect(loadConfig({}, '/srv/app')).toEqual({
+  it('has documented defaults: SQLite under the project\'s data folder, loopback, port 8080, 10 s probes, 4 in flight', () => {
+    expect(loadConfig({}, '/srv/app', '/srv/app')).toEqual({
       production: false,
       encryptionKey: null,
-      databaseUrl: 'sqlite:./data/llm-settings.db',
+      databaseUrl: 'sqlite:/srv/app/data/llm-settings.db',
       dataDir: '/srv/app/data',
       host: '127.0.0.1',
       allowedHosts: [],
@@ -65,6 +65,7 @@ describe('loadConfig', () => {
         LOG_LEVEL: 'debug',
       },
       '/srv/app',
+      '/srv/app',
     );
     expect(config).toMatchObject({
       encryptionKey: expect.any(Secret),
@@ -95,6 +96,30 @@ describe('loadConfig', () => {
   it('puts the data folder beside the SQLite file', () => {
     expect(loadConfig({ DATABASE_URL: 'sqlite:/var/lib/llm/settings.db' }).dataDir).toBe('/var/lib/llm');
     expect(loadConfig({ DATABASE_URL: 'sqlite:state/s.db' }, '/srv/app').dataDir).toBe('/srv/app/state');
+  });
+
+  it('puts the default database and key in the project\'s data folder, whatever the working directory', () => {
+    expect(loadConfig({}, '/home/someone', '/srv/app')).toMatchObject({ databaseUrl: 'sqlite:/srv/app/data/llm-settings.db', dataDir: '/srv/app/data' });
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@db/x' }, '/home/someone', '/srv/app').dataDir).toBe('/srv/app/data');
+    expect(loadConfig({ DATABASE_URL: 'sqlite::memory:' }, '/home/someone', '/srv/app').dataDir).toBe('/srv/app/data');
+  });
+
+  it('uses LLM_SETTINGS_HOME, relative to the working directory, as the data folder', () => {
+    expect(loadConfig({ LLM_SETTINGS_HOME: '/var/lib/llm' }, '/home/someone', '/srv/app')).toMatchObject({
+      databaseUrl: 'sqlite:/var/lib/llm/llm-settings.db',
+      dataDir: '/var/lib/llm',
+    });
+    expect(loadConfig({ LLM_SETTINGS_HOME: 'state' }, '/home/someone', '/srv/app').dataDir).toBe('/home/someone/state');
+    expect(loadConfig({ LLM_SETTINGS_HOME: '/var/lib/llm', DATABASE_URL: 'sqlite:/db/s.db' }, '/home/someone', '/srv/app')).toMatchObject({
+      databaseUrl: 'sqlite:/db/s.db',
+      dataDir: '/var/lib/llm',
+    });
+  });
+
+  it('reads a relative sqlite: path in DATABASE_URL against the working directory, and makes it absolute', () => {
+    expect(loadConfig({ DATABASE_URL: 'sqlite:state/s.db' }, '/home/someone', '/srv/app').databaseUrl).toBe('sqlite:/home/someone/state/s.db');
+    expect(loadConfig({ DATABASE_URL: 'sqlite:///var/lib/s.db' }, '/home/someone', '/srv/app').databaseUrl).toBe('sqlite:/var/lib/s.db');
+    expect(loadConfig({ DATABASE_URL: 'sqlite::memory:' }, '/home/someone', '/srv/app').databaseUrl).toBe('sqlite::memory:');
   });
 
   it('treats empty variables as unset', () => {

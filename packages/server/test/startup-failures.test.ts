@@ -40,6 +40,14 @@ describe('start-up failures name the cause and the fix', () => {
     expect(output).not.toContain('someone');
   });
 
+  it('a PostgreSQL login refused for a user that does not exist, saying so without the credentials', async () => {
+    const { code, output } = await run('node', [CLI, 'serve'], { PORT: '0', ENCRYPTION_KEY: KEY, DATABASE_URL: 'postgres://llm_no_such_role:hunter2-secret@127.0.0.1:5432/test' });
+    expect(code).toBe(1);
+    const message = output.split('\n').find((line) => line.startsWith('llm-settings: '));
+    expect(message).toBe('llm-settings: PostgreSQL refused the login: the user in the database URL does not exist. Create the role, or correct the URL.');
+    expect(output).not.toContain('hunter2-secret');
+  });
+
   it('a data folder that cannot be created', async () => {
     const { code, output } = await run('node', [CLI, 'serve'], { PORT: '0', DATABASE_URL: `sqlite:${join(CLI, 'data', 's.db')}` });
     expect(code).toBe(1);

@@ -4,6 +4,7 @@ import knexFactory, { type Knex } from 'knex';
 import { attachCompanion } from './knex-companion.js';
 import { knexLogHooks } from './knex-log.js';
 import { createPrivateSqliteFile } from './private-sqlite-file.js';
+import { createSqliteFileGuard } from './sqlite-file-guard.js';
 
 /** How long an SQLite statement waits for another connection's write lock. */
 const SQLITE_BUSY_TIMEOUT_MS = 5_000;
@@ -38,21 +39,84 @@ const INVALID_URL_MESSAGE =
  * Creates a knex instance from a DATABASE_URL: `sqlite:<path>` (relative to the
  * working directory or absolute; a missing file and folders are created, private to
  * this user), `sqlite::memory:`, or `postgres://…` / `postgresql://…`. The caller
- * owns the instance and destroys it.
- * @throws ConfigError for any other form (the message never repeats the URL), or
- *   when the SQLite file or its folder cannot be created.
+ * owns the instance and destroys it. knex loads the URL's driver only, `sqlite3` or `pg`
+ * (optional peer dependencies).
+ * @throws ConfigError for any other form (the message never repeats the URL), when the
+ *   SQLite file or its folder cannot be created, or when the driver is not installed
+ *   (naming the package to install) or does not load.
  */
 export function createKnexFromUrl(url: string, options: KnexFromUrlOptions = {}): Knex {
   const acquireTimeoutMs = options.acquireTimeoutMs ?? 1_500;
   const logger = options.logger ?? silentLogger;
   if (url.startsWith('sqlite:')) {
-    return createSqliteKnex(sqliteFilename(url.slice('sqlite:'.length)), acquireTimeoutMs, knexLogHooks(logger, [url]));
+    const filename = sqliteFilename(url.slice('sqlite:'.length));
+    const knex = withDriver(SQLITE_DRIVER, () => createSqliteKnex(filename, acquireTimeoutMs, withoutDriverFailure(knexLogHooks(logger, [url]))));
+    // Only once the driver loaded: a missing one leaves no empty database file behind.
+    if (filename === ':memory:') return knex;
+    try {
+      createPrivateSqliteFile(filename);
+    } catch (error) {
+      void knex.destroy();
+      throw error;
+    }
+    return knex;
   }
   if (/^postgres(ql)?:\/\//i.test(url)) {
     const log = knexLogHooks(logger, [url, ...passwordForms(parse(url))]);
-    return createPostgresKnex(url, options.pool ?? {}, acquireTimeoutMs, log);
+    return withDriver(POSTGRES_DRIVER, () => createPostgresKnex(url, options.pool ?? {}, acquireTimeoutMs, withoutDriverFailure(log)));
   }
   throw new ConfigError(INVALID_URL_MESSAGE);
+}
+
+/** A database driver: an optional peer dependency, which knex loads by name when a knex is made. */
+interface Driver {
+  readonly packageName: string;
+  readonly database: string;
+  /** How to repair a package that is installed but does not load. */
+  readonly repair: string;
+}
+
+const SQLITE_DRIVER: Driver = {
+  packageName: 'sqlite3',
+  database: 'SQLite',
+  // A native module: most often built for another Node.js version, or its build failed.
+  repair: 'run `npm rebuild sqlite3`, which compiles it where no prebuilt binary fits (python3, make and a C++ compiler; offline, set npm_config_nodedir to the folder holding include/node)',
+};
+const POSTGRES_DRIVER: Driver = { packageName: 'pg', database: 'PostgreSQL', repair: 'run `npm install pg`' };
+
+/** How knex's message starts when it cannot load the driver. */
+const KNEX_DRIVER_FAILURE = 'Knex: run\n$ npm install';
+
+/** knex logs its failure to load the driver, then throws it: withDriver reports it, as a clearer ConfigError. */
+function withoutDriverFailure(log: Knex.Logger): Knex.Logger {
+  return {
+    ...log,
+    error(message: unknown) {
+      if (!(typeof message === 'string' && message.startsWith(KNEX_DRIVER_FAILURE))) log.error?.(message);
+    },
+  };
+}
+
+/**
+ * Makes the knex, turning knex's failure to load the driver (its message starts with
+ * "Knex: run $ npm install <driver>") into a ConfigError that names the package to
+ * install: the drivers are optional peers, so an application installs only the one it uses.
+ */
+function withDriver(driver: Driver, create: () => Knex): Knex {
+  try {
+    return create();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : '';
+    if (!message.startsWith(KNEX_DRIVER_FAILURE)) throw error;
+    const { packageName, database } = driver;
+    if (message.includes(`Cannot find module '${packageName}'`)) {
+      throw new ConfigError(
+        `${database} needs the ${packageName} package, which is not installed: run \`npm install ${packageName}\` in your application (an optional peer dependency of @llm-settings/storage-knex).`,
+        { cause: error },
+      );
+    }
+    throw new ConfigError(`The ${packageName} package is installed but does not load: ${driver.repair}.`, { cause: error });
+  }
 }
 
 function parse(url: string): URL {
@@ -78,16 +142,14 @@ function passwordForms(url: URL): string[] {
 function sqliteFilename(location: string): string {
   const path = location.startsWith('//') ? location.slice(2) : location;
   if (path === '') throw new ConfigError(INVALID_URL_MESSAGE);
-  if (path === ':memory:') return path;
-  const filename = resolve(path);
-  createPrivateSqliteFile(filename);
-  return filename;
+  return path === ':memory:' ? path : resolve(path);
 }
 
 type SqliteConnection = { exec(sql: string, callback: (error: Error | null) => void): void };
 
 function createSqliteKnex(filename: string, acquireTimeoutMs: number, log: Knex.Logger): Knex {
   const connections = replaceableConnections();
+  const databaseFile = filename === ':memory:' ? undefined : createSqliteFileGuard(filename);
   const knex = knexFactory({
     client: 'sqlite3',
     connection: { filename },
@@ -103,14 +165,17 @@ function createSqliteKnex(filename: string, acquireTimeoutMs: number, log: Knex.
       // a writer wait for another process's lock instead of failing at once.
       afterCreate(connection: SqliteConnection, done: (error: Error | null, connection: SqliteConnection) => void) {
         connection.exec(`PRAGMA journal_mode = WAL; PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS};`, (error) => {
-          if (!error) connections.opened(connection);
+          if (!error) {
+            connections.opened(connection);
+            databaseFile?.opened();
+          }
           done(error, connection);
         });
       },
       validate: connections.isCurrent,
     },
   });
-  return attachCompanion(knex, { replaceConnections: connections.replaceAll });
+  return attachCompanion(knex, { replaceConnections: connections.replaceAll, ...(databaseFile ? { databaseFile } : {}) });
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { SqliteFileGuard } from './sqlite-file-guard.js';
 
 /**
  * What `createKnexFromUrl` knows about a knex it made and hands along to the store
@@ -13,6 +14,8 @@ export interface KnexCompanion {
    * (through knex's public `pool.validate` hook).
    */
   readonly replaceConnections?: () => void;
+  /** SQLite: whether the database file at the path is still the one the connection opened. */
+  readonly databaseFile?: SqliteFileGuard;
 }
 
 const companions = new WeakMap<Knex, KnexCompanion>();

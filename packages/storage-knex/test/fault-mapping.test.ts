@@ -6,6 +6,7 @@ import knexFactory, { type Knex } from 'knex';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createKnexFromUrl, createKnexSettingsStore, migrateSettingsStore } from '../src/index.js';
 import { createTestSchema, type TestSchema } from './support/postgres.js';
+import { startRefusingPostgres } from './support/refusing-postgres.js';
 import { createTempDir, type TempDir } from './support/sqlite.js';
 
 const PASSWORD = 'Sup3r-S3cret-Passw0rd';
@@ -81,10 +82,72 @@ describe('PostgreSQL faults', () => {
     await store.close();
   });
 
-  it('a database that does not exist is StorageUnavailableError', async () => {
+  it('a database that does not exist is StorageUnavailableError saying so, without naming it or the password', async () => {
     const knex = track(createKnexFromUrl(`postgres://postgres:${PASSWORD}@127.0.0.1:5432/llm_settings_no_such_database`));
-    const store = createKnexSettingsStore(knex);
-    expectUnavailable(await failureOf(() => store.get('k')), [PASSWORD]);
+    const store = createKnexSettingsStore(knex, { listenForRemoteChanges: false });
+    const error = await failureOf(() => store.get('k'));
+    expectUnavailable(error, [PASSWORD, 'llm_settings_no_such_database']);
+    expect(error.cause).toMatchObject({ code: '3D000' });
+    expect(error.message).toBe('PostgreSQL refused the login: the database named in the database URL does not exist. Create it, or correct the URL.');
+  });
+
+  it('a user (role) that does not exist is StorageUnavailableError saying so, on reads, writes and migrations', async () => {
+    const knex = track(createKnexFromUrl(`postgres://llm_settings_no_such_role:${PASSWORD}@127.0.0.1:5432/test`));
+    const store = createKnexSettingsStore(knex, { listenForRemoteChanges: false });
+    for (const operation of [() => store.get('k'), () => store.set('k', 'v'), () => migrateSettingsStore(knex)]) {
+      const error = await failureOf(operation);
+      expectUnavailable(error, [PASSWORD, 'llm_settings_no_such_role']);
+      expect(error.cause).toMatchObject({ code: '28000' });
+      expect(error.message).toBe('PostgreSQL refused the login: the user in the database URL does not exist. Create the role, or correct the URL.');
+    }
+  });
+
+  it('a URL asking for TLS (sslmode=require) of a server without TLS is StorageUnavailableError saying so', async () => {
+    const knex = track(createKnexFromUrl(`postgres://postgres:${PASSWORD}@127.0.0.1:5432/test?sslmode=verify-full`));
+    const error = await failureOf(() => createKnexSettingsStore(knex, { listenForRemoteChanges: false }).get('k'));
+    expectUnavailable(error, [PASSWORD]);
+    expect(error.message).toMatch(/^PostgreSQL does not accept TLS connections, which the database URL asks for \(sslmode\)/);
+  });
+
+  describe('refusals the shared server cannot give (trust authentication, no TLS), from a server speaking the PostgreSQL protocol', () => {
+    const refusals = [
+      {
+        name: 'a wrong password (28P01)',
+        options: { askPassword: true, code: '28P01', message: 'password authentication failed for user "settings_user"' },
+        expected: 'PostgreSQL refused the login: password authentication failed for the user in the database URL. Correct the user or password.',
+      },
+      {
+        name: 'a pg_hba.conf that requires TLS (28000, "no encryption")',
+        options: {
+          askPassword: false,
+          code: '28000',
+          message: 'no pg_hba.conf entry for host "127.0.0.1", user "settings_user", database "test", no encryption',
+        },
+        expected: 'PostgreSQL refused the login: the server requires TLS. Add sslmode=verify-full (or sslmode=require) to the database URL.',
+      },
+      {
+        name: 'a pg_hba.conf without an entry for this client (28000)',
+        options: {
+          askPassword: false,
+          code: '28000',
+          message: 'no pg_hba.conf entry for host "127.0.0.1", user "settings_user", database "test", SSL encryption',
+        },
+        expected: 'PostgreSQL refused the login: no pg_hba.conf entry allows this user, database and client address.',
+      },
+    ];
+    for (const { name, options, expected } of refusals) {
+      it(`${name}: StorageUnavailableError saying so, naming neither user nor password`, async () => {
+        const server = await startRefusingPostgres(options);
+        cleanups.push(() => server.close());
+        const knex = track(createKnexFromUrl(`postgres://settings_user:${PASSWORD}@127.0.0.1:${server.port}/test`));
+        const error = await failureOf(() => createKnexSettingsStore(knex, { listenForRemoteChanges: false }).get('k'));
+        expectUnavailable(error, [PASSWORD, 'settings_user']);
+        expect(error.cause).toMatchObject({ code: options.code });
+        expect(error.message).toBe(expected);
+        // The driver went through the real login: it sent the password when asked.
+        expect(server.passwords).toEqual(options.askPassword ? [PASSWORD] : []);
+      });
+    }
   });
 
   it('an exhausted pool gives StorageUnavailableError after the acquire timeout, and recovers once a connection is free', async () => {

@@ -54,6 +54,13 @@ export interface Dialect {
   /** True when `error` means the database cannot be reached or cannot write. */
   isUnavailable(error: unknown): boolean;
 
+  /**
+   * For an error `isUnavailable` accepts, what the operator must fix when the error says
+   * (a refused login, a missing database), in words that never name the password;
+   * undefined for the generic message.
+   */
+  unavailableReason?(error: unknown): string | undefined;
+
   /** Announces written keys to other processes; runs inside `writeTransaction`. */
   publishChanges?(run: SqlRunner, keys: readonly string[]): Promise<void>;
 

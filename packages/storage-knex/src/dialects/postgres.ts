@@ -21,13 +21,52 @@ const UNAVAILABLE_SQLSTATES: ReadonlySet<string> = new Set([
 const PG_CONNECTION_MESSAGE =
   /Connection terminated|connection error and is not queryable|Client was closed and is not queryable|timeout expired|Query read timeout/;
 
+/** node-postgres's refusal when the URL asks for TLS (sslmode) and the server has none. */
+const NO_SERVER_TLS_MESSAGE = 'The server does not support SSL connections';
+
+/**
+ * The server's login refusals, by SQLSTATE, and for 28000 by its fixed message (the part
+ * before any quoted name): what is wrong, never which user, database or password.
+ */
+function loginRefusal(code: string, message: string): string | undefined {
+  switch (code) {
+    case '28P01':
+      return 'PostgreSQL refused the login: password authentication failed for the user in the database URL. Correct the user or password.';
+    case '3D000':
+      return 'PostgreSQL refused the login: the database named in the database URL does not exist. Create it, or correct the URL.';
+    case '28000':
+      if (/^role ".*" does not exist$/s.test(message)) {
+        return 'PostgreSQL refused the login: the user in the database URL does not exist. Create the role, or correct the URL.';
+      }
+      // pg_hba.conf has hostssl/hostgssenc lines only for this client: PostgreSQL 14+ ends
+      // with "no encryption", earlier versions with "SSL off".
+      if (/^no pg_hba\.conf entry .*(no encryption|SSL off)$/s.test(message)) {
+        return 'PostgreSQL refused the login: the server requires TLS. Add sslmode=verify-full (or sslmode=require) to the database URL.';
+      }
+      return 'PostgreSQL refused the login: no pg_hba.conf entry allows this user, database and client address.';
+    default:
+      return undefined;
+  }
+}
+
+function unavailableReason(error: unknown): string | undefined {
+  for (const link of errorChain(error)) {
+    if (link.message === NO_SERVER_TLS_MESSAGE) {
+      return 'PostgreSQL does not accept TLS connections, which the database URL asks for (sslmode). Enable TLS on the server, or remove sslmode from the URL.';
+    }
+    const reason = typeof link.code === 'string' ? loginRefusal(link.code, String(link.message ?? '')) : undefined;
+    if (reason !== undefined) return reason;
+  }
+  return undefined;
+}
+
 function isUnavailable(error: unknown): boolean {
   if (hasErrorCode(error, NETWORK_ERROR_CODES) || hasErrorCode(error, UNAVAILABLE_SQLSTATES) || isKnexPoolFailure(error)) {
     return true;
   }
   for (const link of errorChain(error)) {
     if (typeof link.code === 'string' && UNAVAILABLE_SQLSTATE_CLASS.test(link.code)) return true;
-    if (typeof link.message === 'string' && PG_CONNECTION_MESSAGE.test(link.message)) return true;
+    if (typeof link.message === 'string' && (PG_CONNECTION_MESSAGE.test(link.message) || link.message === NO_SERVER_TLS_MESSAGE)) return true;
   }
   return false;
 }
@@ -95,6 +134,7 @@ export function createPostgresDialect(options: PostgresDialectOptions): Dialect 
     fromTimestamp: (raw) => (raw instanceof Date ? raw : new Date(raw as string)),
 
     isUnavailable,
+    unavailableReason,
 
     async publishChanges(run, keys) {
       const payloads = keys.map((key) => JSON.stringify({ i: options.instanceId, k: key } satisfies ChangePayload));

@@ -1,3 +1,4 @@
+import { StorageUnavailableError } from '@llm-settings/core';
 import type { Knex } from 'knex';
 import { companionOf } from '../knex-companion.js';
 import type { Dialect, Row, SqlRunner } from './dialect.js';
@@ -44,6 +45,28 @@ async function retriedOnFreshConnection<T>(knex: Knex, write: () => Promise<T>):
   }
 }
 
+/**
+ * Runs a write, and refuses to report it done when the database file at the path is no
+ * longer the one the connection has open (deleted or replaced; see SqliteFileGuard): the
+ * write landed in a file nobody will open again. Checked after the write, so a file
+ * removed while it ran is caught too; once a loss is known, writes are refused before
+ * they run. One stat per write statement or transaction (a batch of sets is one), only
+ * for a knex made by createKnexFromUrl.
+ */
+async function writtenToTheFileAtThePath<T>(knex: Knex, write: () => Promise<T>): Promise<T> {
+  const { databaseFile } = companionOf(knex);
+  if (databaseFile?.lost) throw databaseFileLost();
+  const result = await write();
+  if (databaseFile && !databaseFile.check()) throw databaseFileLost();
+  return result;
+}
+
+function databaseFileLost(): StorageUnavailableError {
+  return new StorageUnavailableError(
+    'The SQLite database file was deleted or replaced while open: writes are refused, since they would be lost. Restore the file and restart.',
+  );
+}
+
 export interface SqliteDialectOptions {
   /** Poll interval of the feed of other connections' commits; undefined: no feed. */
   pollIntervalMs?: number | undefined;
@@ -67,12 +90,14 @@ export function createSqliteDialect(options: SqliteDialectOptions): Dialect {
     },
 
     async writeAlone(knex, sql, bindings) {
-      return retriedOnFreshConnection(knex, async () => rowsOf(await knex.raw(sql, [...bindings])));
+      return writtenToTheFileAtThePath(knex, () => retriedOnFreshConnection(knex, async () => rowsOf(await knex.raw(sql, [...bindings]))));
     },
 
     writeTransaction<T>(knex: Knex, work: (run: SqlRunner) => Promise<T>): Promise<T> {
-      return retriedOnFreshConnection(knex, () =>
-        knex.transaction((trx) => work(async (sql, bindings = []) => rowsOf(await trx.raw(sql, [...bindings])))),
+      return writtenToTheFileAtThePath(knex, () =>
+        retriedOnFreshConnection(knex, () =>
+          knex.transaction((trx) => work(async (sql, bindings = []) => rowsOf(await trx.raw(sql, [...bindings])))),
+        ),
       );
     },
 
