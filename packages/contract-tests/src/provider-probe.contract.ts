@@ -200,11 +200,18 @@ export function describeProviderProbeContract<Fake extends ProbeContractFake, P 
           });
         }
 
-        it("probe - an HTTP answer carries the provider's request id", async () => {
-          fake.setBehavior(provider, 'unauthorized');
-          const outcome = await probe.probe(request());
-          expect(outcome.requestId).toEqual(expect.stringMatching(/\S/));
-        });
+        // Every answer but a dropped connection (none came) and a redirect (refused as not the provider's own).
+        const answered: ReadonlyArray<readonly [string, ProbeContractBehavior]> = [
+          ...ANSWERS.filter(({ behavior }) => behavior !== 'drop' && behavior !== 'redirect').map(({ behavior, situation }) => [situation, behavior] as const),
+          ...STATUSES.map(([status]) => [`HTTP ${status}`, { status }] as const),
+        ];
+        for (const [situation, behavior] of answered) {
+          it(`probe - returns the provider's request id for ${situation}, as for every outcome the provider answered`, async () => {
+            fake.setBehavior(provider, behavior);
+            const outcome = await probe.probe(request());
+            expect(outcome.requestId, 'no request id').toEqual(expect.stringMatching(/\S/));
+          });
+        }
 
         it('probe - resolves, never rejects, for every provider failure', async () => {
           for (const { behavior } of ANSWERS) {
