@@ -16,7 +16,7 @@ export interface ModelListerContractFake {
   setKeyBehavior(provider: LlmProvider, apiKey: string, behavior: ModelListerContractBehavior | null): void;
   /** Requests the fake received for `provider` since the last `reset()`. */
   requestCount(provider: LlmProvider): number;
-  /** No key lists or behaviours, request counts at zero. */
+  /** No key lists, behaviours or answer delays; request counts at zero. */
   reset(): void;
   close(): Promise<void>;
 }

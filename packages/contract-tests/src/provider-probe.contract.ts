@@ -132,7 +132,8 @@ const ANSWERS: readonly ExpectedOutcome[] = [
 /**
  * Registers the contract every ProviderProbe adapter must pass, for each provider: a code
  * for every status and failure (refused and unresolvable hosts with `createPointedAt`),
- * exactly one request upstream per probe carrying that probe's key, a bounded timeout,
+ * exactly one request upstream per probe carrying that probe's key, the provider's
+ * request id on every outcome it answered (success included), a bounded timeout,
  * aborts (latencyMs null when no call was made), shared identical calls, ProbeBusyError
  * at the limit (with `createWithLimit`), and outcomes that carry no fragment of the key
  * nor anything that varies with it. Call it at the top level of a test file.
