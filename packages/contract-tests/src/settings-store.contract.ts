@@ -146,7 +146,7 @@ const REMOTE_DELIVERY_TIMEOUT_MS = 10_000;
 const REMOTE_TEST_TIMEOUT_MS = 3 * REMOTE_DELIVERY_TIMEOUT_MS;
 /** How long a held write may take to reach its commit. */
 const COMMIT_REACHED_TIMEOUT_MS = 5_000;
-/** Writes each of two instances makes at once, and reads made meanwhile, in the checks of instances side by side. */
+/** Writes of each instance in the checks of two instances side by side (64 KiB values in the one of torn reads). */
 const SIDE_BY_SIDE_WRITES = 20;
 /** Room for a long run of 64 KiB writes by two instances (a file store rewrites the whole file each time). */
 const SIDE_BY_SIDE_TEST_TIMEOUT_MS = 60_000;
@@ -690,7 +690,7 @@ export function describeSettingsStoreContract<S extends SettingsStore>(options: 
           }
           await writing;
           expect(heard.map((change) => change.key ?? '').sort(byCodePoint)).toEqual([...path.keys].sort(byCodePoint));
-        });
+        }, 2 * COMMIT_REACHED_TIMEOUT_MS);
       }
     });
 
