@@ -36,6 +36,13 @@ export interface JsonFileStoreOptions {
    * @default 2000
    */
   lockTimeoutMs?: number;
+  /**
+   * Called by each write once its new file is on disk, just before it replaces the old
+   * one; when it returns a promise, the write waits for it there. A seam for tests that
+   * hold a write at its commit (the contract suite's `holdNextCommit`).
+   * @default none: the file is replaced at once
+   */
+  beforeReplace?: () => Promise<void> | undefined;
 }
 
 /** A SettingsStore with a helper for tests: the kind of extra method the contract's `reset` can call. */
@@ -115,7 +122,7 @@ export function createJsonFileStore(options: JsonFileStoreOptions): JsonFileStor
         if (polling) reportOthers(file);
         const next = change(file);
         const written: StoreFile = { seq: file.seq + 1, writer: instanceId, keys: next.keys, records: next.records };
-        if (next.keys.length > 0) await replaceFile(path, JSON.stringify(written));
+        if (next.keys.length > 0) await replaceFile(path, JSON.stringify(written), options.beforeReplace);
         seenSeq = next.keys.length > 0 ? written.seq : file.seq;
         return next;
       });
@@ -243,7 +250,7 @@ async function readStoreFile(path: string): Promise<StoreFile> {
 }
 
 /** Writes `text` to a temporary file, flushes it to disk, then renames it over `path`. */
-async function replaceFile(path: string, text: string): Promise<void> {
+async function replaceFile(path: string, text: string, beforeRename?: () => Promise<void> | undefined): Promise<void> {
   const temporary = `${path}.${randomUUID()}.tmp`;
   try {
     const handle = await open(temporary, 'w', 0o600);
@@ -253,6 +260,8 @@ async function replaceFile(path: string, text: string): Promise<void> {
     } finally {
       await handle.close();
     }
+    const held = beforeRename?.();
+    if (held) await held;
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true }).catch(() => undefined);

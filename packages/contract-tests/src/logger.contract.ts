@@ -40,12 +40,24 @@ const SECRET_CORE = 'CONTRACT-LOGGED-SECRET';
 const OPENAI_SECRET = 'sk-proj-CONTRACTlogSECRET0123456789abcdefABCDEF';
 /** A secret of no provider's shape (a password, a bearer token): only its field's name tells it. */
 const NAMED_SECRET = 'correct-horse-CONTRACT-battery-42';
+/** The last four characters of a key, as a masked echo shows them. */
+const ECHOED_TAIL = 'Q7vZ';
+/**
+ * Masked echoes of a key, as providers quote a rejected one (OpenAI's `sk-proj-****abcd`)
+ * and as key fields show them: each still gives away the key's last four characters.
+ */
+const MASKED_ECHOES: ReadonlyArray<readonly [string, string]> = [
+  ['an asterisk mask after the prefix', `sk-proj-****${ECHOED_TAIL}`],
+  ['an ellipsis after the prefix', `sk-\u2026${ECHOED_TAIL}`],
+  ['bullets alone', `\u2022\u2022\u2022\u2022${ECHOED_TAIL}`],
+];
 
 /**
  * Registers the Logger contract: each method writes one line at its level with the
  * message and fields, lines in order, an optional level threshold, and redaction of
  * secrets: the fields core names in `SECRET_FIELD_NAMES` (any case, any depth, in
- * arrays) and text shaped like a provider key in any field or in the message. Call it
+ * arrays) and text shaped like a provider key, masked echoes of one included
+ * (`sk-proj-****abcd`, `sk-…abcd`, `••••abcd`), in any field or in the message. Call it
  * at the top level of a test file.
  */
 export function describeLoggerContract<L extends Logger>(options: LoggerContractOptions<L>): void {
@@ -143,6 +155,17 @@ export function describeLoggerContract<L extends Logger>(options: LoggerContract
       it('warn - redacts key-shaped text in the message', async () => {
         await expectRedacted({}, `probe failed for ${SECRET} and ${OPENAI_SECRET}`, { provider: 'anthropic' });
       });
+
+      for (const [shape, echo] of MASKED_ECHOES) {
+        it(`warn - redacts a masked echo of a key (${shape}) in the message and in the fields`, async () => {
+          const { logger, written, lines } = await create();
+          logger.warn({ detail: `Incorrect API key provided: ${echo}.`, attempts: [{ shown: echo }], provider: 'openai' }, `provider said: Incorrect API key provided: ${echo}.`);
+          expect(await written(), `the output shows ${echo}`).not.toContain(ECHOED_TAIL);
+          const [line] = await lines();
+          expect(line?.message, 'the message was dropped rather than redacted').toMatch(/^provider said: Incorrect API key provided: /);
+          expect(line?.fields).toMatchObject({ provider: 'openai' });
+        });
+      }
 
       it('warn - an error object in the fields does not carry a key into the output', async () => {
         const error = Object.assign(new Error(`request failed for ${SECRET}`), { apiKey: SECRET, headers: { authorization: `Bearer ${OPENAI_SECRET}` } });

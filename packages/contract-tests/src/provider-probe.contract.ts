@@ -132,7 +132,8 @@ const ANSWERS: readonly ExpectedOutcome[] = [
 /**
  * Registers the contract every ProviderProbe adapter must pass, for each provider: a code
  * for every status and failure (refused and unresolvable hosts with `createPointedAt`),
- * exactly one request upstream per probe carrying that probe's key, a bounded timeout,
+ * exactly one request upstream per probe carrying that probe's key, the provider's
+ * request id on every outcome it answered (success included), a bounded timeout,
  * aborts (latencyMs null when no call was made), shared identical calls, ProbeBusyError
  * at the limit (with `createWithLimit`), and outcomes that carry no fragment of the key
  * nor anything that varies with it. Call it at the top level of a test file.
@@ -200,11 +201,18 @@ export function describeProviderProbeContract<Fake extends ProbeContractFake, P 
           });
         }
 
-        it("probe - an HTTP answer carries the provider's request id", async () => {
-          fake.setBehavior(provider, 'unauthorized');
-          const outcome = await probe.probe(request());
-          expect(outcome.requestId).toEqual(expect.stringMatching(/\S/));
-        });
+        // Every answer but a dropped connection (none came) and a redirect (refused as not the provider's own).
+        const answered: ReadonlyArray<readonly [string, ProbeContractBehavior]> = [
+          ...ANSWERS.filter(({ behavior }) => behavior !== 'drop' && behavior !== 'redirect').map(({ behavior, situation }) => [situation, behavior] as const),
+          ...STATUSES.map(([status]) => [`HTTP ${status}`, { status }] as const),
+        ];
+        for (const [situation, behavior] of answered) {
+          it(`probe - returns the provider's request id for ${situation}, as for every outcome the provider answered`, async () => {
+            fake.setBehavior(provider, behavior);
+            const outcome = await probe.probe(request());
+            expect(outcome.requestId, 'no request id').toEqual(expect.stringMatching(/\S/));
+          });
+        }
 
         it('probe - resolves, never rejects, for every provider failure', async () => {
           for (const { behavior } of ANSWERS) {

@@ -29,6 +29,59 @@ export interface SettingsStoreContractOptions<S extends SettingsStore = Settings
    * such a backend surfaces as StorageUnavailableError is skipped.
    */
   createUnavailable?: () => Promise<UnavailableStore> | UnavailableStore;
+  /**
+   * Makes the next write of `store` wait where it becomes durable, until `release()`:
+   * before its COMMIT, or before the lone statement that is its own transaction is sent,
+   * or before a new file replaces the old one. {@link createCommitGate} builds the hold;
+   * the store, or a wrapper of its driver, calls the gate's `pass()` there. With it, each
+   * write path is checked to tell no listener while its commit waits. Without it those
+   * checks are skipped, and listeners are checked only by what they read, which a
+   * commit quicker than the read hides.
+   */
+  holdNextCommit?: (store: S) => Promise<CommitHold> | CommitHold;
+}
+
+/** What {@link SettingsStoreContractOptions.holdNextCommit} returns. */
+export interface CommitHold {
+  /** Resolves once the write waits at its commit: nothing of it is durable yet. */
+  readonly reached: Promise<void>;
+  /** Lets the commit go on. */
+  release(): void;
+}
+
+/** A gate for a store's commits: see {@link createCommitGate}. */
+export interface CommitGate {
+  /**
+   * Call where a write becomes durable, and await what it returns when it returns a
+   * promise: the write is held then. Returns undefined when no hold is armed, so that
+   * an unheld write goes on without waiting even a tick.
+   */
+  pass(): Promise<void> | undefined;
+  /** Arms a hold of the next `pass()`: the value for `holdNextCommit` to return. */
+  holdNext(): CommitHold;
+}
+
+/** A gate through which a store's commits pass, to build the `holdNextCommit` hook with. */
+export function createCommitGate(): CommitGate {
+  let armed: { reached: () => void; released: Promise<void> } | undefined;
+  return {
+    pass() {
+      const hold = armed;
+      armed = undefined;
+      hold?.reached();
+      return hold?.released;
+    },
+    holdNext() {
+      let reached!: () => void;
+      let release!: () => void;
+      const hold = {
+        reached: new Promise<void>((resolve) => (reached = resolve)),
+        released: new Promise<void>((resolve) => (release = resolve)),
+      };
+      armed = { reached, released: hold.released };
+      return { reached: hold.reached, release };
+    },
+  };
 }
 
 /** What {@link SettingsStoreContractOptions.createUnavailable} returns. */
@@ -91,6 +144,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const REMOTE_DELIVERY_TIMEOUT_MS = 10_000;
 /** Room for the waits of a test with another instance, whatever the runner's testTimeout. */
 const REMOTE_TEST_TIMEOUT_MS = 3 * REMOTE_DELIVERY_TIMEOUT_MS;
+/** How long a held write may take to reach its commit. */
+const COMMIT_REACHED_TIMEOUT_MS = 5_000;
+/** Writes of each instance in the checks of two instances side by side (64 KiB values in the one of torn reads). */
+const SIDE_BY_SIDE_WRITES = 20;
+/** Room for a long run of 64 KiB writes by two instances (a file store rewrites the whole file each time). */
+const SIDE_BY_SIDE_TEST_TIMEOUT_MS = 60_000;
 /** Room for six calls on an unreachable backend, each waiting for its connection timeout. */
 const UNAVAILABLE_TEST_TIMEOUT_MS = 60_000;
 
@@ -195,7 +254,7 @@ interface Heard {
  * against the store `create` returns. Call it at the top level of a test file.
  */
 export function describeSettingsStoreContract<S extends SettingsStore>(options: SettingsStoreContractOptions<S>): void {
-  const { create, reset, rawValue, openSecondInstance, createUnavailable } = options;
+  const { create, reset, rawValue, openSecondInstance, createUnavailable, holdNextCommit } = options;
   const teardown = options.teardown ?? ((store: S) => store.close());
 
   describe(`SettingsStore contract: ${options.name}`, () => {
@@ -608,6 +667,33 @@ export function describeSettingsStoreContract<S extends SettingsStore>(options: 
       });
     });
 
+    describe.skipIf(!holdNextCommit)(`a write held at its commit${holdNextCommit ? '' : ' (skipped: no holdNextCommit hook)'}`, () => {
+      for (const path of WRITE_PATHS) {
+        it(`${path.method} - after ${path.name}, no listener hears of it while its commit waits, and each hears it once it is durable`, async () => {
+          await path.prepare(store);
+          const heard: SettingChange[] = [];
+          store.watch((change) => heard.push(change));
+          const hold = await holdNextCommit!(store);
+          let settled = false;
+          const writing = path.write(store).finally(() => {
+            settled = true;
+          });
+          try {
+            const reached = await Promise.race([hold.reached.then(() => true), sleep(COMMIT_REACHED_TIMEOUT_MS).then(() => false)]);
+            expect(reached, 'the write never reached the held commit').toBe(true);
+            // Whatever a listener would be told ahead of the commit, it has been told by now.
+            await sleep(20);
+            expect(settled, 'the write resolved while its commit was held').toBe(false);
+            expect(heard, 'listeners heard of the write before it was durable').toEqual([]);
+          } finally {
+            hold.release();
+          }
+          await writing;
+          expect(heard.map((change) => change.key ?? '').sort(byCodePoint)).toEqual([...path.keys].sort(byCodePoint));
+        }, 2 * COMMIT_REACHED_TIMEOUT_MS);
+      }
+    });
+
     describe('close', () => {
       it('close - later calls fail with an error and listeners hear nothing more', async () => {
         await store.set('k', 'before close');
@@ -701,6 +787,90 @@ export function describeSettingsStoreContract<S extends SettingsStore>(options: 
           await writeUntilHeard(writer, 'after-close', witnessHeard);
           expect(closedHeard).toEqual([]);
         }, REMOTE_TEST_TIMEOUT_MS);
+
+        /** Listens here, and returns once the feed delivers (it may start with watch()). */
+        const listenedTo = async (other: SettingsStore) => {
+          const changes: SettingChange[] = [];
+          store.watch((change) => changes.push(change));
+          await writeUntilHeard(other, 'warm-up', changes);
+          changes.length = 0;
+          return changes;
+        };
+        const expectReportedRemote = (changes: SettingChange[], key: string) =>
+          vi.waitFor(() => expect(changes.some((change) => standsFor(change, key)), `the other instance's write of ${key} went unreported`).toBe(true), {
+            timeout: REMOTE_DELIVERY_TIMEOUT_MS,
+          });
+
+        it("watch - another instance's write just before a local write is still reported as remote, not folded into the local one", async () => {
+          const other = await secondInstance();
+          const changes = await listenedTo(other);
+          await other.set('theirs', 'written there');
+          await store.set('mine', 'written here');
+          await expectReportedRemote(changes, 'theirs');
+          expect(changes.filter((change) => change.origin === 'local')).toEqual([{ key: 'mine', origin: 'local' }]);
+        }, REMOTE_TEST_TIMEOUT_MS);
+
+        it("watch - another instance's writes made while local writes run are each reported as remote", async () => {
+          const other = await secondInstance();
+          const changes = await listenedTo(other);
+          for (let round = 0; round < 3; round++) {
+            // Either may go first: the local write may take the other's in, as a file store reading the file would.
+            await Promise.all([other.setMany([{ key: `theirs-${round}`, value: 'written there' }]), store.set(`mine-${round}`, 'written here')]);
+            await expectReportedRemote(changes, `theirs-${round}`);
+            changes.length = 0;
+          }
+        }, REMOTE_TEST_TIMEOUT_MS);
+
+        describe('two instances side by side', () => {
+          it('set - two instances writing one key at once lose no write: each version once, the last one stored', async () => {
+            const other = await secondInstance();
+            const writes = Array.from({ length: SIDE_BY_SIDE_WRITES }, (_, i) => [store.set('both', `here ${i}`), other.set('both', `there ${i}`)]).flat();
+            const records = await Promise.all(writes);
+            const versions = records.map((record) => record.version).sort((a, b) => a - b);
+            expect(versions).toEqual(Array.from({ length: 2 * SIDE_BY_SIDE_WRITES }, (_, i) => i + 1));
+            const last = records.find((record) => record.version === 2 * SIDE_BY_SIDE_WRITES);
+            expect(await store.get('both')).toMatchObject({ value: last?.value, version: 2 * SIDE_BY_SIDE_WRITES });
+            expect(await other.get('both')).toMatchObject({ value: last?.value, version: 2 * SIDE_BY_SIDE_WRITES });
+          }, SIDE_BY_SIDE_TEST_TIMEOUT_MS);
+
+          it('set - of compare-and-set writers in two instances expecting the same version, exactly one wins', async () => {
+            const other = await secondInstance();
+            const base = await store.set('contended', 'start');
+            const outcomes = await Promise.allSettled(
+              Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? store : other).set('contended', `writer ${i}`, { expectedVersion: base.version })),
+            );
+            expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+            expect((await other.get('contended'))?.version).toBe(base.version + 1);
+          }, SIDE_BY_SIDE_TEST_TIMEOUT_MS);
+
+          it(`get - while another instance writes 64 KiB values, reads here${rawValue ? ' and straight from the backend' : ''} see a whole value each time, never a torn one`, async () => {
+            const other = await secondInstance();
+            const values = Array.from({ length: SIDE_BY_SIDE_WRITES }, (_, i) => `${i}:${largeValue().slice(0, -String(i).length - 1)}`);
+            await other.set('large', values[0]!);
+            let writing = true;
+            const written = (async () => {
+              try {
+                for (const value of values.slice(1)) await other.set('large', value);
+              } finally {
+                writing = false;
+              }
+            })();
+            const whole = new Set(values);
+            const torn: Array<string | null> = [];
+            let reads = 0;
+            while (writing) {
+              const [record, raw] = await Promise.all([store.get('large'), rawValue?.('large')]);
+              for (const value of raw === undefined ? [record?.value ?? null] : [record?.value ?? null, raw]) {
+                reads += 1;
+                if (value === null || !whole.has(value)) torn.push(value);
+              }
+              // Lets the writer go on, however quick the reads.
+              await new Promise((resolve) => setImmediate(resolve));
+            }
+            await written;
+            expect(torn.map((value) => value?.slice(0, 20) ?? null), `of ${reads} reads, these saw no whole value`).toEqual([]);
+          }, SIDE_BY_SIDE_TEST_TIMEOUT_MS);
+        });
       },
     );
 

@@ -7,4 +7,5 @@ describeModelListerContract({
   providers: ['anthropic', 'openai'],
   startFake: async () => createMemoryModelLister(),
   create: (fake) => fake,
+  delayAnswers: (fake, provider, apiKey, ms) => fake.setKeyAnswerDelay(provider, apiKey, ms),
 });

@@ -1,7 +1,10 @@
 import { createMemorySettingsStore } from '@llm-settings/core/testing';
-import { describeSettingsStoreContract } from '../src/settings-store.contract.js';
+import { createCommitGate, describeSettingsStoreContract } from '../src/settings-store.contract.js';
+
+const commits = createCommitGate();
 
 describeSettingsStoreContract({
   name: 'core in-memory reference store',
-  create: () => createMemorySettingsStore(),
+  create: () => createMemorySettingsStore({ beforeCommit: commits.pass }),
+  holdNextCommit: () => commits.holdNext(),
 });

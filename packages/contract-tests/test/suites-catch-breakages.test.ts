@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CIPHER_BUGS, STORE_BUGS, type CipherBug, type StoreBug } from './fixtures/broken-adapters.js';
+import { CIPHER_BUGS, LISTER_BUGS, LOGGER_BUGS, STORE_BUGS, type CipherBug, type ListerBug, type LoggerBug, type StoreBug } from './fixtures/broken-adapters.js';
 
 /*
  * The suites must fail for adapters with a planted bug: this runs them against the
@@ -35,6 +35,15 @@ const STORE_CAUGHT: Record<StoreBug, readonly string[]> = {
   'keys normalized to NFC': ['set - keys differing only in case, accents or normalization are distinct'],
   'own writes echoed as remote': ['watch - this instance hears its own writes as local only'],
   'a closed instance hears remote writes': ["close - ends delivery of another instance's writes"],
+  'setMany tells listeners before its commit, which beats their reads': [
+    'setMany - after a write of several keys, plain and compare-and-set, no listener hears of it while its commit waits',
+  ],
+  'remote writes folded into a local write': [
+    "watch - another instance's write just before a local write is still reported as remote",
+    "watch - another instance's writes made while local writes run are each reported as remote",
+  ],
+  'instances write without taking turns': ['set - two instances writing one key at once lose no write'],
+  'values written in two steps': ['get - while another instance writes 64 KiB values'],
 };
 
 const CIPHER_CAUGHT: Record<CipherBug, readonly string[]> = {
@@ -45,6 +54,21 @@ const CIPHER_CAUGHT: Record<CipherBug, readonly string[]> = {
   'isCurrent is always true': ['isCurrent - is false for a token under an older key of the ring'],
   'rotate returns the token unchanged': ['rotate - re-encrypts a token under an older key'],
   'the last character is not authenticated': ['decrypt - refuses a token changed at any single position, the last one included'],
+};
+
+const LISTER_CAUGHT: Record<ListerBug, readonly string[]> = {
+  none: [],
+  'listings of different keys share a call': ['lists two keys at once with a call each'],
+  'listings at different providers share a call': ['lists one key at two providers at once with a call each'],
+  'failure messages quote the provider': ['reports unauthorized as invalid_api_key in fixed wording'],
+  'timeoutMs bounds each page': ['timeoutMs bounds the whole listing, every page included'],
+  'timeoutMs bounds each page, the total is checked once done': ['timeoutMs bounds the whole listing, every page included'],
+};
+
+const LOGGER_CAUGHT: Record<LoggerBug, readonly string[]> = {
+  none: [],
+  'key shapes without masked echoes': ['warn - redacts a masked echo of a key (an ellipsis after the prefix)', 'warn - redacts a masked echo of a key (bullets alone)'],
+  'masked echoes redacted in the message only': ['warn - redacts a masked echo of a key (an ellipsis after the prefix)', 'warn - redacts a masked echo of a key (bullets alone)'],
 };
 
 interface JsonReport {
@@ -70,7 +94,7 @@ beforeAll(async () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}, 120_000);
+}, 240_000);
 
 const expectCaught = (suite: string, titles: readonly string[]) => {
   const failures = failed.get(suite);
@@ -88,6 +112,16 @@ describe('the contract suites catch planted bugs', () => {
   for (const bug of CIPHER_BUGS) {
     it(`SecretCipher - ${bug === 'none' ? 'the unbroken cipher passes' : `catches: ${bug}`}`, () => {
       expectCaught(`SecretCipher contract: ${bug}`, CIPHER_CAUGHT[bug]);
+    });
+  }
+  for (const bug of LISTER_BUGS) {
+    it(`ModelLister - ${bug === 'none' ? 'the unbroken lister passes' : `catches: ${bug}`}`, () => {
+      expectCaught(`ModelLister contract: ${bug}`, LISTER_CAUGHT[bug]);
+    });
+  }
+  for (const bug of LOGGER_BUGS) {
+    it(`Logger - ${bug === 'none' ? 'the unbroken logger passes' : `catches: ${bug}`}`, () => {
+      expectCaught(`Logger contract: ${bug}`, LOGGER_CAUGHT[bug]);
     });
   }
 });

@@ -3,9 +3,13 @@ export const REDACTED = '[REDACTED]';
 
 /**
  * Substrings shaped like provider API keys: Anthropic (`sk-ant-…`), OpenAI (`sk-…`,
- * `sk-proj-…`) and masked echoes of them (`sk-proj-****abcd`).
+ * `sk-proj-…`) and masked echoes of them, which still show a key's last four characters:
+ * a mask after the prefix (`sk-proj-****abcd`, `sk-…abcd`, `sk-...abcd`) or a run of mask
+ * characters alone (`••••abcd`, `****abcd`). The echo comes first, so that a prefix long
+ * enough to be a key on its own is not taken without its tail. Our own mask (`...abcd`,
+ * core's `maskApiKey`) is left alone: it is what logs and answers show by design.
  */
-const KEY_SHAPED = /\bsk-[A-Za-z0-9_*•-]{6,}/g;
+const KEY_SHAPED = /\bsk-[A-Za-z0-9_-]*(?:[*•]+|…|\.{3})[A-Za-z0-9_-]{4,}|\bsk-[A-Za-z0-9_*•-]{6,}|[A-Za-z0-9_-]*[*•]{3,}[A-Za-z0-9_-]{4,}/g;
 /** Field names whose values are secrets wherever they appear in structured data. */
 export const SECRET_FIELD_NAMES: readonly string[] = ['api_key', 'apiKey', 'authorization', 'x-api-key', 'password', 'token', 'secret'];
 const SECRET_FIELDS = new Set(SECRET_FIELD_NAMES.map((name) => name.toLowerCase()));
@@ -16,9 +20,9 @@ export function redactText(text: string, secrets: readonly string[] = []): strin
   for (const secret of secrets) {
     if (secret.length > 0) out = out.split(secret).join(REDACTED);
   }
-  // Every key-shaped match contains "sk-": most text (ids, routes, messages) has none,
-  // and this runs on every log line.
-  return out.includes('sk-') ? out.replace(KEY_SHAPED, REDACTED) : out;
+  // Every key-shaped match contains "sk-" or a run of mask characters: most text (ids,
+  // routes, messages) has neither, and this runs on every log line.
+  return out.includes('sk-') || out.includes('**') || out.includes('••') ? out.replace(KEY_SHAPED, REDACTED) : out;
 }
 
 /**

@@ -7,6 +7,16 @@ describe('redactText', () => {
     expect(redactText('Incorrect API key provided: sk-proj-****abcd.')).toBe(`Incorrect API key provided: ${REDACTED}.`);
   });
 
+  it('replaces masked echoes whose mask hides all but the last four: after the prefix, or bullets and asterisks alone', () => {
+    for (const echo of ['sk-…abcd', 'sk-...abcd', 'sk-proj-abcdefgh...wxyz', '••••abcd', '****abcd', 'sk-••••abcd']) {
+      expect(redactText(`key ${echo}, refused`), echo).toBe(`key ${REDACTED}, refused`);
+    }
+  });
+
+  it("leaves our own mask (...abcd) and ordinary punctuation alone", () => {
+    expect(redactText('api_key_masked ...abcd; wait... done; **bold** text')).toBe('api_key_masked ...abcd; wait... done; **bold** text');
+  });
+
   it('replaces every given secret', () => {
     expect(redactText('a=hunter2hunter2; b=hunter2hunter2', ['hunter2hunter2'])).toBe(`a=${REDACTED}; b=${REDACTED}`);
   });

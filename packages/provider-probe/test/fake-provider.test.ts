@@ -66,6 +66,17 @@ describe('startFakeProvider', () => {
     ]);
   });
 
+  it('setKeyAnswerDelay - holds the answers to that key only, until reset', async () => {
+    const get = (key: string) => fetch(`${fake.baseUrls.anthropic}/v1/models/claude-test`, { headers: { 'x-api-key': key } }).then((r) => [key, r.status]);
+    fake.setKeyAnswerDelay('anthropic', 'k-held', 400);
+    expect(await Promise.race([get('k-held'), get('k-free')])).toEqual(['k-free', 200]);
+    expect(await get('k-held')).toEqual(['k-held', 200]);
+    fake.reset();
+    fake.setKeyAnswerDelay('anthropic', 'k-free', 400);
+    expect(await Promise.race([get('k-held'), get('k-free')])).toEqual(['k-held', 200]);
+    expect(() => fake.setKeyAnswerDelay('anthropic', 'k-free', -1)).toThrow(RangeError);
+  });
+
   it('setBehavior - refuses a status Node cannot answer with', () => {
     for (const status of [99, 199, 600, 404.5, Number.NaN]) expect(() => fake.setBehavior('openai', { status })).toThrow(RangeError);
   });

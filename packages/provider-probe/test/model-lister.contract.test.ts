@@ -9,4 +9,5 @@ describeModelListerContract({
   startFake: () => startFakeProvider(),
   create: (fake) => createModelLister({ baseUrls: fake.baseUrls, pageSize: 100 }),
   timeoutMs: 300,
+  delayAnswers: (fake, provider, apiKey, ms) => fake.setKeyAnswerDelay(provider, apiKey, ms),
 });

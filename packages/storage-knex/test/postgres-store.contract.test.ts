@@ -1,7 +1,8 @@
-import { describeSettingsStoreContract } from '@llm-settings/contract-tests';
+import { describeSettingsStoreContract, type CommitHold } from '@llm-settings/contract-tests';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll } from 'vitest';
 import { createKnexFromUrl, createKnexSettingsStore, migrateSettingsStore } from '../src/index.js';
+import { commitHoldsOn } from './support/commit-hold.js';
 import { createTestSchema, type TestSchema } from './support/postgres.js';
 
 /** Credentials of a server that is not there: no error message may repeat them. */
@@ -9,6 +10,7 @@ const UNREACHABLE = { user: 'contract_user', password: 'contract-secret-pw', hos
 
 let schema: TestSchema;
 let knex: Knex;
+let holdCommit: (() => CommitHold) | undefined;
 /** Knex instances the hooks opened, destroyed after the suite. */
 const opened: Knex[] = [];
 
@@ -31,6 +33,8 @@ describeSettingsStoreContract({
     await knex('settings').del();
   },
   rawValue: async (key) => (await schema.admin('settings').where({ key }).first('value'))?.value ?? null,
+  // On the stores' knex, which beforeAll creates.
+  holdNextCommit: () => (holdCommit ??= commitHoldsOn(knex))(),
   // Another process: a pool and a LISTEN connection of its own.
   openSecondInstance: () => {
     const other = createKnexFromUrl(schema.url('contract second instance'));

@@ -2,6 +2,7 @@ import { describeSettingsStoreContract } from '@llm-settings/contract-tests';
 import knexFactory, { type Knex } from 'knex';
 import { afterAll, beforeAll } from 'vitest';
 import { createKnexFromUrl, createKnexSettingsStore, migrateSettingsStore } from '../src/index.js';
+import { commitHoldsOn } from './support/commit-hold.js';
 import { createTempDir } from './support/sqlite.js';
 
 const dir = createTempDir();
@@ -34,6 +35,7 @@ describeSettingsStoreContract({
     await databases.file('settings').del();
   },
   rawValue: async (key) => (await databases.file('settings').where({ key }).first('value'))?.value ?? null,
+  holdNextCommit: commitHoldsOn(databases.file),
   // Another process: a connection of its own to the same file.
   openSecondInstance: () => createKnexSettingsStore(open(createKnexFromUrl(`sqlite:${filename}`))),
   // Root ignores file permissions, so the file is opened read-only, as SQLite does for a read-only file or mount.
@@ -52,4 +54,5 @@ describeSettingsStoreContract({
     await databases.memory('settings').del();
   },
   rawValue: async (key) => (await databases.memory('settings').where({ key }).first('value'))?.value ?? null,
+  holdNextCommit: commitHoldsOn(databases.memory),
 });

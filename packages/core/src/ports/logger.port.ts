@@ -1,8 +1,9 @@
 /**
  * Structured fields of a log line. Never put a secret here: adapters redact, but do not
  * rely on it. Adapters redact the fields named in `SECRET_FIELD_NAMES` (any case, at any
- * depth, in arrays too) and text shaped like a provider key (`redactText`), in the
- * fields and in the message.
+ * depth, in arrays too) and text shaped like a provider key (`redactText`), masked
+ * echoes of one included (`sk-proj-****abcd`, `sk-…abcd`, `••••abcd`), in the fields
+ * and in the message.
  */
 export type LogFields = Record<string, unknown>;
 

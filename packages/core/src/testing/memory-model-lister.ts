@@ -11,6 +11,8 @@ export interface MemoryModelLister extends ModelLister {
   setKeyModels(provider: LlmProvider, apiKey: string, models: readonly string[] | null): void;
   /** How the provider answers one key; `null` means `ok`. */
   setKeyBehavior(provider: LlmProvider, apiKey: string, behavior: MemoryModelListerBehavior | null): void;
+  /** Holds the answer to one key `ms` milliseconds, as a slow provider would; `null` answers at once. */
+  setKeyAnswerDelay(provider: LlmProvider, apiKey: string, ms: number | null): void;
   /** Listings asked of `provider` since the last reset (one per listing: no pages here). */
   requestCount(provider: LlmProvider): number;
   reset(): void;
@@ -40,6 +42,7 @@ export function createMemoryModelLister(options: MemoryModelListerOptions = {}):
   const calls: ModelListRequest[] = [];
   const lists = new Map<string, readonly string[]>();
   const behaviors = new Map<string, MemoryModelListerBehavior>();
+  const delays = new Map<string, number>();
   const idOf = (provider: LlmProvider, apiKey: string) => `${provider}\n${apiKey}`;
 
   const answer = (request: ModelListRequest): ModelListOutcome | null => {
@@ -62,15 +65,27 @@ export function createMemoryModelLister(options: MemoryModelListerOptions = {}):
       const name = getProvider(request.provider).displayName;
       if (request.signal?.aborted) return { code: 'timeout', message: `Listing the ${name} models was cancelled.`, latencyMs: null };
       calls.push(request);
-      const outcome = answer(request);
+      const delay = delays.get(idOf(request.provider, request.apiKey)) ?? 0;
+      const outcome = delay === 0 ? answer(request) : null;
       if (outcome !== null) return outcome;
-      // A hanging provider: the deadline or the caller's signal ends the wait.
+      // A slow or hanging provider: the deadline or the caller's signal may end the wait first.
       return new Promise((resolve) => {
-        const timer = setTimeout(() => resolve({ code: 'timeout', message: `${name} did not list its models in time.`, latencyMs: request.timeoutMs ?? 0 }), request.timeoutMs ?? 10_000);
-        request.signal?.addEventListener('abort', () => {
-          clearTimeout(timer);
-          resolve({ code: 'timeout', message: `Listing the ${name} models was cancelled.`, latencyMs: 0 });
-        });
+        const deadline = setTimeout(() => settle({ code: 'timeout', message: `${name} did not list its models in time.`, latencyMs: request.timeoutMs ?? 0 }), request.timeoutMs ?? 10_000);
+        const held =
+          delay === 0
+            ? undefined
+            : setTimeout(() => {
+                const late = answer(request);
+                if (late !== null) settle(late);
+              }, delay);
+        const cancel = () => settle({ code: 'timeout', message: `Listing the ${name} models was cancelled.`, latencyMs: 0 });
+        request.signal?.addEventListener('abort', cancel);
+        function settle(result: ModelListOutcome) {
+          clearTimeout(deadline);
+          clearTimeout(held);
+          request.signal?.removeEventListener('abort', cancel);
+          resolve(result);
+        }
       });
     },
     setKeyModels(provider, apiKey, models) {
@@ -81,11 +96,16 @@ export function createMemoryModelLister(options: MemoryModelListerOptions = {}):
       if (behavior === null) behaviors.delete(idOf(provider, apiKey));
       else behaviors.set(idOf(provider, apiKey), behavior);
     },
+    setKeyAnswerDelay(provider, apiKey, ms) {
+      if (ms === null) delays.delete(idOf(provider, apiKey));
+      else delays.set(idOf(provider, apiKey), ms);
+    },
     requestCount: (provider) => calls.filter((call) => call.provider === provider).length,
     reset() {
       calls.length = 0;
       lists.clear();
       behaviors.clear();
+      delays.clear();
     },
     async close() {},
   };

@@ -15,6 +15,13 @@ export interface MemorySettingsStoreOptions {
    * @default () => new Date()
    */
   now?: () => Date;
+  /**
+   * Called by every write just before it takes effect; when it returns a promise the
+   * write waits for it. A seam for tests that hold a write at its commit (the contract
+   * suite's `holdNextCommit`, with `createCommitGate().pass`).
+   * @default none: writes take effect at once
+   */
+  beforeCommit?: () => Promise<void> | undefined;
 }
 
 /** The reference SettingsStore: a Map, for tests and for embedding without persistence. */
@@ -40,6 +47,14 @@ export function createMemorySettingsStore(options: MemorySettingsStoreOptions = 
     if (expectedVersion === undefined) return;
     if ((records.get(key)?.version ?? 0) !== expectedVersion) throw new ConflictError();
   };
+  /** Waits at the commit while a test holds it. Versions are checked after it, so that writes stay atomic. */
+  const committing = async () => {
+    const held = options.beforeCommit?.();
+    if (held) {
+      await held;
+      ensureOpen();
+    }
+  };
   const write = (key: string, value: string): SettingRecord => {
     const record = { key, value, version: (records.get(key)?.version ?? 0) + 1, updatedAt: now() };
     records.set(key, record);
@@ -53,6 +68,7 @@ export function createMemorySettingsStore(options: MemorySettingsStoreOptions = 
     },
     async set(key, value, setOptions: SetOptions = {}) {
       ensureOpen();
+      await committing();
       checkVersion(key, setOptions.expectedVersion);
       const record = write(key, value);
       notify(key);
@@ -60,6 +76,7 @@ export function createMemorySettingsStore(options: MemorySettingsStoreOptions = 
     },
     async setMany(writes: readonly SettingWrite[]) {
       ensureOpen();
+      await committing();
       for (const w of writes) checkVersion(w.key, w.expectedVersion);
       const written = writes.map((w) => write(w.key, w.value));
       for (const w of writes) notify(w.key);
@@ -67,6 +84,7 @@ export function createMemorySettingsStore(options: MemorySettingsStoreOptions = 
     },
     async delete(key, deleteOptions: DeleteOptions = {}) {
       ensureOpen();
+      await committing();
       const existed = records.has(key);
       if (existed) checkVersion(key, deleteOptions.expectedVersion);
       records.delete(key);

@@ -77,6 +77,12 @@ export interface FakeProvider {
    * them (lookups of others answer 404); `null` gives the key the provider's models again.
    */
   setKeyModels(provider: LlmProvider, apiKey: string, models: readonly string[] | null): void;
+  /**
+   * Holds every answer to one key `ms` milliseconds before sending it (each page of a
+   * model list is one answer); `null` answers at once again.
+   * @throws RangeError for a negative delay or NaN
+   */
+  setKeyAnswerDelay(provider: LlmProvider, apiKey: string, ms: number | null): void;
   /** Requests received, for one provider or all. */
   requestCount(provider?: LlmProvider): number;
   /**
@@ -94,7 +100,7 @@ export interface FakeProvider {
    */
   nextStreamAborted(): Promise<FakeRequest>;
   /**
-   * Back to 'ok' everywhere, no key behaviours or key models, no stream delay (held streams go on),
+   * Back to 'ok' everywhere, no key behaviours, key models or answer delays, no stream delay (held streams go on),
    * no recorded requests, answers numbered from 1 again, `abortedStreams` at 0.
    */
   reset(): void;
@@ -114,6 +120,8 @@ interface FakeState {
   /** The models `apiKey` (null: no key) sees at `provider`. */
   modelsFor(provider: LlmProvider, apiKey: string | null): readonly string[];
   behaviorFor(provider: LlmProvider, apiKey: string): FakeBehavior;
+  /** How long answers to `apiKey` are held, in milliseconds. */
+  answerDelayFor(provider: LlmProvider, apiKey: string | null): number;
   nextSerial(): number;
   readonly pacer: StreamPacer;
   streamAborted(request: FakeRequest): void;
@@ -130,6 +138,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
   const behaviors = new Map<LlmProvider, FakeBehavior>();
   const keyBehaviors = new Map<string, FakeBehavior>();
   const keyModels = new Map<string, readonly string[]>();
+  const answerDelays = new Map<string, number>();
   const models = Object.fromEntries(
     PROVIDERS.map((p) => [p.id, [...new Set(options.models?.[p.id] ?? [p.defaultModel, ...DEFAULT_MODELS[p.id]])]]),
   ) as Record<LlmProvider, string[]>;
@@ -139,6 +148,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
   const state: FakeState = {
     modelsFor: (provider, apiKey) => (apiKey === null ? undefined : keyModels.get(keyBehaviorId(provider, apiKey))) ?? models[provider],
     behaviorFor: (provider, apiKey) => keyBehaviors.get(keyBehaviorId(provider, apiKey)) ?? behaviors.get(provider) ?? 'ok',
+    answerDelayFor: (provider, apiKey) => (apiKey === null ? 0 : (answerDelays.get(keyBehaviorId(provider, apiKey)) ?? 0)),
     nextSerial: () => ++serial,
     pacer: new StreamPacer(),
     streamAborted: (request) => {
@@ -176,6 +186,11 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       if (list === null) keyModels.delete(keyBehaviorId(provider, apiKey));
       else keyModels.set(keyBehaviorId(provider, apiKey), [...new Set(list)]);
     },
+    setKeyAnswerDelay: (provider, apiKey, ms) => {
+      if (ms === null) answerDelays.delete(keyBehaviorId(provider, apiKey));
+      else if (!(ms >= 0)) throw new RangeError('An answer delay must be 0 or more milliseconds');
+      else answerDelays.set(keyBehaviorId(provider, apiKey), ms);
+    },
     requestCount: (provider) => requests.filter((r) => provider === undefined || r.provider === provider).length,
     setStreamDelay: (ms) => state.pacer.setDelay(ms),
     get abortedStreams() {
@@ -187,6 +202,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       behaviors.clear();
       keyBehaviors.clear();
       keyModels.clear();
+      answerDelays.clear();
       serial = 0;
       abortedStreams = 0;
       state.pacer.setDelay(0);
@@ -201,6 +217,9 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
  */
 async function answer(provider: LlmProvider, request: FakeRequest, state: FakeState, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const dialect = DIALECTS[provider];
+  const delay = state.answerDelayFor(provider, request.apiKey);
+  // Unref'd: a held answer whose client left must not keep a test run alive.
+  if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay).unref());
   const requestId = dialect.newRequestId();
   const url = new URL(request.path, 'http://fake.invalid');
   const pathname = request.redirected ? url.pathname.slice(REDIRECT_TARGET_PREFIX.length) : url.pathname;
