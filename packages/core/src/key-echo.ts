@@ -9,9 +9,10 @@ const PREFIX_SCAN_LENGTH = 16;
 const MAX_STREAM_HOLD = 16 * 1024;
 /** What a forced cut keeps back, longer than any key (512 characters at most). */
 const STREAM_OVERLAP = 1024;
-/** Slots of the open-addressing table of a key's runs: 2^12, at most an eighth full (512-character keys). */
+/** Slots of the open-addressing tables of a key's runs and 4-byte blocks: 2^12, at most an eighth full (512-character keys). */
 const TABLE_BITS = 12;
 const TABLE_MASK = (1 << TABLE_BITS) - 1;
+const BLOCK = 4;
 const HASH_BASE = 16777619;
 const HASH_MIX = 0x9e3779b1;
 const HASH_BASE_POW_RUN = Array.from({ length: RUN_LENGTH }).reduce<number>((power) => Math.imul(power, HASH_BASE), 1);
@@ -71,38 +72,49 @@ export const NO_CALLER_TEXT = new CallerText([]);
  * last four to be public: keys under 16 characters have none. A key whose secret part
  * is shorter than 8 characters is found only whole, and one under 8 not at all.
  *
- * Cost: one rolling hash over the answer's bytes, never decoded unless part of the key
- * is found (figures in docs/performance.md). Build one per call from the revealed key,
+ * Cost: one look-up per 4 bytes of the answer, never decoded, and a rolling hash only
+ * around 4-byte blocks of the key, which answers rarely hold (figures in docs/performance.md). Build one per call from the revealed key,
  * like the upstream header: it holds the key while it lives, and nothing keeps it after.
  */
 export class KeyEchoScrubber {
   readonly #key: Uint8Array;
-  readonly #runs: KeyRuns;
+  readonly #runsFrom: number;
+  readonly #runsTo: number;
+  /** Every 4-byte block of the counted part: the first, cheap pass looks for these only. */
+  readonly #blocks: Int32Array;
+  #runs: KeyRuns | undefined;
   /** The whole key, when it has no counted run; else null. */
   readonly #whole: Uint8Array | null;
   readonly #tail: Uint8Array | null;
-  readonly #maskedEcho: RegExp | null;
+  /** The masked echo's pattern, compiled when an answer first holds the key's last four. */
+  readonly #maskedEcho: () => RegExp;
 
   constructor(apiKey: string) {
     this.#key = encoder.encode(apiKey);
     const key = this.#key;
     const prefixEnd = publicPrefixLength(apiKey);
     const tailLength = maskApiKey(apiKey).length - MASK_PREFIX.length;
-    this.#runs = keyRuns(key, prefixEnd, key.length - tailLength);
-    this.#whole = this.#runs.count === 0 && key.length >= RUN_LENGTH ? key : null;
+    this.#runsFrom = prefixEnd;
+    this.#runsTo = key.length - tailLength;
+    this.#blocks = keyBlocks(key, prefixEnd, this.#runsTo);
+    this.#whole = this.#runsTo - prefixEnd < RUN_LENGTH && key.length >= RUN_LENGTH ? key : null;
     this.#tail = tailLength > 0 ? key.subarray(key.length - tailLength) : null;
-    this.#maskedEcho = tailLength > 0 ? maskedEchoPattern(apiKey.slice(0, prefixEnd), apiKey.slice(-tailLength)) : null;
+    let pattern: RegExp | undefined;
+    this.#maskedEcho = () => (pattern ??= maskedEchoPattern(apiKey.slice(0, prefixEnd), apiKey.slice(-tailLength)));
   }
 
   /** `bytes` (UTF-8 text) with the key's echoes replaced; the same object when there are none. */
   scrubBytes(bytes: Uint8Array, caller: CallerText): Uint8Array {
-    const spans = this.#keySpans(bytes, caller);
-    const masked = this.#maskedSpans(bytes, caller);
+    const scan = scanBlocks(bytes, this.#blocks, this.#tail);
+    const spans = this.#keySpans(bytes, scan.zones, caller);
+    const masked = scan.tailSeen ? this.#maskedSpans(bytes, caller) : [];
     return spans.length + masked.length === 0 ? bytes : replaceSpans(bytes, [...spans, ...masked]);
   }
 
   /** `text` with the key's echoes replaced; the same string when there are none. */
   scrubText(text: string, caller: CallerText): string {
+    // Shorter than any echo: a run is 8 characters, a masked echo 7 (`...` and four).
+    if (text.length < 7) return text;
     const bytes = encoder.encode(text);
     const scrubbed = this.scrubBytes(bytes, caller);
     return scrubbed === bytes ? text : decoder.decode(scrubbed);
@@ -121,7 +133,7 @@ export class KeyEchoScrubber {
   }
 
   /** Spans of the whole key and of counted runs, stretched along the key, that the caller did not send. */
-  #keySpans(bytes: Uint8Array, caller: CallerText): Span[] {
+  #keySpans(bytes: Uint8Array, zones: readonly number[], caller: CallerText): Span[] {
     const key = this.#key;
     const spans: Span[] = [];
     if (this.#whole !== null) {
@@ -130,7 +142,10 @@ export class KeyEchoScrubber {
       }
       return spans;
     }
-    const regions = findRegions(bytes, key, this.#runs);
+    if (zones.length === 0) return spans;
+    this.#runs ??= keyRuns(key, this.#runsFrom, this.#runsTo);
+    const regions: number[] = [];
+    for (let z = 0; z < zones.length; z += 2) findRegions(bytes, zones[z]!, zones[z + 1]!, key, this.#runs, regions);
     let previousEnd = 0;
     for (let r = 0; r < regions.length; r += 4) {
       let start = regions[r]!;
@@ -150,9 +165,8 @@ export class KeyEchoScrubber {
   /** Spans of masked echoes that the caller did not send. */
   #maskedSpans(bytes: Uint8Array, caller: CallerText): Span[] {
     const spans: Span[] = [];
-    if (this.#maskedEcho === null || this.#tail === null || indexOfBytes(bytes, this.#tail, 0) < 0) return spans;
     // One character per byte, so that positions are the bytes' own.
-    for (const match of latin1(bytes, 0, bytes.length).matchAll(this.#maskedEcho)) {
+    for (const match of latin1(bytes, 0, bytes.length).matchAll(this.#maskedEcho())) {
       const echo = match[1]!;
       const end = match.index + match[0].length;
       if (!caller.includes(decoder.decode(bytes.subarray(end - echo.length, end)))) spans.push([match.index, end]);
@@ -243,19 +257,76 @@ function keyRuns(key: Uint8Array, from: number, to: number): KeyRuns {
   return { count, hashes, offsets, table };
 }
 
+/** The 4-byte blocks of `key[from, to)` at every offset, as little-endian numbers, by open addressing (0: empty). */
+function keyBlocks(key: Uint8Array, from: number, to: number): Int32Array {
+  const table = new Int32Array(1 << TABLE_BITS);
+  for (let offset = from; offset + BLOCK <= to; offset++) {
+    const block = blockAt(key, offset);
+    let slot = Math.imul(block, HASH_MIX) >>> (32 - TABLE_BITS);
+    while (table[slot] !== 0 && table[slot] !== block) slot = (slot + 1) & TABLE_MASK;
+    table[slot] = block;
+  }
+  return table;
+}
+
+/** Printable ASCII bytes, so never 0. */
+function blockAt(bytes: Uint8Array, at: number): number {
+  return bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24);
+}
+
 /**
- * The regions of `bytes` covered by counted runs of the key, overlapping runs merged:
- * start, end, and the key offsets of the first and last run, four numbers each. One
- * rolling hash of every 8 bytes, looked up in the key's table: O(n).
+ * The one pass over every answer, a look-up per 4 bytes. `zones`: where runs of the key
+ * can be, around each block of `bytes` at a multiple of 4 that is a block of the key,
+ * merged, as start and end pairs (a run of 8 starting at p holds the block at the next
+ * multiple of 4, q ≤ p + 3, so it lies in [q - 4, q + 8)); only there is the rolling hash
+ * run, and answers rarely have any. `tailSeen`: whether the key's last four are there
+ * (each block compared with the tail's start at its four possible shifts), without
+ * which there is no masked echo.
  */
-function findRegions(bytes: Uint8Array, key: Uint8Array, { hashes, offsets, table }: KeyRuns): number[] {
-  const regions: number[] = [];
+function scanBlocks(bytes: Uint8Array, blocks: Int32Array, tail: Uint8Array | null): { zones: number[]; tailSeen: boolean } {
+  const zones: number[] = [];
+  const tailBlock = tail === null ? 0 : blockAt(tail, 0) >>> 0;
+  let tailSeen = tail === null;
+  for (let at = 0; at + BLOCK <= bytes.length; at += BLOCK) {
+    const block = blockAt(bytes, at);
+    if (!tailSeen) tailSeen = tailAround(bytes, at, block >>> 0, tailBlock);
+    let slot = Math.imul(block, HASH_MIX) >>> (32 - TABLE_BITS);
+    while (blocks[slot] !== 0 && blocks[slot] !== block) slot = (slot + 1) & TABLE_MASK;
+    if (blocks[slot] === 0) continue;
+    const start = Math.max(0, at - BLOCK);
+    const end = Math.min(bytes.length, at + 2 * BLOCK);
+    if (zones.length > 0 && start <= zones[zones.length - 1]!) zones[zones.length - 1] = end;
+    else zones.push(start, end);
+  }
+  return { zones, tailSeen: tail !== null && tailSeen };
+}
+
+/** Whether the 4 bytes `tailBlock` start within the block at `at` (shifted by 0 to 3 bytes). */
+function tailAround(bytes: Uint8Array, at: number, block: number, tailBlock: number): boolean {
+  for (let shift = 0; shift < BLOCK; shift++) {
+    const kept = 8 * (BLOCK - shift);
+    const head = kept === 32 ? tailBlock : tailBlock & ((1 << kept) - 1);
+    if (block >>> (8 * shift) !== head >>> 0) continue;
+    let i = BLOCK - shift;
+    while (i < BLOCK && bytes[at + BLOCK + i - (BLOCK - shift)] === ((tailBlock >>> (8 * i)) & 0xff)) i++;
+    if (i === BLOCK) return true;
+  }
+  return false;
+}
+
+/**
+ * Adds to `regions` those of `bytes[from, to)` covered by counted runs of the key,
+ * overlapping runs merged (with the last one already there too): start, end, and the key
+ * offsets of the first and last run, four numbers each. One rolling hash of every 8
+ * bytes, looked up in the key's table.
+ */
+function findRegions(bytes: Uint8Array, from: number, to: number, key: Uint8Array, { hashes, offsets, table }: KeyRuns, regions: number[]): void {
   let hash = 0;
-  for (let i = 0; i < bytes.length; i++) {
+  for (let i = from; i < to; i++) {
     hash = (Math.imul(hash, HASH_BASE) + bytes[i]!) | 0;
-    if (i >= RUN_LENGTH) hash = (hash - Math.imul(bytes[i - RUN_LENGTH]!, HASH_BASE_POW_RUN)) | 0;
+    if (i - from >= RUN_LENGTH) hash = (hash - Math.imul(bytes[i - RUN_LENGTH]!, HASH_BASE_POW_RUN)) | 0;
     let slot = Math.imul(hash, HASH_MIX) >>> (32 - TABLE_BITS);
-    if (table[slot] === 0 || i < RUN_LENGTH - 1) continue;
+    if (table[slot] === 0 || i - from < RUN_LENGTH - 1) continue;
     const start = i - RUN_LENGTH + 1;
     let offset = -1;
     for (let entry = table[slot]!; entry !== 0; slot = (slot + 1) & TABLE_MASK, entry = table[slot]!) {
@@ -273,7 +344,6 @@ function findRegions(bytes: Uint8Array, key: Uint8Array, { hashes, offsets, tabl
       regions.push(start, i + 1, offset, offset);
     }
   }
-  return regions;
 }
 
 function equalAt(bytes: Uint8Array, start: number, key: Uint8Array, offset: number): boolean {
@@ -281,8 +351,11 @@ function equalAt(bytes: Uint8Array, start: number, key: Uint8Array, offset: numb
   return true;
 }
 
+/** A plain loop: a typed array's indexOf, called at each first-byte match, costs more. */
 function indexOfBytes(bytes: Uint8Array, needle: Uint8Array, from: number): number {
-  for (let at = bytes.indexOf(needle[0]!, from); at >= 0 && at + needle.length <= bytes.length; at = bytes.indexOf(needle[0]!, at + 1)) {
+  const first = needle[0]!;
+  for (let at = from; at + needle.length <= bytes.length; at++) {
+    if (bytes[at] !== first) continue;
     let i = 1;
     while (i < needle.length && bytes[at + i] === needle[i]) i++;
     if (i === needle.length) return at;

@@ -38,6 +38,15 @@ describe.each(Object.entries(KEYS))('KeyEchoScrubber, %s key', (_, key) => {
     for (const run of secretRuns(key, prefix)) expect(out).not.toContain(run);
   });
 
+  it.each([0, 1, 2, 3, 4, 5, 6, 7])('finds a run and a masked echo %i bytes into the text, and at its very end', (offset) => {
+    const pad = '#'.repeat(offset);
+    const run = key.slice(prefix + 3, prefix + 11);
+    expect(scrubber.scrubText(`${pad}${run}`, NO_CALLER_TEXT)).toBe(`${pad}${REDACTED}`);
+    expect(scrubber.scrubText(`${pad}${run} `, NO_CALLER_TEXT)).toBe(`${pad}${REDACTED} `);
+    expect(scrubber.scrubText(`${pad}...${tail}`, NO_CALLER_TEXT)).toBe(`${pad}${REDACTED}`);
+    expect(scrubber.scrubText(`${pad}***${tail}!`, NO_CALLER_TEXT)).toBe(`${pad}${REDACTED}!`);
+  });
+
   it('replaces a whole echoed key with one [REDACTED], prefix and tail included, and keeps the text around it', () => {
     expect(scrubber.scrubText(`{"request_id":"${key}","ok":true}`, NO_CALLER_TEXT)).toBe(`{"request_id":"${REDACTED}","ok":true}`);
   });
