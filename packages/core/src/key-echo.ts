@@ -73,8 +73,9 @@ export const NO_CALLER_TEXT = new CallerText([]);
  * is shorter than 8 characters is found only whole, and one under 8 not at all.
  *
  * Cost: one look-up per 4 bytes of the answer, never decoded, and a rolling hash only
- * around 4-byte blocks of the key, which answers rarely hold (figures in docs/performance.md). Build one per call from the revealed key,
- * like the upstream header: it holds the key while it lives, and nothing keeps it after.
+ * around 4-byte blocks of the key, which answers rarely hold (figures in
+ * docs/performance.md). Build one per call from the revealed key, like the upstream
+ * header: it holds the key while it lives, and nothing keeps it after.
  */
 export class KeyEchoScrubber {
   readonly #key: Uint8Array;
@@ -229,7 +230,6 @@ function escapeRegExp(text: string): string {
 
 /** The counted runs of a key: each run's hash and key offset, and a table of them by hash. */
 interface KeyRuns {
-  readonly count: number;
   readonly hashes: Int32Array;
   readonly offsets: Int32Array;
   /** Open addressing by the mixed hash: 0 for an empty slot, else a run's index plus one. */
@@ -254,7 +254,7 @@ function keyRuns(key: Uint8Array, from: number, to: number): KeyRuns {
     while (table[slot] !== 0) slot = (slot + 1) & TABLE_MASK;
     table[slot] = run + 1;
   }
-  return { count, hashes, offsets, table };
+  return { hashes, offsets, table };
 }
 
 /** The 4-byte blocks of `key[from, to)` at every offset, as little-endian numbers, by open addressing (0: empty). */

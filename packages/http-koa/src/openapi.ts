@@ -214,7 +214,7 @@ function llmResponses(): JsonObject {
     GatewayTimeout: problemResponse('UPSTREAM.TIMEOUT: the provider did not answer in time.'),
     ProviderAnswer: {
       description:
-        "The provider's own answer with its status, content type and rate-limit headers. In error answers, 401 and 403 bodies are replaced by a fixed message in the provider's shape, and key-shaped text is redacted.",
+        "The provider's own answer with its status, content type and rate-limit headers. In error answers, 401 and 403 bodies are replaced by a fixed message in the provider's shape, and key-shaped text is redacted. Echoes of the stored key are replaced by [REDACTED] in every header and body, streamed or not.",
       headers: { 'X-Request-Id': ref('headers', 'XRequestId') },
       content: json({ type: 'object' }),
     },
