@@ -12,7 +12,9 @@
 //   writes are timestamped on the same clock as the client's reads): 1,200 streams per
 //   target, ten at a time, in six rounds of rotating order (with 300 in two halves, the
 //   p99 moved by several ms from run to run);
-// - 200 streams at once through the pass-through: the service's resident memory.
+// - 200 streams at once through the pass-through: the service's resident memory;
+// - the key-echo scrub that every answer goes through (runKeyEchoBench, in this process,
+//   `node bench/proxy.bench.mjs --key-echo` alone): its cost per call and per answer size.
 // The service runs as `pnpm start` runs it (LOG_LEVEL=info, one line per call).
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -319,6 +321,75 @@ export async function runProxyBench({ durationS = 3, rounds = 3, rate = 400, str
   }
 }
 
+/** Microseconds per call of `run`: the median of `batches` batches of `perBatch` calls, after a warm-up. */
+function microsPerCall(run, { perBatch, batches = 15 }) {
+  for (let i = 0; i < perBatch * 3; i++) run();
+  const perCall = [];
+  for (let b = 0; b < batches; b++) {
+    const started = performance.now();
+    for (let i = 0; i < perBatch; i++) run();
+    perCall.push(((performance.now() - started) * 1000) / perBatch);
+  }
+  return round(median(perCall), 2);
+}
+
+/** A chat completion of about `bytes` bytes, as a provider sends it (compact JSON, prose inside). */
+function chatCompletionOf(bytes) {
+  const words = 'The quick brown fox jumps over the lazy dog; then it waits... and writes "code" with 3 tests. ';
+  const content = words.repeat(Math.ceil(bytes / words.length)).slice(0, Math.max(0, bytes - 300));
+  const answer = { id: 'chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT', object: 'chat.completion', created: 1741569952, model: 'gpt-4o-2024-08-06', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }], usage: { prompt_tokens: 19, completion_tokens: 10, total_tokens: 29 } };
+  return Buffer.from(JSON.stringify(answer));
+}
+
+/**
+ * The key-echo scrub of the pass-through, in this process, with a 164-character key:
+ * per call (the scrubber built from the key, the caller's text, a provider's 12 passed
+ * headers), per whole JSON answer of 1 KiB, 16 KiB and 256 KiB (the largest read whole)
+ * against JSON.parse of the same answer (what the client does with it anyway), and per
+ * event of a stream. Nothing in these answers is part of the key: the common case.
+ */
+export async function runKeyEchoBench() {
+  const { CallerText, KeyEchoScrubber } = await dist.core();
+  const key = `sk-proj-${'Hn4kT9wQz2LmXc7VbR5sYp8DfJg3AeU6tKo1iNq0WxE'.repeat(4).slice(0, 156)}`;
+  const request = Buffer.from(CHAT_BODY);
+  const headers = {
+    'content-type': 'application/json',
+    'openai-version': '2020-10-01',
+    'openai-processing-ms': '421',
+    'x-request-id': 'req_7c2b8a1f0e9d4c3b2a1f0e9d8c7b6a5f',
+    'x-ratelimit-limit-requests': '10000',
+    'x-ratelimit-limit-tokens': '30000000',
+    'x-ratelimit-remaining-requests': '9999',
+    'x-ratelimit-remaining-tokens': '29999975',
+    'x-ratelimit-reset-requests': '6ms',
+    'x-ratelimit-reset-tokens': '0s',
+    'retry-after-ms': '0',
+    'x-should-retry': 'false',
+  };
+  const perCall = microsPerCall(
+    () => {
+      const scrubber = new KeyEchoScrubber(key);
+      const caller = new CallerText([request, 'application/json']);
+      for (const value of Object.values(headers)) scrubber.scrubText(value, caller);
+    },
+    { perBatch: 2000 },
+  );
+  const scrubber = new KeyEchoScrubber(key);
+  const caller = new CallerText([request]);
+  const answers = {};
+  for (const [name, bytes, perBatch] of [['json_1kib', 1024, 2000], ['json_16kib', 16 * 1024, 200], ['json_256kib', 256 * 1024, 10]]) {
+    const answer = chatCompletionOf(bytes);
+    const scrub_us = microsPerCall(() => scrubber.scrubBytes(answer, caller), { perBatch });
+    const json_parse_us = microsPerCall(() => JSON.parse(answer.toString('utf8')), { perBatch });
+    answers[name] = { bytes: answer.length, scrub_us, json_parse_us, ns_per_byte: round((scrub_us * 1000) / answer.length, 2) };
+  }
+  const event = Buffer.from(`event: content_block_delta\ndata: ${JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hello! How can I help you today?' } })}\n\n`);
+  const stream = scrubber.stream(caller);
+  const perEvent = microsPerCall(() => stream.push(event), { perBatch: 5000 });
+  return { key_length: key.length, per_call_us: perCall, per_event_us: perEvent, event_bytes: event.length, answers };
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  console.log(JSON.stringify(await runProxyBench(), null, 2));
+  const result = process.argv.includes('--key-echo') ? await runKeyEchoBench() : await runProxyBench();
+  console.log(JSON.stringify(result, null, 2));
 }

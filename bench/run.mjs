@@ -7,7 +7,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { runFernetBench } from '../packages/crypto-fernet/bench/fernet.bench.mjs';
 import { runProbeBench } from '../packages/provider-probe/bench/probe.bench.mjs';
 import { runHttpBench } from './http.bench.mjs';
-import { runProxyBench } from './proxy.bench.mjs';
+import { runKeyEchoBench, runProxyBench } from './proxy.bench.mjs';
 import { runResolveBench } from './resolve.bench.mjs';
 import { runScopesBench } from './scopes.bench.mjs';
 import { runColdStartBench, runMemoryBench } from './startup-memory.bench.mjs';
@@ -146,6 +146,30 @@ add(
   proxyMemory.peak_mb < 200,
 );
 
+const keyEcho = await section('key-echo scrub of pass-through answers', () => runKeyEchoBench());
+// A typical call: the scrubber, the headers and a 1 KiB answer; 5% of the pass-through's +1 ms.
+const keyEchoTypicalUs = Math.round((keyEcho.per_call_us + keyEcho.answers.json_1kib.scrub_us) * 100) / 100;
+add(
+  `Key-echo scrub, one call: scrubber from a ${keyEcho.key_length}-character key, 12 headers, a 1 KiB JSON answer`,
+  `${keyEchoTypicalUs} µs`,
+  `JSON.parse of the answer ${keyEcho.answers.json_1kib.json_parse_us} µs`,
+  '-',
+  '<= 50 µs',
+  keyEchoTypicalUs <= 50,
+);
+for (const [name, label] of [['json_16kib', '16 KiB'], ['json_256kib', '256 KiB']]) {
+  const answer = keyEcho.answers[name];
+  add(
+    `Key-echo scrub of a ${label} JSON answer (${answer.ns_per_byte} ns/byte)`,
+    `${answer.scrub_us} µs`,
+    `JSON.parse ${answer.json_parse_us} µs`,
+    `${Math.round((answer.scrub_us / answer.json_parse_us) * 100) / 100}x`,
+    '(context)',
+    null,
+  );
+}
+add(`Key-echo scrub of one streamed event (${keyEcho.event_bytes} bytes)`, `${keyEcho.per_event_us} µs`, '-', '-', '(context)', null);
+
 const coldStart = await section('cold start', () => runColdStartBench());
 for (const kind of Object.keys(KINDS)) {
   const r = coldStart[kind];
@@ -195,5 +219,5 @@ console.table(rows);
 console.log(`machine: ${machine.cpus} x ${machine.cpu_model}, ${machine.memory_gb} GB, Node ${machine.node}; load average ${machine.load_average_before[0]} before, ${machine.load_average_after[0]} after; ${durationS} s`);
 writeFileSync(
   new URL('./results.json', import.meta.url),
-  `${JSON.stringify({ measured_at: startedAt.toISOString(), duration_s: durationS, machine, rows, http, fernet, test_route: testRoute, probe, resolve: resolved, proxy, cold_start: coldStart, memory, scopes }, null, 2)}\n`,
+  `${JSON.stringify({ measured_at: startedAt.toISOString(), duration_s: durationS, machine, rows, http, fernet, test_route: testRoute, probe, resolve: resolved, proxy, key_echo: keyEcho, cold_start: coldStart, memory, scopes }, null, 2)}\n`,
 );

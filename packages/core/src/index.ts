@@ -14,6 +14,7 @@ export * from './ports/logger.port.js';
 export * from './use-cases/llm-settings.service.js';
 export * from './use-cases/rotate-secrets.js';
 export * from './redaction.js';
+export * from './key-echo.js';
 export * from './log-line.js';
 export * from './secret.js';
 export * from './use-cases/settings-view-cache.js';

@@ -94,14 +94,28 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, provider: 
   return headers;
 }
 
-/** The provider's answer headers to pass back, under the names they are answered with. */
-export function passedResponseHeaders(upstream: IncomingHttpHeaders, provider: LlmProvider): Record<string, string> {
+/**
+ * The values of the caller's headers that may be forwarded (betas whether allowed or not):
+ * text the caller itself sent, which leaving unscrubbed tells the caller nothing.
+ */
+export function forwardedHeaderValues(incoming: IncomingHttpHeaders): string[] {
+  return Object.entries(incoming).flatMap(([name, value]) =>
+    value !== undefined && (FORWARDED_REQUEST_HEADERS.has(name) || (BETA_HEADERS as readonly string[]).includes(name)) ? value : [],
+  );
+}
+
+/**
+ * The provider's answer headers to pass back, under the names they are answered with,
+ * each value through `scrub` (the stored key's echoes removed: a provider may echo the
+ * key in any of them, at any status).
+ */
+export function passedResponseHeaders(upstream: IncomingHttpHeaders, provider: LlmProvider, scrub: (value: string) => string): Record<string, string> {
   const passed: Record<string, string> = {};
   for (const [name, value] of Object.entries(upstream)) {
     if (typeof value !== 'string') continue;
-    if (PASSED_RESPONSE_HEADERS.has(name) || PASSED_RESPONSE_PREFIXES.some((prefix) => name.startsWith(prefix))) passed[name] = value;
+    if (PASSED_RESPONSE_HEADERS.has(name) || PASSED_RESPONSE_PREFIXES.some((prefix) => name.startsWith(prefix))) passed[name] = scrub(value);
   }
   const requestId = upstream[UPSTREAM_REQUEST_ID_HEADER[provider]];
-  if (typeof requestId === 'string') passed[ANSWERED_REQUEST_ID_HEADER[provider]] = requestId;
+  if (typeof requestId === 'string') passed[ANSWERED_REQUEST_ID_HEADER[provider]] = scrub(requestId);
   return passed;
 }

@@ -1,10 +1,10 @@
 import type Router from '@koa/router';
-import { ConfigError, DEFAULT_SCOPE, redactText, scrubKeyFromLogText, silentLogger, type LlmProvider, type Logger } from '@llm-settings/core';
+import { CallerText, ConfigError, DEFAULT_SCOPE, KeyEchoScrubber, redactText, scrubKeyFromLogText, silentLogger, type LlmProvider, type Logger } from '@llm-settings/core';
 import type { IncomingMessage } from 'node:http';
-import { PassThrough, pipeline } from 'node:stream';
+import { pipeline, Transform } from 'node:stream';
 import type { ParsedUrlQuery } from 'node:querystring';
 import type { AppContext, AppState, LlmCallFacts } from './app-state.js';
-import { passedResponseHeaders, UPSTREAM_REQUEST_ID_HEADER, upstreamRequestHeaders, type BetaFilter } from './forwarded-headers.js';
+import { forwardedHeaderValues, passedResponseHeaders, UPSTREAM_REQUEST_ID_HEADER, upstreamRequestHeaders, type BetaFilter } from './forwarded-headers.js';
 import { InFlightLimit } from './in-flight-limit.js';
 import { notJson } from './json-body.js';
 import { HttpError, HttpErrorCodes, problemFromError } from './problems.js';
@@ -162,7 +162,8 @@ export function registerLlmPassThrough(
         }
         const requestId = answer.headers[UPSTREAM_REQUEST_ID_HEADER[route.provider]];
         if (typeof requestId === 'string') ctx.state.llm = { ...facts, upstreamRequestId: loggableRequestId(requestId, apiKey) };
-        await passAnswer(ctx, route.provider, answer, deadline, timeoutMs);
+        const echo: KeyEcho = { scrubber: new KeyEchoScrubber(apiKey), caller: new CallerText([body, ...url.searchParams.values(), ...forwardedHeaderValues(ctx.headers)]) };
+        await passAnswer(ctx, route.provider, answer, deadline, timeoutMs, echo);
       } catch (error) {
         if (error instanceof ClientGoneError) return clientGone(ctx);
         // A refusal of ours (4xx) or a timeout would fail the same way again, yet the
@@ -178,40 +179,47 @@ export function registerLlmPassThrough(
   }
 }
 
+/** The stored key's echo finder for one call, and what the caller sent in it (see core's KeyEchoScrubber). */
+interface KeyEcho {
+  readonly scrubber: KeyEchoScrubber;
+  readonly caller: CallerText;
+}
+
 /**
  * Sends the provider's answer on: a JSON answer whole (the client can use none of it
  * before its end), read first and sent as one buffer, which costs the server far less
  * than piping it (about 250 µs per call here); any other 2xx (an event stream) as it
  * arrives, its headers sent at once; an error read whole and made safe (see
  * upstream-error-body.ts). A redirect is not followed, nor passed on, since the SDK would
- * follow it with the caller's token.
+ * follow it with the caller's token. The stored key's echoes are scrubbed from every
+ * header and body passed on, whatever the status: a provider may echo the key anywhere.
  */
-async function passAnswer(ctx: AppContext, provider: LlmProvider, answer: IncomingMessage, deadline: CallDeadline, timeoutMs: number): Promise<void> {
+async function passAnswer(ctx: AppContext, provider: LlmProvider, answer: IncomingMessage, deadline: CallDeadline, timeoutMs: number, echo: KeyEcho): Promise<void> {
   const status = answer.statusCode ?? 502;
   if (status >= 300 && status < 400) {
     answer.destroy();
     throw upstreamUnavailable(`The provider answered with a redirect (${status}), which is not followed.`);
   }
-  const headers = passedResponseHeaders(answer.headers, provider);
+  const headers = passedResponseHeaders(answer.headers, provider, (value) => echo.scrubber.scrubText(value, echo.caller));
   ctx.status = status;
   if (status >= 200 && status < 300) {
     ctx.set(headers);
     downloadUnlessJsonOrEvents(ctx);
     if (!ctx.response.is('json')) {
-      pipeOn(ctx, answer, []);
+      pipeOn(ctx, answer, [], echo);
       // An event stream's headers go at once, so that the caller sees it start before its
       // first event; with that event, in one write, when it came with them.
       if (ctx.response.is('text/event-stream') && answer.readableLength === 0) ctx.res.flushHeaders();
       return;
     }
     const body = await readOrFail(answer, WHOLE_ANSWER_MAX_BYTES, deadline, timeoutMs);
-    if ('whole' in body) ctx.body = body.whole;
-    else pipeOn(ctx, answer, body.head);
+    if ('whole' in body) ctx.body = asBuffer(echo.scrubber.scrubBytes(body.whole, echo.caller));
+    else pipeOn(ctx, answer, body.head, echo);
     return;
   }
   const body = await readOrFail(answer, MAX_ERROR_BODY_BYTES, deadline, timeoutMs);
   if ('head' in body) answer.destroy();
-  const safe = errorAnswerFor(provider, status, 'whole' in body ? body.whole : null, headers['content-type']);
+  const safe = errorAnswerFor(provider, status, 'whole' in body ? body.whole : null, headers['content-type'], (text) => echo.scrubber.scrubText(text, echo.caller));
   ctx.set({ ...headers, 'content-type': safe.contentType });
   downloadUnlessJsonOrEvents(ctx);
   ctx.body = safe.text;
@@ -228,21 +236,30 @@ function downloadUnlessJsonOrEvents(ctx: AppContext): void {
 }
 
 /**
- * Passes the answer on as a stream, after the `head` already read of it, bytes unchanged
- * (so its declared length holds).
+ * Passes the answer on as a stream, after the `head` already read of it, scrubbed chunk
+ * by chunk (each chunk goes on at once up to its last whitespace, so an event stream's
+ * events are not delayed); without the provider's declared length, which a scrub changes.
  */
-function pipeOn(ctx: AppContext, answer: IncomingMessage, head: readonly Buffer[]): void {
-  const declared = Number(answer.headers['content-length']);
-  if (Number.isSafeInteger(declared) && declared >= 0) ctx.length = declared;
-  if (head.length === 0) {
-    ctx.body = answer;
-    return;
-  }
-  const rest = new PassThrough();
+function pipeOn(ctx: AppContext, answer: IncomingMessage, head: readonly Buffer[], echo: KeyEcho): void {
+  const scrub = echo.scrubber.stream(echo.caller);
+  const rest = new Transform({
+    transform: (chunk: Buffer, _encoding, done) => done(null, nonEmpty(scrub.push(chunk))),
+    flush: (done) => done(null, nonEmpty(scrub.end())),
+  });
   for (const chunk of head) rest.write(chunk);
-  // A failure of the provider's stream destroys `rest`, which cuts the answer to the client.
+  // A failure of the provider's stream destroys `rest`, which cuts the answer to the client;
+  // a client that leaves destroys `rest`, which ends the provider's stream.
   pipeline(answer, rest, () => {});
   ctx.body = rest;
+}
+
+function nonEmpty(bytes: Uint8Array): Uint8Array | undefined {
+  return bytes.length === 0 ? undefined : bytes;
+}
+
+/** A scrubbed body, as Koa sends it: the provider's own buffer when nothing was scrubbed. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 async function readOrFail(answer: IncomingMessage, maxBytes: number, deadline: CallDeadline, timeoutMs: number): Promise<ReadBody> {

@@ -223,7 +223,7 @@ function llmResponses(): JsonObject {
     }),
     ProviderAnswer: {
       description:
-        "The provider's own answer with its status, content type and rate-limit headers; a content type other than JSON or text/event-stream is sent as application/octet-stream with Content-Disposition: attachment. In error answers, 401 and 403 bodies are replaced by a fixed message in the provider's shape, and key-shaped text is redacted.",
+        "The provider's own answer with its status, content type and rate-limit headers. In error answers, 401 and 403 bodies are replaced by a fixed message in the provider's shape, and key-shaped text is redacted; a content type other than JSON or text/event-stream is sent as application/octet-stream with Content-Disposition: attachment. Echoes of the stored key are replaced by [REDACTED] in every header and body, streamed or not.",
       headers: { 'X-Request-Id': ref('headers', 'XRequestId') },
       content: json({ type: 'object' }),
     },

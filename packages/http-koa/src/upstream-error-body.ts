@@ -22,28 +22,28 @@ export interface ErrorAnswer {
 /**
  * What the caller gets for a provider's error answer (any non-2xx).
  *
- * Why no scrubbing with the key here: the request body is the caller's, and providers
+ * Care is needed with the key here: the request body is the caller's, and providers
  * quote parts of it in their errors ("The model '<model>' does not exist"). If the
  * answer depended on whether such text holds a run of the stored key (a run scrubbed,
  * or the body replaced when one is found), a caller could send guesses as the model
  * and read off which are part of the key, eight characters at a time, then extend a
- * hit one character per few dozen requests: the whole key. So every step below is a
- * function of the provider's answer alone, never of the key, and the answer depends on
- * the key only through what the provider itself does with it:
+ * hit one character per few dozen requests: the whole key. So:
  * - 401 and 403, the answers about the key, where providers quote it (OpenAI, masked):
  *   a fixed body in the provider's error shape, so that the SDKs raise their usual
  *   error classes;
  * - a body over {@link MAX_ERROR_BODY_BYTES} (null here): a fixed body too;
  * - any other: passed on with key-shaped text (`sk-…`, core's `redactText` without
- *   secrets) and masked echoes (`****abcd`, `...abcd`) redacted, whoever wrote them.
- * Left over: a provider that quotes a key of another shape in another error, which
- * neither provider does.
+ *   secrets) and masked echoes (`****abcd`, `...abcd`) redacted, whoever wrote them,
+ *   then through `scrub`, the stored key's own echoes removed (core's KeyEchoScrubber:
+ *   the key whatever its shape, runs of 8 of its secret part, its masked echo). That
+ *   scrub leaves what the caller sent in this request as it is and never lets the key's
+ *   public parts decide, so a guess comes back the same whether it is right or not.
  */
-export function errorAnswerFor(provider: LlmProvider, status: number, body: Buffer | null, contentType: string | undefined): ErrorAnswer {
+export function errorAnswerFor(provider: LlmProvider, status: number, body: Buffer | null, contentType: string | undefined, scrub: (text: string) => string): ErrorAnswer {
   if (body === null) return fixedAnswer(provider, status, TOO_LARGE_MESSAGE);
   const fixed = FIXED_MESSAGES[status];
   if (fixed !== undefined) return fixedAnswer(provider, status, fixed);
-  return { contentType: contentType ?? 'application/json', text: redactText(body.toString('utf8')).replace(MASKED_ECHO, REDACTED) };
+  return { contentType: contentType ?? 'application/json', text: scrub(redactText(body.toString('utf8')).replace(MASKED_ECHO, REDACTED)) };
 }
 
 /** An error in the provider's own shape, as its SDK parses it. */

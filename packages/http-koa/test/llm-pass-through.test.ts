@@ -233,7 +233,7 @@ describe('LLM pass-through: answers', () => {
     expect(answer.body).toBe(body);
   });
 
-  it(`passes a JSON answer over ${WHOLE_ANSWER_MAX_BYTES / 1024} KiB on as it comes, bytes unchanged, with the length the provider declared`, async () => {
+  it(`passes a JSON answer over ${WHOLE_ANSWER_MAX_BYTES / 1024} KiB on as it comes, bytes unchanged, chunked (a key scrub would change its length)`, async () => {
     const { upstream, llm } = await start(OPENAI);
     const body = JSON.stringify({ object: 'list', data: Array.from({ length: 6000 }, (_, i) => ({ index: i, text: `é-${i}`.padEnd(60, 'x') })) });
     expect(Buffer.byteLength(body)).toBeGreaterThan(WHOLE_ANSWER_MAX_BYTES + 64 * 1024);
@@ -245,7 +245,7 @@ describe('LLM pass-through: answers', () => {
         res.end();
       });
       const answer = await rawPost(llm('/openai/v1/embeddings'));
-      expect(answer.headers['content-length']).toBe(declared ? String(Buffer.byteLength(body)) : undefined);
+      expect(answer.headers['content-length']).toBeUndefined();
       expect(answer.body).toBe(body);
     }
   });
@@ -576,6 +576,101 @@ describe('LLM pass-through: provider errors', () => {
     for (const guess of guesses) {
       expect(OPENAI_KEY.includes(changed(guess).slice(-8))).toBe(false);
       expect(await answerFor(guess), guess).toEqual(await answerFor(changed(guess)));
+    }
+  });
+});
+
+/** A gateway's key: no `sk-` prefix, so only the stored key itself can find its echoes. */
+const GATEWAY_KEY = 'gwk7Rt2Yp9Lm4Xs8Qd3Vb6Nh1Zc5Fj0Ka7We2Ug9Io4';
+const GATEWAY = { provider: 'openai', api_key: GATEWAY_KEY } as const;
+/** How a provider may echo the key: whole, a run from its middle, masked. */
+const ECHOES = [GATEWAY_KEY, GATEWAY_KEY.slice(12, 24), `${'*'.repeat(8)}${GATEWAY_KEY.slice(-4)}`, `...${GATEWAY_KEY.slice(-4)}`];
+
+/** What of the gateway key `text` holds: the whole key, a run of 8 of its secret part (all but its last four), its masked echo. */
+function keyMaterialIn(text: string): string[] {
+  const secret = GATEWAY_KEY.slice(0, -4);
+  const runs = Array.from({ length: secret.length - 7 }, (_, i) => secret.slice(i, i + 8));
+  return [GATEWAY_KEY, ...runs, `*${GATEWAY_KEY.slice(-4)}`, `.${GATEWAY_KEY.slice(-4)}`].filter((material) => text.includes(material));
+}
+
+describe('LLM pass-through: the stored key echoed back', () => {
+  it.each([200, 400, 401, 404, 429, 500])('scrubs the key, whatever its shape, from every passed header and the body of a %i', async (status) => {
+    const { upstream, llm } = await start(GATEWAY);
+    upstream.answerWith((res) =>
+      json(res, status, { error: { message: `echo ${ECHOES.join(' | ')}` } }, {
+        'x-request-id': `req_${GATEWAY_KEY}`,
+        'openai-version': ECHOES[1]!,
+        'x-ratelimit-limit-requests': ECHOES[2]!,
+        'retry-after': ECHOES[3]!,
+      }),
+    );
+    const response = await fetch(llm('/openai/v1/chat/completions'), jsonRequest('POST', { model: 'gpt-4o' }));
+    expect(response.status).toBe(status);
+    const headers = JSON.stringify([...response.headers]);
+    expect(headers).toContain('[REDACTED]');
+    expect(keyMaterialIn(headers)).toEqual([]);
+    expect(keyMaterialIn(await response.text())).toEqual([]);
+  });
+
+  it('scrubs a 2xx JSON answer and leaves the rest of it byte for byte', async () => {
+    const { upstream, llm } = await start(GATEWAY);
+    upstream.answerWith((res) => json(res, 200, { id: 'chatcmpl-1', debug: { key: GATEWAY_KEY }, text: 'Wait...what? ü' }));
+    const response = await fetch(llm('/openai/v1/chat/completions'), jsonRequest('POST', { model: 'gpt-4o' }));
+    expect(await response.text()).toBe(JSON.stringify({ id: 'chatcmpl-1', debug: { key: '[REDACTED]' }, text: 'Wait...what? ü' }));
+  });
+
+  it('scrubs an event stream whose key echo is split across chunks, and sends each event as it comes', async () => {
+    const { upstream, llm } = await start(GATEWAY);
+    let next: () => void = () => {};
+    upstream.answerWith((res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const chunks = [`data: {"a":"${GATEWAY_KEY.slice(0, 20)}`, `${GATEWAY_KEY.slice(20)}"}\n\n`, 'data: {"b":"second"}\n\n', 'data: [DONE]\n\n'];
+      const write = () => {
+        const chunk = chunks.shift();
+        if (chunk === undefined) res.end();
+        else res.write(chunk);
+      };
+      next = write;
+      write();
+    });
+    const response = await fetch(llm('/openai/v1/chat/completions'), jsonRequest('POST', { model: 'gpt-4o', stream: true }));
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    const until = async (end: string) => {
+      while (!text.endsWith(end)) text += (await reader.read()).value ?? '';
+    };
+    next();
+    await until('"}\n\n');
+    expect(text).toBe('data: {"a":"[REDACTED]"}\n\n');
+    // The second event arrives alone, and is passed on without waiting for more.
+    next();
+    await until('second"}\n\n');
+    next();
+    next();
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    expect(text).toBe('data: {"a":"[REDACTED]"}\n\ndata: {"b":"second"}\n\ndata: [DONE]\n\n');
+  });
+
+  it('gives the same 2xx answer and headers whether a guess the provider echoes is part of the key or not (no key oracle)', async () => {
+    const { upstream, llm } = await start(GATEWAY);
+    upstream.answerWith((res, received) => {
+      const { model } = JSON.parse(received.body.toString()) as { model: string };
+      json(res, 200, { model, content: `You said ${model}` }, { 'openai-version': model });
+    });
+    const answerFor = async (guess: string) => {
+      const response = await fetch(llm('/openai/v1/chat/completions'), jsonRequest('POST', { model: guess }));
+      const headers = [...response.headers].filter(([name]) => !['date', 'x-request-id'].includes(name));
+      return { status: response.status, headers: JSON.stringify(headers).split(guess).join('<guess>'), body: (await response.text()).split(guess).join('<guess>') };
+    };
+    const changed = (guess: string) => `${guess.slice(0, -1)}${guess.endsWith('a') ? 'b' : 'a'}`;
+    for (const guess of [GATEWAY_KEY.slice(3, 11), GATEWAY_KEY.slice(5, 30), GATEWAY_KEY, `****${GATEWAY_KEY.slice(-4)}`]) {
+      const right = await answerFor(guess);
+      expect(right.body, guess).toContain('<guess>');
+      expect(right, guess).toEqual(await answerFor(changed(guess)));
     }
   });
 });

@@ -2,6 +2,7 @@ import {
   DEFAULT_PROBE_TIMEOUT_MS,
   getProvider,
   looksLikeApiKey,
+  REDACTED,
   silentLogger,
   type ListedModel,
   type LlmProvider,
@@ -126,15 +127,20 @@ async function listAll(
 /**
  * The listed models a person may be shown: ids the settings would accept (printable,
  * not key-shaped), each once, and names without control characters; nothing that
- * holds the key, whatever the provider (or a gateway in its place) sends back.
+ * holds the key, whatever the provider (or a gateway in its place) sends back, nor
+ * where the SDK's fetch scrubbed an echo of it.
  */
+function holdsKey(text: string, apiKey: string): boolean {
+  return text.includes(apiKey) || text.includes(REDACTED) || looksLikeApiKey(text);
+}
+
 function presentable(listed: readonly ListedModel[], apiKey: string): ListedModel[] {
   const seen = new Set<string>();
   const models: ListedModel[] = [];
   for (const { id, displayName } of listed) {
-    if (typeof id !== 'string' || !MODEL_ID.test(id) || id.includes(apiKey) || looksLikeApiKey(id) || seen.has(id)) continue;
+    if (typeof id !== 'string' || !MODEL_ID.test(id) || holdsKey(id, apiKey) || seen.has(id)) continue;
     seen.add(id);
-    const nameUsable = typeof displayName === 'string' && DISPLAY_NAME.test(displayName) && !displayName.includes(apiKey) && !looksLikeApiKey(displayName);
+    const nameUsable = typeof displayName === 'string' && DISPLAY_NAME.test(displayName) && !holdsKey(displayName, apiKey);
     models.push({ id, displayName: nameUsable ? displayName : null });
   }
   return models;

@@ -1,3 +1,5 @@
+import { CallerText, KeyEchoScrubber, type Secret } from '@llm-settings/core';
+
 /**
  * Thrown by {@link guardedFetch} for a 3xx answer. The SDK hands it back as the
  * `cause` of its connection error.
@@ -13,21 +15,64 @@ export class RedirectRefusedError extends Error {
 }
 
 /**
- * The fetch handed to the SDKs for one probe:
- * - redirects are not followed (a redirect would send the key to another host);
- * - every credential header carries this probe's key. ANTHROPIC_CUSTOM_HEADERS can add
- *   an `Authorization` or `X-Api-Key` header that would replace the key under test.
+ * What the SDKs are given as their API key: they demand one, and keep it in the client
+ * object (`client.apiKey`, `client._options`), where a printed client or a debug log
+ * would show it. {@link guardedFetch} puts the real key in its place at send time.
  */
-export function guardedFetch(apiKey: string): typeof globalThis.fetch {
+export const API_KEY_PLACEHOLDER = 'llm-settings-key-added-at-send-time';
+
+/** Statuses whose answers have no body, which a Response cannot be built with. */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * The fetch handed to the SDKs for one client or probe:
+ * - every credential header carries this key, revealed here at send time (the client
+ *   holds {@link API_KEY_PLACEHOLDER}). ANTHROPIC_CUSTOM_HEADERS can add an
+ *   `Authorization` or `X-Api-Key` header that would replace the key;
+ * - redirects are not followed (a redirect would send the key to another host);
+ * - the key's echoes are scrubbed from the answer's headers and body, whatever the
+ *   status and streamed or not (core's KeyEchoScrubber, as the pass-through does), so
+ *   that neither the SDK's results nor the errors it throws (which quote the provider's
+ *   body and headers) hold any part of it. What this request itself sent is left as it is.
+ */
+export function guardedFetch(apiKey: Secret): typeof globalThis.fetch {
   return async (input, init = {}) => {
+    const key = apiKey.reveal();
     const headers = new Headers(init.headers);
-    if (headers.has('authorization')) headers.set('authorization', `Bearer ${apiKey}`);
-    if (headers.has('x-api-key')) headers.set('x-api-key', apiKey);
+    const sent = [...headers.values()];
+    if (headers.has('authorization')) headers.set('authorization', `Bearer ${key}`);
+    if (headers.has('x-api-key')) headers.set('x-api-key', key);
     const response = await globalThis.fetch(input, { ...init, headers, redirect: 'manual' });
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel();
       throw new RedirectRefusedError(response.status);
     }
-    return response;
+    const url = new URL(input instanceof Request ? input.url : input);
+    const body = typeof init.body === 'string' || init.body instanceof Uint8Array ? init.body : null;
+    return scrubbed(response, new KeyEchoScrubber(key), new CallerText([body, ...url.searchParams.values(), ...sent]));
   };
+}
+
+/** The answer with the key's echoes scrubbed from its headers and, as it arrives, its body. */
+function scrubbed(response: Response, scrubber: KeyEchoScrubber, caller: CallerText): Response {
+  const headers = new Headers();
+  for (const [name, value] of response.headers) {
+    // A scrub changes the body's length.
+    if (name !== 'content-length') headers.append(name, scrubber.scrubText(value, caller));
+  }
+  const echo = scrubber.stream(caller);
+  const body =
+    response.body === null || NULL_BODY_STATUSES.has(response.status)
+      ? null
+      : response.body.pipeThrough(
+          new TransformStream<Uint8Array, Uint8Array>({
+            transform: (chunk, controller) => enqueueNonEmpty(controller, echo.push(chunk)),
+            flush: (controller) => enqueueNonEmpty(controller, echo.end()),
+          }),
+        );
+  return new Response(body, { status: response.status, statusText: response.statusText, headers });
+}
+
+function enqueueNonEmpty(controller: TransformStreamDefaultController<Uint8Array>, bytes: Uint8Array): void {
+  if (bytes.length > 0) controller.enqueue(bytes);
 }

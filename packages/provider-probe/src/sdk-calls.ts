@@ -1,8 +1,8 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type OpenAI from 'openai';
-import type { ListedModel, LlmProvider } from '@llm-settings/core';
+import { Secret, type ListedModel, type LlmProvider } from '@llm-settings/core';
 import type { SdkErrorClasses } from './failures.js';
-import { guardedFetch } from './guarded-fetch.js';
+import { API_KEY_PLACEHOLDER, guardedFetch } from './guarded-fetch.js';
 
 /** The providers' public API roots, used when the operator configures none. */
 export const DEFAULT_BASE_URLS: Readonly<Record<LlmProvider, string>> = {
@@ -20,7 +20,8 @@ export type SdkClientFor<P extends LlmProvider> = Extract<SdkClient, { readonly 
 
 /** Everything one client is built from. Nothing else, and nothing from the environment. */
 export interface ClientSettings {
-  readonly apiKey: string;
+  /** Revealed by the client's fetch at send time only: the client object never holds it. */
+  readonly apiKey: Secret;
   readonly baseUrl: string;
   /** Per attempt, until the answer's headers; undefined leaves the SDK's default. */
   readonly timeoutMs?: number | undefined;
@@ -77,19 +78,20 @@ export interface ProviderSdk {
 
 /*
  * Every client, the probe's included, is built by createClient below. Every option
- * that the SDKs would otherwise read from process.env is passed explicitly: the key,
- * the base URL, the webhook secret, OpenAI's organization and project, and the log
- * level (`off`, so that ANTHROPIC_LOG / OPENAI_LOG=debug cannot make the SDK print a
- * provider body that quotes part of the key). The fetch is guardedFetch: it pins the
- * credential headers to the key (ANTHROPIC_CUSTOM_HEADERS could add another) and
- * follows no redirect (it would take the key to another host).
+ * that the SDKs would otherwise read from process.env is passed explicitly: the key
+ * (a placeholder, see below), the base URL, the webhook secret, OpenAI's organization
+ * and project, and the log level (`off`, so that ANTHROPIC_LOG / OPENAI_LOG=debug cannot
+ * make the SDK print a provider body). The fetch is guardedFetch: it puts the key in the
+ * credential headers at send time in place of the placeholder the SDK holds (and of any
+ * other, ANTHROPIC_CUSTOM_HEADERS could add one), follows no redirect (it would take the
+ * key to another host) and scrubs the key's echoes from answers.
  */
 
 async function loadAnthropicSdk(): Promise<ProviderSdk> {
   const { default: Anthropic } = await import('@anthropic-ai/sdk');
   const newClient = ({ apiKey, baseUrl, timeoutMs, maxRetries }: ClientSettings) =>
     new Anthropic({
-      apiKey,
+      apiKey: API_KEY_PLACEHOLDER,
       authToken: null,
       baseURL: baseUrl,
       webhookKey: null,
@@ -102,12 +104,12 @@ async function loadAnthropicSdk(): Promise<ProviderSdk> {
     createClient: (settings) => ({ provider: 'anthropic', client: newClient(settings) }),
     retrieveModel: async ({ apiKey, model, baseUrl, signal }) => {
       // No retries: a probe is one call.
-      const client = newClient({ apiKey, baseUrl, maxRetries: 0 });
+      const client = newClient({ apiKey: new Secret(apiKey), baseUrl, maxRetries: 0 });
       const { request_id } = await client.models.retrieve(model, {}, { signal }).withResponse();
       return { requestId: request_id ?? null };
     },
     listModels: async ({ apiKey, baseUrl, signal, pageSize, maxModels }) => {
-      const client = newClient({ apiKey, baseUrl, maxRetries: 0 });
+      const client = newClient({ apiKey: new Secret(apiKey), baseUrl, maxRetries: 0 });
       const models: ListedModel[] = [];
       // Each next page is asked for with after_id and the same options, the signal included.
       for await (const model of client.models.list({ limit: pageSize }, { signal })) {
@@ -124,7 +126,7 @@ async function loadOpenAiSdk(): Promise<ProviderSdk> {
   const { default: OpenAI } = await import('openai');
   const newClient = ({ apiKey, baseUrl, timeoutMs, maxRetries }: ClientSettings) =>
     new OpenAI({
-      apiKey,
+      apiKey: API_KEY_PLACEHOLDER,
       baseURL: baseUrl,
       organization: null,
       project: null,
@@ -138,12 +140,12 @@ async function loadOpenAiSdk(): Promise<ProviderSdk> {
     createClient: (settings) => ({ provider: 'openai', client: newClient(settings) }),
     retrieveModel: async ({ apiKey, model, baseUrl, signal }) => {
       // No retries: a probe is one call.
-      const client = newClient({ apiKey, baseUrl, maxRetries: 0 });
+      const client = newClient({ apiKey: new Secret(apiKey), baseUrl, maxRetries: 0 });
       const { request_id } = await client.models.retrieve(model, { signal }).withResponse();
       return { requestId: request_id ?? null };
     },
     listModels: async ({ apiKey, baseUrl, signal, maxModels }) => {
-      const client = newClient({ apiKey, baseUrl, maxRetries: 0 });
+      const client = newClient({ apiKey: new Secret(apiKey), baseUrl, maxRetries: 0 });
       const models: ListedModel[] = [];
       // OpenAI answers its whole list at once; the SDK's iterator would follow a next page all the same.
       for await (const model of client.models.list({ signal })) {

@@ -1,12 +1,16 @@
-import { ConfigError, type LlmProvider } from '@llm-settings/core';
+import { ConfigError, Secret, type LlmProvider } from '@llm-settings/core';
 import { httpUrl, nonNegativeInteger, positiveNumber } from './option-checks.js';
 import { DEFAULT_BASE_URLS, PROVIDER_SDKS, type SdkClientFor } from './sdk-calls.js';
 
 export interface SdkClientOptions<P extends LlmProvider = LlmProvider> {
   /** Whose official SDK to use: `@anthropic-ai/sdk` or `openai`. */
   provider: P;
-  /** The user's API key: the client's only credential, whatever the environment holds. */
-  apiKey: string;
+  /**
+   * The user's API key: the client's only credential, whatever the environment holds. A
+   * {@link Secret} stays one until each request is sent: the client object holds a
+   * placeholder, never the key.
+   */
+  apiKey: string | Secret;
   /**
    * API root, operator configuration (a gateway, a proxy, a test server). Environment
    * variables such as ANTHROPIC_BASE_URL or OPENAI_BASE_URL are not read.
@@ -32,9 +36,11 @@ export interface SdkClientOptions<P extends LlmProvider = LlmProvider> {
  * An official SDK client for one provider and one key, configured like the probe's:
  * the key, base URL and log level (`off`) are set explicitly, so that no environment
  * variable (ANTHROPIC_API_KEY, OPENAI_ORG_ID, ANTHROPIC_LOG, ...) is read for them;
- * every credential header sent carries this key, even if ANTHROPIC_CUSTOM_HEADERS sets
- * another; and redirects are not followed (a redirect would take the key to another
- * host): the call fails with the SDK's connection error, whose `cause` is a
+ * the client holds a placeholder (`client.apiKey`), and its fetch puts the key in every
+ * credential header at send time, even if ANTHROPIC_CUSTOM_HEADERS sets another; the
+ * key's echoes are scrubbed from every answer, so that results and the errors thrown
+ * hold no part of it; and redirects are not followed (a redirect would take the key to
+ * another host): the call fails with the SDK's connection error, whose `cause` is a
  * RedirectRefusedError.
  *
  * Async because each SDK is imported at its provider's first use, to keep start-up fast.
@@ -45,9 +51,13 @@ export async function createSdkClient<P extends LlmProvider>(options: SdkClientO
   if (!Object.hasOwn(PROVIDER_SDKS, provider)) {
     throw new ConfigError(`provider must be one of: ${Object.keys(PROVIDER_SDKS).join(', ')}`);
   }
-  if (typeof options.apiKey !== 'string' || options.apiKey === '') throw new ConfigError('apiKey must be a non-empty string');
+  const apiKey = typeof options.apiKey === 'string' ? new Secret(options.apiKey) : options.apiKey;
+  // By shape, not instanceof: a Secret from another copy of core is one too.
+  if (typeof apiKey?.reveal !== 'function' || typeof apiKey.reveal() !== 'string' || apiKey.reveal() === '') {
+    throw new ConfigError('apiKey must be a non-empty string or Secret');
+  }
   const settings = {
-    apiKey: options.apiKey,
+    apiKey,
     baseUrl: httpUrl(options.baseUrl, DEFAULT_BASE_URLS[provider], 'baseUrl'),
     timeoutMs: positiveNumber(options.timeoutMs, undefined, 'timeoutMs'),
     maxRetries: nonNegativeInteger(options.maxRetries, undefined, 'maxRetries'),

@@ -1,7 +1,8 @@
+import { inspect } from 'node:util';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ErrorCodes, defaultModelFor, isLlmSettingsError } from '@llm-settings/core';
+import { ErrorCodes, Secret, defaultModelFor, isLlmSettingsError } from '@llm-settings/core';
 import { DEFAULT_BASE_URLS, RedirectRefusedError, createSdkClient, type SdkClientOptions } from '@llm-settings/provider-probe';
 import { fakeAnswerText, startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
 import { PROVIDER_IDS, askOnce, credentialHeaders, keyFor } from './helpers.js';
@@ -53,6 +54,15 @@ describe('createSdkClient', () => {
     const [sent] = fake.requests;
     expect(sent).toMatchObject({ method: 'POST', path: '/v1/chat/completions', apiKey, body: { model } });
     expect(sentKeys(sent?.headers ?? {})).toEqual([apiKey]);
+  });
+
+  it.each(PROVIDER_IDS)('%s - takes the key as a Secret, holds a placeholder in its place, and sends the key', async (provider) => {
+    const apiKey = keyFor(provider);
+    const sdk = await createSdkClient({ provider, apiKey: new Secret(apiKey), baseUrl: fake.baseUrls[provider] });
+    expect(sdk.client.apiKey).not.toBe(apiKey);
+    expect(inspect(sdk, { depth: Infinity, showHidden: true })).not.toContain(apiKey.slice(-12, -4));
+    expect(await askOnce(sdk, defaultModelFor(provider))).toBe(fakeAnswerText(defaultModelFor(provider), 1));
+    expect(sentKeys(fake.requests[0]?.headers ?? {})).toEqual([apiKey]);
   });
 
   it.each(PROVIDER_IDS)('%s - narrows on `provider` for a provider known only at run time', async (provider) => {

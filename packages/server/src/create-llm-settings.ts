@@ -55,7 +55,9 @@ export interface LlmSettings {
   /**
    * The official SDK client for the scope's stored provider, configured with its key, the
    * operator's base URL (ANTHROPIC_BASE_URL / OPENAI_BASE_URL) and PROXY_TIMEOUT_MS, with
-   * the stored model. Build one per call or per request: settings may change.
+   * the stored model. Build one per call or per request: settings may change. The client
+   * never holds the key (its fetch adds it to each request as it is sent), and the key's
+   * echoes are scrubbed from its answers and the errors it throws, as in the pass-through.
    * @throws NotConfiguredError when the scope has no settings.
    */
   client(options?: ScopeOptions): Promise<LlmClient>;
@@ -100,7 +102,8 @@ export async function wireLlmSettings(options: CreateLlmSettingsOptions): Promis
       cipher,
       async client(scopeOptions = {}) {
         const { provider, model, apiKey } = await service.resolve(scopeOptions);
-        const sdk = await createSdkClient({ provider, apiKey: apiKey.reveal(), baseUrl: config.baseUrls[provider], timeoutMs: config.llmTimeoutMs });
+        // The Secret itself: the client's fetch reveals it at send time, the client never holds it.
+        const sdk = await createSdkClient({ provider, apiKey, baseUrl: config.baseUrls[provider], timeoutMs: config.llmTimeoutMs });
         return { ...sdk, model };
       },
       rotateKeys: () => rotateStoredSecrets(store, cipher),
