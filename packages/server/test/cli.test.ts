@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,6 +21,23 @@ describe('llm-settings CLI', () => {
     const { code, output } = await run('npm', ['run', '--silent', 'llm-settings', '--', '--help'], {});
     expect(code).toBe(0);
     for (const command of ['serve', 'migrate', 'generate-key', 'rotate-key']) expect(output).toContain(command);
+  });
+
+  it('prints the help for "<command> --help" instead of running the command', async () => {
+    const port = await freePort();
+    for (const command of ['serve', 'rotate-key', 'demo']) {
+      const { code, output } = await run('node', [CLI, command, '--help'], { PORT: String(port), DATABASE_URL: `sqlite:${join(dir, 'help', 's.db')}` });
+      expect(code, command).toBe(0);
+      expect(output, command).toContain('Usage: llm-settings <command>');
+      expect(output, command).not.toContain('listening');
+    }
+  });
+
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(readFileSync(join(dirname(CLI), '..', 'package.json'), 'utf8')) as { version: string };
+    const { code, output } = await run('node', [CLI, '--version'], {});
+    expect(code).toBe(0);
+    expect(output.trim()).toBe(version);
   });
 
   it('rejects an unknown command with exit code 2', async () => {
