@@ -5,7 +5,7 @@ import { ErrorCodes, LlmSettingsError, StorageUnavailableError } from '@llm-sett
 import knexFactory, { type Knex } from 'knex';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createKnexFromUrl, createKnexSettingsStore, migrateSettingsStore } from '../src/index.js';
-import { createTestSchema, type TestSchema } from './support/postgres.js';
+import { createTestSchema, describeWithPostgres, POSTGRES_URL, type TestSchema } from './support/postgres.js';
 import { createTempDir, type TempDir } from './support/sqlite.js';
 
 const PASSWORD = 'Sup3r-S3cret-Passw0rd';
@@ -56,7 +56,15 @@ function canMakeImmutable(): boolean {
   }
 }
 
-describe('PostgreSQL faults', () => {
+/** The test server, with a password added and a database that does not exist. */
+function missingDatabaseUrl(): string {
+  const url = new URL(POSTGRES_URL);
+  url.password = PASSWORD;
+  url.pathname = '/llm_settings_no_such_database';
+  return url.toString();
+}
+
+describeWithPostgres('PostgreSQL faults', () => {
   let schema: TestSchema;
 
   beforeAll(async () => {
@@ -82,7 +90,7 @@ describe('PostgreSQL faults', () => {
   });
 
   it('a database that does not exist is StorageUnavailableError', async () => {
-    const knex = track(createKnexFromUrl(`postgres://postgres:${PASSWORD}@127.0.0.1:5432/llm_settings_no_such_database`));
+    const knex = track(createKnexFromUrl(missingDatabaseUrl()));
     const store = createKnexSettingsStore(knex);
     expectUnavailable(await failureOf(() => store.get('k')), [PASSWORD]);
   });
@@ -132,7 +140,7 @@ describe('SQLite faults', () => {
   });
 
   it.skipIf(!canMakeImmutable())(
-    'a connection SQLite opened read-only (file immutable) is replaced once the file is writable again: the first write after succeeds',
+    'a connection SQLite opened read-only (file immutable) is replaced once the file is writable again: the first write after succeeds (needs root)',
     async () => {
       const immutable = dir.file('immutable.db');
       const setup = createKnexFromUrl(`sqlite:${immutable}`);

@@ -26,10 +26,10 @@ export interface Spawned {
   exited: Promise<number | null>;
 }
 
-/** Starts a command in its own process group so the whole tree can be signalled. */
-export function start(command: string, args: string[], env: Record<string, string>): Spawned {
+/** Starts a command in its own process group so the whole tree can be signalled; `cwd` defaults to the repository. */
+export function start(command: string, args: string[], env: Record<string, string>, cwd = REPO_ROOT): Spawned {
   const child = spawn(command, args, {
-    cwd: REPO_ROOT,
+    cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -42,8 +42,8 @@ export function start(command: string, args: string[], env: Record<string, strin
 }
 
 /** Runs a command to completion. */
-export async function run(command: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const spawned = start(command, args, env);
+export async function run(command: string, args: string[], env: Record<string, string>, cwd = REPO_ROOT): Promise<{ code: number | null; output: string }> {
+  const spawned = start(command, args, env, cwd);
   const code = await spawned.exited;
   return { code, output: spawned.output() };
 }
