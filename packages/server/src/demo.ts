@@ -1,3 +1,4 @@
+import { catalogueModels, PROVIDERS } from '@llm-settings/core';
 import { generateFernetKey } from '@llm-settings/crypto-fernet';
 import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
 import { serve, type RunningServer } from './serve.js';
@@ -25,7 +26,8 @@ export interface RunningDemo {
  * readable) and the other variables still apply.
  */
 export async function startDemo(env: NodeJS.ProcessEnv = process.env): Promise<RunningDemo> {
-  const fake = await startFakeProvider();
+  // The fakes know the built-in catalogue's models, so that any model the page offers tests well.
+  const fake = await startFakeProvider({ models: Object.fromEntries(PROVIDERS.map(({ id }) => [id, catalogueModels(id).map((model) => model.id)])) });
   for (const [provider, key] of Object.entries(DEMO_KEYS) as [keyof typeof DEMO_KEYS, string][]) {
     fake.setBehavior(provider, 'unauthorized');
     fake.setKeyBehavior(provider, key, 'ok');

@@ -94,6 +94,22 @@ describe('llm-settings demo', () => {
     expect(models.json).toMatchObject({ source: 'live' });
   });
 
+  it("the README's curl flow succeeds: save with a model, change the model with the ETag of the previous answer, test", async () => {
+    const saved = await fetch(`${printed.url}/api/settings/llm`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', 'llm-settings-scope': 'readme' },
+      body: JSON.stringify({ provider: 'anthropic', api_key: printed.keys.anthropic, model: 'claude-sonnet-4-20250514' }),
+    });
+    const changed = await fetch(`${printed.url}/api/settings/llm`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', 'llm-settings-scope': 'readme', 'if-match': saved.headers.get('etag')! },
+      body: JSON.stringify({ provider: 'anthropic', model: 'claude-opus-4-1' }),
+    });
+    expect(changed.status).toBe(200);
+    const test = await fetch(`${printed.url}/api/settings/llm/test`, { method: 'POST', headers: { 'llm-settings-scope': 'readme' } });
+    expect(await test.json()).toMatchObject({ success: true });
+  });
+
   it('the printed Anthropic key tests successfully as a candidate, and any other key is refused', async () => {
     expect((await api('POST', '/api/settings/llm/test', { provider: 'anthropic', api_key: printed.keys.anthropic })).json).toMatchObject({ success: true });
     const other = await api('POST', '/api/settings/llm/test', { provider: 'anthropic', api_key: 'sk-ant-not-the-demo-key-0000' });
@@ -108,10 +124,10 @@ describe('llm-settings demo', () => {
     }
 
     const openai = new OpenAI({ baseURL: `${printed.url}/api/llm/openai/v1`, apiKey: 'any-string-on-loopback', defaultHeaders: { 'LLM-Settings-Scope': 'user-7-openai' } });
-    const chat = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello' }] });
+    const chat = await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Hello' }] });
     expect(chat.choices[0]?.message.content).toBeTruthy();
     const anthropic = new Anthropic({ baseURL: `${printed.url}/api/llm/anthropic`, apiKey: 'any-string-on-loopback', defaultHeaders: { 'LLM-Settings-Scope': 'user-7-anthropic' } });
-    const message = await anthropic.messages.create({ model: 'claude-opus-4-1-20250805', max_tokens: 64, messages: [{ role: 'user', content: 'Hello' }] });
+    const message = await anthropic.messages.create({ model: 'claude-opus-4-1', max_tokens: 64, messages: [{ role: 'user', content: 'Hello' }] });
     expect(message.content[0]?.type).toBe('text');
   });
 
