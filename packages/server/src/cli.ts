@@ -19,14 +19,18 @@ type Command = () => Promise<void>;
 
 /** Exits 0 once `stoppable` has closed after SIGTERM or SIGINT, 1 when closing fails. */
 function closeOnSignal(stoppable: { close(): Promise<void> }, then: () => void = () => undefined): void {
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      stoppable.close().then(
-        () => (then(), process.exit(0)),
-        () => process.exit(1),
-      );
-    });
-  }
+  let closing = false;
+  const onSignal = () => {
+    // Ctrl-C reaches npm and this process, and npm passes it on: a second signal must
+    // not kill the process halfway through its shutdown.
+    if (closing) return;
+    closing = true;
+    stoppable.close().then(
+      () => (then(), process.exit(0)),
+      () => process.exit(1),
+    );
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, onSignal);
 }
 
 const COMMANDS: Record<string, Command> = {

@@ -150,6 +150,8 @@ describe('llm-settings demo', () => {
   });
 
   it('SIGINT stops the server and both fake providers, exits 0, and nothing was written to its folder', async () => {
+    // Twice, as Ctrl-C on "npm run demo" delivers it: from the terminal, and passed on by npm.
+    demo.kill('SIGINT');
     demo.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(output).toContain('llm-settings demo: stopped.');
