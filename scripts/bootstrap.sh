@@ -11,8 +11,6 @@ cd "$(dirname "$0")/.."
 
 bash scripts/check-toolchain.sh .
 
-# No "update available" notices from npm or pnpm: the versions are pinned here on purpose.
-export npm_config_update_notifier=false
 log_dir=node_modules/.cache/llm-settings
 mkdir -p "$log_dir"
 log="$PWD/$log_dir/setup.log"
