@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, REPO_ROOT, run, start, waitForOk } from '../support/processes.js';
 import { expectStopsOnSignal, killGroup } from '../support/signals.js';
@@ -54,7 +55,8 @@ describe.skipIf(IS_ROOT)(IS_ROOT ? `the README's two commands on a fresh clone (
 
   it('"npm run test:all -- --project core" installs, builds and passes', async () => {
     const tests = await run('npm', ['run', 'test:all', '--', '--project', 'core'], userEnv(), clone);
-    expect(tests.code, tests.output.slice(-3000)).toBe(0);
-    expect(tests.output).toMatch(/Test Files\s+\d+ passed/);
+    const output = stripVTControlCharacters(tests.output);
+    expect(tests.code, output.slice(-3000)).toBe(0);
+    expect(output).toMatch(/Test Files\s+\d+ passed/);
   }, 600_000);
 });

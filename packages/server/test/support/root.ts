@@ -1,7 +1,7 @@
 /**
  * Tests that need root (to make a file immutable, to give a file to another user, to stop
- * PostgreSQL) skip for other users, and carry "(needs root)" in their title, so that CI,
- * which runs the suite as a non-root user, runs them again as root with `-t "needs root"`.
+ * PostgreSQL) skip for other users, and carry "(needs root)" in their title: CI runs the
+ * suite as a non-root user, then runs the files holding such tests again as root (.ci/run).
  */
 export const NEEDS_ROOT = '(needs root)';
 
