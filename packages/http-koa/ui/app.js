@@ -244,8 +244,13 @@ function sourceText(list, fromCandidate) {
   const key = fromCandidate ? 'the key you entered' : 'the stored key';
   if (list.source === 'live') return `${list.models.length} models, listed live by ${key}.`;
   // A key the provider refused, or could not be asked about, says so with the probe's code.
-  const why = list.reason !== undefined && list.reason !== 'no_stored_key' && list.reason !== 'listing_disabled' ? ` ${key} did not list its models (${list.reason}).` : '';
+  const why = list.reason !== undefined && list.reason !== 'no_stored_key' && list.reason !== 'listing_disabled' ? ` ${capitalized(key)} did not list its models (${list.reason}).` : '';
   return `Built-in catalogue.${why}${list.message ? ` ${list.message}` : ''}`;
+}
+
+/** A sentence's first word, written after a full stop. */
+function capitalized(text) {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** The free-text field shows when the list has no entry for the model, or there is no list. */

@@ -9,24 +9,40 @@ Commands:
   migrate        Create or update the settings table
   generate-key   Print a new Fernet key for ENCRYPTION_KEY
   rotate-key     Re-encrypt every stored value under the first ENCRYPTION_KEY
-  --help         Show this help
+  demo           Serve against fake providers, settings in memory: prints the page and keys to try
+  --help         Show this help (also after a command: llm-settings serve --help)
+  --version      Print the version
 
 Configuration comes from the environment; see the README.`;
 
 type Command = () => Promise<void>;
 
+/** Exits 0 once `stoppable` has closed after SIGTERM or SIGINT, 1 when closing fails. */
+function closeOnSignal(stoppable: { close(): Promise<void> }, then: () => void = () => undefined): void {
+  let closing = false;
+  const onSignal = () => {
+    // Ctrl-C reaches npm and this process, and npm passes it on: a second signal must
+    // not kill the process halfway through its shutdown.
+    if (closing) return;
+    closing = true;
+    stoppable.close().then(
+      () => (then(), process.exit(0)),
+      () => process.exit(1),
+    );
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, onSignal);
+}
+
 const COMMANDS: Record<string, Command> = {
   async serve() {
     const { serve } = await import('./serve.js');
-    const running = await serve();
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      process.once(signal, () => {
-        running.close().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      });
-    }
+    closeOnSignal(await serve());
+  },
+  async demo() {
+    const { startDemo } = await import('./demo.js');
+    const demo = await startDemo();
+    console.log(demo.banner);
+    closeOnSignal(demo, () => console.log('llm-settings demo: stopped.'));
   },
   async migrate() {
     const { createLlmSettings } = await import('./create-llm-settings.js');
@@ -51,13 +67,23 @@ const COMMANDS: Record<string, Command> = {
   async '--help'() {
     console.log(HELP);
   },
+  async '--version'() {
+    const { readFile } = await import('node:fs/promises');
+    // From src and from dist alike, the package's manifest is one folder up.
+    const manifest = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    console.log(manifest.version);
+  },
 };
 
+const ALIASES: Record<string, string> = { '-h': '--help', help: '--help', '-v': '--version', version: '--version' };
+
 async function main(argv: string[]): Promise<void> {
-  const name = argv[0] ?? '--help';
-  const command = COMMANDS[name === '-h' || name === 'help' ? '--help' : name];
+  const first = argv[0] ?? '--help';
+  // "serve --help" must print help, not start a server.
+  const name = argv.slice(1).some((arg) => arg === '--help' || arg === '-h') ? '--help' : (ALIASES[first] ?? first);
+  const command = COMMANDS[name];
   if (!command) {
-    console.error(`llm-settings: unknown command "${name}"\n\n${HELP}`);
+    console.error(`llm-settings: unknown command "${first}"\n\n${HELP}`);
     process.exitCode = 2;
     return;
   }

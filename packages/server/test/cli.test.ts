@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeProvider } from '@llm-settings/provider-probe/testing';
 import { CLI, assertBuilt, freePort, run, start, waitForOk, type Spawned } from './support/processes.js';
+import { killGroup } from './support/signals.js';
 
 const KEY = 'sk-ant-api03-CLI-TEST-SECRET-0123456789';
 let dir: string;
@@ -21,6 +22,23 @@ describe('llm-settings CLI', () => {
     const { code, output } = await run('npm', ['run', '--silent', 'llm-settings', '--', '--help'], {});
     expect(code).toBe(0);
     for (const command of ['serve', 'migrate', 'generate-key', 'rotate-key']) expect(output).toContain(command);
+  });
+
+  it('prints the help for "<command> --help" instead of running the command', async () => {
+    const port = await freePort();
+    for (const command of ['serve', 'rotate-key', 'demo']) {
+      const { code, output } = await run('node', [CLI, command, '--help'], { PORT: String(port), DATABASE_URL: `sqlite:${join(dir, 'help', 's.db')}` });
+      expect(code, command).toBe(0);
+      expect(output, command).toContain('Usage: llm-settings <command>');
+      expect(output, command).not.toContain('listening');
+    }
+  });
+
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(readFileSync(join(dirname(CLI), '..', 'package.json'), 'utf8')) as { version: string };
+    const { code, output } = await run('node', [CLI, '--version'], {});
+    expect(code).toBe(0);
+    expect(output.trim()).toBe(version);
   });
 
   it('rejects an unknown command with exit code 2', async () => {
@@ -150,6 +168,36 @@ describe('llm-settings CLI', () => {
       expect(await response.json()).toMatchObject({ success: false, code: 'timeout' });
       expect(await server.exited).toBe(0);
     } finally {
+      await fake.close();
+    }
+  });
+
+  it('Ctrl-C on "npm start" (SIGINT to npm and the server, which npm passes on again) finishes an in-flight request and exits 0', async () => {
+    const fake = await startFakeProvider();
+    fake.setBehavior('anthropic', 'hang');
+    const port = await freePort();
+    const server = start('npm', ['start'], {
+      PORT: String(port),
+      DATABASE_URL: `sqlite:${join(dir, 'ctrl-c', 's.db')}`,
+      ANTHROPIC_BASE_URL: fake.baseUrls.anthropic,
+      PROBE_TIMEOUT_MS: '1500',
+    });
+    try {
+      await waitForOk(`http://127.0.0.1:${port}/healthz`);
+      const inFlight = fetch(`http://127.0.0.1:${port}/api/settings/llm/test`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ provider: 'anthropic', api_key: KEY }),
+      });
+      while (fake.requestCount('anthropic') === 0) await new Promise((r) => setTimeout(r, 20));
+      // What a terminal does on Ctrl-C: the signal goes to the whole foreground process group.
+      process.kill(-server.child.pid!, 'SIGINT');
+      const response = await inFlight;
+      expect(await response.json()).toMatchObject({ success: false, code: 'timeout' });
+      expect(await server.exited).toBe(0);
+      expect(server.output()).toContain('"msg":"stopped"');
+    } finally {
+      killGroup(server);
       await fake.close();
     }
   });

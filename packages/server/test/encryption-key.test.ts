@@ -7,6 +7,7 @@ import { ConfigError, silentLogger, type Logger } from '@llm-settings/core';
 import { createFernetCipher, generateFernetKey } from '@llm-settings/crypto-fernet';
 import { loadConfig } from '../src/config.js';
 import { resolveEncryptionKey } from '../src/encryption-key.js';
+import { needsRoot, ROOT_SKIPPED } from './support/root.js';
 
 // lstat goes through a spy so a test can swap the file between the check and the read.
 vi.mock('node:fs/promises', async (importOriginal) => {
@@ -14,7 +15,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   return { ...actual, lstat: vi.fn(actual.lstat) };
 });
 
-/** The uid of 'nobody': a user other than the one running the tests (root). */
+/** The uid of 'nobody': a user other than the one running the tests (root: only root may give a file away). */
 const OTHER_UID = 65534;
 
 const dirs: string[] = [];
@@ -95,7 +96,7 @@ describe('resolveEncryptionKey refuses a key file others could have planted, rea
     expect(error.message).not.toContain(readFileSync(path, 'utf8').trim());
   });
 
-  it("refuses a key file owned by another user and says to chown it or remove it", async () => {
+  it.skipIf(ROOT_SKIPPED !== undefined)(needsRoot('refuses a key file owned by another user and says to chown it or remove it'), async () => {
     const { config, path } = withKeyFile();
     chownSync(path, OTHER_UID, OTHER_UID);
     const error = await refusal(config);

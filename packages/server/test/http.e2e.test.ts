@@ -1,16 +1,16 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
 import type { RunningServer } from '../src/serve.js';
 import { captureLogs } from './support/logs.js';
 import { keyRunFinder } from './support/leaks.js';
 import { serveAgainstFake } from './support/serve-against-fake.js';
-import { createDatabase, type TestDatabase } from './support/databases.js';
+import { createDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
 
 const ANTHROPIC_KEY = 'sk-ant-api03-E2E-SECRET-KEY-abcdefghijkl';
 const OPENAI_KEY = 'sk-proj-E2E-OPENAI-SECRET-mnopqrstuvwx';
 const SECRETS = [ANTHROPIC_KEY, OPENAI_KEY];
 
-describe.each(['sqlite', 'postgres'] as const)('HTTP service end to end on %s', (kind) => {
+describeEachDatabase('HTTP service end to end on %s', (kind) => {
   let database: TestDatabase;
   let fake: FakeProvider;
   let server: RunningServer;

@@ -7,7 +7,7 @@ import { LlmSettingsService, StorageUnavailableError, type SettingsStore } from 
 import { createMemoryCipher, createMemorySettingsStore, createScriptedProbe } from '@llm-settings/core/testing';
 import { createKnexSettingsStore, migrateSettingsStore } from '@llm-settings/storage-knex';
 import { createReadinessCheck } from '../src/readiness.js';
-import { createPostgresDatabase, type TestDatabase } from './support/databases.js';
+import { createPostgresDatabase, describeWithPostgres, type TestDatabase } from './support/databases.js';
 
 const ANTHROPIC_KEY = 'sk-ant-api03-readiness-test-key-0000';
 const ALL_OK = { ready: true, checks: { storage: 'ok', encryption_keys: 'ok', storage_writable: 'ok' } };
@@ -165,7 +165,7 @@ describe('createReadinessCheck on real read-only storage', () => {
     });
   });
 
-  describe('PostgreSQL', () => {
+  describeWithPostgres('PostgreSQL', () => {
     let database: TestDatabase;
     beforeAll(async () => {
       database = await createPostgresDatabase();

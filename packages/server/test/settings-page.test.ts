@@ -215,7 +215,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)(SKIP_BROWSER_TESTS ? SKIPPED : 'settings pag
     fake.setKeyBehavior('anthropic', REFUSED_KEY, 'unauthorized');
     await page.fill('#api-key', REFUSED_KEY);
     await page.locator('#api-key').blur();
-    await page.locator('#model-source', { hasText: 'did not list its models (invalid_api_key)' }).waitFor();
+    await page.locator('#model-source', { hasText: 'Built-in catalogue. The key you entered did not list its models (invalid_api_key).' }).waitFor();
     expect(fake.requests.some((request) => request.provider === 'anthropic' && request.apiKey === ANTHROPIC_KEY)).toBe(true);
     expect((await api('GET', '/api/settings/llm')).json.provider).toBe('openai');
   });

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generateFernetKey } from '@llm-settings/crypto-fernet';
 import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
-import { createPostgresDatabase, createSqliteDatabase, type TestDatabase } from './support/databases.js';
+import { createDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
 import { CLI, assertBuilt, freePort, run, start, waitForOk, type Spawned } from './support/processes.js';
 
 /** The issue's bound: a write on one instance is visible on the others within 1 s. */
@@ -60,11 +60,8 @@ async function expectVisibleWithinBound(instance: Instance, etag: string, since:
   expect(delay, `${instance.name} showed ${what} ${seen}`).toBeLessThanOrEqual(VISIBLE_WITHIN_MS);
 }
 
-describe.each([
-  ['PostgreSQL database', createPostgresDatabase],
-  // One file: the instances see each other's commits by polling SQLite's data_version.
-  ['SQLite file', async () => createSqliteDatabase()],
-] as const)('two server processes on one %s', (_name, createDatabase) => {
+// On SQLite, one file: the instances see each other's commits by polling SQLite's data_version.
+describeEachDatabase('two server processes on one %s database', (kind) => {
   let database: TestDatabase;
   let fake: FakeProvider;
   let a: Instance;
@@ -94,7 +91,7 @@ describe.each([
 
   beforeAll(async () => {
     assertBuilt();
-    database = await createDatabase();
+    database = await createDatabase(kind);
     fake = await startFakeProvider();
     const encryptionKey = `${keys.current},${keys.next}`;
     a = await startInstance('A', encryptionKey);

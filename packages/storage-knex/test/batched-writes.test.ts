@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createKnexSettingsStore } from '../src/index.js';
 import { DATABASES, openPostgresDatabase, openSqliteFileDatabase, type TestDatabase } from './support/databases.js';
-import { sessionsOf } from './support/postgres.js';
+import { describeEachDatabase, describeWithPostgres, sessionsOf } from './support/postgres.js';
 
 const KEYS = 20;
 const WRITES_PER_KEY = 3;
@@ -68,7 +68,7 @@ async function recordRowVersions(db: TestDatabase): Promise<{ versions(key: stri
   };
 }
 
-describe.each(DATABASES)('concurrent unconditional sets on %s', (_name, open) => {
+describeEachDatabase(DATABASES, 'concurrent unconditional sets on %s', (_name, open) => {
   const database = useDatabase(open);
 
   it('of different keys share statements; each write lands once, in call order per key, reported once', async () => {
@@ -151,7 +151,7 @@ describe('concurrent unconditional sets on an SQLite file', () => {
   });
 });
 
-describe('concurrent unconditional sets on PostgreSQL', () => {
+describeWithPostgres('concurrent unconditional sets on PostgreSQL', () => {
   const database = useDatabase(openPostgresDatabase);
 
   it.each([

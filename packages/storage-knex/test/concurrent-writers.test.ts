@@ -1,7 +1,8 @@
 import { ConflictError, type SettingRecord, type SettingsStore } from '@llm-settings/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createKnexSettingsStore } from '../src/index.js';
 import { DATABASES, type TestDatabase } from './support/databases.js';
+import { describeEachDatabase } from './support/postgres.js';
 
 const WRITERS = 50;
 
@@ -17,7 +18,7 @@ async function writeWithRetry(store: SettingsStore, key: string, value: string):
   }
 }
 
-describe.each(DATABASES)('concurrent writers on %s', (_name, open) => {
+describeEachDatabase(DATABASES, 'concurrent writers on %s', (_name, open) => {
   let db: TestDatabase;
 
   beforeAll(async () => {

@@ -5,7 +5,7 @@ import knexFactory, { type Knex } from 'knex';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createKnexFromUrl, createKnexSettingsStore, migrateSettingsStore } from '../src/index.js';
 import { companionOf } from '../src/knex-companion.js';
-import { ensurePostgresRunning, POSTGRES_URL } from './support/postgres.js';
+import { describeWithPostgres, ensurePostgresRunning, POSTGRES_URL } from './support/postgres.js';
 import { createTempDir, type TempDir } from './support/sqlite.js';
 
 let dir: TempDir;
@@ -101,7 +101,7 @@ describe('createKnexFromUrl with SQLite', () => {
   });
 });
 
-describe('createKnexFromUrl with PostgreSQL', () => {
+describeWithPostgres('createKnexFromUrl with PostgreSQL', () => {
   beforeAll(async () => {
     await ensurePostgresRunning();
   });

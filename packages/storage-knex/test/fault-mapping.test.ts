@@ -5,7 +5,7 @@ import { ErrorCodes, LlmSettingsError, StorageUnavailableError } from '@llm-sett
 import knexFactory, { type Knex } from 'knex';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createKnexFromUrl, createKnexSettingsStore, migrateSettingsStore } from '../src/index.js';
-import { createTestSchema, type TestSchema } from './support/postgres.js';
+import { createTestSchema, describeWithPostgres, POSTGRES_URL, type TestSchema } from './support/postgres.js';
 import { startRefusingPostgres } from './support/refusing-postgres.js';
 import { createTempDir, type TempDir } from './support/sqlite.js';
 
@@ -57,7 +57,13 @@ function canMakeImmutable(): boolean {
   }
 }
 
-describe('PostgreSQL faults', () => {
+/** The test server, with a password added and a database that does not exist. */
+/** The test server's URL with some of its parts replaced (a password it does not check, another database or user). */
+function postgresUrlWith(parts: Partial<Pick<URL, 'username' | 'password' | 'pathname' | 'search'>>): string {
+  return Object.assign(new URL(POSTGRES_URL), parts).toString();
+}
+
+describeWithPostgres('PostgreSQL faults', () => {
   let schema: TestSchema;
 
   beforeAll(async () => {
@@ -83,7 +89,7 @@ describe('PostgreSQL faults', () => {
   });
 
   it('a database that does not exist is StorageUnavailableError saying so, without naming it or the password', async () => {
-    const knex = track(createKnexFromUrl(`postgres://postgres:${PASSWORD}@127.0.0.1:5432/llm_settings_no_such_database`));
+    const knex = track(createKnexFromUrl(postgresUrlWith({ password: PASSWORD, pathname: '/llm_settings_no_such_database' })));
     const store = createKnexSettingsStore(knex, { listenForRemoteChanges: false });
     const error = await failureOf(() => store.get('k'));
     expectUnavailable(error, [PASSWORD, 'llm_settings_no_such_database']);
@@ -92,7 +98,7 @@ describe('PostgreSQL faults', () => {
   });
 
   it('a user (role) that does not exist is StorageUnavailableError saying so, on reads, writes and migrations', async () => {
-    const knex = track(createKnexFromUrl(`postgres://llm_settings_no_such_role:${PASSWORD}@127.0.0.1:5432/test`));
+    const knex = track(createKnexFromUrl(postgresUrlWith({ username: 'llm_settings_no_such_role', password: PASSWORD })));
     const store = createKnexSettingsStore(knex, { listenForRemoteChanges: false });
     for (const operation of [() => store.get('k'), () => store.set('k', 'v'), () => migrateSettingsStore(knex)]) {
       const error = await failureOf(operation);
@@ -103,7 +109,7 @@ describe('PostgreSQL faults', () => {
   });
 
   it('a URL asking for TLS (sslmode=require) of a server without TLS is StorageUnavailableError saying so', async () => {
-    const knex = track(createKnexFromUrl(`postgres://postgres:${PASSWORD}@127.0.0.1:5432/test?sslmode=verify-full`));
+    const knex = track(createKnexFromUrl(postgresUrlWith({ password: PASSWORD, search: '?sslmode=verify-full' })));
     const error = await failureOf(() => createKnexSettingsStore(knex, { listenForRemoteChanges: false }).get('k'));
     expectUnavailable(error, [PASSWORD]);
     expect(error.message).toMatch(/^PostgreSQL does not accept TLS connections, which the database URL asks for \(sslmode\)/);
@@ -195,7 +201,7 @@ describe('SQLite faults', () => {
   });
 
   it.skipIf(!canMakeImmutable())(
-    'a connection SQLite opened read-only (file immutable) is replaced once the file is writable again: the first write after succeeds',
+    'a connection SQLite opened read-only (file immutable) is replaced once the file is writable again: the first write after succeeds (needs root)',
     async () => {
       const immutable = dir.file('immutable.db');
       const setup = createKnexFromUrl(`sqlite:${immutable}`);

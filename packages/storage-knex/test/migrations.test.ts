@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { createKnexFromUrl, createKnexSettingsStore, migrateSettingsStore } from '../src/index.js';
-import { createTestSchema } from './support/postgres.js';
+import { createTestSchema, describeEachDatabase } from './support/postgres.js';
 import { createTempDir } from './support/sqlite.js';
 
 /** A fresh, empty database reachable through `count` separate knex instances (stand-ins for processes). */
@@ -45,10 +45,12 @@ async function open(factory: (count: number) => Promise<EmptyDatabase>, count = 
   return db;
 }
 
-describe.each([
+const DATABASES = [
   ['SQLite file', emptySqlite],
   ['PostgreSQL', emptyPostgres],
-] as const)('migrateSettingsStore on %s', (_name, factory) => {
+] as const;
+
+describeEachDatabase(DATABASES, 'migrateSettingsStore on %s', (_name, factory) => {
   it('is idempotent: running it again keeps the table, its rows and a single migration record', async () => {
     const { knexes } = await open(factory);
     const knex = knexes[0] as Knex;

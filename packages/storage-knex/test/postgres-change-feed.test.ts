@@ -1,9 +1,9 @@
 import { ConfigError, type SettingChange, type SettingsStore } from '@llm-settings/core';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { createKnexFromUrl, createKnexSettingsStore, migrateSettingsStore, type KnexSettingsStoreOptions } from '../src/index.js';
-import { createTestSchema, sessionsOf, type TestSchema } from './support/postgres.js';
+import { createTestSchema, describeWithPostgres, sessionsOf, type TestSchema } from './support/postgres.js';
 
 let schema: TestSchema;
 const opened: { knex: Knex; store: SettingsStore }[] = [];
@@ -43,7 +43,7 @@ afterAll(async () => {
   await schema?.drop();
 });
 
-describe('PostgreSQL change feed', () => {
+describeWithPostgres('PostgreSQL change feed', () => {
   it('a write by one process reaches the other as origin remote within 1 s', async () => {
     const writer = openProcess('writer');
     const reader = openProcess('reader');

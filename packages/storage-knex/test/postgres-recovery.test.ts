@@ -1,8 +1,8 @@
 import { StorageUnavailableError, type SettingChange } from '@llm-settings/core';
 import type { Knex } from 'knex';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { createKnexFromUrl, createKnexSettingsStore, migrateSettingsStore } from '../src/index.js';
-import { createTestSchema, sessionsOf, type TestSchema } from './support/postgres.js';
+import { createTestSchema, describeWithPostgres, sessionsOf, type TestSchema } from './support/postgres.js';
 
 /** What a store reports when its feed of remote changes goes down or comes back. */
 const FEED_GAP: SettingChange = { key: null, origin: 'remote' };
@@ -37,7 +37,7 @@ afterAll(async () => {
   await schema?.drop();
 });
 
-describe('PostgreSQL recovery after the server drops the connections', () => {
+describeWithPostgres('PostgreSQL recovery after the server drops the connections', () => {
   it('the call during the fault fails as StorageUnavailableError or succeeds, and the next call succeeds', async () => {
     const appName = `${schema.name}_pool`;
     const store = createKnexSettingsStore(connect(appName), { notifyChannel: schema.name, listenForRemoteChanges: false });

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { afterAll, beforeAll } from 'vitest';
 import { createKnexFromUrl, createKnexSettingsStore, migrateSettingsStore } from '../src/index.js';
 import { commitHoldsOn } from './support/commit-hold.js';
-import { createTestSchema, type TestSchema } from './support/postgres.js';
+import { createTestSchema, describeWithPostgres, type TestSchema } from './support/postgres.js';
 
 /** Credentials of a server that is not there: no error message may repeat them. */
 const UNREACHABLE = { user: 'contract_user', password: 'contract-secret-pw', host: '127.0.0.1', port: '1' };
@@ -25,7 +25,8 @@ afterAll(async () => {
   await schema?.drop();
 });
 
-describeSettingsStoreContract({
+describeWithPostgres('PostgreSQL settings store', () =>
+  describeSettingsStoreContract({
   name: 'PostgreSQL',
   // A channel of its own, so other test runs on the same database are not heard.
   create: () => createKnexSettingsStore(knex, { notifyChannel: schema.name }),
@@ -47,4 +48,5 @@ describeSettingsStoreContract({
     opened.push(unreachable);
     return { store: createKnexSettingsStore(unreachable, { notifyChannel: schema.name }), neverMention: [user, password, host] };
   },
-});
+}),
+);

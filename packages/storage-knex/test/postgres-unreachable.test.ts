@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { StorageUnavailableError, type SettingChange, type SettingsStore } from '@llm-settings/core';
 import type { Knex } from 'knex';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { createKnexFromUrl, createKnexSettingsStore, migrateSettingsStore } from '../src/index.js';
-import { createTestSchema, POSTGRES_URL, sessionsOf, type TestSchema } from './support/postgres.js';
+import { createTestSchema, describeWithPostgres, POSTGRES_URL, sessionsOf, type TestSchema } from './support/postgres.js';
 import { createTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 
 /** The issue's bound: a GET on a stopped database answers 503 within 2 s. */
@@ -61,7 +61,7 @@ async function timedGetFailure(store: SettingsStore): Promise<{ error: unknown; 
   return { error, elapsedMs: performance.now() - started };
 }
 
-describe('PostgreSQL unreachable', () => {
+describeWithPostgres('PostgreSQL unreachable', () => {
   it('nothing listening on the port: get fails as StorageUnavailableError within 2 s, and works once the server is reachable', async () => {
     const gate = await proxy();
     const store = storeVia(gate, `${schema.name}_refused`);

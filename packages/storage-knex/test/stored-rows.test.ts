@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createKnexSettingsStore } from '../src/index.js';
 import { DATABASES, type TestDatabase } from './support/databases.js';
+import { describeEachDatabase } from './support/postgres.js';
 
 const VALUES = {
   unicode: 'Grüße 你好 🔑 e\u0301',
@@ -10,7 +11,7 @@ const VALUES = {
   large: 'x'.repeat(65_536 - 7) + '🔑end',
 };
 
-describe.each(DATABASES)('stored rows on %s', (_name, open) => {
+describeEachDatabase(DATABASES, 'stored rows on %s', (_name, open) => {
   let db: TestDatabase;
 
   beforeAll(async () => {

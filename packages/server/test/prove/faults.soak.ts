@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFernetKey } from '@llm-settings/crypto-fernet';
 import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
-import { createDatabase, type TestDatabase } from '../support/databases.js';
+import { createDatabase, describeEachDatabase, POSTGRES_SKIPPED, type TestDatabase } from '../support/databases.js';
+import { needsRoot, ROOT_SKIPPED } from '../support/root.js';
 import { answerIssues } from './support/answers.js';
 import { Figures } from './support/figures.js';
 import { send, type Exchange, type RequestSpec } from './support/http-client.js';
@@ -27,7 +28,8 @@ afterAll(async () => {
   figures.print();
 });
 
-describe('PostgreSQL stopped mid-run', () => {
+// Stopping the cluster (pg_ctlcluster) takes root, and a PostgreSQL this machine runs.
+describe.skipIf(ROOT_SKIPPED !== undefined || POSTGRES_SKIPPED !== undefined)(needsRoot('PostgreSQL stopped mid-run', ROOT_SKIPPED ?? POSTGRES_SKIPPED), () => {
   let database: TestDatabase;
   let server: ServerProcess;
   const encryptionKey = generateFernetKey();
@@ -133,7 +135,7 @@ describe('PostgreSQL stopped mid-run', () => {
   });
 });
 
-describe.each(['sqlite', 'postgres'] as const)('SIGTERM during a 200-client burst on %s', (kind) => {
+describeEachDatabase('SIGTERM during a 200-client burst on %s', (kind) => {
   let database: TestDatabase;
   let fake: FakeProvider;
   beforeAll(async () => {

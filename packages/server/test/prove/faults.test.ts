@@ -1,16 +1,15 @@
-import { writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generateFernetKey } from '@llm-settings/crypto-fernet';
 import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
-import { createDatabase, type TestDatabase } from '../support/databases.js';
+import { createDatabase, describeEachDatabase, type TestDatabase } from '../support/databases.js';
 import { answerIssues } from './support/answers.js';
 import { Figures } from './support/figures.js';
 import { send, type Exchange, type RequestSpec } from './support/http-client.js';
-import { canMakeImmutable } from './support/immutable.js';
+import { needsRoot } from '../support/root.js';
+import { IMMUTABLE_SKIPPED } from './support/immutable.js';
 import { prepareOutage, type StorageOutage } from './support/outages.js';
 import { killLeftoverServers, startServer, type ServerProcess } from './support/server-process.js';
 import { burstThenSigterm } from './support/shutdown.js';
-import { sqliteFiles } from './support/stored.js';
 
 /*
  * Faults on a running server: its storage goes away (SQLite file made unwritable,
@@ -29,7 +28,7 @@ afterAll(async () => {
 /** The bound the issue names: an outage is reported at once, not after a pool timeout. */
 const PROMPT_MS = 2_000;
 
-describe.each(['sqlite', 'postgres'] as const)('storage outage on %s', (kind) => {
+describeEachDatabase('storage outage on %s', (kind) => {
   let database: TestDatabase;
   let outage: StorageOutage;
   let server: ServerProcess;
@@ -48,11 +47,6 @@ describe.each(['sqlite', 'postgres'] as const)('storage outage on %s', (kind) =>
 
   beforeAll(async () => {
     database = await createDatabase(kind);
-    if (kind === 'sqlite') {
-      const probe = `${sqliteFiles(database).db}.probe`;
-      writeFileSync(probe, '');
-      if (!canMakeImmutable(probe)) throw new Error('this test needs `chattr +i` (root on ext4) to make the SQLite file unwritable for a running server');
-    }
     outage = await prepareOutage(database);
     server = await startServer({ DATABASE_URL: outage.databaseUrl, ENCRYPTION_KEY: generateFernetKey() });
   });
@@ -62,7 +56,10 @@ describe.each(['sqlite', 'postgres'] as const)('storage outage on %s', (kind) =>
     await database?.drop();
   });
 
-  it(`writes answer 503 with Retry-After within ${PROMPT_MS} ms, the process stays up, and the first request after recovery succeeds`, async () => {
+  // On SQLite the outage makes the database file immutable (`chattr +i`), which takes root.
+  const immutable = kind === 'sqlite';
+  const title = `writes answer 503 with Retry-After within ${PROMPT_MS} ms, the process stays up, and the first request after recovery succeeds`;
+  it.skipIf(immutable && IMMUTABLE_SKIPPED !== undefined)(immutable ? needsRoot(title, IMMUTABLE_SKIPPED) : title, async () => {
     const saved = await call({ method: 'PUT', path: SETTINGS, body: { provider: 'openai', api_key: 'sk-outage-test-key-0001', model: 'gpt-4.1' } });
     expect(saved.status).toBe(200);
     await call({ method: 'GET', path: SETTINGS });
@@ -104,7 +101,7 @@ describe.each(['sqlite', 'postgres'] as const)('storage outage on %s', (kind) =>
   });
 });
 
-describe.each(['sqlite', 'postgres'] as const)('SIGTERM during a burst on %s', (kind) => {
+describeEachDatabase('SIGTERM during a burst on %s', (kind) => {
   let database: TestDatabase;
   let fake: FakeProvider;
 

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { silentLogger } from '@llm-settings/core';
 import { generateFernetKey } from '@llm-settings/crypto-fernet';
 import { createLlmSettings } from '../../src/create-llm-settings.js';
-import { createDatabase, type TestDatabase } from '../support/databases.js';
+import { createDatabase, describeEachDatabase, type TestDatabase } from '../support/databases.js';
 import { decryptWithPython } from './support/fernet-python.js';
 import { Figures } from './support/figures.js';
 import { Transcript, type Exchange } from './support/http-client.js';
@@ -34,7 +34,7 @@ const masked = (key: string) => `...${key.slice(-4)}`;
 /** Starts even though the key opens none of the stored values. */
 const ALLOW_UNDECRYPTABLE = { ALLOW_UNDECRYPTABLE: '1' };
 
-describe.each(['sqlite', 'postgres'] as const)('key rotation on %s', (kind) => {
+describeEachDatabase('key rotation on %s', (kind) => {
   const figures = new Figures(`rotation on ${kind}`);
   const transcript = new Transcript();
   const outputs: string[] = [];

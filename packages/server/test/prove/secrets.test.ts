@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generateFernetKey } from '@llm-settings/crypto-fernet';
 import { FAKE_BEHAVIORS, startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
-import { createDatabase, type TestDatabase } from '../support/databases.js';
+import { createDatabase, describeEachDatabase, type TestDatabase } from '../support/databases.js';
 import { answerIssues } from './support/answers.js';
 import { decryptWithPython } from './support/fernet-python.js';
 import { Figures } from './support/figures.js';
 import { Transcript, type RequestSpec } from './support/http-client.js';
 import { describeLeaks, findLeaks } from './support/leaks.js';
+import { needsRoot } from '../support/root.js';
+import { IMMUTABLE_SKIPPED } from './support/immutable.js';
 import { prepareOutage, type StorageOutage } from './support/outages.js';
 import { killLeftoverServers, runCli, startServer, type ServerProcess } from './support/server-process.js';
 import { databaseContents, readStoredRows, runStatement } from './support/stored.js';
@@ -30,7 +32,7 @@ const SECRETS = {
 const SETTINGS = '/api/settings/llm';
 const TEST = '/api/settings/llm/test';
 
-describe.each(['sqlite', 'postgres'] as const)('secrets on %s', (kind) => {
+describeEachDatabase('secrets on %s', (kind) => {
   const figures = new Figures(`secrets on ${kind}`);
   const transcript = new Transcript();
   const cliOutputs: Record<string, string> = {};
@@ -134,7 +136,10 @@ describe.each(['sqlite', 'postgres'] as const)('secrets on %s', (kind) => {
     figures.inputs++;
   });
 
-  it('answers 503 while storage is down, and recovers', async () => {
+  // On SQLite the outage makes the database file immutable (`chattr +i`), which takes root.
+  const immutable = kind === 'sqlite';
+  const outageTitle = 'answers 503 while storage is down, and recovers';
+  it.skipIf(immutable && IMMUTABLE_SKIPPED !== undefined)(immutable ? needsRoot(outageTitle, IMMUTABLE_SKIPPED) : outageTitle, async () => {
     await outage.begin();
     figures.faults++;
     try {

@@ -26,7 +26,7 @@ export interface Spawned {
   exited: Promise<number | null>;
 }
 
-/** Starts a command in its own process group so the whole tree can be signalled; from the repository root unless `cwd` says. */
+/** Starts a command in its own process group so the whole tree can be signalled; `cwd` defaults to the repository. */
 export function start(command: string, args: string[], env: Record<string, string>, cwd = REPO_ROOT): Spawned {
   const child = spawn(command, args, {
     cwd,

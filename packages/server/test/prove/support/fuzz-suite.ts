@@ -1,9 +1,9 @@
 import { METHODS } from 'node:http';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generateFernetKey } from '@llm-settings/crypto-fernet';
 import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
-import { createDatabase, type TestDatabase } from '../../support/databases.js';
+import { createDatabase, describeEachDatabase, type TestDatabase } from '../../support/databases.js';
 import { answerIssues } from './answers.js';
 import { Figures } from './figures.js';
 import { send, type RequestSpec } from './http-client.js';
@@ -173,7 +173,7 @@ const pollutionArb = fc
  * never a hang; prototype-pollution payloads are refused and change nothing.
  */
 export function describeBadInput(options: FuzzSuiteOptions): void {
-  describe.each(['sqlite', 'postgres'] as const)('bad input on %s', (kind) => {
+  describeEachDatabase('bad input on %s', (kind) => {
     const figures = new Figures(`bad input on ${kind}`);
     figures.set('seed', FUZZ_SEED);
     let database: TestDatabase;

@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /**
  * Makes files unwritable even for root and even through descriptors a process already
@@ -19,3 +22,16 @@ export function canMakeImmutable(probeFile: string): boolean {
     return false;
   }
 }
+
+function immutableSkipReason(): string | undefined {
+  const dir = mkdtempSync(join(tmpdir(), 'llm-immutable-'));
+  try {
+    writeFileSync(join(dir, 'probe'), '');
+    return canMakeImmutable(join(dir, 'probe')) ? undefined : '`chattr +i` is refused here (it needs root, on ext4 or similar)';
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Why tests that make a file immutable are skipped here, or undefined when they can run. */
+export const IMMUTABLE_SKIPPED = immutableSkipReason();

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generateFernetKey } from '@llm-settings/crypto-fernet';
-import { createDatabase, type TestDatabase } from '../../support/databases.js';
+import { createDatabase, describeEachDatabase, type TestDatabase } from '../../support/databases.js';
 import { decryptWithPython } from './fernet-python.js';
 import { Figures } from './figures.js';
 import { send } from './http-client.js';
@@ -26,7 +26,7 @@ export function describeLoad(options: LoadSuiteOptions): void {
   const { clients, durationMs } = options;
   const mix = options.mix ?? { get: 0.5, put: 0.35 };
 
-  describe.each(['sqlite', 'postgres'] as const)(`load on %s`, (kind) => {
+  describeEachDatabase(`load on %s`, (kind) => {
     const figures = new Figures(`load on ${kind} (${clients} clients, ${durationMs / 1000} s)`);
     const encryptionKey = generateFernetKey();
     let database: TestDatabase;
