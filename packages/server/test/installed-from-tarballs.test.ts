@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresDatabase, type TestDatabase } from './support/databases.js';
+import { createPostgresDatabase, describeWithPostgres, type TestDatabase } from './support/databases.js';
 import { REPO_ROOT, assertBuilt, freePort, run, start, waitForOk } from './support/processes.js';
 
 const execFileAsync = promisify(execFile);
@@ -42,7 +42,7 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('the server installed from its tarballs with pg only', () => {
+describeWithPostgres('the server installed from its tarballs with pg only', () => {
   it('installs no sqlite3: nothing is compiled', () => {
     expect(readdirSync(join(app, 'node_modules', '.pnpm')).filter((entry) => entry.startsWith('sqlite3'))).toEqual([]);
   });

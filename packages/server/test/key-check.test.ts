@@ -6,7 +6,7 @@ import { createFernetCipher, generateFernetKey } from '@llm-settings/crypto-fern
 import { createLlmSettings } from '../src/create-llm-settings.js';
 import { KEY_CHECK_SAMPLE_SIZE } from '../src/key-check.js';
 import { serve } from '../src/serve.js';
-import { createDatabase, createSqliteDatabase, type TestDatabase } from './support/databases.js';
+import { createDatabase, describeEachDatabase, createSqliteDatabase, type TestDatabase } from './support/databases.js';
 import { keyRunFinder } from './support/leaks.js';
 import { captureLogs } from './support/logs.js';
 
@@ -18,7 +18,7 @@ import { captureLogs } from './support/logs.js';
 
 const PROVIDER_KEY = 'sk-proj-KEY-CHECK-SECRET-0123456789';
 
-describe.each(['sqlite', 'postgres'] as const)('start-up key check on %s', (kind) => {
+describeEachDatabase('start-up key check on %s', (kind) => {
   const [A, B] = [generateFernetKey(), generateFernetKey()];
   const findKey = keyRunFinder([A, B, PROVIDER_KEY]);
   let database: TestDatabase;
