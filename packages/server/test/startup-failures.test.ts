@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFernetKey } from '@llm-settings/crypto-fernet';
-import { createDatabase, POSTGRES_ADMIN_URL, POSTGRES_SKIPPED } from './support/databases.js';
+import { createDatabase, describeEachDatabase, POSTGRES_ADMIN_URL, POSTGRES_SKIPPED } from './support/databases.js';
 import { keyRunFinder } from './support/leaks.js';
 import { CLI, assertBuilt, freePort, run, start, waitForOk } from './support/processes.js';
 import { expectStopsOnSignal, killGroup } from './support/signals.js';
@@ -68,7 +68,7 @@ describe('start-up failures name the cause and the fix', () => {
 });
 
 // The README's old PostgreSQL example generated a new ENCRYPTION_KEY at every start.
-describe.each(['sqlite', 'postgres'] as const)('a restart with a key that opens none of the stored settings, on %s', (kind) => {
+describeEachDatabase('a restart with a key that opens none of the stored settings, on %s', (kind) => {
   it('serve exits 1 saying how to recover; "B,A" serves the settings; ALLOW_UNDECRYPTABLE=1 starts with a warning', async () => {
     const [A, B] = [generateFernetKey(), generateFernetKey()];
     const providerKey = 'sk-ant-api03-STARTUP-KEY-CHECK-0123456789';
