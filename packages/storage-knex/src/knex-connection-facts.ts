@@ -2,11 +2,11 @@ import type { Knex } from 'knex';
 import type { SqliteFileGuard } from './sqlite-file-guard.js';
 
 /**
- * What `createKnexFromUrl` knows about a knex it made and hands along to the store
- * built on it, so the store never reads connection settings or pool internals back
- * out of knex.
+ * What `createKnexFromUrl` knows about a knex it made, which the store built on it
+ * uses, so that the store never reads connection settings or pool internals back out
+ * of knex.
  */
-export interface KnexCompanion {
+export interface KnexConnectionFacts {
   /** PostgreSQL: node-postgres `Client` settings that reach the same database as the pool. */
   readonly postgresClientConfig?: object;
   /**
@@ -18,15 +18,17 @@ export interface KnexCompanion {
   readonly databaseFile?: SqliteFileGuard;
 }
 
-const companions = new WeakMap<Knex, KnexCompanion>();
-
-/** Records what `createKnexFromUrl` made `knex` with; returns `knex`. */
-export function attachCompanion(knex: Knex, companion: KnexCompanion): Knex {
-  companions.set(knex, companion);
-  return knex;
+/** A knex made by `createKnexFromUrl`: a plain knex instance that also carries its connection facts. */
+export interface KnexFromUrl extends Knex {
+  readonly connectionFacts: KnexConnectionFacts;
 }
 
-/** What `createKnexFromUrl` recorded for `knex`; empty for a knex made any other way. */
-export function companionOf(knex: Knex): KnexCompanion {
-  return companions.get(knex) ?? {};
+/** Gives `knex` the facts `createKnexFromUrl` made it with; returns `knex`. */
+export function withConnectionFacts(knex: Knex, facts: KnexConnectionFacts): KnexFromUrl {
+  return Object.assign(knex, { connectionFacts: facts });
+}
+
+/** The facts of a knex made by `createKnexFromUrl`; none for a knex made any other way. */
+export function connectionFactsOf(knex: Knex): KnexConnectionFacts {
+  return 'connectionFacts' in knex ? (knex as KnexFromUrl).connectionFacts : {};
 }
