@@ -35,6 +35,13 @@ describe('decrypt checks the HMAC before decrypting', () => {
     expect(decipherCalls()).toBe(3);
   });
 
+  it('remembers checked MACs per ring: a ring without the key refuses a token that a ring with it opened', async () => {
+    const [retired, kept] = [generateFernetKey(), generateFernetKey()];
+    const token = await createFernetCipher({ keys: retired }).encrypt('value');
+    expect(await createFernetCipher({ keys: [kept, retired] }).decrypt(token)).toBe('value');
+    await expect(createFernetCipher({ keys: kept }).decrypt(token)).rejects.toBeInstanceOf(DecryptionError);
+  });
+
   it('still refuses a copy of a token it opened with one byte changed', async () => {
     const token = await cipher.encrypt('value');
     await cipher.decrypt(token);
