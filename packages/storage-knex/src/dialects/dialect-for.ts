@@ -8,7 +8,7 @@ import { createPostgresDialect } from './postgres.js';
 import { createSqliteDialect } from './sqlite.js';
 
 /** How a store hears of other processes' writes. */
-export interface ChangeFeedOptions {
+export interface RemoteFeedOptions {
   /** PostgreSQL LISTEN/NOTIFY channel. */
   channel: string;
   /** Identifies this store's own notifications (PostgreSQL) and marker table (SQLite). */
@@ -21,7 +21,7 @@ export interface ChangeFeedOptions {
   pollIntervalMs: number;
 }
 
-const NO_FEED: ChangeFeedOptions = { channel: DEFAULT_NOTIFY_CHANNEL, instanceId: randomUUID(), listen: false, pollIntervalMs: 0 };
+const NO_FEED: RemoteFeedOptions = { channel: DEFAULT_NOTIFY_CHANNEL, instanceId: randomUUID(), listen: false, pollIntervalMs: 0 };
 
 /** knex's names for the clients the store supports, aliases included. */
 const SQLITE_CLIENTS: ReadonlySet<unknown> = new Set(['sqlite3', 'sqlite']);
@@ -33,7 +33,7 @@ const POSTGRES_CLIENTS: ReadonlySet<unknown> = new Set(['pg', 'postgres', 'postg
  * @param facts what createKnexFromUrl made the knex with; none for a knex made otherwise.
  * @throws ConfigError for another client, or a feed that cannot work on this knex.
  */
-export function dialectFor(knex: Knex, facts: KnexConnectionFacts = {}, feed: ChangeFeedOptions = NO_FEED): Dialect {
+export function dialectFor(knex: Knex, facts: KnexConnectionFacts = {}, feed: RemoteFeedOptions = NO_FEED): Dialect {
   const { client, pool }: Knex.Config = knex.client.config;
   if (SQLITE_CLIENTS.has(client)) {
     // data_version is read on the pool's connection: only with one connection is it the same one each time.
