@@ -4,10 +4,9 @@ import { open, readFile, rename, rm } from 'node:fs/promises';
 import {
   compareCodePoints,
   ConflictError,
+  createChangeFeed,
   StorageUnavailableError,
   ValidationError,
-  type SettingChange,
-  type SettingChangeListener,
   type SettingRecord,
   type SettingWrite,
   type SettingsStore,
@@ -75,8 +74,6 @@ export function createJsonFileStore(options: JsonFileStoreOptions): JsonFileStor
   const pollIntervalMs = options.pollIntervalMs ?? 100;
   const lockTimeoutMs = options.lockTimeoutMs ?? 2000;
   const instanceId = randomUUID();
-  const listeners = new Set<SettingChangeListener>();
-  let closed = false;
   let polling = false;
   /** The last write to the file this instance knows of, its own or reported to its listeners. */
   let seenSeq: number | null = null;
@@ -87,16 +84,6 @@ export function createJsonFileStore(options: JsonFileStoreOptions): JsonFileStor
     const result = queue.then(operation);
     queue = result.catch(() => undefined);
     return result;
-  };
-
-  const emit = (change: SettingChange) => {
-    for (const listener of [...listeners]) {
-      try {
-        listener(change);
-      } catch {
-        // A failing listener must not undo the write or starve the other listeners.
-      }
-    }
   };
 
   /** Reports to listeners the writes of other instances since the last one this instance knew of. */
@@ -110,7 +97,7 @@ export function createJsonFileStore(options: JsonFileStoreOptions): JsonFileStor
   };
 
   const ensureOpen = () => {
-    if (closed) throw new StorageUnavailableError('The settings store is closed.');
+    if (feed.closed) throw new StorageUnavailableError('The settings store is closed.');
   };
 
   /** Runs `change` on the file under the lock, writes the result, then tells local listeners of `keys`. */
@@ -132,9 +119,20 @@ export function createJsonFileStore(options: JsonFileStoreOptions): JsonFileStor
 
   const poll = () => {
     void serially(async () => {
-      if (!closed) reportOthers(await readStoreFile(path));
+      if (!feed.closed) reportOthers(await readStoreFile(path));
     }).catch(() => emit({ key: null, origin: 'remote' }));
   };
+
+  // core's change feed keeps the listeners; the store polls the file from the first `watch`.
+  const feed = createChangeFeed({
+    startRemote: () => {
+      polling = true;
+      watchFile(path, { interval: pollIntervalMs, persistent: false }, poll);
+      poll();
+      return () => unwatchFile(path, poll);
+    },
+  });
+  const { emit } = feed;
 
   return {
     async get(key) {
@@ -186,22 +184,10 @@ export function createJsonFileStore(options: JsonFileStoreOptions): JsonFileStor
       for (const key of Object.keys(records).sort(compareCodePoints)) yield toRecord(key, records[key]!);
     },
 
-    watch(listener) {
-      listeners.add(listener);
-      if (!polling && !closed) {
-        polling = true;
-        watchFile(path, { interval: pollIntervalMs, persistent: false }, poll);
-        poll();
-      }
-      return () => {
-        listeners.delete(listener);
-      };
-    },
+    watch: feed.watch,
 
     async close() {
-      closed = true;
-      listeners.clear();
-      if (polling) unwatchFile(path, poll);
+      await feed.close();
       await queue;
     },
 

@@ -1,176 +1,22 @@
-import { SECRET_FIELD_NAMES, type LogFields, type Logger } from '@llm-settings/core';
-import { describe, expect, it } from 'vitest';
+import type { Logger } from '@llm-settings/core';
+import { levelChecks } from './logger/levels.contract.js';
+import type { LoggerContractOptions } from './logger/options.js';
+import { redactionChecks } from './logger/redaction.contract.js';
+import { describeLoggerChecks } from './logger/support.js';
 
-export type LoggerContractLevel = 'debug' | 'info' | 'warn' | 'error';
-
-/** One line as the adapter wrote it, read back. */
-export interface LoggedLine {
-  readonly level: LoggerContractLevel;
-  readonly message: string;
-  /** The fields of the line: those logged, and any the adapter adds (time, service …). */
-  readonly fields: Readonly<Record<string, unknown>>;
-}
-
-/** A logger under test and a way to read what it wrote. */
-export interface LoggerUnderTest<L extends Logger = Logger> {
-  readonly logger: L;
-  /** Everything written so far, exactly as written (e.g. the JSON lines): the suite looks for secrets here. */
-  written(): string | Promise<string>;
-  /** The lines written so far, in order, parsed. */
-  lines(): readonly LoggedLine[] | Promise<readonly LoggedLine[]>;
-}
-
-export interface LoggerContractOptions<L extends Logger = Logger> {
-  /** Names the adapter in test titles. */
-  name: string;
-  /** Builds a logger that writes every level, debug included, where the suite can read it. Called for each test. */
-  create: () => LoggerUnderTest<L> | Promise<LoggerUnderTest<L>>;
-  /**
-   * Builds a logger that writes `level` and the levels above it only. Without it, the
-   * level threshold checks are skipped.
-   */
-  createAtLevel?: (level: LoggerContractLevel) => LoggerUnderTest<L> | Promise<LoggerUnderTest<L>>;
-}
-
-const LEVELS: readonly LoggerContractLevel[] = ['debug', 'info', 'warn', 'error'];
-
-/** Shaped like an Anthropic key; its middle is distinctive enough to spot any leak. */
-const SECRET = 'sk-ant-api03-CONTRACT-LOGGED-SECRET-0123456789abcdef';
-const SECRET_CORE = 'CONTRACT-LOGGED-SECRET';
-const OPENAI_SECRET = 'sk-proj-CONTRACTlogSECRET0123456789abcdefABCDEF';
-/** A secret of no provider's shape (a password, a bearer token): only its field's name tells it. */
-const NAMED_SECRET = 'correct-horse-CONTRACT-battery-42';
-/** The last four characters of a key, as a masked echo shows them. */
-const ECHOED_TAIL = 'Q7vZ';
-/**
- * Masked echoes of a key, as providers quote a rejected one (OpenAI's `sk-proj-****abcd`)
- * and as key fields show them: each still gives away the key's last four characters.
- */
-const MASKED_ECHOES: ReadonlyArray<readonly [string, string]> = [
-  ['an asterisk mask after the prefix', `sk-proj-****${ECHOED_TAIL}`],
-  ['an ellipsis after the prefix', `sk-\u2026${ECHOED_TAIL}`],
-  ['bullets alone', `\u2022\u2022\u2022\u2022${ECHOED_TAIL}`],
-];
+export * from './logger/options.js';
+export { describeLoggerLevels } from './logger/levels.contract.js';
+export { describeLoggerRedaction } from './logger/redaction.contract.js';
 
 /**
  * Registers the Logger contract: each method writes one line at its level with the
  * message and fields, lines in order, an optional level threshold, and redaction of
  * secrets: the fields core names in `SECRET_FIELD_NAMES` (any case, any depth, in
  * arrays) and text shaped like a provider key, masked echoes of one included
- * (`sk-proj-****abcd`, `sk-…abcd`, `••••abcd`), in any field or in the message. Call it
- * at the top level of a test file.
+ * (`sk-proj-****abcd`, `sk-…abcd`, `••••abcd`), in any field or in the message. Each concern is
+ * also a suite of its own (`describeLoggerLevels`, `describeLoggerRedaction`), with the same
+ * options. Call it at the top level of a test file.
  */
 export function describeLoggerContract<L extends Logger>(options: LoggerContractOptions<L>): void {
-  const { create, createAtLevel } = options;
-
-  describe(`Logger contract: ${options.name}`, () => {
-    describe('levels', () => {
-      for (const level of LEVELS) {
-        it(`${level} - writes one line at level ${level} with the message and the fields`, async () => {
-          const { logger, lines } = await create();
-          logger[level]({ route: '/api/settings/llm', status: 204, cached: false, nothing: null, nested: { depth: 2, list: [1, 'two'] } }, `message at ${level}`);
-          const written = await lines();
-          expect(written).toHaveLength(1);
-          expect(written[0]).toMatchObject({
-            level,
-            message: `message at ${level}`,
-            fields: { route: '/api/settings/llm', status: 204, cached: false, nothing: null, nested: { depth: 2, list: [1, 'two'] } },
-          });
-        });
-      }
-
-      it('debug, info, warn and error - lines come in the order logged, each with its own fields', async () => {
-        const { logger, lines } = await create();
-        LEVELS.forEach((level, i) => logger[level]({ order: i }, `line ${i}`));
-        logger.info({ order: 4 }, 'line 4');
-        expect((await lines()).map((l) => [l.level, l.message, l.fields.order])).toEqual([
-          ['debug', 'line 0', 0],
-          ['info', 'line 1', 1],
-          ['warn', 'line 2', 2],
-          ['error', 'line 3', 3],
-          ['info', 'line 4', 4],
-        ]);
-      });
-
-      it('info - keeps a message of unicode text as given', async () => {
-        const { logger, lines } = await create();
-        const message = 'Grüße, 你好, مرحبا, 🔑 "quoted" \\ back';
-        logger.info({}, message);
-        expect((await lines())[0]?.message).toBe(message);
-      });
-
-      for (const threshold of LEVELS) {
-        it.skipIf(!createAtLevel)(
-          `${threshold} threshold - writes ${threshold} and the levels above it, drops those below${createAtLevel ? '' : ' (skipped: no createAtLevel hook)'}`,
-          async () => {
-            const { logger, lines } = await createAtLevel!(threshold);
-            for (const level of LEVELS) logger[level]({ level_name: level }, `at ${level}`);
-            expect((await lines()).map((l) => l.level)).toEqual(LEVELS.slice(LEVELS.indexOf(threshold)));
-          },
-        );
-      }
-    });
-
-    describe('redaction', () => {
-      /** Logs `fields` and `message`, then checks the secrets are nowhere and the line still carries `kept`. */
-      const expectRedacted = async (fields: LogFields, message: string, kept: Record<string, unknown>) => {
-        const { logger, written, lines } = await create();
-        logger.warn({ ...fields, ...kept }, message);
-        const text = await written();
-        for (const secret of [SECRET, SECRET_CORE, OPENAI_SECRET, OPENAI_SECRET.slice(8, 30), NAMED_SECRET]) {
-          expect(text, `the output shows ${secret}`).not.toContain(secret);
-        }
-        const [line] = await lines();
-        expect(line, 'the line was not written').toBeDefined();
-        expect(line?.fields).toMatchObject(kept);
-      };
-
-      const names = [...SECRET_FIELD_NAMES, ...SECRET_FIELD_NAMES.map((name) => name.toUpperCase()), 'Authorization', 'X-Api-Key'];
-      for (const name of new Set(names)) {
-        it(`warn - redacts a field named ${name}, keeping the other fields`, async () => {
-          await expectRedacted({ [name]: NAMED_SECRET }, 'a secret-named field', { route: '/r', [`${name}_length`]: NAMED_SECRET.length });
-        });
-      }
-
-      it('warn - redacts secret-named fields at any depth and in arrays', async () => {
-        await expectRedacted(
-          {
-            request: { headers: { authorization: `Bearer ${NAMED_SECRET}`, 'X-Api-Key': NAMED_SECRET } },
-            body: { settings: { provider: 'anthropic', api_key: NAMED_SECRET } },
-            attempts: [{ token: NAMED_SECRET }, { Secret: NAMED_SECRET }],
-          },
-          'nested secrets',
-          { request_id: 'req-1' },
-        );
-      });
-
-      it('warn - redacts key-shaped text in fields that are not named like secrets', async () => {
-        await expectRedacted(
-          { detail: `provider said: Incorrect API key provided: ${OPENAI_SECRET}`, list: [`key ${SECRET}`] },
-          'key-shaped values',
-          { provider: 'openai' },
-        );
-      });
-
-      it('warn - redacts key-shaped text in the message', async () => {
-        await expectRedacted({}, `probe failed for ${SECRET} and ${OPENAI_SECRET}`, { provider: 'anthropic' });
-      });
-
-      for (const [shape, echo] of MASKED_ECHOES) {
-        it(`warn - redacts a masked echo of a key (${shape}) in the message and in the fields`, async () => {
-          const { logger, written, lines } = await create();
-          logger.warn({ detail: `Incorrect API key provided: ${echo}.`, attempts: [{ shown: echo }], provider: 'openai' }, `provider said: Incorrect API key provided: ${echo}.`);
-          expect(await written(), `the output shows ${echo}`).not.toContain(ECHOED_TAIL);
-          const [line] = await lines();
-          expect(line?.message, 'the message was dropped rather than redacted').toMatch(/^provider said: Incorrect API key provided: /);
-          expect(line?.fields).toMatchObject({ provider: 'openai' });
-        });
-      }
-
-      it('warn - an error object in the fields does not carry a key into the output', async () => {
-        const error = Object.assign(new Error(`request failed for ${SECRET}`), { apiKey: SECRET, headers: { authorization: `Bearer ${OPENAI_SECRET}` } });
-        await expectRedacted({ err: error }, 'an error', { code: 'E_PROBE' });
-      });
-    });
-  });
+  describeLoggerChecks(options, levelChecks, redactionChecks);
 }

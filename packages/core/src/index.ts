@@ -7,6 +7,7 @@ export * from './etag.js';
 export * from './validation.js';
 export * from './ports/secret-cipher.port.js';
 export * from './ports/settings-store.port.js';
+export * from './change-feed.js';
 export * from './key-order.js';
 export * from './bounded-map.js';
 export * from './ports/provider-probe.port.js';

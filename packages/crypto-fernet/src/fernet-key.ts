@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ConfigError } from '@llm-settings/core';
-import { decodeBase64UrlLikePython, encodeBase64UrlPadded } from './base64.js';
+import { decodeBase64Url, encodeBase64UrlPadded } from './base64.js';
 
 /** Bytes in a Fernet key: 16 for the HMAC-SHA256 signing key, 16 for the AES-128 key. */
 export const FERNET_KEY_BYTES = 32;
@@ -33,7 +33,7 @@ export function parseFernetKeys(value: string | readonly string[]): Buffer[] {
   if (!Array.isArray(entries) || entries.length === 0) {
     throw new ConfigError(`No Fernet key is configured; ${HOW_TO_GENERATE}.`);
   }
-  const example = decodeBase64UrlLikePython(EXAMPLE_FERNET_KEY)!;
+  const example = decodeBase64Url(EXAMPLE_FERNET_KEY)!;
   const keys: Buffer[] = [];
   entries.forEach((entry, index) => {
     const name = `Fernet key ${index + 1} of ${entries.length}`;
@@ -60,7 +60,7 @@ function parseOneKey(entry: unknown, name: string): Buffer {
   if (!BASE64_TEXT.test(text)) {
     throw new ConfigError(`${name} is not url-safe base64: only A-Z, a-z, 0-9, '-' and '_' ('+' and '/' also pass) and '=' padding may appear.`);
   }
-  const key = decodeBase64UrlLikePython(text);
+  const key = decodeBase64Url(text);
   if (key === null) {
     throw new ConfigError(`${name} is not valid url-safe base64 (check its padding): a Fernet key is 44 characters ending in '='.`);
   }

@@ -7,7 +7,7 @@
  */
 import { createCipheriv, createDecipheriv, createHmac, createSecretKey, randomFillSync, timingSafeEqual } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { decodeBase64UrlLikePython, encodeBase64UrlPadded } from './base64.js';
+import { decodeBase64Url, encodeBase64UrlPadded } from './base64.js';
 
 const VERSION = 0x80;
 const TIMESTAMP_OFFSET = 1;
@@ -83,7 +83,7 @@ function takeRandomIv(target: Buffer, offset: number): void {
  */
 export function readToken(token: unknown): Buffer | null {
   if (typeof token !== 'string') return null;
-  const data = decodeBase64UrlLikePython(token);
+  const data = decodeBase64Url(token);
   if (data === null || data.length < HEADER_BYTES + BLOCK_BYTES + MAC_BYTES || data[0] !== VERSION) return null;
   return (data.length - HEADER_BYTES - MAC_BYTES) % BLOCK_BYTES === 0 ? data : null;
 }

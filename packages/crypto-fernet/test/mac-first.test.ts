@@ -15,6 +15,16 @@ describe('decrypt checks the HMAC before decrypting', () => {
   const decipherCalls = () => vi.mocked(nodeCrypto.createDecipheriv).mock.calls.length;
   const hmacCalls = () => vi.mocked(nodeCrypto.createHmac).mock.calls.length;
 
+  /** Changes each byte of the token in turn (XOR with `mask`): decrypt must refuse every copy. */
+  const expectEveryByteChangeRefused = async (token: string, mask: number) => {
+    const bytes = Buffer.from(token, 'base64url');
+    for (let i = 0; i < bytes.length; i++) {
+      const tampered = Buffer.from(bytes);
+      tampered[i]! ^= mask;
+      await expect(cipher.decrypt(encodeBase64UrlPadded(tampered))).rejects.toBeInstanceOf(DecryptionError);
+    }
+  };
+
   beforeEach(() => {
     vi.mocked(nodeCrypto.createDecipheriv).mockClear();
     vi.mocked(nodeCrypto.createHmac).mockClear();
@@ -35,25 +45,22 @@ describe('decrypt checks the HMAC before decrypting', () => {
     expect(decipherCalls()).toBe(3);
   });
 
+  it('remembers checked MACs per ring: a ring without the key refuses a token that a ring with it opened', async () => {
+    const [retired, kept] = [generateFernetKey(), generateFernetKey()];
+    const token = await createFernetCipher({ keys: retired }).encrypt('value');
+    expect(await createFernetCipher({ keys: [kept, retired] }).decrypt(token)).toBe('value');
+    await expect(createFernetCipher({ keys: kept }).decrypt(token)).rejects.toBeInstanceOf(DecryptionError);
+  });
+
   it('still refuses a copy of a token it opened with one byte changed', async () => {
     const token = await cipher.encrypt('value');
     await cipher.decrypt(token);
-    const bytes = Buffer.from(token, 'base64url');
-    for (let i = 0; i < bytes.length; i++) {
-      const tampered = Buffer.from(bytes);
-      tampered[i]! ^= 0x01;
-      await expect(cipher.decrypt(encodeBase64UrlPadded(tampered))).rejects.toBeInstanceOf(DecryptionError);
-    }
+    await expectEveryByteChangeRefused(token, 0x01);
     expect(decipherCalls()).toBe(1);
   });
 
   it('never decrypts a token whose MAC fails, whichever byte was changed', async () => {
-    const bytes = Buffer.from(await cipher.encrypt('value'), 'base64url');
-    for (let i = 0; i < bytes.length; i++) {
-      const tampered = Buffer.from(bytes);
-      tampered[i]! ^= 0x80;
-      await expect(cipher.decrypt(encodeBase64UrlPadded(tampered))).rejects.toBeInstanceOf(DecryptionError);
-    }
+    await expectEveryByteChangeRefused(await cipher.encrypt('value'), 0x80);
     expect(decipherCalls()).toBe(0);
   });
 

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { ConfigError, silentLogger, type Logger } from '@llm-settings/core';
 import knexFactory, { type Knex } from 'knex';
-import { attachCompanion } from './knex-companion.js';
+import { withConnectionFacts, type KnexFromUrl } from './knex-connection-facts.js';
 import { knexLogHooks } from './knex-log.js';
 import { createPrivateSqliteFile } from './private-sqlite-file.js';
 import { createSqliteFileGuard } from './sqlite-file-guard.js';
@@ -39,13 +39,14 @@ const INVALID_URL_MESSAGE =
  * Creates a knex instance from a DATABASE_URL: `sqlite:<path>` (relative to the
  * working directory or absolute; a missing file and folders are created, private to
  * this user), `sqlite::memory:`, or `postgres://…` / `postgresql://…`. The caller
- * owns the instance and destroys it. knex loads the URL's driver only, `sqlite3` or `pg`
+ * owns the instance and destroys it; its `connectionFacts` tell `createKnexSettingsStore`
+ * how to reach the database again and look after the pool. knex loads the URL's driver only, `sqlite3` or `pg`
  * (optional peer dependencies).
  * @throws ConfigError for any other form (the message never repeats the URL), when the
  *   SQLite file or its folder cannot be created, or when the driver is not installed
  *   (naming the package to install) or does not load.
  */
-export function createKnexFromUrl(url: string, options: KnexFromUrlOptions = {}): Knex {
+export function createKnexFromUrl(url: string, options: KnexFromUrlOptions = {}): KnexFromUrl {
   const acquireTimeoutMs = options.acquireTimeoutMs ?? 1_500;
   const logger = options.logger ?? silentLogger;
   if (url.startsWith('sqlite:')) {
@@ -102,7 +103,7 @@ function withoutDriverFailure(log: Knex.Logger): Knex.Logger {
  * "Knex: run $ npm install <driver>") into a ConfigError that names the package to
  * install: the drivers are optional peers, so an application installs only the one it uses.
  */
-function withDriver(driver: Driver, create: () => Knex): Knex {
+function withDriver(driver: Driver, create: () => KnexFromUrl): KnexFromUrl {
   try {
     return create();
   } catch (error) {
@@ -147,7 +148,7 @@ function sqliteFilename(location: string): string {
 
 type SqliteConnection = { exec(sql: string, callback: (error: Error | null) => void): void };
 
-function createSqliteKnex(filename: string, acquireTimeoutMs: number, log: Knex.Logger): Knex {
+function createSqliteKnex(filename: string, acquireTimeoutMs: number, log: Knex.Logger): KnexFromUrl {
   const connections = replaceableConnections();
   const databaseFile = filename === ':memory:' ? undefined : createSqliteFileGuard(filename);
   const knex = knexFactory({
@@ -175,7 +176,7 @@ function createSqliteKnex(filename: string, acquireTimeoutMs: number, log: Knex.
       validate: connections.isCurrent,
     },
   });
-  return attachCompanion(knex, { replaceConnections: connections.replaceAll, ...(databaseFile ? { databaseFile } : {}) });
+  return withConnectionFacts(knex, { replaceConnections: connections.replaceAll, ...(databaseFile ? { databaseFile } : {}) });
 }
 
 /**
@@ -193,7 +194,7 @@ function replaceableConnections() {
   };
 }
 
-function createPostgresKnex(url: string, pool: { min?: number; max?: number }, acquireTimeoutMs: number, log: Knex.Logger): Knex {
+function createPostgresKnex(url: string, pool: { min?: number; max?: number }, acquireTimeoutMs: number, log: Knex.Logger): KnexFromUrl {
   // knex's pg client attaches an 'error' handler to every pooled client and drops
   // the client when it fires, so a server restart cannot crash the process.
   const connection = { connectionString: url, connectionTimeoutMillis: acquireTimeoutMs, keepAlive: true };
@@ -218,7 +219,7 @@ function createPostgresKnex(url: string, pool: { min?: number; max?: number }, a
     log,
   });
   // The change feed's LISTEN connection reaches the database the way the pool does.
-  return attachCompanion(knex, { postgresClientConfig: { ...connection } });
+  return withConnectionFacts(knex, { postgresClientConfig: { ...connection } });
 }
 
 /** SQLSTATEs of a session the server ends: admin_shutdown, crash_shutdown, cannot_connect_now, and class 08. */

@@ -4,7 +4,7 @@ import { ConfigError, ErrorCodes, type LogFields, type Logger } from '@llm-setti
 import knexFactory, { type Knex } from 'knex';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createKnexFromUrl, createKnexSettingsStore, migrateSettingsStore } from '../src/index.js';
-import { companionOf } from '../src/knex-companion.js';
+import { connectionFactsOf } from '../src/knex-connection-facts.js';
 import { describeWithPostgres, ensurePostgresRunning, POSTGRES_URL } from './support/postgres.js';
 import { createTempDir, type TempDir } from './support/sqlite.js';
 
@@ -79,7 +79,7 @@ describe('createKnexFromUrl with SQLite', () => {
     const markers = async () => (await knex.raw("SELECT count(*) AS n FROM temp.sqlite_master WHERE name = 'connection_marker'"))[0].n;
     expect(await markers()).toBe(1);
 
-    const { replaceConnections } = companionOf(knex);
+    const { replaceConnections } = connectionFactsOf(knex);
     expect(replaceConnections, 'createKnexFromUrl hands the pool hook along').toBeTypeOf('function');
     replaceConnections?.();
     expect(await markers(), "knex's pool.validate hook (knex 3.2+) did not replace the connection").toBe(0);

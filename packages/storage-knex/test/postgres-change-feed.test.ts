@@ -10,7 +10,7 @@ const opened: { knex: Knex; store: SettingsStore }[] = [];
 
 /** A store over its own knex, standing for another process; `name` tags its sessions. */
 function openProcess(name: string, options: KnexSettingsStoreOptions = {}) {
-  const knex = createKnexFromUrl(schema.url(`${schema.name}_${name}`));
+  const knex: Knex = createKnexFromUrl(schema.url(`${schema.name}_${name}`));
   const store = createKnexSettingsStore(knex, { notifyChannel: schema.name, ...options });
   const changes: SettingChange[] = [];
   opened.push({ knex, store });

@@ -2,7 +2,7 @@ import { ConfigError, type SettingChange, type SettingsStore } from '@llm-settin
 import knexFactory, { type Knex } from 'knex';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createKnexSettingsStore, type KnexSettingsStoreOptions } from '../src/index.js';
-import { companionOf } from '../src/knex-companion.js';
+import { connectionFactsOf } from '../src/knex-connection-facts.js';
 import { openSqliteFileDatabase, type TestDatabase } from './support/databases.js';
 
 /** What a store reports when other connections committed: SQLite does not say which keys. */
@@ -95,7 +95,7 @@ describe('SQLite change feed (PRAGMA data_version)', () => {
 
     // As after SQLITE_READONLY: the pool opens a new connection, whose data_version
     // cannot be compared with the old one's; what happened in between went unseen.
-    const { replaceConnections } = companionOf(reader.knex);
+    const { replaceConnections } = connectionFactsOf(reader.knex);
     expect(replaceConnections, 'createKnexFromUrl hands the pool hook along').toBeTypeOf('function');
     replaceConnections?.();
     await reader.store.get('ready');

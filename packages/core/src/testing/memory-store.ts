@@ -1,9 +1,9 @@
+import { createChangeFeed } from '../change-feed.js';
 import { ConflictError, StorageUnavailableError } from '../errors.js';
 import { compareCodePoints } from '../key-order.js';
 import type {
   DeleteOptions,
   SetOptions,
-  SettingChangeListener,
   SettingRecord,
   SettingWrite,
   SettingsStore,
@@ -28,21 +28,12 @@ export interface MemorySettingsStoreOptions {
 export function createMemorySettingsStore(options: MemorySettingsStoreOptions = {}): SettingsStore {
   const now = options.now ?? (() => new Date());
   const records = new Map<string, SettingRecord>();
-  const listeners = new Set<SettingChangeListener>();
-  let closed = false;
+  const feed = createChangeFeed();
   const ensureOpen = () => {
-    if (closed) throw new StorageUnavailableError('The settings store is closed.');
+    if (feed.closed) throw new StorageUnavailableError('The settings store is closed.');
   };
 
-  const notify = (key: string) => {
-    for (const listener of [...listeners]) {
-      try {
-        listener({ key, origin: 'local' });
-      } catch {
-        // A failing listener must not undo or disturb the write.
-      }
-    }
-  };
+  const notify = (key: string) => feed.emit({ key, origin: 'local' });
   const checkVersion = (key: string, expectedVersion: number | undefined) => {
     if (expectedVersion === undefined) return;
     if ((records.get(key)?.version ?? 0) !== expectedVersion) throw new ConflictError();
@@ -99,13 +90,7 @@ export function createMemorySettingsStore(options: MemorySettingsStoreOptions = 
         if (record) yield record;
       }
     },
-    watch(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    async close() {
-      closed = true;
-      listeners.clear();
-    },
+    watch: feed.watch,
+    close: feed.close,
   };
 }

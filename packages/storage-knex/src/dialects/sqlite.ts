@@ -1,6 +1,6 @@
 import { StorageUnavailableError } from '@llm-settings/core';
 import type { Knex } from 'knex';
-import { companionOf } from '../knex-companion.js';
+import type { SqliteFileGuard } from '../sqlite-file-guard.js';
 import type { Dialect, Row, SqlRunner } from './dialect.js';
 import { hasErrorCode, isKnexPoolFailure } from './driver-errors.js';
 import { pollDataVersion } from './sqlite-data-version.js';
@@ -34,11 +34,10 @@ const READ_ONLY_CODES: ReadonlySet<string> = new Set(['SQLITE_READONLY']);
  * createKnexFromUrl) replaces its connections, and the write is tried once more, so the
  * first write after recovery succeeds.
  */
-async function retriedOnFreshConnection<T>(knex: Knex, write: () => Promise<T>): Promise<T> {
+async function retriedOnFreshConnection<T>(replaceConnections: (() => void) | undefined, write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (error) {
-    const { replaceConnections } = companionOf(knex);
     if (!replaceConnections || !hasErrorCode(error, READ_ONLY_CODES)) throw error;
     replaceConnections();
     return write();
@@ -53,8 +52,7 @@ async function retriedOnFreshConnection<T>(knex: Knex, write: () => Promise<T>):
  * they run. One stat per write statement or transaction (a batch of sets is one), only
  * for a knex made by createKnexFromUrl.
  */
-async function writtenToTheFileAtThePath<T>(knex: Knex, write: () => Promise<T>): Promise<T> {
-  const { databaseFile } = companionOf(knex);
+async function writtenToTheFileAtThePath<T>(databaseFile: SqliteFileGuard | undefined, write: () => Promise<T>): Promise<T> {
   if (databaseFile?.lost) throw databaseFileLost();
   const result = await write();
   if (databaseFile && !databaseFile.check()) throw databaseFileLost();
@@ -72,6 +70,10 @@ export interface SqliteDialectOptions {
   pollIntervalMs?: number | undefined;
   /** Names this store's marker table on the pool's connection (see pollDataVersion). */
   instanceId: string;
+  /** Has the pool replace its connections (createKnexFromUrl's); undefined: a write refused as read-only fails. */
+  replaceConnections?: (() => void) | undefined;
+  /** The database file the connection opened (createKnexFromUrl's); undefined: writes are not checked against the path. */
+  databaseFile?: SqliteFileGuard | undefined;
 }
 
 /**
@@ -84,18 +86,19 @@ export interface SqliteDialectOptions {
  * connections' commits are found by polling `PRAGMA data_version`.
  */
 export function createSqliteDialect(options: SqliteDialectOptions): Dialect {
+  const { replaceConnections, databaseFile } = options;
   const dialect: Dialect = {
     async query(knex, sql, bindings = []) {
       return rowsOf(await knex.raw(sql, [...bindings]));
     },
 
     async writeAlone(knex, sql, bindings) {
-      return writtenToTheFileAtThePath(knex, () => retriedOnFreshConnection(knex, async () => rowsOf(await knex.raw(sql, [...bindings]))));
+      return writtenToTheFileAtThePath(databaseFile, () => retriedOnFreshConnection(replaceConnections, async () => rowsOf(await knex.raw(sql, [...bindings]))));
     },
 
     writeTransaction<T>(knex: Knex, work: (run: SqlRunner) => Promise<T>): Promise<T> {
-      return writtenToTheFileAtThePath(knex, () =>
-        retriedOnFreshConnection(knex, () =>
+      return writtenToTheFileAtThePath(databaseFile, () =>
+        retriedOnFreshConnection(replaceConnections, () =>
           knex.transaction((trx) => work(async (sql, bindings = []) => rowsOf(await trx.raw(sql, [...bindings])))),
         ),
       );

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { DecryptionError, ErrorCodes, type SecretCipher } from '@llm-settings/core';
+import type { SecretCipherContractOptions } from './options.js';
+import { SECRET, changedAt, decryptFailure, describeCipherChecks, errorTexts, tamperedVariants, type CipherSubject } from './support.js';
+
+/** Refused tokens: malformed, changed at any position, under another key. */
+export function rejectionChecks<C extends SecretCipher>(options: SecretCipherContractOptions<C>, subject: CipherSubject<C>): void {
+  describe('rejection', () => {
+    const invalidTokens = async (): Promise<Array<[string, unknown]>> => {
+      const token = await subject.cipher.encrypt(SECRET);
+      return [
+        ...tamperedVariants(token).map((t, i): [string, unknown] => [`tampered #${i + 1}`, t]),
+        ['truncated by one character', token.slice(0, -1)],
+        ['truncated by four characters', token.slice(0, -4)],
+        ['truncated to half', token.slice(0, Math.floor(token.length / 2))],
+        ['empty', ''],
+        ['garbage text', 'not-a-token'],
+        ['percent signs', '%%%%%%%%'],
+        ['a long run of one letter', 'A'.repeat(200)],
+        ['random base64url', Buffer.from(Array.from({ length: 120 }, (_, i) => (i * 37 + 11) % 256)).toString('base64url')],
+        ['an emoji', '🔑'],
+        ['whitespace', '   '],
+        ['JSON', '{"token":null}'],
+        ['null', null],
+        ['undefined', undefined],
+        ['a number', 42],
+        ['an object', {}],
+      ];
+    };
+
+    it('decrypt - rejects tampered, truncated, empty, garbage and non-string tokens with DecryptionError', async () => {
+      for (const [label, token] of await invalidTokens()) {
+        const error = await decryptFailure(subject.cipher, token, label);
+        expect(error, label).toBeInstanceOf(DecryptionError);
+        expect((error as DecryptionError).code, label).toBe(ErrorCodes.CRYPTO_UNDECRYPTABLE);
+      }
+    });
+
+    it('decrypt - the error for a rejected token never contains the plaintext', async () => {
+      for (const [label, token] of await invalidTokens()) {
+        const error = (await decryptFailure(subject.cipher, token, label)) as Error;
+        for (const text of errorTexts(error)) {
+          expect(text, label).not.toContain(SECRET);
+          expect(text, label).not.toContain(SECRET.slice(-12));
+        }
+      }
+    });
+
+    it('decrypt - refuses a token changed at any single position, the last one included, with DecryptionError', async () => {
+      const token = await subject.cipher.encrypt(SECRET);
+      for (let position = 0; position < token.length; position++) {
+        const changed = changedAt(token, position);
+        const error = await decryptFailure(subject.cipher, changed, `changed at position ${position} of ${token.length}`);
+        expect(error, `position ${position}`).toMatchObject({ name: 'DecryptionError', code: ErrorCodes.CRYPTO_UNDECRYPTABLE });
+      }
+    });
+
+    it.skipIf(!options.createWithOtherKey)('decrypt - rejects a token made under another key with DecryptionError', async () => {
+      const other = await options.createWithOtherKey!();
+      const error = await decryptFailure(subject.cipher, await other.encrypt(SECRET), 'token under another key');
+      expect(error).toBeInstanceOf(DecryptionError);
+      expect((error as DecryptionError).code).toBe(ErrorCodes.CRYPTO_UNDECRYPTABLE);
+      for (const text of errorTexts(error as Error)) expect(text).not.toContain(SECRET);
+    });
+  });
+}
+
+/**
+ * Registers the checks that `decrypt` refuses what is not a token of its key, with DecryptionError that shows no secret.
+ * Call it at the top level of a test file.
+ */
+export function describeSecretCipherRejection<C extends SecretCipher>(options: SecretCipherContractOptions<C>): void {
+  describeCipherChecks(options, rejectionChecks);
+}

@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { ErrorCodes, type SecretCipher } from '@llm-settings/core';
+import type { SecretCipherContractOptions } from './options.js';
+
+/** A plaintext that looks like an API key, so a leak of it is easy to spot. */
+export const SECRET = 'sk-ant-CONTRACT-0123456789-abcdefghijklmnopqrstuvwxyz';
+/** 64 KiB of UTF-8 mixing one-, two-, three- and four-byte characters (1+2+3+4 = 10 bytes a round). */
+export const LARGE_VALUE = 'aé€😀'.repeat(6553) + 'abcdef';
+
+/** Calls decrypt, which must return a rejected promise (a synchronous throw fails the test). */
+export async function decryptFailure(cipher: SecretCipher, token: unknown, label: string): Promise<unknown> {
+  const result = cipher.decrypt(token as string);
+  return result.then(
+    () => expect.fail(`decrypt accepted an invalid token (${label})`),
+    (error: unknown) => error,
+  );
+}
+
+/** Copies of the token changed at 8 positions spread over it, the first and the last included. */
+export function tamperedVariants(token: string): string[] {
+  const last = token.length - 1;
+  const positions = new Set(Array.from({ length: 8 }, (_, n) => Math.round((last * n) / 7)));
+  return [...positions].map((position) => changedAt(token, position));
+}
+
+const BASE64_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * The token with the character at `position` replaced. A base64 character becomes the
+ * one whose 6-bit value differs in its top bit, which every position uses (a change of
+ * the low bits of the last character could fall in bits an encoding leaves unused);
+ * anything else (padding, hex, punctuation) becomes another printable character.
+ */
+export function changedAt(token: string, position: number): string {
+  const alphabet = BASE64_DIGITS + (/[-_]/.test(token) ? '-_' : '+/');
+  const char = token[position]!;
+  const index = alphabet.indexOf(char);
+  const replacement = index >= 0 ? alphabet[index ^ 32]! : char === 'A' ? 'B' : 'A';
+  return token.slice(0, position) + replacement + token.slice(position + 1);
+}
+
+export async function expectDecryptionError(promise: Promise<unknown>): Promise<void> {
+  const error = await promise.then(
+    () => expect.fail('a token that must be refused was accepted'),
+    (e: unknown) => e,
+  );
+  expect(error).toMatchObject({ name: 'DecryptionError', code: ErrorCodes.CRYPTO_UNDECRYPTABLE });
+}
+
+/** The message of the error and of each cause below it. */
+export function errorTexts(error: Error): string[] {
+  const texts: string[] = [];
+  for (let e: unknown = error; e instanceof Error; e = e.cause) texts.push(e.message, String(e));
+  return texts;
+}
+
+/** The cipher under test, made once for the suite (`create`) and released after it (`teardown`). */
+export interface CipherSubject<C extends SecretCipher> {
+  readonly cipher: C;
+}
+
+/** Checks of one concern of the contract, registered for the cipher under test. */
+export type CipherChecks<C extends SecretCipher> = (options: SecretCipherContractOptions<C>, subject: CipherSubject<C>) => void;
+
+/**
+ * Registers `checks` under the suite's title (`SecretCipher contract: <name>`), with one
+ * cipher for the suite: the whole contract, or one concern of it.
+ */
+export function describeCipherChecks<C extends SecretCipher>(options: SecretCipherContractOptions<C>, ...checks: readonly CipherChecks<C>[]): void {
+  describe(`SecretCipher contract: ${options.name}`, () => {
+    let cipher: C | undefined;
+    beforeAll(async () => {
+      cipher = await options.create();
+    });
+    afterAll(async () => {
+      if (cipher) await options.teardown?.(cipher);
+    });
+    const subject: CipherSubject<C> = {
+      get cipher() {
+        if (!cipher) throw new Error('The cipher under test exists only while the suite runs.');
+        return cipher;
+      },
+    };
+    for (const register of checks) register(options, subject);
+  });
+}

@@ -1,0 +1,122 @@
+import { ConflictError, type SettingRecord, type SettingWrite } from '@llm-settings/core';
+import type { Row, SqlRunner } from './dialects/dialect.js';
+import { compareLockOrder, deleteRow, selectOne, upsertRows, writeRow, type Statement, type UpsertRow } from './settings-sql.js';
+import { toRecord, type SettingsTable } from './settings-table.js';
+import { createUpsertBatcher } from './upsert-batcher.js';
+
+/**
+ * The writes of the knex store. `set` and an unconditional `delete` are one statement
+ * each (on PostgreSQL with their NOTIFY, in autocommit), and unconditional sets made while
+ * one is in flight share the next batch (see createUpsertBatcher); `setMany` and a
+ * compare-and-set `delete` run in a transaction. Local listeners hear of each write once
+ * it is durable, before its promise resolves.
+ */
+export interface SettingsWrites {
+  set(key: string, value: string, expectedVersion: number | undefined): Promise<SettingRecord>;
+  setMany(writes: readonly SettingWrite[]): Promise<SettingRecord[]>;
+  delete(key: string, expectedVersion: number | undefined): Promise<boolean>;
+}
+
+export function createSettingsWrites(table: SettingsTable): SettingsWrites {
+  // Local listeners hear of each batched write in `set`.
+  const upsert = createUpsertBatcher((statements) => upsertBatch(table, statements));
+  return {
+    set: (key, value, expectedVersion) => setKey(table, upsert, key, value, expectedVersion),
+    setMany: (writes) => commit(table, (run) => writeEach(table, run, writes), (records) => records.map((record) => record.key)),
+    delete: (key, expectedVersion) => deleteKey(table, key, expectedVersion),
+  };
+}
+
+async function setKey(
+  table: SettingsTable,
+  upsert: (write: UpsertRow) => Promise<Row>,
+  key: string,
+  value: string,
+  expectedVersion: number | undefined,
+): Promise<SettingRecord> {
+  const updatedAt = table.dialect.toTimestamp(table.now());
+  if (expectedVersion === undefined) {
+    const record = toRecord(table, await upsert({ key, value, updatedAt }));
+    table.emit({ key, origin: 'local' });
+    return record;
+  }
+  const [row] = await writeAlone(table, writeRow(table.name, { key, value, expectedVersion }, updatedAt));
+  // No row back: the version check failed.
+  if (!row) throw new ConflictError();
+  return toRecord(table, row);
+}
+
+async function deleteKey(table: SettingsTable, key: string, expectedVersion: number | undefined): Promise<boolean> {
+  const deleted =
+    expectedVersion === undefined
+      ? (await writeAlone(table, deleteRow(table.name, key, undefined))).length > 0
+      : await commit(
+          table,
+          // Telling "missing" from "another version" takes a second read, in the same transaction.
+          async (run) => {
+            const statement = deleteRow(table.name, key, expectedVersion);
+            if ((await run(statement.sql, statement.bindings)).length > 0) return true;
+            const existing = selectOne(table.name, key);
+            if ((await run(existing.sql, existing.bindings)).length > 0) throw new ConflictError();
+            return false;
+          },
+          (removed) => (removed ? [key] : []),
+        );
+  // Found nothing: still reported to local listeners (a concurrent delete's own event may
+  // not have arrived yet), but not announced to other processes, since nothing changed.
+  if (!deleted) table.emit({ key, origin: 'local' });
+  return deleted;
+}
+
+/** Runs one write statement; tells other processes and local listeners the keys it wrote. */
+async function writeAlone(table: SettingsTable, statement: Statement): Promise<Row[]> {
+  const rows = await table.dialect.writeAlone(table.knex, statement.sql, statement.bindings);
+  for (const row of rows) table.emit({ key: String(row.key), origin: 'local' });
+  return rows;
+}
+
+/**
+ * Runs the statements of one batch of unconditional sets: one alone, in autocommit,
+ * or several in one transaction. The first statement holds every key of the batch.
+ */
+async function upsertBatch(table: SettingsTable, [first = [], ...later]: readonly (readonly UpsertRow[])[]): Promise<Row[][]> {
+  const { dialect, knex } = table;
+  const statement = upsertRows(table.name, first);
+  if (later.length === 0) return [await dialect.writeAlone(knex, statement.sql, statement.bindings)];
+  return dialect.writeTransaction(knex, async (run) => {
+    const written = [await run(statement.sql, statement.bindings)];
+    for (const rows of later) {
+      const next = upsertRows(table.name, rows);
+      written.push(await run(next.sql, next.bindings));
+    }
+    await dialect.publishChanges?.(run, first.map((row) => row.key));
+    return written;
+  });
+}
+
+/** Runs `work` in a write transaction, then tells other processes and local listeners what changed. */
+async function commit<T>(table: SettingsTable, work: (run: SqlRunner) => Promise<T>, changedKeys: (result: T) => readonly string[]): Promise<T> {
+  let keys: readonly string[] = [];
+  const result = await table.dialect.writeTransaction(table.knex, async (run) => {
+    const outcome = await work(run);
+    keys = changedKeys(outcome);
+    if (keys.length > 0) await table.dialect.publishChanges?.(run, keys);
+    return outcome;
+  });
+  for (const key of keys) table.emit({ key, origin: 'local' });
+  return result;
+}
+
+/** Writes in lock order (a stable sort: a repeated key keeps its order); returns the records in the order given. */
+async function writeEach(table: SettingsTable, run: SqlRunner, writes: readonly SettingWrite[]): Promise<SettingRecord[]> {
+  const records: SettingRecord[] = [];
+  const inLockOrder = writes.map((write, index) => ({ write, index })).sort((a, b) => compareLockOrder(a.write.key, b.write.key));
+  for (const { write, index } of inLockOrder) {
+    const statement = writeRow(table.name, write, table.dialect.toTimestamp(table.now()));
+    const [row] = await run(statement.sql, statement.bindings);
+    // No row back: the version check failed. Throwing rolls back the earlier writes too.
+    if (!row) throw new ConflictError();
+    records[index] = toRecord(table, row);
+  }
+  return records;
+}
