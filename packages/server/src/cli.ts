@@ -9,11 +9,14 @@ Commands:
   migrate        Create or update the settings table
   generate-key   Print a new Fernet key for ENCRYPTION_KEY
   rotate-key     Re-encrypt every stored value under the first ENCRYPTION_KEY
+  confirm-endpoint --provider <id>
+                 Bind every stored key of a provider to its API root's origin now
+                 (after <ID>_BASE_URL moved it); until then its keys are not sent there
   --help         Show this help
 
 Configuration comes from the environment; see the README.`;
 
-type Command = () => Promise<void>;
+type Command = (args: string[]) => Promise<void>;
 
 const COMMANDS: Record<string, Command> = {
   async serve() {
@@ -48,6 +51,23 @@ const COMMANDS: Record<string, Command> = {
       await settings.close();
     }
   },
+  async 'confirm-endpoint'(args) {
+    const flag = args.indexOf('--provider');
+    const provider = flag === -1 ? undefined : args[flag + 1];
+    if (provider === undefined || provider === '') {
+      console.error('llm-settings: confirm-endpoint needs --provider <id>');
+      process.exitCode = 2;
+      return;
+    }
+    const { createLlmSettings } = await import('./create-llm-settings.js');
+    const settings = await createLlmSettings();
+    try {
+      const { origin, total, rebound } = await settings.confirmEndpoint(provider);
+      console.log(`Bound ${rebound} of ${total} stored ${provider} key(s) to ${origin}.`);
+    } finally {
+      await settings.close();
+    }
+  },
   async '--help'() {
     console.log(HELP);
   },
@@ -61,7 +81,7 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  await command();
+  await command(argv.slice(1));
 }
 
 main(process.argv.slice(2)).catch(async (error: unknown) => {
