@@ -136,12 +136,14 @@ async function listAll(
  * holds the key, whatever the provider (or a gateway in its place) sends back.
  */
 function presentable(listed: readonly ListedModel[], apiKey: string): ListedModel[] {
+  // A keyless provider's key is empty, which every text "includes".
+  const holdsKey = (text: string) => apiKey !== '' && text.includes(apiKey);
   const seen = new Set<string>();
   const models: ListedModel[] = [];
   for (const { id, displayName } of listed) {
-    if (typeof id !== 'string' || !MODEL_ID.test(id) || id.includes(apiKey) || looksLikeApiKey(id) || seen.has(id)) continue;
+    if (typeof id !== 'string' || !MODEL_ID.test(id) || holdsKey(id) || looksLikeApiKey(id) || seen.has(id)) continue;
     seen.add(id);
-    const nameUsable = typeof displayName === 'string' && DISPLAY_NAME.test(displayName) && !displayName.includes(apiKey) && !looksLikeApiKey(displayName);
+    const nameUsable = typeof displayName === 'string' && DISPLAY_NAME.test(displayName) && !holdsKey(displayName) && !looksLikeApiKey(displayName);
     models.push({ id, displayName: nameUsable ? displayName : null });
   }
   return models;
