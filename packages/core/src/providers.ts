@@ -56,6 +56,7 @@ export interface ProviderDescriptor {
   /** Wire name, used in the HTTP contract, the pass-through's path and stored settings. */
   readonly id: LlmProvider;
   readonly displayName: string;
+  /** Also the shape of its error bodies (`{type:"error",error}` or `{error}`), as its SDK reads them. */
   readonly dialect: ProviderDialect;
   /**
    * The API root as the SDKs take it: Anthropic's without a path, an OpenAI-dialect one
@@ -67,7 +68,7 @@ export interface ProviderDescriptor {
   readonly fixedHeaders: Readonly<Record<string, string>>;
   /** Where the provider puts its request id in answers (lower case). */
   readonly requestIdHeader: string;
-  /** Prefixes of the rate-limit headers passed back (lower case). */
+  /** Prefixes of the rate-limit headers the pass-through passes back (lower case). */
   readonly rateLimitHeaderPrefixes: readonly string[];
   /** The routes the pass-through forwards. */
   readonly routes: readonly PassThroughPathName[];
@@ -75,8 +76,6 @@ export interface ProviderDescriptor {
   /** Model used when a request names none; one of `catalogue`. */
   readonly defaultModel: string;
   readonly catalogue: readonly CatalogueModel[];
-  /** The shape of its error bodies, as its SDK reads them. */
-  readonly errorEnvelope: ProviderDialect;
   /**
    * Sanity limits for API keys. Deliberately loose: providers change key prefixes,
    * and gateways issue keys of their own shape, so the probe is the real check.
@@ -101,7 +100,6 @@ export function openAiCompatible(
     rateLimitHeaderPrefixes: ['x-ratelimit-'],
     routes: OPENAI_ROUTES,
     keyTest: 'model-lookup',
-    errorEnvelope: 'openai',
     apiKey: KEY_LIMITS,
     keyRequired: fields.auth !== 'none',
     ...fields,
@@ -126,7 +124,6 @@ export const PROVIDERS: readonly ProviderDescriptor[] = [
     keyTest: 'model-lookup',
     defaultModel: 'claude-sonnet-4-20250514',
     catalogue: ANTHROPIC_MODELS,
-    errorEnvelope: 'anthropic',
     apiKey: KEY_LIMITS,
     keyRequired: true,
   },
@@ -193,7 +190,6 @@ export const PROVIDERS: readonly ProviderDescriptor[] = [
     // The resource's own `https://<resource>.openai.azure.com/openai/v1`: the operator's.
     defaultBaseUrl: null,
     auth: 'api-key',
-    requestIdHeader: 'apim-request-id',
     routes: ['/v1/chat/completions', '/v1/responses', '/v1/embeddings', '/v1/models'],
     defaultModel: 'gpt-4o',
     catalogue: AZURE_OPENAI_MODELS,
