@@ -164,10 +164,13 @@ async function loadOpenAiSdk(): Promise<ProviderSdk> {
       // No retries: a probe is one call.
       const client = newClient({ descriptor, apiKey, baseUrl, maxRetries: 0 });
       const { keyTest } = descriptor;
-      const call =
-        keyTest === 'model-lookup'
-          ? client.models.retrieve(model, { signal })
-          : client.get(keyTest === 'model-list' ? '/models' : keyTest.keyInfo, { signal });
+      if (keyTest === 'model-list') {
+        // The key's first page of models: a model it does not list is a 404, as a lookup's.
+        const { data: page, request_id, response } = await client.models.list({ signal }).withResponse();
+        if (!page.data.some((listed) => listed.id === model)) throw new OpenAI.NotFoundError(404, undefined, undefined, response.headers);
+        return { requestId: request_id ?? null };
+      }
+      const call = keyTest === 'model-lookup' ? client.models.retrieve(model, { signal }) : client.get(keyTest.keyInfo, { signal });
       const { request_id } = await call.withResponse();
       return { requestId: request_id ?? null };
     },
