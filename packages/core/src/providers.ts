@@ -212,7 +212,7 @@ export const DEFAULT_ENABLED_PROVIDERS: readonly LlmProvider[] = ['anthropic', '
 export const PROVIDER_ID_PATTERN = /^[a-z0-9-]{1,40}$/;
 
 /** The origin (scheme, host, port) of an API root: what a stored key is bound to. */
-export function originOf(baseUrl: string): string {
+function originOf(baseUrl: string): string {
   return new URL(baseUrl).origin;
 }
 
@@ -250,6 +250,8 @@ export class ProviderRegistry {
   readonly enabledIds: readonly [LlmProvider, ...LlmProvider[]];
   private readonly known = new Map<LlmProvider, ProviderDescriptor>();
   private readonly roots = new Map<LlmProvider, string>();
+  /** The origin of each root, made once: `resolve()` compares it on every call. */
+  private readonly origins = new Map<LlmProvider, string>();
 
   /** @throws ConfigError for an unknown or shadowing id, or an enabled provider without an API root. */
   constructor(private readonly options: ProviderRegistryOptions = {}) {
@@ -265,8 +267,10 @@ export class ProviderRegistry {
     this.enabledIds = enabled as [LlmProvider, ...LlmProvider[]];
     for (const [id, descriptor] of this.known) {
       const root = options.baseUrls?.[id] ?? descriptor.defaultBaseUrl;
-      if (root !== null && root !== undefined) this.roots.set(id, root);
-      else if (this.isEnabled(id)) throw new ConfigError(`${baseUrlVariableOf(id)} is required when ${id} is enabled: ${descriptor.displayName} has no default API root`);
+      if (root !== null && root !== undefined) {
+        this.roots.set(id, root);
+        this.origins.set(id, originOf(root));
+      } else if (this.isEnabled(id)) throw new ConfigError(`${baseUrlVariableOf(id)} is required when ${id} is enabled: ${descriptor.displayName} has no default API root`);
     }
   }
 
@@ -306,6 +310,13 @@ export class ProviderRegistry {
     const root = this.roots.get(id);
     if (root === undefined) throw new Error(`No API root for provider ${id}`);
     return root;
+  }
+
+  /** The origin of the API root of `id`: what a key saved for it is bound to. @throws Error when it has none. */
+  origin(id: LlmProvider): string {
+    const origin = this.origins.get(id);
+    if (origin === undefined) throw new Error(`No API root for provider ${id}`);
+    return origin;
   }
 
   /** The catalogue entry of `model` for `provider`, or null. */

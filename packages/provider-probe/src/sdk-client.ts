@@ -61,7 +61,7 @@ export async function createSdkClient<P extends LlmProvider>(options: SdkClientO
   const settings = {
     descriptor,
     apiKey: options.apiKey,
-    baseUrl: httpUrl(options.baseUrl, options.baseUrl === undefined ? providers.baseUrl(provider) : '', 'baseUrl'),
+    baseUrl: httpUrl(options.baseUrl, providers.baseUrl(provider), 'baseUrl'),
     timeoutMs: positiveNumber(options.timeoutMs, undefined, 'timeoutMs'),
     maxRetries: nonNegativeInteger(options.maxRetries, undefined, 'maxRetries'),
   };

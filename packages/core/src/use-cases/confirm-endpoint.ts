@@ -1,7 +1,7 @@
 import { ConfigError, CorruptedSettingsError } from '../errors.js';
 import type { SecretCipher } from '../ports/secret-cipher.port.js';
 import type { SettingWrite, SettingsStore } from '../ports/settings-store.port.js';
-import { originOf, type LlmProvider, type ProviderRegistry } from '../providers.js';
+import type { LlmProvider, ProviderRegistry } from '../providers.js';
 import { StoredSettingsSchema, type StoredSettings } from '../schemas.js';
 
 export interface EndpointConfirmation {
@@ -27,7 +27,7 @@ export async function confirmProviderEndpoint(
   provider: LlmProvider,
 ): Promise<EndpointConfirmation> {
   if (!providers.isKnown(provider)) throw new ConfigError(`unknown provider ${provider}; the known ones are the built-ins and those of LLM_PROVIDERS_FILE`);
-  const origin = originOf(providers.baseUrl(provider));
+  const origin = providers.origin(provider);
   const writes: SettingWrite[] = [];
   let total = 0;
   for await (const record of store.list()) {

@@ -16,7 +16,7 @@ import type { ModelLister } from '../ports/model-lister.port.js';
 import type { ProviderProbe } from '../ports/provider-probe.port.js';
 import type { SecretCipher } from '../ports/secret-cipher.port.js';
 import type { SettingRecord, SettingsStore } from '../ports/settings-store.port.js';
-import { DEFAULT_PROVIDER_REGISTRY, originOf, providerListOf, type LlmProvider, type ProviderDescriptor, type ProviderRegistry } from '../providers.js';
+import { DEFAULT_PROVIDER_REGISTRY, providerListOf, type LlmProvider, type ProviderDescriptor, type ProviderRegistry } from '../providers.js';
 import {
   inputSchemasOf,
   StoredSettingsSchema,
@@ -194,7 +194,7 @@ export class LlmSettingsService {
       if (!preconditionHolds(current, options.ifMatch)) throw new PreconditionFailedError();
       const kept = update.api_key === undefined && !keyless ? await this.keptSettings(current, update.provider, scope) : null;
       // A kept key stays bound to the origin it was saved for: only saving the key binds it anew.
-      const origin = kept?.origin ?? originOf(this.providers.baseUrl(update.provider));
+      const origin = kept?.origin ?? this.providers.origin(update.provider);
       const apiKey = update.api_key ?? kept?.api_key ?? '';
       const settings: StoredSettings = { provider: update.provider, model, api_key: apiKey, scope, origin };
       const token = await this.cipher.encrypt(JSON.stringify(settings));
@@ -351,7 +351,7 @@ export class LlmSettingsService {
    */
   private async checkUsable(record: SettingRecord, settings: StoredSettings): Promise<void> {
     if (!this.providers.isEnabled(settings.provider)) throw new ProviderDisabledError(settings.provider);
-    const origin = originOf(this.providers.baseUrl(settings.provider));
+    const origin = this.providers.origin(settings.provider);
     if (settings.origin === undefined) return this.bind(record, settings, origin);
     // A keyless provider's settings hold no key to protect.
     if (settings.origin !== origin && settings.api_key !== '') throw new EndpointChangedError(settings.provider, settings.origin, origin);
