@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { openAiCompatible, PROVIDERS, ProviderRegistry } from '@llm-settings/core';
 import { ANSWERED_REQUEST_ID_HEADER, passedResponseHeaders, upstreamRequestHeaders } from '../src/forwarded-headers.js';
 import { passThroughPath, passThroughRoutes } from '../src/llm-pass-through.js';
+import { buildOpenApiDocument } from '../src/openapi.js';
 
 const KEY = 'sk-test-descriptor-key-0123456789';
 const everyProvider = new ProviderRegistry({
@@ -48,5 +49,19 @@ describe('fixed headers', () => {
     expect(headers['anthropic-version']).toBe('2024-01-01');
     expect(headers['x-title']).toBe('llm-settings');
     expect(headers.authorization).toBe(`Bearer ${KEY}`);
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it('follows the enabled providers: the provider enums and the pass-through paths', () => {
+    const providers = new ProviderRegistry({ enabled: ['groq', 'openai'] });
+    const document = buildOpenApiDocument({ providers, llm: true, bearerAuth: false });
+    const schemas = document.components.schemas as Record<string, { properties: { provider: { enum: string[] } } }>;
+    expect(schemas.LlmSettingsUpdate!.properties.provider.enum).toEqual(['groq', 'openai']);
+    expect(schemas.LlmTestCandidate!.properties.provider.enum).toEqual(['groq', 'openai']);
+    const paths = Object.keys(document.paths);
+    expect(paths).toContain('/api/llm/groq/v1/chat/completions');
+    expect(paths).toContain('/api/settings/llm/providers');
+    expect(paths.filter((path) => path.startsWith('/api/llm/anthropic'))).toEqual([]);
   });
 });
