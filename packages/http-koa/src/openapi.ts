@@ -200,7 +200,7 @@ function components(providers: ProviderRegistry, bearerAuth: boolean, hostCheck:
       NotFound: problemResponse('No resource at this path.'),
       MethodNotAllowed: problemResponse('The resource does not support this method.', { Allow: ref('headers', 'Allow') }),
       Conflict: problemResponse(
-        'SETTINGS.CONFLICT: changed concurrently; CRYPTO.UNDECRYPTABLE / SETTINGS.CORRUPTED: the stored settings cannot be used with the configured encryption key (save new settings to replace them); SETTINGS.NOT_CONFIGURED: nothing to test.',
+        'SETTINGS.CONFLICT: changed concurrently; CRYPTO.UNDECRYPTABLE / SETTINGS.CORRUPTED: the stored settings cannot be used with the configured encryption key (save new settings to replace them); SETTINGS.NOT_CONFIGURED: nothing to test; SETTINGS.PROVIDER_DISABLED: the stored settings are for a provider this server no longer enables (kept, not used); SETTINGS.ENDPOINT_CHANGED: the provider\'s API root moved to another origin since the key was saved (the detail names both; save the key again, or the operator runs confirm-endpoint).',
       ),
       PreconditionFailed: problemResponse('If-Match does not hold.'),
       PayloadTooLarge: problemResponse('The body exceeds the size limit.'),
@@ -224,7 +224,7 @@ function securitySchemes(llm: boolean): JsonObject {
 function llmResponses(): JsonObject {
   return {
     LlmConflict: problemResponse(
-      'SETTINGS.NOT_CONFIGURED: no settings for this scope; SETTINGS.PROVIDER_MISMATCH: they are for the other provider (the detail names it); CRYPTO.UNDECRYPTABLE / SETTINGS.CORRUPTED: they cannot be used.',
+      'SETTINGS.NOT_CONFIGURED: no settings for this scope; SETTINGS.PROVIDER_MISMATCH: they are for another provider (the detail names it); SETTINGS.ENDPOINT_CHANGED: the key was saved for another origin of the provider\'s API root, and is not sent to this one; CRYPTO.UNDECRYPTABLE / SETTINGS.CORRUPTED: they cannot be used.',
     ),
     BadGateway: problemResponse('UPSTREAM.UNAVAILABLE: the provider could not be reached, or answered with a redirect.'),
     GatewayTimeout: problemResponse('UPSTREAM.TIMEOUT: the provider did not answer in time.'),
