@@ -2,10 +2,13 @@
 // work (bench/bare-koa.mjs), at 50 connections, on SQLite and on PostgreSQL (a fresh
 // database per run). The service is measured at LOG_LEVEL=info (the production
 // default: one JSON line per request on stdout) and at LOG_LEVEL=silent, to show what
-// logging costs. Every server runs in its own process; the load comes from this one.
+// logging costs, and at LOG_LEVEL=info with all ten built-in providers enabled, to show
+// that the number of providers costs nothing per request. Every server runs in its own
+// process; the load comes from this one.
 import { pathToFileURL } from 'node:url';
 import {
   SETTINGS_BODY,
+  TEN_PROVIDERS_ENV,
   cpuMs,
   createDatabase,
   dist,
@@ -93,11 +96,11 @@ export async function runHttpBench({ kinds = ['sqlite', 'postgres'], connections
     // the others' writes, and only the measured one should do work.
     const databases = [];
     try {
-      for (let i = 0; i < 2; i++) {
+      for (let i = 0; i < 3; i++) {
         databases.push(await createDatabase(kind));
         await migrate(databases[i].url);
       }
-      const [infoDatabase, silentDatabase] = databases;
+      const [infoDatabase, silentDatabase, tenDatabase] = databases;
       results[kind] = await withLogDir(async (logDir) => {
         const encryptionKey = generateFernetKey();
         const servers = [];
@@ -106,8 +109,11 @@ export async function runHttpBench({ kinds = ['sqlite', 'postgres'], connections
           servers.push(info);
           const silent = await startLlmSettings({ name: 'llm-settings-silent', databaseUrl: silentDatabase.url, encryptionKey, logDir, logLevel: 'silent' });
           servers.push(silent);
+          const ten = await startLlmSettings({ name: 'llm-settings-ten-providers', databaseUrl: tenDatabase.url, encryptionKey, logDir, logLevel: 'info', env: TEN_PROVIDERS_ENV });
+          servers.push(ten);
           const { view, etag } = await putSettings(info.url);
           await putSettings(silent.url);
+          await putSettings(ten.url);
           const bare = await startBareKoa({ databaseUrl: infoDatabase.url, encryptionKey, logDir, view });
           servers.push(bare);
           // How much of the GET gap is the response itself: the same JSON with the same headers.
@@ -126,7 +132,12 @@ export async function runHttpBench({ kinds = ['sqlite', 'postgres'], connections
             const extra = method === 'GET' ? bareNotify : bareHeaders;
             const measured = servers.filter((server) => server !== extra);
             const figures = await compare(measured, request, { connections, durationS, warmupS, rounds });
-            byMethod[method] = { servers: figures, ratio_info: ratio(figures, info.name, bare.name), ratio_silent: ratio(figures, silent.name, bare.name) };
+            byMethod[method] = {
+              servers: figures,
+              ratio_info: ratio(figures, info.name, bare.name),
+              ratio_silent: ratio(figures, silent.name, bare.name),
+              ratio_ten_providers: ratio(figures, ten.name, info.name),
+            };
             if (method === 'GET') {
               byMethod[method].ratio_info_vs_headers = ratio(figures, info.name, bareHeaders.name);
               byMethod[method].ratio_silent_vs_headers = ratio(figures, silent.name, bareHeaders.name);

@@ -15,12 +15,14 @@
 // - 200 streams at once through the pass-through: the service's resident memory;
 // - the key-echo scrub that every answer goes through (runKeyEchoBench, in this process,
 //   `node bench/proxy.bench.mjs --key-echo` alone): its cost per call and per answer size.
+// The chat figures are also taken through a second instance with all ten built-in
+// providers enabled (`proxied_ten`): the number of providers must cost nothing per call.
 // The service runs as `pnpm start` runs it (LOG_LEVEL=info, one line per call).
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
-import { ANTHROPIC_KEY, OPENAI_KEY, createDatabase, dist, median, quantile, round, rssMb, startBareKoa, startLlmSettings, withLogDir } from './support.mjs';
+import { ANTHROPIC_KEY, OPENAI_KEY, TEN_PROVIDERS_ENV, createDatabase, dist, median, quantile, round, rssMb, startBareKoa, startLlmSettings, withLogDir } from './support.mjs';
 
 const OPENAI_SCOPE = 'bench-openai';
 const ANTHROPIC_SCOPE = 'bench-anthropic';
@@ -113,6 +115,7 @@ async function chatAtRate(targets, { rate, connections, durationS, rounds }) {
     overhead_ms: difference('proxied', 'direct'),
     bare_koa_overhead_ms: difference('bare_koa', 'direct'),
     over_bare_koa_ms: difference('proxied', 'bare_koa'),
+    ...(medians.proxied_ten ? { proxied_ten_p50_ms: round(median(medians.proxied_ten), 3), ten_over_two_providers_ms: difference('proxied_ten', 'proxied') } : {}),
   };
 }
 
@@ -231,19 +234,16 @@ export async function runProxyBench({ durationS = 3, rounds = 3, rate = 400, str
   try {
     return await withLogDir(async (logDir) => {
       const encryptionKey = generateFernetKey();
-      const server = await startLlmSettings({
-        databaseUrl: database.url,
-        encryptionKey,
-        logDir,
-        env: {
-          ANTHROPIC_BASE_URL: fake.baseUrls.anthropic,
-          OPENAI_BASE_URL: fake.baseUrls.openai,
-          // The bench measures the proxy's cost, not its limits: its 200 concurrent streams are of one scope.
-          PROXY_MAX_IN_FLIGHT: String(concurrentStreams + streamConcurrency + 50),
-          PROXY_MAX_IN_FLIGHT_PER_SCOPE: String(concurrentStreams + streamConcurrency + 50),
-        },
-      });
+      const env = {
+        ANTHROPIC_BASE_URL: fake.baseUrls.anthropic,
+        OPENAI_BASE_URL: fake.baseUrls.openai,
+        // The bench measures the proxy's cost, not its limits: its 200 concurrent streams are of one scope.
+        PROXY_MAX_IN_FLIGHT: String(concurrentStreams + streamConcurrency + 50),
+        PROXY_MAX_IN_FLIGHT_PER_SCOPE: String(concurrentStreams + streamConcurrency + 50),
+      };
+      const server = await startLlmSettings({ databaseUrl: database.url, encryptionKey, logDir, env });
       let bare;
+      let ten;
       try {
         bare = await startBareKoa({
           databaseUrl: database.url,
@@ -254,10 +254,13 @@ export async function runProxyBench({ durationS = 3, rounds = 3, rate = 400, str
         });
         await putScoped(server.url, OPENAI_SCOPE, { provider: 'openai', api_key: OPENAI_KEY });
         await putScoped(server.url, ANTHROPIC_SCOPE, { provider: 'anthropic', api_key: ANTHROPIC_KEY });
+        // Same database, so the same stored settings, with every built-in provider enabled.
+        ten = await startLlmSettings({ name: 'llm-settings-ten-providers', databaseUrl: database.url, encryptionKey, logDir, env: { ...env, ...TEN_PROVIDERS_ENV } });
         const chatTargets = [
           { name: 'direct', url: `${fake.baseUrls.openai}/chat/completions`, headers: { 'content-type': 'application/json', authorization: `Bearer ${OPENAI_KEY}` } },
           { name: 'bare_koa', url: `${bare.url}/api/llm/openai/v1/chat/completions`, headers: { 'content-type': 'application/json' } },
           { name: 'proxied', url: `${server.url}/api/llm/openai/v1/chat/completions`, headers: { 'content-type': 'application/json', 'llm-settings-scope': OPENAI_SCOPE } },
+          { name: 'proxied_ten', url: `${ten.url}/api/llm/openai/v1/chat/completions`, headers: { 'content-type': 'application/json', 'llm-settings-scope': OPENAI_SCOPE } },
         ];
         const atRate = await chatAtRate(chatTargets, { rate, connections: 50, durationS, rounds });
         fake.reset();
@@ -312,6 +315,7 @@ export async function runProxyBench({ durationS = 3, rounds = 3, rate = 400, str
       } finally {
         await server.stop();
         await bare?.stop();
+        await ten?.stop();
       }
     });
   } finally {

@@ -48,6 +48,16 @@ for (const [method, label] of Object.entries(METHODS)) {
         ratio >= target,
       );
     }
+    // Ten providers enabled against the default two, same log level, rounds interleaved.
+    const ten = figures.servers['llm-settings-ten-providers'];
+    add(
+      `${label}, ${KINDS[kind]}, ten providers enabled`,
+      `${ten.requests_per_s} req/s`,
+      `two providers ${figures.servers['llm-settings-info'].requests_per_s} req/s`,
+      `${figures.ratio_ten_providers}x`,
+      '>= 0.95x (noise)',
+      figures.ratio_ten_providers >= 0.95,
+    );
     // Second baselines that explain the gap: the same response headers (GET), the same NOTIFY (PUT).
     for (const [server, suffix, baselineLabel] of [
       ['bare-koa-headers', 'headers', 'bare Koa + same headers'],
@@ -112,6 +122,14 @@ add(
   `${proxyAtRate.over_bare_koa_ms >= 0 ? '+' : ''}${proxyAtRate.over_bare_koa_ms} ms`,
   '(context)',
   null,
+);
+add(
+  `LLM pass-through, chat completion, ${proxyAtRate.rate_per_s} calls/s, ten providers enabled (median)`,
+  `${proxyAtRate.proxied_ten_p50_ms} ms`,
+  `two providers ${proxyAtRate.proxied_p50_ms} ms`,
+  `${proxyAtRate.ten_over_two_providers_ms >= 0 ? '+' : ''}${proxyAtRate.ten_over_two_providers_ms} ms`,
+  '<= +0.1 ms (noise)',
+  proxyAtRate.ten_over_two_providers_ms <= 0.1,
 );
 add(
   'LLM pass-through, chat completion, 50 connections flat out',

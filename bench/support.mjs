@@ -39,6 +39,12 @@ export const OPENAI_KEY = 'sk-proj-bench-0000000000000000000000000000wxyz';
 export const ANTHROPIC_KEY = 'sk-ant-api03-bench-000000000000000000000000abcd';
 export const SETTINGS_BODY = JSON.stringify({ provider: 'openai', api_key: OPENAI_KEY, model: 'gpt-4o' });
 
+/** Every built-in provider enabled (Azure needs its root): the figures must not move with it. */
+export const TEN_PROVIDERS_ENV = {
+  LLM_PROVIDERS: 'anthropic,openai,openrouter,gemini,mistral,groq,deepseek,xai,azure-openai,ollama',
+  AZURE_OPENAI_BASE_URL: 'https://bench.openai.azure.com/openai/v1',
+};
+
 export async function freePort() {
   const server = createServer();
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -10,6 +10,8 @@ export const ErrorCodes = {
   SETTINGS_PRECONDITION_FAILED: 'SETTINGS.PRECONDITION_FAILED',
   SETTINGS_CORRUPTED: 'SETTINGS.CORRUPTED',
   SETTINGS_MODEL_PROVIDER_MISMATCH: 'SETTINGS.MODEL_PROVIDER_MISMATCH',
+  SETTINGS_PROVIDER_DISABLED: 'SETTINGS.PROVIDER_DISABLED',
+  SETTINGS_ENDPOINT_CHANGED: 'SETTINGS.ENDPOINT_CHANGED',
   CRYPTO_UNDECRYPTABLE: 'CRYPTO.UNDECRYPTABLE',
   STORAGE_UNAVAILABLE: 'STORAGE.UNAVAILABLE',
   PROBE_BUSY: 'PROBE.BUSY',
@@ -61,6 +63,30 @@ export class ValidationError extends LlmSettingsError {
 export class NotConfiguredError extends LlmSettingsError {
   constructor(message = 'No LLM settings are configured yet. Save settings first, or send the settings to test.') {
     super(ErrorCodes.SETTINGS_NOT_CONFIGURED, message);
+  }
+}
+
+/** The stored settings are for a provider the operator no longer enables; they are kept, not used. */
+export class ProviderDisabledError extends LlmSettingsError {
+  constructor(provider: string) {
+    super(
+      ErrorCodes.SETTINGS_PROVIDER_DISABLED,
+      `The settings of this scope are for provider ${provider}, which this server does not enable (LLM_PROVIDERS); they are kept. Save settings for an enabled provider, or ask the operator to enable it.`,
+    );
+  }
+}
+
+/**
+ * The provider's API root moved to another origin since the key was saved: the key is
+ * not sent there until it is saved again or the operator confirms the move.
+ */
+export class EndpointChangedError extends LlmSettingsError {
+  constructor(provider: string, savedOrigin: string, currentOrigin: string) {
+    super(
+      ErrorCodes.SETTINGS_ENDPOINT_CHANGED,
+      `The key of this scope was saved for ${provider} at ${savedOrigin}, and ${provider} is now configured at ${currentOrigin}: the key is not sent there. ` +
+        `Save the key again, or have the operator run \`llm-settings confirm-endpoint --provider ${provider}\`.`,
+    );
   }
 }
 

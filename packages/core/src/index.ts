@@ -23,3 +23,4 @@ export * from './use-cases/settings-snapshot.js';
 export * from './model-catalogue.js';
 export * from './ports/model-lister.port.js';
 export * from './use-cases/model-list-cache.js';
+export * from './use-cases/confirm-endpoint.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ENABLED_PROVIDER_IDS, PROVIDERS } from './providers.js';
+import { DEFAULT_PROVIDER_REGISTRY, PROVIDER_ID_PATTERN, PROVIDERS, type ProviderRegistry } from './providers.js';
 import { looksLikeApiKey, looksMasked } from './masking.js';
 
 /*
@@ -10,9 +10,16 @@ import { looksLikeApiKey, looksMasked } from './masking.js';
 const MAX_API_KEY_LENGTH = Math.max(...PROVIDERS.map((p) => p.apiKey.maxLength));
 const PRINTABLE_ASCII_NO_SPACE = /^[\x21-\x7e]+$/;
 
-export const LlmProviderSchema = z.enum(ENABLED_PROVIDER_IDS, {
-  error: () => `provider must be one of: ${ENABLED_PROVIDER_IDS.join(', ')}`,
-});
+/** The provider field: one of the registry's enabled ids. */
+export function providerSchemaOf(registry: ProviderRegistry) {
+  const ids = registry.enabledIds;
+  return z.enum(ids, { error: () => `provider must be one of: ${ids.join(', ')}` });
+}
+
+/** Any provider id, enabled or not: what stored values and views carry. */
+const ProviderIdSchema = z.string().regex(PROVIDER_ID_PATTERN);
+
+export const LlmProviderSchema = providerSchemaOf(DEFAULT_PROVIDER_REGISTRY);
 
 export const ApiKeySchema = z
   .string({ error: () => 'api_key must be a string' })
@@ -45,25 +52,38 @@ function strictBody<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
   });
 }
 
+/** The input schemas of a registry: the same rules, with its enabled providers. */
+export function inputSchemasOf(registry: ProviderRegistry) {
+  const provider = providerSchemaOf(registry);
+  return {
+    /** Body of an update: the provider, and optionally a new key and a model. Unknown fields are rejected. */
+    update: strictBody({ provider, api_key: ApiKeySchema.optional(), model: ModelSchema.optional() }),
+    /** Settings to test without storing them. */
+    testCandidate: strictBody({ provider, api_key: ApiKeySchema, model: ModelSchema.optional() }),
+    /** The query of a model list: which provider's models, the stored provider's when omitted. */
+    modelListQuery: z.strictObject(
+      { provider: provider.optional() },
+      { error: (issue) => (issue.code === 'unrecognized_keys' ? 'the only query parameter is provider' : 'the query must be an object') },
+    ),
+    /** A key to list the models of before it is saved. */
+    modelListCandidate: strictBody({ provider, api_key: ApiKeySchema }),
+  };
+}
+export type InputSchemas = ReturnType<typeof inputSchemasOf>;
+
+const DEFAULT_INPUT_SCHEMAS = inputSchemasOf(DEFAULT_PROVIDER_REGISTRY);
+
 /** Body of an update: the provider, and optionally a new key and a model. Unknown fields are rejected. */
-export const LlmSettingsUpdateSchema = strictBody({
-  provider: LlmProviderSchema,
-  api_key: ApiKeySchema.optional(),
-  model: ModelSchema.optional(),
-});
+export const LlmSettingsUpdateSchema = DEFAULT_INPUT_SCHEMAS.update;
 export type LlmSettingsUpdate = z.infer<typeof LlmSettingsUpdateSchema>;
 
 /** Settings to test without storing them. */
-export const LlmTestCandidateSchema = strictBody({
-  provider: LlmProviderSchema,
-  api_key: ApiKeySchema,
-  model: ModelSchema.optional(),
-});
+export const LlmTestCandidateSchema = DEFAULT_INPUT_SCHEMAS.testCandidate;
 export type LlmTestCandidate = z.infer<typeof LlmTestCandidateSchema>;
 
 /** What clients see: never the key, only whether one is set and its mask. */
 export const LlmSettingsViewSchema = z.strictObject({
-  provider: LlmProviderSchema,
+  provider: ProviderIdSchema,
   model: z.string(),
   api_key_set: z.boolean(),
   api_key_masked: z.string().nullable(),
@@ -73,6 +93,8 @@ export const LlmSettingsViewSchema = z.strictObject({
    * does not know (a gateway's name, a model newer than the catalogue): accepted, unchecked.
    */
   model_verified: z.boolean().describe('Whether the built-in catalogue lists the model for the provider.'),
+  /** Present, false, when the settings are for a provider this server no longer enables: kept, not usable. */
+  provider_enabled: z.literal(false).optional().describe('Present, and false, when the stored provider is not enabled on this server.'),
 });
 export type LlmSettingsView = z.infer<typeof LlmSettingsViewSchema>;
 
@@ -104,24 +126,25 @@ export const ScopeSchema = z
 
 /** The plaintext inside a stored token. The scope is checked on read. */
 export const StoredSettingsSchema = z.strictObject({
-  provider: LlmProviderSchema,
+  /** Any id, so that the values of a provider since disabled still read. */
+  provider: ProviderIdSchema,
   model: ModelSchema,
-  api_key: z.string().min(1),
+  /** Empty for a keyless provider. */
+  api_key: z.string(),
   scope: z.string(),
+  /**
+   * The origin of the provider's API root when the key was saved: the key is sent to
+   * no other. Absent in values saved before keys were bound (bound at their first use).
+   */
+  origin: z.string().optional(),
 });
 export type StoredSettings = z.infer<typeof StoredSettingsSchema>;
 
 /** The query of a model list: which provider's models, the stored provider's when omitted. */
-export const LlmModelListQuerySchema = z.strictObject(
-  { provider: LlmProviderSchema.optional() },
-  { error: (issue) => (issue.code === 'unrecognized_keys' ? 'the only query parameter is provider' : 'the query must be an object') },
-);
+export const LlmModelListQuerySchema = DEFAULT_INPUT_SCHEMAS.modelListQuery;
 
 /** A key to list the models of before it is saved. */
-export const LlmModelListCandidateSchema = strictBody({
-  provider: LlmProviderSchema,
-  api_key: ApiKeySchema,
-});
+export const LlmModelListCandidateSchema = DEFAULT_INPUT_SCHEMAS.modelListCandidate;
 export type LlmModelListCandidate = z.infer<typeof LlmModelListCandidateSchema>;
 
 export const MODEL_LIST_SOURCES = ['live', 'catalogue'] as const;
@@ -148,7 +171,7 @@ export type LlmModel = z.infer<typeof LlmModelSchema>;
 
 /** The models to choose from: the key's own (`live`) or the built-in catalogue, with why. */
 export const LlmModelListSchema = z.strictObject({
-  provider: LlmProviderSchema,
+  provider: ProviderIdSchema,
   source: z.enum(MODEL_LIST_SOURCES),
   models: z.array(LlmModelSchema),
   /** Present when `source` is `catalogue`. */
@@ -157,3 +180,18 @@ export const LlmModelListSchema = z.strictObject({
   message: z.string().optional(),
 });
 export type LlmModelList = z.infer<typeof LlmModelListSchema>;
+
+/** An enabled provider as clients see it, to build a provider list from. */
+export const LlmProviderInfoSchema = z.strictObject({
+  id: z.string(),
+  display_name: z.string(),
+  /** The wire protocol: which official SDK talks to the provider's pass-through. */
+  dialect: z.enum(['anthropic', 'openai']),
+  key_required: z.boolean(),
+  default_model: z.string(),
+});
+export type LlmProviderInfo = z.infer<typeof LlmProviderInfoSchema>;
+
+/** The providers this server enables, in its order (the first is the default). */
+export const LlmProviderListSchema = z.strictObject({ providers: z.array(LlmProviderInfoSchema) });
+export type LlmProviderList = z.infer<typeof LlmProviderListSchema>;

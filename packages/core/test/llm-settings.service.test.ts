@@ -85,7 +85,7 @@ describe('LlmSettingsService', () => {
   });
 
   describe('update', () => {
-    it('stores a cipher token of {provider, model, api_key, scope} under llm_config', async () => {
+    it('stores a cipher token of {provider, model, api_key, scope, origin} under llm_config', async () => {
       await service.update({ provider: 'anthropic', api_key: ANTHROPIC_KEY });
       const record = await store.get('llm_config');
       expect(record).not.toBeNull();
@@ -95,6 +95,7 @@ describe('LlmSettingsService', () => {
         model: 'claude-sonnet-4-20250514',
         api_key: ANTHROPIC_KEY,
         scope: 'default',
+        origin: 'https://api.anthropic.com',
       });
     });
 

@@ -1,4 +1,4 @@
-import { ConfigError, silentLogger, type Logger } from '@llm-settings/core';
+import { ConfigError, DEFAULT_PROVIDER_REGISTRY, silentLogger, type Logger, type ProviderRegistry } from '@llm-settings/core';
 import Koa from 'koa';
 import type { AppContext, AppState } from './app-state.js';
 import { bearerAuth } from './bearer-auth.js';
@@ -11,7 +11,8 @@ import { forOurRequests } from './mounting.js';
 import { createJsonBodyReader } from './json-body.js';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi.js';
 import { registerLlmPassThrough, type LlmPassThroughOptions } from './llm-pass-through.js';
-import { passThroughProviderOf } from './pass-through-paths.js';
+import { passThroughDialectOf } from './pass-through-paths.js';
+import { registerProviderRoutes } from './provider-routes.js';
 import { problemMiddleware } from './problem-middleware.js';
 import { requestLog } from './request-log.js';
 import { createRouter } from './routers.js';
@@ -26,6 +27,12 @@ const BASE_PATH = /^(\/[^/?#\s]+)*$/;
 export interface HttpAppOptions {
   /** The use cases to expose; an `LlmSettingsService` or any wrapper with the same methods. */
   service: HttpSettingsService;
+  /**
+   * The providers served: their list, the pass-through's routes and the OpenAPI
+   * document's provider enum follow the enabled ones.
+   * @default the service's `providers` (an LlmSettingsService's registry), else Anthropic and OpenAI
+   */
+  providers?: ProviderRegistry;
   /**
    * Receives one line per request and the failures; pino-compatible.
    * @default silentLogger
@@ -114,7 +121,9 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   // here; every other route goes on a protected router, whose token check runs before
   // any of its routes once the router has chosen one.
   const openRoutes = createRouter();
+  const providers = options.providers ?? (options.service as { providers?: ProviderRegistry }).providers ?? DEFAULT_PROVIDER_REGISTRY;
   const openApiDocument = buildOpenApiDocument({
+    providers,
     bearerAuth: options.apiToken !== undefined,
     hostCheck: options.allowedHosts !== undefined,
     llm: options.llm !== undefined,
@@ -134,6 +143,7 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   protectedRoutes.use(browserCheck);
   if (options.apiToken !== undefined) protectedRoutes.use(bearerAuth(options.apiToken));
   const readJsonBody = createJsonBodyReader(maxBodyBytes);
+  registerProviderRoutes(protectedRoutes, providers);
   registerSettingsRoutes(protectedRoutes, options.service, readJsonBody);
   registerModelRoutes(protectedRoutes, options.service, readJsonBody);
 
@@ -143,7 +153,7 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   if (options.llm !== undefined) {
     llmRoutes.use(browserCheck);
     if (options.apiToken !== undefined) llmRoutes.use(bearerAuth(options.apiToken, { acceptXApiKey: true }));
-    registerLlmPassThrough(llmRoutes, options.service, options.llm, logger);
+    registerLlmPassThrough(llmRoutes, options.service, { providers, ...options.llm }, logger);
   }
 
   const app = new Koa<AppState>();
@@ -153,7 +163,7 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
       requestLog(logger),
       commonHeadersMiddleware(),
       // On the pass-through, problems also carry the provider's error shape, for its SDK.
-      problemMiddleware(options.llm !== undefined ? passThroughProviderOf : undefined),
+      problemMiddleware(options.llm !== undefined ? passThroughDialectOf(providers) : undefined),
       // Below the problem middleware, so that a refusal is a logged problem; above every route.
       ...(options.allowedHosts !== undefined ? [hostCheck(options.allowedHosts)] : []),
       originCheck(corsOrigins),

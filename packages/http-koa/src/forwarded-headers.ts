@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import type { LlmProvider } from '@llm-settings/core';
+import type { ProviderDescriptor, ProviderDialect } from '@llm-settings/core';
 
 /**
  * Request headers the pass-through forwards: what the official SDKs send to shape the
@@ -56,8 +56,8 @@ export interface BetaFilter {
 const PASSED_RESPONSE_HEADERS = new Set(['content-type', 'retry-after', 'retry-after-ms', 'x-should-retry', 'openai-processing-ms', 'openai-version']);
 const PASSED_RESPONSE_PREFIXES = ['anthropic-ratelimit-', 'x-ratelimit-'];
 
-/** Where each provider puts its request id in answers. */
-export const UPSTREAM_REQUEST_ID_HEADER: Readonly<Record<LlmProvider, string>> = { anthropic: 'request-id', openai: 'x-request-id' };
+/** Where each dialect puts its request id in answers. */
+export const UPSTREAM_REQUEST_ID_HEADER: Readonly<Record<ProviderDialect, string>> = { anthropic: 'request-id', openai: 'x-request-id' };
 
 /**
  * The name the provider's request id is answered under. Anthropic's `request-id`
@@ -66,15 +66,16 @@ export const UPSTREAM_REQUEST_ID_HEADER: Readonly<Record<LlmProvider, string>> =
  * API (the client's own when it sent one, the id of our log line, which names the
  * provider's id too), and the provider's is in `X-Upstream-Request-Id`.
  */
-export const ANSWERED_REQUEST_ID_HEADER: Readonly<Record<LlmProvider, string>> = { anthropic: 'request-id', openai: 'x-upstream-request-id' };
+export const ANSWERED_REQUEST_ID_HEADER: Readonly<Record<ProviderDialect, string>> = { anthropic: 'request-id', openai: 'x-upstream-request-id' };
 
 /**
  * The headers of the upstream request: the forwarded ones, the allowed values of the beta
- * headers (each a comma list), the stored key in the provider's own header, and
+ * headers (each a comma list), the provider's fixed headers where the caller sent none,
+ * the stored key in the provider's own header (none for a keyless provider), and
  * `Accept-Encoding: identity`, so that answers arrive uncompressed and each streamed event
  * can be passed on as soon as it arrives.
  */
-export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, provider: LlmProvider, apiKey: string, body: Buffer | null, betas: BetaFilter): OutgoingHttpHeaders {
+export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, provider: ProviderDescriptor, apiKey: string, body: Buffer | null, betas: BetaFilter): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(incoming)) {
     if (value !== undefined && FORWARDED_REQUEST_HEADERS.has(name)) headers[name] = value;
@@ -87,9 +88,10 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, provider: 
     if (allowed.length > 0) headers[name] = allowed.join(',');
     if (allowed.length < values.length) betas.dropped(name, values.filter((entry) => !betas.allowed.has(entry)));
   }
+  for (const [name, value] of Object.entries(provider.fixedHeaders)) headers[name] ??= value;
   headers['accept-encoding'] = 'identity';
-  if (provider === 'anthropic') headers['x-api-key'] = apiKey;
-  else headers.authorization = `Bearer ${apiKey}`;
+  if (provider.auth === 'bearer') headers.authorization = `Bearer ${apiKey}`;
+  else if (provider.auth !== 'none') headers[provider.auth] = apiKey;
   if (body !== null) headers['content-length'] = body.length;
   return headers;
 }
@@ -109,7 +111,7 @@ export function forwardedHeaderValues(incoming: IncomingHttpHeaders): string[] {
  * each value through `scrub` (the stored key's echoes removed: a provider may echo the
  * key in any of them, at any status).
  */
-export function passedResponseHeaders(upstream: IncomingHttpHeaders, provider: LlmProvider, scrub: (value: string) => string): Record<string, string> {
+export function passedResponseHeaders(upstream: IncomingHttpHeaders, provider: ProviderDialect, scrub: (value: string) => string): Record<string, string> {
   const passed: Record<string, string> = {};
   for (const [name, value] of Object.entries(upstream)) {
     if (typeof value !== 'string') continue;

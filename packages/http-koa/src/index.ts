@@ -13,6 +13,7 @@ export {
   type LlmPassThroughOptions,
 } from './llm-pass-through.js';
 export { buildOpenApiDocument, type OpenApiDocument, type OpenApiOptions } from './openapi.js';
+export { PROVIDERS_PATH } from './provider-routes.js';
 export {
   HttpErrorCodes,
   PROBLEM_CODES,

@@ -1,10 +1,25 @@
 import type Router from '@koa/router';
-import { CallerText, ConfigError, DEFAULT_SCOPE, KeyEchoScrubber, redactText, scrubKeyFromLogText, silentLogger, type LlmProvider, type Logger } from '@llm-settings/core';
+import {
+  CallerText,
+  ConfigError,
+  DEFAULT_PROVIDER_REGISTRY,
+  DEFAULT_SCOPE,
+  KeyEchoScrubber,
+  redactText,
+  scrubKeyFromLogText,
+  silentLogger,
+  type LlmProvider,
+  type Logger,
+  type PassThroughPathName,
+  type ProviderDescriptor,
+  type ProviderDialect,
+  type ProviderRegistry,
+} from '@llm-settings/core';
 import type { IncomingMessage } from 'node:http';
 import { pipeline, Transform } from 'node:stream';
 import type { ParsedUrlQuery } from 'node:querystring';
 import type { AppContext, AppState, LlmCallFacts } from './app-state.js';
-import { forwardedHeaderValues, passedResponseHeaders, UPSTREAM_REQUEST_ID_HEADER, upstreamRequestHeaders, type BetaFilter } from './forwarded-headers.js';
+import { forwardedHeaderValues, passedResponseHeaders, upstreamRequestHeaders, type BetaFilter } from './forwarded-headers.js';
 import { InFlightLimit } from './in-flight-limit.js';
 import { notJson } from './json-body.js';
 import { HttpError, HttpErrorCodes, problemFromError } from './problems.js';
@@ -33,10 +48,18 @@ const LOGGED_BETA_LENGTH = 64;
 /** The LLM pass-through: the provider APIs, called with the key stored for the request's scope. */
 export interface LlmPassThroughOptions {
   /**
-   * The provider API roots, as the SDKs take them: Anthropic's without a path
-   * (`https://api.anthropic.com`), OpenAI's ending in `/v1` (`https://api.openai.com/v1`).
+   * API roots by provider id, as the SDKs take them, over the registry's: Anthropic's
+   * without a path (`https://api.anthropic.com`), an OpenAI-dialect one ending where
+   * `/chat/completions` appends (`https://api.openai.com/v1`).
+   * @default the registry's roots
    */
-  baseUrls: { readonly anthropic: string; readonly openai: string };
+  baseUrls?: Readonly<Record<string, string | undefined>>;
+  /**
+   * The providers served: every enabled one gets its descriptor's routes under
+   * `/api/llm/<id>`, its key sent in its own header.
+   * @default the app's providers (the service's registry, else Anthropic and OpenAI)
+   */
+  providers?: ProviderRegistry;
   /**
    * Upper bound of one call, streamed answers included: 504 before the answer is sent on
    * (a JSON answer once it is whole), a cut connection after.
@@ -83,6 +106,8 @@ export const LLM_PATH_PREFIX = '/api/llm';
 /** One forwarded endpoint, by its path under the provider's `/v1`. */
 export interface PassThroughRoute {
   provider: LlmProvider;
+  /** The provider's wire protocol: its SDK, error shape and request id header. */
+  dialect: ProviderDialect;
   method: 'GET' | 'POST';
   /** The provider's path, `/v1/...`; answered at `/api/llm/<provider>/v1/...`. */
   path: string;
@@ -95,16 +120,31 @@ export interface PassThroughRoute {
 
 const MODEL_LIST_QUERY = ['limit', 'after_id', 'before_id'];
 
-/** Everything the pass-through forwards; any other path is a 404, as everywhere. */
-export const PASS_THROUGH_ROUTES: readonly PassThroughRoute[] = [
-  { provider: 'anthropic', method: 'POST', path: '/v1/messages', query: [], streams: true, summary: 'Anthropic Messages, streamed or not.' },
-  { provider: 'anthropic', method: 'POST', path: '/v1/messages/count_tokens', query: [], streams: false, summary: 'Anthropic token counting.' },
-  { provider: 'anthropic', method: 'GET', path: '/v1/models', query: MODEL_LIST_QUERY, streams: false, summary: 'Anthropic model list.' },
-  { provider: 'openai', method: 'POST', path: '/v1/chat/completions', query: [], streams: true, summary: 'OpenAI Chat Completions, streamed or not.' },
-  { provider: 'openai', method: 'POST', path: '/v1/responses', query: [], streams: true, summary: 'OpenAI Responses, streamed or not.' },
-  { provider: 'openai', method: 'POST', path: '/v1/embeddings', query: [], streams: false, summary: 'OpenAI embeddings.' },
-  { provider: 'openai', method: 'GET', path: '/v1/models', query: MODEL_LIST_QUERY, streams: false, summary: 'OpenAI model list.' },
-];
+/** How each forwardable path is called, and what it is, for a provider named `name`. */
+const ROUTE_SHAPES: Readonly<Record<PassThroughPathName, Omit<PassThroughRoute, 'provider' | 'dialect' | 'path' | 'summary'> & { summary: (name: string) => string }>> = {
+  '/v1/messages': { method: 'POST', query: [], streams: true, summary: (name) => `${name} Messages, streamed or not.` },
+  '/v1/messages/count_tokens': { method: 'POST', query: [], streams: false, summary: (name) => `${name} token counting.` },
+  '/v1/chat/completions': { method: 'POST', query: [], streams: true, summary: (name) => `${name} Chat Completions, streamed or not.` },
+  '/v1/responses': { method: 'POST', query: [], streams: true, summary: (name) => `${name} Responses, streamed or not.` },
+  '/v1/embeddings': { method: 'POST', query: [], streams: false, summary: (name) => `${name} embeddings.` },
+  '/v1/models': { method: 'GET', query: MODEL_LIST_QUERY, streams: false, summary: (name) => `${name} model list.` },
+};
+
+/** The routes of one provider, as its descriptor lists them. */
+function routesOf(descriptor: ProviderDescriptor): PassThroughRoute[] {
+  return descriptor.routes.map((path) => {
+    const { summary, ...shape } = ROUTE_SHAPES[path];
+    return { provider: descriptor.id, dialect: descriptor.dialect, path, ...shape, summary: summary(descriptor.displayName) };
+  });
+}
+
+/** Everything the pass-through forwards for the registry's enabled providers; any other path is a 404, as everywhere. */
+export function passThroughRoutes(providers: ProviderRegistry): PassThroughRoute[] {
+  return providers.enabled().flatMap(routesOf);
+}
+
+/** The routes of the default providers, Anthropic's and OpenAI's. */
+export const PASS_THROUGH_ROUTES: readonly PassThroughRoute[] = passThroughRoutes(DEFAULT_PROVIDER_REGISTRY);
 
 /** The path a route answers at. */
 export function passThroughPath(route: PassThroughRoute): string {
@@ -131,12 +171,14 @@ export function registerLlmPassThrough(
     positiveInteger(options.maxInFlightPerScope ?? DEFAULT_LLM_MAX_IN_FLIGHT_PER_SCOPE, 'llm.maxInFlightPerScope'),
   );
   const allowedBetas = betaNames(options.allowedBetas ?? []);
-  const roots = { anthropic: apiRoot(options.baseUrls.anthropic, 'anthropic'), openai: apiRoot(options.baseUrls.openai, 'openai') };
+  const providers = options.providers ?? DEFAULT_PROVIDER_REGISTRY;
 
-  for (const route of PASS_THROUGH_ROUTES) {
-    // OpenAI's root already ends in /v1.
-    const upstreamPath = route.provider === 'openai' ? route.path.slice('/v1'.length) : route.path;
-    const target = `${roots[route.provider]}${upstreamPath}`;
+  for (const route of passThroughRoutes(providers)) {
+    const descriptor = providers.get(route.provider);
+    const root = apiRoot(options.baseUrls?.[route.provider] ?? providers.baseUrl(route.provider), route.provider);
+    // An OpenAI-dialect root already ends where the dialect's /v1 does (`/v1`, `/api/v1`, `/v1beta/openai`).
+    const upstreamPath = route.dialect === 'openai' ? route.path.slice('/v1'.length) : route.path;
+    const target = `${root}${upstreamPath}`;
     const handler = async (ctx: AppContext) => {
       const scope = scopeOf(ctx);
       const facts: LlmCallFacts = { provider: route.provider, scope: scope ?? DEFAULT_SCOPE, upstreamRequestId: null };
@@ -153,17 +195,17 @@ export function registerLlmPassThrough(
         const apiKey = settings.apiKey.reveal();
         const deadline = new CallDeadline(ctx.res, timeoutMs);
         const url = upstreamUrl(target, route.query, ctx.query);
-        const headers = upstreamRequestHeaders(ctx.headers, route.provider, apiKey, body, betaFilter(allowedBetas, logger, ctx));
+        const headers = upstreamRequestHeaders(ctx.headers, descriptor, apiKey, body, betaFilter(allowedBetas, logger, ctx));
         let answer: IncomingMessage;
         try {
           answer = await sendUpstream({ method: route.method, url, headers, body, deadline });
         } catch (error) {
           throw callFailure(error, timeoutMs);
         }
-        const requestId = answer.headers[UPSTREAM_REQUEST_ID_HEADER[route.provider]];
+        const requestId = answer.headers[descriptor.requestIdHeader];
         if (typeof requestId === 'string') ctx.state.llm = { ...facts, upstreamRequestId: loggableRequestId(requestId, apiKey) };
         const echo: KeyEcho = { scrubber: new KeyEchoScrubber(apiKey), caller: new CallerText([body, ...url.searchParams.values(), ...forwardedHeaderValues(ctx.headers)]) };
-        await passAnswer(ctx, route.provider, answer, deadline, timeoutMs, echo);
+        await passAnswer(ctx, route.dialect, answer, deadline, timeoutMs, echo);
       } catch (error) {
         if (error instanceof ClientGoneError) return clientGone(ctx);
         // A refusal of ours (4xx) or a timeout would fail the same way again, yet the
@@ -194,7 +236,7 @@ interface KeyEcho {
  * follow it with the caller's token. The stored key's echoes are scrubbed from every
  * header and body passed on, whatever the status: a provider may echo the key anywhere.
  */
-async function passAnswer(ctx: AppContext, provider: LlmProvider, answer: IncomingMessage, deadline: CallDeadline, timeoutMs: number, echo: KeyEcho): Promise<void> {
+async function passAnswer(ctx: AppContext, provider: ProviderDialect, answer: IncomingMessage, deadline: CallDeadline, timeoutMs: number, echo: KeyEcho): Promise<void> {
   const status = answer.statusCode ?? 502;
   if (status >= 300 && status < 400) {
     answer.destroy();

@@ -1,18 +1,19 @@
 import {
-  LlmModelListCandidateSchema,
+  DEFAULT_PROVIDER_REGISTRY,
+  inputSchemasOf,
   LlmModelListSchema,
-  LlmSettingsUpdateSchema,
+  LlmProviderListSchema,
   LlmSettingsViewSchema,
-  LlmTestCandidateSchema,
   LlmTestResultSchema,
-  ENABLED_PROVIDER_IDS,
+  type ProviderRegistry,
 } from '@llm-settings/core';
 import { ANSWERED_REQUEST_ID_HEADER } from './forwarded-headers.js';
 import { HEALTH_PATH, READY_PATH } from './health-routes.js';
-import { LLM_PATH_PREFIX, PASS_THROUGH_ROUTES, passThroughPath, type PassThroughRoute } from './llm-pass-through.js';
+import { LLM_PATH_PREFIX, passThroughPath, passThroughRoutes, type PassThroughRoute } from './llm-pass-through.js';
 import { PROBLEM_CODES, PROBLEM_CONTENT_TYPE, RETRY_AFTER_SECONDS } from './problems.js';
 import { SCOPE_HEADER } from './scope-header.js';
 import { MODELS_PATH } from './model-routes.js';
+import { PROVIDERS_PATH } from './provider-routes.js';
 import { SETTINGS_PATH, SETTINGS_TEST_PATH } from './settings-routes.js';
 
 export const OPENAPI_PATH = '/api/openapi.json';
@@ -27,6 +28,11 @@ export interface OpenApiDocument {
 }
 
 export interface OpenApiOptions {
+  /**
+   * The providers served: the provider enums and the pass-through's paths follow the enabled ones.
+   * @default DEFAULT_PROVIDER_REGISTRY (Anthropic and OpenAI)
+   */
+  providers?: ProviderRegistry;
   /**
    * Whether the settings routes require a bearer token (the app's `apiToken` is set).
    * @default true
@@ -66,15 +72,16 @@ function problemResponse(description: string, headers: JsonObject = {}): JsonObj
   return { description, headers: { 'X-Request-Id': ref('headers', 'XRequestId'), ...headers }, content: problemContent };
 }
 
-function schemas(): JsonObject {
+function schemas(providers: ProviderRegistry): JsonObject {
+  const inputs = inputSchemasOf(providers);
   return {
     LlmSettingsUpdate: {
-      ...fromZod(LlmSettingsUpdateSchema, 'input'),
+      ...fromZod(inputs.update, 'input'),
       description:
         'Settings to save. Without api_key the stored key is kept (the provider must then be unchanged); without model the provider default is used. Unknown fields are rejected.',
     },
     LlmTestCandidate: {
-      ...fromZod(LlmTestCandidateSchema, 'input'),
+      ...fromZod(inputs.testCandidate, 'input'),
       description: 'Settings to test without storing them.',
     },
     LlmSettingsView: {
@@ -84,13 +91,17 @@ function schemas(): JsonObject {
     },
     LlmTestResult: fromZod(LlmTestResultSchema, 'output'),
     LlmModelListCandidate: {
-      ...fromZod(LlmModelListCandidateSchema, 'input'),
+      ...fromZod(inputs.modelListCandidate, 'input'),
       description: 'A key to list the models of before it is saved.',
     },
     LlmModelList: {
       ...fromZod(LlmModelListSchema, 'output'),
       description:
         "The models to choose from. `source` is `live` when the key's own list came from the provider (every page), `catalogue` for the built-in list of current models; then `reason` says why: `no_stored_key` (no key is stored for that provider), `listing_disabled` (the server lists no models live), or the code of the failed listing, as POST /api/settings/llm/test reports it (`invalid_api_key`, `permission_denied`, `rate_limited`, `provider_unavailable`, `timeout`, `network_error`, ...), with `message` in fixed wording. `default` marks the model used when settings name none.",
+    },
+    LlmProviderList: {
+      ...fromZod(LlmProviderListSchema, 'output'),
+      description: 'The providers this server enables, the default one first: the settings page builds its provider list from them.',
     },
     ValidationIssue: {
       type: 'object',
@@ -139,9 +150,9 @@ function hostCheckResponses(hostCheck: boolean): JsonObject {
   return { 403: ref('responses', 'ForbiddenOrigin'), ...(hostCheck ? { 421: ref('responses', 'MisdirectedRequest') } : {}) };
 }
 
-function components(bearerAuth: boolean, hostCheck: boolean, llm: boolean): JsonObject {
+function components(providers: ProviderRegistry, bearerAuth: boolean, hostCheck: boolean, llm: boolean): JsonObject {
   return {
-    schemas: schemas(),
+    schemas: schemas(providers),
     parameters: {
       IfMatch: {
         name: 'If-Match',
@@ -189,7 +200,7 @@ function components(bearerAuth: boolean, hostCheck: boolean, llm: boolean): Json
       NotFound: problemResponse('No resource at this path.'),
       MethodNotAllowed: problemResponse('The resource does not support this method.', { Allow: ref('headers', 'Allow') }),
       Conflict: problemResponse(
-        'SETTINGS.CONFLICT: changed concurrently; CRYPTO.UNDECRYPTABLE / SETTINGS.CORRUPTED: the stored settings cannot be used with the configured encryption key (save new settings to replace them); SETTINGS.NOT_CONFIGURED: nothing to test.',
+        'SETTINGS.CONFLICT: changed concurrently; CRYPTO.UNDECRYPTABLE / SETTINGS.CORRUPTED: the stored settings cannot be used with the configured encryption key (save new settings to replace them); SETTINGS.NOT_CONFIGURED: nothing to test; SETTINGS.PROVIDER_DISABLED: the stored settings are for a provider this server no longer enables (kept, not used); SETTINGS.ENDPOINT_CHANGED: the provider\'s API root moved to another origin since the key was saved (the detail names both; save the key again, or the operator runs confirm-endpoint).',
       ),
       PreconditionFailed: problemResponse('If-Match does not hold.'),
       PayloadTooLarge: problemResponse('The body exceeds the size limit.'),
@@ -213,7 +224,7 @@ function securitySchemes(llm: boolean): JsonObject {
 function llmResponses(): JsonObject {
   return {
     LlmConflict: problemResponse(
-      'SETTINGS.NOT_CONFIGURED: no settings for this scope; SETTINGS.PROVIDER_MISMATCH: they are for the other provider (the detail names it); CRYPTO.UNDECRYPTABLE / SETTINGS.CORRUPTED: they cannot be used.',
+      'SETTINGS.NOT_CONFIGURED: no settings for this scope; SETTINGS.PROVIDER_MISMATCH: they are for another provider (the detail names it); SETTINGS.ENDPOINT_CHANGED: the key was saved for another origin of the provider\'s API root, and is not sent to this one; CRYPTO.UNDECRYPTABLE / SETTINGS.CORRUPTED: they cannot be used.',
     ),
     BadGateway: problemResponse('UPSTREAM.UNAVAILABLE: the provider could not be reached, or answered with a redirect.'),
     GatewayTimeout: problemResponse('UPSTREAM.TIMEOUT: the provider did not answer in time.'),
@@ -230,7 +241,7 @@ function llmResponses(): JsonObject {
   };
 }
 
-function settingsPaths(bearerAuth: boolean, hostCheck: boolean): JsonObject {
+function settingsPaths(providers: ProviderRegistry, bearerAuth: boolean, hostCheck: boolean): JsonObject {
   const secured = bearerAuth ? { security: [{ bearerAuth: [] }] } : {};
   const auth = bearerAuth ? { 401: ref('responses', 'Unauthorized') } : {};
   const requestId = ref('parameters', 'XRequestId');
@@ -248,6 +259,18 @@ function settingsPaths(bearerAuth: boolean, hostCheck: boolean): JsonObject {
     content: json(ref('schemas', 'LlmModelList')),
   };
   return {
+    [PROVIDERS_PATH]: {
+      get: {
+        operationId: 'listLlmProviders',
+        summary: 'List the providers this server enables (LLM_PROVIDERS and LLM_PROVIDERS_FILE).',
+        parameters: [requestId],
+        ...secured,
+        responses: {
+          200: { description: 'The providers.', headers: { 'X-Request-Id': ref('headers', 'XRequestId') }, content: json(ref('schemas', 'LlmProviderList')) },
+          ...common,
+        },
+      },
+    },
     [SETTINGS_PATH]: {
       get: {
         operationId: 'getLlmSettings',
@@ -299,7 +322,7 @@ function settingsPaths(bearerAuth: boolean, hostCheck: boolean): JsonObject {
             in: 'query',
             required: false,
             description: 'Whose models; the stored provider (the default provider when nothing is stored) when omitted.',
-            schema: { type: 'string', enum: [...ENABLED_PROVIDER_IDS] },
+            schema: { type: 'string', enum: [...providers.enabledIds] },
           },
         ],
         ...secured,
@@ -351,7 +374,7 @@ function settingsPaths(bearerAuth: boolean, hostCheck: boolean): JsonObject {
 }
 
 function llmOperation(route: PassThroughRoute, bearerAuth: boolean, hostCheck: boolean): JsonObject {
-  const upstreamId = ANSWERED_REQUEST_ID_HEADER[route.provider];
+  const upstreamId = ANSWERED_REQUEST_ID_HEADER[route.dialect];
   const query = route.query.map((name) => ({ name, in: 'query', required: false, schema: name === 'limit' ? { type: 'integer', minimum: 1 } : { type: 'string' } }));
   const answer = {
     'application/json': { schema: { type: 'object' } },
@@ -359,9 +382,9 @@ function llmOperation(route: PassThroughRoute, bearerAuth: boolean, hostCheck: b
   };
   const post = route.method === 'POST';
   return {
-    operationId: `llm${[route.provider, ...route.path.split(/[/_]/).slice(2)].map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join('')}`,
+    operationId: `llm${[...route.provider.split('-'), ...route.path.split(/[/_]/).slice(2)].map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join('')}`,
     summary: route.summary,
-    description: `Forwarded to the ${route.provider} API with the key stored for the scope, which the caller never sees; the caller's Authorization and x-api-key are not forwarded. Point the official SDK at \`${LLM_PATH_PREFIX}/${route.provider}${route.provider === 'openai' ? '/v1' : ''}\`.`,
+    description: `Forwarded to the ${route.provider} API with the key stored for the scope, which the caller never sees; the caller's Authorization and x-api-key are not forwarded. Point the official SDK at \`${LLM_PATH_PREFIX}/${route.provider}${route.dialect === 'openai' ? '/v1' : ''}\`.`,
     parameters: [ref('parameters', 'XRequestId'), ref('parameters', 'Scope'), ...query],
     ...(bearerAuth ? { security: [{ bearerAuth: [] }, { apiKeyAuth: [] }] } : {}),
     ...(post ? { requestBody: { required: true, content: json({ type: 'object', description: "The provider's request body, forwarded byte for byte." }) } } : {}),
@@ -387,9 +410,9 @@ function llmOperation(route: PassThroughRoute, bearerAuth: boolean, hostCheck: b
   };
 }
 
-function llmPaths(bearerAuth: boolean, hostCheck: boolean): JsonObject {
+function llmPaths(providers: ProviderRegistry, bearerAuth: boolean, hostCheck: boolean): JsonObject {
   const paths: Record<string, JsonObject> = {};
-  for (const route of PASS_THROUGH_ROUTES) {
+  for (const route of passThroughRoutes(providers)) {
     (paths[passThroughPath(route)] ??= {})[route.method.toLowerCase()] = llmOperation(route, bearerAuth, hostCheck);
   }
   return paths;
@@ -435,18 +458,19 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}): OpenApiDocum
   const hostCheck = options.hostCheck ?? false;
   const llm = options.llm ?? false;
   const basePath = options.basePath ?? '';
+  const providers = options.providers ?? DEFAULT_PROVIDER_REGISTRY;
   return {
     openapi: '3.1.0',
     info: {
       title: 'llm-settings',
       version: '1.0.0',
       description:
-        `Read, save, clear and test the LLM provider settings (${ENABLED_PROVIDER_IDS.join(", ")}). ` +
+        `Read, save, clear and test the LLM provider settings (${providers.enabledIds.join(", ")}). ` +
         'The API key is write-only: responses show only whether one is set and a mask. ' +
         `Errors are ${PROBLEM_CONTENT_TYPE} (RFC 9457); unknown paths answer 404 and unsupported methods 405 with an Allow header.`,
     },
     ...(basePath === '' ? {} : { servers: [{ url: basePath }] }),
-    paths: { ...settingsPaths(bearerAuth, hostCheck), ...(llm ? llmPaths(bearerAuth, hostCheck) : {}), ...operationalPaths(hostCheck) },
-    components: components(bearerAuth, hostCheck, llm),
+    paths: { ...settingsPaths(providers, bearerAuth, hostCheck), ...(llm ? llmPaths(providers, bearerAuth, hostCheck) : {}), ...operationalPaths(hostCheck) },
+    components: components(providers, bearerAuth, hostCheck, llm),
   };
 }

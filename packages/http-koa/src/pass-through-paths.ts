@@ -1,14 +1,13 @@
-import type { LlmProvider } from '@llm-settings/core';
+import type { ProviderDialect, ProviderRegistry } from '@llm-settings/core';
 import type { AppContext } from './app-state.js';
-import { LLM_PATH_PREFIX, PASS_THROUGH_ROUTES } from './llm-pass-through.js';
-
-const ROOTS = [...new Set(PASS_THROUGH_ROUTES.map((route) => route.provider))].map((provider) => ({ provider, root: `${LLM_PATH_PREFIX}/${provider}` }));
+import { LLM_PATH_PREFIX } from './llm-pass-through.js';
 
 /**
- * The provider whose API the request's path is under (`/api/llm/<provider>/...`, spelt
- * as the routes are), or null: the SDK that can be reading the answer.
+ * The dialect of the provider whose API the request's path is under
+ * (`/api/llm/<provider>/...`, one of the enabled providers, spelt as the routes are), or
+ * null: which SDK can be reading the answer.
  */
-export function passThroughProviderOf(ctx: AppContext): LlmProvider | null {
-  const found = ROOTS.find(({ root }) => ctx.path === root || ctx.path.startsWith(`${root}/`));
-  return found?.provider ?? null;
+export function passThroughDialectOf(providers: ProviderRegistry): (ctx: AppContext) => ProviderDialect | null {
+  const roots = providers.enabled().map(({ id, dialect }) => ({ dialect, root: `${LLM_PATH_PREFIX}/${id}` }));
+  return (ctx) => roots.find(({ root }) => ctx.path === root || ctx.path.startsWith(`${root}/`))?.dialect ?? null;
 }

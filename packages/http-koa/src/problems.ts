@@ -105,6 +105,9 @@ export const CORE_ERROR_STATUS: Readonly<Record<ErrorCode, CoreMapping>> = {
   [ErrorCodes.CRYPTO_UNDECRYPTABLE]: { status: 409, title: 'Encryption key mismatch' },
   [ErrorCodes.SETTINGS_CORRUPTED]: { status: 409, title: 'Stored settings unusable' },
   [ErrorCodes.SETTINGS_MODEL_PROVIDER_MISMATCH]: { status: 400, title: "Model of another provider" },
+  // Kept settings the operator's configuration stops: saving new ones resolves it.
+  [ErrorCodes.SETTINGS_PROVIDER_DISABLED]: { status: 409, title: 'Provider not enabled' },
+  [ErrorCodes.SETTINGS_ENDPOINT_CHANGED]: { status: 409, title: 'Provider endpoint changed' },
   [ErrorCodes.STORAGE_UNAVAILABLE]: { status: 503, title: 'Storage unavailable', retryAfter: true },
   [ErrorCodes.PROBE_BUSY]: { status: 429, title: 'Too many connection tests', retryAfter: true },
   [ErrorCodes.CONFIG_INVALID]: { status: 500, title: 'Internal server error', genericDetail: INTERNAL_DETAIL },

@@ -141,6 +141,7 @@ describe('GET /api/openapi.json', () => {
     const documented = Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item as Json).map((method) => `${method.toUpperCase()} ${path}`));
     expect(documented.sort()).toEqual(
       [
+        'GET /api/settings/llm/providers',
         'GET /api/settings/llm',
         'PUT /api/settings/llm',
         'DELETE /api/settings/llm',

@@ -5,10 +5,12 @@
 const SETTINGS = 'api/settings/llm';
 const MODELS = 'api/settings/llm/models';
 const TEST = 'api/settings/llm/test';
+const PROVIDERS = 'api/settings/llm/providers';
 /** The API token lives in this tab's sessionStorage only: gone when the tab closes. */
 const TOKEN_KEY = 'llm-settings.api-token';
 /** The select's entry that reveals the free-text model field. */
 const OTHER_MODEL = '';
+/** Display names by provider id: the page's own two until the server's list is loaded. */
 const PROVIDER_NAMES = { anthropic: 'Anthropic', openai: 'OpenAI' };
 
 const $ = (id) => document.getElementById(id);
@@ -43,7 +45,7 @@ const ui = {
 };
 
 /** What the page knows of the server: the view shown, its ETag, and whether the model route exists. */
-const state = { view: null, etag: null, modelListAvailable: true, modelLoads: 0, busy: false };
+const state = { view: null, etag: null, modelListAvailable: true, modelLoads: 0, busy: false, providersLoaded: false };
 
 /** An answer the page cannot use: a problem document (RFC 9457) or a network failure. */
 class ApiError extends Error {
@@ -140,8 +142,38 @@ ui.tokenForm.addEventListener('submit', (event) => {
 
 // ---- current settings -----------------------------------------------------------------
 
+/**
+ * Builds the provider list from the providers the server enables, once. A server without
+ * the route keeps the page's own list (Anthropic and OpenAI).
+ */
+async function loadProviders() {
+  if (state.providersLoaded) return;
+  try {
+    const { json } = await api('GET', PROVIDERS);
+    const options = json.providers.map((provider) => {
+      PROVIDER_NAMES[provider.id] = provider.display_name;
+      const option = document.createElement('option');
+      option.value = provider.id;
+      option.textContent = provider.display_name;
+      option.dataset.keyRequired = String(provider.key_required);
+      return option;
+    });
+    ui.provider.replaceChildren(...options);
+    state.providersLoaded = true;
+  } catch (error) {
+    if (error.status === 401) throw error;
+  }
+}
+
+/** A keyless provider (a local server) needs no key: the field says so. */
+function showKeyNeed() {
+  const keyless = ui.provider.selectedOptions[0]?.dataset.keyRequired === 'false';
+  ui.apiKey.placeholder = keyless ? 'Not needed: this provider takes no key' : '';
+}
+
 async function loadSettings({ focus = false } = {}) {
   try {
+    await loadProviders();
     const { json, etag } = await api('GET', SETTINGS);
     showView(json, etag);
     resetForm();
@@ -159,7 +191,8 @@ async function loadSettings({ focus = false } = {}) {
 function showView(view, etag) {
   state.view = view;
   state.etag = etag;
-  ui.current.provider.textContent = PROVIDER_NAMES[view.provider] ?? view.provider;
+  const name = PROVIDER_NAMES[view.provider] ?? view.provider;
+  ui.current.provider.textContent = view.provider_enabled === false ? `${name} (not enabled on this server: kept, not used)` : name;
   ui.current.model.textContent = view.model_verified === false ? `${view.model} (not in the built-in catalogue: unverified)` : view.model;
   ui.current.key.textContent = view.api_key_set ? view.api_key_masked : 'none stored';
   ui.current.updated.replaceChildren(view.updated_at === null ? 'never: these are the defaults' : timeElement(view.updated_at));
@@ -174,7 +207,10 @@ function timeElement(iso) {
 
 /** Puts the current provider and model in the form; a key being typed stays. */
 function resetForm() {
-  ui.provider.value = state.view.provider;
+  // A provider no longer enabled is not offered: the form starts at the first one.
+  const offered = [...ui.provider.options].some((option) => option.value === state.view.provider);
+  ui.provider.value = offered ? state.view.provider : (ui.provider.options[0]?.value ?? '');
+  showKeyNeed();
   ui.modelOther.value = state.view.model;
 }
 
@@ -264,7 +300,10 @@ function chosenModel() {
 }
 
 // Another provider's models: its default is chosen unless the person picks another.
-ui.provider.addEventListener('change', () => void loadModels(''));
+ui.provider.addEventListener('change', () => {
+  showKeyNeed();
+  void loadModels('');
+});
 ui.modelSelect.addEventListener('change', () => {
   if (ui.modelSelect.value === OTHER_MODEL) {
     updateModelFields();

@@ -1,19 +1,18 @@
 import {
   DEFAULT_PROBE_TIMEOUT_MS,
-  getProvider,
   looksLikeApiKey,
   REDACTED,
   silentLogger,
   type ListedModel,
-  type LlmProvider,
   type Logger,
   type ModelListOutcome,
   type ModelListRequest,
   type ModelLister,
+  type ProviderRegistry,
 } from '@llm-settings/core';
 import { DEFAULT_MAX_IN_FLIGHT } from './create-provider-probe.js';
 import { describeFailure, type Failure } from './failures.js';
-import { checkRequest, errorClassName, resolveBaseUrls, runGuarded } from './guarded-call.js';
+import { checkRequest, errorClassName, registryWith, runGuarded } from './guarded-call.js';
 import { positiveInteger, positiveNumber } from './option-checks.js';
 import { codeForStatus } from './outcomes.js';
 import type { ProviderSdk } from './sdk-calls.js';
@@ -46,10 +45,16 @@ export interface ModelListerOptions {
    */
   pageSize?: number;
   /**
-   * API roots, operator configuration; a request can never choose one.
-   * @default { anthropic: 'https://api.anthropic.com', openai: 'https://api.openai.com/v1' }
+   * The providers a request may name (its enabled ones), with their API roots: operator
+   * configuration. A request can never choose a root.
+   * @default DEFAULT_PROVIDER_REGISTRY (Anthropic and OpenAI at their public roots)
    */
-  baseUrls?: { anthropic?: string | undefined; openai?: string | undefined };
+  providers?: ProviderRegistry;
+  /**
+   * API roots by provider id over the registry's, operator configuration.
+   * @default the registry's roots
+   */
+  baseUrls?: Readonly<Record<string, string | undefined>>;
   /**
    * Receives one debug line per listing: provider, code, model count, latency. Never the key.
    * @default silentLogger
@@ -69,23 +74,25 @@ export function createModelLister(options: ModelListerOptions = {}): ModelLister
   const defaultTimeoutMs = positiveNumber(options.timeoutMs, DEFAULT_PROBE_TIMEOUT_MS, 'timeoutMs');
   const maxInFlight = positiveInteger(options.maxInFlight, DEFAULT_MAX_IN_FLIGHT, 'maxInFlight');
   const pageSize = positiveInteger(options.pageSize, DEFAULT_MODEL_PAGE_SIZE, 'pageSize');
-  const baseUrls = resolveBaseUrls(options.baseUrls ?? {});
+  const providers = registryWith(options.providers, options.baseUrls);
   const logger = options.logger ?? silentLogger;
   const calls = new SharedCalls<ModelListOutcome>(maxInFlight);
 
   return {
     async listModels(request: ModelListRequest): Promise<ModelListOutcome> {
-      const checked = checkRequest(request, defaultTimeoutMs);
-      const { provider } = checked;
+      const checked = checkRequest(request, defaultTimeoutMs, providers);
+      const { provider: descriptor, baseUrl } = checked;
+      const provider = descriptor.id;
+      const name = descriptor.displayName;
       const { apiKey } = request;
       const { outcome } = await runGuarded<ModelListOutcome>({
         ...checked,
         identity: [apiKey],
         signal: request.signal,
         calls,
-        start: (sdk, signal) => listAll(provider, sdk, { apiKey, baseUrl: baseUrls[provider], signal, pageSize, maxModels: MAX_LISTED_MODELS }, logger),
-        timedOut: (timeoutMs, latencyMs) => ({ code: 'timeout', message: `${nameOf(provider)} did not list its models within ${timeoutMs} ms.`, latencyMs }),
-        cancelled: (latencyMs) => cancelled(provider, latencyMs),
+        start: (sdk, signal) => listAll(name, sdk, { descriptor, apiKey, baseUrl, signal, pageSize, maxModels: MAX_LISTED_MODELS }, logger),
+        timedOut: (timeoutMs, latencyMs) => ({ code: 'timeout', message: `${name} did not list its models within ${timeoutMs} ms.`, latencyMs }),
+        cancelled: (latencyMs) => cancelled(name, latencyMs),
       });
       logger.debug(
         {
@@ -103,7 +110,7 @@ export function createModelLister(options: ModelListerOptions = {}): ModelLister
 
 /** One listing with the provider's SDK. Never rejects: every failure becomes an outcome. */
 async function listAll(
-  provider: LlmProvider,
+  name: string,
   sdk: ProviderSdk,
   listing: Parameters<ProviderSdk['listModels']>[0],
   logger: Logger,
@@ -112,15 +119,15 @@ async function listAll(
   try {
     const listed = await sdk.listModels(listing);
     const models = presentable(listed, listing.apiKey);
-    return { code: 'ok', models, message: `${nameOf(provider)} listed ${models.length} models for the API key.`, latencyMs: performance.now() - started };
+    return { code: 'ok', models, message: `${name} listed ${models.length} models for the API key.`, latencyMs: performance.now() - started };
   } catch (error) {
     const latencyMs = performance.now() - started;
-    if (listing.signal.aborted) return cancelled(provider, latencyMs);
+    if (listing.signal.aborted) return cancelled(name, latencyMs);
     const failure = describeFailure(error, sdk.errors);
     if (failure.kind === 'unexpected') {
-      logger.warn({ provider, error: errorClassName(error) }, 'model listing failed unexpectedly');
+      logger.warn({ provider: listing.descriptor.id, error: errorClassName(error) }, 'model listing failed unexpectedly');
     }
-    return failed(provider, failure, latencyMs);
+    return failed(name, failure, latencyMs);
   }
 }
 
@@ -131,7 +138,8 @@ async function listAll(
  * where the SDK's fetch scrubbed an echo of it.
  */
 function holdsKey(text: string, apiKey: string): boolean {
-  return text.includes(apiKey) || text.includes(REDACTED) || looksLikeApiKey(text);
+  // A keyless provider's key is empty, which every text "includes".
+  return (apiKey !== '' && text.includes(apiKey)) || text.includes(REDACTED) || looksLikeApiKey(text);
 }
 
 function presentable(listed: readonly ListedModel[], apiKey: string): ListedModel[] {
@@ -147,8 +155,7 @@ function presentable(listed: readonly ListedModel[], apiKey: string): ListedMode
 }
 
 /** The failure's outcome, with the probe's codes and fixed wording for a list. */
-function failed(provider: LlmProvider, failure: Failure, latencyMs: number): ModelListOutcome {
-  const name = nameOf(provider);
+function failed(name: string, failure: Failure, latencyMs: number): ModelListOutcome {
   switch (failure.kind) {
     case 'status': {
       const code = codeForStatus(failure.status);
@@ -177,10 +184,6 @@ function failed(provider: LlmProvider, failure: Failure, latencyMs: number): Mod
   }
 }
 
-function cancelled(provider: LlmProvider, latencyMs: number | null): ModelListOutcome {
-  return { code: 'timeout', message: `Listing the ${nameOf(provider)} models was cancelled.`, latencyMs };
-}
-
-function nameOf(provider: LlmProvider): string {
-  return getProvider(provider).displayName;
+function cancelled(name: string, latencyMs: number | null): ModelListOutcome {
+  return { code: 'timeout', message: `Listing the ${name} models was cancelled.`, latencyMs };
 }

@@ -1,6 +1,14 @@
-import { DEFAULT_PROBE_TIMEOUT_MS, silentLogger, type Logger, type ProbeOutcome, type ProbeRequest, type ProviderProbe } from '@llm-settings/core';
+import {
+  DEFAULT_PROBE_TIMEOUT_MS,
+  silentLogger,
+  type Logger,
+  type ProbeOutcome,
+  type ProbeRequest,
+  type ProviderProbe,
+  type ProviderRegistry,
+} from '@llm-settings/core';
 import { describeFailure } from './failures.js';
-import { checkRequest, errorClassName, resolveBaseUrls, runGuarded } from './guarded-call.js';
+import { checkRequest, errorClassName, registryWith, runGuarded } from './guarded-call.js';
 import { positiveInteger, positiveNumber } from './option-checks.js';
 import {
   cancelledOutcome,
@@ -11,7 +19,7 @@ import {
   type ProbeSubject,
 } from './outcomes.js';
 import { scrubOutcome } from './scrub-key.js';
-import type { ProviderSdk } from './sdk-calls.js';
+import type { ModelLookup, ProviderSdk } from './sdk-calls.js';
 import { SharedCalls } from './shared-calls.js';
 
 export const DEFAULT_MAX_IN_FLIGHT = 4;
@@ -30,11 +38,17 @@ export interface ProviderProbeOptions {
    */
   maxInFlight?: number;
   /**
-   * API roots, operator configuration (a gateway, a proxy, a test server). A request
-   * can never choose one. Environment variables such as ANTHROPIC_BASE_URL are not read.
-   * @default { anthropic: 'https://api.anthropic.com', openai: 'https://api.openai.com/v1' }
+   * The providers a request may name (its enabled ones), with their API roots: operator
+   * configuration. A request can never choose a root.
+   * @default DEFAULT_PROVIDER_REGISTRY (Anthropic and OpenAI at their public roots)
    */
-  baseUrls?: { anthropic?: string | undefined; openai?: string | undefined };
+  providers?: ProviderRegistry;
+  /**
+   * API roots by provider id over the registry's, operator configuration (a gateway, a
+   * proxy, a test server). Environment variables such as ANTHROPIC_BASE_URL are not read.
+   * @default the registry's roots
+   */
+  baseUrls?: Readonly<Record<string, string | undefined>>;
   /**
    * Receives one debug line per probe: provider, model, code, latency, request id.
    * Never the key, nor any provider text.
@@ -44,30 +58,32 @@ export interface ProviderProbeOptions {
 }
 
 /**
- * A ProviderProbe on the official Anthropic and OpenAI SDKs: one
- * `client.models.retrieve(model)` call, which spends no tokens and checks both the
- * key and the model. Provider and network failures are outcomes, never exceptions.
+ * A ProviderProbe on the official Anthropic and OpenAI SDKs (the latter for every
+ * OpenAI-dialect provider): one call that spends no tokens, as the provider's descriptor
+ * says (`client.models.retrieve(model)`, which checks both the key and the model, or the
+ * model list, or a key-info route). Provider and network failures are outcomes, never
+ * exceptions.
  * @throws ConfigError when an option is unusable; the message names the option only.
  */
 export function createProviderProbe(options: ProviderProbeOptions = {}): ProviderProbe {
   const defaultTimeoutMs = positiveNumber(options.timeoutMs, DEFAULT_PROBE_TIMEOUT_MS, 'timeoutMs');
   const maxInFlight = positiveInteger(options.maxInFlight, DEFAULT_MAX_IN_FLIGHT, 'maxInFlight');
-  const baseUrls = resolveBaseUrls(options.baseUrls ?? {});
+  const providers = registryWith(options.providers, options.baseUrls);
   const logger = options.logger ?? silentLogger;
   const calls = new SharedCalls<ProbeOutcome>(maxInFlight);
 
   return {
     async probe(request: ProbeRequest): Promise<ProbeOutcome> {
-      const checked = checkRequest(request, defaultTimeoutMs);
+      const checked = checkRequest(request, defaultTimeoutMs, providers);
       const { apiKey, model } = request;
-      const subject: ProbeSubject = { provider: checked.provider, model };
+      const subject: ProbeSubject = { provider: checked.provider.id, displayName: checked.provider.displayName, model };
       const { outcome, shared } = isSendableModelId(model)
         ? await runGuarded({
             ...checked,
             identity: [apiKey, model],
             signal: request.signal,
             calls,
-            start: (sdk, signal) => lookUpModel(subject, sdk, apiKey, baseUrls[checked.provider], signal, logger),
+            start: (sdk, signal) => lookUpModel(subject, sdk, { descriptor: checked.provider, apiKey, model, baseUrl: checked.baseUrl, signal }, logger),
             timedOut: (timeoutMs, latencyMs) => timeoutOutcome(subject, timeoutMs, latencyMs),
             cancelled: (latencyMs) => cancelledOutcome(subject, latencyMs),
           })
@@ -77,7 +93,7 @@ export function createProviderProbe(options: ProviderProbeOptions = {}): Provide
       logger.debug(
         {
           // Not the model: client text, and scrubbing it of the key would make it an oracle.
-          provider: checked.provider,
+          provider: checked.provider.id,
           code: result.code,
           latency_ms: result.latencyMs === null ? null : Math.round(result.latencyMs),
           request_id: result.requestId ?? null,
@@ -91,22 +107,11 @@ export function createProviderProbe(options: ProviderProbeOptions = {}): Provide
 }
 
 /** One lookup with the provider's SDK. Never rejects: every failure becomes an outcome. */
-async function lookUpModel(
-  subject: ProbeSubject,
-  sdk: ProviderSdk,
-  apiKey: string,
-  baseUrl: string,
-  signal: AbortSignal,
-  logger: Logger,
-): Promise<ProbeOutcome> {
+async function lookUpModel(subject: ProbeSubject, sdk: ProviderSdk, lookup: ModelLookup, logger: Logger): Promise<ProbeOutcome> {
+  const { signal } = lookup;
   const started = performance.now();
   try {
-    const { requestId } = await sdk.retrieveModel({
-      apiKey,
-      model: subject.model,
-      baseUrl,
-      signal,
-    });
+    const { requestId } = await sdk.retrieveModel(lookup);
     return okOutcome(subject, performance.now() - started, requestId);
   } catch (error) {
     const latencyMs = performance.now() - started;

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { ENABLED_PROVIDER_IDS, ValidationError, type LlmProvider } from '@llm-settings/core';
+import { ProviderRegistry, ValidationError, type ProviderDescriptor } from '@llm-settings/core';
 import { MAX_TIMER_MS, waitWithin } from './deadline.js';
 import { httpUrl } from './option-checks.js';
-import { DEFAULT_BASE_URLS, PROVIDER_SDKS, type ProviderSdk } from './sdk-calls.js';
+import { DIALECT_SDKS, type ProviderSdk } from './sdk-calls.js';
 import type { SharedCalls } from './shared-calls.js';
 
 /**
@@ -23,28 +23,35 @@ export interface GuardedCall<T> extends CheckedRequest {
   cancelled(latencyMs: number | null): T;
 }
 
-/** A request's provider and deadline, checked. */
+/** A request's provider (its descriptor and API root) and deadline, checked. */
 export interface CheckedRequest {
-  provider: LlmProvider;
+  provider: ProviderDescriptor;
+  baseUrl: string;
   timeoutMs: number;
 }
 
 /**
- * Checks what a request names: a provider with an SDK, and its own deadline if it gives
- * one (capped to what a timer can wait), else `defaultTimeoutMs`.
+ * Checks what a request names: a provider the registry enables, and its own deadline if
+ * it gives one (capped to what a timer can wait), else `defaultTimeoutMs`.
  * @throws ValidationError naming the field.
  */
-export function checkRequest(request: { provider: string; timeoutMs?: number | undefined }, defaultTimeoutMs: number): CheckedRequest {
-  if (!Object.hasOwn(PROVIDER_SDKS, request.provider)) {
-    const message = `provider must be one of: ${Object.keys(PROVIDER_SDKS).join(', ')}`;
+export function checkRequest(
+  request: { provider: string; timeoutMs?: number | undefined },
+  defaultTimeoutMs: number,
+  providers: ProviderRegistry,
+): CheckedRequest {
+  if (typeof request.provider !== 'string' || !providers.isEnabled(request.provider)) {
+    const message = `provider must be one of: ${providers.enabledIds.join(', ')}`;
     throw new ValidationError(message, [{ path: 'provider', message }]);
   }
-  if (request.timeoutMs === undefined) return { provider: request.provider as LlmProvider, timeoutMs: defaultTimeoutMs };
+  const provider = providers.get(request.provider);
+  const baseUrl = providers.baseUrl(provider.id);
+  if (request.timeoutMs === undefined) return { provider, baseUrl, timeoutMs: defaultTimeoutMs };
   if (!Number.isFinite(request.timeoutMs) || request.timeoutMs <= 0) {
     const message = 'timeoutMs must be a positive number of milliseconds';
     throw new ValidationError(message, [{ path: 'timeoutMs', message }]);
   }
-  return { provider: request.provider as LlmProvider, timeoutMs: Math.min(request.timeoutMs, MAX_TIMER_MS) };
+  return { provider, baseUrl, timeoutMs: Math.min(request.timeoutMs, MAX_TIMER_MS) };
 }
 
 /**
@@ -55,10 +62,10 @@ export async function runGuarded<T>(call: GuardedCall<T>): Promise<{ outcome: T;
   const { provider, timeoutMs } = call;
   // Loading the SDK (at a provider's first call only) is not part of the call: neither
   // the deadline nor the latency counts it. The signal is read after it.
-  const sdk = await PROVIDER_SDKS[provider]();
+  const sdk = await DIALECT_SDKS[provider.dialect]();
   if (call.signal?.aborted) return { outcome: call.cancelled(null), shared: false };
   const started = performance.now();
-  const ticket = call.calls.join(callId(provider, call.identity), (signal) => call.start(sdk, signal));
+  const ticket = call.calls.join(callId(provider.id, call.identity), (signal) => call.start(sdk, signal));
   try {
     const waited = await waitWithin(ticket.promise, timeoutMs, call.signal);
     const latencyMs = performance.now() - started;
@@ -69,13 +76,16 @@ export async function runGuarded<T>(call: GuardedCall<T>): Promise<{ outcome: T;
   }
 }
 
-/** The API roots: the operator's, checked, else the providers' own. */
-export function resolveBaseUrls(given: { anthropic?: string | undefined; openai?: string | undefined }): Record<LlmProvider, string> {
-  const resolved = { ...DEFAULT_BASE_URLS };
-  for (const provider of ENABLED_PROVIDER_IDS) {
-    resolved[provider] = httpUrl(given[provider], resolved[provider], `baseUrls.${provider}`);
-  }
-  return resolved;
+/**
+ * The registry calls go by: `providers`, with the API roots of `baseUrls` (checked) over
+ * its own. `baseUrls` is the older way to give Anthropic's and OpenAI's roots.
+ * @throws ConfigError naming the option, never its value.
+ */
+export function registryWith(providers: ProviderRegistry | undefined, baseUrls: Readonly<Record<string, string | undefined>> | undefined): ProviderRegistry {
+  const registry = providers ?? new ProviderRegistry();
+  const given = Object.entries(baseUrls ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  if (given.length === 0) return registry;
+  return registry.withBaseUrls(Object.fromEntries(given.map(([id, url]) => [id, httpUrl(url, '', `baseUrls.${id}`)])));
 }
 
 /** The class name only: an error message may quote the provider, and the provider the key. */
@@ -84,7 +94,7 @@ export function errorClassName(error: unknown): string {
 }
 
 /** The map of calls in flight is keyed by a hash, so that it never holds a key. */
-function callId(provider: LlmProvider, identity: readonly string[]): string {
+function callId(provider: string, identity: readonly string[]): string {
   const hash = createHash('sha256').update(provider);
   for (const part of identity) hash.update('\0').update(part);
   return hash.digest('hex');

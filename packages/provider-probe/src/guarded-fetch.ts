@@ -1,4 +1,4 @@
-import { CallerText, KeyEchoScrubber, type Secret } from '@llm-settings/core';
+import { CallerText, KeyEchoScrubber, type ProviderAuth, type Secret } from '@llm-settings/core';
 
 /**
  * Thrown by {@link guardedFetch} for a 3xx answer. The SDK hands it back as the
@@ -14,6 +14,9 @@ export class RedirectRefusedError extends Error {
   }
 }
 
+/** Every header a provider reads a key from. */
+const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'api-key'] as const;
+
 /**
  * What the SDKs are given as their API key: they demand one, and keep it in the client
  * object (`client.apiKey`, `client._options`), where a printed client or a debug log
@@ -26,22 +29,25 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 /**
  * The fetch handed to the SDKs for one client or probe:
- * - every credential header carries this key, revealed here at send time (the client
- *   holds {@link API_KEY_PLACEHOLDER}). ANTHROPIC_CUSTOM_HEADERS can add an
- *   `Authorization` or `X-Api-Key` header that would replace the key;
+ * - the key, revealed here at send time (the client holds {@link API_KEY_PLACEHOLDER}),
+ *   goes in the provider's own header only (`auth`), and no other credential header is
+ *   sent: ANTHROPIC_CUSTOM_HEADERS can add an `Authorization` or `X-Api-Key` header that
+ *   would replace the key, and the OpenAI SDK sends a Bearer header to providers that
+ *   read `api-key` or nothing;
  * - redirects are not followed (a redirect would send the key to another host);
  * - the key's echoes are scrubbed from the answer's headers and body, whatever the
  *   status and streamed or not (core's KeyEchoScrubber, as the pass-through does), so
  *   that neither the SDK's results nor the errors it throws (which quote the provider's
  *   body and headers) hold any part of it. What this request itself sent is left as it is.
  */
-export function guardedFetch(apiKey: Secret): typeof globalThis.fetch {
+export function guardedFetch(apiKey: Secret, auth: ProviderAuth): typeof globalThis.fetch {
   return async (input, init = {}) => {
     const key = apiKey.reveal();
     const headers = new Headers(init.headers);
     const sent = [...headers.values()];
-    if (headers.has('authorization')) headers.set('authorization', `Bearer ${key}`);
-    if (headers.has('x-api-key')) headers.set('x-api-key', key);
+    for (const name of CREDENTIAL_HEADERS) headers.delete(name);
+    if (auth === 'bearer') headers.set('authorization', `Bearer ${key}`);
+    else if (auth !== 'none') headers.set(auth, key);
     const response = await globalThis.fetch(input, { ...init, headers, redirect: 'manual' });
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel();

@@ -1,4 +1,4 @@
-import { getProvider, type LlmProvider, type ProbeCode, type ProbeOutcome } from '@llm-settings/core';
+import type { LlmProvider, ProbeCode, ProbeOutcome } from '@llm-settings/core';
 import type { Failure } from './failures.js';
 
 /*
@@ -13,6 +13,8 @@ const OVERLOADED_STATUS = 529;
 /** Who and what was probed, for wording the outcome. */
 export interface ProbeSubject {
   readonly provider: LlmProvider;
+  /** The provider's display name, which the messages quote. */
+  readonly displayName: string;
   readonly model: string;
 }
 
@@ -104,5 +106,5 @@ function statusMessage(code: ProbeCode, status: number, subject: ProbeSubject): 
 }
 
 function displayName(subject: ProbeSubject): string {
-  return getProvider(subject.provider).displayName;
+  return subject.displayName;
 }

@@ -1,26 +1,43 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type OpenAI from 'openai';
-import { Secret, type ListedModel, type LlmProvider } from '@llm-settings/core';
+import { Secret, type ListedModel, type LlmProvider, type ProviderDescriptor, type ProviderDialect } from '@llm-settings/core';
 import type { SdkErrorClasses } from './failures.js';
 import { API_KEY_PLACEHOLDER, guardedFetch } from './guarded-fetch.js';
 
-/** The providers' public API roots, used when the operator configures none. */
-export const DEFAULT_BASE_URLS: Readonly<Record<LlmProvider, string>> = {
+/** Anthropic's and OpenAI's public API roots, used when the operator configures none. */
+export const DEFAULT_BASE_URLS = {
   anthropic: 'https://api.anthropic.com',
   openai: 'https://api.openai.com/v1',
-};
+} as const;
 
-/** An official SDK client, tagged with its provider so that a `switch` narrows it. */
-export type SdkClient =
-  | { readonly provider: 'anthropic'; readonly client: Anthropic }
-  | { readonly provider: 'openai'; readonly client: OpenAI };
+/** An Anthropic-dialect client: `@anthropic-ai/sdk`. */
+export interface AnthropicSdkClient {
+  readonly provider: LlmProvider;
+  readonly dialect: 'anthropic';
+  readonly client: Anthropic;
+}
 
-/** The client type of one provider, or the union for a provider not known statically. */
-export type SdkClientFor<P extends LlmProvider> = Extract<SdkClient, { readonly provider: P }>;
+/** An OpenAI-dialect client (OpenAI and every OpenAI-compatible provider): `openai`. */
+export interface OpenAiSdkClient {
+  readonly provider: LlmProvider;
+  readonly dialect: 'openai';
+  readonly client: OpenAI;
+}
+
+/** An official SDK client, tagged with its provider and its dialect, on which a `switch` narrows it. */
+export type SdkClient = AnthropicSdkClient | OpenAiSdkClient;
+
+/**
+ * The client type of one provider: Anthropic's for `anthropic`, OpenAI's for any other
+ * id written in the code, the union for a provider known only at run time.
+ */
+export type SdkClientFor<P extends LlmProvider> = string extends P ? SdkClient : P extends 'anthropic' ? AnthropicSdkClient : OpenAiSdkClient;
 
 /** Everything one client is built from. Nothing else, and nothing from the environment. */
 export interface ClientSettings {
-  /** Revealed by the client's fetch at send time only: the client object never holds it. */
+  /** The provider: its id, key header and fixed headers. */
+  readonly descriptor: ProviderDescriptor;
+  /** Revealed by the client's fetch at send time only: the client object never holds it. Empty for a keyless provider. */
   readonly apiKey: Secret;
   readonly baseUrl: string;
   /** Per attempt, until the answer's headers; undefined leaves the SDK's default. */
@@ -31,6 +48,8 @@ export interface ClientSettings {
 
 /** Everything one model lookup needs. Nothing here comes from the environment. */
 export interface ModelLookup {
+  /** The provider, whose `keyTest` says what the lookup calls. */
+  readonly descriptor: ProviderDescriptor;
   readonly apiKey: string;
   readonly model: string;
   readonly baseUrl: string;
@@ -44,13 +63,15 @@ export interface ModelLookupResult {
 }
 
 /**
- * Retrieves one model with the provider's official SDK: a GET that spends no tokens
- * and needs both a valid key and an existing model. Rejects with the SDK's error.
+ * Tests a key with the provider's official SDK and one GET that spends no tokens, as the
+ * provider's `keyTest` says: the model (needs both a valid key and an existing model),
+ * the model list, or a key-info route. Rejects with the SDK's error.
  */
 export type RetrieveModel = (lookup: ModelLookup) => Promise<ModelLookupResult>;
 
 /** Everything one model listing needs. Nothing here comes from the environment. */
 export interface ModelListing {
+  readonly descriptor: ProviderDescriptor;
   readonly apiKey: string;
   readonly baseUrl: string;
   /** Aborts the HTTP request of the page being fetched, and with it the listing. */
@@ -97,19 +118,19 @@ async function loadAnthropicSdk(): Promise<ProviderSdk> {
       webhookKey: null,
       timeout: timeoutMs,
       maxRetries,
-      fetch: guardedFetch(apiKey),
+      fetch: guardedFetch(apiKey, 'x-api-key'),
       logLevel: 'off',
     });
   return {
-    createClient: (settings) => ({ provider: 'anthropic', client: newClient(settings) }),
-    retrieveModel: async ({ apiKey, model, baseUrl, signal }) => {
+    createClient: (settings) => ({ provider: settings.descriptor.id, dialect: 'anthropic', client: newClient(settings) }),
+    retrieveModel: async ({ descriptor, apiKey, model, baseUrl, signal }) => {
       // No retries: a probe is one call.
-      const client = newClient({ apiKey: new Secret(apiKey), baseUrl, maxRetries: 0 });
+      const client = newClient({ descriptor, apiKey: new Secret(apiKey), baseUrl, maxRetries: 0 });
       const { request_id } = await client.models.retrieve(model, {}, { signal }).withResponse();
       return { requestId: request_id ?? null };
     },
-    listModels: async ({ apiKey, baseUrl, signal, pageSize, maxModels }) => {
-      const client = newClient({ apiKey: new Secret(apiKey), baseUrl, maxRetries: 0 });
+    listModels: async ({ descriptor, apiKey, baseUrl, signal, pageSize, maxModels }) => {
+      const client = newClient({ descriptor, apiKey: new Secret(apiKey), baseUrl, maxRetries: 0 });
       const models: ListedModel[] = [];
       // Each next page is asked for with after_id and the same options, the signal included.
       for await (const model of client.models.list({ limit: pageSize }, { signal })) {
@@ -124,8 +145,9 @@ async function loadAnthropicSdk(): Promise<ProviderSdk> {
 
 async function loadOpenAiSdk(): Promise<ProviderSdk> {
   const { default: OpenAI } = await import('openai');
-  const newClient = ({ apiKey, baseUrl, timeoutMs, maxRetries }: ClientSettings) =>
+  const newClient = ({ descriptor, apiKey, baseUrl, timeoutMs, maxRetries }: ClientSettings) =>
     new OpenAI({
+      // Keyless providers' requests carry none: guardedFetch removes every credential header.
       apiKey: API_KEY_PLACEHOLDER,
       baseURL: baseUrl,
       organization: null,
@@ -133,19 +155,28 @@ async function loadOpenAiSdk(): Promise<ProviderSdk> {
       webhookSecret: null,
       timeout: timeoutMs,
       maxRetries,
-      fetch: guardedFetch(apiKey),
+      defaultHeaders: descriptor.fixedHeaders,
+      fetch: guardedFetch(apiKey, descriptor.auth),
       logLevel: 'off',
     });
   return {
-    createClient: (settings) => ({ provider: 'openai', client: newClient(settings) }),
-    retrieveModel: async ({ apiKey, model, baseUrl, signal }) => {
+    createClient: (settings) => ({ provider: settings.descriptor.id, dialect: 'openai', client: newClient(settings) }),
+    retrieveModel: async ({ descriptor, apiKey, model, baseUrl, signal }) => {
       // No retries: a probe is one call.
-      const client = newClient({ apiKey: new Secret(apiKey), baseUrl, maxRetries: 0 });
-      const { request_id } = await client.models.retrieve(model, { signal }).withResponse();
+      const client = newClient({ descriptor, apiKey: new Secret(apiKey), baseUrl, maxRetries: 0 });
+      const { keyTest } = descriptor;
+      if (keyTest === 'model-list') {
+        // The key's first page of models: a model it does not list is a 404, as a lookup's.
+        const { data: page, request_id, response } = await client.models.list({ signal }).withResponse();
+        if (!page.data.some((listed) => listed.id === model)) throw new OpenAI.NotFoundError(404, undefined, undefined, response.headers);
+        return { requestId: request_id ?? null };
+      }
+      const call = keyTest === 'model-lookup' ? client.models.retrieve(model, { signal }) : client.get(keyTest.keyInfo, { signal });
+      const { request_id } = await call.withResponse();
       return { requestId: request_id ?? null };
     },
-    listModels: async ({ apiKey, baseUrl, signal, maxModels }) => {
-      const client = newClient({ apiKey: new Secret(apiKey), baseUrl, maxRetries: 0 });
+    listModels: async ({ descriptor, apiKey, baseUrl, signal, maxModels }) => {
+      const client = newClient({ descriptor, apiKey: new Secret(apiKey), baseUrl, maxRetries: 0 });
       const models: ListedModel[] = [];
       // OpenAI answers its whole list at once; the SDK's iterator would follow a next page all the same.
       for await (const model of client.models.list({ signal })) {
@@ -171,11 +202,11 @@ function loadedOnce(load: () => Promise<ProviderSdk>): () => Promise<ProviderSdk
 }
 
 /**
- * One SDK loader per provider: adding a provider adds one entry here. The SDKs are
- * large and a service may never use one, so each is imported at its provider's first
- * probe or client instead of at start.
+ * One SDK loader per dialect: every provider speaks one of them. The SDKs are large and
+ * a service may never use one, so each is imported at its dialect's first probe or
+ * client instead of at start.
  */
-export const PROVIDER_SDKS: Readonly<Record<LlmProvider, () => Promise<ProviderSdk>>> = {
+export const DIALECT_SDKS: Readonly<Record<ProviderDialect, () => Promise<ProviderSdk>>> = {
   anthropic: loadedOnce(loadAnthropicSdk),
   openai: loadedOnce(loadOpenAiSdk),
 };

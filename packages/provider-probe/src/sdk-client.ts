@@ -1,22 +1,28 @@
-import { ConfigError, Secret, type LlmProvider } from '@llm-settings/core';
+import { ConfigError, DEFAULT_PROVIDER_REGISTRY, Secret, type LlmProvider, type ProviderRegistry } from '@llm-settings/core';
 import { httpUrl, nonNegativeInteger, positiveNumber } from './option-checks.js';
-import { DEFAULT_BASE_URLS, PROVIDER_SDKS, type SdkClientFor } from './sdk-calls.js';
+import { DIALECT_SDKS, type SdkClientFor } from './sdk-calls.js';
 
 export interface SdkClientOptions<P extends LlmProvider = LlmProvider> {
-  /** Whose official SDK to use: `@anthropic-ai/sdk` or `openai`. */
+  /** The provider: `@anthropic-ai/sdk` for the Anthropic dialect, `openai` for the others. */
   provider: P;
   /**
-   * The user's API key: the client's only credential, whatever the environment holds. A
-   * {@link Secret} stays one until each request is sent: the client object holds a
-   * placeholder, never the key.
+   * The user's API key: the client's only credential, whatever the environment holds,
+   * sent in the provider's own header. A {@link Secret} stays one until each request is
+   * sent: the client object holds a placeholder, never the key. Empty for a keyless provider.
    */
   apiKey: string | Secret;
   /**
    * API root, operator configuration (a gateway, a proxy, a test server). Environment
    * variables such as ANTHROPIC_BASE_URL or OPENAI_BASE_URL are not read.
-   * @default the provider's public root, as in DEFAULT_BASE_URLS: 'https://api.anthropic.com' or 'https://api.openai.com/v1'
+   * @default the registry's root of the provider: 'https://api.anthropic.com', 'https://api.openai.com/v1', ...
    */
   baseUrl?: string | undefined;
+  /**
+   * The providers `provider` may name (the enabled ones), with their descriptors (dialect,
+   * key header) and roots.
+   * @default DEFAULT_PROVIDER_REGISTRY: Anthropic and OpenAI
+   */
+  providers?: ProviderRegistry | undefined;
   /**
    * How long one attempt waits for the answer to start (its headers), in milliseconds;
    * each retry waits as long again. A streamed body is not bounded by it. Left unset,
@@ -48,21 +54,24 @@ export interface SdkClientOptions<P extends LlmProvider = LlmProvider> {
  */
 export async function createSdkClient<P extends LlmProvider>(options: SdkClientOptions<P>): Promise<SdkClientFor<P>> {
   const { provider } = options;
-  if (!Object.hasOwn(PROVIDER_SDKS, provider)) {
-    throw new ConfigError(`provider must be one of: ${Object.keys(PROVIDER_SDKS).join(', ')}`);
+  const providers = options.providers ?? DEFAULT_PROVIDER_REGISTRY;
+  if (typeof provider !== 'string' || !providers.isEnabled(provider)) {
+    throw new ConfigError(`provider must be one of: ${providers.enabledIds.join(', ')}`);
   }
+  const descriptor = providers.get(provider);
   const apiKey = typeof options.apiKey === 'string' ? new Secret(options.apiKey) : options.apiKey;
   // By shape, not instanceof: a Secret from another copy of core is one too.
-  if (typeof apiKey?.reveal !== 'function' || typeof apiKey.reveal() !== 'string' || apiKey.reveal() === '') {
+  if (typeof apiKey?.reveal !== 'function' || typeof apiKey.reveal() !== 'string' || (apiKey.reveal() === '' && descriptor.keyRequired)) {
     throw new ConfigError('apiKey must be a non-empty string or Secret');
   }
   const settings = {
+    descriptor,
     apiKey,
-    baseUrl: httpUrl(options.baseUrl, DEFAULT_BASE_URLS[provider], 'baseUrl'),
+    baseUrl: httpUrl(options.baseUrl, providers.baseUrl(provider), 'baseUrl'),
     timeoutMs: positiveNumber(options.timeoutMs, undefined, 'timeoutMs'),
     maxRetries: nonNegativeInteger(options.maxRetries, undefined, 'maxRetries'),
   };
-  const sdk = await PROVIDER_SDKS[provider]();
-  // createClient tags the client with the provider it was loaded for: `provider` here.
+  const sdk = await DIALECT_SDKS[descriptor.dialect]();
+  // createClient tags the client with the dialect it was loaded for: the provider's.
   return sdk.createClient(settings) as SdkClientFor<P>;
 }

@@ -34,16 +34,16 @@ export function keyRunsIn(text: string, apiKey: string): string[] {
   return found;
 }
 
-export const PROVIDER_IDS: readonly LlmProvider[] = ['anthropic', 'openai'];
+export const PROVIDER_IDS = ['anthropic', 'openai'] as const;
 
-/** Credential header values as received: Authorization and X-Api-Key. */
+/** Credential header values as received: Authorization, X-Api-Key and Api-Key. */
 export function credentialHeaders(headers: Readonly<Record<string, string>>): string[] {
-  return ['authorization', 'x-api-key'].flatMap((name) => (headers[name] === undefined ? [] : [headers[name]]));
+  return ['authorization', 'x-api-key', 'api-key'].flatMap((name) => (headers[name] === undefined ? [] : [headers[name]]));
 }
 
 /** One short completion through the client's provider API: Anthropic's messages, OpenAI's chat completions. */
 export async function askOnce(sdk: SdkClient, model: string): Promise<string | null> {
-  switch (sdk.provider) {
+  switch (sdk.dialect) {
     case 'anthropic': {
       const message = await sdk.client.messages.create({ model, max_tokens: 64, messages: [{ role: 'user', content: 'Hello' }] });
       const [block] = message.content;

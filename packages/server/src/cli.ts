@@ -9,13 +9,16 @@ Commands:
   migrate        Create or update the settings table
   generate-key   Print a new Fernet key for ENCRYPTION_KEY
   rotate-key     Re-encrypt every stored value under the first ENCRYPTION_KEY
+  confirm-endpoint --provider <id>
+                 Bind every stored key of a provider to its API root's origin now
+                 (after <ID>_BASE_URL moved it); until then its keys are not sent there
   demo           Serve against fake providers, settings in memory: prints the page and keys to try
   --help         Show this help (also after a command: llm-settings serve --help)
   --version      Print the version
 
 Configuration comes from the environment; see the README.`;
 
-type Command = () => Promise<void>;
+type Command = (args: string[]) => Promise<void>;
 
 /** Exits 0 once `stoppable` has closed after SIGTERM or SIGINT, 1 when closing fails. */
 function closeOnSignal(stoppable: { close(): Promise<void> }, then: () => void = () => undefined): void {
@@ -64,6 +67,23 @@ const COMMANDS: Record<string, Command> = {
       await settings.close();
     }
   },
+  async 'confirm-endpoint'(args) {
+    const flag = args.indexOf('--provider');
+    const provider = flag === -1 ? undefined : args[flag + 1];
+    if (provider === undefined || provider === '') {
+      console.error('llm-settings: confirm-endpoint needs --provider <id>');
+      process.exitCode = 2;
+      return;
+    }
+    const { createLlmSettings } = await import('./create-llm-settings.js');
+    const settings = await createLlmSettings();
+    try {
+      const { origin, total, rebound } = await settings.confirmEndpoint(provider);
+      console.log(`Bound ${rebound} of ${total} stored ${provider} key(s) to ${origin}.`);
+    } finally {
+      await settings.close();
+    }
+  },
   async '--help'() {
     console.log(HELP);
   },
@@ -87,7 +107,7 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  await command();
+  await command(argv.slice(1));
 }
 
 main(process.argv.slice(2)).catch(async (error: unknown) => {

@@ -1,7 +1,7 @@
 import { isIP, isIPv6 } from 'node:net';
 import { resolve, dirname } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, DEFAULT_PROBE_TIMEOUT_MS, Secret } from '@llm-settings/core';
+import { ConfigError, DEFAULT_PROBE_TIMEOUT_MS, Secret, type ProviderRegistry } from '@llm-settings/core';
 import {
   API_TOKEN_RULE,
   canonicalHost,
@@ -16,6 +16,7 @@ import {
 import { DEFAULT_MAX_IN_FLIGHT } from '@llm-settings/provider-probe';
 import { parseFernetKeys } from '@llm-settings/crypto-fernet';
 import { DEFAULT_DATABASE_FILE, findProjectDir } from './data-home.js';
+import { loadProviderConfig } from './provider-config.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -136,7 +137,13 @@ export interface ServerConfig {
   allowUndecryptable: boolean;
   /** SETTINGS_UI: serve the settings page at `/` (on unless turned off). */
   settingsUi: boolean;
-  baseUrls: { anthropic?: string; openai?: string };
+  /** `<ID>_BASE_URL` (ANTHROPIC_BASE_URL, OPENROUTER_BASE_URL, ...) by provider id, for those set. */
+  baseUrls: Record<string, string>;
+  /**
+   * The providers: LLM_PROVIDERS (default anthropic,openai) and those of
+   * LLM_PROVIDERS_FILE enabled, at their roots (`<ID>_BASE_URL` over the defaults).
+   */
+  providers: ProviderRegistry;
   logLevel: LogLevel;
 }
 
@@ -154,8 +161,12 @@ export function loadConfig(
   projectDir = findProjectDir() ?? cwd,
 ): ServerConfig {
   const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => issue.message);
+  const lines = parsed.success ? [] : parsed.error.issues.map((issue) => issue.message);
+  // ANTHROPIC_BASE_URL and OPENAI_BASE_URL are reported by the schema above.
+  const providerLines: string[] = [];
+  const providerConfig = loadProviderConfig(env, cwd, providerLines);
+  lines.push(...providerLines.filter((line) => !/^(ANTHROPIC|OPENAI)_BASE_URL must be/.test(line)));
+  if (!parsed.success || providerConfig === null) {
     throw new ConfigError(`Invalid configuration:\n${lines.map((l) => `  - ${l}`).join('\n')}`);
   }
   const e = parsed.data;
@@ -185,10 +196,8 @@ export function loadConfig(
     allowUnauthenticated: e.ALLOW_UNAUTHENTICATED === '1' || e.ALLOW_UNAUTHENTICATED === 'true',
     allowUndecryptable: e.ALLOW_UNDECRYPTABLE === '1' || e.ALLOW_UNDECRYPTABLE === 'true',
     settingsUi: e.SETTINGS_UI !== '0' && e.SETTINGS_UI !== 'false',
-    baseUrls: {
-      ...(e.ANTHROPIC_BASE_URL ? { anthropic: e.ANTHROPIC_BASE_URL } : {}),
-      ...(e.OPENAI_BASE_URL ? { openai: e.OPENAI_BASE_URL } : {}),
-    },
+    baseUrls: providerConfig.baseUrls,
+    providers: providerConfig.registry,
     logLevel: e.LOG_LEVEL ?? 'info',
   };
 }

@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import { Container } from 'inversify';
 import type { Knex } from 'knex';
 import {
+  confirmProviderEndpoint,
   rotateStoredSecrets,
+  type EndpointConfirmation,
   type LlmSettingsService,
   type Logger,
   type RotatingSecretCipher,
@@ -53,16 +55,24 @@ export interface LlmSettings {
   readonly store: SettingsStore;
   readonly cipher: RotatingSecretCipher;
   /**
-   * The official SDK client for the scope's stored provider, configured with its key, the
-   * operator's base URL (ANTHROPIC_BASE_URL / OPENAI_BASE_URL) and PROXY_TIMEOUT_MS, with
-   * the stored model. Build one per call or per request: settings may change. The client
-   * never holds the key (its fetch adds it to each request as it is sent), and the key's
-   * echoes are scrubbed from its answers and the errors it throws, as in the pass-through.
-   * @throws NotConfiguredError when the scope has no settings.
+   * The official SDK client for the scope's stored provider (`@anthropic-ai/sdk` for the
+   * Anthropic dialect, `openai` for every other provider), configured with its key in the
+   * provider's own header, the operator's base URL (`<ID>_BASE_URL`) and PROXY_TIMEOUT_MS,
+   * with the stored model. Build one per call or per request: settings may change. The
+   * client never holds the key (its fetch adds it to each request as it is sent), and the
+   * key's echoes are scrubbed from its answers and the errors it throws, as in the pass-through.
+   * @throws NotConfiguredError when the scope has no settings; ProviderDisabledError or
+   *   EndpointChangedError when they may not be used (see `resolve`).
    */
   client(options?: ScopeOptions): Promise<LlmClient>;
   /** Re-encrypts every stored value under the first ENCRYPTION_KEY, atomically. */
   rotateKeys(): Promise<RotationReport>;
+  /**
+   * Binds every stored key of `provider` to the origin of its API root now (after the
+   * operator moved it, `<ID>_BASE_URL`), atomically.
+   * @throws ConfigError for an unknown provider.
+   */
+  confirmEndpoint(provider: string): Promise<EndpointConfirmation>;
   /** Stops listening for changes and closes the database pool. */
   close(): Promise<void>;
 }
@@ -103,10 +113,11 @@ export async function wireLlmSettings(options: CreateLlmSettingsOptions): Promis
       async client(scopeOptions = {}) {
         const { provider, model, apiKey } = await service.resolve(scopeOptions);
         // The Secret itself: the client's fetch reveals it at send time, the client never holds it.
-        const sdk = await createSdkClient({ provider, apiKey, baseUrl: config.baseUrls[provider], timeoutMs: config.llmTimeoutMs });
+        const sdk = await createSdkClient({ provider, apiKey, providers: config.providers, timeoutMs: config.llmTimeoutMs });
         return { ...sdk, model };
       },
       rotateKeys: () => rotateStoredSecrets(store, cipher),
+      confirmEndpoint: (provider) => confirmProviderEndpoint(store, cipher, config.providers, provider),
       async close() {
         service.close();
         await store.close();

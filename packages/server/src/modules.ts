@@ -10,7 +10,7 @@ import {
 } from '@llm-settings/core';
 import { createFernetCipher } from '@llm-settings/crypto-fernet';
 import { createHttpApp } from '@llm-settings/http-koa';
-import { createModelLister, createProviderProbe, DEFAULT_BASE_URLS } from '@llm-settings/provider-probe';
+import { createModelLister, createProviderProbe } from '@llm-settings/provider-probe';
 import { createKnexFromUrl, createKnexSettingsStore } from '@llm-settings/storage-knex';
 import { allowedHostsFor } from './config.js';
 import { createReadinessCheck } from './readiness.js';
@@ -63,7 +63,7 @@ export const storageModule = new ContainerModule(({ bind }) => {
 const providerCallOptions = (config: RuntimeConfig, logger: Logger) => ({
   timeoutMs: config.probeTimeoutMs,
   maxInFlight: config.probeMaxInFlight,
-  baseUrls: config.baseUrls,
+  providers: config.providers,
   logger,
 });
 
@@ -82,7 +82,7 @@ export const serviceModule = new ContainerModule(({ bind }) => {
       (config: RuntimeConfig, store: SettingsStore, cipher: RotatingSecretCipher, probe: ProviderProbe, modelLister: ModelLister, logger: Logger) =>
         // Reads are served from masked views, and live model lists kept a few minutes, both
         // dropped by the store's change feed.
-        new LlmSettingsService({ store, cipher, probe, modelLister, logger, probeTimeoutMs: config.probeTimeoutMs, viewCache: true }),
+        new LlmSettingsService({ store, cipher, probe, modelLister, logger, providers: config.providers, probeTimeoutMs: config.probeTimeoutMs, viewCache: true }),
       [TOKENS.Config, TOKENS.Store, TOKENS.Cipher, TOKENS.Probe, TOKENS.ModelLister, TOKENS.Logger],
     )
     .inSingletonScope();
@@ -105,11 +105,8 @@ export const httpModule = new ContainerModule(({ bind }) => {
           allowedHosts: allowedHostsFor(config),
           corsOrigins: config.corsOrigins,
           settingsUi: config.settingsUi,
+          providers: config.providers,
           llm: {
-            baseUrls: {
-              anthropic: config.baseUrls.anthropic ?? DEFAULT_BASE_URLS.anthropic,
-              openai: config.baseUrls.openai ?? DEFAULT_BASE_URLS.openai,
-            },
             timeoutMs: config.llmTimeoutMs,
             maxBodyBytes: config.proxyMaxBodyBytes,
             bodyTimeoutMs: config.proxyBodyTimeoutMs,

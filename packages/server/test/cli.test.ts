@@ -21,7 +21,7 @@ describe('llm-settings CLI', () => {
   it('--help lists every command, through npm as the README runs it', async () => {
     const { code, output } = await run('npm', ['run', '--silent', 'llm-settings', '--', '--help'], {});
     expect(code).toBe(0);
-    for (const command of ['serve', 'migrate', 'generate-key', 'rotate-key']) expect(output).toContain(command);
+    for (const command of ['serve', 'migrate', 'generate-key', 'rotate-key', 'confirm-endpoint']) expect(output).toContain(command);
   });
 
   it('prints the help for "<command> --help" instead of running the command', async () => {

@@ -45,7 +45,7 @@ async function settingsAgainst(baseUrls: { anthropic: string; openai: string }):
 /** One call of the client's provider, streamed or not. */
 async function callOnce(llm: LlmClient, stream: boolean): Promise<unknown[]> {
   const messages = [{ role: 'user' as const, content: 'Hi' }];
-  if (llm.provider === 'anthropic') {
+  if (llm.dialect === 'anthropic') {
     if (!stream) return [await llm.client.messages.create({ model: llm.model, max_tokens: 16, messages })];
     const events: unknown[] = [];
     for await (const event of await llm.client.messages.create({ model: llm.model, max_tokens: 16, messages, stream: true })) events.push(event);
@@ -126,7 +126,7 @@ describe('client(): the key stays out of what its calls return and throw', () =>
 
       echo.setMode({ status: 200, body: 'event-stream' });
       const llm = await client();
-      const response = await (llm.provider === 'anthropic'
+      const response = await (llm.dialect === 'anthropic'
         ? llm.client.messages.create({ model: llm.model, max_tokens: 16, messages: [{ role: 'user', content: 'Hi' }], stream: true }).asResponse()
         : llm.client.chat.completions.create({ model: llm.model, messages: [{ role: 'user', content: 'Hi' }], stream: true }).asResponse());
       const text = await response.text();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCodes, isLlmSettingsError, Secret } from '@llm-settings/core';
+import { ErrorCodes, isLlmSettingsError, ProviderRegistry, Secret } from '@llm-settings/core';
 import { allowedHostsFor, assertSafeToServe, isLoopbackHost, loadConfig } from '../src/config.js';
 
 function configError(env: Record<string, string>): string {
@@ -36,8 +36,10 @@ describe('loadConfig', () => {
       allowUndecryptable: false,
       settingsUi: true,
       baseUrls: {},
+      providers: expect.any(ProviderRegistry),
       logLevel: 'info',
     });
+    expect(loadConfig({}, '/srv/app').providers.enabledIds).toEqual(['anthropic', 'openai']);
   });
 
   it('reads every variable', () => {

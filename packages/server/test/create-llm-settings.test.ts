@@ -56,13 +56,13 @@ describe('createLlmSettings (embedding without HTTP)', () => {
       expect(JSON.stringify(resolved)).not.toContain('CLIENT-SECRET');
 
       const first = await settings.client({ scope: 'user-1' });
-      if (first.provider !== 'anthropic') throw new Error('expected an Anthropic client');
+      if (first.dialect !== 'anthropic') throw new Error('expected an Anthropic client');
       const message = await first.client.messages.create({ model: first.model, max_tokens: 16, messages: [{ role: 'user', content: 'Hi' }] });
       expect(message.content[0]).toMatchObject({ type: 'text' });
       expect(fake.requests.at(-1)).toMatchObject({ provider: 'anthropic', path: '/v1/messages', apiKey: anthropicKey });
 
       const second = await settings.client({ scope: 'user-2' });
-      if (second.provider !== 'openai') throw new Error('expected an OpenAI client');
+      if (second.dialect !== 'openai') throw new Error('expected an OpenAI client');
       const completion = await second.client.chat.completions.create({ model: second.model, messages: [{ role: 'user', content: 'Hi' }] });
       expect(completion.choices[0]?.message.content).toEqual(expect.any(String));
       expect(fake.requests.at(-1)).toMatchObject({ provider: 'openai', path: '/v1/chat/completions', apiKey: KEY });

@@ -140,7 +140,7 @@ describe('llm-settings demo', () => {
     try {
       await settings.service.update({ provider: 'openai', api_key: printed.keys.openai }, { scope: 'user-7' });
       const llm = await settings.client({ scope: 'user-7' });
-      if (llm.provider !== 'openai') throw new Error(`expected an OpenAI client, got ${llm.provider}`);
+      if (llm.dialect !== 'openai') throw new Error(`expected an OpenAI client, got ${llm.provider}`);
       const chat = await llm.client.chat.completions.create({ model: llm.model, messages: [{ role: 'user', content: 'Hello' }] });
       expect(chat.choices[0]?.message.content).toBeTruthy();
     } finally {

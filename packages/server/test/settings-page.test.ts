@@ -266,6 +266,31 @@ describe.skipIf(SKIP_BROWSER_TESTS)(SKIP_BROWSER_TESTS ? SKIPPED : 'settings pag
     expect((await api('GET', '/api/settings/llm')).json).toMatchObject({ provider: 'openai', api_key_masked: expect.stringMatching(/9c2e$/) });
   });
 
+  it('offers the providers the server enables, by their names, and saves a keyless one without a key', async () => {
+    const other = await startServer(fake, { LLM_PROVIDERS: 'groq,ollama,openai', GROQ_BASE_URL: fake.baseUrls.groq!, OLLAMA_BASE_URL: fake.baseUrls.ollama! });
+    try {
+      const page = await openPage(other.server.url);
+      await settled(page);
+      const options = await page.locator('#provider option').evaluateAll((nodes) => nodes.map((node) => [(node as unknown as PageElement).value, (node as unknown as PageElement).textContent]));
+      expect(options).toEqual([
+        ['groq', 'Groq'],
+        ['ollama', 'Ollama'],
+        ['openai', 'OpenAI'],
+      ]);
+      expect(await page.inputValue('#provider')).toBe('groq');
+      await page.selectOption('#provider', 'ollama');
+      await settled(page);
+      expect(await page.getAttribute('#api-key', 'placeholder')).toContain('Not needed');
+      await page.click('#save-button');
+      await statusText(page, 'Settings saved.');
+      const saved = await fetch(`${other.server.url}/api/settings/llm`);
+      expect(await saved.json()).toMatchObject({ provider: 'ollama', api_key_set: false });
+    } finally {
+      await other.server.close();
+      await other.database.drop();
+    }
+  });
+
   it('asks for the API token once per tab, refuses a wrong one, and keeps it in sessionStorage only', async () => {
     const guarded = await startServer(fake, { SETTINGS_API_TOKEN: API_TOKEN });
     try {

@@ -72,11 +72,14 @@ export function createFetchProbe(options: FetchProbeOptions): ProviderProbe {
 
   const start = (id: string, { provider, apiKey, model }: ProbeRequest): RunningCall => {
     if (running.size >= maxInFlight) throw new ProbeBusyError();
+    const baseUrl = options.baseUrls[provider];
+    const wire = WIRE[provider];
+    if (baseUrl === undefined || wire === undefined) throw new Error(`fetch probe: no API root for ${provider}`);
     const controller = new AbortController();
     const call: RunningCall = {
       controller,
       waiters: 0,
-      promise: callProvider(options.baseUrls[provider], WIRE[provider], apiKey, model, controller.signal).finally(() => {
+      promise: callProvider(baseUrl, wire, apiKey, model, controller.signal).finally(() => {
         if (running.get(id) === call) running.delete(id);
       }),
     };

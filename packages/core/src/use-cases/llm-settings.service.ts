@@ -1,7 +1,9 @@
 import {
   CorruptedSettingsError,
   DecryptionError,
+  EndpointChangedError,
   ErrorCodes,
+  ProviderDisabledError,
   NotConfiguredError,
   PreconditionFailedError,
   ValidationError,
@@ -14,15 +16,13 @@ import type { ModelLister } from '../ports/model-lister.port.js';
 import type { ProviderProbe } from '../ports/provider-probe.port.js';
 import type { SecretCipher } from '../ports/secret-cipher.port.js';
 import type { SettingRecord, SettingsStore } from '../ports/settings-store.port.js';
-import { catalogueProviderOf } from '../model-catalogue.js';
-import { defaultModelFor, getProvider, type LlmProvider } from '../providers.js';
+import { DEFAULT_PROVIDER_REGISTRY, providerListOf, type LlmProvider, type ProviderDescriptor, type ProviderRegistry } from '../providers.js';
 import {
-  LlmModelListCandidateSchema,
-  LlmModelListQuerySchema,
-  LlmSettingsUpdateSchema,
-  LlmTestCandidateSchema,
+  inputSchemasOf,
   StoredSettingsSchema,
+  type InputSchemas,
   type LlmModelList,
+  type LlmProviderList,
   type LlmTestResult,
   type StoredSettings,
 } from '../schemas.js';
@@ -44,6 +44,11 @@ export interface LlmSettingsServiceDeps {
   probe: ProviderProbe;
   /** @default silentLogger */
   logger?: Logger;
+  /**
+   * The providers this service knows and accepts (the operator's configuration).
+   * @default DEFAULT_PROVIDER_REGISTRY (Anthropic and OpenAI at their public roots)
+   */
+  providers?: ProviderRegistry;
   /** @default 10000 */
   probeTimeoutMs?: number;
   /**
@@ -87,7 +92,7 @@ export interface ClearOptions extends ScopeOptions {
 }
 
 export interface ListModelsOptions extends ScopeOptions {
-  /** `anthropic` or `openai`; the stored provider (the default one when nothing is stored) when omitted. */
+  /** An enabled provider id; the stored provider (the default one when nothing is stored) when omitted. */
   provider?: unknown;
   /** Aborts the provider call; the list is then the catalogue, with reason `timeout`. */
   signal?: AbortSignal;
@@ -125,8 +130,13 @@ export class LlmSettingsService {
   private readonly cache: SettingsViewCache | null;
   private readonly modelLister: ModelLister | null;
   private readonly modelLists: ModelListCache | null;
+  /** The providers known and enabled, for the HTTP adapter's routes and lists. */
+  readonly providers: ProviderRegistry;
+  private readonly schemas: InputSchemas;
 
   constructor(deps: LlmSettingsServiceDeps) {
+    this.providers = deps.providers ?? DEFAULT_PROVIDER_REGISTRY;
+    this.schemas = inputSchemasOf(this.providers);
     this.store = deps.store;
     this.cipher = deps.cipher;
     this.probe = deps.probe;
@@ -148,13 +158,16 @@ export class LlmSettingsService {
    * {@link Secret}. Served from the cached stored token when views are cached (the key
    * is decrypted on every call, never kept in plaintext).
    * @throws NotConfiguredError when nothing is stored; DecryptionError when the stored
-   *   settings cannot be decrypted with the configured keys.
+   *   settings cannot be decrypted with the configured keys; ProviderDisabledError when
+   *   they are for a provider the registry does not enable; EndpointChangedError when
+   *   the provider's API root moved to another origin since the key was saved.
    */
   async resolve(options: ScopeOptions = {}): Promise<ResolvedSettings> {
     const scope = normalizeScope(options.scope);
     const { record } = await this.current(scope);
     if (record === null) throw new NotConfiguredError();
     const settings = await this.open(record, scope);
+    await this.checkUsable(record, settings);
     return { provider: settings.provider, model: settings.model, apiKey: new Secret(settings.api_key), version: record.version };
   }
 
@@ -164,31 +177,42 @@ export class LlmSettingsService {
    * @throws PreconditionFailedError when `ifMatch` does not hold.
    */
   async update(input: unknown, options: UpdateOptions = {}): Promise<SettingsSnapshot> {
-    const update = parseOrThrow(LlmSettingsUpdateSchema, input, 'settings');
-    if (update.model !== undefined) refuseOtherProvidersModel(update.provider, update.model);
+    const update = parseOrThrow(this.schemas.update, input, 'settings');
+    if (update.model !== undefined) refuseOtherProvidersModel(this.providers, update.provider, update.model);
     const scope = normalizeScope(options.scope);
     const key = settingsKeyFor(scope);
-    const model = update.model ?? defaultModelFor(update.provider);
+    const descriptor = this.providers.get(update.provider);
+    const model = update.model ?? descriptor.defaultModel;
 
     // A full replacement depends on nothing stored: it reads and checks the version only
     // when the caller asked for a precondition or when it keeps the stored key.
-    const needsVersionCheck = options.ifMatch !== undefined || update.api_key === undefined;
+    // A keyless provider needs no key: without one, its settings hold none.
+    const keyless = !descriptor.keyRequired && update.api_key === undefined;
+    const needsVersionCheck = options.ifMatch !== undefined || (update.api_key === undefined && !keyless);
     for (let attempt = 1; ; attempt++) {
       const current = needsVersionCheck ? await this.store.get(key) : null;
       if (!preconditionHolds(current, options.ifMatch)) throw new PreconditionFailedError();
-      const apiKey = update.api_key ?? (await this.keptApiKey(current, update.provider, scope));
-      const settings: StoredSettings = { provider: update.provider, model, api_key: apiKey, scope };
+      const kept = update.api_key === undefined && !keyless ? await this.keptSettings(current, update.provider, scope) : null;
+      // A kept key stays bound to the origin it was saved for: only saving the key binds it anew.
+      const origin = kept?.origin ?? this.providers.origin(update.provider);
+      const apiKey = update.api_key ?? kept?.api_key ?? '';
+      const settings: StoredSettings = { provider: update.provider, model, api_key: apiKey, scope, origin };
       const token = await this.cipher.encrypt(JSON.stringify(settings));
       try {
         const written = await this.store.set(key, token, needsVersionCheck ? { expectedVersion: current?.version ?? 0 } : {});
         this.logger.info({ scope, provider: settings.provider, model, version: written.version }, 'llm settings saved');
-        return snapshotOf(written, settings);
+        return snapshotOf(written, settings, this.providers);
       } catch (error) {
         if (!isLlmSettingsError(error, ErrorCodes.SETTINGS_CONFLICT)) throw error;
         if (options.ifMatch !== undefined) throw new PreconditionFailedError();
         if (attempt >= MAX_KEEP_KEY_ATTEMPTS) throw error;
       }
     }
+  }
+
+  /** The enabled providers, in the registry's order: what a settings page offers. */
+  listProviders(): LlmProviderList {
+    return providerListOf(this.providers);
   }
 
   /** Stops following the store's change feed (when caching views or model lists). */
@@ -206,14 +230,17 @@ export class LlmSettingsService {
    */
   async listModels(options: ListModelsOptions = {}): Promise<LlmModelList> {
     const scope = normalizeScope(options.scope);
-    const query = parseOrThrow(LlmModelListQuerySchema, { provider: options.provider }, 'model list request');
+    const query = parseOrThrow(this.schemas.modelListQuery, { provider: options.provider }, 'model list request');
     const current = await this.current(scope);
-    const provider = query.provider ?? current.snapshot.view.provider;
+    const storedProvider = current.snapshot.view.provider;
+    // Settings of a disabled provider list the default provider's catalogue when no provider is asked for.
+    const provider = this.providers.get(query.provider ?? (this.providers.isEnabled(storedProvider) ? storedProvider : this.providers.defaultProvider));
     const stored = current.record === null ? null : await this.open(current.record, scope);
     let list: LlmModelList;
-    if (stored === null || stored.provider !== provider) {
+    if (stored === null || stored.provider !== provider.id) {
       list = catalogueList(provider, 'no_stored_key', reasonMessage(provider, 'no_stored_key'));
     } else {
+      await this.checkUsable(current.record!, stored);
       const key = settingsKeyFor(scope);
       const token = current.record!.value;
       const cached = this.modelLists?.get(key, token) ?? null;
@@ -224,7 +251,7 @@ export class LlmSettingsService {
         if (list.source === 'live') this.modelLists?.set(key, token, listedModels(list));
       }
     }
-    this.logger.info({ scope, provider, source: list.source, reason: list.reason ?? null, candidate: false }, 'llm models listed');
+    this.logger.info({ scope, provider: provider.id, source: list.source, reason: list.reason ?? null, candidate: false }, 'llm models listed');
     return list;
   }
 
@@ -233,15 +260,15 @@ export class LlmSettingsService {
    * or cached; a refused key gives the catalogue with the refusal's code as reason.
    */
   async listCandidateModels(candidate: unknown, options: ListCandidateModelsOptions = {}): Promise<LlmModelList> {
-    const parsed = parseOrThrow(LlmModelListCandidateSchema, candidate, 'model list request');
-    const list = await this.listWith(parsed.provider, parsed.api_key, options.signal);
+    const parsed = parseOrThrow(this.schemas.modelListCandidate, candidate, 'model list request');
+    const list = await this.listWith(this.providers.get(parsed.provider), parsed.api_key, options.signal);
     this.logger.info({ provider: parsed.provider, source: list.source, reason: list.reason ?? null, candidate: true }, 'llm models listed');
     return list;
   }
 
-  private async listWith(provider: LlmProvider, apiKey: string, signal: AbortSignal | undefined): Promise<LlmModelList> {
+  private async listWith(provider: ProviderDescriptor, apiKey: string, signal: AbortSignal | undefined): Promise<LlmModelList> {
     if (this.modelLister === null) return catalogueList(provider, 'listing_disabled', reasonMessage(provider, 'listing_disabled'));
-    const outcome = await this.modelLister.listModels({ provider, apiKey, timeoutMs: this.probeTimeoutMs, ...(signal ? { signal } : {}) });
+    const outcome = await this.modelLister.listModels({ provider: provider.id, apiKey, timeoutMs: this.probeTimeoutMs, ...(signal ? { signal } : {}) });
     return outcome.code === 'ok' ? liveList(provider, outcome.models) : catalogueList(provider, outcome.code, outcome.message);
   }
 
@@ -277,7 +304,7 @@ export class LlmSettingsService {
   async test(options: TestOptions = {}): Promise<LlmTestResult> {
     const scope = normalizeScope(options.scope);
     const stored = options.candidate === undefined;
-    const target: ProbeTarget = stored ? await this.resolveTarget(scope) : candidateTarget(options.candidate);
+    const target: ProbeTarget = stored ? await this.resolveTarget(scope) : this.candidateTarget(options.candidate);
     const outcome = await this.probe.probe({
       provider: target.provider,
       apiKey: target.api_key,
@@ -295,7 +322,10 @@ export class LlmSettingsService {
     const key = settingsKeyFor(scope);
     const load = async (): Promise<CurrentSettings> => {
       const record = await this.store.get(key);
-      return { record, snapshot: record === null ? defaultSnapshot() : snapshotOf(record, await this.open(record, scope)) };
+      return {
+        record,
+        snapshot: record === null ? defaultSnapshot(this.providers) : snapshotOf(record, await this.open(record, scope), this.providers),
+      };
     };
     return this.cache ? this.cache.read(key, load) : load();
   }
@@ -305,7 +335,40 @@ export class LlmSettingsService {
     return { provider, model, api_key: apiKey.reveal() };
   }
 
-  private async keptApiKey(current: SettingRecord | null, provider: string, scope: string): Promise<string> {
+  private candidateTarget(candidate: unknown): ProbeTarget {
+    const parsed = parseOrThrow(this.schemas.testCandidate, candidate, 'test request');
+    return {
+      provider: parsed.provider,
+      api_key: parsed.api_key,
+      model: parsed.model ?? this.providers.get(parsed.provider).defaultModel,
+    };
+  }
+
+  /**
+   * Refuses settings that may not be used as stored: for a disabled provider, or bound to
+   * another origin than the provider's API root now. A value saved before keys were bound
+   * is bound on this first read, to the origin configured now.
+   */
+  private async checkUsable(record: SettingRecord, settings: StoredSettings): Promise<void> {
+    if (!this.providers.isEnabled(settings.provider)) throw new ProviderDisabledError(settings.provider);
+    const origin = this.providers.origin(settings.provider);
+    if (settings.origin === undefined) return this.bind(record, settings, origin);
+    // A keyless provider's settings hold no key to protect.
+    if (settings.origin !== origin && settings.api_key !== '') throw new EndpointChangedError(settings.provider, settings.origin, origin);
+  }
+
+  private async bind(record: SettingRecord, settings: StoredSettings, origin: string): Promise<void> {
+    const token = await this.cipher.encrypt(JSON.stringify({ ...settings, origin } satisfies StoredSettings));
+    try {
+      await this.store.set(record.key, token, { expectedVersion: record.version });
+      this.logger.info({ scope: settings.scope, provider: settings.provider, origin }, 'llm settings bound to their endpoint');
+    } catch (error) {
+      // Written meanwhile: the newer value carries its own origin.
+      if (!isLlmSettingsError(error, ErrorCodes.SETTINGS_CONFLICT)) throw error;
+    }
+  }
+
+  private async keptSettings(current: SettingRecord | null, provider: string, scope: string): Promise<StoredSettings> {
     if (current === null) {
       throw new ValidationError(
         'Invalid settings: api_key is required because no key is stored yet',
@@ -321,7 +384,7 @@ export class LlmSettingsService {
         ErrorCodes.VALIDATION_API_KEY_REQUIRED,
       );
     }
-    return stored.api_key;
+    return stored;
   }
 
   /** Decrypts and checks a stored record; a token written for another scope is refused. */
@@ -344,14 +407,14 @@ export class LlmSettingsService {
 }
 
 /**
- * A model the catalogue lists for the other provider is a mistake, not a gateway's name:
- * refused with a hint naming the provider it belongs to. The message quotes the
- * catalogue's id, never the input.
+ * A model the catalogue lists for another enabled provider, and not for this one, is a
+ * mistake, not a gateway's name: refused with a hint naming the provider it belongs to.
+ * The message quotes the catalogue's id, never the input.
  */
-function refuseOtherProvidersModel(provider: LlmProvider, model: string): void {
-  const owner = catalogueProviderOf(model);
-  if (owner === null || owner === provider) return;
-  const message = `model ${model} is one of ${getProvider(owner).displayName}'s models; set provider to ${owner}, or choose one of ${getProvider(provider).displayName}'s models`;
+function refuseOtherProvidersModel(providers: ProviderRegistry, provider: LlmProvider, model: string): void {
+  const owner = providers.otherOwnerOf(provider, model);
+  if (owner === null) return;
+  const message = `model ${model} is one of ${providers.get(owner).displayName}'s models; set provider to ${owner}, or choose one of ${providers.get(provider).displayName}'s models`;
   throw new ValidationError(`Invalid settings: ${message}`, [{ path: 'model', message }], ErrorCodes.SETTINGS_MODEL_PROVIDER_MISMATCH);
 }
 
@@ -362,15 +425,6 @@ function listedModels(list: LlmModelList) {
 
 /** What a probe needs: the stored settings without their scope. */
 type ProbeTarget = Pick<StoredSettings, 'provider' | 'api_key' | 'model'>;
-
-function candidateTarget(candidate: unknown): ProbeTarget {
-  const parsed = parseOrThrow(LlmTestCandidateSchema, candidate, 'test request');
-  return {
-    provider: parsed.provider,
-    api_key: parsed.api_key,
-    model: parsed.model ?? defaultModelFor(parsed.provider),
-  };
-}
 
 /** If-Match as RFC 9110 evaluates it: `*` needs a stored record, a list any tag equal to the current one. */
 function preconditionHolds(current: SettingRecord | null, ifMatch: IfMatch | undefined): boolean {

@@ -1,8 +1,7 @@
 import { ABSENT_ETAG, etagOf } from '../etag.js';
 import { maskApiKey } from '../masking.js';
-import { catalogueModel } from '../model-catalogue.js';
 import type { SettingRecord } from '../ports/settings-store.port.js';
-import { DEFAULT_PROVIDER, defaultModelFor } from '../providers.js';
+import { DEFAULT_PROVIDER_REGISTRY, type ProviderRegistry } from '../providers.js';
 import type { LlmSettingsView, StoredSettings } from '../schemas.js';
 
 /** A view together with the version it shows. */
@@ -19,12 +18,13 @@ export interface SettingsSnapshot {
   viewJson?: string;
 }
 
-/** What clients see when nothing is stored: the default provider and model, no key. */
-export function defaultSnapshot(): SettingsSnapshot {
+/** What clients see when nothing is stored: the default provider (the first enabled one) and its model, no key. */
+export function defaultSnapshot(providers: ProviderRegistry = DEFAULT_PROVIDER_REGISTRY): SettingsSnapshot {
+  const provider = providers.defaultProvider;
   return {
     view: {
-      provider: DEFAULT_PROVIDER,
-      model: defaultModelFor(DEFAULT_PROVIDER),
+      provider,
+      model: providers.get(provider).defaultModel,
       api_key_set: false,
       api_key_masked: null,
       updated_at: null,
@@ -36,15 +36,17 @@ export function defaultSnapshot(): SettingsSnapshot {
 }
 
 /** The snapshot of a stored record, with the key masked. */
-export function snapshotOf(record: SettingRecord, settings: StoredSettings): SettingsSnapshot {
+export function snapshotOf(record: SettingRecord, settings: StoredSettings, providers: ProviderRegistry = DEFAULT_PROVIDER_REGISTRY): SettingsSnapshot {
   return {
     view: {
       provider: settings.provider,
       model: settings.model,
-      api_key_set: true,
-      api_key_masked: maskApiKey(settings.api_key),
+      // A keyless provider's settings hold no key.
+      api_key_set: settings.api_key !== '',
+      api_key_masked: settings.api_key === '' ? null : maskApiKey(settings.api_key),
       updated_at: record.updatedAt.toISOString(),
-      model_verified: catalogueModel(settings.provider, settings.model) !== null,
+      model_verified: providers.catalogueModel(settings.provider, settings.model) !== null,
+      ...(providers.isEnabled(settings.provider) ? {} : { provider_enabled: false as const }),
     },
     etag: etagOf(record),
     version: record.version,

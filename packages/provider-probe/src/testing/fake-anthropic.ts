@@ -24,7 +24,6 @@ const MAX_PAGE_SIZE = 1000;
 export const anthropicDialect: ProviderDialect = {
   requestIdHeader: 'request-id',
   newRequestId: () => `req_011C${randomBytes(12).toString('hex')}`,
-  credential: (headers) => headerValue(headers['x-api-key']) ?? bearerToken(headers.authorization),
   commonHeaders: (rateLimited) => {
     const reset = new Date(Math.ceil(Date.now() / 1000) * 1000 + 60_000).toISOString().replace('.000Z', 'Z');
     return {

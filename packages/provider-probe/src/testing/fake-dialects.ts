@@ -1,4 +1,3 @@
-import type { IncomingHttpHeaders } from 'node:http';
 
 /** A JSON answer of the fake: status, headers besides the ones every answer gets, body. */
 export interface FakeAnswer {
@@ -52,8 +51,6 @@ export interface ProviderDialect {
   /** Response header carrying the request id. */
   readonly requestIdHeader: string;
   newRequestId(): string;
-  /** The key the request carries, or null when it carries none. */
-  credential(headers: IncomingHttpHeaders): string | null;
   /** Headers of every answer besides the request id: rate limits, exhausted in a 429. */
   commonHeaders(rateLimited: boolean): Record<string, string>;
   readonly routes: readonly FakeRoute[];

@@ -24,7 +24,6 @@ const SYSTEM_FINGERPRINT = 'fp_fake0000';
 export const openAiDialect: ProviderDialect = {
   requestIdHeader: 'x-request-id',
   newRequestId: () => `req_${randomBytes(16).toString('hex')}`,
-  credential: (headers) => bearerToken(headers.authorization),
   commonHeaders: (rateLimited) => ({
     'openai-version': '2020-10-01',
     'openai-processing-ms': '1',
@@ -51,6 +50,8 @@ export const openAiDialect: ProviderDialect = {
     { method: 'POST', path: /^\/v1\/chat\/completions$/, model: bodyModel, answer: chatCompletion },
     { method: 'POST', path: /^\/v1\/responses$/, model: bodyModel, answer: createResponse },
     { method: 'POST', path: /^\/v1\/embeddings$/, model: bodyModel, answer: createEmbeddings },
+    // OpenRouter's key-info route, which its key test calls.
+    { method: 'GET', path: /^\/v1\/key$/, model: () => null, answer: () => ({ status: 200, body: { data: { label: 'fake key', usage: 0, limit: null } } }) },
   ],
   error: (status, { apiKey, model, route }) => {
     const body = (message: string, type: string, param: string | null, code: string | null) => ({

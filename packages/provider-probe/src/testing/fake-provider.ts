@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PROVIDERS, type LlmProvider } from '@llm-settings/core';
+import { PROVIDERS, type LlmProvider, type ProviderAuth, type ProviderDescriptor } from '@llm-settings/core';
 import { anthropicDialect } from './fake-anthropic.js';
-import { isRecord, type FakeAnswer, type FakeCall, type FakeRoute, type ProviderDialect } from './fake-dialects.js';
+import { bearerToken, headerValue, isRecord, type FakeAnswer, type FakeCall, type FakeRoute, type ProviderDialect } from './fake-dialects.js';
 import { openAiDialect } from './fake-openai.js';
 import { StreamPacer, writeStream } from './fake-stream.js';
 
@@ -44,7 +44,10 @@ export interface FakeRequest {
   readonly method: string;
   /** Path and query as received. */
   readonly path: string;
-  /** The key from `x-api-key` or `Authorization: Bearer`, or null. */
+  /**
+   * The key from the provider's own credential header (`x-api-key` or `Authorization:
+   * Bearer` for Anthropic), or null; for a keyless provider, any key sent in any of them.
+   */
   readonly apiKey: string | null;
   /** Every request header, lowercased names. */
   readonly headers: Readonly<Record<string, string>>;
@@ -61,11 +64,21 @@ export interface FakeProviderOptions {
    * names; for OpenAI also `text-embedding-3-small`
    */
   models?: Partial<Record<LlmProvider, readonly string[]>>;
+  /**
+   * Providers to fake besides the built-ins (an operator's), each on its own port under
+   * the path of its default API root, with its dialect and key header.
+   * @default []
+   */
+  providers?: readonly ProviderDescriptor[];
 }
 
 export interface FakeProvider {
-  /** API roots to hand to the probe: `anthropic` without a path, `openai` ending in `/v1`, like the real ones. */
-  readonly baseUrls: { readonly anthropic: string; readonly openai: string };
+  /**
+   * API roots to hand to the probe, one per faked provider, each with the path of the
+   * real one: `anthropic` without a path, `openai` ending in `/v1`, `openrouter` in
+   * `/api/v1`, `gemini` in `/v1beta/openai`, `azure-openai` in `/openai/v1`...
+   */
+  readonly baseUrls: { readonly anthropic: string; readonly openai: string } & Readonly<Record<LlmProvider, string>>;
   /** Every request received since start or the last `reset()`, in order. */
   readonly requests: readonly FakeRequest[];
   /** Sets how a provider answers keys that have no behaviour of their own. */
@@ -108,12 +121,49 @@ export interface FakeProvider {
   close(): Promise<void>;
 }
 
-const DIALECTS: Readonly<Record<LlmProvider, ProviderDialect>> = { anthropic: anthropicDialect, openai: openAiDialect };
+const DIALECTS = { anthropic: anthropicDialect, openai: openAiDialect } as const;
 
 const DEFAULT_MODELS: Readonly<Record<LlmProvider, readonly string[]>> = {
   anthropic: ['claude-opus-4-1-20250805', 'claude-3-5-haiku-20241022'],
   openai: ['gpt-4o-mini', 'gpt-4.1', 'text-embedding-3-small'],
 };
+
+/** How one faked provider speaks: its dialect, the path of its API root and its key header. */
+interface FakedProvider {
+  readonly id: LlmProvider;
+  readonly dialect: ProviderDialect;
+  /** The path of the API root (`''`, `/v1`, `/api/v1`...), which stands for the dialect's own root. */
+  readonly prefix: string;
+  /** The dialect's own root, under which its routes are written: `/v1` for OpenAI's, none for Anthropic's. */
+  readonly dialectRoot: string;
+  readonly auth: ProviderAuth;
+}
+
+function fakedProvider(descriptor: ProviderDescriptor): FakedProvider {
+  // Azure's root is the operator's: its path is the resource's `/openai/v1`.
+  const root = descriptor.defaultBaseUrl ?? 'http://fake.invalid/openai/v1';
+  return {
+    id: descriptor.id,
+    dialect: DIALECTS[descriptor.dialect],
+    prefix: new URL(root).pathname.replace(/\/+$/, ''),
+    dialectRoot: descriptor.dialect === 'openai' ? '/v1' : '',
+    auth: descriptor.auth,
+  };
+}
+
+/** The key of a request as the provider reads it; for a keyless one, any key sent at all. */
+function credentialOf(auth: ProviderAuth, headers: IncomingMessage['headers']): string | null {
+  switch (auth) {
+    case 'x-api-key':
+      return headerValue(headers['x-api-key']) ?? bearerToken(headers.authorization);
+    case 'bearer':
+      return bearerToken(headers.authorization);
+    case 'api-key':
+      return headerValue(headers['api-key']);
+    case 'none':
+      return bearerToken(headers.authorization) ?? headerValue(headers['x-api-key']) ?? headerValue(headers['api-key']);
+  }
+}
 
 /** What answering a request needs of the fake's state. */
 interface FakeState {
@@ -128,8 +178,9 @@ interface FakeState {
 }
 
 /**
- * Starts a fake Anthropic and a fake OpenAI, each on its own random port of
- * 127.0.0.1, speaking enough of the real APIs for the official SDKs: model lookup and
+ * Starts a fake of every built-in provider (and of `options.providers`), each on its own
+ * random port of 127.0.0.1 under the path of its real API root, reading the key from
+ * its own header, speaking enough of the real APIs for the official SDKs: model lookup and
  * list; Anthropic's messages (streamed or not) and token counting; OpenAI's chat
  * completions and responses (streamed or not) and embeddings.
  */
@@ -139,14 +190,15 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
   const keyBehaviors = new Map<string, FakeBehavior>();
   const keyModels = new Map<string, readonly string[]>();
   const answerDelays = new Map<string, number>();
+  const descriptors = [...PROVIDERS, ...(options.providers ?? [])];
   const models = Object.fromEntries(
-    PROVIDERS.map((p) => [p.id, [...new Set(options.models?.[p.id] ?? [p.defaultModel, ...DEFAULT_MODELS[p.id]])]]),
+    descriptors.map((p) => [p.id, [...new Set(options.models?.[p.id] ?? [p.defaultModel, ...(DEFAULT_MODELS[p.id] ?? p.catalogue.slice(0, 3).map((m) => m.id))])]]),
   ) as Record<LlmProvider, string[]>;
   let serial = 0;
   let abortedStreams = 0;
   let abortWaiters: Array<(request: FakeRequest) => void> = [];
   const state: FakeState = {
-    modelsFor: (provider, apiKey) => (apiKey === null ? undefined : keyModels.get(keyBehaviorId(provider, apiKey))) ?? models[provider],
+    modelsFor: (provider, apiKey) => (apiKey === null ? undefined : keyModels.get(keyBehaviorId(provider, apiKey))) ?? models[provider] ?? [],
     behaviorFor: (provider, apiKey) => keyBehaviors.get(keyBehaviorId(provider, apiKey)) ?? behaviors.get(provider) ?? 'ok',
     answerDelayFor: (provider, apiKey) => (apiKey === null ? 0 : (answerDelays.get(keyBehaviorId(provider, apiKey)) ?? 0)),
     nextSerial: () => ++serial,
@@ -159,23 +211,25 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     },
   };
 
-  const servers = {} as Record<LlmProvider, Server>;
-  for (const { id: provider } of PROVIDERS) {
-    servers[provider] = createServer((req, res) => {
+  const servers: Server[] = [];
+  const baseUrls: Record<LlmProvider, string> = {};
+  for (const descriptor of descriptors) {
+    const faked = fakedProvider(descriptor);
+    const server = createServer((req, res) => {
       const onBody = (raw: string) => {
-        const request = record(provider, req, raw);
+        const request = record(faked, req, raw);
         requests.push(request);
-        return answer(provider, request, state, req, res);
+        return answer(faked, request, state, req, res);
       };
       // A body that never arrived whole: its client went away, nobody is left to answer.
       void readBody(req).then(onBody, () => res.destroy());
     });
+    servers.push(server);
+    baseUrls[faked.id] = `http://127.0.0.1:${await listen(server)}${faked.prefix}`;
   }
-  const anthropicPort = await listen(servers.anthropic);
-  const openaiPort = await listen(servers.openai);
 
   return {
-    baseUrls: { anthropic: `http://127.0.0.1:${anthropicPort}`, openai: `http://127.0.0.1:${openaiPort}/v1` },
+    baseUrls: baseUrls as FakeProvider['baseUrls'],
     requests,
     setBehavior: (provider, behavior) => void behaviors.set(provider, checkedBehavior(behavior)),
     setKeyBehavior: (provider, apiKey, behavior) => {
@@ -207,7 +261,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       abortedStreams = 0;
       state.pacer.setDelay(0);
     },
-    close: () => Promise.all(Object.values(servers).map(stop)).then(() => undefined),
+    close: () => Promise.all(servers.map(stop)).then(() => undefined),
   };
 }
 
@@ -215,15 +269,17 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
  * Answers one request: the route, then the key, then the behaviour, then the model,
  * in that order, like the real APIs (an unknown path is a 404 even without a key).
  */
-async function answer(provider: LlmProvider, request: FakeRequest, state: FakeState, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const dialect = DIALECTS[provider];
+async function answer(faked: FakedProvider, request: FakeRequest, state: FakeState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { dialect, id: provider } = faked;
   const delay = state.answerDelayFor(provider, request.apiKey);
   // Unref'd: a held answer whose client left must not keep a test run alive.
   if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay).unref());
   const requestId = dialect.newRequestId();
   const url = new URL(request.path, 'http://fake.invalid');
   const pathname = request.redirected ? url.pathname.slice(REDIRECT_TARGET_PREFIX.length) : url.pathname;
-  const found = findRoute(dialect.routes, request.method, pathname);
+  // Under the provider's root only: the dialect's routes are written under its own root.
+  const underRoot = pathname.startsWith(`${faked.prefix}/`) ? `${faked.dialectRoot}${pathname.slice(faked.prefix.length)}` : null;
+  const found = underRoot === null ? undefined : findRoute(dialect.routes, request.method, underRoot);
   const call: FakeCall = {
     params: found?.params ?? [],
     query: url.searchParams,
@@ -240,8 +296,10 @@ async function answer(provider: LlmProvider, request: FakeRequest, state: FakeSt
   const error = (status: number) => send(dialect.error(status, { apiKey: request.apiKey, model, requestId, route: `${request.method} ${pathname}` }));
 
   if (found === undefined) return error(404);
-  if (request.apiKey === null) return error(401);
-  const behavior = request.redirected ? 'ok' : state.behaviorFor(provider, request.apiKey);
+  const keyless = faked.auth === 'none';
+  if (request.apiKey === null && !keyless) return error(401);
+  // A keyless provider's behaviours are set for the empty key.
+  const behavior = request.redirected ? 'ok' : state.behaviorFor(provider, keyless ? '' : (request.apiKey ?? ''));
   if (typeof behavior === 'object') return error(behavior.status);
   switch (behavior) {
     case 'ok':
@@ -309,17 +367,17 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function record(provider: LlmProvider, req: IncomingMessage, rawBody: string): FakeRequest {
+function record(faked: FakedProvider, req: IncomingMessage, rawBody: string): FakeRequest {
   const path = req.url ?? '/';
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return {
-    provider,
+    provider: faked.id,
     method: req.method ?? 'GET',
     path,
-    apiKey: DIALECTS[provider].credential(req.headers),
+    apiKey: credentialOf(faked.auth, req.headers),
     headers,
     body: parseBody(rawBody),
     redirected: path.startsWith(`${REDIRECT_TARGET_PREFIX}/`),

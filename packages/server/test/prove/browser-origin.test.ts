@@ -2,7 +2,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { LlmProvider } from '@llm-settings/core';
 import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
 import type { RunningServer } from '../../src/serve.js';
 import { CHROMIUM, SKIP_BROWSER_TESTS, launchChromium } from '../support/browser.js';
@@ -20,7 +19,7 @@ import { serveAgainstFake } from '../support/serve-against-fake.js';
  * the server, still saves and tests through the same API.
  */
 
-const KEYS: Readonly<Record<LlmProvider, string>> = {
+const KEYS = {
   openai: 'sk-proj-ORIGIN-PROOF-openai-key-7c1e9a',
   anthropic: 'sk-ant-api03-ORIGIN-PROOF-anthropic-key-2b4d',
 };

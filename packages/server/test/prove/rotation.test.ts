@@ -65,8 +65,9 @@ describeEachDatabase('key rotation on %s', (kind) => {
     return result;
   }
   const rows = () => readStoredRows(database);
-  const expectedDefault = { provider: 'anthropic', model: 'claude-opus-4-1-20250805', api_key: KEY_1, scope: 'default' };
-  const expectedTenant = { provider: 'openai', model: 'gpt-4o', api_key: KEY_2, scope: TENANT };
+  // Each value carries the origin of its provider's API root when it was saved (the public ones here).
+  const expectedDefault = { provider: 'anthropic', model: 'claude-opus-4-1-20250805', api_key: KEY_1, scope: 'default', origin: 'https://api.anthropic.com' };
+  const expectedTenant = { provider: 'openai', model: 'gpt-4o', api_key: KEY_2, scope: TENANT, origin: 'https://api.openai.com' };
   const decrypt = (stored: StoredRow[], keys: string[]) => decryptWithPython(stored.map((r) => r.value), keys);
 
   beforeAll(async () => {
@@ -151,7 +152,7 @@ describeEachDatabase('key rotation on %s', (kind) => {
       expect((await call('PUT', { provider: 'openai', api_key: KEY_3 })).status).toBe(200);
     }, ALLOW_UNDECRYPTABLE);
     const [defaultRow, tenantRow] = await rows();
-    expect(decrypt([defaultRow!], [C])).toEqual([{ ok: true, json: { provider: 'openai', model: 'gpt-4o', api_key: KEY_3, scope: 'default' } }]);
+    expect(decrypt([defaultRow!], [C])).toEqual([{ ok: true, json: { provider: 'openai', model: 'gpt-4o', api_key: KEY_3, scope: 'default', origin: 'https://api.openai.com' } }]);
     expect(tenantRow).toEqual(rotated[1]);
     expect(decrypt([tenantRow!], [B])).toEqual([{ ok: true, json: expectedTenant }]);
 

@@ -198,7 +198,7 @@ describeEachDatabase('secrets on %s', (kind) => {
     const rows = await readStoredRows(database);
     expect(rows.map((r) => r.key)).toEqual(['llm_config']);
     const [decrypted] = decryptWithPython([rows[0]!.value], [SECRETS.encryption_key]);
-    expect(decrypted).toEqual({ ok: true, json: { provider: 'openai', model: 'gpt-4.1', api_key: SECRETS.gateway, scope: 'default' } });
+    expect(decrypted).toEqual({ ok: true, json: { provider: 'openai', model: 'gpt-4.1', api_key: SECRETS.gateway, scope: 'default', origin: new URL(fake.baseUrls.openai).origin } });
   });
 
   it('no part of any secret reaches the database, the logs, a response or an error message', async () => {

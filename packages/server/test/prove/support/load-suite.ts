@@ -82,12 +82,14 @@ export function describeLoad(options: LoadSuiteOptions): void {
       expect(violations.slice(0, 5), `${violations.length} violations`).toEqual([]);
 
       const rows = await readStoredRows(database);
+      // A stored value carries the origin of its provider's API root (the public ones here).
+      const PUBLIC_ORIGINS = { anthropic: 'https://api.anthropic.com', openai: 'https://api.openai.com' };
       if (finalRead.model === null) {
         expect(rows).toEqual([]);
       } else {
         const put = operations.find((op) => op.sent?.model === finalRead.model)!;
         expect(rows).toHaveLength(1);
-        expect(decryptWithPython([rows[0]!.value], [encryptionKey])).toEqual([{ ok: true, json: { ...put.sent, scope: 'default' } }]);
+        expect(decryptWithPython([rows[0]!.value], [encryptionKey])).toEqual([{ ok: true, json: { ...put.sent, scope: 'default', origin: PUBLIC_ORIGINS[put.sent!.provider] } }]);
         expect(`"${rows[0]!.version}-`).toBe(finalRead.etag.slice(0, `"${rows[0]!.version}-`.length));
       }
       expect(server.alive()).toBe(true);

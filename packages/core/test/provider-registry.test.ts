@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ConfigError,
+  confirmProviderEndpoint,
+  ErrorCodes,
+  LlmSettingsService,
+  PROVIDERS,
+  ProviderRegistry,
+  isLlmSettingsError,
+  settingsKeyFor,
+  type ProviderRegistryOptions,
+} from '../src/index.js';
+import { createMemoryCipher, createMemorySettingsStore, createScriptedProbe } from '../src/testing/index.js';
+
+const ROUTER_KEY = 'sk-or-v1-REAL-KEY-abcdefgh12345678';
+
+async function codeOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+  const error = await promise.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (e: unknown) => e,
+  );
+  expect(isLlmSettingsError(error)).toBe(true);
+  return error as { code: string; message: string };
+}
+
+function setUp() {
+  const store = createMemorySettingsStore();
+  const cipher = createMemoryCipher({ keys: ['key-a'] });
+  const probe = createScriptedProbe();
+  const serviceWith = (options: ProviderRegistryOptions) => new LlmSettingsService({ store, cipher, probe, providers: new ProviderRegistry(options) });
+  return { store, cipher, probe, serviceWith };
+}
+
+describe('the provider registry', () => {
+  it('has the ten built-ins, each with its dialect, its key header and a default model in its catalogue', () => {
+    expect(PROVIDERS.map((p) => p.id)).toEqual(['anthropic', 'openai', 'openrouter', 'gemini', 'mistral', 'groq', 'deepseek', 'xai', 'azure-openai', 'ollama']);
+    for (const p of PROVIDERS) {
+      expect(p.dialect, p.id).toBe(p.id === 'anthropic' ? 'anthropic' : 'openai');
+      expect(p.catalogue.some((m) => m.id === p.defaultModel), p.id).toBe(true);
+    }
+    expect(PROVIDERS.find((p) => p.id === 'azure-openai')).toMatchObject({ auth: 'api-key', defaultBaseUrl: null });
+    expect(PROVIDERS.find((p) => p.id === 'ollama')).toMatchObject({ auth: 'none', keyRequired: false, defaultBaseUrl: 'http://127.0.0.1:11434/v1' });
+  });
+
+  it('enables anthropic and openai when configured with nothing', () => {
+    expect(new ProviderRegistry().enabledIds).toEqual(['anthropic', 'openai']);
+  });
+
+  it('refuses an unknown id, a custom id that shadows a built-in, and Azure without its API root', () => {
+    expect(() => new ProviderRegistry({ enabled: ['openai', 'nope'] })).toThrow(/unknown providers: nope/);
+    const shadow = { ...PROVIDERS[1]!, id: 'openai' };
+    expect(() => new ProviderRegistry({ custom: [shadow] })).toThrow(ConfigError);
+    expect(() => new ProviderRegistry({ enabled: ['azure-openai'] })).toThrow(/AZURE_OPENAI_BASE_URL is required when azure-openai is enabled/);
+    const azure = new ProviderRegistry({ enabled: ['azure-openai'], baseUrls: { 'azure-openai': 'https://res.openai.azure.com/openai/v1' } });
+    expect(azure.baseUrl('azure-openai')).toBe('https://res.openai.azure.com/openai/v1');
+  });
+});
+
+describe('a service with the operator\'s providers', () => {
+  it('accepts the enabled providers only, naming them', async () => {
+    const service = setUp().serviceWith({ enabled: ['openrouter', 'ollama'] });
+    const refused = await codeOf(service.update({ provider: 'anthropic', api_key: ROUTER_KEY }));
+    expect(refused.code).toBe(ErrorCodes.VALIDATION_INVALID_INPUT);
+    expect(refused.message).toContain('provider must be one of: openrouter, ollama');
+    const saved = await service.update({ provider: 'openrouter', api_key: ROUTER_KEY });
+    expect(saved.view).toMatchObject({ provider: 'openrouter', model: 'openai/gpt-4o', api_key_set: true, model_verified: true });
+    expect(service.listProviders().providers.map((p) => [p.id, p.dialect, p.key_required])).toEqual([
+      ['openrouter', 'openai', true],
+      ['ollama', 'openai', false],
+    ]);
+  });
+
+  it('shows the first enabled provider when nothing is stored', async () => {
+    const { view } = await setUp().serviceWith({ enabled: ['mistral', 'openai'] }).get();
+    expect(view).toMatchObject({ provider: 'mistral', model: 'mistral-large-latest', api_key_set: false });
+  });
+
+  it('saves a keyless provider without a key, and resolves it with an empty key', async () => {
+    const service = setUp().serviceWith({ enabled: ['ollama'] });
+    const saved = await service.update({ provider: 'ollama' });
+    expect(saved.view).toMatchObject({ provider: 'ollama', api_key_set: false, api_key_masked: null });
+    const resolved = await service.resolve();
+    expect(resolved.apiKey.reveal()).toBe('');
+  });
+
+  it('accepts a model of another provider\'s catalogue when this provider\'s catalogue lists it too', async () => {
+    const service = setUp().serviceWith({ enabled: ['openai', 'azure-openai'], baseUrls: { 'azure-openai': 'https://res.openai.azure.com/openai/v1' } });
+    await expect(service.update({ provider: 'azure-openai', api_key: ROUTER_KEY, model: 'gpt-4o' })).resolves.toBeDefined();
+  });
+
+  it('keeps the settings of a provider disabled since, shows them as not enabled, and refuses to use them', async () => {
+    const { store, serviceWith } = setUp();
+    await serviceWith({ enabled: ['anthropic', 'openrouter'] }).update({ provider: 'openrouter', api_key: ROUTER_KEY }, { scope: 't1' });
+    const later = serviceWith({ enabled: ['anthropic'] });
+    const { view } = await later.get({ scope: 't1' });
+    expect(view).toMatchObject({ provider: 'openrouter', api_key_set: true, provider_enabled: false });
+    expect((await codeOf(later.resolve({ scope: 't1' }))).code).toBe(ErrorCodes.SETTINGS_PROVIDER_DISABLED);
+    expect((await codeOf(later.test({ scope: 't1' }))).code).toBe(ErrorCodes.SETTINGS_PROVIDER_DISABLED);
+    expect(await store.get(settingsKeyFor('t1'))).not.toBeNull();
+  });
+});
+
+describe('a key bound to its endpoint', () => {
+  const at = (root: string): ProviderRegistryOptions => ({ enabled: ['openrouter'], baseUrls: { openrouter: root } });
+
+  it('is not used once the provider points at another origin, until the operator confirms the move', async () => {
+    const { store, cipher, probe, serviceWith } = setUp();
+    await serviceWith(at('https://gw-a.example/api/v1')).update({ provider: 'openrouter', api_key: ROUTER_KEY });
+    const moved = serviceWith(at('https://gw-b.example/v1'));
+    const refused = await codeOf(moved.resolve());
+    expect(refused.code).toBe(ErrorCodes.SETTINGS_ENDPOINT_CHANGED);
+    expect(refused.message).toContain('openrouter at https://gw-a.example');
+    expect(refused.message).toContain('now configured at https://gw-b.example');
+    expect(refused.message).not.toContain(ROUTER_KEY);
+    expect((await codeOf(moved.test())).code).toBe(ErrorCodes.SETTINGS_ENDPOINT_CHANGED);
+    expect((await codeOf(moved.listModels({ provider: 'openrouter' }))).code).toBe(ErrorCodes.SETTINGS_ENDPOINT_CHANGED);
+    expect(probe.calls).toHaveLength(0);
+
+    // Keeping the stored key does not carry it to the new origin.
+    await moved.update({ provider: 'openrouter', model: 'openai/gpt-4o-mini' });
+    expect((await codeOf(moved.resolve())).code).toBe(ErrorCodes.SETTINGS_ENDPOINT_CHANGED);
+
+    const report = await confirmProviderEndpoint(store, cipher, moved.providers, 'openrouter');
+    expect(report).toEqual({ origin: 'https://gw-b.example', total: 1, rebound: 1 });
+    expect((await moved.resolve()).apiKey.reveal()).toBe(ROUTER_KEY);
+  });
+
+  it('moves with a path change on the same origin', async () => {
+    const { serviceWith } = setUp();
+    await serviceWith(at('https://gw-a.example/api/v1')).update({ provider: 'openrouter', api_key: ROUTER_KEY });
+    await expect(serviceWith(at('https://gw-a.example/other/v1')).resolve()).resolves.toBeDefined();
+  });
+
+  it('is bound again when the key is saved again', async () => {
+    const { serviceWith } = setUp();
+    await serviceWith(at('https://gw-a.example/api/v1')).update({ provider: 'openrouter', api_key: ROUTER_KEY });
+    const moved = serviceWith(at('https://gw-b.example/v1'));
+    await moved.update({ provider: 'openrouter', api_key: ROUTER_KEY });
+    await expect(moved.resolve()).resolves.toBeDefined();
+  });
+
+  it('binds a value saved before keys were bound at its first read, to the origin configured then', async () => {
+    const { store, cipher, serviceWith } = setUp();
+    const legacy = JSON.stringify({ provider: 'openrouter', model: 'openai/gpt-4o', api_key: ROUTER_KEY, scope: 'default' });
+    await store.set(settingsKeyFor('default'), await cipher.encrypt(legacy));
+    await expect(serviceWith(at('https://gw-a.example/api/v1')).resolve()).resolves.toBeDefined();
+    const stored = JSON.parse(await cipher.decrypt((await store.get(settingsKeyFor('default')))!.value)) as { origin: string };
+    expect(stored.origin).toBe('https://gw-a.example');
+    expect((await codeOf(serviceWith(at('https://gw-b.example/v1')).resolve())).code).toBe(ErrorCodes.SETTINGS_ENDPOINT_CHANGED);
+  });
+});

@@ -1,0 +1,15 @@
+import type Router from '@koa/router';
+import { providerListOf, type ProviderRegistry } from '@llm-settings/core';
+import type { AppState } from './app-state.js';
+
+export const PROVIDERS_PATH = '/api/settings/llm/providers';
+
+/** Registers GET of the enabled providers, which a settings page builds its provider list from. */
+export function registerProviderRoutes(router: Router<AppState>, providers: ProviderRegistry): void {
+  // Operator configuration, the same for every scope and request: made once.
+  const body = JSON.stringify(providerListOf(providers));
+  router.get(PROVIDERS_PATH, (ctx) => {
+    ctx.type = 'application/json';
+    ctx.body = body;
+  });
+}
