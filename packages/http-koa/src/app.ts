@@ -17,6 +17,7 @@ import { passThroughProviderOf } from './pass-through-paths.js';
 import { problemMiddleware } from './problem-middleware.js';
 import { requestLog } from './request-log.js';
 import { createRouter } from './routers.js';
+import { traceRequests } from './tracing.js';
 import { registerModelRoutes } from './model-routes.js';
 import { registerSettingsRoutes, type HttpSettingsService } from './settings-routes.js';
 import { registerSettingsUi } from './settings-ui.js';
@@ -159,6 +160,7 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   app.use(
     forOurRequests(app, routers, [
       requestLog(logger, options.metrics?.observer),
+      traceRequests(),
       commonHeadersMiddleware(),
       // On the pass-through, problems also carry the provider's error shape, for its SDK.
       problemMiddleware(options.llm !== undefined ? passThroughProviderOf : undefined),

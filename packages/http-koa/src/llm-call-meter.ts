@@ -1,12 +1,15 @@
+import type { Span } from '@opentelemetry/api';
 import type { LlmProvider } from '@llm-settings/core';
 import type { InFlightWatcher } from './in-flight-limit.js';
 import type { HttpObserver } from './observer.js';
+import { endUpstreamSpan, startUpstreamSpan } from './tracing.js';
 
 const secondsSince = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
 
 /**
  * The measures of one pass-through call: counted in flight while the in-flight limit
- * holds it (until its answer closes), then reported whole to the observer.
+ * holds it (until its answer closes), then reported whole to the observer; and its span,
+ * from sending the request to the provider until then.
  */
 export class LlmCallMeter implements InFlightWatcher {
   private sentAt: bigint | null = null;
@@ -15,11 +18,13 @@ export class LlmCallMeter implements InFlightWatcher {
   private firstByteSeconds: number | null = null;
   private bytesIn = 0;
   private bytesOut = 0;
+  private span: Span | null = null;
 
   constructor(
     private readonly observer: HttpObserver,
     private readonly provider: LlmProvider,
     private readonly route: string,
+    private readonly requestSpan: Span | undefined,
   ) {}
 
   entered(): void {
@@ -27,7 +32,8 @@ export class LlmCallMeter implements InFlightWatcher {
   }
 
   /** The request goes to the provider now, with this body. */
-  sending(body: Buffer | null): void {
+  sending(method: string, body: Buffer | null): void {
+    this.span = startUpstreamSpan(this.requestSpan, this.provider, this.route, method);
     this.sentAt = process.hrtime.bigint();
     this.bytesIn = body?.length ?? 0;
   }
@@ -45,6 +51,7 @@ export class LlmCallMeter implements InFlightWatcher {
   }
 
   left(): void {
+    if (this.span !== null) endUpstreamSpan(this.span, this.upstreamStatus);
     this.observer.llmInFlight(this.provider, this.route, -1);
     this.observer.llmCallEnded({
       provider: this.provider,

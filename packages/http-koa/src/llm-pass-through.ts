@@ -146,7 +146,7 @@ export function registerLlmPassThrough(
       ctx.state.llm = facts;
       try {
         // First: a call waiting for its body or its settings holds its sockets too.
-        const meter = new LlmCallMeter(observer, route.provider, route.path);
+        const meter = new LlmCallMeter(observer, route.provider, route.path, ctx.state.span);
         try {
           inFlight.enter(facts.scope, ctx.res, meter);
         } catch (error) {
@@ -164,7 +164,7 @@ export function registerLlmPassThrough(
         const url = upstreamUrl(target, route.query, ctx.query);
         const headers = upstreamRequestHeaders(ctx.headers, route.provider, apiKey, body, betaFilter(allowedBetas, logger, ctx));
         let answer: IncomingMessage;
-        meter.sending(body);
+        meter.sending(route.method, body);
         try {
           answer = await sendUpstream({ method: route.method, url, headers, body, deadline });
         } catch (error) {

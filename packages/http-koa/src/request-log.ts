@@ -5,6 +5,7 @@ import type { Middleware } from 'koa';
 import type { AppContext, AppState } from './app-state.js';
 import { NO_OBSERVER, type HttpObserver } from './observer.js';
 import { matchedRoutePattern } from './routers.js';
+import { endRequestSpan } from './tracing.js';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 /** Incoming ids are reused only when short and made of safe characters, so they cannot forge log content. */
@@ -37,7 +38,8 @@ type RequestLogEntry = {
  * from the problem middleware, and are redacted once more here. Calls through the LLM
  * pass-through add the provider, the scope and the provider's request id. The line is
  * written when the answer has been sent (as pino-http does), a streamed one when it ends,
- * and the request reported to the observer (metrics) then, on the same close listener.
+ * and the request reported to the observer (metrics) and its span ended then, on the same
+ * close listener.
  */
 export function requestLog(logger: Logger, observer: HttpObserver = NO_OBSERVER): Middleware<AppState> {
   return async (ctx, next) => {
@@ -72,6 +74,7 @@ function writeEntry(logger: Logger, observer: HttpObserver, ctx: AppContext, cli
     duration_ms: Math.round(seconds * 10_000) / 10,
   };
   observer.requestEnded({ route: entry.route, method: entry.method, status: entry.status, seconds });
+  endRequestSpan(ctx, entry.route);
   if (failure) {
     entry.error_code = failure.code;
     entry.error_message = redactText(failure.message);
