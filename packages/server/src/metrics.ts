@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { isLlmSettingsError, type ModelLister, type ProviderProbe } from '@llm-settings/core';
+import { ErrorCodes, isLlmSettingsError, type ModelLister, type ProviderProbe, type SettingsStore } from '@llm-settings/core';
 import { statusClassOf, type HttpObserver, type MetricsScrape } from '@llm-settings/http-koa';
 
 /** Every metric name starts with it. */
@@ -7,6 +7,13 @@ export const METRIC_PREFIX = 'llm_settings_';
 
 /** Seconds, from a cached settings read (under a millisecond) to a long completion (ten minutes). */
 const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
+
+/**
+ * The store's failures (its expected refusals, a version conflict or a failed
+ * precondition, are answers, not errors); any other error counts as `unknown`.
+ */
+const STORE_ERROR_CODES: ReadonlySet<string> = new Set([ErrorCodes.STORAGE_UNAVAILABLE, ErrorCodes.SETTINGS_CORRUPTED, ErrorCodes.INTERNAL]);
+const REFUSALS: ReadonlySet<string> = new Set([ErrorCodes.SETTINGS_CONFLICT, ErrorCodes.SETTINGS_PRECONDITION_FAILED]);
 
 /** The route label of a request no route matched: its path is the caller's, never a label. */
 const UNMATCHED_ROUTE = 'unmatched';
@@ -32,6 +39,7 @@ export class ServerMetrics {
   private readonly llmRefused = this.counter('llm_calls_refused_total', 'Pass-through calls refused by the in-flight limits (429).', ['provider', 'route']);
   private readonly probes = this.counter('provider_tests_total', 'Provider tests (key checks), by provider and outcome code.', ['provider', 'outcome']);
   private readonly modelLists = this.counter('model_lists_total', 'Live model lists asked of the providers, by provider and outcome code.', ['provider', 'outcome']);
+  private readonly storeErrors = this.counter('store_errors_total', 'Failed store reads and writes, by operation and error code.', ['operation', 'code']);
 
   /**
    * The series of each route, method and status class seen, bound once: prom-client then
@@ -86,6 +94,30 @@ export class ServerMetrics {
   /** The model lister, its outcomes counted by code. */
   observeModelLister(lister: ModelLister): ModelLister {
     return { listModels: (request) => this.counted(this.modelLists, request.provider, () => lister.listModels(request)) };
+  }
+
+  /** The store, the failures of its reads and writes counted by operation and code. */
+  observeStore(store: SettingsStore): SettingsStore {
+    const counted =
+      <A extends unknown[], R>(operation: string, call: (...args: A) => Promise<R>) =>
+      async (...args: A): Promise<R> => {
+        try {
+          return await call(...args);
+        } catch (error) {
+          const code = isLlmSettingsError(error) ? error.code : 'unknown';
+          if (!REFUSALS.has(code)) this.storeErrors.inc({ operation, code: STORE_ERROR_CODES.has(code) ? code : 'unknown' });
+          throw error;
+        }
+      };
+    return {
+      get: counted('get', (key) => store.get(key)),
+      set: counted('set', (key, value, options) => store.set(key, value, options)),
+      setMany: counted('setMany', (writes) => store.setMany(writes)),
+      delete: counted('delete', (key, options) => store.delete(key, options)),
+      list: () => store.list(),
+      watch: (listener) => store.watch(listener),
+      close: () => store.close(),
+    };
   }
 
   private async counted<T extends { code: string }>(counter: Counter<'provider' | 'outcome'>, provider: string, call: () => Promise<T>): Promise<T> {

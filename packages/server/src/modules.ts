@@ -28,7 +28,7 @@ import { TOKENS, type RuntimeConfig } from './tokens.js';
  *   ModelLister ← provider-probe createModelLister(base URLs, timeout, in-flight limit)
  *   Service ← core           LlmSettingsService(Store, Cipher, Probe, ModelLister), views and model lists cached
  *   HttpApp ← http-koa       createHttpApp(Service, readiness of Store), for `serve` only
- *   Metrics ← prom-client    ServerMetrics: counts Probe's and ModelLister's outcomes, and HttpApp's requests
+ *   Metrics ← prom-client    ServerMetrics: counts Probe's and ModelLister's outcomes, Store's failures, HttpApp's requests
  */
 
 /** Configuration and logging, made before the container. */
@@ -128,13 +128,15 @@ export const httpModule = new ContainerModule(({ bind }) => {
 
 /**
  * The operator's metrics (METRICS, on by default): the probe's and the model lister's
- * outcomes counted as they are made; the HTTP app adds its requests and serves them.
+ * outcomes and the store's failures counted as they happen; the HTTP app adds its
+ * requests and serves them.
  */
 export const metricsModule = new ContainerModule(({ bind, onActivation }) => {
   bind(TOKENS.Metrics).toConstantValue(new ServerMetrics());
   const enabled = (context: ResolutionContext) => context.get(TOKENS.Config).metrics;
   onActivation(TOKENS.Probe, (context, probe) => (enabled(context) ? context.get(TOKENS.Metrics).observeProbe(probe) : probe));
   onActivation(TOKENS.ModelLister, (context, lister) => (enabled(context) ? context.get(TOKENS.Metrics).observeModelLister(lister) : lister));
+  onActivation(TOKENS.Store, (context, store) => (enabled(context) ? context.get(TOKENS.Metrics).observeStore(store) : store));
 });
 
 /** Every module but configuration, in the order they depend on each other. */

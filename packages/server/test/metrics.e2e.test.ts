@@ -1,5 +1,8 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
 import type { RunningServer } from '../src/serve.js';
@@ -30,6 +33,7 @@ const OUR_FAMILIES: Record<string, readonly string[]> = {
   llm_settings_llm_calls_refused_total: ['provider', 'route'],
   llm_settings_provider_tests_total: ['outcome', 'provider'],
   llm_settings_model_lists_total: ['outcome', 'provider'],
+  llm_settings_store_errors_total: ['code', 'operation'],
 };
 /** A few of prom-client's process metrics, which every platform has. */
 const PROCESS_FAMILIES = ['llm_settings_process_cpu_user_seconds_total', 'llm_settings_process_resident_memory_bytes', 'llm_settings_nodejs_eventloop_lag_seconds', 'llm_settings_nodejs_heap_size_used_bytes'];
@@ -47,6 +51,8 @@ const LABEL_VALUES: Record<string, RegExp> = {
   upstream_status_class: /^([1-5]xx|none)$/,
   provider: /^(anthropic|openai)$/,
   outcome: /^[a-z_]+$|^[A-Z]+\.[A-Z_]+$/,
+  operation: /^(get|set|setMany|delete)$/,
+  code: /^(STORAGE\.UNAVAILABLE|SETTINGS\.CORRUPTED|INTERNAL|unknown)$/,
   le: /^([0-9.e+-]+|\+Inf)$/,
 };
 
@@ -192,6 +198,32 @@ describe('GET /metrics', () => {
     } finally {
       for (const other of others) await other.close();
       for (const created of databases) await created.drop();
+    }
+  });
+
+  it('counts the store failures by operation and code: writes to a removed database folder', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'llm-metrics-store-'));
+    const data = join(root, 'data');
+    const local = await serveAgainstFake(fake, { databaseUrl: `sqlite:${join(data, 'llm-settings.db')}`, logger: captureLogs().logger, env: { SETTINGS_API_TOKEN: TOKEN } });
+    try {
+      const put = () =>
+        fetch(`${local.url}/api/settings/llm`, {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ provider: 'anthropic', api_key: KEYS.anthropic }),
+        });
+      expect((await put()).status).toBe(200);
+      expect((await fetch(`${local.url}/readyz`)).status).toBe(200);
+      const before = (await scrape(local.url, TOKEN)).families;
+      expect(before.get('llm_settings_store_errors_total')?.samples).toEqual([]);
+      rmSync(data, { recursive: true, force: true });
+      for (let i = 0; i < 2; i += 1) expect((await put()).status).toBe(503);
+      const samples = (await scrape(local.url, TOKEN)).families.get('llm_settings_store_errors_total')?.samples ?? [];
+      expect(samples.every((sample) => sample.labels.code === 'STORAGE.UNAVAILABLE')).toBe(true);
+      expect(samples.reduce((sum, sample) => sum + sample.value, 0)).toBe(2);
+    } finally {
+      await local.close();
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });
