@@ -39,6 +39,11 @@ export class ServerMetrics {
   private readonly llmRefused = this.counter('llm_calls_refused_total', 'Pass-through calls refused by the in-flight limits (429).', ['provider', 'route']);
   private readonly probes = this.counter('provider_tests_total', 'Provider tests (key checks), by provider and outcome code.', ['provider', 'outcome']);
   private readonly modelLists = this.counter('model_lists_total', 'Live model lists asked of the providers, by provider and outcome code.', ['provider', 'outcome']);
+  private readonly changeEvents = this.counter(
+    'change_feed_events_total',
+    "The store's change feed: this process's writes (local), other processes' (remote), and the feed of remote changes interrupted or resumed (feed_gap: a reconnect).",
+    ['kind'],
+  );
   private readonly storeErrors = this.counter('store_errors_total', 'Failed store reads and writes, by operation and error code.', ['operation', 'code']);
 
   /**
@@ -96,8 +101,12 @@ export class ServerMetrics {
     return { listModels: (request) => this.counted(this.modelLists, request.provider, () => lister.listModels(request)) };
   }
 
-  /** The store, the failures of its reads and writes counted by operation and code. */
+  /**
+   * The store, the failures of its reads and writes counted by operation and code, and its
+   * change feed's events by kind (one subscription of its own, ended by `close()`).
+   */
   observeStore(store: SettingsStore): SettingsStore {
+    store.watch(({ key, origin }) => this.changeEvents.inc({ kind: key === null ? 'feed_gap' : origin }));
     const counted =
       <A extends unknown[], R>(operation: string, call: (...args: A) => Promise<R>) =>
       async (...args: A): Promise<R> => {

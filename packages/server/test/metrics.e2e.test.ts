@@ -8,7 +8,8 @@ import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-pro
 import type { RunningServer } from '../src/serve.js';
 import { captureLogs } from './support/logs.js';
 import { serveAgainstFake } from './support/serve-against-fake.js';
-import { createSqliteDatabase, type TestDatabase } from './support/databases.js';
+import { generateFernetKey } from '@llm-settings/crypto-fernet';
+import { createPostgresDatabase, createSqliteDatabase, type TestDatabase } from './support/databases.js';
 import { parseScrape, seriesValue, type MetricFamily } from './support/prometheus.js';
 
 const TOKEN = 'e2e-metrics-admin-token-0123456789';
@@ -34,6 +35,7 @@ const OUR_FAMILIES: Record<string, readonly string[]> = {
   llm_settings_provider_tests_total: ['outcome', 'provider'],
   llm_settings_model_lists_total: ['outcome', 'provider'],
   llm_settings_store_errors_total: ['code', 'operation'],
+  llm_settings_change_feed_events_total: ['kind'],
 };
 /** A few of prom-client's process metrics, which every platform has. */
 const PROCESS_FAMILIES = ['llm_settings_process_cpu_user_seconds_total', 'llm_settings_process_resident_memory_bytes', 'llm_settings_nodejs_eventloop_lag_seconds', 'llm_settings_nodejs_heap_size_used_bytes'];
@@ -52,6 +54,7 @@ const LABEL_VALUES: Record<string, RegExp> = {
   provider: /^(anthropic|openai)$/,
   outcome: /^[a-z_]+$|^[A-Z]+\.[A-Z_]+$/,
   operation: /^(get|set|setMany|delete)$/,
+  kind: /^(local|remote|feed_gap)$/,
   code: /^(STORAGE\.UNAVAILABLE|SETTINGS\.CORRUPTED|INTERNAL|unknown)$/,
   le: /^([0-9.e+-]+|\+Inf)$/,
 };
@@ -140,6 +143,7 @@ describe('GET /metrics', () => {
     expect(value('llm_settings_http_requests_total', { ...passThrough('openai/v1/embeddings'), status_class: '4xx' })).toBe(N + 1);
     expect(value('llm_settings_http_request_duration_seconds', passThrough('openai/v1/chat/completions'))).toBe(N);
     expect(value('llm_settings_http_requests_total', { route: '/api/settings/llm', method: 'PUT', status_class: '2xx' })).toBe(2);
+    expect(value('llm_settings_change_feed_events_total', { kind: 'local' })).toBe(2);
 
     // Names: ours exactly, the rest prom-client's process metrics, all prefixed.
     for (const name of families.keys()) expect(name).toMatch(/^llm_settings_/);
@@ -224,6 +228,28 @@ describe('GET /metrics', () => {
     } finally {
       await local.close();
       rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("counts another instance's writes as remote change-feed events, on PostgreSQL", async () => {
+    const shared = await createPostgresDatabase();
+    const env = { SETTINGS_API_TOKEN: TOKEN, ENCRYPTION_KEY: generateFernetKey() };
+    const instances: RunningServer[] = [];
+    try {
+      for (let i = 0; i < 2; i += 1) instances.push(await serveAgainstFake(fake, { databaseUrl: shared.url, logger: captureLogs().logger, env }));
+      const [writer, reader] = instances as [RunningServer, RunningServer];
+      const put = await fetch(`${writer.url}/api/settings/llm`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ provider: 'openai', api_key: KEYS.openai }),
+      });
+      expect(put.status).toBe(200);
+      expect(seriesValue((await scrape(writer.url, TOKEN)).families, 'llm_settings_change_feed_events_total', { kind: 'local' })).toBe(1);
+      await expect.poll(async () => seriesValue((await scrape(reader.url, TOKEN)).families, 'llm_settings_change_feed_events_total', { kind: 'remote' })).toBe(1);
+      expect(seriesValue((await scrape(reader.url, TOKEN)).families, 'llm_settings_change_feed_events_total', { kind: 'local' })).toBe(0);
+    } finally {
+      for (const instance of instances) await instance.close();
+      await shared.drop();
     }
   });
 });
