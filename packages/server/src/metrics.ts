@@ -39,6 +39,7 @@ export class ServerMetrics {
   private readonly llmRefused = this.counter('llm_calls_refused_total', 'Pass-through calls refused by the in-flight limits (429).', ['provider', 'route']);
   private readonly probes = this.counter('provider_tests_total', 'Provider tests (key checks), by provider and outcome code.', ['provider', 'outcome']);
   private readonly modelLists = this.counter('model_lists_total', 'Live model lists asked of the providers, by provider and outcome code.', ['provider', 'outcome']);
+  private readonly viewCacheReads = this.counter('view_cache_reads_total', 'Reads of the settings views, served from the cache (hit) or from the store (miss).', ['result']);
   private readonly changeEvents = this.counter(
     'change_feed_events_total',
     "The store's change feed: this process's writes (local), other processes' (remote), and the feed of remote changes interrupted or resumed (feed_gap: a reconnect).",
@@ -77,6 +78,11 @@ export class ServerMetrics {
       this.llmBytesIn.inc(labels, bytesIn);
       this.llmBytesOut.inc(labels, bytesOut);
     },
+  };
+
+  /** Counts one read of the view cache (the service's `viewCache.onRead`). */
+  readonly viewCacheRead = (hit: boolean): void => {
+    this.viewCacheReads.inc({ result: hit ? 'hit' : 'miss' });
   };
 
   /** Adds the process metrics (CPU, memory, event loop lag, GC), once: for a serving process. */

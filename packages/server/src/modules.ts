@@ -81,11 +81,11 @@ export const probeModule = new ContainerModule(({ bind }) => {
 export const serviceModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.Service)
     .toResolvedValue(
-      (config: RuntimeConfig, store: SettingsStore, cipher: RotatingSecretCipher, probe: ProviderProbe, modelLister: ModelLister, logger: Logger) =>
+      (config: RuntimeConfig, store: SettingsStore, cipher: RotatingSecretCipher, probe: ProviderProbe, modelLister: ModelLister, logger: Logger, metrics: ServerMetrics) =>
         // Reads are served from masked views, and live model lists kept a few minutes, both
         // dropped by the store's change feed.
-        new LlmSettingsService({ store, cipher, probe, modelLister, logger, probeTimeoutMs: config.probeTimeoutMs, viewCache: true }),
-      [TOKENS.Config, TOKENS.Store, TOKENS.Cipher, TOKENS.Probe, TOKENS.ModelLister, TOKENS.Logger],
+        new LlmSettingsService({ store, cipher, probe, modelLister, logger, probeTimeoutMs: config.probeTimeoutMs, viewCache: config.metrics ? { onRead: metrics.viewCacheRead } : true }),
+      [TOKENS.Config, TOKENS.Store, TOKENS.Cipher, TOKENS.Probe, TOKENS.ModelLister, TOKENS.Logger, TOKENS.Metrics],
     )
     .inSingletonScope();
 });

@@ -36,6 +36,7 @@ const OUR_FAMILIES: Record<string, readonly string[]> = {
   llm_settings_model_lists_total: ['outcome', 'provider'],
   llm_settings_store_errors_total: ['code', 'operation'],
   llm_settings_change_feed_events_total: ['kind'],
+  llm_settings_view_cache_reads_total: ['result'],
 };
 /** A few of prom-client's process metrics, which every platform has. */
 const PROCESS_FAMILIES = ['llm_settings_process_cpu_user_seconds_total', 'llm_settings_process_resident_memory_bytes', 'llm_settings_nodejs_eventloop_lag_seconds', 'llm_settings_nodejs_heap_size_used_bytes'];
@@ -55,6 +56,7 @@ const LABEL_VALUES: Record<string, RegExp> = {
   outcome: /^[a-z_]+$|^[A-Z]+\.[A-Z_]+$/,
   operation: /^(get|set|setMany|delete)$/,
   kind: /^(local|remote|feed_gap)$/,
+  result: /^(hit|miss)$/,
   code: /^(STORAGE\.UNAVAILABLE|SETTINGS\.CORRUPTED|INTERNAL|unknown)$/,
   le: /^([0-9.e+-]+|\+Inf)$/,
 };
@@ -181,6 +183,15 @@ describe('GET /metrics', () => {
     expect(delta('llm_settings_model_lists_total', { provider: 'openai', outcome: 'ok' })).toBe(1);
   });
 
+  it('counts the reads of the settings views: a miss, then hits', async () => {
+    const read = () => fetch(`${server.url}/api/settings/llm`, { headers: { authorization: `Bearer ${TOKEN}`, 'llm-settings-scope': 'tenant-metrics-views' } });
+    const before = (await scrape()).families;
+    for (let i = 0; i < 3; i += 1) expect((await read()).status).toBe(200);
+    const after = (await scrape()).families;
+    const delta = (result: string) => seriesValue(after, 'llm_settings_view_cache_reads_total', { result }) - seriesValue(before, 'llm_settings_view_cache_reads_total', { result });
+    expect({ miss: delta('miss'), hit: delta('hit') }).toEqual({ miss: 1, hit: 2 });
+  });
+
   it('asks for METRICS_TOKEN when set: no token, the admin token and a cross-site page are refused', async () => {
     expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
     expect((await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(401);
@@ -238,15 +249,21 @@ describe('GET /metrics', () => {
     try {
       for (let i = 0; i < 2; i += 1) instances.push(await serveAgainstFake(fake, { databaseUrl: shared.url, logger: captureLogs().logger, env }));
       const [writer, reader] = instances as [RunningServer, RunningServer];
-      const put = await fetch(`${writer.url}/api/settings/llm`, {
-        method: 'PUT',
-        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ provider: 'openai', api_key: KEYS.openai }),
-      });
-      expect(put.status).toBe(200);
-      expect(seriesValue((await scrape(writer.url, TOKEN)).families, 'llm_settings_change_feed_events_total', { kind: 'local' })).toBe(1);
-      await expect.poll(async () => seriesValue((await scrape(reader.url, TOKEN)).families, 'llm_settings_change_feed_events_total', { kind: 'remote' })).toBe(1);
-      expect(seriesValue((await scrape(reader.url, TOKEN)).families, 'llm_settings_change_feed_events_total', { kind: 'local' })).toBe(0);
+      const changes = async (instance: RunningServer, kind: string) => seriesValue((await scrape(instance.url, TOKEN)).families, 'llm_settings_change_feed_events_total', { kind });
+      let writes = 0;
+      const put = async () => {
+        const answer = await fetch(`${writer.url}/api/settings/llm`, {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ provider: 'openai', api_key: KEYS.openai }),
+        });
+        expect(answer.status).toBe(200);
+        writes += 1;
+      };
+      // The reader's feed listens once its connection is up: a write before may go unseen.
+      await expect.poll(async () => (await put(), changes(reader, 'remote')), { timeout: 10_000, interval: 200 }).toBeGreaterThanOrEqual(1);
+      expect(await changes(writer, 'local')).toBe(writes);
+      expect(await changes(reader, 'local')).toBe(0);
     } finally {
       for (const instance of instances) await instance.close();
       await shared.drop();
