@@ -159,6 +159,46 @@ export async function runHttpBench({ kinds = ['sqlite', 'postgres'], connections
   return { connections, duration_s: durationS, warmup_s: warmupS, rounds, ...results };
 }
 
+/**
+ * What metrics cost a cached GET: the service with METRICS=1 (the default: each request
+ * counted, /metrics served) against the same with METRICS=0, on SQLite at
+ * LOG_LEVEL=silent so that the log line does not hide the difference. A scrape of
+ * /metrics runs once a second during the load, as Prometheus would (more often than its
+ * usual 15 s). The target is at least 0.95.
+ */
+export async function runMetricsBench({ connections = 50, durationS = 3, warmupS = 2, rounds = 5 } = {}) {
+  const { generateFernetKey } = await dist.fernet();
+  const databases = [];
+  try {
+    for (let i = 0; i < 2; i++) {
+      databases.push(await createDatabase('sqlite'));
+      await migrate(databases[i].url);
+    }
+    return await withLogDir(async (logDir) => {
+      const encryptionKey = generateFernetKey();
+      const servers = [];
+      let scraper;
+      try {
+        const on = await startLlmSettings({ name: 'metrics-on', databaseUrl: databases[0].url, encryptionKey, logDir, logLevel: 'silent', env: { METRICS: '1' } });
+        servers.push(on);
+        const off = await startLlmSettings({ name: 'metrics-off', databaseUrl: databases[1].url, encryptionKey, logDir, logLevel: 'silent', env: { METRICS: '0' } });
+        servers.push(off);
+        await putSettings(on.url);
+        await putSettings(off.url);
+        scraper = setInterval(() => fetch(`${on.url}/metrics`).then((response) => response.arrayBuffer()).catch(() => {}), 1000);
+        const figures = await compare(servers, REQUESTS.GET, { connections, durationS, warmupS, rounds });
+        return { connections, duration_s: durationS, rounds, servers: figures, ratio: ratio(figures, on.name, off.name) };
+      } finally {
+        clearInterval(scraper);
+        await Promise.all(servers.map((server) => server.stop()));
+      }
+    });
+  } finally {
+    await Promise.all(databases.map((database) => database.drop()));
+  }
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  console.log(JSON.stringify(await runHttpBench(), null, 2));
+  // `--metrics`: only the cost of metrics on GET.
+  console.log(JSON.stringify(process.argv.includes('--metrics') ? await runMetricsBench() : await runHttpBench(), null, 2));
 }

@@ -6,9 +6,10 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { runFernetBench } from '../packages/crypto-fernet/bench/fernet.bench.mjs';
 import { runProbeBench } from '../packages/provider-probe/bench/probe.bench.mjs';
-import { runHttpBench } from './http.bench.mjs';
+import { runHttpBench, runMetricsBench } from './http.bench.mjs';
 import { runKeyEchoBench, runProxyBench } from './proxy.bench.mjs';
 import { runResolveBench } from './resolve.bench.mjs';
+import { runTracingBench } from './tracing.bench.mjs';
 import { runScopesBench } from './scopes.bench.mjs';
 import { runColdStartBench, runMemoryBench } from './startup-memory.bench.mjs';
 import { runTestRouteBench } from './test-route.bench.mjs';
@@ -29,6 +30,26 @@ const startedAt = new Date();
 const loadBefore = loadavg();
 
 const http = await section('GET and PUT against bare Koa', () => runHttpBench());
+const metrics = await section('GET with /metrics on and off', () => runMetricsBench());
+add(
+  'GET /api/settings/llm, SQLite, LOG_LEVEL=silent, METRICS=1 (default; scraped every second)',
+  `${metrics.servers['metrics-on'].requests_per_s} req/s`,
+  `METRICS=0 ${metrics.servers['metrics-off'].requests_per_s} req/s`,
+  `${metrics.ratio}x`,
+  '>= 0.95x',
+  metrics.ratio >= 0.95,
+);
+// Tracing without an SDK: its calls per request beside the server CPU of a cached GET.
+const tracing = await section('tracing without an SDK', () => runTracingBench());
+const getCpuNs = http.sqlite.GET.servers['llm-settings-silent'].server_cpu_us_per_request * 1000;
+add(
+  'tracing per request, no OpenTelemetry SDK registered',
+  `${tracing.request_ns} ns (+${tracing.upstream_call_ns} ns per pass-through call)`,
+  `GET server CPU ${Math.round(getCpuNs / 1000)} µs`,
+  `${Math.round((tracing.request_ns / getCpuNs) * 1000) / 10} %`,
+  '< 1 %',
+  tracing.request_ns / getCpuNs < 0.01,
+);
 const METHODS = { GET: 'GET /api/settings/llm', PUT: 'PUT /api/settings/llm', PUT_SCOPES: 'PUT /api/settings/llm over 100 scopes' };
 for (const [method, label] of Object.entries(METHODS)) {
   for (const kind of Object.keys(KINDS)) {
@@ -237,5 +258,5 @@ console.table(rows);
 console.log(`machine: ${machine.cpus} x ${machine.cpu_model}, ${machine.memory_gb} GB, Node ${machine.node}; load average ${machine.load_average_before[0]} before, ${machine.load_average_after[0]} after; ${durationS} s`);
 writeFileSync(
   new URL('./results.json', import.meta.url),
-  `${JSON.stringify({ measured_at: startedAt.toISOString(), duration_s: durationS, machine, rows, http, fernet, test_route: testRoute, probe, resolve: resolved, proxy, key_echo: keyEcho, cold_start: coldStart, memory, scopes }, null, 2)}\n`,
+  `${JSON.stringify({ measured_at: startedAt.toISOString(), duration_s: durationS, machine, rows, http, metrics, tracing, fernet, test_route: testRoute, probe, resolve: resolved, proxy, key_echo: keyEcho, cold_start: coldStart, memory, scopes }, null, 2)}\n`,
 );

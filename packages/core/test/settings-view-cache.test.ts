@@ -113,6 +113,26 @@ describe('LlmSettingsService with viewCache', () => {
     expect((await service.get()).view.model).toBe('new');
   });
 
+  it('tells onRead of each read: a miss that read the store, then hits, a shared load counting as a hit', async () => {
+    const told: boolean[] = [];
+    const counted = new LlmSettingsService({ store: observed.store, cipher, probe: createScriptedProbe(), viewCache: { onRead: (hit) => told.push(hit) } });
+    await counted.update({ provider: 'openai', api_key: KEY });
+    told.length = 0;
+    const before = observed.reads();
+    await counted.get();
+    await counted.get();
+    expect(told).toEqual([false, true]);
+    expect(observed.reads()).toBe(before + 1);
+    await counted.update({ provider: 'openai', api_key: KEY, model: 'gpt-4o' });
+    told.length = 0;
+    const release = observed.holdReads();
+    const all = Promise.all([counted.get(), counted.get()]);
+    release();
+    await all;
+    expect(told).toEqual([false, true]);
+    counted.close();
+  });
+
   it('shares one store read among concurrent readers', async () => {
     const before = observed.reads();
     const release = observed.holdReads();

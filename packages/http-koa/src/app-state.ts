@@ -1,3 +1,4 @@
+import type { Span } from '@opentelemetry/api';
 import type { LlmProvider } from '@llm-settings/core';
 import type { ParameterizedContext } from 'koa';
 
@@ -9,6 +10,8 @@ export interface AppState {
   failure?: { code: string; message: string };
   /** Set by the LLM pass-through for the request log line. */
   llm?: LlmCallFacts;
+  /** The request's span, while an OpenTelemetry SDK records it (see tracing.ts). */
+  span?: Span;
 }
 
 /** What the request log says about one call through the LLM pass-through: never a body or a key. */

@@ -11,11 +11,14 @@ import { forOurRequests } from './mounting.js';
 import { createJsonBodyReader } from './json-body.js';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi.js';
 import { registerLlmPassThrough, type LlmPassThroughOptions } from './llm-pass-through.js';
+import { metricsRouter, type MetricsOptions } from './metrics-route.js';
+import { NO_OBSERVER } from './observer.js';
 import { passThroughDialectOf } from './pass-through-paths.js';
 import { registerProviderRoutes } from './provider-routes.js';
 import { problemMiddleware } from './problem-middleware.js';
 import { requestLog } from './request-log.js';
 import { createRouter } from './routers.js';
+import { traceRequests } from './tracing.js';
 import { registerModelRoutes } from './model-routes.js';
 import { registerSettingsRoutes, type HttpSettingsService } from './settings-routes.js';
 import { registerSettingsUi } from './settings-ui.js';
@@ -102,6 +105,12 @@ export interface HttpAppOptions {
    * @default false (embedded in another app, `/` stays the host's)
    */
   settingsUi?: boolean;
+  /**
+   * When set, serves `GET /metrics` for a scraper and reports every request and
+   * pass-through call to `metrics.observer` (see `MetricsOptions`).
+   * @default undefined (no metrics: /metrics answers 404)
+   */
+  metrics?: MetricsOptions;
 }
 
 /**
@@ -153,14 +162,15 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   if (options.llm !== undefined) {
     llmRoutes.use(browserCheck);
     if (options.apiToken !== undefined) llmRoutes.use(bearerAuth(options.apiToken, { acceptXApiKey: true }));
-    registerLlmPassThrough(llmRoutes, options.service, { providers, ...options.llm }, logger);
+    registerLlmPassThrough(llmRoutes, options.service, { providers, ...options.llm }, logger, options.metrics?.observer ?? NO_OBSERVER);
   }
 
   const app = new Koa<AppState>();
-  const routers = [protectedRoutes, llmRoutes, openRoutes];
+  const routers = [protectedRoutes, llmRoutes, ...(options.metrics !== undefined ? [metricsRouter(options.metrics, options.apiToken, browserCheck)] : []), openRoutes];
   app.use(
     forOurRequests(app, routers, [
-      requestLog(logger),
+      requestLog(logger, options.metrics?.observer),
+      traceRequests(),
       commonHeadersMiddleware(),
       // On the pass-through, problems also carry the provider's error shape, for its SDK.
       problemMiddleware(options.llm !== undefined ? passThroughDialectOf(providers) : undefined),

@@ -1,6 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import { HttpError, HttpErrorCodes, RETRY_AFTER_SECONDS } from './problems.js';
 
+/** Told when an admitted call enters and leaves, for metrics, on the limit's own close listener. */
+export interface InFlightWatcher {
+  entered(): void;
+  left(): void;
+}
+
 /**
  * Bounds the calls in flight, in all and per scope: each holds a client socket and a
  * provider socket (and their buffers) for as long as the provider takes, up to the
@@ -21,17 +27,19 @@ export class InFlightLimit {
    * Counts a call of `scope` until `res` closes (answered, cut, or its client gone).
    * @throws HttpError 429 HTTP.TOO_MANY_REQUESTS, with Retry-After, when either bound is reached.
    */
-  enter(scope: string, res: ServerResponse): void {
+  enter(scope: string, res: ServerResponse, watcher?: InFlightWatcher): void {
     const inScope = this.perScope.get(scope) ?? 0;
     if (this.total >= this.maxTotal) throw tooMany(`${this.maxTotal} LLM calls are in flight, the most this server takes at once.`);
     if (inScope >= this.maxPerScope) throw tooMany(`${this.maxPerScope} LLM calls of this scope are in flight, the most it may have at once.`);
     this.total += 1;
     this.perScope.set(scope, inScope + 1);
+    watcher?.entered();
     const leave = () => {
       this.total -= 1;
       const left = (this.perScope.get(scope) ?? 1) - 1;
       if (left === 0) this.perScope.delete(scope);
       else this.perScope.set(scope, left);
+      watcher?.left();
     };
     // A response emits 'close' once, when it ended or its connection did; the client may have gone already.
     if (res.closed) leave();

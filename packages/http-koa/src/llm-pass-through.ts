@@ -21,6 +21,8 @@ import type { ParsedUrlQuery } from 'node:querystring';
 import type { AppContext, AppState, LlmCallFacts } from './app-state.js';
 import { forwardedHeaderValues, passedResponseHeaders, upstreamRequestHeaders, type BetaFilter } from './forwarded-headers.js';
 import { InFlightLimit } from './in-flight-limit.js';
+import { LlmCallMeter } from './llm-call-meter.js';
+import { NO_OBSERVER, type HttpObserver } from './observer.js';
 import { notJson } from './json-body.js';
 import { HttpError, HttpErrorCodes, problemFromError } from './problems.js';
 import { ClientGoneError, readRequestBytes, refuseDeclaredOversize } from './request-bytes.js';
@@ -162,6 +164,7 @@ export function registerLlmPassThrough(
   service: Pick<HttpSettingsService, 'resolve'>,
   options: LlmPassThroughOptions,
   logger: Logger = silentLogger,
+  observer: HttpObserver = NO_OBSERVER,
 ): void {
   const timeoutMs = positiveInteger(options.timeoutMs ?? DEFAULT_LLM_TIMEOUT_MS, 'llm.timeoutMs');
   const maxBodyBytes = positiveInteger(options.maxBodyBytes ?? DEFAULT_LLM_MAX_BODY_BYTES, 'llm.maxBodyBytes');
@@ -185,7 +188,13 @@ export function registerLlmPassThrough(
       ctx.state.llm = facts;
       try {
         // First: a call waiting for its body or its settings holds its sockets too.
-        inFlight.enter(facts.scope, ctx.res);
+        const meter = new LlmCallMeter(observer, route.provider, route.path, ctx.state.span);
+        try {
+          inFlight.enter(facts.scope, ctx.res, meter);
+        } catch (error) {
+          observer.llmRefused(route.provider, route.path);
+          throw error;
+        }
         // Only JSON, which a page of another site cannot send without a CORS preflight.
         if (route.method === 'POST' && !ctx.request.is('application/json')) throw notJson();
         if (route.method === 'POST') refuseDeclaredOversize(ctx.req, maxBodyBytes);
@@ -197,15 +206,17 @@ export function registerLlmPassThrough(
         const url = upstreamUrl(target, route.query, ctx.query);
         const headers = upstreamRequestHeaders(ctx.headers, descriptor, apiKey, body, betaFilter(allowedBetas, logger, ctx));
         let answer: IncomingMessage;
+        meter.sending(route.method, body);
         try {
           answer = await sendUpstream({ method: route.method, url, headers, body, deadline });
         } catch (error) {
           throw callFailure(error, timeoutMs);
         }
+        meter.answered(answer.statusCode ?? 502);
         const requestId = answer.headers[descriptor.requestIdHeader];
         if (typeof requestId === 'string') ctx.state.llm = { ...facts, upstreamRequestId: loggableRequestId(requestId, apiKey) };
         const echo: KeyEcho = { scrubber: new KeyEchoScrubber(apiKey), caller: new CallerText([body, ...url.searchParams.values(), ...forwardedHeaderValues(ctx.headers)]) };
-        await passAnswer(ctx, route.dialect, answer, deadline, timeoutMs, echo);
+        await passAnswer(ctx, route.dialect, answer, deadline, timeoutMs, echo, meter);
       } catch (error) {
         if (error instanceof ClientGoneError) return clientGone(ctx);
         // A refusal of ours (4xx) or a timeout would fail the same way again, yet the
@@ -236,7 +247,15 @@ interface KeyEcho {
  * follow it with the caller's token. The stored key's echoes are scrubbed from every
  * header and body passed on, whatever the status: a provider may echo the key anywhere.
  */
-async function passAnswer(ctx: AppContext, provider: ProviderDialect, answer: IncomingMessage, deadline: CallDeadline, timeoutMs: number, echo: KeyEcho): Promise<void> {
+async function passAnswer(
+  ctx: AppContext,
+  provider: ProviderDialect,
+  answer: IncomingMessage,
+  deadline: CallDeadline,
+  timeoutMs: number,
+  echo: KeyEcho,
+  meter: LlmCallMeter,
+): Promise<void> {
   const status = answer.statusCode ?? 502;
   if (status >= 300 && status < 400) {
     answer.destroy();
@@ -248,15 +267,18 @@ async function passAnswer(ctx: AppContext, provider: ProviderDialect, answer: In
     ctx.set(headers);
     downloadUnlessJsonOrEvents(ctx);
     if (!ctx.response.is('json')) {
-      pipeOn(ctx, answer, [], echo);
+      pipeOn(ctx, answer, [], echo, meter);
       // An event stream's headers go at once, so that the caller sees it start before its
       // first event; with that event, in one write, when it came with them.
       if (ctx.response.is('text/event-stream') && answer.readableLength === 0) ctx.res.flushHeaders();
       return;
     }
     const body = await readOrFail(answer, WHOLE_ANSWER_MAX_BYTES, deadline, timeoutMs);
-    if ('whole' in body) ctx.body = asBuffer(echo.scrubber.scrubBytes(body.whole, echo.caller));
-    else pipeOn(ctx, answer, body.head, echo);
+    if ('whole' in body) {
+      const whole = asBuffer(echo.scrubber.scrubBytes(body.whole, echo.caller));
+      meter.passedOn(whole.length);
+      ctx.body = whole;
+    } else pipeOn(ctx, answer, body.head, echo, meter);
     return;
   }
   const body = await readOrFail(answer, MAX_ERROR_BODY_BYTES, deadline, timeoutMs);
@@ -265,6 +287,7 @@ async function passAnswer(ctx: AppContext, provider: ProviderDialect, answer: In
   ctx.set({ ...headers, 'content-type': safe.contentType });
   downloadUnlessJsonOrEvents(ctx);
   ctx.body = safe.text;
+  meter.passedOn(Buffer.byteLength(safe.text));
 }
 
 /**
@@ -282,11 +305,15 @@ function downloadUnlessJsonOrEvents(ctx: AppContext): void {
  * by chunk (each chunk goes on at once up to its last whitespace, so an event stream's
  * events are not delayed); without the provider's declared length, which a scrub changes.
  */
-function pipeOn(ctx: AppContext, answer: IncomingMessage, head: readonly Buffer[], echo: KeyEcho): void {
+function pipeOn(ctx: AppContext, answer: IncomingMessage, head: readonly Buffer[], echo: KeyEcho, meter: LlmCallMeter): void {
   const scrub = echo.scrubber.stream(echo.caller);
+  const passed = (bytes: Uint8Array) => {
+    meter.passedOn(bytes.length, true);
+    return nonEmpty(bytes);
+  };
   const rest = new Transform({
-    transform: (chunk: Buffer, _encoding, done) => done(null, nonEmpty(scrub.push(chunk))),
-    flush: (done) => done(null, nonEmpty(scrub.end())),
+    transform: (chunk: Buffer, _encoding, done) => done(null, passed(scrub.push(chunk))),
+    flush: (done) => done(null, passed(scrub.end())),
   });
   for (const chunk of head) rest.write(chunk);
   // A failure of the provider's stream destroys `rest`, which cuts the answer to the client;

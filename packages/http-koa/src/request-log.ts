@@ -3,7 +3,9 @@ import { performance } from 'node:perf_hooks';
 import { redactText, type Logger } from '@llm-settings/core';
 import type { Middleware } from 'koa';
 import type { AppContext, AppState } from './app-state.js';
+import { NO_OBSERVER, type HttpObserver } from './observer.js';
 import { matchedRoutePattern } from './routers.js';
+import { endRequestSpan } from './tracing.js';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 /** Incoming ids are reused only when short and made of safe characters, so they cannot forge log content. */
@@ -35,9 +37,11 @@ type RequestLogEntry = {
  * request". It logs no URL, header or body; the failure fields come already redacted
  * from the problem middleware, and are redacted once more here. Calls through the LLM
  * pass-through add the provider, the scope and the provider's request id. The line is
- * written when the answer has been sent (as pino-http does), a streamed one when it ends.
+ * written when the answer has been sent (as pino-http does), a streamed one when it ends,
+ * and the request reported to the observer (metrics) and its span ended then, on the same
+ * close listener.
  */
-export function requestLog(logger: Logger): Middleware<AppState> {
+export function requestLog(logger: Logger, observer: HttpObserver = NO_OBSERVER): Middleware<AppState> {
   return async (ctx, next) => {
     const started = performance.now();
     const incoming = ctx.get(REQUEST_ID_HEADER);
@@ -49,14 +53,15 @@ export function requestLog(logger: Logger): Middleware<AppState> {
       // Koa sends the answer after every middleware has returned: the line is written
       // once it is sent (a streamed one at its end), so that writing it never delays an
       // answer and the duration is the whole request's.
-      const write = () => writeEntry(logger, ctx, clientChosenId, started);
+      const write = () => writeEntry(logger, observer, ctx, clientChosenId, started);
       if (ctx.res.closed) write();
       else ctx.res.once('close', write);
     }
   };
 }
 
-function writeEntry(logger: Logger, ctx: AppContext, clientChosenId: boolean, started: number): void {
+function writeEntry(logger: Logger, observer: HttpObserver, ctx: AppContext, clientChosenId: boolean, started: number): void {
+  const seconds = (performance.now() - started) / 1000;
   const { failure, llm } = ctx.state;
   // Text from outside is redacted: a client-chosen id and the failure message. The
   // method (from Node's parser), the route pattern and the code are our own values;
@@ -66,8 +71,10 @@ function writeEntry(logger: Logger, ctx: AppContext, clientChosenId: boolean, st
     method: ctx.method,
     route: matchedRoutePattern(ctx),
     status: ctx.status,
-    duration_ms: Math.round((performance.now() - started) * 10) / 10,
+    duration_ms: Math.round(seconds * 10_000) / 10,
   };
+  observer.requestEnded({ route: entry.route, method: entry.method, status: entry.status, seconds });
+  endRequestSpan(ctx, entry.route);
   if (failure) {
     entry.error_code = failure.code;
     entry.error_message = redactText(failure.message);

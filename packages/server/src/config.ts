@@ -89,6 +89,8 @@ const EnvSchema = z.object({
   ALLOW_UNAUTHENTICATED: optional(z.enum(['0', '1', 'true', 'false'], { error: () => 'ALLOW_UNAUTHENTICATED must be 1 or 0' })),
   ALLOW_UNDECRYPTABLE: optional(z.enum(['0', '1', 'true', 'false'], { error: () => 'ALLOW_UNDECRYPTABLE must be 1 or 0' })),
   SETTINGS_UI: optional(z.enum(['0', '1', 'true', 'false'], { error: () => 'SETTINGS_UI must be 1 or 0' })),
+  METRICS: optional(z.enum(['0', '1', 'true', 'false'], { error: () => 'METRICS must be 1 or 0' })),
+  METRICS_TOKEN: optional(z.string().refine(isUsableApiToken, `METRICS_TOKEN ${API_TOKEN_RULE}`)),
   ANTHROPIC_BASE_URL: optional(httpUrl('ANTHROPIC_BASE_URL')),
   OPENAI_BASE_URL: optional(httpUrl('OPENAI_BASE_URL')),
   LOG_LEVEL: optional(z.enum(LOG_LEVELS, { error: () => `LOG_LEVEL must be one of: ${LOG_LEVELS.join(', ')}` })),
@@ -144,6 +146,10 @@ export interface ServerConfig {
    * LLM_PROVIDERS_FILE enabled, at their roots (`<ID>_BASE_URL` over the defaults).
    */
   providers: ProviderRegistry;
+  /** METRICS: serve `GET /metrics` and count what the server does (on unless turned off). */
+  metrics: boolean;
+  /** METRICS_TOKEN: the token a scraper presents for /metrics instead of the API token, or null. Prints as its mask. */
+  metricsToken: Secret | null;
   logLevel: LogLevel;
 }
 
@@ -198,6 +204,8 @@ export function loadConfig(
     settingsUi: e.SETTINGS_UI !== '0' && e.SETTINGS_UI !== 'false',
     baseUrls: providerConfig.baseUrls,
     providers: providerConfig.registry,
+    metrics: e.METRICS !== '0' && e.METRICS !== 'false',
+    metricsToken: secretOrNull(e.METRICS_TOKEN),
     logLevel: e.LOG_LEVEL ?? 'info',
   };
 }

@@ -1,4 +1,4 @@
-import { ContainerModule } from 'inversify';
+import { ContainerModule, type ResolutionContext } from 'inversify';
 import type { Knex } from 'knex';
 import {
   LlmSettingsService,
@@ -9,10 +9,11 @@ import {
   type SettingsStore,
 } from '@llm-settings/core';
 import { createFernetCipher } from '@llm-settings/crypto-fernet';
-import { createHttpApp } from '@llm-settings/http-koa';
+import { createHttpApp, type MetricsOptions } from '@llm-settings/http-koa';
 import { createModelLister, createProviderProbe } from '@llm-settings/provider-probe';
 import { createKnexFromUrl, createKnexSettingsStore } from '@llm-settings/storage-knex';
 import { allowedHostsFor } from './config.js';
+import { ServerMetrics } from './metrics.js';
 import { createReadinessCheck } from './readiness.js';
 import { TOKENS, type RuntimeConfig } from './tokens.js';
 
@@ -27,6 +28,7 @@ import { TOKENS, type RuntimeConfig } from './tokens.js';
  *   ModelLister ← provider-probe createModelLister(base URLs, timeout, in-flight limit)
  *   Service ← core           LlmSettingsService(Store, Cipher, Probe, ModelLister), views and model lists cached
  *   HttpApp ← http-koa       createHttpApp(Service, readiness of Store), for `serve` only
+ *   Metrics ← prom-client    ServerMetrics: counts Probe's and ModelLister's outcomes, Store's failures, HttpApp's requests
  */
 
 /** Configuration and logging, made before the container. */
@@ -79,11 +81,20 @@ export const probeModule = new ContainerModule(({ bind }) => {
 export const serviceModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.Service)
     .toResolvedValue(
-      (config: RuntimeConfig, store: SettingsStore, cipher: RotatingSecretCipher, probe: ProviderProbe, modelLister: ModelLister, logger: Logger) =>
+      (config: RuntimeConfig, store: SettingsStore, cipher: RotatingSecretCipher, probe: ProviderProbe, modelLister: ModelLister, logger: Logger, metrics: ServerMetrics) =>
         // Reads are served from masked views, and live model lists kept a few minutes, both
         // dropped by the store's change feed.
-        new LlmSettingsService({ store, cipher, probe, modelLister, logger, providers: config.providers, probeTimeoutMs: config.probeTimeoutMs, viewCache: true }),
-      [TOKENS.Config, TOKENS.Store, TOKENS.Cipher, TOKENS.Probe, TOKENS.ModelLister, TOKENS.Logger],
+        new LlmSettingsService({
+          store,
+          cipher,
+          probe,
+          modelLister,
+          logger,
+          providers: config.providers,
+          probeTimeoutMs: config.probeTimeoutMs,
+          viewCache: config.metrics ? { onRead: metrics.viewCacheRead } : true,
+        }),
+      [TOKENS.Config, TOKENS.Store, TOKENS.Cipher, TOKENS.Probe, TOKENS.ModelLister, TOKENS.Logger, TOKENS.Metrics],
     )
     .inSingletonScope();
 });
@@ -95,7 +106,7 @@ export const serviceModule = new ContainerModule(({ bind }) => {
 export const httpModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.HttpApp)
     .toResolvedValue(
-      (config: RuntimeConfig, service: LlmSettingsService, store: SettingsStore, logger: Logger) =>
+      (config: RuntimeConfig, service: LlmSettingsService, store: SettingsStore, logger: Logger, metrics: ServerMetrics) =>
         createHttpApp({
           service,
           logger,
@@ -114,11 +125,35 @@ export const httpModule = new ContainerModule(({ bind }) => {
             maxInFlightPerScope: config.proxyMaxInFlightPerScope,
             allowedBetas: config.proxyAllowedBetas,
           },
+          ...(config.metrics ? { metrics: httpMetricsOptions(config, metrics) } : {}),
         }),
-      [TOKENS.Config, TOKENS.Service, TOKENS.Store, TOKENS.Logger],
+      [TOKENS.Config, TOKENS.Service, TOKENS.Store, TOKENS.Logger, TOKENS.Metrics],
     )
     .inSingletonScope();
 });
 
+/**
+ * The operator's metrics (METRICS, on by default): the probe's and the model lister's
+ * outcomes and the store's failures counted as they happen; the HTTP app adds its
+ * requests and serves them.
+ */
+export const metricsModule = new ContainerModule(({ bind, onActivation }) => {
+  bind(TOKENS.Metrics).toConstantValue(new ServerMetrics());
+  const enabled = (context: ResolutionContext) => context.get(TOKENS.Config).metrics;
+  onActivation(TOKENS.Probe, (context, probe) => (enabled(context) ? context.get(TOKENS.Metrics).observeProbe(probe) : probe));
+  onActivation(TOKENS.ModelLister, (context, lister) => (enabled(context) ? context.get(TOKENS.Metrics).observeModelLister(lister) : lister));
+  onActivation(TOKENS.Store, (context, store) => (enabled(context) ? context.get(TOKENS.Metrics).observeStore(store) : store));
+});
+
 /** Every module but configuration, in the order they depend on each other. */
-export const applicationModules = [cryptoModule, storageModule, probeModule, serviceModule];
+export const applicationModules = [cryptoModule, storageModule, probeModule, serviceModule, metricsModule];
+
+/** /metrics for a serving process: with its process metrics, and METRICS_TOKEN revealed into the token check only. */
+function httpMetricsOptions(config: RuntimeConfig, metrics: ServerMetrics): MetricsOptions {
+  metrics.collectProcessMetrics();
+  return {
+    observer: metrics.observer,
+    scrape: () => metrics.scrape(),
+    ...(config.metricsToken ? { token: config.metricsToken.reveal() } : {}),
+  };
+}

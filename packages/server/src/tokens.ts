@@ -4,6 +4,7 @@ import type Koa from 'koa';
 import type { LlmSettingsService, Logger, ModelLister, ProviderProbe, RotatingSecretCipher, Secret, SettingsStore } from '@llm-settings/core';
 import type { ServerConfig } from './config.js';
 import type { KeyFileIdentity } from './key-file.js';
+import type { ServerMetrics } from './metrics.js';
 
 /** Configuration plus the resolved encryption key list. */
 export interface RuntimeConfig extends ServerConfig {
@@ -23,5 +24,6 @@ export const TOKENS = {
   Probe: Symbol.for('llm-settings.Probe') as ServiceIdentifier<ProviderProbe>,
   ModelLister: Symbol.for('llm-settings.ModelLister') as ServiceIdentifier<ModelLister>,
   Service: Symbol.for('llm-settings.Service') as ServiceIdentifier<LlmSettingsService>,
+  Metrics: Symbol.for('llm-settings.Metrics') as ServiceIdentifier<ServerMetrics>,
   HttpApp: Symbol.for('llm-settings.HttpApp') as ServiceIdentifier<Koa>,
 } as const;

@@ -35,6 +35,8 @@ describe('loadConfig', () => {
       allowUnauthenticated: false,
       allowUndecryptable: false,
       settingsUi: true,
+      metrics: true,
+      metricsToken: null,
       baseUrls: {},
       providers: expect.any(ProviderRegistry),
       logLevel: 'info',
@@ -62,6 +64,8 @@ describe('loadConfig', () => {
         SETTINGS_API_TOKEN: 'a-long-enough-token',
         ALLOW_UNAUTHENTICATED: '1',
         SETTINGS_UI: '0',
+        METRICS: '0',
+        METRICS_TOKEN: 'a-scraper-only-token',
         ANTHROPIC_BASE_URL: 'http://127.0.0.1:1234',
         OPENAI_BASE_URL: 'http://127.0.0.1:1234/v1',
         LOG_LEVEL: 'debug',
@@ -88,11 +92,14 @@ describe('loadConfig', () => {
       apiToken: expect.any(Secret),
       allowUnauthenticated: true,
       settingsUi: false,
+      metrics: false,
+      metricsToken: expect.any(Secret),
       baseUrls: { anthropic: 'http://127.0.0.1:1234', openai: 'http://127.0.0.1:1234/v1' },
       logLevel: 'debug',
     });
     expect(config.encryptionKey?.reveal()).toBe('K_8tCbcQerWbAWa83ziAyWgSFH8RjXzzkvRLDel-Yjw=,GNvJxukE3FQrDV_FERxb7MHbZHvgoW6e3hv4gdeHrN0=');
     expect(config.apiToken?.reveal()).toBe('a-long-enough-token');
+    expect(config.metricsToken?.reveal()).toBe('a-scraper-only-token');
   });
 
   it('puts the data folder beside the SQLite file', () => {
@@ -201,6 +208,15 @@ describe('loadConfig', () => {
     for (const value of ['1', 'true', '']) expect(loadConfig({ SETTINGS_UI: value }).settingsUi).toBe(true);
     for (const value of ['0', 'false']) expect(loadConfig({ SETTINGS_UI: value }).settingsUi).toBe(false);
     expect(configError({ SETTINGS_UI: 'off' })).toContain('SETTINGS_UI must be 1 or 0');
+  });
+
+  it('serves /metrics unless METRICS is 0 or false, and takes a METRICS_TOKEN only when it is usable, never naming its value', () => {
+    for (const value of ['1', 'true', '']) expect(loadConfig({ METRICS: value }).metrics).toBe(true);
+    for (const value of ['0', 'false']) expect(loadConfig({ METRICS: value }).metrics).toBe(false);
+    expect(configError({ METRICS: 'off' })).toContain('METRICS must be 1 or 0');
+    const message = configError({ METRICS_TOKEN: 'short-tok' });
+    expect(message).toContain('METRICS_TOKEN must be 16 to 1024 printable ASCII characters');
+    expect(message).not.toContain('short-tok');
   });
 
   it('requires ENCRYPTION_KEY in production', () => {

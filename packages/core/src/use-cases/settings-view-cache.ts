@@ -24,6 +24,12 @@ export interface SettingsViewCacheOptions {
   ttlMs?: number;
   /** @default Date.now */
   now?: () => number;
+  /**
+   * Told of every read: `hit` when served from the cache (a load in progress shared
+   * counts as a hit), for metrics. Must be cheap and must not throw.
+   * @default undefined (not told)
+   */
+  onRead?: (hit: boolean) => void;
 }
 
 interface Entry {
@@ -43,6 +49,7 @@ export class SettingsViewCache {
   private readonly maxEntries: number;
   private readonly ttlMs: number;
   private readonly now: () => number;
+  private readonly onRead: ((hit: boolean) => void) | undefined;
   private readonly unsubscribe: () => void;
   /** Incremented by every change; a load keeps its result only if it did not move. */
   private generation = 0;
@@ -51,6 +58,7 @@ export class SettingsViewCache {
     this.maxEntries = options.maxEntries ?? 10_000;
     this.ttlMs = options.ttlMs ?? 5_000;
     this.now = options.now ?? Date.now;
+    this.onRead = options.onRead;
     this.unsubscribe = store.watch((change) => this.drop(change.key));
   }
 
@@ -65,9 +73,9 @@ export class SettingsViewCache {
   /** The cached record and snapshot of `key`, or the result of `load` (shared by concurrent callers). */
   async read(key: string, load: () => Promise<CurrentSettings>): Promise<CurrentSettings> {
     const entry = this.entries.get(key);
-    if (entry && entry.expiresAt > this.now()) return entry.current;
-    const pending = this.loading.get(key);
-    if (pending) return pending;
+    const served = entry && entry.expiresAt > this.now() ? entry.current : this.loading.get(key);
+    this.onRead?.(served !== undefined);
+    if (served !== undefined) return served;
 
     const generation = this.generation;
     const loaded = load().then((current) => (this.generation === generation ? this.keep(key, current) : current)).finally(() => {

@@ -1,0 +1,160 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { ErrorCodes, isLlmSettingsError, type ModelLister, type ProviderProbe, type SettingsStore } from '@llm-settings/core';
+import { statusClassOf, type HttpObserver, type MetricsScrape } from '@llm-settings/http-koa';
+
+/** Every metric name starts with it. */
+export const METRIC_PREFIX = 'llm_settings_';
+
+/** Seconds, from a cached settings read (under a millisecond) to a long completion (ten minutes). */
+const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
+
+/**
+ * The store's failures (its expected refusals, a version conflict or a failed
+ * precondition, are answers, not errors); any other error counts as `unknown`.
+ */
+const STORE_ERROR_CODES: ReadonlySet<string> = new Set([ErrorCodes.STORAGE_UNAVAILABLE, ErrorCodes.SETTINGS_CORRUPTED, ErrorCodes.INTERNAL]);
+const REFUSALS: ReadonlySet<string> = new Set([ErrorCodes.SETTINGS_CONFLICT, ErrorCodes.SETTINGS_PRECONDITION_FAILED]);
+
+/** The route label of a request no route matched: its path is the caller's, never a label. */
+const UNMATCHED_ROUTE = 'unmatched';
+
+/**
+ * The operator's metrics, on their own prom-client registry (not the global one, so that
+ * an embedding app's metrics and several instances in one process do not collide).
+ * Label values come from fixed sets only: route templates, methods, provider ids, status
+ * classes and outcome codes; never a scope, a key, a token, a model or a path.
+ */
+export class ServerMetrics {
+  readonly registry = new Registry();
+  private defaultMetricsOn = false;
+
+  private readonly httpRequests = this.counter('http_requests_total', 'HTTP requests answered, by route template, method and status class.', ['route', 'method', 'status_class']);
+  private readonly httpDuration = this.histogram('http_request_duration_seconds', 'Time to answer a request, a streamed answer to its end.', ['route', 'method']);
+  private readonly llmCalls = this.counter('llm_calls_total', 'Pass-through calls admitted, by provider, route and upstream status class (none: no answer).', ['provider', 'route', 'upstream_status_class']);
+  private readonly llmUpstreamDuration = this.histogram('llm_upstream_duration_seconds', "Time from sending a pass-through call to the provider's answer headers.", ['provider', 'route']);
+  private readonly llmFirstByte = this.histogram('llm_stream_first_byte_seconds', "Time from sending a streamed pass-through call to the first bytes of its stream.", ['provider', 'route']);
+  private readonly llmBytesIn = this.counter('llm_request_bytes_total', 'Request body bytes sent to the providers.', ['provider', 'route']);
+  private readonly llmBytesOut = this.counter('llm_response_bytes_total', 'Answer body bytes passed on to the callers.', ['provider', 'route']);
+  private readonly llmInFlight = new Gauge({ name: `${METRIC_PREFIX}llm_calls_in_flight`, help: 'Pass-through calls in flight.', labelNames: ['provider', 'route'], registers: [this.registry] });
+  private readonly llmRefused = this.counter('llm_calls_refused_total', 'Pass-through calls refused by the in-flight limits (429).', ['provider', 'route']);
+  private readonly probes = this.counter('provider_tests_total', 'Provider tests (key checks), by provider and outcome code.', ['provider', 'outcome']);
+  private readonly modelLists = this.counter('model_lists_total', 'Live model lists asked of the providers, by provider and outcome code.', ['provider', 'outcome']);
+  private readonly viewCacheReads = this.counter('view_cache_reads_total', 'Reads of the settings views, served from the cache (hit) or from the store (miss).', ['result']);
+  private readonly changeEvents = this.counter(
+    'change_feed_events_total',
+    "The store's change feed: this process's writes (local), other processes' (remote), and the feed of remote changes interrupted or resumed (feed_gap: a reconnect).",
+    ['kind'],
+  );
+  private readonly storeErrors = this.counter('store_errors_total', 'Failed store reads and writes, by operation and error code.', ['operation', 'code']);
+
+  /**
+   * The series of each route, method and status class seen, bound once: prom-client then
+   * skips hashing the labels on every request (a third of the cost of counting one).
+   * Bounded, since every label comes from a fixed set.
+   */
+  private readonly requestSeries = new Map<string, { requests: { inc(): void }; duration: { observe(seconds: number): void } }>();
+
+  /** The HTTP app's observer: what it reports, counted. */
+  readonly observer: HttpObserver = {
+    requestEnded: ({ route, method, status, seconds }) => {
+      const template = route ?? UNMATCHED_ROUTE;
+      const statusClass = statusClassOf(status);
+      const key = `${method} ${statusClass} ${template}`;
+      let series = this.requestSeries.get(key);
+      if (series === undefined) {
+        series = { requests: this.httpRequests.labels({ route: template, method, status_class: statusClass }), duration: this.httpDuration.labels({ route: template, method }) };
+        this.requestSeries.set(key, series);
+      }
+      series.requests.inc();
+      series.duration.observe(seconds);
+    },
+    llmInFlight: (provider, route, delta) => this.llmInFlight.inc({ provider, route }, delta),
+    llmRefused: (provider, route) => this.llmRefused.inc({ provider, route }),
+    llmCallEnded: ({ provider, route, upstreamStatus, upstreamSeconds, firstByteSeconds, bytesIn, bytesOut }) => {
+      const labels = { provider, route };
+      this.llmCalls.inc({ ...labels, upstream_status_class: statusClassOf(upstreamStatus) });
+      if (upstreamSeconds !== null) this.llmUpstreamDuration.observe(labels, upstreamSeconds);
+      if (firstByteSeconds !== null) this.llmFirstByte.observe(labels, firstByteSeconds);
+      this.llmBytesIn.inc(labels, bytesIn);
+      this.llmBytesOut.inc(labels, bytesOut);
+    },
+  };
+
+  /** The two series of view cache reads, bound once: a read is on every request's path. */
+  private readonly viewCacheSeries = { hit: this.viewCacheReads.labels({ result: 'hit' }), miss: this.viewCacheReads.labels({ result: 'miss' }) };
+
+  /** Counts one read of the view cache (the service's `viewCache.onRead`). */
+  readonly viewCacheRead = (hit: boolean): void => {
+    (hit ? this.viewCacheSeries.hit : this.viewCacheSeries.miss).inc();
+  };
+
+  /** Adds the process metrics (CPU, memory, event loop lag, GC), once: for a serving process. */
+  collectProcessMetrics(): void {
+    if (this.defaultMetricsOn) return;
+    this.defaultMetricsOn = true;
+    collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
+  }
+
+  /** The registry in the Prometheus text format. */
+  async scrape(): Promise<MetricsScrape> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  /** The probe, its outcomes counted by code (`busy` when refused by its in-flight limit). */
+  observeProbe(probe: ProviderProbe): ProviderProbe {
+    return { probe: (request) => this.counted(this.probes, request.provider, () => probe.probe(request)) };
+  }
+
+  /** The model lister, its outcomes counted by code. */
+  observeModelLister(lister: ModelLister): ModelLister {
+    return { listModels: (request) => this.counted(this.modelLists, request.provider, () => lister.listModels(request)) };
+  }
+
+  /**
+   * The store, the failures of its reads and writes counted by operation and code, and its
+   * change feed's events by kind (one subscription of its own, ended by `close()`).
+   */
+  observeStore(store: SettingsStore): SettingsStore {
+    store.watch(({ key, origin }) => this.changeEvents.inc({ kind: key === null ? 'feed_gap' : origin }));
+    const counted =
+      <A extends unknown[], R>(operation: string, call: (...args: A) => Promise<R>) =>
+      async (...args: A): Promise<R> => {
+        try {
+          return await call(...args);
+        } catch (error) {
+          const code = isLlmSettingsError(error) ? error.code : 'unknown';
+          if (!REFUSALS.has(code)) this.storeErrors.inc({ operation, code: STORE_ERROR_CODES.has(code) ? code : 'unknown' });
+          throw error;
+        }
+      };
+    return {
+      get: counted('get', (key) => store.get(key)),
+      set: counted('set', (key, value, options) => store.set(key, value, options)),
+      setMany: counted('setMany', (writes) => store.setMany(writes)),
+      delete: counted('delete', (key, options) => store.delete(key, options)),
+      list: () => store.list(),
+      watch: (listener) => store.watch(listener),
+      close: () => store.close(),
+    };
+  }
+
+  private async counted<T extends { code: string }>(counter: Counter<'provider' | 'outcome'>, provider: string, call: () => Promise<T>): Promise<T> {
+    try {
+      const outcome = await call();
+      counter.inc({ provider, outcome: outcome.code });
+      return outcome;
+    } catch (error) {
+      // Our errors carry a stable code from a fixed list; anything else is counted as `error`.
+      counter.inc({ provider, outcome: isLlmSettingsError(error) ? error.code : 'error' });
+      throw error;
+    }
+  }
+
+  private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
+    return new Counter({ name: `${METRIC_PREFIX}${name}`, help, labelNames, registers: [this.registry] });
+  }
+
+  private histogram<L extends string>(name: string, help: string, labelNames: readonly L[]): Histogram<L> {
+    return new Histogram({ name: `${METRIC_PREFIX}${name}`, help, labelNames, buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  }
+}
