@@ -14,6 +14,7 @@ import { createModelLister, createProviderProbe } from '@llm-settings/provider-p
 import { createKnexFromUrl, createKnexSettingsStore } from '@llm-settings/storage-knex';
 import { allowedHostsFor } from './config.js';
 import { ServerMetrics } from './metrics.js';
+import { refuseWritesWithoutKeyFile } from './key-file-guard.js';
 import { createReadinessCheck } from './readiness.js';
 import { TOKENS, type RuntimeConfig } from './tokens.js';
 
@@ -54,7 +55,13 @@ export const storageModule = new ContainerModule(({ bind }) => {
     )
     .inSingletonScope();
   bind(TOKENS.Store)
-    .toResolvedValue((knex: Knex) => createKnexSettingsStore(knex), [TOKENS.Knex])
+    .toResolvedValue(
+      (knex: Knex, config: RuntimeConfig) => {
+        const store = createKnexSettingsStore(knex);
+        return config.encryptionKeyFile === null ? store : refuseWritesWithoutKeyFile(store, config.encryptionKeyFile);
+      },
+      [TOKENS.Knex, TOKENS.Config],
+    )
     .inSingletonScope();
 });
 

@@ -71,12 +71,30 @@ describe('the data folder or its files removed while the server runs', () => {
     await expectReadiness(server, { storage: 'ok', encryption_keys: 'ok', storage_writable: 'fail' }, 503);
   });
 
-  it('the key file removed: /readyz fails on the encryption keys, since the next start would not find them', async () => {
+  it('the key file removed: PUT and DELETE answer 503 STORAGE.UNAVAILABLE, reads go on, /readyz fails, since the next start would not find the key', async () => {
     const { server, data } = await serveWithDataFolder();
+    expect((await put(server, 'claude-sonnet-4-20250514')).status).toBe(200);
     await expectReadiness(server, { storage: 'ok', encryption_keys: 'ok', storage_writable: 'ok' }, 200);
 
     unlinkSync(join(data, 'encryption.key'));
 
-    await expectReadiness(server, { storage: 'ok', encryption_keys: 'fail', storage_writable: 'ok' }, 503);
+    const answer = await put(server, 'claude-opus-4-1');
+    expect(answer.status).toBe(503);
+    expect(answer.body).toMatchObject({ code: 'STORAGE.UNAVAILABLE' });
+    expect(JSON.stringify(answer.body)).not.toContain(API_KEY);
+    expect((await fetch(`${server.url}/api/settings/llm`, { method: 'DELETE' })).status).toBe(503);
+    const read = await fetch(`${server.url}/api/settings/llm`);
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ provider: 'anthropic', model: 'claude-sonnet-4-20250514', api_key_set: true });
+    await expectReadiness(server, { storage: 'ok', encryption_keys: 'fail', storage_writable: 'fail' }, 503);
+  });
+
+  it('the key file replaced by another file: writes answer 503 STORAGE.UNAVAILABLE', async () => {
+    const { server, data } = await serveWithDataFolder();
+    const keyFile = join(data, 'encryption.key');
+    copyFileSync(keyFile, join(data, 'restored.key'));
+    renameSync(join(data, 'restored.key'), keyFile);
+
+    expect((await put(server, 'claude-opus-4-1')).status).toBe(503);
   });
 });
