@@ -56,9 +56,6 @@ export interface BetaFilter {
 const PASSED_RESPONSE_HEADERS = new Set(['content-type', 'retry-after', 'retry-after-ms', 'x-should-retry', 'openai-processing-ms', 'openai-version']);
 const PASSED_RESPONSE_PREFIXES = ['anthropic-ratelimit-', 'x-ratelimit-'];
 
-/** Where each dialect puts its request id in answers. */
-export const UPSTREAM_REQUEST_ID_HEADER: Readonly<Record<ProviderDialect, string>> = { anthropic: 'request-id', openai: 'x-request-id' };
-
 /**
  * The name the provider's request id is answered under. Anthropic's `request-id`
  * passes as it is (its SDK reads it into `_request_id`). OpenAI's `x-request-id` would
@@ -111,13 +108,13 @@ export function forwardedHeaderValues(incoming: IncomingHttpHeaders): string[] {
  * each value through `scrub` (the stored key's echoes removed: a provider may echo the
  * key in any of them, at any status).
  */
-export function passedResponseHeaders(upstream: IncomingHttpHeaders, provider: ProviderDialect, scrub: (value: string) => string): Record<string, string> {
+export function passedResponseHeaders(upstream: IncomingHttpHeaders, provider: ProviderDescriptor, scrub: (value: string) => string): Record<string, string> {
   const passed: Record<string, string> = {};
   for (const [name, value] of Object.entries(upstream)) {
     if (typeof value !== 'string') continue;
     if (PASSED_RESPONSE_HEADERS.has(name) || PASSED_RESPONSE_PREFIXES.some((prefix) => name.startsWith(prefix))) passed[name] = scrub(value);
   }
-  const requestId = upstream[UPSTREAM_REQUEST_ID_HEADER[provider]];
-  if (typeof requestId === 'string') passed[ANSWERED_REQUEST_ID_HEADER[provider]] = scrub(requestId);
+  const requestId = upstream[provider.requestIdHeader];
+  if (typeof requestId === 'string') passed[ANSWERED_REQUEST_ID_HEADER[provider.dialect]] = scrub(requestId);
   return passed;
 }

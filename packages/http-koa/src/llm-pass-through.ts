@@ -216,7 +216,7 @@ export function registerLlmPassThrough(
         const requestId = answer.headers[descriptor.requestIdHeader];
         if (typeof requestId === 'string') ctx.state.llm = { ...facts, upstreamRequestId: loggableRequestId(requestId, apiKey) };
         const echo: KeyEcho = { scrubber: new KeyEchoScrubber(apiKey), caller: new CallerText([body, ...url.searchParams.values(), ...forwardedHeaderValues(ctx.headers)]) };
-        await passAnswer(ctx, route.dialect, answer, deadline, timeoutMs, echo, meter);
+        await passAnswer(ctx, descriptor, answer, deadline, timeoutMs, echo, meter);
       } catch (error) {
         if (error instanceof ClientGoneError) return clientGone(ctx);
         // A refusal of ours (4xx) or a timeout would fail the same way again, yet the
@@ -249,7 +249,7 @@ interface KeyEcho {
  */
 async function passAnswer(
   ctx: AppContext,
-  provider: ProviderDialect,
+  provider: ProviderDescriptor,
   answer: IncomingMessage,
   deadline: CallDeadline,
   timeoutMs: number,
@@ -283,7 +283,7 @@ async function passAnswer(
   }
   const body = await readOrFail(answer, MAX_ERROR_BODY_BYTES, deadline, timeoutMs);
   if ('head' in body) answer.destroy();
-  const safe = errorAnswerFor(provider, status, 'whole' in body ? body.whole : null, headers['content-type'], (text) => echo.scrubber.scrubText(text, echo.caller));
+  const safe = errorAnswerFor(provider.dialect, status, 'whole' in body ? body.whole : null, headers['content-type'], (text) => echo.scrubber.scrubText(text, echo.caller));
   ctx.set({ ...headers, 'content-type': safe.contentType });
   downloadUnlessJsonOrEvents(ctx);
   ctx.body = safe.text;

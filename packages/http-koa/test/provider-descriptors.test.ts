@@ -14,7 +14,7 @@ const noBetas = { allowed: new Set<string>(), dropped: () => {} };
 describe.each(PROVIDERS.map((p) => [p.id, p] as const))('the %s descriptor', (_id, descriptor) => {
   it('passes back its request id and its rate-limit headers', () => {
     const upstream = { [descriptor.requestIdHeader]: 'req_0123', ...Object.fromEntries(descriptor.rateLimitHeaderPrefixes.map((prefix) => [`${prefix}limit-requests`, '60'])) };
-    const passed = passedResponseHeaders(upstream, descriptor.dialect, (value) => value);
+    const passed = passedResponseHeaders(upstream, descriptor, (value) => value);
     expect(passed[ANSWERED_REQUEST_ID_HEADER[descriptor.dialect]]).toBe('req_0123');
     for (const prefix of descriptor.rateLimitHeaderPrefixes) expect(passed[`${prefix}limit-requests`]).toBe('60');
   });

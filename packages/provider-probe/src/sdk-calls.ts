@@ -1,13 +1,13 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type OpenAI from 'openai';
-import { Secret, type ListedModel, type LlmProvider, type ProviderDescriptor, type ProviderDialect } from '@llm-settings/core';
+import { DEFAULT_PROVIDER_REGISTRY, Secret, type ListedModel, type LlmProvider, type ProviderDescriptor, type ProviderDialect } from '@llm-settings/core';
 import type { SdkErrorClasses } from './failures.js';
 import { API_KEY_PLACEHOLDER, guardedFetch } from './guarded-fetch.js';
 
-/** Anthropic's and OpenAI's public API roots, used when the operator configures none. */
+/** Anthropic's and OpenAI's public API roots, used when the operator configures none: their descriptors'. */
 export const DEFAULT_BASE_URLS = {
-  anthropic: 'https://api.anthropic.com',
-  openai: 'https://api.openai.com/v1',
+  anthropic: DEFAULT_PROVIDER_REGISTRY.baseUrl('anthropic'),
+  openai: DEFAULT_PROVIDER_REGISTRY.baseUrl('openai'),
 } as const;
 
 /** An Anthropic-dialect client: `@anthropic-ai/sdk`. */
