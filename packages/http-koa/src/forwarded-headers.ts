@@ -47,14 +47,14 @@ export interface BetaFilter {
 }
 
 /**
- * Response headers passed back: the content type, rate limits, retry hints (both SDKs
- * read `retry-after`, `retry-after-ms` and `x-should-retry`) and OpenAI's timings. Not
- * passed: cookies, `Location` (a redirect is not followed, see the pass-through),
- * lengths and encodings (the body is re-framed), and the organization or workspace the
- * key belongs to.
+ * Response headers passed back: the content type, retry hints (both SDKs read
+ * `retry-after`, `retry-after-ms` and `x-should-retry`), OpenAI's timings, and the
+ * rate-limit headers under the provider's own prefixes (its descriptor's
+ * `rateLimitHeaderPrefixes`). Not passed: cookies, `Location` (a redirect is not
+ * followed, see the pass-through), lengths and encodings (the body is re-framed), and
+ * the organization or workspace the key belongs to.
  */
 const PASSED_RESPONSE_HEADERS = new Set(['content-type', 'retry-after', 'retry-after-ms', 'x-should-retry', 'openai-processing-ms', 'openai-version']);
-const PASSED_RESPONSE_PREFIXES = ['anthropic-ratelimit-', 'x-ratelimit-'];
 
 /**
  * The name the provider's request id is answered under. Anthropic's `request-id`
@@ -112,7 +112,7 @@ export function passedResponseHeaders(upstream: IncomingHttpHeaders, provider: P
   const passed: Record<string, string> = {};
   for (const [name, value] of Object.entries(upstream)) {
     if (typeof value !== 'string') continue;
-    if (PASSED_RESPONSE_HEADERS.has(name) || PASSED_RESPONSE_PREFIXES.some((prefix) => name.startsWith(prefix))) passed[name] = scrub(value);
+    if (PASSED_RESPONSE_HEADERS.has(name) || provider.rateLimitHeaderPrefixes.some((prefix) => name.startsWith(prefix))) passed[name] = scrub(value);
   }
   const requestId = upstream[provider.requestIdHeader];
   if (typeof requestId === 'string') passed[ANSWERED_REQUEST_ID_HEADER[provider.dialect]] = scrub(requestId);

@@ -35,6 +35,21 @@ describe.each(PROVIDERS.map((p) => [p.id, p] as const))('the %s descriptor', (_i
   });
 });
 
+describe('rate-limit headers', () => {
+  it("pass back under the descriptor's prefixes only, not another provider's", () => {
+    const gateway = openAiCompatible({
+      id: 'gw',
+      displayName: 'Gateway',
+      defaultBaseUrl: 'https://gw.example/v1',
+      defaultModel: 'm',
+      catalogue: [{ id: 'm', displayName: 'm' }],
+      rateLimitHeaderPrefixes: ['x-gw-limit-'],
+    });
+    const upstream = { 'x-gw-limit-requests': '60', 'x-ratelimit-remaining-requests': '5', 'anthropic-ratelimit-requests-remaining': '7' };
+    expect(passedResponseHeaders(upstream, gateway, (value) => value)).toEqual({ 'x-gw-limit-requests': '60' });
+  });
+});
+
 describe('fixed headers', () => {
   it('are sent unless the caller sent a forwarded one, and never replace the key', () => {
     const gateway = openAiCompatible({
