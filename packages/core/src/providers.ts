@@ -77,8 +77,10 @@ export interface ProviderDescriptor {
   readonly defaultModel: string;
   readonly catalogue: readonly CatalogueModel[];
   /**
-   * Sanity limits for API keys. Deliberately loose: providers change key prefixes,
-   * and gateways issue keys of their own shape, so the probe is the real check.
+   * Sanity limits for API keys, in characters, checked on every key a request sends
+   * (`SETTINGS.INVALID_INPUT` naming the provider and the limit). Deliberately loose:
+   * providers change key prefixes, and gateways issue keys of their own shape, so the
+   * probe is the real check. {@link openAiCompatible} gives 1 to 512.
    */
   readonly apiKey: { readonly minLength: number; readonly maxLength: number };
   /** False for keyless servers: settings may be saved without a key. */
@@ -258,6 +260,10 @@ export class ProviderRegistry {
     for (const descriptor of PROVIDERS) this.known.set(descriptor.id, descriptor);
     for (const descriptor of options.custom ?? []) {
       if (this.known.has(descriptor.id)) throw new ConfigError(`provider ${descriptor.id} is a built-in provider; choose another id`);
+      const { minLength, maxLength } = descriptor.apiKey;
+      if (!Number.isSafeInteger(minLength) || !Number.isSafeInteger(maxLength) || minLength < 1 || maxLength < minLength) {
+        throw new ConfigError(`provider ${descriptor.id}: its API key length limits must be whole numbers, 1 <= minLength <= maxLength`);
+      }
       this.known.set(descriptor.id, descriptor);
     }
     const enabled = [...new Set(options.enabled ?? [...DEFAULT_ENABLED_PROVIDERS, ...(options.custom ?? []).map((c) => c.id)])];

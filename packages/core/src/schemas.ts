@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_PROVIDER_REGISTRY, PROVIDER_ID_PATTERN, PROVIDERS, type ProviderRegistry } from './providers.js';
+import { DEFAULT_PROVIDER_REGISTRY, PROVIDER_ID_PATTERN, type ProviderRegistry } from './providers.js';
 import { looksLikeApiKey, looksMasked } from './masking.js';
 
 /*
@@ -7,7 +7,6 @@ import { looksLikeApiKey, looksMasked } from './masking.js';
  * messages are written here so that none of them can quote the input value.
  */
 
-const MAX_API_KEY_LENGTH = Math.max(...PROVIDERS.map((p) => p.apiKey.maxLength));
 const PRINTABLE_ASCII_NO_SPACE = /^[\x21-\x7e]+$/;
 
 /** The provider field: one of the registry's enabled ids. */
@@ -21,6 +20,7 @@ const ProviderIdSchema = z.string().regex(PROVIDER_ID_PATTERN);
 
 export const LlmProviderSchema = providerSchemaOf(DEFAULT_PROVIDER_REGISTRY);
 
+/** The api_key field's rules every provider shares; its length is the provider's (see {@link keyLengthOf}). */
 export const ApiKeySchema = z
   .string({ error: () => 'api_key must be a string' })
   .trim()
@@ -30,7 +30,6 @@ export const ApiKeySchema = z
     if (looksMasked(key)) {
       return fail('api_key looks like a masked key; send the real key, or omit api_key to keep the stored one');
     }
-    if (key.length > MAX_API_KEY_LENGTH) return fail(`api_key must be at most ${MAX_API_KEY_LENGTH} characters`);
     if (!PRINTABLE_ASCII_NO_SPACE.test(key)) {
       return fail('api_key must be printable ASCII without whitespace');
     }
@@ -52,21 +51,40 @@ function strictBody<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
   });
 }
 
-/** The input schemas of a registry: the same rules, with its enabled providers. */
+/**
+ * The key's length within its provider's limits (`apiKey` of the descriptor), checked once
+ * the provider and the key are otherwise valid. The message names the provider and the
+ * limit, never the key nor its length.
+ */
+function keyLengthOf(registry: ProviderRegistry) {
+  return (body: { provider: string; api_key?: string | undefined }, ctx: z.core.$RefinementCtx) => {
+    // A key already refused (empty, masked, unprintable) is not measured too.
+    if (body.api_key === undefined || ctx.issues.length > 0) return;
+    const { displayName, apiKey: limits } = registry.get(body.provider);
+    const fail = (message: string) => ctx.addIssue({ code: 'custom', path: ['api_key'], message });
+    if (body.api_key.length < limits.minLength) fail(`api_key must be at least ${characters(limits.minLength)} for ${displayName}`);
+    else if (body.api_key.length > limits.maxLength) fail(`api_key must be at most ${characters(limits.maxLength)} for ${displayName}`);
+  };
+}
+
+const characters = (count: number) => (count === 1 ? '1 character' : `${count} characters`);
+
+/** The input schemas of a registry: the same rules, with its enabled providers and their key limits. */
 export function inputSchemasOf(registry: ProviderRegistry) {
   const provider = providerSchemaOf(registry);
+  const keyLength = keyLengthOf(registry);
   return {
     /** Body of an update: the provider, and optionally a new key and a model. Unknown fields are rejected. */
-    update: strictBody({ provider, api_key: ApiKeySchema.optional(), model: ModelSchema.optional() }),
+    update: strictBody({ provider, api_key: ApiKeySchema.optional(), model: ModelSchema.optional() }).superRefine(keyLength),
     /** Settings to test without storing them. */
-    testCandidate: strictBody({ provider, api_key: ApiKeySchema, model: ModelSchema.optional() }),
+    testCandidate: strictBody({ provider, api_key: ApiKeySchema, model: ModelSchema.optional() }).superRefine(keyLength),
     /** The query of a model list: which provider's models, the stored provider's when omitted. */
     modelListQuery: z.strictObject(
       { provider: provider.optional() },
       { error: (issue) => (issue.code === 'unrecognized_keys' ? 'the only query parameter is provider' : 'the query must be an object') },
     ),
     /** A key to list the models of before it is saved. */
-    modelListCandidate: strictBody({ provider, api_key: ApiKeySchema }),
+    modelListCandidate: strictBody({ provider, api_key: ApiKeySchema }).superRefine(keyLength),
   };
 }
 export type InputSchemas = ReturnType<typeof inputSchemasOf>;

@@ -4,6 +4,7 @@ import {
   confirmProviderEndpoint,
   ErrorCodes,
   LlmSettingsService,
+  openAiCompatible,
   PROVIDERS,
   ProviderRegistry,
   isLlmSettingsError,
@@ -55,6 +56,48 @@ describe('the provider registry', () => {
     expect(() => new ProviderRegistry({ enabled: ['azure-openai'] })).toThrow(/AZURE_OPENAI_BASE_URL is required when azure-openai is enabled/);
     const azure = new ProviderRegistry({ enabled: ['azure-openai'], baseUrls: { 'azure-openai': 'https://res.openai.azure.com/openai/v1' } });
     expect(azure.baseUrl('azure-openai')).toBe('https://res.openai.azure.com/openai/v1');
+  });
+});
+
+describe('api key length limits', () => {
+  const gateway = openAiCompatible({
+    id: 'gw',
+    displayName: 'Team Gateway',
+    defaultBaseUrl: 'https://gw.example/v1',
+    defaultModel: 'm',
+    catalogue: [{ id: 'm', displayName: 'm' }],
+    apiKey: { minLength: 20, maxLength: 40 },
+  });
+
+  it("are each provider's: a key outside them is refused, naming the provider and the limit, never the key", async () => {
+    const service = setUp().serviceWith({ enabled: ['openai', 'gw'], custom: [gateway] });
+    const short = 'gw-key-0123456789ab';
+    const long = `gw-key-${'z'.repeat(34)}`;
+    for (const [key, rule] of [
+      [short, 'api_key must be at least 20 characters for Team Gateway'],
+      [long, 'api_key must be at most 40 characters for Team Gateway'],
+    ] as const) {
+      for (const attempt of [service.update({ provider: 'gw', api_key: key }), service.test({ candidate: { provider: 'gw', api_key: key } }), service.listCandidateModels({ provider: 'gw', api_key: key })]) {
+        const refused = await codeOf(attempt);
+        expect(refused.code).toBe(ErrorCodes.VALIDATION_INVALID_INPUT);
+        expect(refused.message).toContain(rule);
+        expect(refused.message).not.toContain(key);
+        expect(refused.message).not.toContain(String(key.length));
+      }
+    }
+    await expect(service.update({ provider: 'gw', api_key: `gw-key-${'z'.repeat(33)}` })).resolves.toBeDefined();
+    // The same 41 characters are within OpenAI's limits.
+    await expect(service.update({ provider: 'openai', api_key: long })).resolves.toBeDefined();
+  });
+
+  it('default to 1 to 512 for an OpenAI-compatible descriptor that gives none', () => {
+    expect(openAiCompatible({ id: 'x', displayName: 'X', defaultBaseUrl: 'https://x.example/v1', defaultModel: 'm', catalogue: [] }).apiKey).toEqual({ minLength: 1, maxLength: 512 });
+  });
+
+  it('are refused at start when they admit no key', () => {
+    for (const apiKey of [{ minLength: 0, maxLength: 10 }, { minLength: 10, maxLength: 9 }, { minLength: 1.5, maxLength: 10 }]) {
+      expect(() => new ProviderRegistry({ custom: [{ ...gateway, apiKey }] }), JSON.stringify(apiKey)).toThrow(/provider gw: its API key length limits/);
+    }
   });
 });
 

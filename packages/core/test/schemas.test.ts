@@ -95,7 +95,7 @@ describe('LlmSettingsUpdate', () => {
 
   it('accepts a 512-character key and rejects a 513-character one', () => {
     expect(messages({ provider: 'openai', api_key: 'k'.repeat(512) })).toEqual([]);
-    expect(messages({ provider: 'openai', api_key: 'k'.repeat(513) })).toEqual(['api_key must be at most 512 characters']);
+    expect(messages({ provider: 'openai', api_key: 'k'.repeat(513) })).toEqual(['api_key must be at most 512 characters for OpenAI']);
   });
 
   it('rejects mask-looking keys and says to send the real key or omit it', () => {
