@@ -12,6 +12,7 @@ import {
   type CatalogueModel,
 } from './built-in-catalogues.js';
 import { ConfigError } from './errors.js';
+import type { ProbeCode } from './schemas.js';
 
 /**
  * A provider id: a built-in's (`anthropic`, `openai`, `openrouter`, ...) or an
@@ -36,6 +37,36 @@ export type ProviderAuth = 'x-api-key' | 'bearer' | 'api-key' | 'none';
  * (`{ keyInfo: '/key' }`, for providers whose model list needs no key).
  */
 export type ProviderKeyTest = 'model-lookup' | 'model-list' | { readonly keyInfo: string };
+
+/** The probe codes of a key test the provider refused. */
+export type ProbeFailureCode = Exclude<ProbeCode, 'ok'>;
+
+/**
+ * What a provider's HTTP error statuses mean for a key test, as probe codes. A status not
+ * listed (5xx, Anthropic's 529, anything unexpected) is `provider_unavailable`.
+ */
+export type ProbeStatusCodes = Readonly<Partial<Record<number, ProbeFailureCode>>>;
+
+/**
+ * Each dialect's reading of its statuses, which both document alike: 401 key rejected,
+ * 403 key lacks permission, 404 key accepted but the model unknown, 429 throttled.
+ * A descriptor adds its provider's own (see DeepSeek's and OpenRouter's 402).
+ */
+export const DIALECT_PROBE_STATUS_CODES: Readonly<Record<ProviderDialect, ProbeStatusCodes>> = {
+  anthropic: { 401: 'invalid_api_key', 403: 'permission_denied', 404: 'model_not_found', 429: 'rate_limited' },
+  openai: { 401: 'invalid_api_key', 403: 'permission_denied', 404: 'model_not_found', 429: 'rate_limited' },
+};
+
+/** The probe code of `status` answered to a key test by the provider of `descriptor`. */
+export function probeCodeForStatus(descriptor: Pick<ProviderDescriptor, 'probeStatusCodes'>, status: number): ProbeFailureCode {
+  return descriptor.probeStatusCodes[status] ?? 'provider_unavailable';
+}
+
+/**
+ * A 402 (out of credit) answered to a key test: the key is recognised and refused the
+ * call, as a permission would be.
+ */
+const OUT_OF_CREDIT: ProbeStatusCodes = { 402: 'permission_denied' };
 
 /** A pass-through route by its path under the provider's `/v1`. */
 export type PassThroughPathName =
@@ -73,6 +104,8 @@ export interface ProviderDescriptor {
   /** The routes the pass-through forwards. */
   readonly routes: readonly PassThroughPathName[];
   readonly keyTest: ProviderKeyTest;
+  /** How the answers to the key test map to the probe's codes: its dialect's table, and the provider's own statuses. */
+  readonly probeStatusCodes: ProbeStatusCodes;
   /** Model used when a request names none; one of `catalogue`. */
   readonly defaultModel: string;
   readonly catalogue: readonly CatalogueModel[];
@@ -102,6 +135,7 @@ export function openAiCompatible(
     rateLimitHeaderPrefixes: ['x-ratelimit-'],
     routes: OPENAI_ROUTES,
     keyTest: 'model-lookup',
+    probeStatusCodes: DIALECT_PROBE_STATUS_CODES.openai,
     apiKey: KEY_LIMITS,
     keyRequired: fields.auth !== 'none',
     ...fields,
@@ -124,6 +158,7 @@ export const PROVIDERS: readonly ProviderDescriptor[] = [
     rateLimitHeaderPrefixes: ['anthropic-ratelimit-'],
     routes: ['/v1/messages', '/v1/messages/count_tokens', '/v1/models'],
     keyTest: 'model-lookup',
+    probeStatusCodes: DIALECT_PROBE_STATUS_CODES.anthropic,
     defaultModel: 'claude-sonnet-4-20250514',
     catalogue: ANTHROPIC_MODELS,
     apiKey: KEY_LIMITS,
@@ -143,6 +178,8 @@ export const PROVIDERS: readonly ProviderDescriptor[] = [
     defaultBaseUrl: 'https://openrouter.ai/api/v1',
     // Its model list answers without a key: the key-info route checks the key.
     keyTest: { keyInfo: '/key' },
+    // openrouter.ai/docs/api/reference/errors: 402, the key or its account is out of credit.
+    probeStatusCodes: { ...DIALECT_PROBE_STATUS_CODES.openai, ...OUT_OF_CREDIT },
     defaultModel: 'openai/gpt-4o',
     catalogue: OPENROUTER_MODELS,
   }),
@@ -174,6 +211,8 @@ export const PROVIDERS: readonly ProviderDescriptor[] = [
     defaultBaseUrl: 'https://api.deepseek.com/v1',
     // No model lookup: the model list checks the key.
     keyTest: 'model-list',
+    // api-docs.deepseek.com/quick_start/error_codes: 402, insufficient balance.
+    probeStatusCodes: { ...DIALECT_PROBE_STATUS_CODES.openai, ...OUT_OF_CREDIT },
     routes: ['/v1/chat/completions', '/v1/models'],
     defaultModel: 'deepseek-chat',
     catalogue: DEEPSEEK_MODELS,

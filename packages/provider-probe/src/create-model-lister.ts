@@ -1,6 +1,7 @@
 import {
   DEFAULT_PROBE_TIMEOUT_MS,
   looksLikeApiKey,
+  probeCodeForStatus,
   REDACTED,
   silentLogger,
   type ListedModel,
@@ -8,13 +9,13 @@ import {
   type ModelListOutcome,
   type ModelListRequest,
   type ModelLister,
+  type ProviderDescriptor,
   type ProviderRegistry,
 } from '@llm-settings/core';
 import { DEFAULT_MAX_IN_FLIGHT } from './create-provider-probe.js';
 import { describeFailure, type Failure } from './failures.js';
 import { checkRequest, errorClassName, registryWith, runGuarded } from './guarded-call.js';
 import { positiveInteger, positiveNumber } from './option-checks.js';
-import { codeForStatus } from './outcomes.js';
 import type { ProviderSdk } from './sdk-calls.js';
 import { SharedCalls } from './shared-calls.js';
 
@@ -127,7 +128,7 @@ async function listAll(
     if (failure.kind === 'unexpected') {
       logger.warn({ provider: listing.descriptor.id, error: errorClassName(error) }, 'model listing failed unexpectedly');
     }
-    return failed(name, failure, latencyMs);
+    return failed(listing.descriptor, failure, latencyMs);
   }
 }
 
@@ -154,11 +155,12 @@ function presentable(listed: readonly ListedModel[], apiKey: string): ListedMode
   return models;
 }
 
-/** The failure's outcome, with the probe's codes and fixed wording for a list. */
-function failed(name: string, failure: Failure, latencyMs: number): ModelListOutcome {
+/** The failure's outcome, with the probe's codes (the provider's reading of its statuses) and fixed wording for a list. */
+function failed(descriptor: ProviderDescriptor, failure: Failure, latencyMs: number): ModelListOutcome {
+  const name = descriptor.displayName;
   switch (failure.kind) {
     case 'status': {
-      const code = codeForStatus(failure.status);
+      const code = probeCodeForStatus(descriptor, failure.status);
       const message =
         code === 'invalid_api_key'
           ? `${name} rejected the API key.`

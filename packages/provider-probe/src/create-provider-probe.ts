@@ -76,7 +76,8 @@ export function createProviderProbe(options: ProviderProbeOptions = {}): Provide
     async probe(request: ProbeRequest): Promise<ProbeOutcome> {
       const checked = checkRequest(request, defaultTimeoutMs, providers);
       const { apiKey, model } = request;
-      const subject: ProbeSubject = { provider: checked.provider.id, displayName: checked.provider.displayName, model };
+      const { id, displayName, probeStatusCodes } = checked.provider;
+      const subject: ProbeSubject = { provider: id, displayName, probeStatusCodes, model };
       const { outcome, shared } = isSendableModelId(model)
         ? await runGuarded({
             ...checked,

@@ -1,4 +1,4 @@
-import type { LlmProvider, ProbeCode, ProbeOutcome } from '@llm-settings/core';
+import { probeCodeForStatus, type LlmProvider, type ProbeCode, type ProbeOutcome, type ProbeStatusCodes } from '@llm-settings/core';
 import type { Failure } from './failures.js';
 
 /*
@@ -15,6 +15,8 @@ export interface ProbeSubject {
   readonly provider: LlmProvider;
   /** The provider's display name, which the messages quote. */
   readonly displayName: string;
+  /** The provider's reading of its statuses (its descriptor's). */
+  readonly probeStatusCodes: ProbeStatusCodes;
   readonly model: string;
 }
 
@@ -28,7 +30,7 @@ export function failureOutcome(subject: ProbeSubject, failure: Failure, latencyM
   const name = displayName(subject);
   switch (failure.kind) {
     case 'status': {
-      const code = codeForStatus(failure.status);
+      const code = probeCodeForStatus(subject, failure.status);
       return { code, message: statusMessage(code, failure.status, subject), latencyMs, requestId: failure.requestId };
     }
     case 'redirect':
@@ -65,26 +67,6 @@ export function unusableModelOutcome(subject: ProbeSubject): ProbeOutcome {
     latencyMs: null,
     requestId: null,
   };
-}
-
-/**
- * 401 key rejected; 403 key lacks permission; 404 key accepted, model unknown;
- * 429 key accepted but throttled; everything else (5xx, 529 and unexpected
- * statuses) means the provider cannot answer the question right now.
- */
-export function codeForStatus(status: number): Exclude<ProbeCode, 'ok'> {
-  switch (status) {
-    case 401:
-      return 'invalid_api_key';
-    case 403:
-      return 'permission_denied';
-    case 404:
-      return 'model_not_found';
-    case 429:
-      return 'rate_limited';
-    default:
-      return 'provider_unavailable';
-  }
 }
 
 function statusMessage(code: ProbeCode, status: number, subject: ProbeSubject): string {

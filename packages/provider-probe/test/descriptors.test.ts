@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PROVIDERS, ProviderRegistry, type ProviderDescriptor } from '@llm-settings/core';
+import { DIALECT_PROBE_STATUS_CODES, openAiCompatible, PROVIDERS, ProviderRegistry, type ProviderDescriptor } from '@llm-settings/core';
 import { createModelLister, createProviderProbe, createSdkClient } from '../src/index.js';
 import { fakeAnswerText, startFakeProvider, type FakeProvider } from '../src/testing/index.js';
 
@@ -11,12 +11,24 @@ import { fakeAnswerText, startFakeProvider, type FakeProvider } from '../src/tes
 const OPENAI_DIALECT = PROVIDERS.filter((p) => p.dialect === 'openai');
 const KEY = 'sk-descriptor-probe-key-0123456789QZXW';
 
+/** An operator's gateway that answers an unknown key with 400 and a spent budget with 402. */
+const GATEWAY = openAiCompatible({
+  id: 'gateway',
+  displayName: 'Gateway',
+  defaultBaseUrl: 'https://gateway.example/v1',
+  defaultModel: 'gw-model',
+  catalogue: [{ id: 'gw-model', displayName: 'gw-model' }],
+  probeStatusCodes: { ...DIALECT_PROBE_STATUS_CODES.openai, 400: 'invalid_api_key', 402: 'rate_limited' },
+});
+
 let fake: FakeProvider;
 let providers: ProviderRegistry;
+let everyProvider: ProviderRegistry;
 
 beforeAll(async () => {
-  fake = await startFakeProvider();
+  fake = await startFakeProvider({ providers: [GATEWAY] });
   providers = new ProviderRegistry({ enabled: OPENAI_DIALECT.map((p) => p.id), baseUrls: fake.baseUrls });
+  everyProvider = new ProviderRegistry({ enabled: [...PROVIDERS, GATEWAY].map((p) => p.id), custom: [GATEWAY], baseUrls: fake.baseUrls });
 });
 afterEach(() => fake.reset());
 afterAll(() => fake.close());
@@ -60,6 +72,26 @@ describe.each(OPENAI_DIALECT.map((p) => [p.id, p] as const))('%s', (id, descript
     const completion = await sdk.client.chat.completions.create({ model: descriptor.defaultModel, messages: [{ role: 'user', content: 'Hi' }] });
     expect(completion.choices[0]?.message.content).toBe(fakeAnswerText(descriptor.defaultModel, 1));
   });
+});
+
+/** The statuses a descriptor names, and ones it does not (a server error, an unexpected 4xx, Anthropic's 529). */
+const statusesOf = (p: ProviderDescriptor) => [...Object.keys(p.probeStatusCodes).map(Number), 400, 418, 500, 529];
+
+describe.each([...PROVIDERS, GATEWAY].map((p) => [p.id, p] as const))('the answers of %s', (id, descriptor) => {
+  it.each(statusesOf(descriptor))('HTTP %i to the key test and to the model list mean the code its descriptor says', async (status) => {
+    const expected = descriptor.probeStatusCodes[status] ?? 'provider_unavailable';
+    fake.setBehavior(id, { status });
+    const probed = await createProviderProbe({ providers: everyProvider }).probe({ provider: id, apiKey: keyFor(descriptor), model: descriptor.defaultModel });
+    expect(probed.code).toBe(expected);
+    const listed = await createModelLister({ providers: everyProvider }).listModels({ provider: id, apiKey: keyFor(descriptor) });
+    expect(listed.code).toBe(expected);
+  });
+});
+
+it("reads a status by the provider's table, not by its dialect's alone", () => {
+  for (const id of ['deepseek', 'openrouter']) expect(everyProvider.get(id).probeStatusCodes[402], id).toBe('permission_denied');
+  expect(everyProvider.get('openai').probeStatusCodes[402]).toBeUndefined();
+  expect(GATEWAY.probeStatusCodes[400]).toBe('invalid_api_key');
 });
 
 it('refuses a provider the registry does not enable, naming the enabled ones', async () => {
