@@ -198,7 +198,47 @@ export async function runMetricsBench({ connections = 50, durationS = 3, warmupS
   }
 }
 
+/**
+ * What enabling providers costs GET and PUT alone: the service with the default two
+ * against the same with all ten built-ins (`TEN_PROVIDERS_ENV`), on SQLite at
+ * LOG_LEVEL=info, rounds interleaved. Short enough to repeat: the issue's bar is the
+ * run-to-run noise, so one run says little.
+ */
+export async function runProvidersBench({ connections = 50, durationS = 3, warmupS = 2, rounds = 5 } = {}) {
+  const { generateFernetKey } = await dist.fernet();
+  const databases = [];
+  try {
+    for (let i = 0; i < 2; i++) {
+      databases.push(await createDatabase('sqlite'));
+      await migrate(databases[i].url);
+    }
+    return await withLogDir(async (logDir) => {
+      const encryptionKey = generateFernetKey();
+      const servers = [];
+      try {
+        const two = await startLlmSettings({ name: 'two-providers', databaseUrl: databases[0].url, encryptionKey, logDir, logLevel: 'info' });
+        servers.push(two);
+        const ten = await startLlmSettings({ name: 'ten-providers', databaseUrl: databases[1].url, encryptionKey, logDir, logLevel: 'info', env: TEN_PROVIDERS_ENV });
+        servers.push(ten);
+        await putSettings(two.url);
+        await putSettings(ten.url);
+        const byMethod = {};
+        for (const method of ['GET', 'PUT']) {
+          const figures = await compare(servers, REQUESTS[method], { connections, durationS, warmupS, rounds });
+          byMethod[method] = { servers: figures, ratio_ten_providers: ratio(figures, ten.name, two.name) };
+        }
+        return { connections, duration_s: durationS, rounds, ...byMethod };
+      } finally {
+        await Promise.all(servers.map((server) => server.stop()));
+      }
+    });
+  } finally {
+    await Promise.all(databases.map((database) => database.drop()));
+  }
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  // `--metrics`: only the cost of metrics on GET.
-  console.log(JSON.stringify(process.argv.includes('--metrics') ? await runMetricsBench() : await runHttpBench(), null, 2));
+  // `--metrics`: only the cost of metrics on GET; `--providers`: only ten providers against two.
+  const run = process.argv.includes('--metrics') ? runMetricsBench : process.argv.includes('--providers') ? runProvidersBench : runHttpBench;
+  console.log(JSON.stringify(await run(), null, 2));
 }

@@ -1,4 +1,4 @@
-import { redactText, type LlmProvider } from '@llm-settings/core';
+import { redactText, type ProviderDialect } from '@llm-settings/core';
 import type { Middleware } from 'koa';
 import type { AppContext, AppState } from './app-state.js';
 import { PROBLEM_CONTENT_TYPE, problemFromError } from './problems.js';
@@ -12,12 +12,12 @@ import { throwIfUnanswered } from './routers.js';
  * line it records the code and the message, redacted of key-shaped text and of any
  * api_key the request carried.
  *
- * On the LLM pass-through (`providerOf` names the provider of the request's path), the
+ * On the LLM pass-through (`dialectOf` names the dialect of the request's provider), the
  * problem also carries the provider's `error` object with the same detail and code:
  * the official SDKs read only their provider's shape (OpenAI's shows a problem alone as
  * "409 status code (no body)"). RFC 9457's members stay, `type` its URI.
  */
-export function problemMiddleware(providerOf: (ctx: AppContext) => LlmProvider | null = () => null): Middleware<AppState> {
+export function problemMiddleware(dialectOf: (ctx: AppContext) => ProviderDialect | null = () => null): Middleware<AppState> {
   return async (ctx, next) => {
     try {
       await next();
@@ -28,8 +28,8 @@ export function problemMiddleware(providerOf: (ctx: AppContext) => LlmProvider |
       ctx.status = problem.status;
       for (const [name, value] of Object.entries(problem.headers)) ctx.set(name, value);
       ctx.type = PROBLEM_CONTENT_TYPE;
-      const provider = providerOf(ctx);
-      if (provider !== null) problem.body.error = providerErrorObject(provider, problem.status, problem.body.detail, problem.body.code);
+      const dialect = dialectOf(ctx);
+      if (dialect !== null) problem.body.error = providerErrorObject(dialect, problem.status, problem.body.detail, problem.body.code);
       ctx.body = problem.body;
     }
   };

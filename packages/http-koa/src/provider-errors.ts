@@ -1,4 +1,4 @@
-import type { LlmProvider } from '@llm-settings/core';
+import type { ProviderDialect } from '@llm-settings/core';
 
 /** Anthropic's error object, as its SDK reads it (`apiMessage`, `type`, `errorCode`). */
 export interface AnthropicErrorObject {
@@ -38,8 +38,8 @@ const ANTHROPIC_ERROR_TYPES: Readonly<Record<number, string>> = {
  * `{"type":"error","error":{...}}` has `code` in `details.error_code` (the SDK's
  * `errorCode`), OpenAI's `{"error":{...}}` in `code`.
  */
-export function providerErrorObject(provider: LlmProvider, status: number, message: string, code: string | null): ProviderErrorObject {
-  if (provider === 'anthropic') {
+export function providerErrorObject(dialect: ProviderDialect, status: number, message: string, code: string | null): ProviderErrorObject {
+  if (dialect === 'anthropic') {
     const type = ANTHROPIC_ERROR_TYPES[status] ?? (status < 500 ? 'invalid_request_error' : 'api_error');
     return code === null ? { type, message } : { type, message, details: { error_code: code } };
   }
@@ -47,7 +47,7 @@ export function providerErrorObject(provider: LlmProvider, status: number, messa
 }
 
 /** A whole error body in the provider's own shape. */
-export function providerErrorBody(provider: LlmProvider, status: number, message: string, code: string | null): object {
-  const error = providerErrorObject(provider, status, message, code);
-  return provider === 'anthropic' ? { type: 'error', error } : { error };
+export function providerErrorBody(dialect: ProviderDialect, status: number, message: string, code: string | null): object {
+  const error = providerErrorObject(dialect, status, message, code);
+  return dialect === 'anthropic' ? { type: 'error', error } : { error };
 }

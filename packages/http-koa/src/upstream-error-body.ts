@@ -1,4 +1,4 @@
-import { REDACTED, redactText, type LlmProvider } from '@llm-settings/core';
+import { REDACTED, redactText, type ProviderDialect } from '@llm-settings/core';
 import { providerErrorBody } from './provider-errors.js';
 
 /** Error answers are small; a larger one is replaced, not kept in memory. */
@@ -39,15 +39,15 @@ export interface ErrorAnswer {
  *   scrub leaves what the caller sent in this request as it is and never lets the key's
  *   public parts decide, so a guess comes back the same whether it is right or not.
  */
-export function errorAnswerFor(provider: LlmProvider, status: number, body: Buffer | null, contentType: string | undefined, scrub: (text: string) => string): ErrorAnswer {
-  if (body === null) return fixedAnswer(provider, status, TOO_LARGE_MESSAGE);
+export function errorAnswerFor(dialect: ProviderDialect, status: number, body: Buffer | null, contentType: string | undefined, scrub: (text: string) => string): ErrorAnswer {
+  if (body === null) return fixedAnswer(dialect, status, TOO_LARGE_MESSAGE);
   const fixed = FIXED_MESSAGES[status];
-  if (fixed !== undefined) return fixedAnswer(provider, status, fixed);
+  if (fixed !== undefined) return fixedAnswer(dialect, status, fixed);
   return { contentType: contentType ?? 'application/json', text: scrub(redactText(body.toString('utf8')).replace(MASKED_ECHO, REDACTED)) };
 }
 
-/** An error in the provider's own shape, as its SDK parses it. */
-function fixedAnswer(provider: LlmProvider, status: number, message: string): ErrorAnswer {
-  const code = provider === 'openai' && status === 401 ? 'invalid_api_key' : null;
-  return { contentType: 'application/json', text: JSON.stringify(providerErrorBody(provider, status, message, code)) };
+/** An error in the provider's own shape (its dialect's), as its SDK parses it. */
+function fixedAnswer(dialect: ProviderDialect, status: number, message: string): ErrorAnswer {
+  const code = dialect === 'openai' && status === 401 ? 'invalid_api_key' : null;
+  return { contentType: 'application/json', text: JSON.stringify(providerErrorBody(dialect, status, message, code)) };
 }
