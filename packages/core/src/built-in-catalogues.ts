@@ -12,6 +12,8 @@ export interface CatalogueModel {
  */
 
 export const ANTHROPIC_MODELS: readonly CatalogueModel[] = [
+  { id: 'claude-opus-4-6', displayName: 'Claude Opus 4.6' },
+  { id: 'claude-sonnet-4-6', displayName: 'Claude Sonnet 4.6' },
   { id: 'claude-opus-4-5', displayName: 'Claude Opus 4.5' },
   { id: 'claude-opus-4-5-20251101', displayName: 'Claude Opus 4.5' },
   { id: 'claude-sonnet-4-5', displayName: 'Claude Sonnet 4.5' },
@@ -80,12 +82,16 @@ export const GROQ_MODELS: readonly CatalogueModel[] = [
   { id: 'openai/gpt-oss-20b', displayName: 'GPT-OSS 20B' },
 ];
 
+/** api-docs.deepseek.com: deepseek-chat and deepseek-reasoner were retired on 2026-07-24 for these. */
 export const DEEPSEEK_MODELS: readonly CatalogueModel[] = [
-  { id: 'deepseek-chat', displayName: 'DeepSeek Chat' },
-  { id: 'deepseek-reasoner', displayName: 'DeepSeek Reasoner' },
+  { id: 'deepseek-v4-flash', displayName: 'DeepSeek V4 Flash' },
+  { id: 'deepseek-v4-pro', displayName: 'DeepSeek V4 Pro' },
 ];
 
 export const XAI_MODELS: readonly CatalogueModel[] = [
+  { id: 'grok-4-1-fast-reasoning', displayName: 'Grok 4.1 Fast (reasoning)' },
+  { id: 'grok-4-1-fast-non-reasoning', displayName: 'Grok 4.1 Fast (non-reasoning)' },
+  { id: 'grok-code-fast-1', displayName: 'Grok Code Fast 1' },
   { id: 'grok-4', displayName: 'Grok 4' },
   { id: 'grok-3', displayName: 'Grok 3' },
   { id: 'grok-3-mini', displayName: 'Grok 3 mini' },

@@ -143,8 +143,12 @@ export function openAiCompatible(
 }
 
 /**
- * The built-in providers. Default API roots and catalogues follow the providers' docs
- * at the time of writing.
+ * The built-in providers. Default API roots and catalogues checked on 2026-12-06 against
+ * the providers' docs: docs.claude.com/en/api (errors, models), platform.openai.com,
+ * openrouter.ai/docs (api/v1, errors), ai.google.dev/gemini-api/docs/openai (v1beta/openai),
+ * docs.mistral.ai (api.mistral.ai/v1), console.groq.com/docs/openai (openai/v1),
+ * api-docs.deepseek.com (its root, `/v1` accepted "for OpenAI compatibility"; error codes),
+ * docs.x.ai/api/integrations (api.x.ai/v1). The server README's provider table repeats them.
  */
 export const PROVIDERS: readonly ProviderDescriptor[] = [
   {
@@ -214,7 +218,7 @@ export const PROVIDERS: readonly ProviderDescriptor[] = [
     // api-docs.deepseek.com/quick_start/error_codes: 402, insufficient balance.
     probeStatusCodes: { ...DIALECT_PROBE_STATUS_CODES.openai, ...OUT_OF_CREDIT },
     routes: ['/v1/chat/completions', '/v1/models'],
-    defaultModel: 'deepseek-chat',
+    defaultModel: 'deepseek-v4-flash',
     catalogue: DEEPSEEK_MODELS,
   }),
   openAiCompatible({

@@ -1,12 +1,14 @@
 import { ProbeBusyError } from '../errors.js';
 import type { ProbeOutcome, ProbeRequest, ProviderProbe } from '../ports/provider-probe.port.js';
-import type { LlmProvider } from '../providers.js';
+import { getProvider, probeCodeForStatus, type LlmProvider, type ProviderDescriptor, type ProviderDialect } from '../providers.js';
 import type { ProbeCode } from '../schemas.js';
 
 /*
  * The reference ProviderProbe: one `GET …/models/{model}` with the global fetch, so core
- * stays free of imports. It reads the status and the request id header, never the body:
- * a provider's error text may quote the key.
+ * stays free of imports, for built-in providers whose key test is a model lookup. It
+ * follows the provider's descriptor (key header, fixed headers, request id header, the
+ * reading of its statuses) and reads the status and the request id header, never the
+ * body: a provider's error text may quote the key.
  */
 
 export interface FetchProbeOptions {
@@ -25,24 +27,17 @@ export interface FetchProbeOptions {
   maxInFlight?: number;
 }
 
-interface ProviderWire {
-  readonly path: (model: string) => string;
-  readonly headers: (apiKey: string) => Record<string, string>;
-  readonly requestIdHeader: string;
-}
-
-const WIRE: Readonly<Record<LlmProvider, ProviderWire>> = {
-  anthropic: {
-    path: (model) => `/v1/models/${encodeURIComponent(model)}`,
-    headers: (apiKey) => ({ 'x-api-key': apiKey, 'anthropic-version': '2023-06-01' }),
-    requestIdHeader: 'request-id',
-  },
-  openai: {
-    path: (model) => `/models/${encodeURIComponent(model)}`,
-    headers: (apiKey) => ({ authorization: `Bearer ${apiKey}` }),
-    requestIdHeader: 'x-request-id',
-  },
+/** Where each dialect looks a model up under its API root, and the headers it requires. */
+const LOOKUP: Readonly<Record<ProviderDialect, { readonly path: (model: string) => string; readonly headers: Readonly<Record<string, string>> }>> = {
+  anthropic: { path: (model) => `/v1/models/${encodeURIComponent(model)}`, headers: { 'anthropic-version': '2023-06-01' } },
+  openai: { path: (model) => `/models/${encodeURIComponent(model)}`, headers: {} },
 };
+
+/** The descriptor's key header with the key, none for a keyless provider. */
+function keyHeaders(descriptor: ProviderDescriptor, apiKey: string): Record<string, string> {
+  if (descriptor.auth === 'none') return {};
+  return descriptor.auth === 'bearer' ? { authorization: `Bearer ${apiKey}` } : { [descriptor.auth]: apiKey };
+}
 
 /** Fixed wording: never the key, the model or anything the provider wrote. */
 const MESSAGES: Readonly<Record<ProbeCode, string>> = {
@@ -73,13 +68,13 @@ export function createFetchProbe(options: FetchProbeOptions): ProviderProbe {
   const start = (id: string, { provider, apiKey, model }: ProbeRequest): RunningCall => {
     if (running.size >= maxInFlight) throw new ProbeBusyError();
     const baseUrl = options.baseUrls[provider];
-    const wire = WIRE[provider];
-    if (baseUrl === undefined || wire === undefined) throw new Error(`fetch probe: no API root for ${provider}`);
+    if (baseUrl === undefined) throw new Error(`fetch probe: no API root for ${provider}`);
+    const descriptor = getProvider(provider);
     const controller = new AbortController();
     const call: RunningCall = {
       controller,
       waiters: 0,
-      promise: callProvider(baseUrl, wire, apiKey, model, controller.signal).finally(() => {
+      promise: callProvider(baseUrl, descriptor, apiKey, model, controller.signal).finally(() => {
         if (running.get(id) === call) running.delete(id);
       }),
     };
@@ -111,27 +106,22 @@ export function createFetchProbe(options: FetchProbeOptions): ProviderProbe {
 }
 
 /** One lookup. Never rejects: every failure is an outcome. */
-async function callProvider(baseUrl: string, wire: ProviderWire, apiKey: string, model: string, signal: AbortSignal): Promise<ProbeOutcome> {
+async function callProvider(baseUrl: string, descriptor: ProviderDescriptor, apiKey: string, model: string, signal: AbortSignal): Promise<ProbeOutcome> {
   const started = performance.now();
+  const lookup = LOOKUP[descriptor.dialect];
   try {
-    const response = await fetch(`${baseUrl.replace(/\/+$/, '')}${wire.path(model)}`, {
-      headers: wire.headers(apiKey),
+    const response = await fetch(`${baseUrl.replace(/\/+$/, '')}${lookup.path(model)}`, {
+      headers: { ...descriptor.fixedHeaders, ...lookup.headers, ...keyHeaders(descriptor, apiKey) },
       redirect: 'manual',
       signal,
     });
     await response.body?.cancel();
-    const requestId = response.headers.get(wire.requestIdHeader);
-    return { ...outcome(codeForStatus(response.status), performance.now() - started), requestId };
+    const requestId = response.headers.get(descriptor.requestIdHeader);
+    const code = response.status >= 200 && response.status < 300 ? 'ok' : probeCodeForStatus(descriptor, response.status);
+    return { ...outcome(code, performance.now() - started), requestId };
   } catch {
     return outcome(signal.aborted ? 'timeout' : 'network_error', performance.now() - started);
   }
-}
-
-/** 2xx ok; 401, 403, 404 and 429 as named; redirects (not followed) and everything else: unavailable. */
-function codeForStatus(status: number): ProbeCode {
-  if (status >= 200 && status < 300) return 'ok';
-  const named: Partial<Record<number, ProbeCode>> = { 401: 'invalid_api_key', 403: 'permission_denied', 404: 'model_not_found', 429: 'rate_limited' };
-  return named[status] ?? 'provider_unavailable';
 }
 
 function outcome(code: ProbeCode, latencyMs: number | null): ProbeOutcome {
