@@ -74,8 +74,9 @@ export interface ProviderProbeContractOptions<Fake extends ProbeContractFake = P
    */
   createPointedAt?: (baseUrl: string) => P | Promise<P>;
   /**
-   * `timeoutMs` of every probe request in the suite. A hanging provider must yield
-   * `timeout` within this plus 250 ms.
+   * `timeoutMs` of the probes sent to a provider that never answers: they must yield
+   * `timeout` within this plus 250 ms. Probes to a provider that answers get
+   * 10 s, so that a loaded machine cannot turn an answer into a timeout.
    * @default 300
    */
   timeoutMs?: number;
@@ -91,6 +92,8 @@ const UNKNOWN_MODEL = 'contract-no-such-model';
  * SDKs wait about 0.5 to 8 s before one) to happen within it rather than be cut short.
  */
 const RETRY_REVEALING_TIMEOUT_MS = 5_000;
+/** Deadline of the probes to a provider that answers: far beyond any answer of the fake. */
+const ANSWERED_TIMEOUT_MS = 10_000;
 
 /** Statuses besides the named behaviours, and the codes each may yield. */
 const STATUSES: ReadonlyArray<readonly [number, readonly ProbeCode[]]> = [
@@ -167,7 +170,7 @@ export function describeProviderProbeContract<Fake extends ProbeContractFake, P 
           provider,
           apiKey: realisticKey(provider),
           model: defaultModelFor(provider),
-          timeoutMs,
+          timeoutMs: ANSWERED_TIMEOUT_MS,
           ...overrides,
         });
 
@@ -223,7 +226,7 @@ export function describeProviderProbeContract<Fake extends ProbeContractFake, P 
 
         it(`probe - a provider that never answers yields timeout within timeoutMs + ${TIMEOUT_SLACK_MS} ms`, async () => {
           fake.setBehavior(provider, 'hang');
-          const sent = request();
+          const sent = request({ timeoutMs });
           const started = performance.now();
           const outcome = await probe.probe(sent);
           const elapsed = performance.now() - started;
@@ -257,7 +260,7 @@ export function describeProviderProbeContract<Fake extends ProbeContractFake, P 
 
         it('probe - a provider that never answers gets exactly one request', async () => {
           fake.setBehavior(provider, 'hang');
-          const sent = request();
+          const sent = request({ timeoutMs });
           expect((await probe.probe(sent)).code).toBe('timeout');
           expect(requestsTo(fake, provider).map((r) => r.apiKey)).toEqual([sent.apiKey]);
         });
