@@ -1,7 +1,7 @@
 import { isIP, isIPv6 } from 'node:net';
 import { resolve, dirname } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, DEFAULT_PROBE_TIMEOUT_MS, Secret, type ProviderRegistry } from '@llm-settings/core';
+import { ConfigError, DEFAULT_PROBE_TIMEOUT_MS, isLoopbackHost, Secret, type ProviderRegistry } from '@llm-settings/core';
 import {
   API_TOKEN_RULE,
   canonicalHost,
@@ -231,10 +231,7 @@ function storageLocations(databaseUrl: string | undefined, home: string | undefi
   return { databaseUrl: `sqlite:${file}`, dataDir: homeDir ?? dirname(file) };
 }
 
-/** True for addresses only this machine can reach. */
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
-}
+export { isLoopbackHost };
 
 /** Addresses that listen on every interface: no client names them in Host. */
 const WILDCARD_HOSTS = ['0.0.0.0', '::'];
