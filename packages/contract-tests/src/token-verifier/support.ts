@@ -93,7 +93,7 @@ function withChanges(record: Record<string, unknown>, changes: Record<string, un
   return result;
 }
 
-let rsa: ReturnType<typeof generateKeyPairSync<'pem', 'pem'>>['privateKey'] | undefined;
+let rsa: string | undefined;
 function rsaKey(): string {
   rsa ??= generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } }).privateKey;
   return rsa;
