@@ -25,7 +25,10 @@ const KEY_SET_FAILURES = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID', 'ERR_J
  */
 export function refusalOf(error: unknown): TokenRefusal {
   if (error instanceof TokenRefusal) return error;
-  if (error instanceof errors.JWTClaimValidationFailed) return new TokenRefusal(`${error.code} (${error.claim})`);
-  if (error instanceof errors.JOSEError) return new TokenRefusal(error.code, KEY_SET_FAILURES.has(error.code));
+  if (error instanceof errors.JOSEError) {
+    // The claim checks (JWTClaimValidationFailed, JWTExpired) name the claim that failed.
+    const claim = (error as { claim?: unknown }).claim;
+    return new TokenRefusal(typeof claim === 'string' ? `${error.code} (${claim})` : error.code, KEY_SET_FAILURES.has(error.code));
+  }
   return new TokenRefusal(error instanceof Error ? error.name : 'unknown failure', true);
 }
