@@ -11,7 +11,7 @@ export function mintedTokenCheck(secrets: string | readonly string[], timing: ()
   return async (token) => {
     const { payload } = await jwtVerify(
       token,
-      async ({ kid }) => {
+      ({ kid }) => {
         const key = kid === undefined ? undefined : keys.get(kid);
         if (key === undefined) throw new TokenRefusal('unknown key id');
         return key;
