@@ -4,6 +4,7 @@ export const projects = [
   'packages/core',
   'packages/contract-tests',
   'packages/crypto-fernet',
+  'packages/auth-jose',
   'packages/storage-knex',
   'packages/provider-probe',
   'packages/http-koa',

@@ -32,6 +32,11 @@ describe('the suites by concern', () => {
       'describeSettingsStoreValues',
       'describeSettingsStoreWatch',
       'describeSettingsStoreWrites',
+      'describeTokenVerifierRejection',
+      'describeTokenVerifierRevocation',
+      'describeTokenVerifierRotation',
+      'describeTokenVerifierRoundTrip',
+      'describeTokenVerifierTime',
     ]);
   });
 });

@@ -24,3 +24,6 @@ export * from './model-catalogue.js';
 export * from './ports/model-lister.port.js';
 export * from './use-cases/model-list-cache.js';
 export * from './use-cases/confirm-endpoint.js';
+export * from './callers.js';
+export * from './loopback.js';
+export * from './ports/token-verifier.port.js';

@@ -12,6 +12,10 @@ Commands:
   confirm-endpoint --provider <id>
                  Bind every stored key of a provider to its API root's origin now
                  (after <ID>_BASE_URL moved it); until then its keys are not sent there
+  mint-token --scope <scope> --can <permissions> --ttl <seconds>
+                 Print a token granting <permissions> (comma-separated: read, write,
+                 test, models, use) in <scope> for <seconds>, signed with the first
+                 SETTINGS_TOKEN_SECRET; prints the token and nothing else
   demo           Serve against fake providers, settings in memory: prints the page and keys to try
   --help         Show this help (also after a command: llm-settings serve --help)
   --version      Print the version
@@ -83,6 +87,29 @@ const COMMANDS: Record<string, Command> = {
     } finally {
       await settings.close();
     }
+  },
+  async 'mint-token'(args) {
+    const { parseArgs } = await import('node:util');
+    let values: { scope?: string; can?: string; ttl?: string };
+    try {
+      ({ values } = parseArgs({ args, options: { scope: { type: 'string' }, can: { type: 'string' }, ttl: { type: 'string' } }, strict: true }));
+    } catch {
+      values = {};
+    }
+    if (values.scope === undefined || values.can === undefined || values.ttl === undefined) {
+      console.error('llm-settings: mint-token needs --scope <scope> --can <permissions> --ttl <seconds> (and nothing else)');
+      process.exitCode = 2;
+      return;
+    }
+    const [{ parsePermissionList }, { loadConfig }, { mintScopedToken, tokenMinterFor }] = await Promise.all([
+      import('@llm-settings/core'),
+      import('./config.js'),
+      import('./scoped-tokens.js'),
+    ]);
+    const can = parsePermissionList(values.can);
+    // No storage is opened: a token is signed with the secret alone.
+    const token = await mintScopedToken(tokenMinterFor(loadConfig()), { scope: values.scope, can, ttlSeconds: Number(values.ttl) });
+    console.log(token);
   },
   async '--help'() {
     console.log(HELP);

@@ -1,7 +1,7 @@
 import { isIP, isIPv6 } from 'node:net';
 import { resolve, dirname } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, DEFAULT_PROBE_TIMEOUT_MS, Secret, type ProviderRegistry } from '@llm-settings/core';
+import { ConfigError, DEFAULT_PROBE_TIMEOUT_MS, isLoopbackHost, Secret, type ProviderRegistry } from '@llm-settings/core';
 import {
   API_TOKEN_RULE,
   canonicalHost,
@@ -15,6 +15,7 @@ import {
 } from '@llm-settings/http-koa';
 import { DEFAULT_MAX_IN_FLIGHT } from '@llm-settings/provider-probe';
 import { parseFernetKeys } from '@llm-settings/crypto-fernet';
+import { jwksUrlOf, parseTokenSecrets, type IdentityProviderOptions } from '@llm-settings/auth-jose';
 import { DEFAULT_DATABASE_FILE, findProjectDir } from './data-home.js';
 import { loadProviderConfig } from './provider-config.js';
 
@@ -53,6 +54,9 @@ const originList = (name: string) =>
 /** Comma-separated beta names (`prompt-caching-2024-07-31`, `assistants=v2`). */
 const betaList = (name: string) => commaList(name, (entry) => /^[A-Za-z0-9._=-]{1,128}$/.test(entry), 'a beta name: letters, digits, ., _, = and -');
 
+/** A ConfigError's reason without its full stop, for a line naming the variable. */
+const reasonOf = (error: unknown, fallback: string) => (error instanceof ConfigError ? error.message.replace(/\.$/, '') : fallback);
+
 /** Checked here, not only when the cipher is built, so a bad key is reported with the other variables. */
 const fernetKeys = (name: string) =>
   z.string().superRefine((value, ctx) => {
@@ -60,8 +64,27 @@ const fernetKeys = (name: string) =>
       parseFernetKeys(value);
     } catch (error) {
       // The parser names keys by position, never by value.
-      const reason = error instanceof ConfigError ? error.message.replace(/\.$/, '') : 'it is not a Fernet key list';
-      ctx.addIssue({ code: 'custom', message: `${name} is invalid: ${reason}; generate a key with \`npm run llm-settings -- generate-key\`` });
+      ctx.addIssue({ code: 'custom', message: `${name} is invalid: ${reasonOf(error, 'it is not a Fernet key list')}; generate a key with \`npm run llm-settings -- generate-key\`` });
+    }
+  });
+
+/** SETTINGS_TOKEN_SECRET, checked by the adapter's own parser (which names entries by position, never by value). */
+const tokenSecrets = (name: string) =>
+  z.string().superRefine((value, ctx) => {
+    try {
+      parseTokenSecrets(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `${name} is invalid: ${reasonOf(error, 'it is not a list of secrets')}` });
+    }
+  });
+
+/** SETTINGS_JWKS_URL: https, or http on a loopback address. */
+const jwksUrl = (name: string) =>
+  z.string().superRefine((value, ctx) => {
+    try {
+      jwksUrlOf(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `${name} must be an https URL (plain http only on a loopback address: localhost, 127.0.0.1, ::1)` });
     }
   });
 
@@ -91,6 +114,12 @@ const EnvSchema = z.object({
   SETTINGS_UI: optional(z.enum(['0', '1', 'true', 'false'], { error: () => 'SETTINGS_UI must be 1 or 0' })),
   METRICS: optional(z.enum(['0', '1', 'true', 'false'], { error: () => 'METRICS must be 1 or 0' })),
   METRICS_TOKEN: optional(z.string().refine(isUsableApiToken, `METRICS_TOKEN ${API_TOKEN_RULE}`)),
+  SETTINGS_TOKEN_SECRET: optional(tokenSecrets('SETTINGS_TOKEN_SECRET')),
+  SETTINGS_JWKS_URL: optional(jwksUrl('SETTINGS_JWKS_URL')),
+  SETTINGS_JWT_ISSUER: optional(z.string()),
+  SETTINGS_JWT_AUDIENCE: optional(z.string()),
+  SETTINGS_JWT_SCOPE_PREFIX: optional(z.string().regex(/^[A-Za-z0-9._:@-]{0,64}$/, 'SETTINGS_JWT_SCOPE_PREFIX must be up to 64 letters, digits or . _ : @ -')),
+  SETTINGS_JWT_SCOPE_CLAIM: optional(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'SETTINGS_JWT_SCOPE_CLAIM must be a claim name: up to 64 letters, digits or _ . : -')),
   ANTHROPIC_BASE_URL: optional(httpUrl('ANTHROPIC_BASE_URL')),
   OPENAI_BASE_URL: optional(httpUrl('OPENAI_BASE_URL')),
   LOG_LEVEL: optional(z.enum(LOG_LEVELS, { error: () => `LOG_LEVEL must be one of: ${LOG_LEVELS.join(', ')}` })),
@@ -150,6 +179,17 @@ export interface ServerConfig {
   metrics: boolean;
   /** METRICS_TOKEN: the token a scraper presents for /metrics instead of the API token, or null. Prints as its mask. */
   metricsToken: Secret | null;
+  /**
+   * SETTINGS_TOKEN_SECRET: the secrets of minted scope tokens, comma-separated, the first
+   * signing and all verifying; null when unset (no tokens are minted). Prints as its mask.
+   */
+  tokenSecrets: Secret | null;
+  /**
+   * The app's identity provider, whose tokens are accepted as scoped tokens:
+   * SETTINGS_JWKS_URL, SETTINGS_JWT_ISSUER, SETTINGS_JWT_AUDIENCE (all three, or none),
+   * SETTINGS_JWT_SCOPE_PREFIX (default empty) and SETTINGS_JWT_SCOPE_CLAIM (default `sub`); null when unset.
+   */
+  identityProvider: IdentityProviderOptions | null;
   logLevel: LogLevel;
 }
 
@@ -167,12 +207,12 @@ export function loadConfig(
   projectDir = findProjectDir() ?? cwd,
 ): ServerConfig {
   const parsed = EnvSchema.safeParse(env);
-  const lines = parsed.success ? [] : parsed.error.issues.map((issue) => issue.message);
+  const lines = parsed.success ? identityProviderLines(env) : parsed.error.issues.map((issue) => issue.message);
   // ANTHROPIC_BASE_URL and OPENAI_BASE_URL are reported by the schema above.
   const providerLines: string[] = [];
   const providerConfig = loadProviderConfig(env, cwd, providerLines);
   lines.push(...providerLines.filter((line) => !/^(ANTHROPIC|OPENAI)_BASE_URL must be/.test(line)));
-  if (!parsed.success || providerConfig === null) {
+  if (!parsed.success || providerConfig === null || lines.length > 0) {
     throw new ConfigError(`Invalid configuration:\n${lines.map((l) => `  - ${l}`).join('\n')}`);
   }
   const e = parsed.data;
@@ -206,8 +246,29 @@ export function loadConfig(
     providers: providerConfig.registry,
     metrics: e.METRICS !== '0' && e.METRICS !== 'false',
     metricsToken: secretOrNull(e.METRICS_TOKEN),
+    tokenSecrets: secretOrNull(e.SETTINGS_TOKEN_SECRET),
+    identityProvider:
+      e.SETTINGS_JWKS_URL === undefined
+        ? null
+        : {
+            jwksUrl: e.SETTINGS_JWKS_URL,
+            issuer: e.SETTINGS_JWT_ISSUER!,
+            audience: e.SETTINGS_JWT_AUDIENCE!,
+            scopePrefix: e.SETTINGS_JWT_SCOPE_PREFIX ?? '',
+            scopeClaim: e.SETTINGS_JWT_SCOPE_CLAIM ?? 'sub',
+          },
     logLevel: e.LOG_LEVEL ?? 'info',
   };
+}
+
+const IDENTITY_PROVIDER_VARIABLES = ['SETTINGS_JWKS_URL', 'SETTINGS_JWT_ISSUER', 'SETTINGS_JWT_AUDIENCE'] as const;
+
+/** The identity provider's variables go together: a key set without its issuer and audience would accept any token it signed. */
+function identityProviderLines(env: Record<string, string | undefined>): string[] {
+  const set = IDENTITY_PROVIDER_VARIABLES.filter((name) => (env[name] ?? '') !== '');
+  if (set.length === 0 || set.length === IDENTITY_PROVIDER_VARIABLES.length) return [];
+  const missing = IDENTITY_PROVIDER_VARIABLES.filter((name) => !set.includes(name));
+  return [`${missing.join(' and ')} must be set too: an identity provider needs ${IDENTITY_PROVIDER_VARIABLES.join(', ')}`];
 }
 
 function secretOrNull(value: string | undefined): Secret | null {
@@ -231,10 +292,7 @@ function storageLocations(databaseUrl: string | undefined, home: string | undefi
   return { databaseUrl: `sqlite:${file}`, dataDir: homeDir ?? dirname(file) };
 }
 
-/** True for addresses only this machine can reach. */
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
-}
+export { isLoopbackHost };
 
 /** Addresses that listen on every interface: no client names them in Host. */
 const WILDCARD_HOSTS = ['0.0.0.0', '::'];

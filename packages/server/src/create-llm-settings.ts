@@ -7,6 +7,7 @@ import {
   type EndpointConfirmation,
   type LlmSettingsService,
   type Logger,
+  type MintTokenInput,
   type RotatingSecretCipher,
   type RotationReport,
   type ScopeOptions,
@@ -18,6 +19,7 @@ import { loadConfig, type ServerConfig } from './config.js';
 import { resolveEncryptionKey } from './encryption-key.js';
 import { checkKeysOpenStoredValues } from './key-check.js';
 import { createLogger } from './logger.js';
+import { mintScopedToken } from './scoped-tokens.js';
 import { applicationModules, configModule } from './modules.js';
 import { TOKENS, type RuntimeConfig } from './tokens.js';
 
@@ -73,6 +75,13 @@ export interface LlmSettings {
    * @throws ConfigError for an unknown provider.
    */
   confirmEndpoint(provider: string): Promise<EndpointConfirmation>;
+  /**
+   * A token granting `can` (`read`, `write`, `test`, `models`, `use`) in `scope` for
+   * `ttlSeconds`, signed with the first SETTINGS_TOKEN_SECRET: as `llm-settings mint-token` prints.
+   * @throws ConfigError when SETTINGS_TOKEN_SECRET is unset; ValidationError for an invalid
+   *   scope, an unknown permission or a lifetime out of range.
+   */
+  mintToken(input: MintTokenInput): Promise<string>;
   /** Stops listening for changes and closes the database pool. */
   close(): Promise<void>;
 }
@@ -118,6 +127,7 @@ export async function wireLlmSettings(options: CreateLlmSettingsOptions): Promis
       },
       rotateKeys: () => rotateStoredSecrets(store, cipher),
       confirmEndpoint: (provider) => confirmProviderEndpoint(store, cipher, config.providers, provider),
+      mintToken: (input) => mintScopedToken(container.get(TOKENS.TokenMinter), input),
       async close() {
         service.close();
         await store.close();

@@ -14,6 +14,7 @@ import { createModelLister, createProviderProbe } from '@llm-settings/provider-p
 import { createKnexFromUrl, createKnexSettingsStore } from '@llm-settings/storage-knex';
 import { allowedHostsFor } from './config.js';
 import { ServerMetrics } from './metrics.js';
+import { tokenMinterFor, tokenVerifierFor } from './scoped-tokens.js';
 import { refuseWritesWithoutKeyFile } from './key-file-guard.js';
 import { createReadinessCheck } from './readiness.js';
 import { TOKENS, type RuntimeConfig } from './tokens.js';
@@ -28,6 +29,8 @@ import { TOKENS, type RuntimeConfig } from './tokens.js';
  *   Probe   ← provider-probe createProviderProbe(base URLs, timeout, in-flight limit)
  *   ModelLister ← provider-probe createModelLister(base URLs, timeout, in-flight limit)
  *   Service ← core           LlmSettingsService(Store, Cipher, Probe, ModelLister), views and model lists cached
+ *   TokenMinter   ← auth-jose createJoseTokenMinter(SETTINGS_TOKEN_SECRET), or null
+ *   TokenVerifier ← auth-jose createJoseTokenVerifier(SETTINGS_TOKEN_SECRET, SETTINGS_JWKS_URL …), or null
  *   HttpApp ← http-koa       createHttpApp(Service, readiness of Store), for `serve` only
  *   Metrics ← prom-client    ServerMetrics: counts Probe's and ModelLister's outcomes, Store's failures, HttpApp's requests
  */
@@ -106,6 +109,14 @@ export const serviceModule = new ContainerModule(({ bind }) => {
     .inSingletonScope();
 });
 
+/** Scoped tokens: each secret revealed into the adapter's closure only. */
+export const tokenModule = new ContainerModule(({ bind }) => {
+  bind(TOKENS.TokenMinter).toResolvedValue((config: RuntimeConfig) => tokenMinterFor(config), [TOKENS.Config]).inSingletonScope();
+  bind(TOKENS.TokenVerifier)
+    .toResolvedValue((config: RuntimeConfig, logger: Logger) => tokenVerifierFor(config, logger), [TOKENS.Config, TOKENS.Logger])
+    .inSingletonScope();
+});
+
 /**
  * The HTTP app, for `serve`: it logs one line per request with the logger, like every
  * other line, and passes LLM calls on to the providers the probe tests against.
@@ -153,7 +164,7 @@ export const metricsModule = new ContainerModule(({ bind, onActivation }) => {
 });
 
 /** Every module but configuration, in the order they depend on each other. */
-export const applicationModules = [cryptoModule, storageModule, probeModule, serviceModule, metricsModule];
+export const applicationModules = [cryptoModule, storageModule, probeModule, serviceModule, tokenModule, metricsModule];
 
 /** /metrics for a serving process: with its process metrics, and METRICS_TOKEN revealed into the token check only. */
 function httpMetricsOptions(config: RuntimeConfig, metrics: ServerMetrics): MetricsOptions {

@@ -1,7 +1,17 @@
 import type { ServiceIdentifier } from 'inversify';
 import type { Knex } from 'knex';
 import type Koa from 'koa';
-import type { LlmSettingsService, Logger, ModelLister, ProviderProbe, RotatingSecretCipher, Secret, SettingsStore } from '@llm-settings/core';
+import type {
+  LlmSettingsService,
+  Logger,
+  ModelLister,
+  ProviderProbe,
+  RotatingSecretCipher,
+  Secret,
+  SettingsStore,
+  TokenMinter,
+  TokenVerifier,
+} from '@llm-settings/core';
 import type { ServerConfig } from './config.js';
 import type { KeyFileIdentity } from './key-file.js';
 import type { ServerMetrics } from './metrics.js';
@@ -24,6 +34,10 @@ export const TOKENS = {
   Probe: Symbol.for('llm-settings.Probe') as ServiceIdentifier<ProviderProbe>,
   ModelLister: Symbol.for('llm-settings.ModelLister') as ServiceIdentifier<ModelLister>,
   Service: Symbol.for('llm-settings.Service') as ServiceIdentifier<LlmSettingsService>,
+  /** Null when SETTINGS_TOKEN_SECRET is unset. */
+  TokenMinter: Symbol.for('llm-settings.TokenMinter') as ServiceIdentifier<TokenMinter | null>,
+  /** Null when neither SETTINGS_TOKEN_SECRET nor an identity provider is configured. */
+  TokenVerifier: Symbol.for('llm-settings.TokenVerifier') as ServiceIdentifier<TokenVerifier | null>,
   Metrics: Symbol.for('llm-settings.Metrics') as ServiceIdentifier<ServerMetrics>,
   HttpApp: Symbol.for('llm-settings.HttpApp') as ServiceIdentifier<Koa>,
 } as const;

@@ -37,6 +37,8 @@ describe('loadConfig', () => {
       settingsUi: true,
       metrics: true,
       metricsToken: null,
+      tokenSecrets: null,
+      identityProvider: null,
       baseUrls: {},
       providers: expect.any(ProviderRegistry),
       logLevel: 'info',

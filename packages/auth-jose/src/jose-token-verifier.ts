@@ -1,0 +1,95 @@
+import { decodeProtectedHeader, type JWTVerifyOptions } from 'jose';
+import { ConfigError, silentLogger, type Logger, type RevokedBefore, type ScopedCaller, type Secret, type TokenVerifier } from '@llm-settings/core';
+import { identityProviderTokenCheck, type IdentityProviderOptions } from './identity-provider-tokens.js';
+import { mintedTokenCheck } from './minted-tokens.js';
+import { refusalOf, TokenRefusal } from './token-refusal.js';
+import type { VerifiedToken } from './verified-token.js';
+
+/** Longest token read; longer ones are refused unparsed. */
+export const MAX_TOKEN_LENGTH = 16 * 1024;
+
+export interface JoseTokenVerifierOptions {
+  /**
+   * HS256 secrets that verify minted tokens, as a comma-separated list or an array, each
+   * at least 32 characters (the minter's list: all verify).
+   * @default null (minted tokens are refused)
+   */
+  secrets?: string | readonly string[] | null;
+  /**
+   * The app's identity provider, whose tokens are accepted too.
+   * @default null (none)
+   */
+  identityProvider?: IdentityProviderOptions | null;
+  /**
+   * Clock difference allowed when checking `exp` and `nbf`, in seconds.
+   * @default 30
+   */
+  clockToleranceSeconds?: number;
+  /**
+   * When the tokens of a scope were last revoked: those issued before are refused.
+   * @default null (no revocation)
+   */
+  revokedBefore?: RevokedBefore | null;
+  /**
+   * Where the reasons for refusals go (debug), and an unreachable key set (warn).
+   * @default silentLogger
+   */
+  logger?: Logger;
+  /**
+   * The clock tokens are checked against.
+   * @default () => new Date()
+   */
+  now?: () => Date;
+}
+
+/**
+ * Verifies scoped tokens: an HS256 token against the secrets (minted), any other
+ * algorithm this accepts against the identity provider's key set; `none` and the rest are
+ * refused. Every refusal is the same `null`.
+ * @throws ConfigError when neither secrets nor an identity provider are given, or either is unusable.
+ */
+export function createJoseTokenVerifier(options: JoseTokenVerifierOptions): TokenVerifier {
+  const now = options.now ?? (() => new Date());
+  const clockTolerance = options.clockToleranceSeconds ?? 30;
+  if (!Number.isFinite(clockTolerance) || clockTolerance < 0) throw new ConfigError('clockToleranceSeconds must be a number of seconds, 0 or more.');
+  const timing = (): JWTVerifyOptions => ({ currentDate: now(), clockTolerance });
+  const minted = options.secrets == null ? null : mintedTokenCheck(options.secrets, timing);
+  const identityProvider = options.identityProvider == null ? null : identityProviderTokenCheck(options.identityProvider, timing);
+  if (minted === null && identityProvider === null) throw new ConfigError('A token verifier needs secrets, an identity provider, or both.');
+  const revokedBefore = options.revokedBefore ?? null;
+  const logger = options.logger ?? silentLogger;
+
+  async function check(token: string): Promise<ScopedCaller> {
+    if (token.length > MAX_TOKEN_LENGTH) throw new TokenRefusal('token too long');
+    const { alg } = decodeProtectedHeader(token);
+    const verify = alg === 'HS256' ? minted : identityProvider;
+    if (verify === null) throw new TokenRefusal(alg === 'HS256' ? 'minted tokens are not configured' : 'no identity provider is configured');
+    const verified = await verify(token);
+    if (revokedBefore !== null) await refuseRevoked(verified, revokedBefore);
+    return verified.caller;
+  }
+
+  return {
+    async verify(token: Secret): Promise<ScopedCaller | null> {
+      try {
+        return await check(token.reveal());
+      } catch (error) {
+        const { reason, operatorFault } = refusalOf(error);
+        if (operatorFault) logger.warn({ reason }, 'scoped token refused: the identity provider key set or the revocation list is unavailable');
+        else logger.debug({ reason }, 'scoped token refused');
+        return null;
+      }
+    },
+  };
+}
+
+/** Refuses a token of a scope revoked after it was issued; `iat` is in whole seconds, so a token of the revocation's own second counts as before it. */
+async function refuseRevoked({ caller, issuedAt }: VerifiedToken, revokedBefore: RevokedBefore): Promise<void> {
+  let since: Date | null;
+  try {
+    since = await revokedBefore(caller.scope);
+  } catch {
+    throw new TokenRefusal('revocation list unavailable', true);
+  }
+  if (since !== null && (issuedAt === null || issuedAt * 1000 < since.getTime())) throw new TokenRefusal('revoked');
+}

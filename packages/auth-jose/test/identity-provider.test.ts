@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, Secret, type TokenVerifier } from '@llm-settings/core';
+import { createJoseTokenVerifier, type IdentityProviderOptions, type JoseTokenVerifierOptions } from '../src/index.js';
+import { AUDIENCE, capturingLogger, ISSUER, providerKey, providerToken, startJwksServer, type JwksServer, type ProviderKey } from './support.js';
+
+let jwks: JwksServer;
+let rsa: ProviderKey;
+let ec: ProviderKey;
+
+beforeAll(async () => {
+  [rsa, ec] = await Promise.all([providerKey('rsa-1', 'RS256'), providerKey('ec-1', 'ES256')]);
+  jwks = await startJwksServer([rsa, ec]);
+});
+afterAll(() => jwks.close());
+
+function verifierOf(identityProvider: Partial<IdentityProviderOptions> = {}, options: JoseTokenVerifierOptions = {}): TokenVerifier {
+  return createJoseTokenVerifier({ ...options, identityProvider: { jwksUrl: jwks.url, issuer: ISSUER, audience: AUDIENCE, ...identityProvider } });
+}
+const verify = (verifier: TokenVerifier, token: string) => verifier.verify(new Secret(token));
+
+describe('identity provider tokens', () => {
+  it('verify - accepts an RS256 token of the issuer: the scope is its sub, with every permission', async () => {
+    const token = await providerToken(rsa, { sub: 'acme', jti: 'id-1' });
+    expect(await verify(verifierOf(), token)).toEqual({
+      kind: 'scoped',
+      scope: 'acme',
+      can: ['read', 'write', 'test', 'models', 'use'],
+      token: { kind: 'jwt', id: 'id-1', subject: 'acme' },
+    });
+  });
+
+  it('verify - accepts an ES256 token too', async () => {
+    expect(await verify(verifierOf(), await providerToken(ec, { sub: 'acme' }))).toMatchObject({ scope: 'acme' });
+  });
+
+  it('verify - makes the scope from the configured prefix and claim', async () => {
+    const token = await providerToken(rsa, { sub: 'user-7', org_id: 'acme' });
+    expect(await verify(verifierOf({ scopePrefix: 'tenant:', scopeClaim: 'org_id' }), token)).toMatchObject({ scope: 'tenant:acme', token: { subject: 'user-7' } });
+  });
+
+  it('verify - grants only the permissions of llm_settings_can when the token has it', async () => {
+    const token = await providerToken(rsa, { sub: 'acme', llm_settings_can: ['use', 'read'] });
+    expect((await verify(verifierOf(), token))?.can).toEqual(['read', 'use']);
+  });
+
+  it.each([
+    ['another issuer', { iss: 'https://evil.example.test/' }],
+    ['another audience', { aud: 'another-service' }],
+    ['an expiry past', { exp: Math.floor(Date.now() / 1000) - 120 }],
+    ['a not-before ahead', { nbf: Math.floor(Date.now() / 1000) + 600 }],
+    ['an unknown permission', { llm_settings_can: ['read', 'admin'] }],
+    ['no scope claim', { sub: undefined }],
+    ['a scope claim that makes an invalid scope', { sub: 'a/b' }],
+  ])('verify - refuses a token with %s', async (_label, claims) => {
+    expect(await verify(verifierOf(), await providerToken(rsa, { sub: 'acme', ...claims }))).toBeNull();
+  });
+
+  it('verify - refuses a token signed by a key the key set does not list, under a listed kid', async () => {
+    const impostor = await providerKey('rsa-1', 'RS256');
+    expect(await verify(verifierOf(), await providerToken(impostor, { sub: 'acme' }))).toBeNull();
+  });
+
+  it('verify - refuses an HS256 token when no secret is configured, even one keyed with the public key', async () => {
+    const { createHmac } = await import('node:crypto');
+    const header = Buffer.from(JSON.stringify({ alg: 'HS256', kid: 'rsa-1' })).toString('base64url');
+    const payload = Buffer.from(JSON.stringify({ sub: 'acme', iss: ISSUER, aud: AUDIENCE, exp: Math.floor(Date.now() / 1000) + 60 })).toString('base64url');
+    const signature = createHmac('sha256', JSON.stringify(rsa.jwk)).update(`${header}.${payload}`).digest('base64url');
+    expect(await verify(verifierOf(), `${header}.${payload}.${signature}`)).toBeNull();
+  });
+
+  it('verify - fetches the key set once for many tokens', async () => {
+    const server = await startJwksServer([rsa]);
+    try {
+      const verifier = verifierOf({ jwksUrl: server.url });
+      for (let i = 0; i < 5; i++) expect(await verify(verifier, await providerToken(rsa, { sub: `tenant-${i}` }))).not.toBeNull();
+      expect(server.fetches()).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('verify - after the identity provider rotates its keys, a token of an unknown kid fetches the key set again and verifies', async () => {
+    const server = await startJwksServer([rsa]);
+    try {
+      const verifier = verifierOf({ jwksUrl: server.url, cooldownMs: 0 });
+      expect(await verify(verifier, await providerToken(rsa, { sub: 'acme' }))).not.toBeNull();
+      const next = await providerKey('rsa-2', 'RS256');
+      server.serve([next]);
+      expect(await verify(verifier, await providerToken(next, { sub: 'acme' }))).toMatchObject({ scope: 'acme' });
+      expect(server.fetches()).toBe(2);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('verify - refuses tokens while the key set cannot be fetched, and warns without the token', async () => {
+    const server = await startJwksServer([rsa]);
+    await server.close();
+    const logger = capturingLogger();
+    const token = await providerToken(rsa, { sub: 'acme' });
+    expect(await verify(verifierOf({ jwksUrl: server.url }, { logger }), token)).toBeNull();
+    expect(logger.lines.map((line) => line.level)).toEqual(['warn']);
+    expect(JSON.stringify(logger.lines)).not.toContain(token.split('.')[2]);
+  });
+});
+
+describe('identity provider options', () => {
+  const options = (change: Partial<IdentityProviderOptions>) => () =>
+    createJoseTokenVerifier({ identityProvider: { jwksUrl: 'https://id.example.test/jwks.json', issuer: ISSUER, audience: AUDIENCE, ...change } });
+
+  it.each(['https://id.example.test/jwks.json', 'http://127.0.0.1:9/jwks.json', 'http://localhost:9/jwks.json', 'http://[::1]:9/jwks.json'])(
+    'createJoseTokenVerifier - accepts the key set URL %s',
+    (jwksUrl) => {
+      expect(options({ jwksUrl })).not.toThrow();
+    },
+  );
+
+  it.each(['http://id.example.test/jwks.json', 'http://10.0.0.8/jwks.json', 'ftp://127.0.0.1/jwks.json', 'not a url'])(
+    'createJoseTokenVerifier - refuses the key set URL %s: https, or http on loopback only',
+    (jwksUrl) => {
+      expect(options({ jwksUrl })).toThrow(ConfigError);
+    },
+  );
+
+  it('createJoseTokenVerifier - refuses an identity provider without issuer or audience', () => {
+    expect(options({ issuer: '' })).toThrow(ConfigError);
+    expect(options({ audience: '' })).toThrow(ConfigError);
+  });
+
+  it.each([['HS256'], ['none'], []])('createJoseTokenVerifier - refuses the algorithm list %j', (...algorithms) => {
+    expect(options({ algorithms })).toThrow(ConfigError);
+  });
+});

@@ -1,0 +1,29 @@
+import { ConfigError, type Logger, type MintTokenInput, type TokenMinter, type TokenVerifier } from '@llm-settings/core';
+import { createJoseTokenMinter, createJoseTokenVerifier } from '@llm-settings/auth-jose';
+import type { ServerConfig } from './config.js';
+
+/** The minter of scoped tokens, with SETTINGS_TOKEN_SECRET revealed into it only; null when the variable is unset. */
+export function tokenMinterFor(config: ServerConfig): TokenMinter | null {
+  return config.tokenSecrets === null ? null : createJoseTokenMinter({ secrets: config.tokenSecrets.reveal() });
+}
+
+/**
+ * The verifier of scoped tokens: minted ones (SETTINGS_TOKEN_SECRET) and the identity
+ * provider's (SETTINGS_JWKS_URL …); null when neither is configured (only the admin token
+ * is accepted then).
+ */
+export function tokenVerifierFor(config: ServerConfig, logger: Logger): TokenVerifier | null {
+  if (config.tokenSecrets === null && config.identityProvider === null) return null;
+  return createJoseTokenVerifier({ secrets: config.tokenSecrets?.reveal() ?? null, identityProvider: config.identityProvider, logger });
+}
+
+/**
+ * A token from `minter`, as `mint-token` and `mintToken()` make it.
+ * @throws ConfigError when SETTINGS_TOKEN_SECRET is unset; ValidationError for a bad request.
+ */
+export async function mintScopedToken(minter: TokenMinter | null, input: MintTokenInput): Promise<string> {
+  if (minter === null) {
+    throw new ConfigError('Minting scope tokens needs SETTINGS_TOKEN_SECRET: one or more comma-separated secrets of at least 32 characters (the first signs).');
+  }
+  return minter.mint(input);
+}
