@@ -22,7 +22,8 @@ function latencyFigures(samples) {
 export async function runScopesBench({ kinds = ['sqlite', 'postgres'], sizes = [1, 1_000, 100_000], requests = 1_000 } = {}) {
   const { createKnexFromUrl, createKnexSettingsStore } = await dist.storage();
   const { createFernetCipher, generateFernetKey } = await dist.fernet();
-  const { settingsKeyFor, DEFAULT_SCOPE } = await dist.core();
+  const { DEFAULT_SCOPE } = await dist.core();
+  const { settingsKeyFor } = await dist.coreTesting();
   const results = {};
   for (const kind of kinds) {
     const database = await createDatabase(kind);

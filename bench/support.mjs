@@ -29,6 +29,7 @@ const requireFromServer = createRequire(join(REPO_ROOT, 'packages/server/package
 /** Built packages of this repository; `pnpm build` first. */
 export const dist = {
   core: () => import('../packages/core/dist/index.js'),
+  coreTesting: () => import('../packages/core/dist/testing/index.js'),
   fernet: () => import('../packages/crypto-fernet/dist/index.js'),
   storage: () => import('../packages/storage-knex/dist/index.js'),
   fakeProvider: () => import('../packages/provider-probe/dist/testing/index.js'),

@@ -1,29 +1,53 @@
-export * from './errors.js';
+// The public surface of core: the domain, the ports, the errors, the use cases, and what an
+// adapter author needs (change feed, key order, secret hygiene). Caches, the settings
+// repository and small helpers stay inside the package.
+
+// Domain
 export * from './providers.js';
-export * from './masking.js';
 export * from './schemas.js';
-export * from './scopes.js';
-export * from './etag.js';
-export * from './validation.js';
-export * from './ports/secret-cipher.port.js';
-export * from './ports/settings-store.port.js';
-export * from './change-feed.js';
-export * from './key-order.js';
-export * from './bounded-map.js';
-export * from './ports/provider-probe.port.js';
-export * from './ports/logger.port.js';
-export * from './use-cases/llm-settings.service.js';
-export * from './use-cases/rotate-secrets.js';
-export * from './redaction.js';
-export * from './key-echo.js';
-export * from './log-line.js';
-export * from './secret.js';
-export * from './use-cases/settings-view-cache.js';
-export * from './use-cases/settings-snapshot.js';
 export * from './model-catalogue.js';
-export * from './ports/model-lister.port.js';
-export * from './use-cases/model-list-cache.js';
-export * from './use-cases/confirm-endpoint.js';
+export { DEFAULT_SCOPE } from './scopes.js';
+export * from './masking.js';
+export { Secret } from './secret.js';
 export * from './callers.js';
 export * from './loopback.js';
+
+// Errors
+export * from './errors.js';
+
+// Ports
+export * from './ports/settings-store.port.js';
+export * from './ports/secret-cipher.port.js';
+export * from './ports/provider-probe.port.js';
+export * from './ports/model-lister.port.js';
+export * from './ports/logger.port.js';
 export * from './ports/token-verifier.port.js';
+
+// Use cases
+export {
+  DEFAULT_PROBE_TIMEOUT_MS,
+  LlmSettingsService,
+  type LlmSettingsServiceDeps,
+  type ScopeOptions,
+  type IfMatch,
+  type UpdateOptions,
+  type ClearOptions,
+  type ListModelsOptions,
+  type ListCandidateModelsOptions,
+  type TestOptions,
+  type ResolvedSettings,
+} from './use-cases/llm-settings.service.js';
+export type { SettingsSnapshot } from './use-cases/settings-snapshot.js';
+export type { SettingsViewCacheOptions } from './use-cases/settings-view-cache.js';
+export type { ModelListCacheOptions } from './use-cases/model-list-cache.js';
+export * from './use-cases/rotate-secrets.js';
+export * from './use-cases/confirm-endpoint.js';
+
+// For adapter authors: a store's change feed and list order
+export * from './change-feed.js';
+export { compareCodePoints } from './key-order.js';
+
+// For adapter authors: keeping secrets out of logs, errors and answers
+export * from './redaction.js';
+export * from './key-echo.js';
+export { escapeLogLine } from './log-line.js';

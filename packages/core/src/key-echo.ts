@@ -1,3 +1,4 @@
+import { concatBytes } from './bytes.js';
 import { MASK_PREFIX, maskApiKey } from './masking.js';
 import { REDACTED } from './redaction.js';
 
@@ -191,7 +192,7 @@ export class KeyEchoStream {
 
   /** What can go out of the text so far, scrubbed; possibly empty. */
   push(chunk: Uint8Array): Uint8Array {
-    const text = this.#held.length === 0 ? chunk : concat(this.#held, chunk);
+    const text = this.#held.length === 0 ? chunk : concatBytes(this.#held, chunk);
     let cut = lastWhitespace(text) + 1;
     if (cut === 0 && text.length > MAX_STREAM_HOLD) cut = text.length - STREAM_OVERLAP;
     this.#held = text.subarray(cut);
@@ -384,18 +385,9 @@ function replaceSpans(bytes: Uint8Array, spans: Span[]): Uint8Array {
     at = end;
   }
   parts.push(bytes.subarray(at));
-  return concat(...parts);
+  return concatBytes(...parts);
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
 
 function lastWhitespace(bytes: Uint8Array): number {
   for (let i = bytes.length - 1; i >= 0; i--) {

@@ -9,6 +9,12 @@ export function settingsKeyFor(scope: string): string {
   return scope === DEFAULT_SCOPE ? SETTINGS_KEY : `${SETTINGS_KEY}:${scope}`;
 }
 
+/** The scope a store key holds the settings of; null for a key that holds no scope's settings. */
+export function scopeOfKey(key: string): string | null {
+  if (key === SETTINGS_KEY) return DEFAULT_SCOPE;
+  return key.startsWith(`${SETTINGS_KEY}:`) ? key.slice(SETTINGS_KEY.length + 1) : null;
+}
+
 /** Validates a scope name, defaulting to {@link DEFAULT_SCOPE}. */
 export function normalizeScope(scope: string | undefined): string {
   return scope === undefined ? DEFAULT_SCOPE : parseOrThrow(ScopeSchema, scope, 'scope');

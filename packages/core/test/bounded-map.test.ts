@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { setNewest } from '../src/index.js';
+import { setNewest } from '../src/bounded-map.js';
 
 describe('setNewest', () => {
   it('keeps at most maxEntries, dropping the oldest first', () => {

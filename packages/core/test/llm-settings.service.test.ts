@@ -4,11 +4,10 @@ import {
   ErrorCodes,
   LlmSettingsService,
   isLlmSettingsError,
-  settingsKeyFor,
   type Logger,
   type SettingsStore,
 } from '../src/index.js';
-import { createMemoryCipher, createMemorySettingsStore, createScriptedProbe, type ScriptedProbe } from '../src/testing/index.js';
+import { createMemoryCipher, createMemorySettingsStore, createScriptedProbe, settingsKeyFor, type ScriptedProbe } from '../src/testing/index.js';
 
 const ANTHROPIC_KEY = 'sk-ant-api03-REAL-KEY-abcdefgh1234';
 const OPENAI_KEY = 'sk-proj-OPENAI-KEY-zyxwvuts9876';

@@ -5,7 +5,6 @@ import {
   LlmSettingsService,
   catalogueModels,
   isLlmSettingsError,
-  settingsKeyFor,
   type Logger,
   type SettingsStore,
 } from '../src/index.js';
@@ -14,6 +13,7 @@ import {
   createMemoryModelLister,
   createMemorySettingsStore,
   createScriptedProbe,
+  settingsKeyFor,
   type MemoryModelLister,
 } from '../src/testing/index.js';
 

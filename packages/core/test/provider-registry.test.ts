@@ -8,10 +8,9 @@ import {
   PROVIDERS,
   ProviderRegistry,
   isLlmSettingsError,
-  settingsKeyFor,
   type ProviderRegistryOptions,
 } from '../src/index.js';
-import { createMemoryCipher, createMemorySettingsStore, createScriptedProbe } from '../src/testing/index.js';
+import { createMemoryCipher, createMemorySettingsStore, createScriptedProbe, settingsKeyFor } from '../src/testing/index.js';
 
 const ROUTER_KEY = 'sk-or-v1-REAL-KEY-abcdefgh12345678';
 

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { ConfigError, DecryptionError, setNewest } from '@llm-settings/core';
+import { ConfigError, DecryptionError } from '@llm-settings/core';
 import type { RotatingSecretCipher } from '@llm-settings/core';
 import { parseFernetKeys } from './fernet-key.js';
 import { hasValidMac, isFresh, openToken, prepareKey, readToken, sealToken, timestampBytes, type FernetKeyPair } from './fernet-token.js';
@@ -119,7 +119,10 @@ class AuthenticatedTokens {
     return this.keys.get(token);
   }
 
+  /** Keeps `token` as the newest entry (the Map's insertion order), then forgets the oldest beyond the bound. */
   remember(token: string, key: FernetKeyPair): void {
-    setNewest(this.keys, token, key, REMEMBERED_TOKENS);
+    this.keys.delete(token);
+    this.keys.set(token, key);
+    if (this.keys.size > REMEMBERED_TOKENS) this.keys.delete(this.keys.keys().next().value!);
   }
 }

@@ -3,10 +3,9 @@ import {
   DecryptionError,
   LlmSettingsService,
   StorageUnavailableError,
-  settingsKeyFor,
   DEFAULT_SCOPE,
 } from '@llm-settings/core';
-import { createMemoryCipher, createMemorySettingsStore, createScriptedProbe } from '@llm-settings/core/testing';
+import { createMemoryCipher, createMemorySettingsStore, createScriptedProbe, settingsKeyFor } from '@llm-settings/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProblemDetails } from '../src/index.js';
 import { ANTHROPIC_KEY, OPENAI_KEY, jsonRequest, startServer, wrapStore, type TestServer } from './helpers.js';

@@ -2,8 +2,6 @@ import {
   ConflictError,
   CorruptedSettingsError,
   DecryptionError,
-  settingsKeyFor,
-  DEFAULT_SCOPE,
   type LlmSettingsService,
   type SettingsStore,
 } from '@llm-settings/core';
@@ -39,11 +37,12 @@ export interface ReadinessCheckOptions {
 const STORAGE_CHECK_TIMEOUT_MS = 2_000;
 const DEFAULT_REUSE_MS = 1_000;
 /**
- * The write probe's key and version: no write ever gives a version below 1, so the
- * compare-and-set cannot match and writes nothing, yet the backend must accept a write
- * statement to answer it (see {@link checkWritable}).
+ * The key the probes read and write, which holds no settings: the read is the same query
+ * as any settings read. The write probe's version: no write ever gives a version below 1,
+ * so the compare-and-set cannot match and writes nothing, yet the backend must accept a
+ * write statement to answer it (see {@link checkWritable}).
  */
-const WRITE_PROBE_KEY = 'llm-settings-readiness-probe';
+const PROBE_KEY = 'llm-settings-readiness-probe';
 const IMPOSSIBLE_VERSION = -1;
 
 /**
@@ -75,7 +74,7 @@ export function createReadinessCheck(dependencies: ReadinessDependencies, option
 
 async function runChecks({ store, service, keyFile }: ReadinessDependencies): Promise<ReadinessReport> {
   const [storage, encryption_keys, storage_writable] = await Promise.all([
-    outcome(withTimeout(store.get(settingsKeyFor(DEFAULT_SCOPE)), STORAGE_CHECK_TIMEOUT_MS).then(() => true)),
+    outcome(withTimeout(store.get(PROBE_KEY), STORAGE_CHECK_TIMEOUT_MS).then(() => true)),
     outcome(Promise.all([checkDecryptable(service), keyFile ? isKeyFileInPlace(keyFile) : true]).then((passed) => passed.every(Boolean))),
     outcome(checkWritable(store)),
   ]);
@@ -104,7 +103,7 @@ async function checkDecryptable(service: ReadinessDependencies['service']): Prom
  */
 async function checkWritable(store: SettingsStore): Promise<boolean> {
   try {
-    await withTimeout(store.set(WRITE_PROBE_KEY, '', { expectedVersion: IMPOSSIBLE_VERSION }), STORAGE_CHECK_TIMEOUT_MS);
+    await withTimeout(store.set(PROBE_KEY, '', { expectedVersion: IMPOSSIBLE_VERSION }), STORAGE_CHECK_TIMEOUT_MS);
     return false; // it wrote: a store that ignores expectedVersion cannot be trusted with writes
   } catch (error) {
     return error instanceof ConflictError;

@@ -1,3 +1,4 @@
+import { concatBytes } from '../bytes.js';
 import { DecryptionError } from '../errors.js';
 import type { RotatingSecretCipher } from '../ports/secret-cipher.port.js';
 
@@ -46,7 +47,7 @@ export function createMemoryCipher(options: MemoryCipherOptions = {}): RotatingS
     const sealed = new Uint8Array(
       await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, current!.key, new TextEncoder().encode(plaintext)),
     );
-    return encodeBase64Url(concat(current!.id, iv, sealed));
+    return encodeBase64Url(concatBytes(current!.id, iv, sealed));
   };
 
   return {
@@ -75,15 +76,6 @@ function keyIdOf(passphrase: string): Uint8Array {
   return new Uint8Array([hash >>> 24, (hash >>> 16) & 0xff, (hash >>> 8) & 0xff, hash & 0xff]);
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);

@@ -1,8 +1,8 @@
-import { ConfigError, CorruptedSettingsError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import type { SecretCipher } from '../ports/secret-cipher.port.js';
-import type { SettingWrite, SettingsStore } from '../ports/settings-store.port.js';
+import type { SettingsStore } from '../ports/settings-store.port.js';
 import type { LlmProvider, ProviderRegistry } from '../providers.js';
-import { StoredSettingsSchema, type StoredSettings } from '../schemas.js';
+import { SettingsRepository } from './settings-repository.js';
 
 export interface EndpointConfirmation {
   /** The origin the provider's keys are now bound to. */
@@ -28,25 +28,11 @@ export async function confirmProviderEndpoint(
 ): Promise<EndpointConfirmation> {
   if (!providers.isKnown(provider)) throw new ConfigError(`unknown provider ${provider}; the known ones are the built-ins and those of LLM_PROVIDERS_FILE`);
   const origin = providers.origin(provider);
-  const writes: SettingWrite[] = [];
   let total = 0;
-  for await (const record of store.list()) {
-    const parsed = StoredSettingsSchema.safeParse(jsonOrNull(await cipher.decrypt(record.value)));
-    if (!parsed.success) throw new CorruptedSettingsError(`The value stored under "${record.key}" failed an integrity check; nothing was confirmed.`);
-    if (parsed.data.provider !== provider) continue;
+  const rebound = await new SettingsRepository({ store, cipher, providers }).rewriteAll((settings) => {
+    if (settings.provider !== provider) return null;
     total++;
-    if (parsed.data.origin === origin) continue;
-    const settings: StoredSettings = { ...parsed.data, origin };
-    writes.push({ key: record.key, value: await cipher.encrypt(JSON.stringify(settings)), expectedVersion: record.version });
-  }
-  if (writes.length > 0) await store.setMany(writes);
-  return { origin, total, rebound: writes.length };
-}
-
-function jsonOrNull(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
+    return settings.origin === origin ? null : { ...settings, origin };
+  });
+  return { origin, total, rebound };
 }

@@ -1,6 +1,4 @@
 import {
-  CorruptedSettingsError,
-  DecryptionError,
   EndpointChangedError,
   ErrorCodes,
   ProviderDisabledError,
@@ -9,30 +7,23 @@ import {
   ValidationError,
   isLlmSettingsError,
 } from '../errors.js';
-import { etagOf } from '../etag.js';
+import { ABSENT_ETAG } from '../etag.js';
 import type { Logger } from '../ports/logger.port.js';
 import { silentLogger } from '../ports/logger.port.js';
 import type { ModelLister } from '../ports/model-lister.port.js';
 import type { ProviderProbe } from '../ports/provider-probe.port.js';
 import type { SecretCipher } from '../ports/secret-cipher.port.js';
-import type { SettingRecord, SettingsStore } from '../ports/settings-store.port.js';
-import { DEFAULT_PROVIDER_REGISTRY, providerListOf, type LlmProvider, type ProviderDescriptor, type ProviderRegistry } from '../providers.js';
-import {
-  inputSchemasOf,
-  StoredSettingsSchema,
-  type InputSchemas,
-  type LlmModelList,
-  type LlmProviderList,
-  type LlmTestResult,
-  type StoredSettings,
-} from '../schemas.js';
-import { normalizeScope, settingsKeyFor } from '../scopes.js';
+import type { SettingsStore } from '../ports/settings-store.port.js';
+import { DEFAULT_PROVIDER_REGISTRY, providerListOf, type LlmProvider, type ProviderRegistry } from '../providers.js';
+import { inputSchemasOf, type InputSchemas, type LlmModelList, type LlmProviderList, type LlmTestResult, type StoredSettings } from '../schemas.js';
+import { normalizeScope } from '../scopes.js';
 import { parseOrThrow } from '../validation.js';
 import { Secret } from '../secret.js';
-import { defaultSnapshot, snapshotOf, type SettingsSnapshot } from './settings-snapshot.js';
-import { SettingsViewCache, type CurrentSettings, type SettingsViewCacheOptions } from './settings-view-cache.js';
-import { ModelListCache, type ModelListCacheOptions } from './model-list-cache.js';
-import { catalogueList, liveList, reasonMessage } from './model-lists.js';
+import type { SettingsSnapshot } from './settings-snapshot.js';
+import type { SettingsViewCacheOptions } from './settings-view-cache.js';
+import type { ModelListCacheOptions } from './model-list-cache.js';
+import { ModelLists } from './model-lists.js';
+import { SettingsRepository, type SealedSettings } from './settings-repository.js';
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
 /** Read-modify-write attempts for an update that keeps the stored key, before a conflict is reported. */
@@ -122,14 +113,11 @@ export interface ResolvedSettings {
 
 /** The use cases: read, save, clear, test and resolve the LLM settings of a scope. */
 export class LlmSettingsService {
-  private readonly store: SettingsStore;
-  private readonly cipher: SecretCipher;
+  private readonly repository: SettingsRepository;
   private readonly probe: ProviderProbe;
   private readonly logger: Logger;
   private readonly probeTimeoutMs: number;
-  private readonly cache: SettingsViewCache | null;
-  private readonly modelLister: ModelLister | null;
-  private readonly modelLists: ModelListCache | null;
+  private readonly modelLists: ModelLists;
   /** The providers known and enabled, for the HTTP adapter's routes and lists. */
   readonly providers: ProviderRegistry;
   private readonly schemas: InputSchemas;
@@ -137,20 +125,21 @@ export class LlmSettingsService {
   constructor(deps: LlmSettingsServiceDeps) {
     this.providers = deps.providers ?? DEFAULT_PROVIDER_REGISTRY;
     this.schemas = inputSchemasOf(this.providers);
-    this.store = deps.store;
-    this.cipher = deps.cipher;
+    this.repository = new SettingsRepository({ store: deps.store, cipher: deps.cipher, providers: this.providers, viewCache: deps.viewCache ?? false });
     this.probe = deps.probe;
     this.logger = deps.logger ?? silentLogger;
     this.probeTimeoutMs = deps.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
-    this.cache = deps.viewCache ? new SettingsViewCache(this.store, deps.viewCache === true ? {} : deps.viewCache) : null;
-    this.modelLister = deps.modelLister ?? null;
-    const listCache = deps.modelListCache ?? true;
-    this.modelLists = this.modelLister && listCache ? new ModelListCache(this.store, listCache === true ? {} : listCache) : null;
+    this.modelLists = new ModelLists({
+      lister: deps.modelLister ?? null,
+      timeoutMs: this.probeTimeoutMs,
+      cache: deps.modelListCache ?? true,
+      changes: this.repository,
+    });
   }
 
   /** The scope's settings as clients may see them; the defaults when nothing is stored. */
   async get(options: ScopeOptions = {}): Promise<SettingsSnapshot> {
-    return (await this.current(normalizeScope(options.scope))).snapshot;
+    return (await this.repository.current(normalizeScope(options.scope))).snapshot;
   }
 
   /**
@@ -163,12 +152,11 @@ export class LlmSettingsService {
    *   the provider's API root moved to another origin since the key was saved.
    */
   async resolve(options: ScopeOptions = {}): Promise<ResolvedSettings> {
-    const scope = normalizeScope(options.scope);
-    const { record } = await this.current(scope);
-    if (record === null) throw new NotConfiguredError();
-    const settings = await this.open(record, scope);
-    await this.checkUsable(record, settings);
-    return { provider: settings.provider, model: settings.model, apiKey: new Secret(settings.api_key), version: record.version };
+    const { sealed } = await this.repository.current(normalizeScope(options.scope));
+    if (sealed === null) throw new NotConfiguredError();
+    const settings = await this.repository.open(sealed);
+    await this.checkUsable(sealed, settings);
+    return { provider: settings.provider, model: settings.model, apiKey: new Secret(settings.api_key), version: sealed.version };
   }
 
   /**
@@ -180,7 +168,6 @@ export class LlmSettingsService {
     const update = parseOrThrow(this.schemas.update, input, 'settings');
     if (update.model !== undefined) refuseOtherProvidersModel(this.providers, update.provider, update.model);
     const scope = normalizeScope(options.scope);
-    const key = settingsKeyFor(scope);
     const descriptor = this.providers.get(update.provider);
     const model = update.model ?? descriptor.defaultModel;
 
@@ -190,18 +177,17 @@ export class LlmSettingsService {
     const keyless = !descriptor.keyRequired && update.api_key === undefined;
     const needsVersionCheck = options.ifMatch !== undefined || (update.api_key === undefined && !keyless);
     for (let attempt = 1; ; attempt++) {
-      const current = needsVersionCheck ? await this.store.get(key) : null;
+      const current = needsVersionCheck ? await this.repository.latest(scope) : null;
       if (!preconditionHolds(current, options.ifMatch)) throw new PreconditionFailedError();
-      const kept = update.api_key === undefined && !keyless ? await this.keptSettings(current, update.provider, scope) : null;
+      const kept = update.api_key === undefined && !keyless ? await this.keptSettings(current, update.provider) : null;
       // A kept key stays bound to the origin it was saved for: only saving the key binds it anew.
       const origin = kept?.origin ?? this.providers.origin(update.provider);
       const apiKey = update.api_key ?? kept?.api_key ?? '';
       const settings: StoredSettings = { provider: update.provider, model, api_key: apiKey, scope, origin };
-      const token = await this.cipher.encrypt(JSON.stringify(settings));
       try {
-        const written = await this.store.set(key, token, needsVersionCheck ? { expectedVersion: current?.version ?? 0 } : {});
+        const written = await this.repository.write(settings, needsVersionCheck ? (current?.version ?? 0) : undefined);
         this.logger.info({ scope, provider: settings.provider, model, version: written.version }, 'llm settings saved');
-        return snapshotOf(written, settings, this.providers);
+        return written;
       } catch (error) {
         if (!isLlmSettingsError(error, ErrorCodes.SETTINGS_CONFLICT)) throw error;
         if (options.ifMatch !== undefined) throw new PreconditionFailedError();
@@ -217,8 +203,8 @@ export class LlmSettingsService {
 
   /** Stops following the store's change feed (when caching views or model lists). */
   close(): void {
-    this.cache?.close();
-    this.modelLists?.close();
+    this.repository.close();
+    this.modelLists.close();
   }
 
   /**
@@ -231,26 +217,14 @@ export class LlmSettingsService {
   async listModels(options: ListModelsOptions = {}): Promise<LlmModelList> {
     const scope = normalizeScope(options.scope);
     const query = parseOrThrow(this.schemas.modelListQuery, { provider: options.provider }, 'model list request');
-    const current = await this.current(scope);
-    const storedProvider = current.snapshot.view.provider;
+    const { sealed, snapshot } = await this.repository.current(scope);
+    const storedProvider = snapshot.view.provider;
     // Settings of a disabled provider list the default provider's catalogue when no provider is asked for.
     const provider = this.providers.get(query.provider ?? (this.providers.isEnabled(storedProvider) ? storedProvider : this.providers.defaultProvider));
-    const stored = current.record === null ? null : await this.open(current.record, scope);
-    let list: LlmModelList;
-    if (stored === null || stored.provider !== provider.id) {
-      list = catalogueList(provider, 'no_stored_key', reasonMessage(provider, 'no_stored_key'));
-    } else {
-      await this.checkUsable(current.record!, stored);
-      const key = settingsKeyFor(scope);
-      const token = current.record!.value;
-      const cached = this.modelLists?.get(key, token) ?? null;
-      if (cached !== null) {
-        list = liveList(provider, cached);
-      } else {
-        list = await this.listWith(provider, stored.api_key, options.signal);
-        if (list.source === 'live') this.modelLists?.set(key, token, listedModels(list));
-      }
-    }
+    const stored = sealed === null ? null : await this.repository.open(sealed);
+    const storedKey = sealed !== null && stored !== null && stored.provider === provider.id ? { sealed, apiKey: stored.api_key } : null;
+    if (storedKey !== null) await this.checkUsable(storedKey.sealed, stored!);
+    const list = await this.modelLists.ofStored(provider, storedKey, options.signal);
     this.logger.info({ scope, provider: provider.id, source: list.source, reason: list.reason ?? null, candidate: false }, 'llm models listed');
     return list;
   }
@@ -261,15 +235,9 @@ export class LlmSettingsService {
    */
   async listCandidateModels(candidate: unknown, options: ListCandidateModelsOptions = {}): Promise<LlmModelList> {
     const parsed = parseOrThrow(this.schemas.modelListCandidate, candidate, 'model list request');
-    const list = await this.listWith(this.providers.get(parsed.provider), parsed.api_key, options.signal);
+    const list = await this.modelLists.ofKey(this.providers.get(parsed.provider), parsed.api_key, options.signal);
     this.logger.info({ provider: parsed.provider, source: list.source, reason: list.reason ?? null, candidate: true }, 'llm models listed');
     return list;
-  }
-
-  private async listWith(provider: ProviderDescriptor, apiKey: string, signal: AbortSignal | undefined): Promise<LlmModelList> {
-    if (this.modelLister === null) return catalogueList(provider, 'listing_disabled', reasonMessage(provider, 'listing_disabled'));
-    const outcome = await this.modelLister.listModels({ provider: provider.id, apiKey, timeoutMs: this.probeTimeoutMs, ...(signal ? { signal } : {}) });
-    return outcome.code === 'ok' ? liveList(provider, outcome.models) : catalogueList(provider, outcome.code, outcome.message);
   }
 
   /**
@@ -280,14 +248,13 @@ export class LlmSettingsService {
    */
   async clear(options: ClearOptions = {}): Promise<void> {
     const scope = normalizeScope(options.scope);
-    const key = settingsKeyFor(scope);
     if (options.ifMatch === undefined) {
-      await this.store.delete(key);
+      await this.repository.delete(scope);
     } else {
-      const current = await this.store.get(key);
+      const current = await this.repository.latest(scope);
       if (!preconditionHolds(current, options.ifMatch)) throw new PreconditionFailedError();
       try {
-        await this.store.delete(key, { expectedVersion: current?.version ?? 0 });
+        await this.repository.delete(scope, current?.version ?? 0);
       } catch (error) {
         if (isLlmSettingsError(error, ErrorCodes.SETTINGS_CONFLICT)) throw new PreconditionFailedError();
         throw error;
@@ -317,19 +284,6 @@ export class LlmSettingsService {
     return { success: outcome.code === 'ok', message: outcome.message, latency_ms: latency, code: outcome.code };
   }
 
-  /** The stored record of a scope and its snapshot, from the cache when views are cached. */
-  private current(scope: string): Promise<CurrentSettings> {
-    const key = settingsKeyFor(scope);
-    const load = async (): Promise<CurrentSettings> => {
-      const record = await this.store.get(key);
-      return {
-        record,
-        snapshot: record === null ? defaultSnapshot(this.providers) : snapshotOf(record, await this.open(record, scope), this.providers),
-      };
-    };
-    return this.cache ? this.cache.read(key, load) : load();
-  }
-
   private async resolveTarget(scope: string): Promise<ProbeTarget> {
     const { provider, model, apiKey } = await this.resolve({ scope });
     return { provider, model, api_key: apiKey.reveal() };
@@ -349,18 +303,17 @@ export class LlmSettingsService {
    * another origin than the provider's API root now. A value saved before keys were bound
    * is bound on this first read, to the origin configured now.
    */
-  private async checkUsable(record: SettingRecord, settings: StoredSettings): Promise<void> {
+  private async checkUsable(sealed: SealedSettings, settings: StoredSettings): Promise<void> {
     if (!this.providers.isEnabled(settings.provider)) throw new ProviderDisabledError(settings.provider);
     const origin = this.providers.origin(settings.provider);
-    if (settings.origin === undefined) return this.bind(record, settings, origin);
+    if (settings.origin === undefined) return this.bind(sealed, settings, origin);
     // A keyless provider's settings hold no key to protect.
     if (settings.origin !== origin && settings.api_key !== '') throw new EndpointChangedError(settings.provider, settings.origin, origin);
   }
 
-  private async bind(record: SettingRecord, settings: StoredSettings, origin: string): Promise<void> {
-    const token = await this.cipher.encrypt(JSON.stringify({ ...settings, origin } satisfies StoredSettings));
+  private async bind(sealed: SealedSettings, settings: StoredSettings, origin: string): Promise<void> {
     try {
-      await this.store.set(record.key, token, { expectedVersion: record.version });
+      await this.repository.write({ ...settings, origin }, sealed.version);
       this.logger.info({ scope: settings.scope, provider: settings.provider, origin }, 'llm settings bound to their endpoint');
     } catch (error) {
       // Written meanwhile: the newer value carries its own origin.
@@ -368,7 +321,7 @@ export class LlmSettingsService {
     }
   }
 
-  private async keptSettings(current: SettingRecord | null, provider: string, scope: string): Promise<StoredSettings> {
+  private async keptSettings(current: SealedSettings | null, provider: string): Promise<StoredSettings> {
     if (current === null) {
       throw new ValidationError(
         'Invalid settings: api_key is required because no key is stored yet',
@@ -376,7 +329,7 @@ export class LlmSettingsService {
         ErrorCodes.VALIDATION_API_KEY_REQUIRED,
       );
     }
-    const stored = await this.open(current, scope);
+    const stored = await this.repository.open(current);
     if (stored.provider !== provider) {
       throw new ValidationError(
         'Invalid settings: api_key is required when the provider changes',
@@ -385,24 +338,6 @@ export class LlmSettingsService {
       );
     }
     return stored;
-  }
-
-  /** Decrypts and checks a stored record; a token written for another scope is refused. */
-  private async open(record: SettingRecord, scope: string): Promise<StoredSettings> {
-    let plaintext: string;
-    try {
-      plaintext = await this.cipher.decrypt(record.value);
-    } catch (error) {
-      if (!isLlmSettingsError(error, ErrorCodes.CRYPTO_UNDECRYPTABLE)) throw error;
-      throw new DecryptionError(
-        'The stored settings cannot be decrypted: the configured encryption key does not match the one they were saved with. ' +
-          'Configure the old key again (several keys may be listed), or save new settings to replace them.',
-        { cause: error },
-      );
-    }
-    const parsed = StoredSettingsSchema.safeParse(safeJsonParse(plaintext));
-    if (!parsed.success || parsed.data.scope !== scope) throw new CorruptedSettingsError();
-    return parsed.data;
   }
 }
 
@@ -418,26 +353,13 @@ function refuseOtherProvidersModel(providers: ProviderRegistry, provider: LlmPro
   throw new ValidationError(`Invalid settings: ${message}`, [{ path: 'model', message }], ErrorCodes.SETTINGS_MODEL_PROVIDER_MISMATCH);
 }
 
-/** The listed models back from a live list, to cache them as the lister gave them. */
-function listedModels(list: LlmModelList) {
-  return list.models.map((m) => ({ id: m.id, displayName: m.display_name }));
-}
-
 /** What a probe needs: the stored settings without their scope. */
 type ProbeTarget = Pick<StoredSettings, 'provider' | 'api_key' | 'model'>;
 
-/** If-Match as RFC 9110 evaluates it: `*` needs a stored record, a list any tag equal to the current one. */
-function preconditionHolds(current: SettingRecord | null, ifMatch: IfMatch | undefined): boolean {
+/** If-Match as RFC 9110 evaluates it: `*` needs stored settings, a list any tag equal to the current one. */
+function preconditionHolds(current: SealedSettings | null, ifMatch: IfMatch | undefined): boolean {
   if (ifMatch === undefined) return true;
   if (ifMatch === '*') return current !== null;
-  const tag = etagOf(current);
+  const tag = current?.etag ?? ABSENT_ETAG;
   return typeof ifMatch === 'string' ? tag === ifMatch : ifMatch.includes(tag);
-}
-
-function safeJsonParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

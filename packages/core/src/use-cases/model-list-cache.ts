@@ -1,6 +1,6 @@
 import { setNewest } from '../bounded-map.js';
 import type { ListedModel } from '../ports/model-lister.port.js';
-import type { SettingsStore } from '../ports/settings-store.port.js';
+import type { ScopeChangeListener } from './settings-repository.js';
 
 export interface ModelListCacheOptions {
   /**
@@ -25,7 +25,7 @@ interface Entry {
 }
 
 /**
- * Live model lists by store key, each tied to the stored token whose key listed it:
+ * Live model lists by scope, each tied to the stored token whose key listed it:
  * a list is served only while that very token is stored, so a new key (even one stored
  * at the same version after a delete) is never answered with the old key's list, and
  * the key itself is never a cache key. The store's change feed drops a scope's list at
@@ -38,25 +38,26 @@ export class ModelListCache {
   private readonly now: () => number;
   private readonly unsubscribe: () => void;
 
-  constructor(store: SettingsStore, options: ModelListCacheOptions = {}) {
+  /** @param changes the stored settings' change feed, by scope */
+  constructor(changes: { watch(listener: ScopeChangeListener): () => void }, options: ModelListCacheOptions = {}) {
     this.ttlMs = options.ttlMs ?? 300_000;
     this.maxEntries = options.maxEntries ?? 10_000;
     this.now = options.now ?? Date.now;
-    this.unsubscribe = store.watch(({ key }) => {
-      if (key === null) this.entries.clear();
-      else this.entries.delete(key);
+    this.unsubscribe = changes.watch((scope) => {
+      if (scope === null) this.entries.clear();
+      else this.entries.delete(scope);
     });
   }
 
-  /** The list made with `token`'s key for `key`, while it is fresh; null otherwise. */
-  get(key: string, token: string): readonly ListedModel[] | null {
-    const entry = this.entries.get(key);
+  /** The list made with `token`'s key for `scope`, while it is fresh; null otherwise. */
+  get(scope: string, token: string): readonly ListedModel[] | null {
+    const entry = this.entries.get(scope);
     return entry !== undefined && entry.token === token && entry.expiresAt > this.now() ? entry.models : null;
   }
 
-  /** Keeps the list that `token`'s key got for `key`. */
-  set(key: string, token: string, models: readonly ListedModel[]): void {
-    setNewest(this.entries, key, { token, models: Object.freeze([...models]), expiresAt: this.now() + this.ttlMs }, this.maxEntries);
+  /** Keeps the list that `token`'s key got for `scope`. */
+  set(scope: string, token: string, models: readonly ListedModel[]): void {
+    setNewest(this.entries, scope, { token, models: Object.freeze([...models]), expiresAt: this.now() + this.ttlMs }, this.maxEntries);
   }
 
   /** Stops following the change feed and forgets every list. */

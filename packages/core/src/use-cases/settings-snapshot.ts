@@ -1,8 +1,8 @@
-import { ABSENT_ETAG, etagOf } from '../etag.js';
+import { ABSENT_ETAG } from '../etag.js';
 import { maskApiKey } from '../masking.js';
-import type { SettingRecord } from '../ports/settings-store.port.js';
 import { DEFAULT_PROVIDER_REGISTRY, type ProviderRegistry } from '../providers.js';
 import type { LlmSettingsView, StoredSettings } from '../schemas.js';
+import type { SealedSettings } from './settings-repository.js';
 
 /** A view together with the version it shows. */
 export interface SettingsSnapshot {
@@ -35,8 +35,8 @@ export function defaultSnapshot(providers: ProviderRegistry = DEFAULT_PROVIDER_R
   };
 }
 
-/** The snapshot of a stored record, with the key masked. */
-export function snapshotOf(record: SettingRecord, settings: StoredSettings, providers: ProviderRegistry = DEFAULT_PROVIDER_REGISTRY): SettingsSnapshot {
+/** The snapshot of stored settings, with the key masked. */
+export function snapshotOf(sealed: SealedSettings, settings: StoredSettings, providers: ProviderRegistry = DEFAULT_PROVIDER_REGISTRY): SettingsSnapshot {
   return {
     view: {
       provider: settings.provider,
@@ -44,12 +44,12 @@ export function snapshotOf(record: SettingRecord, settings: StoredSettings, prov
       // A keyless provider's settings hold no key.
       api_key_set: settings.api_key !== '',
       api_key_masked: settings.api_key === '' ? null : maskApiKey(settings.api_key),
-      updated_at: record.updatedAt.toISOString(),
+      updated_at: sealed.updatedAt.toISOString(),
       model_verified: providers.catalogueModel(settings.provider, settings.model) !== null,
       ...(providers.isEnabled(settings.provider) ? {} : { provider_enabled: false as const }),
     },
-    etag: etagOf(record),
-    version: record.version,
+    etag: sealed.etag,
+    version: sealed.version,
   };
 }
 

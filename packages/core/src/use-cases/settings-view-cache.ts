@@ -1,12 +1,6 @@
 import { setNewest } from '../bounded-map.js';
-import type { SettingRecord, SettingsStore } from '../ports/settings-store.port.js';
-import type { SettingsSnapshot } from './settings-snapshot.js';
-
-/** A scope's stored record (its encrypted token, never the plaintext) and the snapshot clients see. */
-export interface CurrentSettings {
-  readonly record: SettingRecord | null;
-  readonly snapshot: SettingsSnapshot;
-}
+import type { SettingsStore } from '../ports/settings-store.port.js';
+import type { CurrentSettings } from './settings-repository.js';
 
 export interface SettingsViewCacheOptions {
   /**
@@ -38,7 +32,7 @@ interface Entry {
 }
 
 /**
- * Stored records (encrypted tokens) and their snapshots (masked views, never a key) by
+ * Sealed settings (encrypted tokens) and their snapshots (masked views, never a key) by
  * store key, dropped by the store's change feed, its one source of invalidation. A load
  * that overlaps any change is served but not kept, so a read that raced a write can
  * never be cached after that write's event.
@@ -70,7 +64,7 @@ export class SettingsViewCache {
     this.loading.clear();
   }
 
-  /** The cached record and snapshot of `key`, or the result of `load` (shared by concurrent callers). */
+  /** The cached sealed settings and snapshot of `key`, or the result of `load` (shared by concurrent callers). */
   async read(key: string, load: () => Promise<CurrentSettings>): Promise<CurrentSettings> {
     const entry = this.entries.get(key);
     const served = entry && entry.expiresAt > this.now() ? entry.current : this.loading.get(key);
@@ -92,10 +86,10 @@ export class SettingsViewCache {
     this.loading.clear();
   }
 
-  private keep(key: string, { record, snapshot }: CurrentSettings): CurrentSettings {
+  private keep(key: string, { sealed, snapshot }: CurrentSettings): CurrentSettings {
     // Frozen: every reader gets the same object, with its JSON made once.
     const view = Object.freeze({ ...snapshot.view });
-    const frozen = { record, snapshot: Object.freeze({ ...snapshot, view, viewJson: JSON.stringify(view) }) };
+    const frozen = { sealed, snapshot: Object.freeze({ ...snapshot, view, viewJson: JSON.stringify(view) }) };
     setNewest(this.entries, key, { current: frozen, expiresAt: this.now() + this.ttlMs }, this.maxEntries);
     return frozen;
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LlmSettingsService, settingsKeyFor, DEFAULT_SCOPE, type SettingChangeListener, type SettingsStore } from '@llm-settings/core';
-import { createMemoryCipher, createMemorySettingsStore, createScriptedProbe } from '@llm-settings/core/testing';
+import { LlmSettingsService, DEFAULT_SCOPE, type SettingChangeListener, type SettingsStore } from '@llm-settings/core';
+import { createMemoryCipher, createMemorySettingsStore, createScriptedProbe, settingsKeyFor } from '@llm-settings/core/testing';
 
 /*
  * The race the PostgreSQL load run found, replayed deterministically: two DELETEs
