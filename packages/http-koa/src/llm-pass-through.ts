@@ -30,7 +30,7 @@ import { ClientGoneError, readRequestBytes, refuseDeclaredOversize } from './req
 import { scoped } from './route-state.js';
 import type { HttpSettingsService } from './settings-routes.js';
 import { errorAnswerFor, MAX_ERROR_BODY_BYTES } from './upstream-error-body.js';
-import { CallDeadline, callFailure, readUpTo, sendUpstream, upstreamUnavailable, type ReadBody } from './upstream-request.js';
+import { UpstreamCall, upstreamUnavailable } from './upstream-call.js';
 
 /** Ten minutes: a long completion can take minutes. */
 export const DEFAULT_LLM_TIMEOUT_MS = 600_000;
@@ -202,21 +202,16 @@ export function registerLlmPassThrough(
       if (settings.provider !== route.provider) throw providerMismatch(settings.provider);
       const body = route.method === 'POST' ? await readRequestBytes(ctx.req, maxBodyBytes, bodyTimeoutMs) : null;
       const apiKey = settings.apiKey.reveal();
-      const deadline = new CallDeadline(ctx.res, timeoutMs);
+      const call = new UpstreamCall(ctx.res, timeoutMs);
       const url = upstreamUrl(target, route.query, ctx.query);
       const headers = upstreamRequestHeaders(ctx.headers, descriptor, apiKey, body, betaFilter(allowedBetas, logger, ctx));
-      let answer: IncomingMessage;
       meter.sending(route.method, body);
-      try {
-        answer = await sendUpstream({ method: route.method, url, headers, body, deadline });
-      } catch (error) {
-        throw callFailure(error, timeoutMs);
-      }
+      const answer = await call.send({ method: route.method, url, headers, body });
       meter.answered(answer.statusCode ?? 502);
       const requestId = answer.headers[descriptor.requestIdHeader];
       if (typeof requestId === 'string') ctx.state.llm = { ...facts, upstreamRequestId: loggableRequestId(requestId, apiKey) };
       const echo: KeyEcho = { scrubber: new KeyEchoScrubber(apiKey), caller: new CallerText([body, ...url.searchParams.values(), ...forwardedHeaderValues(ctx.headers)]) };
-      await passAnswer(ctx, descriptor, answer, deadline, timeoutMs, echo, meter);
+      await passAnswer(ctx, descriptor, answer, call, echo, meter);
     };
     if (route.method === 'GET') router.get<ScopeState>(passThroughPath(route), retryHints, scoped, handler);
     else router.post<ScopeState>(passThroughPath(route), retryHints, scoped, handler);
@@ -259,8 +254,7 @@ async function passAnswer(
   ctx: AppContext,
   provider: ProviderDescriptor,
   answer: IncomingMessage,
-  deadline: CallDeadline,
-  timeoutMs: number,
+  call: UpstreamCall,
   echo: KeyEcho,
   meter: LlmCallMeter,
 ): Promise<void> {
@@ -281,7 +275,7 @@ async function passAnswer(
       if (ctx.response.is('text/event-stream') && answer.readableLength === 0) ctx.res.flushHeaders();
       return;
     }
-    const body = await readOrFail(answer, WHOLE_ANSWER_MAX_BYTES, deadline, timeoutMs);
+    const body = await call.readUpTo(answer, WHOLE_ANSWER_MAX_BYTES);
     if ('whole' in body) {
       const whole = asBuffer(echo.scrubber.scrubBytes(body.whole, echo.caller));
       meter.passedOn(whole.length);
@@ -289,7 +283,7 @@ async function passAnswer(
     } else pipeOn(ctx, answer, body.head, echo, meter);
     return;
   }
-  const body = await readOrFail(answer, MAX_ERROR_BODY_BYTES, deadline, timeoutMs);
+  const body = await call.readUpTo(answer, MAX_ERROR_BODY_BYTES);
   if ('head' in body) answer.destroy();
   const safe = errorAnswerFor(provider.dialect, status, 'whole' in body ? body.whole : null, headers['content-type'], (text) => echo.scrubber.scrubText(text, echo.caller));
   ctx.set({ ...headers, 'content-type': safe.contentType });
@@ -337,14 +331,6 @@ function nonEmpty(bytes: Uint8Array): Uint8Array | undefined {
 /** A scrubbed body, as Koa sends it: the provider's own buffer when nothing was scrubbed. */
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-async function readOrFail(answer: IncomingMessage, maxBytes: number, deadline: CallDeadline, timeoutMs: number): Promise<ReadBody> {
-  try {
-    return await readUpTo(answer, maxBytes, deadline);
-  } catch (error) {
-    throw callFailure(error, timeoutMs);
-  }
 }
 
 /**
