@@ -22,7 +22,7 @@ export function registerSettingsRoutes(router: Router<AppState>, service: HttpSe
     sendSnapshot(ctx, await service.update(body, { scope, ...(ifMatch === undefined ? {} : { ifMatch }) }));
   });
 
-  router.delete<ScopeState & IfMatchState>(SETTINGS_PATH, scoped, ifMatched, async (ctx) => {
+  router.delete<ScopeState & IfMatchState>(SETTINGS_PATH, ifMatched, scoped, async (ctx) => {
     const { scope, ifMatch } = ctx.state;
     await service.clear({ scope, ...(ifMatch === undefined ? {} : { ifMatch }) });
     ctx.status = 204;
