@@ -30,8 +30,12 @@ type CallEnd = 'timeout' | 'client gone';
  * than an AbortSignal, whose listeners cost the server about 5% of its CPU per call.
  *
  * The client is Node's own (keep-alive global agents, no decompression, no redirect
- * followed, no retry), not undici's `request`: measured with bench/proxy.bench.mjs, see
- * docs/performance.md.
+ * followed, no retry), not undici's `request`, which was tried on 2026-12-06 and gained
+ * nothing: the same CPU per call (65 against 67 µs, medians of six rounds), and lower
+ * pass-through medians in bench/proxy.bench.mjs (flat out 0.61x of bare Koa against
+ * 0.68x, three A/B runs each; see docs/performance.md); and it hands duplicated answer
+ * headers over as arrays, where Node keeps the first or joins them, which would change
+ * what is passed on.
  */
 export class UpstreamCall {
   private endedBy: CallEnd | null = null;
