@@ -1,5 +1,5 @@
 import type { Span } from '@opentelemetry/api';
-import type { LlmProvider } from '@llm-settings/core';
+import type { IfMatch, LlmProvider } from '@llm-settings/core';
 import type { ParameterizedContext } from 'koa';
 
 /** What the middleware of one request share through `ctx.state`. */
@@ -12,6 +12,11 @@ export interface AppState {
   llm?: LlmCallFacts;
   /** The request's span, while an OpenTelemetry SDK records it (see tracing.ts). */
   span?: Span;
+  /**
+   * Who is calling: set by the access check of every protected router (bearer-auth.ts)
+   * before its routes run; absent on the open routes, whose callers are unknown.
+   */
+  caller?: Caller;
 }
 
 /** What the request log says about one call through the LLM pass-through: never a body or a key. */
@@ -24,3 +29,36 @@ export interface LlmCallFacts {
 }
 
 export type AppContext = ParameterizedContext<AppState>;
+
+/**
+ * Who is calling, as the protected routers' access check found it (bearer-auth.ts):
+ * `admin` presented the API token, `metrics` the metrics token; `loopback` is anyone
+ * reaching an app configured without a token (the server allows that on loopback only,
+ * or behind a proxy that authenticates).
+ */
+export type Caller = 'admin' | 'metrics' | 'loopback';
+
+/*
+ * What a route's middleware put on `ctx.state` for its handler (route-state.ts), each
+ * declared by the route that uses it: `router.put<ScopeState & BodyState>(path, ...)`.
+ */
+
+/** Set by `scoped`: the scope named in `LLM-Settings-Scope`, undefined for the default one. */
+export interface ScopeState {
+  scope: string | undefined;
+}
+
+/** Set by `ifMatched`: the If-Match header as core takes it, undefined without one. */
+export interface IfMatchState {
+  ifMatch: IfMatch | undefined;
+}
+
+/** Set by `jsonBody`: the parsed JSON body, undefined when an optional body is absent. */
+export interface BodyState {
+  body: unknown;
+}
+
+/** Set by `abortable`: aborts when the client goes away before its answer is sent. */
+export interface SignalState {
+  signal: AbortSignal;
+}

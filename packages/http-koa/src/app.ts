@@ -1,14 +1,14 @@
 import { ConfigError, DEFAULT_PROVIDER_REGISTRY, silentLogger, type Logger, type ProviderRegistry } from '@llm-settings/core';
 import Koa from 'koa';
 import type { AppContext, AppState } from './app-state.js';
-import { bearerAuth } from './bearer-auth.js';
+import { authenticate } from './bearer-auth.js';
 import { fetchMetadataCheck, originCheck } from './browser-request-check.js';
 import { commonHeadersMiddleware } from './common-headers.js';
 import { corsMiddleware, corsOriginsOf } from './cors.js';
 import { alwaysReady, registerHealthRoutes, type ReadinessCheck } from './health-routes.js';
 import { hostCheck } from './host-check.js';
 import { forOurRequests } from './mounting.js';
-import { createJsonBodyReader } from './json-body.js';
+import { jsonBodyMiddleware } from './json-body.js';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi.js';
 import { registerLlmPassThrough, type LlmPassThroughOptions } from './llm-pass-through.js';
 import { metricsRouter, type MetricsOptions } from './metrics-route.js';
@@ -148,20 +148,21 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   // a no-cors fetch) is refused on every protected route, before the token check:
   // deny by default, whatever the options. The open routes' files must load that way.
   const browserCheck = fetchMetadataCheck(corsOrigins);
+  // The access check names the caller (ctx.state.caller) for the routes after it.
   const protectedRoutes = createRouter();
   protectedRoutes.use(browserCheck);
-  if (options.apiToken !== undefined) protectedRoutes.use(bearerAuth(options.apiToken));
-  const readJsonBody = createJsonBodyReader(maxBodyBytes);
+  protectedRoutes.use(authenticate(options.apiToken));
+  const jsonBody = jsonBodyMiddleware(maxBodyBytes);
   registerProviderRoutes(protectedRoutes, providers);
-  registerSettingsRoutes(protectedRoutes, options.service, readJsonBody);
-  registerModelRoutes(protectedRoutes, options.service, readJsonBody);
+  registerSettingsRoutes(protectedRoutes, options.service, jsonBody);
+  registerModelRoutes(protectedRoutes, options.service, jsonBody);
 
   // The pass-through's protected router: its check also takes the token in x-api-key,
   // where SDKs may send what they take for a provider key.
   const llmRoutes = createRouter();
   if (options.llm !== undefined) {
     llmRoutes.use(browserCheck);
-    if (options.apiToken !== undefined) llmRoutes.use(bearerAuth(options.apiToken, { acceptXApiKey: true }));
+    llmRoutes.use(authenticate(options.apiToken, { acceptXApiKey: true }));
     registerLlmPassThrough(llmRoutes, options.service, { providers, ...options.llm }, logger, options.metrics?.observer ?? NO_OBSERVER);
   }
 

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ConfigError } from '@llm-settings/core';
 import type { Middleware } from 'koa';
+import type { AppState, Caller } from './app-state.js';
 import { HttpError, HttpErrorCodes } from './problems.js';
 
 /** Shortest configured token: a shorter one could be guessed. */
@@ -30,6 +31,11 @@ export function assertUsableApiToken(token: string): void {
 
 export interface BearerAuthOptions {
   /**
+   * Who a request presenting the token is, on `ctx.state.caller`.
+   * @default 'admin'
+   */
+  caller?: Exclude<Caller, 'loopback'>;
+  /**
    * Also accept the token as `x-api-key: <token>`, the header older Anthropic SDKs and
    * curl examples send their key in, so that an SDK works unchanged with the token as
    * its key.
@@ -39,15 +45,29 @@ export interface BearerAuthOptions {
 }
 
 /**
+ * The access check of a protected router, which names the caller on `ctx.state.caller`
+ * for its routes: {@link bearerAuth} with a token; without one, every request is let
+ * through as `loopback`.
+ */
+export function authenticate(token: string | undefined, options: BearerAuthOptions = {}): Middleware<AppState> {
+  if (token !== undefined) return bearerAuth(token, options);
+  return (ctx, next) => {
+    ctx.state.caller = 'loopback';
+    return next();
+  };
+}
+
+/**
  * Requires `Authorization: Bearer <token>` (or, with `acceptXApiKey`, `x-api-key:
- * <token>`) on every request it sees. Used as router-level middleware, it runs for
+ * <token>`) on every request it sees, and names its caller (`options.caller`). Used as router-level middleware, it runs for
  * every route of that router once the route is chosen, whatever spelling of the path
  * chose it. Tokens are compared as SHA-256 digests with timingSafeEqual, so neither the
  * content nor the length of the configured token leaks through response timing.
  */
-export function bearerAuth(token: string, options: BearerAuthOptions = {}): Middleware {
+export function bearerAuth(token: string, options: BearerAuthOptions = {}): Middleware<AppState> {
   assertUsableApiToken(token);
   const expected = sha256(token);
+  const caller = options.caller ?? 'admin';
   const missing = options.acceptXApiKey
     ? 'This endpoint requires the API token as a bearer token in the Authorization header, or in x-api-key.'
     : 'This endpoint requires a bearer token in the Authorization header.';
@@ -57,6 +77,7 @@ export function bearerAuth(token: string, options: BearerAuthOptions = {}): Midd
     if (header === '' && apiKey === '') throw unauthorized(missing, REALM);
     const accepted = (header !== '' && presentedTokenMatches(header, expected)) || (apiKey !== '' && tokenMatches(apiKey, expected));
     if (!accepted) throw unauthorized('The bearer token is missing or invalid.', `${REALM}, error="invalid_token"`);
+    ctx.state.caller = caller;
     await next();
   };
 }

@@ -1,42 +1,55 @@
 import { ValidationError } from '@llm-settings/core';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import bodyParser from 'koa-bodyparser';
+import type { AppState, BodyState } from './app-state.js';
 import { HttpError, HttpErrorCodes } from './problems.js';
 
 export interface JsonBodyOptions {
-  /** When false, a request without content is accepted and reads as undefined. */
+  /** When false, a request without content is accepted and its body reads as undefined. */
   required: boolean;
 }
 
 /**
- * Reads the request body as JSON.
- * @returns the parsed body (an empty body reads as `{}`), or undefined when the body is
- *   optional and the request has no content at all.
+ * Makes the route middleware that puts the request's JSON body on `ctx.state.body`: the
+ * parsed body (an empty body reads as `{}`), or undefined when the body is optional and
+ * the request has no content at all.
  * @throws HttpError 415 when the body is not `application/json` (or is required and
  *   absent), 413 when it exceeds the limit; ValidationError when it is not a JSON object
  *   or array, or has a `__proto__` key.
  */
-export type JsonBodyReader = (ctx: Context, options: JsonBodyOptions) => Promise<unknown>;
+export type JsonBodyMiddleware = (options: JsonBodyOptions) => Middleware<AppState & BodyState>;
 
 /**
- * A JSON body reader over koa-bodyparser (co-body): strict JSON (objects and arrays
+ * The JSON body middleware over koa-bodyparser (co-body): strict JSON (objects and arrays
  * only), `__proto__` keys rejected by co-body's secure parser, at most `maxBytes`.
- * Parse errors are replaced by our own: co-body's carry the raw body (`err.body`) and
- * V8's JSON messages quote the input, and neither may reach a response or a log.
+ * Parse errors are replaced by our own (its `onerror`, which rethrows, so that errors of
+ * the routes after it are not taken for parse errors): co-body's carry the raw body
+ * (`err.body`) and V8's JSON messages quote the input, and neither may reach a response
+ * or a log.
  */
-export function createJsonBodyReader(maxBytes: number): JsonBodyReader {
-  const parse = bodyParser({ enableTypes: ['json'], jsonLimit: `${maxBytes}b`, strict: true, encoding: 'utf-8' });
-  return async (ctx, options) => {
-    if (!options.required && !hasContent(ctx)) return undefined;
-    // `is` is null for a request without a body, so a required body that is absent is a 415 too.
-    if (!ctx.request.is('application/json')) throw notJson();
-    try {
-      await parse(ctx, async () => {});
-    } catch (error) {
+export function jsonBodyMiddleware(maxBytes: number): JsonBodyMiddleware {
+  const parse = bodyParser({
+    enableTypes: ['json'],
+    jsonLimit: `${maxBytes}b`,
+    strict: true,
+    encoding: 'utf-8',
+    onerror: (error) => {
       throw translateParseError(error, maxBytes);
-    }
-    return ctx.request.body;
-  };
+    },
+  }) as Middleware<AppState & BodyState>;
+  return ({ required }) =>
+    async (ctx, next) => {
+      if (!required && !hasContent(ctx)) {
+        ctx.state.body = undefined;
+        return next();
+      }
+      // `is` is null for a request without a body, so a required body that is absent is a 415 too.
+      if (!ctx.request.is('application/json')) throw notJson();
+      return parse(ctx, () => {
+        ctx.state.body = ctx.request.body;
+        return next();
+      });
+    };
 }
 
 /** The 415 of a body that is not `application/json`. */

@@ -18,7 +18,8 @@ import {
 import type { IncomingMessage } from 'node:http';
 import { pipeline, Transform } from 'node:stream';
 import type { ParsedUrlQuery } from 'node:querystring';
-import type { AppContext, AppState, LlmCallFacts } from './app-state.js';
+import type { Middleware, ParameterizedContext } from 'koa';
+import type { AppContext, AppState, LlmCallFacts, ScopeState } from './app-state.js';
 import { forwardedHeaderValues, passedResponseHeaders, upstreamRequestHeaders, type BetaFilter } from './forwarded-headers.js';
 import { InFlightLimit } from './in-flight-limit.js';
 import { LlmCallMeter } from './llm-call-meter.js';
@@ -26,10 +27,10 @@ import { NO_OBSERVER, type HttpObserver } from './observer.js';
 import { notJson } from './json-body.js';
 import { HttpError, HttpErrorCodes, problemFromError } from './problems.js';
 import { ClientGoneError, readRequestBytes, refuseDeclaredOversize } from './request-bytes.js';
-import { scopeOf } from './scope-header.js';
+import { scoped } from './route-state.js';
 import type { HttpSettingsService } from './settings-routes.js';
 import { errorAnswerFor, MAX_ERROR_BODY_BYTES } from './upstream-error-body.js';
-import { CallDeadline, callFailure, readUpTo, sendUpstream, upstreamUnavailable, type ReadBody } from './upstream-request.js';
+import { UpstreamCall, upstreamUnavailable } from './upstream-call.js';
 
 /** Ten minutes: a long completion can take minutes. */
 export const DEFAULT_LLM_TIMEOUT_MS = 600_000;
@@ -182,55 +183,57 @@ export function registerLlmPassThrough(
     // An OpenAI-dialect root already ends where the dialect's /v1 does (`/v1`, `/api/v1`, `/v1beta/openai`).
     const upstreamPath = route.dialect === 'openai' ? route.path.slice('/v1'.length) : route.path;
     const target = `${root}${upstreamPath}`;
-    const handler = async (ctx: AppContext) => {
-      const scope = scopeOf(ctx);
+    const handler = async (ctx: ParameterizedContext<AppState & ScopeState>) => {
+      const { scope } = ctx.state;
       const facts: LlmCallFacts = { provider: route.provider, scope: scope ?? DEFAULT_SCOPE, upstreamRequestId: null };
       ctx.state.llm = facts;
+      // First: a call waiting for its body or its settings holds its sockets too.
+      const meter = new LlmCallMeter(observer, route.provider, route.path, ctx.state.span);
       try {
-        // First: a call waiting for its body or its settings holds its sockets too.
-        const meter = new LlmCallMeter(observer, route.provider, route.path, ctx.state.span);
-        try {
-          inFlight.enter(facts.scope, ctx.res, meter);
-        } catch (error) {
-          observer.llmRefused(route.provider, route.path);
-          throw error;
-        }
-        // Only JSON, which a page of another site cannot send without a CORS preflight.
-        if (route.method === 'POST' && !ctx.request.is('application/json')) throw notJson();
-        if (route.method === 'POST') refuseDeclaredOversize(ctx.req, maxBodyBytes);
-        const settings = await service.resolve(scope === undefined ? {} : { scope });
-        if (settings.provider !== route.provider) throw providerMismatch(settings.provider);
-        const body = route.method === 'POST' ? await readRequestBytes(ctx.req, maxBodyBytes, bodyTimeoutMs) : null;
-        const apiKey = settings.apiKey.reveal();
-        const deadline = new CallDeadline(ctx.res, timeoutMs);
-        const url = upstreamUrl(target, route.query, ctx.query);
-        const headers = upstreamRequestHeaders(ctx.headers, descriptor, apiKey, body, betaFilter(allowedBetas, logger, ctx));
-        let answer: IncomingMessage;
-        meter.sending(route.method, body);
-        try {
-          answer = await sendUpstream({ method: route.method, url, headers, body, deadline });
-        } catch (error) {
-          throw callFailure(error, timeoutMs);
-        }
-        meter.answered(answer.statusCode ?? 502);
-        const requestId = answer.headers[descriptor.requestIdHeader];
-        if (typeof requestId === 'string') ctx.state.llm = { ...facts, upstreamRequestId: loggableRequestId(requestId, apiKey) };
-        const echo: KeyEcho = { scrubber: new KeyEchoScrubber(apiKey), caller: new CallerText([body, ...url.searchParams.values(), ...forwardedHeaderValues(ctx.headers)]) };
-        await passAnswer(ctx, descriptor, answer, deadline, timeoutMs, echo, meter);
+        inFlight.enter(facts.scope, ctx.res, meter);
       } catch (error) {
-        if (error instanceof ClientGoneError) return clientGone(ctx);
-        // A refusal of ours (4xx) or a timeout would fail the same way again, yet the
-        // SDKs retry a 409 or a 504 by default. A 408 or a 429 may pass later: those
-        // retries, after Retry-After, are left to the SDK.
-        const { status } = problemFromError(error);
-        if ((status < 500 && status !== 408 && status !== 429) || status === 504) ctx.set('x-should-retry', 'false');
+        observer.llmRefused(route.provider, route.path);
         throw error;
       }
+      // Only JSON, which a page of another site cannot send without a CORS preflight.
+      if (route.method === 'POST' && !ctx.request.is('application/json')) throw notJson();
+      if (route.method === 'POST') refuseDeclaredOversize(ctx.req, maxBodyBytes);
+      const settings = await service.resolve(scope === undefined ? {} : { scope });
+      if (settings.provider !== route.provider) throw providerMismatch(settings.provider);
+      const body = route.method === 'POST' ? await readRequestBytes(ctx.req, maxBodyBytes, bodyTimeoutMs) : null;
+      const apiKey = settings.apiKey.reveal();
+      const call = new UpstreamCall(ctx.res, timeoutMs);
+      const url = upstreamUrl(target, route.query, ctx.query);
+      const headers = upstreamRequestHeaders(ctx.headers, descriptor, apiKey, body, betaFilter(allowedBetas, logger, ctx));
+      meter.sending(route.method, body);
+      const answer = await call.send({ method: route.method, url, headers, body });
+      meter.answered(answer.statusCode ?? 502);
+      const requestId = answer.headers[descriptor.requestIdHeader];
+      if (typeof requestId === 'string') ctx.state.llm = { ...facts, upstreamRequestId: loggableRequestId(requestId, apiKey) };
+      const echo: KeyEcho = { scrubber: new KeyEchoScrubber(apiKey), caller: new CallerText([body, ...url.searchParams.values(), ...forwardedHeaderValues(ctx.headers)]) };
+      await passAnswer(ctx, descriptor, answer, call, echo, meter);
     };
-    if (route.method === 'GET') router.get(passThroughPath(route), handler);
-    else router.post(passThroughPath(route), handler);
+    if (route.method === 'GET') router.get<ScopeState>(passThroughPath(route), retryHints, scoped, handler);
+    else router.post<ScopeState>(passThroughPath(route), retryHints, scoped, handler);
   }
 }
+
+/**
+ * Around each pass-through route: a client gone is a 499, and an error tells the SDK
+ * whether to retry. A refusal of ours (4xx) or a timeout would fail the same way again,
+ * yet the SDKs retry a 409 or a 504 by default. A 408 or a 429 may pass later: those
+ * retries, after Retry-After, are left to the SDK.
+ */
+const retryHints: Middleware<AppState> = async (ctx, next) => {
+  try {
+    await next();
+  } catch (error) {
+    if (error instanceof ClientGoneError) return clientGone(ctx);
+    const { status } = problemFromError(error);
+    if ((status < 500 && status !== 408 && status !== 429) || status === 504) ctx.set('x-should-retry', 'false');
+    throw error;
+  }
+};
 
 /** The stored key's echo finder for one call, and what the caller sent in it (see core's KeyEchoScrubber). */
 interface KeyEcho {
@@ -251,8 +254,7 @@ async function passAnswer(
   ctx: AppContext,
   provider: ProviderDescriptor,
   answer: IncomingMessage,
-  deadline: CallDeadline,
-  timeoutMs: number,
+  call: UpstreamCall,
   echo: KeyEcho,
   meter: LlmCallMeter,
 ): Promise<void> {
@@ -273,7 +275,7 @@ async function passAnswer(
       if (ctx.response.is('text/event-stream') && answer.readableLength === 0) ctx.res.flushHeaders();
       return;
     }
-    const body = await readOrFail(answer, WHOLE_ANSWER_MAX_BYTES, deadline, timeoutMs);
+    const body = await call.readUpTo(answer, WHOLE_ANSWER_MAX_BYTES);
     if ('whole' in body) {
       const whole = asBuffer(echo.scrubber.scrubBytes(body.whole, echo.caller));
       meter.passedOn(whole.length);
@@ -281,7 +283,7 @@ async function passAnswer(
     } else pipeOn(ctx, answer, body.head, echo, meter);
     return;
   }
-  const body = await readOrFail(answer, MAX_ERROR_BODY_BYTES, deadline, timeoutMs);
+  const body = await call.readUpTo(answer, MAX_ERROR_BODY_BYTES);
   if ('head' in body) answer.destroy();
   const safe = errorAnswerFor(provider.dialect, status, 'whole' in body ? body.whole : null, headers['content-type'], (text) => echo.scrubber.scrubText(text, echo.caller));
   ctx.set({ ...headers, 'content-type': safe.contentType });
@@ -329,14 +331,6 @@ function nonEmpty(bytes: Uint8Array): Uint8Array | undefined {
 /** A scrubbed body, as Koa sends it: the provider's own buffer when nothing was scrubbed. */
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-async function readOrFail(answer: IncomingMessage, maxBytes: number, deadline: CallDeadline, timeoutMs: number): Promise<ReadBody> {
-  try {
-    return await readUpTo(answer, maxBytes, deadline);
-  } catch (error) {
-    throw callFailure(error, timeoutMs);
-  }
 }
 
 /**

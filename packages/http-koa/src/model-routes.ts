@@ -1,8 +1,7 @@
 import type Router from '@koa/router';
-import type { AppState } from './app-state.js';
-import { abortOnDisconnect } from './disconnect.js';
-import type { JsonBodyReader } from './json-body.js';
-import { scopeOf } from './scope-header.js';
+import type { AppState, BodyState, ScopeState, SignalState } from './app-state.js';
+import type { JsonBodyMiddleware } from './json-body.js';
+import { abortable, scoped } from './route-state.js';
 import type { HttpSettingsService } from './settings-routes.js';
 
 export const MODELS_PATH = '/api/settings/llm/models';
@@ -16,28 +15,16 @@ export const MODELS_PATH = '/api/settings/llm/models';
 export function registerModelRoutes(
   router: Router<AppState>,
   service: Pick<HttpSettingsService, 'listModels' | 'listCandidateModels'>,
-  readJsonBody: JsonBodyReader,
+  jsonBody: JsonBodyMiddleware,
 ): void {
-  router.get(MODELS_PATH, async (ctx) => {
-    const scope = scopeOf(ctx);
+  router.get<ScopeState & SignalState>(MODELS_PATH, scoped, abortable, async (ctx) => {
+    const { scope, signal } = ctx.state;
     const { provider } = ctx.query;
-    const disconnect = abortOnDisconnect(ctx.res);
-    try {
-      ctx.body = await service.listModels({ scope, ...(provider === undefined ? {} : { provider }), signal: disconnect.signal });
-    } finally {
-      disconnect.release();
-    }
+    ctx.body = await service.listModels({ scope, ...(provider === undefined ? {} : { provider }), signal });
   });
 
-  router.post(MODELS_PATH, async (ctx) => {
-    // The scope header is checked like on every settings route, though a candidate has none.
-    scopeOf(ctx);
-    const body = await readJsonBody(ctx, { required: true });
-    const disconnect = abortOnDisconnect(ctx.res);
-    try {
-      ctx.body = await service.listCandidateModels(body, { signal: disconnect.signal });
-    } finally {
-      disconnect.release();
-    }
+  // The scope header is checked like on every settings route, though a candidate has none.
+  router.post<ScopeState & BodyState & SignalState>(MODELS_PATH, scoped, jsonBody({ required: true }), abortable, async (ctx) => {
+    ctx.body = await service.listCandidateModels(ctx.state.body, { signal: ctx.state.signal });
   });
 }

@@ -1,10 +1,9 @@
 import type Router from '@koa/router';
-import { type IfMatch, type LlmSettingsService, type SettingsSnapshot } from '@llm-settings/core';
-import type { AppContext, AppState } from './app-state.js';
-import { abortOnDisconnect } from './disconnect.js';
-import { formatEtag, parseIfMatch } from './if-match.js';
-import type { JsonBodyReader } from './json-body.js';
-import { scopeOf } from './scope-header.js';
+import type { LlmSettingsService, SettingsSnapshot } from '@llm-settings/core';
+import type { AppContext, AppState, BodyState, IfMatchState, ScopeState, SignalState } from './app-state.js';
+import { formatEtag } from './if-match.js';
+import type { JsonBodyMiddleware } from './json-body.js';
+import { abortable, ifMatched, scoped } from './route-state.js';
 
 /** The service methods the adapter calls, so callers may pass a wrapper instead of the class. */
 export type HttpSettingsService = Pick<LlmSettingsService, 'get' | 'update' | 'clear' | 'test' | 'resolve' | 'listModels' | 'listCandidateModels'>;
@@ -13,35 +12,27 @@ export const SETTINGS_PATH = '/api/settings/llm';
 export const SETTINGS_TEST_PATH = '/api/settings/llm/test';
 
 /** Registers GET, PUT and DELETE of the settings and POST of their test, each for the request's scope. */
-export function registerSettingsRoutes(router: Router<AppState>, service: HttpSettingsService, readJsonBody: JsonBodyReader): void {
-  router.get(SETTINGS_PATH, async (ctx) => {
-    sendSnapshot(ctx, await service.get({ scope: scopeOf(ctx) }));
+export function registerSettingsRoutes(router: Router<AppState>, service: HttpSettingsService, jsonBody: JsonBodyMiddleware): void {
+  router.get<ScopeState>(SETTINGS_PATH, scoped, async (ctx) => {
+    sendSnapshot(ctx, await service.get({ scope: ctx.state.scope }));
   });
 
-  router.put(SETTINGS_PATH, async (ctx) => {
-    const scope = scopeOf(ctx);
-    const ifMatch = ifMatchOf(ctx);
-    const body = await readJsonBody(ctx, { required: true });
+  router.put<ScopeState & IfMatchState & BodyState>(SETTINGS_PATH, scoped, ifMatched, jsonBody({ required: true }), async (ctx) => {
+    const { scope, ifMatch, body } = ctx.state;
     sendSnapshot(ctx, await service.update(body, { scope, ...(ifMatch === undefined ? {} : { ifMatch }) }));
   });
 
-  router.delete(SETTINGS_PATH, async (ctx) => {
-    const ifMatch = ifMatchOf(ctx);
-    await service.clear({ scope: scopeOf(ctx), ...(ifMatch === undefined ? {} : { ifMatch }) });
+  router.delete<ScopeState & IfMatchState>(SETTINGS_PATH, ifMatched, scoped, async (ctx) => {
+    const { scope, ifMatch } = ctx.state;
+    await service.clear({ scope, ...(ifMatch === undefined ? {} : { ifMatch }) });
     ctx.status = 204;
   });
 
-  router.post(SETTINGS_TEST_PATH, async (ctx) => {
-    const scope = scopeOf(ctx);
-    const body = await readJsonBody(ctx, { required: false });
+  router.post<ScopeState & BodyState & SignalState>(SETTINGS_TEST_PATH, scoped, jsonBody({ required: false }), abortable, async (ctx) => {
+    const { scope, body, signal } = ctx.state;
     // No body, an empty body and `{}` all mean "test the stored settings".
     const candidate = isEmptyObject(body) ? undefined : body;
-    const disconnect = abortOnDisconnect(ctx.res);
-    try {
-      ctx.body = await service.test({ scope, ...(candidate === undefined ? {} : { candidate }), signal: disconnect.signal });
-    } finally {
-      disconnect.release();
-    }
+    ctx.body = await service.test({ scope, ...(candidate === undefined ? {} : { candidate }), signal });
   });
 }
 
@@ -55,13 +46,6 @@ function sendSnapshot(ctx: AppContext, snapshot: SettingsSnapshot): void {
   // Set first: a string body would otherwise be typed text/plain.
   ctx.type = 'application/json; charset=utf-8';
   ctx.body = snapshot.viewJson;
-}
-
-/** The If-Match header as core takes it: `*`, or the strong tags listed (core checks them against the current one). */
-function ifMatchOf(ctx: AppContext): IfMatch | undefined {
-  const parsed = parseIfMatch(ctx.headers['if-match']);
-  if (parsed === undefined) return undefined;
-  return parsed.kind === 'any' ? '*' : parsed.strong;
 }
 
 function isEmptyObject(value: unknown): boolean {

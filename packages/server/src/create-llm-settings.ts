@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Container } from 'inversify';
+import { Container, ContainerModule } from 'inversify';
 import type { Knex } from 'knex';
 import {
   confirmProviderEndpoint,
@@ -12,15 +12,14 @@ import {
   type RotationReport,
   type ScopeOptions,
   type SettingsStore,
+  type TokenMinter,
 } from '@llm-settings/core';
 import { createSdkClient, type SdkClient } from '@llm-settings/provider-probe';
-import { migrateSettingsStore } from '@llm-settings/storage-knex';
 import { loadConfig, type ServerConfig } from './config.js';
 import { resolveEncryptionKey } from './encryption-key.js';
-import { checkKeysOpenStoredValues } from './key-check.js';
 import { createLogger } from './logger.js';
 import { mintScopedToken } from './scoped-tokens.js';
-import { applicationModules, configModule } from './modules.js';
+import { applicationModules, configModule, startupModule } from './modules.js';
 import { TOKENS, type RuntimeConfig } from './tokens.js';
 
 export interface CreateLlmSettingsOptions {
@@ -96,47 +95,61 @@ export async function createLlmSettings(options: CreateLlmSettingsOptions = {}):
   return (await wireLlmSettings(options)).settings;
 }
 
-/** {@link createLlmSettings}, with the container, for the HTTP server to add its module to. */
-export async function wireLlmSettings(options: CreateLlmSettingsOptions): Promise<{ settings: LlmSettings; container: Container }> {
+/**
+ * {@link createLlmSettings}, with the container, for the HTTP server to get its app from.
+ * `modules` are loaded after the application's, so that they may add bindings (the HTTP
+ * app) or rebind an adapter (a test's).
+ */
+export async function wireLlmSettings(options: CreateLlmSettingsOptions, modules: readonly ContainerModule[] = []): Promise<{ settings: LlmSettings; container: Container }> {
   const baseConfig = options.config ?? loadConfig(options.env ?? process.env);
   const logger = options.logger ?? createLogger({ level: baseConfig.logLevel });
   const { keys, source, file } = await resolveEncryptionKey(baseConfig, logger);
-  const config: RuntimeConfig = { ...baseConfig, encryptionKeys: keys, encryptionKeyFile: file ?? null };
+  const config: RuntimeConfig = { ...baseConfig, encryptionKeys: keys, encryptionKeyFile: file ?? null, encryptionKeySource: source };
 
   const container = new Container();
-  container.load(configModule(config, logger), ...applicationModules);
-  // The cipher first: a bad key fails before any connection is opened.
-  const cipher = container.get(TOKENS.Cipher);
-  const knex: Knex = container.get(TOKENS.Knex);
+  container.load(configModule(config, logger), ...applicationModules, startupModule({ migrate: options.migrate ?? true }), rootModule, ...modules);
   try {
-    if (options.migrate ?? true) await migrateSettingsStore(knex);
-    const store = container.get(TOKENS.Store);
-    await checkKeysOpenStoredValues({ store, cipher, logger, allowUndecryptable: config.allowUndecryptable, keySource: source });
-    const service = container.get(TOKENS.Service);
-    const settings: LlmSettings = {
-      config,
-      logger,
-      service,
-      store,
-      cipher,
-      async client(scopeOptions = {}) {
-        const { provider, model, apiKey } = await service.resolve(scopeOptions);
-        // The Secret itself: the client's fetch reveals it at send time, the client never holds it.
-        const sdk = await createSdkClient({ provider, apiKey, providers: config.providers, timeoutMs: config.llmTimeoutMs });
-        return { ...sdk, model };
-      },
-      rotateKeys: () => rotateStoredSecrets(store, cipher),
-      confirmEndpoint: (provider) => confirmProviderEndpoint(store, cipher, config.providers, provider),
-      mintToken: (input) => mintScopedToken(container.get(TOKENS.TokenMinter), input),
-      async close() {
-        service.close();
-        await store.close();
-        await knex.destroy();
-      },
-    };
-    return { settings, container };
+    return { settings: await container.getAsync(TOKENS.LlmSettings), container };
   } catch (error) {
-    await knex.destroy();
+    await container.unbindAsync(TOKENS.Knex);
     throw error;
   }
 }
+
+/** The root object: what an embedder uses, over the adapters resolved once. */
+const rootModule = new ContainerModule(({ bind }) => {
+  bind(TOKENS.LlmSettings)
+    .toResolvedValue(
+      (
+        config: RuntimeConfig,
+        logger: Logger,
+        cipher: RotatingSecretCipher,
+        knex: Knex,
+        store: SettingsStore,
+        service: LlmSettingsService,
+        minter: TokenMinter | null,
+      ): LlmSettings => ({
+        config,
+        logger,
+        service,
+        store,
+        cipher,
+        async client(scopeOptions = {}) {
+          const { provider, model, apiKey } = await service.resolve(scopeOptions);
+          // The Secret itself: the client's fetch reveals it at send time, the client never holds it.
+          const sdk = await createSdkClient({ provider, apiKey, providers: config.providers, timeoutMs: config.llmTimeoutMs });
+          return { ...sdk, model };
+        },
+        rotateKeys: () => rotateStoredSecrets(store, cipher),
+        confirmEndpoint: (provider) => confirmProviderEndpoint(store, cipher, config.providers, provider),
+        mintToken: (input) => mintScopedToken(minter, input),
+        async close() {
+          service.close();
+          await store.close();
+          await knex.destroy();
+        },
+      }),
+      [TOKENS.Config, TOKENS.Logger, TOKENS.Cipher, TOKENS.Knex, TOKENS.ReadyStore, TOKENS.Service, TOKENS.TokenMinter],
+    )
+    .inSingletonScope();
+});

@@ -11,9 +11,10 @@ import {
 import { createFernetCipher } from '@llm-settings/crypto-fernet';
 import { createHttpApp, type MetricsOptions } from '@llm-settings/http-koa';
 import { createModelLister, createProviderProbe } from '@llm-settings/provider-probe';
-import { createKnexFromUrl, createKnexSettingsStore } from '@llm-settings/storage-knex';
+import { createKnexFromUrl, createKnexSettingsStore, migrateSettingsStore } from '@llm-settings/storage-knex';
 import { allowedHostsFor } from './config.js';
 import { ServerMetrics } from './metrics.js';
+import { checkKeysOpenStoredValues } from './key-check.js';
 import { tokenMinterFor, tokenVerifierFor } from './scoped-tokens.js';
 import { refuseWritesWithoutKeyFile } from './key-file-guard.js';
 import { createReadinessCheck } from './readiness.js';
@@ -26,11 +27,13 @@ import { TOKENS, type RuntimeConfig } from './tokens.js';
  *   Cipher  ← crypto-fernet  createFernetCipher(ENCRYPTION_KEY)
  *   Knex    ← storage-knex   createKnexFromUrl(DATABASE_URL)
  *   Store   ← storage-knex   createKnexSettingsStore(Knex)
+ *   ReadyStore ← Store once Knex is migrated and Cipher's keys open its values (startupModule)
  *   Probe   ← provider-probe createProviderProbe(base URLs, timeout, in-flight limit)
  *   ModelLister ← provider-probe createModelLister(base URLs, timeout, in-flight limit)
- *   Service ← core           LlmSettingsService(Store, Cipher, Probe, ModelLister), views and model lists cached
+ *   Service ← core           LlmSettingsService(ReadyStore, Cipher, Probe, ModelLister), views and model lists cached
  *   TokenMinter   ← auth-jose createJoseTokenMinter(SETTINGS_TOKEN_SECRET), or null
  *   TokenVerifier ← auth-jose createJoseTokenVerifier(SETTINGS_TOKEN_SECRET, SETTINGS_JWKS_URL …), or null
+ *   LlmSettings ← the root, got once (create-llm-settings.ts): Config, Logger, Cipher, Knex, ReadyStore, Service, TokenMinter
  *   HttpApp ← http-koa       createHttpApp(Service, readiness of Store), for `serve` only
  *   Metrics ← prom-client    ServerMetrics: counts Probe's and ModelLister's outcomes, Store's failures, HttpApp's requests
  */
@@ -56,7 +59,9 @@ export const storageModule = new ContainerModule(({ bind }) => {
       (config: RuntimeConfig, logger: Logger) => createKnexFromUrl(config.databaseUrl, { logger }),
       [TOKENS.Config, TOKENS.Logger],
     )
-    .inSingletonScope();
+    .inSingletonScope()
+    // For a start-up that fails: unbinding the pool closes it, if it was made.
+    .onDeactivation((knex) => knex.destroy());
   bind(TOKENS.Store)
     .toResolvedValue(
       (knex: Knex, config: RuntimeConfig) => {
@@ -67,6 +72,26 @@ export const storageModule = new ContainerModule(({ bind }) => {
     )
     .inSingletonScope();
 });
+
+/**
+ * The store as the service gets it: the storage migrated (unless `migrate` is false) and
+ * the keys checked against the stored values, before anything is served. The cipher is
+ * resolved first, so that a bad key fails before any connection is opened.
+ */
+export function startupModule(options: { migrate: boolean }): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind(TOKENS.ReadyStore)
+      .toResolvedValue(
+        async (cipher: RotatingSecretCipher, knex: Knex, store: SettingsStore, config: RuntimeConfig, logger: Logger) => {
+          if (options.migrate) await migrateSettingsStore(knex);
+          await checkKeysOpenStoredValues({ store, cipher, logger, allowUndecryptable: config.allowUndecryptable, keySource: config.encryptionKeySource });
+          return store;
+        },
+        [TOKENS.Cipher, TOKENS.Knex, TOKENS.Store, TOKENS.Config, TOKENS.Logger],
+      )
+      .inSingletonScope();
+  });
+}
 
 /**
  * The provider roots, deadline and in-flight limit of the probe and of the model lister:
@@ -104,7 +129,7 @@ export const serviceModule = new ContainerModule(({ bind }) => {
           probeTimeoutMs: config.probeTimeoutMs,
           viewCache: config.metrics ? { onRead: metrics.viewCacheRead } : true,
         }),
-      [TOKENS.Config, TOKENS.Store, TOKENS.Cipher, TOKENS.Probe, TOKENS.ModelLister, TOKENS.Logger, TOKENS.Metrics],
+      [TOKENS.Config, TOKENS.ReadyStore, TOKENS.Cipher, TOKENS.Probe, TOKENS.ModelLister, TOKENS.Logger, TOKENS.Metrics],
     )
     .inSingletonScope();
 });
@@ -163,7 +188,7 @@ export const metricsModule = new ContainerModule(({ bind, onActivation }) => {
   onActivation(TOKENS.Store, (context, store) => (enabled(context) ? context.get(TOKENS.Metrics).observeStore(store) : store));
 });
 
-/** Every module but configuration, in the order they depend on each other. */
+/** Every module but configuration and start-up, in the order they depend on each other. */
 export const applicationModules = [cryptoModule, storageModule, probeModule, serviceModule, tokenModule, metricsModule];
 
 /** /metrics for a serving process: with its process metrics, and METRICS_TOKEN revealed into the token check only. */

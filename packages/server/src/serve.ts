@@ -26,8 +26,7 @@ export async function serve(options: CreateLlmSettingsOptions = {}): Promise<Run
   // Without a logger passed in, logs (request lines included) go to stdout through
   // pino's asynchronous destination.
   const stdoutLogger = options.logger ? undefined : createLogger({ level: config.logLevel, destination: createLogDestination() });
-  const { settings, container } = await wireLlmSettings({ ...options, config, logger: options.logger ?? stdoutLogger });
-  container.load(httpModule);
+  const { settings, container } = await wireLlmSettings({ ...options, config, logger: options.logger ?? stdoutLogger }, [httpModule]);
   const app = container.get(TOKENS.HttpApp);
   const handle = app.callback();
   const drainer = connectionDrainer();

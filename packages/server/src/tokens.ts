@@ -13,6 +13,7 @@ import type {
   TokenVerifier,
 } from '@llm-settings/core';
 import type { ServerConfig } from './config.js';
+import type { LlmSettings } from './create-llm-settings.js';
 import type { KeyFileIdentity } from './key-file.js';
 import type { ServerMetrics } from './metrics.js';
 
@@ -22,6 +23,8 @@ export interface RuntimeConfig extends ServerConfig {
   encryptionKeys: Secret;
   /** The key file the keys came from; null when they came from ENCRYPTION_KEY. */
   encryptionKeyFile: KeyFileIdentity | null;
+  /** Where the keys came from, for messages: `environment` or the key file's path. */
+  encryptionKeySource: string;
 }
 
 /** The container's service identifiers, each typed with what it resolves to. */
@@ -31,6 +34,8 @@ export const TOKENS = {
   Cipher: Symbol.for('llm-settings.Cipher') as ServiceIdentifier<RotatingSecretCipher>,
   Knex: Symbol.for('llm-settings.Knex') as ServiceIdentifier<Knex>,
   Store: Symbol.for('llm-settings.Store') as ServiceIdentifier<SettingsStore>,
+  /** The store once its storage is migrated and the keys are found to open its values. */
+  ReadyStore: Symbol.for('llm-settings.ReadyStore') as ServiceIdentifier<SettingsStore>,
   Probe: Symbol.for('llm-settings.Probe') as ServiceIdentifier<ProviderProbe>,
   ModelLister: Symbol.for('llm-settings.ModelLister') as ServiceIdentifier<ModelLister>,
   Service: Symbol.for('llm-settings.Service') as ServiceIdentifier<LlmSettingsService>,
@@ -40,4 +45,6 @@ export const TOKENS = {
   TokenVerifier: Symbol.for('llm-settings.TokenVerifier') as ServiceIdentifier<TokenVerifier | null>,
   Metrics: Symbol.for('llm-settings.Metrics') as ServiceIdentifier<ServerMetrics>,
   HttpApp: Symbol.for('llm-settings.HttpApp') as ServiceIdentifier<Koa>,
+  /** The root object: everything wired, which the composition root gets once. */
+  LlmSettings: Symbol.for('llm-settings.LlmSettings') as ServiceIdentifier<LlmSettings>,
 } as const;

@@ -1,0 +1,48 @@
+import type { IfMatch } from '@llm-settings/core';
+import type { Middleware } from 'koa';
+import type { AppState, IfMatchState, ScopeState, SignalState } from './app-state.js';
+import { parseIfMatch } from './if-match.js';
+import { scopeOf } from './scope-header.js';
+
+/*
+ * The per-route middleware that put what a handler needs on `ctx.state`, listed before
+ * it in the route (`router.put(path, scoped, ifMatched, jsonBody(...), handler)`), in
+ * the order their checks run. The body's is in json-body.ts.
+ */
+
+/** Puts the request's scope on `ctx.state.scope`. @throws ValidationError when `LLM-Settings-Scope` is not a scope. */
+export const scoped: Middleware<AppState & ScopeState> = (ctx, next) => {
+  ctx.state.scope = scopeOf(ctx);
+  return next();
+};
+
+/**
+ * Puts If-Match as core takes it on `ctx.state.ifMatch`: `*`, or the strong tags listed
+ * (core checks them against the current one).
+ * @throws ValidationError when the header is malformed.
+ */
+export const ifMatched: Middleware<IfMatchState> = (ctx, next) => {
+  ctx.state.ifMatch = ifMatchOf(ctx.headers['if-match']);
+  return next();
+};
+
+/** Puts on `ctx.state.signal` an AbortSignal that aborts when the client goes away before its answer is sent. */
+export const abortable: Middleware<SignalState> = async (ctx, next) => {
+  const controller = new AbortController();
+  const onClose = () => {
+    if (!ctx.res.writableFinished) controller.abort(new Error('The client disconnected.'));
+  };
+  ctx.res.once('close', onClose);
+  ctx.state.signal = controller.signal;
+  try {
+    await next();
+  } finally {
+    ctx.res.off('close', onClose);
+  }
+};
+
+function ifMatchOf(header: string | undefined): IfMatch | undefined {
+  const parsed = parseIfMatch(header);
+  if (parsed === undefined) return undefined;
+  return parsed.kind === 'any' ? '*' : parsed.strong;
+}
