@@ -231,7 +231,7 @@ class LlmCallSeries {
   }
 
   flushCalls(counter: Counter<'provider' | 'route' | 'upstream_status_class'>): void {
-    for (const [statusClass, count] of this.calls) if (count > 0) counter.inc({ ...this.labels, upstream_status_class: statusClass }, count);
+    for (const [statusClass, count] of this.calls) counter.inc({ ...this.labels, upstream_status_class: statusClass }, count);
     this.calls.clear();
   }
 
