@@ -41,6 +41,7 @@ export type { SettingsSnapshot } from './use-cases/settings-snapshot.js';
 export type { SettingsViewCacheOptions } from './use-cases/settings-view-cache.js';
 export type { ModelListCacheOptions } from './use-cases/model-list-cache.js';
 export * from './use-cases/rotate-secrets.js';
+export { TokenRevocations, type TokenRevocationsOptions } from './use-cases/token-revocations.js';
 export * from './use-cases/confirm-endpoint.js';
 
 // For adapter authors: a store's change feed and list order

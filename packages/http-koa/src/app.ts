@@ -1,7 +1,8 @@
-import { ConfigError, DEFAULT_PROVIDER_REGISTRY, silentLogger, type Logger, type ProviderRegistry } from '@llm-settings/core';
+import { ConfigError, DEFAULT_PROVIDER_REGISTRY, silentLogger, type Logger, type ProviderRegistry, type TokenVerifier } from '@llm-settings/core';
 import Koa from 'koa';
 import type { AppContext, AppState } from './app-state.js';
-import { authenticate } from './bearer-auth.js';
+import { authenticate, type AccessOptions } from './bearer-auth.js';
+import { registerCallerRoute } from './caller-route.js';
 import { fetchMetadataCheck, originCheck } from './browser-request-check.js';
 import { commonHeadersMiddleware } from './common-headers.js';
 import { corsMiddleware, corsOriginsOf } from './cors.js';
@@ -48,6 +49,15 @@ export interface HttpAppOptions {
    * @default undefined (no authentication: put the app behind your own auth)
    */
   apiToken?: string;
+  /**
+   * Checks scoped tokens (core's `TokenVerifier`): presented like the API token, each
+   * reaches its own scope only (`LLM-Settings-Scope` absent or naming it, else 403
+   * `HTTP.SCOPE_FORBIDDEN`), and each route asks for one of its permissions: `read`
+   * (GET settings, providers), `write` (PUT, DELETE), `test` (POST /test), `models`, `use`
+   * (the pass-through); else 403 `HTTP.PERMISSION_MISSING`. Tokens up to 8 KiB are read.
+   * @default null (the API token alone)
+   */
+  tokenVerifier?: TokenVerifier | null;
   /**
    * Reports whether the app can serve requests, for GET /readyz.
    * @default always ready, with no checks
@@ -151,7 +161,9 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   // The access check names the caller (ctx.state.caller) for the routes after it.
   const protectedRoutes = createRouter();
   protectedRoutes.use(browserCheck);
-  protectedRoutes.use(authenticate(options.apiToken));
+  const access: AccessOptions = { ...(options.apiToken === undefined ? {} : { apiToken: options.apiToken }), tokenVerifier: options.tokenVerifier ?? null };
+  protectedRoutes.use(authenticate(access));
+  registerCallerRoute(protectedRoutes);
   const jsonBody = jsonBodyMiddleware(maxBodyBytes);
   registerProviderRoutes(protectedRoutes, providers);
   registerSettingsRoutes(protectedRoutes, options.service, jsonBody);
@@ -162,7 +174,7 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   const llmRoutes = createRouter();
   if (options.llm !== undefined) {
     llmRoutes.use(browserCheck);
-    llmRoutes.use(authenticate(options.apiToken, { acceptXApiKey: true }));
+    llmRoutes.use(authenticate({ ...access, acceptXApiKey: true }));
     registerLlmPassThrough(llmRoutes, options.service, { providers, ...options.llm }, logger, options.metrics?.observer ?? NO_OBSERVER);
   }
 

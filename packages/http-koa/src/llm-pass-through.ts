@@ -27,6 +27,7 @@ import { NO_OBSERVER, type HttpObserver } from './observer.js';
 import { notJson } from './json-body.js';
 import { HttpError, HttpErrorCodes, problemFromError } from './problems.js';
 import { ClientGoneError, readRequestBytes, refuseDeclaredOversize } from './request-bytes.js';
+import { may } from './permissions.js';
 import { scoped } from './route-state.js';
 import type { HttpSettingsService } from './settings-routes.js';
 import { errorAnswerFor, MAX_ERROR_BODY_BYTES } from './upstream-error-body.js';
@@ -213,8 +214,8 @@ export function registerLlmPassThrough(
       const echo: KeyEcho = { scrubber: new KeyEchoScrubber(apiKey), caller: new CallerText([body, ...url.searchParams.values(), ...forwardedHeaderValues(ctx.headers)]) };
       await passAnswer(ctx, descriptor, answer, call, echo, meter);
     };
-    if (route.method === 'GET') router.get<ScopeState>(passThroughPath(route), retryHints, scoped, handler);
-    else router.post<ScopeState>(passThroughPath(route), retryHints, scoped, handler);
+    if (route.method === 'GET') router.get<ScopeState>(passThroughPath(route), retryHints, may('use'), scoped, handler);
+    else router.post<ScopeState>(passThroughPath(route), retryHints, may('use'), scoped, handler);
   }
 }
 

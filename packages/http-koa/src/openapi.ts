@@ -6,6 +6,7 @@ import {
   LlmSettingsViewSchema,
   LlmTestResultSchema,
   type ProviderRegistry,
+  PERMISSIONS,
 } from '@llm-settings/core';
 import { ANSWERED_REQUEST_ID_HEADER } from './forwarded-headers.js';
 import { HEALTH_PATH, READY_PATH } from './health-routes.js';
@@ -14,6 +15,7 @@ import { PROBLEM_CODES, PROBLEM_CONTENT_TYPE, RETRY_AFTER_SECONDS } from './prob
 import { SCOPE_HEADER } from './scope-header.js';
 import { MODELS_PATH } from './model-routes.js';
 import { PROVIDERS_PATH } from './provider-routes.js';
+import { WHOAMI_PATH } from './caller-route.js';
 import { SETTINGS_PATH, SETTINGS_TEST_PATH } from './settings-routes.js';
 
 export const OPENAPI_PATH = '/api/openapi.json';
@@ -98,6 +100,16 @@ function schemas(providers: ProviderRegistry): JsonObject {
       ...fromZod(LlmModelListSchema, 'output'),
       description:
         "The models to choose from. `source` is `live` when the key's own list came from the provider (every page), `catalogue` for the built-in list of current models; then `reason` says why: `no_stored_key` (no key is stored for that provider), `listing_disabled` (the server lists no models live), or the code of the failed listing, as POST /api/settings/llm/test reports it (`invalid_api_key`, `permission_denied`, `rate_limited`, `provider_unavailable`, `timeout`, `network_error`, ...), with `message` in fixed wording. `default` marks the model used when settings name none.",
+    },
+    CallerView: {
+      type: 'object',
+      required: ['kind', 'scope', 'can'],
+      properties: {
+        kind: { type: 'string', enum: ['admin', 'scoped'] },
+        scope: { type: ['string', 'null'], description: "The scoped token's scope; null for the admin, who reaches every scope." },
+        can: { type: 'array', items: { type: 'string', enum: [...PERMISSIONS] } },
+      },
+      description: 'Who the request\'s token stands for, for a page to show what it may do.',
     },
     LlmProviderList: {
       ...fromZod(LlmProviderListSchema, 'output'),
@@ -192,7 +204,7 @@ function components(providers: ProviderRegistry, bearerAuth: boolean, hostCheck:
       ),
       Unauthorized: problemResponse('Missing or invalid bearer token.', { 'WWW-Authenticate': ref('headers', 'WWWAuthenticate') }),
       ForbiddenOrigin: problemResponse(
-        "HTTP.FORBIDDEN_ORIGIN: a request from a page that may not call the API: an Origin other than the server's own and the configured CORS origins (or null); on the API operations also Sec-Fetch-Mode: no-cors, or Sec-Fetch-Site: cross-site / same-site without such an Origin.",
+        "HTTP.FORBIDDEN_ORIGIN: a request from a page that may not call the API: an Origin other than the server's own and the configured CORS origins (or null); on the API operations also Sec-Fetch-Mode: no-cors, or Sec-Fetch-Site: cross-site / same-site without such an Origin. With a scoped token: HTTP.SCOPE_FORBIDDEN when LLM-Settings-Scope names another scope than the token's (whether it exists or not), HTTP.PERMISSION_MISSING when the token lacks the operation's permission (read, write, test, models, use; the detail names it).",
       ),
       ...(hostCheck
         ? { MisdirectedRequest: problemResponse('The Host header names a host this server does not serve (DNS rebinding), or is missing or malformed.') }
@@ -259,6 +271,18 @@ function settingsPaths(providers: ProviderRegistry, bearerAuth: boolean, hostChe
     content: json(ref('schemas', 'LlmModelList')),
   };
   return {
+    [WHOAMI_PATH]: {
+      get: {
+        operationId: 'getLlmSettingsCaller',
+        summary: "Who the token stands for: the admin, or a scoped token's scope and permissions (no permission needed).",
+        parameters: [requestId],
+        ...secured,
+        responses: {
+          200: { description: 'The caller.', headers: { 'X-Request-Id': ref('headers', 'XRequestId') }, content: json(ref('schemas', 'CallerView')) },
+          ...common,
+        },
+      },
+    },
     [PROVIDERS_PATH]: {
       get: {
         operationId: 'listLlmProviders',

@@ -3,6 +3,7 @@ import type { LlmSettingsService, SettingsSnapshot } from '@llm-settings/core';
 import type { AppContext, AppState, BodyState, IfMatchState, ScopeState, SignalState } from './app-state.js';
 import { formatEtag } from './if-match.js';
 import type { JsonBodyMiddleware } from './json-body.js';
+import { may } from './permissions.js';
 import { abortable, ifMatched, scoped } from './route-state.js';
 
 /** The service methods the adapter calls, so callers may pass a wrapper instead of the class. */
@@ -13,22 +14,22 @@ export const SETTINGS_TEST_PATH = '/api/settings/llm/test';
 
 /** Registers GET, PUT and DELETE of the settings and POST of their test, each for the request's scope. */
 export function registerSettingsRoutes(router: Router<AppState>, service: HttpSettingsService, jsonBody: JsonBodyMiddleware): void {
-  router.get<ScopeState>(SETTINGS_PATH, scoped, async (ctx) => {
+  router.get<ScopeState>(SETTINGS_PATH, may('read'), scoped, async (ctx) => {
     sendSnapshot(ctx, await service.get({ scope: ctx.state.scope }));
   });
 
-  router.put<ScopeState & IfMatchState & BodyState>(SETTINGS_PATH, scoped, ifMatched, jsonBody({ required: true }), async (ctx) => {
+  router.put<ScopeState & IfMatchState & BodyState>(SETTINGS_PATH, may('write'), scoped, ifMatched, jsonBody({ required: true }), async (ctx) => {
     const { scope, ifMatch, body } = ctx.state;
     sendSnapshot(ctx, await service.update(body, { scope, ...(ifMatch === undefined ? {} : { ifMatch }) }));
   });
 
-  router.delete<ScopeState & IfMatchState>(SETTINGS_PATH, ifMatched, scoped, async (ctx) => {
+  router.delete<ScopeState & IfMatchState>(SETTINGS_PATH, may('write'), ifMatched, scoped, async (ctx) => {
     const { scope, ifMatch } = ctx.state;
     await service.clear({ scope, ...(ifMatch === undefined ? {} : { ifMatch }) });
     ctx.status = 204;
   });
 
-  router.post<ScopeState & BodyState & SignalState>(SETTINGS_TEST_PATH, scoped, jsonBody({ required: false }), abortable, async (ctx) => {
+  router.post<ScopeState & BodyState & SignalState>(SETTINGS_TEST_PATH, may('test'), scoped, jsonBody({ required: false }), abortable, async (ctx) => {
     const { scope, body, signal } = ctx.state;
     // No body, an empty body and `{}` all mean "test the stored settings".
     const candidate = isEmptyObject(body) ? undefined : body;

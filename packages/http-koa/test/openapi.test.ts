@@ -142,6 +142,7 @@ describe('GET /api/openapi.json', () => {
     expect(documented.sort()).toEqual(
       [
         'GET /api/settings/llm/providers',
+        'GET /api/settings/llm/whoami',
         'GET /api/settings/llm',
         'PUT /api/settings/llm',
         'DELETE /api/settings/llm',

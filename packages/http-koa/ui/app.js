@@ -6,6 +6,7 @@ const SETTINGS = 'api/settings/llm';
 const MODELS = 'api/settings/llm/models';
 const TEST = 'api/settings/llm/test';
 const PROVIDERS = 'api/settings/llm/providers';
+const WHOAMI = 'api/settings/llm/whoami';
 /** The API token lives in this tab's sessionStorage only: gone when the tab closes. */
 const TOKEN_KEY = 'llm-settings.api-token';
 /** The select's entry that reveals the free-text model field. */
@@ -20,10 +21,13 @@ const ui = {
   tokenForm: $('token-form'),
   token: $('token'),
   settings: $('settings'),
-  current: { provider: $('current-provider'), model: $('current-model'), key: $('current-key'), updated: $('current-updated') },
+  current: { scope: $('current-scope'), provider: $('current-provider'), model: $('current-model'), key: $('current-key'), updated: $('current-updated') },
   conflict: $('conflict'),
   reload: $('reload-button'),
   form: $('settings-form'),
+  editSection: $('edit-section'),
+  saveButton: $('save-button'),
+  deleteSection: $('delete-section'),
   provider: $('provider'),
   modelSelectField: $('model-select-field'),
   modelSelect: $('model-select'),
@@ -45,7 +49,7 @@ const ui = {
 };
 
 /** What the page knows of the server: the view shown, its ETag, and whether the model route exists. */
-const state = { view: null, etag: null, modelListAvailable: true, modelLoads: 0, busy: false, providersLoaded: false };
+const state = { view: null, etag: null, modelListAvailable: true, modelLoads: 0, busy: false, providersLoaded: false, caller: null };
 
 /** An answer the page cannot use: a problem document (RFC 9457) or a network failure. */
 class ApiError extends Error {
@@ -130,6 +134,46 @@ function askForToken(refused) {
   ui.token.focus();
 }
 
+/**
+ * A token handed over in the address (`/#token=…`, from an app that links here): kept for
+ * this tab like a typed one, and taken out of the address bar and the history at once, so
+ * that it is neither shown, bookmarked nor sent on. The fragment never reaches the server.
+ */
+function takeTokenFromAddress() {
+  const match = /^#token=([^&]+)$/.exec(location.hash);
+  if (match === null) return;
+  sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(match[1]));
+  history.replaceState(null, '', `${location.pathname}${location.search}`);
+}
+
+/**
+ * Asks the server who the token stands for (nothing is decoded here): the admin, or one
+ * scope and its permissions. A server without the route (older) is taken as the admin's.
+ */
+async function loadCaller() {
+  try {
+    state.caller = (await api('GET', WHOAMI)).json;
+  } catch (error) {
+    if (error.status === 401) throw error;
+    state.caller = null;
+  }
+  showCaller();
+}
+
+function may(permission) {
+  return state.caller === null || state.caller.can.includes(permission);
+}
+
+/** Names the scope, and hides what the token may not do (the server refuses it anyway). */
+function showCaller() {
+  ui.current.scope.textContent = state.caller?.kind === 'scoped' ? state.caller.scope : 'default';
+  ui.saveButton.hidden = !may('write');
+  ui.deleteSection.hidden = !may('write');
+  ui.testButton.hidden = !may('test');
+  ui.editSection.hidden = !may('write') && !may('test');
+  if (!may('models')) state.modelListAvailable = false;
+}
+
 ui.tokenForm.addEventListener('submit', (event) => {
   event.preventDefault();
   const token = ui.token.value.trim();
@@ -173,6 +217,7 @@ function showKeyNeed() {
 
 async function loadSettings({ focus = false } = {}) {
   try {
+    await loadCaller();
     await loadProviders();
     const { json, etag } = await api('GET', SETTINGS);
     showView(json, etag);
@@ -399,4 +444,5 @@ ui.deleteConfirm.addEventListener('click', async () => {
   announce('Settings deleted; the defaults apply.', 'success');
 });
 
+takeTokenFromAddress();
 void loadSettings();

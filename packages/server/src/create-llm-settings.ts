@@ -13,6 +13,7 @@ import {
   type ScopeOptions,
   type SettingsStore,
   type TokenMinter,
+  type TokenRevocations,
 } from '@llm-settings/core';
 import { createSdkClient, type SdkClient } from '@llm-settings/provider-probe';
 import { loadConfig, type ServerConfig } from './config.js';
@@ -81,6 +82,14 @@ export interface LlmSettings {
    *   scope, an unknown permission or a lifetime out of range.
    */
   mintToken(input: MintTokenInput): Promise<string>;
+  /**
+   * Refuses every token of `scope` (minted or the identity provider's) issued before now,
+   * in every process sharing the store, once its change feed tells it (within a second):
+   * as `llm-settings revoke-tokens` does. A token's issue time is in whole seconds, so one
+   * issued in this same second is refused too.
+   * @throws ValidationError for an invalid scope.
+   */
+  revokeTokens(options: { scope: string }): Promise<{ revokedBefore: Date }>;
   /** Stops listening for changes and closes the database pool. */
   close(): Promise<void>;
 }
@@ -128,6 +137,7 @@ const rootModule = new ContainerModule(({ bind }) => {
         store: SettingsStore,
         service: LlmSettingsService,
         minter: TokenMinter | null,
+        revocations: TokenRevocations,
       ): LlmSettings => ({
         config,
         logger,
@@ -143,13 +153,15 @@ const rootModule = new ContainerModule(({ bind }) => {
         rotateKeys: () => rotateStoredSecrets(store, cipher),
         confirmEndpoint: (provider) => confirmProviderEndpoint(store, cipher, config.providers, provider),
         mintToken: (input) => mintScopedToken(minter, input),
+        revokeTokens: async ({ scope }) => ({ revokedBefore: await revocations.revoke(scope) }),
         async close() {
           service.close();
+          revocations.close();
           await store.close();
           await knex.destroy();
         },
       }),
-      [TOKENS.Config, TOKENS.Logger, TOKENS.Cipher, TOKENS.Knex, TOKENS.ReadyStore, TOKENS.Service, TOKENS.TokenMinter],
+      [TOKENS.Config, TOKENS.Logger, TOKENS.Cipher, TOKENS.Knex, TOKENS.ReadyStore, TOKENS.Service, TOKENS.TokenMinter, TOKENS.TokenRevocations],
     )
     .inSingletonScope();
 });

@@ -2,11 +2,13 @@ import { ContainerModule, type ResolutionContext } from 'inversify';
 import type { Knex } from 'knex';
 import {
   LlmSettingsService,
+  TokenRevocations,
   type Logger,
   type ModelLister,
   type ProviderProbe,
   type RotatingSecretCipher,
   type SettingsStore,
+  type TokenVerifier,
 } from '@llm-settings/core';
 import { createFernetCipher } from '@llm-settings/crypto-fernet';
 import { createHttpApp, type MetricsOptions } from '@llm-settings/http-koa';
@@ -32,9 +34,10 @@ import { TOKENS, type RuntimeConfig } from './tokens.js';
  *   ModelLister ← provider-probe createModelLister(base URLs, timeout, in-flight limit)
  *   Service ← core           LlmSettingsService(ReadyStore, Cipher, Probe, ModelLister), views and model lists cached
  *   TokenMinter   ← auth-jose createJoseTokenMinter(SETTINGS_TOKEN_SECRET), or null
- *   TokenVerifier ← auth-jose createJoseTokenVerifier(SETTINGS_TOKEN_SECRET, SETTINGS_JWKS_URL …), or null
- *   LlmSettings ← the root, got once (create-llm-settings.ts): Config, Logger, Cipher, Knex, ReadyStore, Service, TokenMinter
- *   HttpApp ← http-koa       createHttpApp(Service, readiness of Store), for `serve` only
+ *   TokenRevocations ← core TokenRevocations(ReadyStore, Cipher): each scope's revocation time, cached
+ *   TokenVerifier ← auth-jose createJoseTokenVerifier(SETTINGS_TOKEN_SECRET, SETTINGS_JWKS_URL …, TokenRevocations), or null
+ *   LlmSettings ← the root, got once (create-llm-settings.ts): Config, Logger, Cipher, Knex, ReadyStore, Service, TokenMinter, TokenRevocations
+ *   HttpApp ← http-koa       createHttpApp(Service, readiness of Store, TokenVerifier), for `serve` only
  *   Metrics ← prom-client    ServerMetrics: counts Probe's and ModelLister's outcomes, Store's failures, HttpApp's requests
  */
 
@@ -137,8 +140,14 @@ export const serviceModule = new ContainerModule(({ bind }) => {
 /** Scoped tokens: each secret revealed into the adapter's closure only. */
 export const tokenModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.TokenMinter).toResolvedValue((config: RuntimeConfig) => tokenMinterFor(config), [TOKENS.Config]).inSingletonScope();
+  bind(TOKENS.TokenRevocations)
+    .toResolvedValue((store: SettingsStore, cipher: RotatingSecretCipher) => new TokenRevocations(store, cipher), [TOKENS.ReadyStore, TOKENS.Cipher])
+    .inSingletonScope();
   bind(TOKENS.TokenVerifier)
-    .toResolvedValue((config: RuntimeConfig, logger: Logger) => tokenVerifierFor(config, logger), [TOKENS.Config, TOKENS.Logger])
+    .toResolvedValue(
+      (config: RuntimeConfig, logger: Logger, revocations: TokenRevocations) => tokenVerifierFor(config, logger, revocations.revokedBefore),
+      [TOKENS.Config, TOKENS.Logger, TOKENS.TokenRevocations],
+    )
     .inSingletonScope();
 });
 
@@ -149,12 +158,13 @@ export const tokenModule = new ContainerModule(({ bind }) => {
 export const httpModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.HttpApp)
     .toResolvedValue(
-      (config: RuntimeConfig, service: LlmSettingsService, store: SettingsStore, logger: Logger, metrics: ServerMetrics) =>
+      (config: RuntimeConfig, service: LlmSettingsService, store: SettingsStore, logger: Logger, metrics: ServerMetrics, tokenVerifier: TokenVerifier | null) =>
         createHttpApp({
           service,
           logger,
           // Revealed into the token check only, which keeps its digest.
           ...(config.apiToken ? { apiToken: config.apiToken.reveal() } : {}),
+          tokenVerifier,
           readiness: createReadinessCheck({ store, service, keyFile: config.encryptionKeyFile }),
           allowedHosts: allowedHostsFor(config),
           corsOrigins: config.corsOrigins,
@@ -170,7 +180,7 @@ export const httpModule = new ContainerModule(({ bind }) => {
           },
           ...(config.metrics ? { metrics: httpMetricsOptions(config, metrics) } : {}),
         }),
-      [TOKENS.Config, TOKENS.Service, TOKENS.Store, TOKENS.Logger, TOKENS.Metrics],
+      [TOKENS.Config, TOKENS.Service, TOKENS.Store, TOKENS.Logger, TOKENS.Metrics, TOKENS.TokenVerifier],
     )
     .inSingletonScope();
 });
