@@ -24,3 +24,6 @@ export * from './model-catalogue.js';
 export * from './ports/model-lister.port.js';
 export * from './use-cases/model-list-cache.js';
 export * from './use-cases/confirm-endpoint.js';
+export * from './ports/usage-store.port.js';
+export * from './usage-readers.js';
+export * from './use-cases/usage-meter.js';
