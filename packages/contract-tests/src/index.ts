@@ -7,3 +7,4 @@ export * from './provider-probe.contract.js';
 export * from './settings-store.contract.js';
 export * from './model-lister.contract.js';
 export * from './logger.contract.js';
+export * from './usage-store.contract.js';
