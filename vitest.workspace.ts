@@ -5,6 +5,7 @@ export const projects = [
   'packages/contract-tests',
   'packages/crypto-fernet',
   'packages/storage-knex',
+  'packages/usage-knex',
   'packages/provider-probe',
   'packages/http-koa',
   'packages/server',
