@@ -4,6 +4,7 @@ import {
   ConfigError,
   DEFAULT_PROVIDER_REGISTRY,
   DEFAULT_SCOPE,
+  isUsageCountedPath,
   KeyEchoScrubber,
   redactText,
   scrubKeyFromLogText,
@@ -14,6 +15,7 @@ import {
   type ProviderDescriptor,
   type ProviderDialect,
   type ProviderRegistry,
+  type UsageRecorder,
 } from '@llm-settings/core';
 import type { IncomingMessage } from 'node:http';
 import { pipeline, Transform } from 'node:stream';
@@ -22,6 +24,7 @@ import type { AppContext, AppState, LlmCallFacts } from './app-state.js';
 import { forwardedHeaderValues, passedResponseHeaders, upstreamRequestHeaders, type BetaFilter } from './forwarded-headers.js';
 import { InFlightLimit } from './in-flight-limit.js';
 import { LlmCallMeter } from './llm-call-meter.js';
+import { LlmCallUsage } from './llm-call-usage.js';
 import { NO_OBSERVER, type HttpObserver } from './observer.js';
 import { notJson } from './json-body.js';
 import { HttpError, HttpErrorCodes, problemFromError } from './problems.js';
@@ -165,6 +168,7 @@ export function registerLlmPassThrough(
   options: LlmPassThroughOptions,
   logger: Logger = silentLogger,
   observer: HttpObserver = NO_OBSERVER,
+  recordUsage: UsageRecorder | null = null,
 ): void {
   const timeoutMs = positiveInteger(options.timeoutMs ?? DEFAULT_LLM_TIMEOUT_MS, 'llm.timeoutMs');
   const maxBodyBytes = positiveInteger(options.maxBodyBytes ?? DEFAULT_LLM_MAX_BODY_BYTES, 'llm.maxBodyBytes');
@@ -182,6 +186,7 @@ export function registerLlmPassThrough(
     // An OpenAI-dialect root already ends where the dialect's /v1 does (`/v1`, `/api/v1`, `/v1beta/openai`).
     const upstreamPath = route.dialect === 'openai' ? route.path.slice('/v1'.length) : route.path;
     const target = `${root}${upstreamPath}`;
+    const countsUsage = recordUsage !== null && isUsageCountedPath(route.path);
     const handler = async (ctx: AppContext) => {
       const scope = scopeOf(ctx);
       const facts: LlmCallFacts = { provider: route.provider, scope: scope ?? DEFAULT_SCOPE, upstreamRequestId: null };
@@ -207,16 +212,20 @@ export function registerLlmPassThrough(
         const headers = upstreamRequestHeaders(ctx.headers, descriptor, apiKey, body, betaFilter(allowedBetas, logger, ctx));
         let answer: IncomingMessage;
         meter.sending(route.method, body);
+        // Counted from here, failures included; recorded once the answer closes, whatever ends it.
+        const usage = countsUsage ? new LlmCallUsage(recordUsage!, facts.scope, route.provider, route.dialect, body) : null;
+        if (usage !== null) ctx.res.once('close', () => usage.ended());
         try {
           answer = await sendUpstream({ method: route.method, url, headers, body, deadline });
         } catch (error) {
           throw callFailure(error, timeoutMs);
         }
         meter.answered(answer.statusCode ?? 502);
+        usage?.answered(answer.statusCode ?? 502, answer.headers['content-type']);
         const requestId = answer.headers[descriptor.requestIdHeader];
         if (typeof requestId === 'string') ctx.state.llm = { ...facts, upstreamRequestId: loggableRequestId(requestId, apiKey) };
         const echo: KeyEcho = { scrubber: new KeyEchoScrubber(apiKey), caller: new CallerText([body, ...url.searchParams.values(), ...forwardedHeaderValues(ctx.headers)]) };
-        await passAnswer(ctx, descriptor, answer, deadline, timeoutMs, echo, meter);
+        await passAnswer(ctx, descriptor, answer, deadline, timeoutMs, echo, meter, usage);
       } catch (error) {
         if (error instanceof ClientGoneError) return clientGone(ctx);
         // A refusal of ours (4xx) or a timeout would fail the same way again, yet the
@@ -255,6 +264,7 @@ async function passAnswer(
   timeoutMs: number,
   echo: KeyEcho,
   meter: LlmCallMeter,
+  usage: LlmCallUsage | null,
 ): Promise<void> {
   const status = answer.statusCode ?? 502;
   if (status >= 300 && status < 400) {
@@ -267,7 +277,7 @@ async function passAnswer(
     ctx.set(headers);
     downloadUnlessJsonOrEvents(ctx);
     if (!ctx.response.is('json')) {
-      pipeOn(ctx, answer, [], echo, meter);
+      pipeOn(ctx, answer, [], echo, meter, usage);
       // An event stream's headers go at once, so that the caller sees it start before its
       // first event; with that event, in one write, when it came with them.
       if (ctx.response.is('text/event-stream') && answer.readableLength === 0) ctx.res.flushHeaders();
@@ -277,8 +287,9 @@ async function passAnswer(
     if ('whole' in body) {
       const whole = asBuffer(echo.scrubber.scrubBytes(body.whole, echo.caller));
       meter.passedOn(whole.length);
+      usage?.passed(whole);
       ctx.body = whole;
-    } else pipeOn(ctx, answer, body.head, echo, meter);
+    } else pipeOn(ctx, answer, body.head, echo, meter, usage);
     return;
   }
   const body = await readOrFail(answer, MAX_ERROR_BODY_BYTES, deadline, timeoutMs);
@@ -305,10 +316,11 @@ function downloadUnlessJsonOrEvents(ctx: AppContext): void {
  * by chunk (each chunk goes on at once up to its last whitespace, so an event stream's
  * events are not delayed); without the provider's declared length, which a scrub changes.
  */
-function pipeOn(ctx: AppContext, answer: IncomingMessage, head: readonly Buffer[], echo: KeyEcho, meter: LlmCallMeter): void {
+function pipeOn(ctx: AppContext, answer: IncomingMessage, head: readonly Buffer[], echo: KeyEcho, meter: LlmCallMeter, usage: LlmCallUsage | null): void {
   const scrub = echo.scrubber.stream(echo.caller);
   const passed = (bytes: Uint8Array) => {
     meter.passedOn(bytes.length, true);
+    usage?.passed(bytes);
     return nonEmpty(bytes);
   };
   const rest = new Transform({
