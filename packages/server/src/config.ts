@@ -1,7 +1,7 @@
 import { isIP, isIPv6 } from 'node:net';
 import { resolve, dirname } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, DEFAULT_PROBE_TIMEOUT_MS, Secret, type ProviderRegistry } from '@llm-settings/core';
+import { ConfigError, DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_USAGE_FLUSH_MS, DEFAULT_USAGE_RETENTION_DAYS, Secret, type ProviderRegistry } from '@llm-settings/core';
 import {
   API_TOKEN_RULE,
   canonicalHost,
@@ -91,6 +91,8 @@ const EnvSchema = z.object({
   SETTINGS_UI: optional(z.enum(['0', '1', 'true', 'false'], { error: () => 'SETTINGS_UI must be 1 or 0' })),
   METRICS: optional(z.enum(['0', '1', 'true', 'false'], { error: () => 'METRICS must be 1 or 0' })),
   METRICS_TOKEN: optional(z.string().refine(isUsableApiToken, `METRICS_TOKEN ${API_TOKEN_RULE}`)),
+  USAGE_FLUSH_MS: optional(integer('USAGE_FLUSH_MS', 100, 3_600_000)),
+  USAGE_RETENTION_DAYS: optional(integer('USAGE_RETENTION_DAYS', 1, 36_500)),
   ANTHROPIC_BASE_URL: optional(httpUrl('ANTHROPIC_BASE_URL')),
   OPENAI_BASE_URL: optional(httpUrl('OPENAI_BASE_URL')),
   LOG_LEVEL: optional(z.enum(LOG_LEVELS, { error: () => `LOG_LEVEL must be one of: ${LOG_LEVELS.join(', ')}` })),
@@ -150,6 +152,10 @@ export interface ServerConfig {
   metrics: boolean;
   /** METRICS_TOKEN: the token a scraper presents for /metrics instead of the API token, or null. Prints as its mask. */
   metricsToken: Secret | null;
+  /** USAGE_FLUSH_MS: how often the usage counted in memory is written; what a crash can lose at most. */
+  usageFlushMs: number;
+  /** USAGE_RETENTION_DAYS: usage rows older than this are pruned. */
+  usageRetentionDays: number;
   logLevel: LogLevel;
 }
 
@@ -206,6 +212,8 @@ export function loadConfig(
     providers: providerConfig.registry,
     metrics: e.METRICS !== '0' && e.METRICS !== 'false',
     metricsToken: secretOrNull(e.METRICS_TOKEN),
+    usageFlushMs: e.USAGE_FLUSH_MS ?? DEFAULT_USAGE_FLUSH_MS,
+    usageRetentionDays: e.USAGE_RETENTION_DAYS ?? DEFAULT_USAGE_RETENTION_DAYS,
     logLevel: e.LOG_LEVEL ?? 'info',
   };
 }

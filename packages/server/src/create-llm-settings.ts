@@ -3,6 +3,7 @@ import { Container } from 'inversify';
 import type { Knex } from 'knex';
 import {
   confirmProviderEndpoint,
+  normalizeScope,
   rotateStoredSecrets,
   type EndpointConfirmation,
   type LlmSettingsService,
@@ -11,9 +12,12 @@ import {
   type RotationReport,
   type ScopeOptions,
   type SettingsStore,
+  type UsageReadOptions,
+  type UsageRow,
 } from '@llm-settings/core';
 import { createSdkClient, type SdkClient } from '@llm-settings/provider-probe';
 import { migrateSettingsStore } from '@llm-settings/storage-knex';
+import { migrateUsageStore } from '@llm-settings/usage-knex';
 import { loadConfig, type ServerConfig } from './config.js';
 import { resolveEncryptionKey } from './encryption-key.js';
 import { checkKeysOpenStoredValues } from './key-check.js';
@@ -63,8 +67,16 @@ export interface LlmSettings {
    * key's echoes are scrubbed from its answers and the errors it throws, as in the pass-through.
    * @throws NotConfiguredError when the scope has no settings; ProviderDisabledError or
    *   EndpointChangedError when they may not be used (see `resolve`).
+   * Its calls are counted in the scope's usage, as the pass-through's are.
    */
   client(options?: ScopeOptions): Promise<LlmClient>;
+  /**
+   * The scope's LLM calls and tokens (pass-through and `client()`), per UTC day, provider
+   * and model, from `from` to `to` (`YYYY-MM-DD`, both included), sorted; this process's
+   * counts not yet written included.
+   * @throws ValidationError for a date that is not `YYYY-MM-DD`, `from` after `to`, or a bad scope.
+   */
+  usage(options: UsageReadOptions): Promise<UsageRow[]>;
   /** Re-encrypts every stored value under the first ENCRYPTION_KEY, atomically. */
   rotateKeys(): Promise<RotationReport>;
   /**
@@ -73,7 +85,7 @@ export interface LlmSettings {
    * @throws ConfigError for an unknown provider.
    */
   confirmEndpoint(provider: string): Promise<EndpointConfirmation>;
-  /** Stops listening for changes and closes the database pool. */
+  /** Writes the usage counted so far, stops listening for changes and closes the database pool. */
   close(): Promise<void>;
 }
 
@@ -100,10 +112,14 @@ export async function wireLlmSettings(options: CreateLlmSettingsOptions): Promis
   const cipher = container.get(TOKENS.Cipher);
   const knex: Knex = container.get(TOKENS.Knex);
   try {
-    if (options.migrate ?? true) await migrateSettingsStore(knex);
+    if (options.migrate ?? true) {
+      await migrateSettingsStore(knex);
+      await migrateUsageStore(knex);
+    }
     const store = container.get(TOKENS.Store);
     await checkKeysOpenStoredValues({ store, cipher, logger, allowUndecryptable: config.allowUndecryptable, keySource: source });
     const service = container.get(TOKENS.Service);
+    const meter = container.get(TOKENS.UsageMeter);
     const settings: LlmSettings = {
       config,
       logger,
@@ -113,12 +129,16 @@ export async function wireLlmSettings(options: CreateLlmSettingsOptions): Promis
       async client(scopeOptions = {}) {
         const { provider, model, apiKey } = await service.resolve(scopeOptions);
         // The Secret itself: the client's fetch reveals it at send time, the client never holds it.
-        const sdk = await createSdkClient({ provider, apiKey, providers: config.providers, timeoutMs: config.llmTimeoutMs });
+        const usage = { record: meter.record, scope: normalizeScope(scopeOptions.scope) };
+        const sdk = await createSdkClient({ provider, apiKey, providers: config.providers, timeoutMs: config.llmTimeoutMs, usage });
         return { ...sdk, model };
       },
+      usage: (usageOptions) => meter.read(usageOptions),
       rotateKeys: () => rotateStoredSecrets(store, cipher),
       confirmEndpoint: (provider) => confirmProviderEndpoint(store, cipher, config.providers, provider),
       async close() {
+        // First: its last batch needs the database.
+        await meter.close();
         service.close();
         await store.close();
         await knex.destroy();

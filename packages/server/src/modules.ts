@@ -7,11 +7,14 @@ import {
   type ProviderProbe,
   type RotatingSecretCipher,
   type SettingsStore,
+  UsageMeter,
+  type UsageStore,
 } from '@llm-settings/core';
 import { createFernetCipher } from '@llm-settings/crypto-fernet';
 import { createHttpApp, type MetricsOptions } from '@llm-settings/http-koa';
 import { createModelLister, createProviderProbe } from '@llm-settings/provider-probe';
 import { createKnexFromUrl, createKnexSettingsStore } from '@llm-settings/storage-knex';
+import { createKnexUsageStore } from '@llm-settings/usage-knex';
 import { allowedHostsFor } from './config.js';
 import { ServerMetrics } from './metrics.js';
 import { refuseWritesWithoutKeyFile } from './key-file-guard.js';
@@ -28,7 +31,9 @@ import { TOKENS, type RuntimeConfig } from './tokens.js';
  *   Probe   ← provider-probe createProviderProbe(base URLs, timeout, in-flight limit)
  *   ModelLister ← provider-probe createModelLister(base URLs, timeout, in-flight limit)
  *   Service ← core           LlmSettingsService(Store, Cipher, Probe, ModelLister), views and model lists cached
- *   HttpApp ← http-koa       createHttpApp(Service, readiness of Store), for `serve` only
+ *   UsageStore ← usage-knex  createKnexUsageStore(Knex)
+ *   UsageMeter ← core        UsageMeter(UsageStore): counts pass-through and client() calls per scope, written in batches
+ *   HttpApp ← http-koa       createHttpApp(Service, UsageMeter, readiness of Store), for `serve` only
  *   Metrics ← prom-client    ServerMetrics: counts Probe's and ModelLister's outcomes, Store's failures, HttpApp's requests
  */
 
@@ -61,6 +66,20 @@ export const storageModule = new ContainerModule(({ bind }) => {
         return config.encryptionKeyFile === null ? store : refuseWritesWithoutKeyFile(store, config.encryptionKeyFile);
       },
       [TOKENS.Knex, TOKENS.Config],
+    )
+    .inSingletonScope();
+});
+
+/** The tenants' usage: counted in memory, written to the settings database in batches. */
+export const usageModule = new ContainerModule(({ bind }) => {
+  bind(TOKENS.UsageStore)
+    .toResolvedValue((knex: Knex) => createKnexUsageStore(knex), [TOKENS.Knex])
+    .inSingletonScope();
+  bind(TOKENS.UsageMeter)
+    .toResolvedValue(
+      (store: UsageStore, config: RuntimeConfig, logger: Logger) =>
+        new UsageMeter({ store, logger, flushMs: config.usageFlushMs, retentionDays: config.usageRetentionDays }),
+      [TOKENS.UsageStore, TOKENS.Config, TOKENS.Logger],
     )
     .inSingletonScope();
 });
@@ -113,10 +132,11 @@ export const serviceModule = new ContainerModule(({ bind }) => {
 export const httpModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.HttpApp)
     .toResolvedValue(
-      (config: RuntimeConfig, service: LlmSettingsService, store: SettingsStore, logger: Logger, metrics: ServerMetrics) =>
+      (config: RuntimeConfig, service: LlmSettingsService, store: SettingsStore, logger: Logger, metrics: ServerMetrics, usage: UsageMeter) =>
         createHttpApp({
           service,
           logger,
+          usage,
           // Revealed into the token check only, which keeps its digest.
           ...(config.apiToken ? { apiToken: config.apiToken.reveal() } : {}),
           readiness: createReadinessCheck({ store, service, keyFile: config.encryptionKeyFile }),
@@ -134,7 +154,7 @@ export const httpModule = new ContainerModule(({ bind }) => {
           },
           ...(config.metrics ? { metrics: httpMetricsOptions(config, metrics) } : {}),
         }),
-      [TOKENS.Config, TOKENS.Service, TOKENS.Store, TOKENS.Logger, TOKENS.Metrics],
+      [TOKENS.Config, TOKENS.Service, TOKENS.Store, TOKENS.Logger, TOKENS.Metrics, TOKENS.UsageMeter],
     )
     .inSingletonScope();
 });
@@ -153,7 +173,7 @@ export const metricsModule = new ContainerModule(({ bind, onActivation }) => {
 });
 
 /** Every module but configuration, in the order they depend on each other. */
-export const applicationModules = [cryptoModule, storageModule, probeModule, serviceModule, metricsModule];
+export const applicationModules = [cryptoModule, storageModule, usageModule, probeModule, serviceModule, metricsModule];
 
 /** /metrics for a serving process: with its process metrics, and METRICS_TOKEN revealed into the token check only. */
 function httpMetricsOptions(config: RuntimeConfig, metrics: ServerMetrics): MetricsOptions {

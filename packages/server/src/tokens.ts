@@ -1,7 +1,7 @@
 import type { ServiceIdentifier } from 'inversify';
 import type { Knex } from 'knex';
 import type Koa from 'koa';
-import type { LlmSettingsService, Logger, ModelLister, ProviderProbe, RotatingSecretCipher, Secret, SettingsStore } from '@llm-settings/core';
+import type { LlmSettingsService, Logger, ModelLister, ProviderProbe, RotatingSecretCipher, Secret, SettingsStore, UsageMeter, UsageStore } from '@llm-settings/core';
 import type { ServerConfig } from './config.js';
 import type { KeyFileIdentity } from './key-file.js';
 import type { ServerMetrics } from './metrics.js';
@@ -26,4 +26,6 @@ export const TOKENS = {
   Service: Symbol.for('llm-settings.Service') as ServiceIdentifier<LlmSettingsService>,
   Metrics: Symbol.for('llm-settings.Metrics') as ServiceIdentifier<ServerMetrics>,
   HttpApp: Symbol.for('llm-settings.HttpApp') as ServiceIdentifier<Koa>,
+  UsageStore: Symbol.for('llm-settings.UsageStore') as ServiceIdentifier<UsageStore>,
+  UsageMeter: Symbol.for('llm-settings.UsageMeter') as ServiceIdentifier<UsageMeter>,
 } as const;
