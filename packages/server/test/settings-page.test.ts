@@ -238,6 +238,22 @@ describe.skipIf(SKIP_BROWSER_TESTS)(SKIP_BROWSER_TESTS ? SKIPPED : 'settings pag
     expect((await api('GET', '/api/settings/llm')).json.api_key_set).toBe(false);
   });
 
+  it("shows the last 30 days of usage as a table, the model as text", async () => {
+    await api('PUT', '/api/settings/llm', { provider: 'openai', api_key: OPENAI_KEY });
+    for (let i = 0; i < 2; i++) {
+      const answer = await api('POST', '/api/llm/openai/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
+      expect(answer.status).toBe(200);
+    }
+    // A call is counted when its answer closes; the page reads what this process counted.
+    await expect.poll(async () => (await api('GET', `/api/settings/llm/usage?from=2000-01-01&to=2999-12-31`)).json.rows[0]?.calls ?? 0).toBe(2);
+    const page = await openPage();
+    await settled(page);
+    await page.locator('#usage-table').waitFor({ state: 'visible' });
+    const cells = await page.locator('#usage-rows tr').first().locator('td').allTextContents();
+    expect(cells.slice(0, 5)).toEqual([new Date().toISOString().slice(0, 10), 'OpenAI', 'gpt-4o', '2', '0']);
+    expect(await page.locator('#usage-empty').isHidden()).toBe(true);
+  });
+
   it('explains a conflicting change (412), loses neither write, and saves after a reload', async () => {
     const page = await openPage();
     await settled(page);
