@@ -114,15 +114,46 @@ export function modelOfJsonRequest(text: string): string | null {
   }
 }
 
+const NEWLINE = 0x0a;
+const DATA_PREFIX = new TextEncoder().encode('data:');
+const USAGE_KEY = new TextEncoder().encode('"usage"');
+/** Decodes whole texts only (a JSON body, a complete line), so one serves every reader. */
+const decoder = new TextDecoder();
+
+/** Whether `bytes` holds `pattern` from `at`. */
+function hasAt(bytes: Uint8Array, pattern: Uint8Array, at: number): boolean {
+  if (at + pattern.length > bytes.length) return false;
+  for (let i = 0; i < pattern.length; i++) if (bytes[at + i] !== pattern[i]) return false;
+  return true;
+}
+
+function includes(bytes: Uint8Array, pattern: Uint8Array): boolean {
+  for (let at = bytes.indexOf(pattern[0]!); at !== -1; at = bytes.indexOf(pattern[0]!, at + 1)) if (hasAt(bytes, pattern, at)) return true;
+  return false;
+}
+
+function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const whole = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    whole.set(part, at);
+    at += part.length;
+  }
+  return whole;
+}
+
 /**
  * Reads an answer's usage from its bytes as they pass, without changing them: a JSON
- * answer whole at its end, an event stream event by event (`data:` lines that name a
- * usage, and the first one, which names the model). Other answers give nulls.
+ * answer whole at its end, an event stream line by line (decoded and parsed only for the
+ * `data:` lines that name a usage, and the first one, which names the model). Other
+ * answers give nulls.
  */
 export class AnswerUsageReader {
-  private readonly decoder = new TextDecoder();
   private readonly kind: 'json' | 'events' | 'other';
-  private text = '';
+  /** The JSON body so far, or the stream's unfinished line. */
+  private parts: Uint8Array[] = [];
+  private length = 0;
   private tooLong = false;
   private model: string | null = null;
   private readonly fields: Fields = {};
@@ -140,56 +171,52 @@ export class AnswerUsageReader {
   /** The next bytes of the answer. */
   push(bytes: Uint8Array): void {
     if (this.kind === 'other' || bytes.length === 0) return;
-    const text = this.decoder.decode(bytes, { stream: true });
-    if (this.kind === 'json') this.appendJson(text);
-    else this.readEvents(text);
+    if (this.kind === 'json') this.keep(bytes, MAX_USAGE_JSON_CHARS);
+    else this.readLines(bytes);
   }
 
   /** The answer ended (or was cut): what it said of its model and usage. */
   end(): AnswerUsage {
     if (this.kind === 'json') {
-      this.appendJson(this.decoder.decode());
-      return this.tooLong ? { model: null, usage: null } : usageOfJsonAnswer(this.dialect, this.text);
+      return this.tooLong || this.length === 0 ? { model: null, usage: null } : usageOfJsonAnswer(this.dialect, decoder.decode(concat(this.parts, this.length)));
     }
-    if (this.kind === 'events') this.readEvents(`${this.decoder.decode()}\n`);
+    if (this.kind === 'events' && !this.tooLong && this.length > 0) this.readLine(concat(this.parts, this.length));
     return { model: this.model, usage: usageOf(this.fields) };
   }
 
-  private appendJson(text: string): void {
+  /** Keeps `bytes` unless the kept text would pass `max`, which drops it all until the next line. */
+  private keep(bytes: Uint8Array, max: number): void {
     if (this.tooLong) return;
-    this.text += text;
-    if (this.text.length > MAX_USAGE_JSON_CHARS) {
+    this.length += bytes.length;
+    if (this.length > max) {
       this.tooLong = true;
-      this.text = '';
-    }
+      this.parts = [];
+      this.length = 0;
+    } else this.parts.push(bytes);
   }
 
-  /** Reads each whole line of `text` after what was kept of the last one. */
-  private readEvents(text: string): void {
+  /** Reads each line `bytes` completes, and keeps the unfinished rest. */
+  private readLines(bytes: Uint8Array): void {
     let start = 0;
-    for (let newline = text.indexOf('\n'); newline !== -1; newline = text.indexOf('\n', start)) {
-      const line = this.text + text.slice(start, newline);
-      this.text = '';
-      start = newline + 1;
-      if (!this.tooLong && line.length <= MAX_USAGE_EVENT_CHARS) this.readLine(line);
+    for (let newline = bytes.indexOf(NEWLINE); newline !== -1; newline = bytes.indexOf(NEWLINE, start)) {
+      this.keep(bytes.subarray(start, newline), MAX_USAGE_EVENT_CHARS);
+      if (!this.tooLong) this.readLine(concat(this.parts, this.length));
       this.tooLong = false;
+      this.parts = [];
+      this.length = 0;
+      start = newline + 1;
     }
-    if (this.tooLong) return;
-    this.text += text.slice(start);
-    if (this.text.length > MAX_USAGE_EVENT_CHARS) {
-      this.tooLong = true;
-      this.text = '';
-    }
+    if (start < bytes.length) this.keep(bytes.subarray(start), MAX_USAGE_EVENT_CHARS);
   }
 
-  private readLine(line: string): void {
-    if (!line.startsWith('data:')) return;
+  private readLine(line: Uint8Array): void {
+    if (!hasAt(line, DATA_PREFIX, 0)) return;
     const first = !this.sawEvent;
     this.sawEvent = true;
-    if (!first && !line.includes('"usage"')) return;
+    if (!first && !includes(line, USAGE_KEY)) return;
     let data: unknown;
     try {
-      data = JSON.parse(line.slice('data:'.length));
+      data = JSON.parse(decoder.decode(line.subarray(DATA_PREFIX.length)));
     } catch {
       return; // `data: [DONE]`, or an event of another shape
     }
