@@ -52,3 +52,6 @@ export { compareCodePoints } from './key-order.js';
 export * from './redaction.js';
 export * from './key-echo.js';
 export { escapeLogLine } from './log-line.js';
+export * from './ports/usage-store.port.js';
+export * from './usage-readers.js';
+export * from './use-cases/usage-meter.js';

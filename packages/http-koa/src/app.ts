@@ -23,6 +23,7 @@ import { traceRequests } from './tracing.js';
 import { registerModelRoutes } from './model-routes.js';
 import { registerSettingsRoutes, type HttpSettingsService } from './settings-routes.js';
 import { registerSettingsUi } from './settings-ui.js';
+import { registerUsageRoutes, type HttpUsage } from './usage-routes.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 16_384;
 /** '' or `/`-separated segments without a trailing `/`, query, fragment or whitespace. */
@@ -121,6 +122,13 @@ export interface HttpAppOptions {
    * @default undefined (no metrics: /metrics answers 404)
    */
   metrics?: MetricsOptions;
+  /**
+   * When set, the pass-through's calls (messages, chat completions, responses, embeddings)
+   * are counted per scope with `usage.record` (from the answer bytes, which are not
+   * changed), and `GET /api/settings/llm/usage?from=&to=` answers the scope's counts.
+   * @default undefined (nothing counted: that path answers 404)
+   */
+  usage?: HttpUsage;
 }
 
 /**
@@ -146,6 +154,7 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
     bearerAuth: options.apiToken !== undefined,
     hostCheck: options.allowedHosts !== undefined,
     llm: options.llm !== undefined,
+    usage: options.usage !== undefined,
     basePath,
   });
   openRoutes.get(OPENAPI_PATH, (ctx) => {
@@ -168,6 +177,7 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   registerProviderRoutes(protectedRoutes, providers);
   registerSettingsRoutes(protectedRoutes, options.service, jsonBody);
   registerModelRoutes(protectedRoutes, options.service, jsonBody);
+  if (options.usage !== undefined) registerUsageRoutes(protectedRoutes, options.usage);
 
   // The pass-through's protected router: its check also takes the token in x-api-key,
   // where SDKs may send what they take for a provider key.
@@ -175,7 +185,7 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   if (options.llm !== undefined) {
     llmRoutes.use(browserCheck);
     llmRoutes.use(authenticate({ ...access, acceptXApiKey: true }));
-    registerLlmPassThrough(llmRoutes, options.service, { providers, ...options.llm }, logger, options.metrics?.observer ?? NO_OBSERVER);
+    registerLlmPassThrough(llmRoutes, options.service, { providers, ...options.llm }, logger, options.metrics?.observer ?? NO_OBSERVER, options.usage?.record ?? null);
   }
 
   const app = new Koa<AppState>();

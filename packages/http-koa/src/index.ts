@@ -29,3 +29,4 @@ export { REQUEST_ID_HEADER } from './request-log.js';
 export type { HttpSettingsService } from './settings-routes.js';
 export { METRICS_PATH, type MetricsOptions, type MetricsScrape } from './metrics-route.js';
 export { NO_OBSERVER, statusClassOf, type HttpObserver, type LlmCallObservation, type RequestObservation, type StatusClass } from './observer.js';
+export { USAGE_PATH, type HttpUsage } from './usage-routes.js';

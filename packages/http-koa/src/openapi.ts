@@ -17,6 +17,7 @@ import { MODELS_PATH } from './model-routes.js';
 import { PROVIDERS_PATH } from './provider-routes.js';
 import { WHOAMI_PATH } from './caller-route.js';
 import { SETTINGS_PATH, SETTINGS_TEST_PATH } from './settings-routes.js';
+import { USAGE_PATH } from './usage-routes.js';
 
 export const OPENAPI_PATH = '/api/openapi.json';
 
@@ -51,6 +52,11 @@ export interface OpenApiOptions {
    * @default false
    */
   llm?: boolean;
+  /**
+   * Whether the app counts the tenants' usage (the app's `usage` is set).
+   * @default false
+   */
+  usage?: boolean;
   /**
    * The path the app is served under (the app's `basePath`), given as the `servers` URL.
    * @default '' (no `servers`: clients resolve paths against the document's own origin)
@@ -442,6 +448,51 @@ function llmPaths(providers: ProviderRegistry, bearerAuth: boolean, hostCheck: b
   return paths;
 }
 
+const USAGE_DAY = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', examples: ['2026-03-04'] };
+const USAGE_COUNT = { type: 'integer', minimum: 0 };
+
+function usagePaths(bearerAuth: boolean, hostCheck: boolean): JsonObject {
+  const day = (name: string, description: string) => ({ name, in: 'query', required: true, description, schema: USAGE_DAY });
+  const row = {
+    type: 'object',
+    required: ['date', 'provider', 'model', 'calls', 'failed_calls', 'input_tokens', 'output_tokens', 'cached_input_tokens'],
+    additionalProperties: false,
+    properties: {
+      date: { ...USAGE_DAY, description: 'The UTC day.' },
+      provider: { type: 'string' },
+      model: { type: 'string', maxLength: 128, description: "The model the answers named (else the requests'); `unknown` when neither did." },
+      calls: USAGE_COUNT,
+      failed_calls: { ...USAGE_COUNT, description: 'Calls the provider answered with a status other than 2xx, or never answered.' },
+      input_tokens: USAGE_COUNT,
+      output_tokens: USAGE_COUNT,
+      cached_input_tokens: { ...USAGE_COUNT, description: 'Input tokens read from the provider cache, where the provider reports them.' },
+    },
+  };
+  return {
+    [USAGE_PATH]: {
+      get: {
+        operationId: 'getLlmUsage',
+        summary: "The scope's LLM calls and tokens through the pass-through and in-process clients, per UTC day, provider and model.",
+        description: 'Counted from the providers\' `usage` (JSON answers and stream events); written in batches, so that another instance\'s last few seconds may not show yet.',
+        parameters: [ref('parameters', 'XRequestId'), ref('parameters', 'Scope'), day('from', 'First UTC day, included.'), day('to', 'Last UTC day, included; not before `from`.')],
+        ...(bearerAuth ? { security: [{ bearerAuth: [] }] } : {}),
+        responses: {
+          200: {
+            description: 'The rows, sorted by date, provider and model.',
+            headers: { 'X-Request-Id': ref('headers', 'XRequestId') },
+            content: json({ type: 'object', required: ['rows'], additionalProperties: false, properties: { rows: { type: 'array', items: row } } }),
+          },
+          400: ref('responses', 'BadRequest'),
+          ...(bearerAuth ? { 401: ref('responses', 'Unauthorized') } : {}),
+          ...hostCheckResponses(hostCheck),
+          500: ref('responses', 'InternalError'),
+          503: ref('responses', 'ServiceUnavailable'),
+        },
+      },
+    },
+  };
+}
+
 function operationalPaths(hostCheck: boolean): JsonObject {
   const hostChecked = hostCheckResponses(hostCheck);
   return {
@@ -481,6 +532,7 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}): OpenApiDocum
   const bearerAuth = options.bearerAuth ?? true;
   const hostCheck = options.hostCheck ?? false;
   const llm = options.llm ?? false;
+  const usage = options.usage ?? false;
   const basePath = options.basePath ?? '';
   const providers = options.providers ?? DEFAULT_PROVIDER_REGISTRY;
   return {
@@ -494,7 +546,12 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}): OpenApiDocum
         `Errors are ${PROBLEM_CONTENT_TYPE} (RFC 9457); unknown paths answer 404 and unsupported methods 405 with an Allow header.`,
     },
     ...(basePath === '' ? {} : { servers: [{ url: basePath }] }),
-    paths: { ...settingsPaths(providers, bearerAuth, hostCheck), ...(llm ? llmPaths(providers, bearerAuth, hostCheck) : {}), ...operationalPaths(hostCheck) },
+    paths: {
+      ...settingsPaths(providers, bearerAuth, hostCheck),
+      ...(usage ? usagePaths(bearerAuth, hostCheck) : {}),
+      ...(llm ? llmPaths(providers, bearerAuth, hostCheck) : {}),
+      ...operationalPaths(hostCheck),
+    },
     components: components(providers, bearerAuth, hostCheck, llm),
   };
 }

@@ -7,6 +7,9 @@ const MODELS = 'api/settings/llm/models';
 const TEST = 'api/settings/llm/test';
 const PROVIDERS = 'api/settings/llm/providers';
 const WHOAMI = 'api/settings/llm/whoami';
+const USAGE = 'api/settings/llm/usage';
+/** The usage table's span, today included. */
+const USAGE_DAYS = 30;
 /** The API token lives in this tab's sessionStorage only: gone when the tab closes. */
 const TOKEN_KEY = 'llm-settings.api-token';
 /** The select's entry that reveals the free-text model field. */
@@ -42,6 +45,10 @@ const ui = {
   testSubject: $('test-subject'),
   testCode: $('test-code'),
   testLatency: $('test-latency'),
+  usageSection: $('usage-section'),
+  usageEmpty: $('usage-empty'),
+  usageTable: $('usage-table'),
+  usageRows: $('usage-rows'),
   deleteButton: $('delete-button'),
   deleteDialog: $('delete-dialog'),
   deleteCancel: $('delete-cancel'),
@@ -227,10 +234,43 @@ async function loadSettings({ focus = false } = {}) {
     ui.modelNote.hidden = true;
     announce('Current settings loaded.');
     if (focus) ui.provider.focus();
-    await loadModels(json.model);
+    await Promise.all([loadModels(json.model), loadUsage()]);
   } catch (error) {
     if (error.status !== 401) announce(describeProblem(error), 'error');
   }
+}
+
+/** The last 30 UTC days of calls and tokens, newest first; hidden where the server counts no usage (404). */
+async function loadUsage() {
+  const day = (offset) => new Date(Date.now() - offset * 86_400_000).toISOString().slice(0, 10);
+  let rows;
+  try {
+    ({ json: { rows } } = await api('GET', `${USAGE}?from=${day(USAGE_DAYS - 1)}&to=${day(0)}`));
+  } catch (error) {
+    ui.usageSection.hidden = true;
+    if (error.status !== 404 && error.status !== 401) announce(`Usage not loaded: ${describeProblem(error)}`, 'error');
+    return;
+  }
+  // Text only: a model name is the provider's or the caller's data.
+  ui.usageRows.replaceChildren(
+    ...rows.reverse().map((row) => {
+      const tr = document.createElement('tr');
+      const counts = [row.calls, row.failed_calls, row.input_tokens, row.output_tokens, row.cached_input_tokens];
+      for (const text of [row.date, PROVIDER_NAMES[row.provider] ?? row.provider, row.model]) tr.append(cell(text));
+      for (const count of counts) tr.append(cell(count.toLocaleString(), 'number'));
+      return tr;
+    }),
+  );
+  ui.usageTable.hidden = rows.length === 0;
+  ui.usageEmpty.hidden = rows.length > 0;
+  ui.usageSection.hidden = false;
+}
+
+function cell(text, className) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  if (className) td.className = className;
+  return td;
 }
 
 function showView(view, etag) {

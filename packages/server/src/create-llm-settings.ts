@@ -3,6 +3,7 @@ import { Container, ContainerModule } from 'inversify';
 import type { Knex } from 'knex';
 import {
   confirmProviderEndpoint,
+  DEFAULT_SCOPE,
   rotateStoredSecrets,
   type EndpointConfirmation,
   type LlmSettingsService,
@@ -14,6 +15,9 @@ import {
   type SettingsStore,
   type TokenMinter,
   type TokenRevocations,
+  type UsageMeter,
+  type UsageReadOptions,
+  type UsageRow,
 } from '@llm-settings/core';
 import { createSdkClient, type SdkClient } from '@llm-settings/provider-probe';
 import { loadConfig, type ServerConfig } from './config.js';
@@ -65,8 +69,16 @@ export interface LlmSettings {
    * key's echoes are scrubbed from its answers and the errors it throws, as in the pass-through.
    * @throws NotConfiguredError when the scope has no settings; ProviderDisabledError or
    *   EndpointChangedError when they may not be used (see `resolve`).
+   * Its calls are counted in the scope's usage, as the pass-through's are.
    */
   client(options?: ScopeOptions): Promise<LlmClient>;
+  /**
+   * The scope's LLM calls and tokens (pass-through and `client()`), per UTC day, provider
+   * and model, from `from` to `to` (`YYYY-MM-DD`, both included), sorted; this process's
+   * counts not yet written included.
+   * @throws ValidationError for a date that is not `YYYY-MM-DD`, `from` after `to`, or a bad scope.
+   */
+  usage(options: UsageReadOptions): Promise<UsageRow[]>;
   /** Re-encrypts every stored value under the first ENCRYPTION_KEY, atomically. */
   rotateKeys(): Promise<RotationReport>;
   /**
@@ -90,7 +102,7 @@ export interface LlmSettings {
    * @throws ValidationError for an invalid scope.
    */
   revokeTokens(options: { scope: string }): Promise<{ revokedBefore: Date }>;
-  /** Stops listening for changes and closes the database pool. */
+  /** Writes the usage counted so far, stops listening for changes and closes the database pool. */
   close(): Promise<void>;
 }
 
@@ -138,6 +150,7 @@ const rootModule = new ContainerModule(({ bind }) => {
         service: LlmSettingsService,
         minter: TokenMinter | null,
         revocations: TokenRevocations,
+        meter: UsageMeter,
       ): LlmSettings => ({
         config,
         logger,
@@ -147,21 +160,25 @@ const rootModule = new ContainerModule(({ bind }) => {
         async client(scopeOptions = {}) {
           const { provider, model, apiKey } = await service.resolve(scopeOptions);
           // The Secret itself: the client's fetch reveals it at send time, the client never holds it.
-          const sdk = await createSdkClient({ provider, apiKey, providers: config.providers, timeoutMs: config.llmTimeoutMs });
+          const usage = { record: meter.record, scope: scopeOptions.scope ?? DEFAULT_SCOPE };
+          const sdk = await createSdkClient({ provider, apiKey, providers: config.providers, timeoutMs: config.llmTimeoutMs, usage });
           return { ...sdk, model };
         },
+        usage: (usageOptions) => meter.read(usageOptions),
         rotateKeys: () => rotateStoredSecrets(store, cipher),
         confirmEndpoint: (provider) => confirmProviderEndpoint(store, cipher, config.providers, provider),
         mintToken: (input) => mintScopedToken(minter, input),
         revokeTokens: async ({ scope }) => ({ revokedBefore: await revocations.revoke(scope) }),
         async close() {
+          // First: its last batch needs the database.
+          await meter.close();
           service.close();
           revocations.close();
           await store.close();
           await knex.destroy();
         },
       }),
-      [TOKENS.Config, TOKENS.Logger, TOKENS.Cipher, TOKENS.Knex, TOKENS.ReadyStore, TOKENS.Service, TOKENS.TokenMinter, TOKENS.TokenRevocations],
+      [TOKENS.Config, TOKENS.Logger, TOKENS.Cipher, TOKENS.Knex, TOKENS.ReadyStore, TOKENS.Service, TOKENS.TokenMinter, TOKENS.TokenRevocations, TOKENS.UsageMeter],
     )
     .inSingletonScope();
 });

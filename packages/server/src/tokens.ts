@@ -12,6 +12,8 @@ import type {
   TokenMinter,
   TokenRevocations,
   TokenVerifier,
+  UsageMeter,
+  UsageStore,
 } from '@llm-settings/core';
 import type { ServerConfig } from './config.js';
 import type { LlmSettings } from './create-llm-settings.js';
@@ -50,4 +52,6 @@ export const TOKENS = {
   HttpApp: Symbol.for('llm-settings.HttpApp') as ServiceIdentifier<Koa>,
   /** The root object: everything wired, which the composition root gets once. */
   LlmSettings: Symbol.for('llm-settings.LlmSettings') as ServiceIdentifier<LlmSettings>,
+  UsageStore: Symbol.for('llm-settings.UsageStore') as ServiceIdentifier<UsageStore>,
+  UsageMeter: Symbol.for('llm-settings.UsageMeter') as ServiceIdentifier<UsageMeter>,
 } as const;
