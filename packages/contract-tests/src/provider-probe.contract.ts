@@ -341,7 +341,9 @@ export function describeProviderProbeContract<Fake extends ProbeContractFake, P 
           const controller = new AbortController();
           // A deadline far beyond the test timeout: only the abort can end this probe.
           const pending = probe.probe(request({ signal: controller.signal, timeoutMs: 600_000 }));
-          setTimeout(() => controller.abort(), 50);
+          // Aborted once the provider has the call, so that no request of it arrives during the next test.
+          await vi.waitFor(() => expect(requestsTo(fake, provider)).toHaveLength(1), { timeout: 10_000 });
+          controller.abort();
           const outcome = await pending;
           expect(outcome.code).toBe('timeout');
         });
