@@ -4,7 +4,10 @@ import type { Knex } from 'knex';
 import {
   confirmProviderEndpoint,
   rotateStoredSecrets,
+  type ActorOptions,
   type EndpointConfirmation,
+  type HistoryOptions,
+  type LlmHistoryPage,
   type LlmSettingsService,
   type Logger,
   type MintTokenInput,
@@ -17,6 +20,7 @@ import {
 import { createSdkClient, type SdkClient } from '@llm-settings/provider-probe';
 import { loadConfig, type ServerConfig } from './config.js';
 import { resolveEncryptionKey } from './encryption-key.js';
+import { startHistoryPruning } from './history-pruning.js';
 import { createLogger } from './logger.js';
 import { mintScopedToken } from './scoped-tokens.js';
 import { applicationModules, configModule, startupModule } from './modules.js';
@@ -66,14 +70,23 @@ export interface LlmSettings {
    *   EndpointChangedError when they may not be used (see `resolve`).
    */
   client(options?: ScopeOptions): Promise<LlmClient>;
-  /** Re-encrypts every stored value under the first ENCRYPTION_KEY, atomically. */
-  rotateKeys(): Promise<RotationReport>;
+  /**
+   * Re-encrypts every stored value under the first ENCRYPTION_KEY, atomically, with a
+   * `rotate` history entry per scope by `actor` (default `embedded`).
+   */
+  rotateKeys(options?: ActorOptions): Promise<RotationReport>;
   /**
    * Binds every stored key of `provider` to the origin of its API root now (after the
-   * operator moved it, `<ID>_BASE_URL`), atomically.
+   * operator moved it, `<ID>_BASE_URL`), atomically, with a `confirm-endpoint` history
+   * entry per rebound scope by `actor` (default `embedded`).
    * @throws ConfigError for an unknown provider.
    */
-  confirmEndpoint(provider: string): Promise<EndpointConfirmation>;
+  confirmEndpoint(provider: string, options?: ActorOptions): Promise<EndpointConfirmation>;
+  /**
+   * A page of the scope's history of changes, newest first (`limit` 1 to 200, default 50;
+   * `before`: the previous page's `next`). Kept for HISTORY_RETENTION_DAYS.
+   */
+  history(options?: HistoryOptions): Promise<LlmHistoryPage>;
   /**
    * A token granting `can` (`read`, `write`, `test`, `models`, `use`) in `scope` for
    * `ttlSeconds`, signed with the first SETTINGS_TOKEN_SECRET: as `llm-settings mint-token` prints.
@@ -128,27 +141,32 @@ const rootModule = new ContainerModule(({ bind }) => {
         store: SettingsStore,
         service: LlmSettingsService,
         minter: TokenMinter | null,
-      ): LlmSettings => ({
-        config,
-        logger,
-        service,
-        store,
-        cipher,
-        async client(scopeOptions = {}) {
-          const { provider, model, apiKey } = await service.resolve(scopeOptions);
-          // The Secret itself: the client's fetch reveals it at send time, the client never holds it.
-          const sdk = await createSdkClient({ provider, apiKey, providers: config.providers, timeoutMs: config.llmTimeoutMs });
-          return { ...sdk, model };
-        },
-        rotateKeys: () => rotateStoredSecrets(store, cipher),
-        confirmEndpoint: (provider) => confirmProviderEndpoint(store, cipher, config.providers, provider),
-        mintToken: (input) => mintScopedToken(minter, input),
-        async close() {
-          service.close();
-          await store.close();
-          await knex.destroy();
-        },
-      }),
+      ): LlmSettings => {
+        const stopPruning = startHistoryPruning({ store, retentionDays: config.historyRetentionDays, logger });
+        return {
+          config,
+          logger,
+          service,
+          store,
+          cipher,
+          async client(scopeOptions = {}) {
+            const { provider, model, apiKey } = await service.resolve(scopeOptions);
+            // The Secret itself: the client's fetch reveals it at send time, the client never holds it.
+            const sdk = await createSdkClient({ provider, apiKey, providers: config.providers, timeoutMs: config.llmTimeoutMs });
+            return { ...sdk, model };
+          },
+          rotateKeys: (options = {}) => rotateStoredSecrets(store, cipher, options),
+          confirmEndpoint: (provider, options = {}) => confirmProviderEndpoint(store, cipher, config.providers, provider, options),
+          history: (options = {}) => service.history(options),
+          mintToken: (input) => mintScopedToken(minter, input),
+          async close() {
+            await stopPruning();
+            service.close();
+            await store.close();
+            await knex.destroy();
+          },
+        };
+      },
       [TOKENS.Config, TOKENS.Logger, TOKENS.Cipher, TOKENS.Knex, TOKENS.ReadyStore, TOKENS.Service, TOKENS.TokenMinter],
     )
     .inSingletonScope();
