@@ -56,12 +56,11 @@ describe('routing problems', () => {
 });
 
 /** A store where every write with an expected version loses, as if another writer always won. */
-/** Every write is a compare-and-set over the version read: this store lets the first (a creation) through, and no other. */
 function storeLosingEveryCompareAndSet() {
   const inner = createMemorySettingsStore();
   return wrapStore(inner, {
     async set(key, value, options) {
-      if (options?.expectedVersion !== undefined && options.expectedVersion !== 0) throw new ConflictError();
+      if (options?.expectedVersion !== undefined) throw new ConflictError();
       return inner.set(key, value, options);
     },
   });
@@ -72,6 +71,7 @@ describe('service failures', () => {
     server = await startServer({ store: storeLosingEveryCompareAndSet() });
     const settingsUrl = `${server.url}/api/settings/llm`;
     expect((await fetch(settingsUrl, jsonRequest('PUT', { provider: 'openai', api_key: OPENAI_KEY }))).status).toBe(200);
+    // Keeping the stored key is a read-modify-write that needs the compare-and-set.
     const response = await fetch(settingsUrl, jsonRequest('PUT', { provider: 'openai', model: 'gpt-4.1' }));
     expect(response.status).toBe(409);
     expect(await response.json()).toMatchObject({

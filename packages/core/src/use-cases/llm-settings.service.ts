@@ -201,7 +201,9 @@ export class LlmSettingsService {
    * to be unchanged; without model the provider's default model is used; without
    * inherit_from the stored link is kept (null removes it). A body of `inherit_from` alone
    * changes the link only (action `inherit`). The change and its history entry (by
-   * `actor`) are one write, over the version read.
+   * `actor`, naming the fields changed from the value read) are one write. A full
+   * replacement without `ifMatch` is unconditional (the last writer wins, as racing
+   * replacements always did); any other update is a compare-and-set over the version read.
    * @throws PreconditionFailedError when `ifMatch` does not hold; ValidationError when
    *   the link would close a cycle or make a chain of more than 4 links.
    */
@@ -213,6 +215,7 @@ export class LlmSettingsService {
     const action = update.provider === undefined ? 'inherit' : 'update';
     // A full replacement does not need what is stored, which may then be unreadable (the way out of a lost key).
     const replaces = update.provider !== undefined && (update.api_key !== undefined || !this.providers.get(update.provider).keyRequired);
+    const needsVersionCheck = options.ifMatch !== undefined || !replaces;
 
     for (let attempt = 1; ; attempt++) {
       const current = await this.repository.latest(scope);
@@ -225,7 +228,7 @@ export class LlmSettingsService {
           if (current !== null) await this.repository.delete(scope, current.version, history);
           return await this.get({ scope });
         }
-        const written = await this.repository.write(next, current?.version ?? 0, history);
+        const written = await this.repository.write(next, needsVersionCheck ? (current?.version ?? 0) : undefined, history);
         this.logger.info({ scope, action, provider: written.view.provider, model: written.view.model, fields: history.fields, version: written.version }, 'llm settings saved');
         return hasOwnSettings(next) ? written : await this.get({ scope });
       } catch (error) {
@@ -336,26 +339,20 @@ export class LlmSettingsService {
    */
   async clear(options: ClearOptions = {}): Promise<void> {
     const scope = normalizeScope(options.scope);
-    for (let attempt = 1; ; attempt++) {
-      const current = await this.repository.latest(scope);
-      if (!preconditionHolds(current, options.ifMatch)) throw new PreconditionFailedError();
-      try {
-        if (current === null) {
-          await this.repository.delete(scope);
-        } else {
-          // Settings that cannot be opened can still be removed: all their fields go.
-          const previous = await this.previousValue(current, true);
-          const history = previous === null ? unreadableRemoval(scope, options.actor) : historyEntry(scope, 'delete', options.actor, previous, null);
-          await this.repository.delete(scope, current.version, history);
-        }
-        this.logger.info({ scope }, 'llm settings cleared');
-        return;
-      } catch (error) {
-        if (!isLlmSettingsError(error, ErrorCodes.SETTINGS_CONFLICT)) throw error;
-        if (options.ifMatch !== undefined) throw new PreconditionFailedError();
-        if (attempt >= MAX_WRITE_ATTEMPTS) throw error;
-      }
+    const current = await this.repository.latest(scope);
+    if (!preconditionHolds(current, options.ifMatch)) throw new PreconditionFailedError();
+    // Settings that cannot be opened, or that a racing write stored after the read, can
+    // still be removed: all their fields go. The entry is written only with a removal.
+    const previous = current === null ? null : await this.previousValue(current, true);
+    const history = previous === null ? unknownRemoval(scope, options.actor) : historyEntry(scope, 'delete', options.actor, previous, null);
+    try {
+      // Without If-Match the delete is unconditional; the store records the entry only if it removed something.
+      await this.repository.delete(scope, options.ifMatch === undefined ? undefined : (current?.version ?? 0), history);
+    } catch (error) {
+      if (isLlmSettingsError(error, ErrorCodes.SETTINGS_CONFLICT)) throw new PreconditionFailedError();
+      throw error;
     }
+    this.logger.info({ scope }, 'llm settings cleared');
   }
 
   /**
@@ -486,8 +483,8 @@ function historyEntry(scope: string, action: string, actor: string | undefined, 
   return { scope, action, actor: actor ?? EMBEDDED_ACTOR, fields, apiKeyChanged: fields.includes('api_key') };
 }
 
-/** The removal of settings that could not be opened: every field of settings goes. */
-function unreadableRemoval(scope: string, actor: string | undefined): HistoryEntry {
+/** The removal of settings not opened (unreadable, or written after the read): every field of settings goes. */
+function unknownRemoval(scope: string, actor: string | undefined): HistoryEntry {
   return { scope, action: 'delete', actor: actor ?? EMBEDDED_ACTOR, fields: ['provider', 'model', 'api_key'], apiKeyChanged: true };
 }
 
