@@ -259,8 +259,8 @@ describe('llm-settings CLI', () => {
       const view = await (await fetch(`http://127.0.0.1:${port}/api/settings/llm`)).json();
       expect(view).toMatchObject({ provider: 'openai', api_key_masked: '...6789' });
       // One rotate entry by the CLI (the second run rotated nothing), after the save by the operator.
-      const history = await (await fetch(`http://127.0.0.1:${port}/api/settings/llm/history`)).json();
-      expect(history.entries.map((entry: { action: string; actor: string }) => `${entry.action} ${entry.actor}`)).toEqual(['rotate cli', 'update admin']);
+      const history = (await (await fetch(`http://127.0.0.1:${port}/api/settings/llm/history`)).json()) as { entries: { action: string; actor: string }[] };
+      expect(history.entries.map((entry) => `${entry.action} ${entry.actor}`)).toEqual(['rotate cli', 'update admin']);
     } finally {
       onlyB.child.kill('SIGTERM');
       await onlyB.exited;
