@@ -6,6 +6,7 @@ export const projects = [
   'packages/crypto-fernet',
   'packages/auth-jose',
   'packages/storage-knex',
+  'packages/usage-knex',
   'packages/provider-probe',
   'packages/http-koa',
   'packages/server',

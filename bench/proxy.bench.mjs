@@ -17,7 +17,9 @@
 //   `node bench/proxy.bench.mjs --key-echo` alone): its cost per call and per answer size.
 // The chat figures are also taken through a second instance with all ten built-in
 // providers enabled (`proxied_ten`): the number of providers must cost nothing per call.
-// The service runs as `pnpm start` runs it (LOG_LEVEL=info, one line per call).
+// The service runs as `pnpm start` runs it (LOG_LEVEL=info, one line per call), counting
+// every call's usage per scope (USAGE_FLUSH_MS, on in every server): the figures include it.
+// Its own cost, against an app without it, is counted with callgrind in docs/performance.md.
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';

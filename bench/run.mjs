@@ -11,6 +11,7 @@ import { runKeyEchoBench, runProxyBench } from './proxy.bench.mjs';
 import { runResolveBench } from './resolve.bench.mjs';
 import { runTracingBench } from './tracing.bench.mjs';
 import { runScopesBench } from './scopes.bench.mjs';
+import { runScopedGetBench, runVerifyBench } from './scoped-tokens.bench.mjs';
 import { runColdStartBench, runMemoryBench } from './startup-memory.bench.mjs';
 import { runTestRouteBench } from './test-route.bench.mjs';
 
@@ -245,6 +246,20 @@ for (const kind of Object.keys(KINDS)) {
   }
 }
 
+const scopedGet = await section('GET with a scoped token and with the admin token', () => runScopedGetBench());
+add(
+  'GET /api/settings/llm with a minted scoped token, SQLite, LOG_LEVEL=silent',
+  `${scopedGet.scoped_requests_per_s} req/s`,
+  `admin token ${scopedGet.admin_requests_per_s} req/s`,
+  `${scopedGet.ratio}x (rounds ${scopedGet.ratio_spread.join('-')})`,
+  '>= 0.9x',
+  scopedGet.ratio >= 0.9,
+);
+const verify = await section('scoped token verification in process', () => runVerifyBench());
+for (const [name, figures] of Object.entries(verify)) {
+  add(`verify one scoped token (${name.replaceAll('_', ' ')}), key set cached`, `median ${figures.median_us} µs`, '-', '-', '<= 30 µs', figures.median_us <= 30);
+}
+
 const machine = {
   cpu_model: cpus()[0]?.model ?? 'unknown',
   cpus: cpus().length,
@@ -258,5 +273,5 @@ console.table(rows);
 console.log(`machine: ${machine.cpus} x ${machine.cpu_model}, ${machine.memory_gb} GB, Node ${machine.node}; load average ${machine.load_average_before[0]} before, ${machine.load_average_after[0]} after; ${durationS} s`);
 writeFileSync(
   new URL('./results.json', import.meta.url),
-  `${JSON.stringify({ measured_at: startedAt.toISOString(), duration_s: durationS, machine, rows, http, metrics, tracing, fernet, test_route: testRoute, probe, resolve: resolved, proxy, key_echo: keyEcho, cold_start: coldStart, memory, scopes }, null, 2)}\n`,
+  `${JSON.stringify({ measured_at: startedAt.toISOString(), duration_s: durationS, machine, rows, http, metrics, tracing, fernet, test_route: testRoute, probe, resolve: resolved, proxy, key_echo: keyEcho, cold_start: coldStart, memory, scopes, scoped_get: scopedGet, verify }, null, 2)}\n`,
 );

@@ -10,7 +10,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const SCOPE = '@llm-settings/';
-const ADAPTERS = ['crypto-fernet', 'storage-knex', 'provider-probe', 'http-koa', 'auth-jose'];
+const ADAPTERS = ['crypto-fernet', 'storage-knex', 'usage-knex', 'provider-probe', 'http-koa', 'auth-jose'];
 /** Test-only tooling every package's tests may use. */
 const TEST_TOOLS = ['vitest', 'fast-check', '@seriousme/openapi-schema-validator'];
 

@@ -8,3 +8,4 @@ export * from './settings-store.contract.js';
 export * from './model-lister.contract.js';
 export * from './logger.contract.js';
 export * from './token-verifier.contract.js';
+export * from './usage-store.contract.js';

@@ -1,4 +1,4 @@
-import { createMemoryCipher, createMemoryModelLister, createMemorySettingsStore } from '@llm-settings/core/testing';
+import { createMemoryCipher, createMemoryModelLister, createMemorySettingsStore, createMemoryUsageStore } from '@llm-settings/core/testing';
 import { describe, expect, it } from 'vitest';
 import * as suites from '../src/index.js';
 
@@ -6,6 +6,7 @@ import * as suites from '../src/index.js';
 suites.describeSettingsStoreList({ name: 'list alone', create: () => createMemorySettingsStore() });
 suites.describeSettingsStoreWatch({ name: 'watch alone', create: () => createMemorySettingsStore() });
 suites.describeSecretCipherRejection({ name: 'rejection alone', create: () => createMemoryCipher({ keys: ['contract-current'] }) });
+suites.describeUsageStoreRead({ name: 'read alone', create: () => createMemoryUsageStore() });
 suites.describeModelListerFailures({
   name: 'failures alone',
   providers: ['anthropic', 'openai'],
@@ -38,6 +39,9 @@ describe('the suites by concern', () => {
       'describeTokenVerifierRotation',
       'describeTokenVerifierRoundTrip',
       'describeTokenVerifierTime',
+      'describeUsageStoreAdd',
+      'describeUsageStoreRead',
+      'describeUsageStoreSharedBackend',
     ]);
   });
 });

@@ -44,6 +44,7 @@ export { MAX_INHERITANCE_DEPTH } from './use-cases/inheritance.js';
 export type { SettingsViewCacheOptions } from './use-cases/settings-view-cache.js';
 export type { ModelListCacheOptions } from './use-cases/model-list-cache.js';
 export * from './use-cases/rotate-secrets.js';
+export { TokenRevocations, type TokenRevocationsOptions } from './use-cases/token-revocations.js';
 export * from './use-cases/confirm-endpoint.js';
 
 // For adapter authors: a store's change feed and list order
@@ -54,3 +55,6 @@ export { compareCodePoints } from './key-order.js';
 export * from './redaction.js';
 export * from './key-echo.js';
 export { escapeLogLine } from './log-line.js';
+export * from './ports/usage-store.port.js';
+export * from './usage-readers.js';
+export * from './use-cases/usage-meter.js';

@@ -1,5 +1,5 @@
 import type { Span } from '@opentelemetry/api';
-import type { IfMatch, LlmProvider } from '@llm-settings/core';
+import type { Caller, IfMatch, LlmProvider, Permission } from '@llm-settings/core';
 import type { ParameterizedContext } from 'koa';
 
 /** What the middleware of one request share through `ctx.state`. */
@@ -13,10 +13,15 @@ export interface AppState {
   /** The request's span, while an OpenTelemetry SDK records it (see tracing.ts). */
   span?: Span;
   /**
-   * Who is calling: set by the access check of every protected router (bearer-auth.ts)
-   * before its routes run; absent on the open routes, whose callers are unknown.
+   * Who is calling: set by the access check of the API's protected routers
+   * (bearer-auth.ts) before their routes run: the admin (the API token, or anyone when
+   * the app has no token: loopback, or a proxy in front that authenticates) or a scoped
+   * caller (a scoped token). Absent on the open routes, whose callers are unknown, and on
+   * `/metrics` behind its own token, whose bearer is a scraper and no caller of the API.
    */
   caller?: Caller;
+  /** Set by `may` (permissions.ts): the permission the route requires, checked. */
+  permission?: Permission;
 }
 
 /** What the request log says about one call through the LLM pass-through: never a body or a key. */
@@ -30,20 +35,15 @@ export interface LlmCallFacts {
 
 export type AppContext = ParameterizedContext<AppState>;
 
-/**
- * Who is calling, as the protected routers' access check found it (bearer-auth.ts):
- * `admin` presented the API token, `metrics` the metrics token; `loopback` is anyone
- * reaching an app configured without a token (the server allows that on loopback only,
- * or behind a proxy that authenticates).
- */
-export type Caller = 'admin' | 'metrics' | 'loopback';
-
 /*
  * What a route's middleware put on `ctx.state` for its handler (route-state.ts), each
  * declared by the route that uses it: `router.put<ScopeState & BodyState>(path, ...)`.
  */
 
-/** Set by `scoped`: the scope named in `LLM-Settings-Scope`, undefined for the default one. */
+/**
+ * Set by `scoped`: the scope named in `LLM-Settings-Scope`, undefined for the default
+ * one; a scoped caller's own scope when it names none.
+ */
 export interface ScopeState {
   scope: string | undefined;
 }

@@ -1,7 +1,8 @@
-import { ConfigError, DEFAULT_PROVIDER_REGISTRY, silentLogger, type Logger, type ProviderRegistry } from '@llm-settings/core';
+import { ConfigError, DEFAULT_PROVIDER_REGISTRY, silentLogger, type Logger, type ProviderRegistry, type TokenVerifier } from '@llm-settings/core';
 import Koa from 'koa';
 import type { AppContext, AppState } from './app-state.js';
-import { authenticate } from './bearer-auth.js';
+import { authenticate, type AccessOptions } from './bearer-auth.js';
+import { registerCallerRoute } from './caller-route.js';
 import { fetchMetadataCheck, originCheck } from './browser-request-check.js';
 import { commonHeadersMiddleware } from './common-headers.js';
 import { corsMiddleware, corsOriginsOf } from './cors.js';
@@ -22,6 +23,7 @@ import { traceRequests } from './tracing.js';
 import { registerModelRoutes } from './model-routes.js';
 import { registerSettingsRoutes, type HttpSettingsService } from './settings-routes.js';
 import { registerSettingsUi } from './settings-ui.js';
+import { registerUsageRoutes, type HttpUsage } from './usage-routes.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 16_384;
 /** '' or `/`-separated segments without a trailing `/`, query, fragment or whitespace. */
@@ -48,6 +50,15 @@ export interface HttpAppOptions {
    * @default undefined (no authentication: put the app behind your own auth)
    */
   apiToken?: string;
+  /**
+   * Checks scoped tokens (core's `TokenVerifier`): presented like the API token, each
+   * reaches its own scope only (`LLM-Settings-Scope` absent or naming it, else 403
+   * `HTTP.SCOPE_FORBIDDEN`), and each route asks for one of its permissions: `read`
+   * (GET settings, providers), `write` (PUT, DELETE), `test` (POST /test), `models`, `use`
+   * (the pass-through); else 403 `HTTP.PERMISSION_MISSING`. Tokens up to 8 KiB are read.
+   * @default null (the API token alone)
+   */
+  tokenVerifier?: TokenVerifier | null;
   /**
    * Reports whether the app can serve requests, for GET /readyz.
    * @default always ready, with no checks
@@ -111,6 +122,13 @@ export interface HttpAppOptions {
    * @default undefined (no metrics: /metrics answers 404)
    */
   metrics?: MetricsOptions;
+  /**
+   * When set, the pass-through's calls (messages, chat completions, responses, embeddings)
+   * are counted per scope with `usage.record` (from the answer bytes, which are not
+   * changed), and `GET /api/settings/llm/usage?from=&to=` answers the scope's counts.
+   * @default undefined (nothing counted: that path answers 404)
+   */
+  usage?: HttpUsage;
 }
 
 /**
@@ -136,6 +154,7 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
     bearerAuth: options.apiToken !== undefined,
     hostCheck: options.allowedHosts !== undefined,
     llm: options.llm !== undefined,
+    usage: options.usage !== undefined,
     basePath,
   });
   openRoutes.get(OPENAPI_PATH, (ctx) => {
@@ -151,19 +170,22 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   // The access check names the caller (ctx.state.caller) for the routes after it.
   const protectedRoutes = createRouter();
   protectedRoutes.use(browserCheck);
-  protectedRoutes.use(authenticate(options.apiToken));
+  const access: AccessOptions = { ...(options.apiToken === undefined ? {} : { apiToken: options.apiToken }), tokenVerifier: options.tokenVerifier ?? null };
+  protectedRoutes.use(authenticate(access));
+  registerCallerRoute(protectedRoutes);
   const jsonBody = jsonBodyMiddleware(maxBodyBytes);
   registerProviderRoutes(protectedRoutes, providers);
   registerSettingsRoutes(protectedRoutes, options.service, jsonBody);
   registerModelRoutes(protectedRoutes, options.service, jsonBody);
+  if (options.usage !== undefined) registerUsageRoutes(protectedRoutes, options.usage);
 
   // The pass-through's protected router: its check also takes the token in x-api-key,
   // where SDKs may send what they take for a provider key.
   const llmRoutes = createRouter();
   if (options.llm !== undefined) {
     llmRoutes.use(browserCheck);
-    llmRoutes.use(authenticate(options.apiToken, { acceptXApiKey: true }));
-    registerLlmPassThrough(llmRoutes, options.service, { providers, ...options.llm }, logger, options.metrics?.observer ?? NO_OBSERVER);
+    llmRoutes.use(authenticate({ ...access, acceptXApiKey: true }));
+    registerLlmPassThrough(llmRoutes, options.service, { providers, ...options.llm }, logger, options.metrics?.observer ?? NO_OBSERVER, options.usage?.record ?? null);
   }
 
   const app = new Koa<AppState>();

@@ -1,6 +1,7 @@
 export { createHttpApp, type HttpAppOptions } from './app.js';
 export type { AppState } from './app-state.js';
-export { API_TOKEN_RULE, isUsableApiToken } from './bearer-auth.js';
+export { API_TOKEN_RULE, isUsableApiToken, MAX_PRESENTED_TOKEN_LENGTH } from './bearer-auth.js';
+export { WHOAMI_PATH, type CallerView } from './caller-route.js';
 export type { ReadinessCheck, ReadinessReport } from './health-routes.js';
 export { canonicalHost } from './host-check.js';
 export { corsOriginOf } from './cors.js';
@@ -28,3 +29,4 @@ export { REQUEST_ID_HEADER } from './request-log.js';
 export type { HttpSettingsService } from './settings-routes.js';
 export { METRICS_PATH, type MetricsOptions, type MetricsScrape } from './metrics-route.js';
 export { NO_OBSERVER, statusClassOf, type HttpObserver, type LlmCallObservation, type RequestObservation, type StatusClass } from './observer.js';
+export { USAGE_PATH, type HttpUsage } from './usage-routes.js';

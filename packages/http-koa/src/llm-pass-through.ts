@@ -4,6 +4,7 @@ import {
   ConfigError,
   DEFAULT_PROVIDER_REGISTRY,
   DEFAULT_SCOPE,
+  isUsageCountedPath,
   KeyEchoScrubber,
   redactText,
   scrubKeyFromLogText,
@@ -14,6 +15,7 @@ import {
   type ProviderDescriptor,
   type ProviderDialect,
   type ProviderRegistry,
+  type UsageRecorder,
 } from '@llm-settings/core';
 import type { IncomingMessage } from 'node:http';
 import { pipeline, Transform } from 'node:stream';
@@ -23,10 +25,12 @@ import type { AppContext, AppState, LlmCallFacts, ScopeState } from './app-state
 import { forwardedHeaderValues, passedResponseHeaders, upstreamRequestHeaders, type BetaFilter } from './forwarded-headers.js';
 import { InFlightLimit } from './in-flight-limit.js';
 import { LlmCallMeter } from './llm-call-meter.js';
+import { LlmCallUsage } from './llm-call-usage.js';
 import { NO_OBSERVER, type HttpObserver } from './observer.js';
 import { notJson } from './json-body.js';
 import { HttpError, HttpErrorCodes, problemFromError } from './problems.js';
 import { ClientGoneError, readRequestBytes, refuseDeclaredOversize } from './request-bytes.js';
+import { may } from './permissions.js';
 import { scoped } from './route-state.js';
 import type { HttpSettingsService } from './settings-routes.js';
 import { errorAnswerFor, MAX_ERROR_BODY_BYTES } from './upstream-error-body.js';
@@ -166,6 +170,7 @@ export function registerLlmPassThrough(
   options: LlmPassThroughOptions,
   logger: Logger = silentLogger,
   observer: HttpObserver = NO_OBSERVER,
+  recordUsage: UsageRecorder | null = null,
 ): void {
   const timeoutMs = positiveInteger(options.timeoutMs ?? DEFAULT_LLM_TIMEOUT_MS, 'llm.timeoutMs');
   const maxBodyBytes = positiveInteger(options.maxBodyBytes ?? DEFAULT_LLM_MAX_BODY_BYTES, 'llm.maxBodyBytes');
@@ -183,6 +188,7 @@ export function registerLlmPassThrough(
     // An OpenAI-dialect root already ends where the dialect's /v1 does (`/v1`, `/api/v1`, `/v1beta/openai`).
     const upstreamPath = route.dialect === 'openai' ? route.path.slice('/v1'.length) : route.path;
     const target = `${root}${upstreamPath}`;
+    const countsUsage = recordUsage !== null && isUsageCountedPath(route.path);
     const handler = async (ctx: ParameterizedContext<AppState & ScopeState>) => {
       const { scope } = ctx.state;
       const facts: LlmCallFacts = { provider: route.provider, scope: scope ?? DEFAULT_SCOPE, upstreamRequestId: null };
@@ -206,15 +212,19 @@ export function registerLlmPassThrough(
       const url = upstreamUrl(target, route.query, ctx.query);
       const headers = upstreamRequestHeaders(ctx.headers, descriptor, apiKey, body, betaFilter(allowedBetas, logger, ctx));
       meter.sending(route.method, body);
+      // Counted from here, failures included; recorded once the answer closes, whatever ends it.
+      const usage = countsUsage ? new LlmCallUsage(recordUsage!, facts.scope, route.provider, route.dialect, body) : null;
+      if (usage !== null) ctx.res.once('close', () => usage.ended());
       const answer = await call.send({ method: route.method, url, headers, body });
       meter.answered(answer.statusCode ?? 502);
+      usage?.answered(answer.statusCode ?? 502, answer.headers['content-type']);
       const requestId = answer.headers[descriptor.requestIdHeader];
       if (typeof requestId === 'string') ctx.state.llm = { ...facts, upstreamRequestId: loggableRequestId(requestId, apiKey) };
       const echo: KeyEcho = { scrubber: new KeyEchoScrubber(apiKey), caller: new CallerText([body, ...url.searchParams.values(), ...forwardedHeaderValues(ctx.headers)]) };
-      await passAnswer(ctx, descriptor, answer, call, echo, meter);
+      await passAnswer(ctx, descriptor, answer, call, echo, meter, usage);
     };
-    if (route.method === 'GET') router.get<ScopeState>(passThroughPath(route), retryHints, scoped, handler);
-    else router.post<ScopeState>(passThroughPath(route), retryHints, scoped, handler);
+    if (route.method === 'GET') router.get<ScopeState>(passThroughPath(route), retryHints, may('use'), scoped, handler);
+    else router.post<ScopeState>(passThroughPath(route), retryHints, may('use'), scoped, handler);
   }
 }
 
@@ -257,6 +267,7 @@ async function passAnswer(
   call: UpstreamCall,
   echo: KeyEcho,
   meter: LlmCallMeter,
+  usage: LlmCallUsage | null,
 ): Promise<void> {
   const status = answer.statusCode ?? 502;
   if (status >= 300 && status < 400) {
@@ -269,7 +280,7 @@ async function passAnswer(
     ctx.set(headers);
     downloadUnlessJsonOrEvents(ctx);
     if (!ctx.response.is('json')) {
-      pipeOn(ctx, answer, [], echo, meter);
+      pipeOn(ctx, answer, [], echo, meter, usage);
       // An event stream's headers go at once, so that the caller sees it start before its
       // first event; with that event, in one write, when it came with them.
       if (ctx.response.is('text/event-stream') && answer.readableLength === 0) ctx.res.flushHeaders();
@@ -279,8 +290,9 @@ async function passAnswer(
     if ('whole' in body) {
       const whole = asBuffer(echo.scrubber.scrubBytes(body.whole, echo.caller));
       meter.passedOn(whole.length);
+      usage?.passed(whole);
       ctx.body = whole;
-    } else pipeOn(ctx, answer, body.head, echo, meter);
+    } else pipeOn(ctx, answer, body.head, echo, meter, usage);
     return;
   }
   const body = await call.readUpTo(answer, MAX_ERROR_BODY_BYTES);
@@ -307,10 +319,11 @@ function downloadUnlessJsonOrEvents(ctx: AppContext): void {
  * by chunk (each chunk goes on at once up to its last whitespace, so an event stream's
  * events are not delayed); without the provider's declared length, which a scrub changes.
  */
-function pipeOn(ctx: AppContext, answer: IncomingMessage, head: readonly Buffer[], echo: KeyEcho, meter: LlmCallMeter): void {
+function pipeOn(ctx: AppContext, answer: IncomingMessage, head: readonly Buffer[], echo: KeyEcho, meter: LlmCallMeter, usage: LlmCallUsage | null): void {
   const scrub = echo.scrubber.stream(echo.caller);
   const passed = (bytes: Uint8Array) => {
     meter.passedOn(bytes.length, true);
+    usage?.passed(bytes);
     return nonEmpty(bytes);
   };
   const rest = new Transform({

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { AppState } from './app-state.js';
-import { authenticate } from './bearer-auth.js';
+import { authenticate, requireToken } from './bearer-auth.js';
 import { createRouter } from './routers.js';
 import type { HttpObserver } from './observer.js';
 
@@ -35,8 +35,9 @@ export interface MetricsOptions {
 export function metricsRouter(options: MetricsOptions, apiToken: string | undefined, browserCheck: Middleware<AppState>): Router<AppState> {
   const router = createRouter();
   router.use(browserCheck);
-  if (options.token !== undefined) router.use(authenticate(options.token, { caller: 'metrics' }));
-  else router.use(authenticate(apiToken));
+  // A scraper's token names no caller: it reaches /metrics and nothing else.
+  if (options.token !== undefined) router.use(requireToken(options.token));
+  else router.use(authenticate(apiToken === undefined ? {} : { apiToken }));
   router.get(METRICS_PATH, async (ctx) => {
     const { contentType, body } = await options.scrape();
     ctx.set('Content-Type', contentType);

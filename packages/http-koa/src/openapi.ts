@@ -7,6 +7,7 @@ import {
   LlmSettingsViewSchema,
   LlmTestResultSchema,
   type ProviderRegistry,
+  PERMISSIONS,
 } from '@llm-settings/core';
 import { ANSWERED_REQUEST_ID_HEADER } from './forwarded-headers.js';
 import { HEALTH_PATH, READY_PATH } from './health-routes.js';
@@ -15,7 +16,9 @@ import { PROBLEM_CODES, PROBLEM_CONTENT_TYPE, RETRY_AFTER_SECONDS } from './prob
 import { SCOPE_HEADER } from './scope-header.js';
 import { MODELS_PATH } from './model-routes.js';
 import { PROVIDERS_PATH } from './provider-routes.js';
+import { WHOAMI_PATH } from './caller-route.js';
 import { SETTINGS_HISTORY_PATH, SETTINGS_PATH, SETTINGS_TEST_PATH } from './settings-routes.js';
+import { USAGE_PATH } from './usage-routes.js';
 
 export const OPENAPI_PATH = '/api/openapi.json';
 
@@ -50,6 +53,11 @@ export interface OpenApiOptions {
    * @default false
    */
   llm?: boolean;
+  /**
+   * Whether the app counts the tenants' usage (the app's `usage` is set).
+   * @default false
+   */
+  usage?: boolean;
   /**
    * The path the app is served under (the app's `basePath`), given as the `servers` URL.
    * @default '' (no `servers`: clients resolve paths against the document's own origin)
@@ -104,6 +112,16 @@ function schemas(providers: ProviderRegistry): JsonObject {
       ...fromZod(LlmModelListSchema, 'output'),
       description:
         "The models to choose from. `source` is `live` when the key's own list came from the provider (every page), `catalogue` for the built-in list of current models; then `reason` says why: `no_stored_key` (no key is stored for that provider), `listing_disabled` (the server lists no models live), or the code of the failed listing, as POST /api/settings/llm/test reports it (`invalid_api_key`, `permission_denied`, `rate_limited`, `provider_unavailable`, `timeout`, `network_error`, ...), with `message` in fixed wording. `default` marks the model used when settings name none.",
+    },
+    CallerView: {
+      type: 'object',
+      required: ['kind', 'scope', 'can'],
+      properties: {
+        kind: { type: 'string', enum: ['admin', 'scoped'] },
+        scope: { type: ['string', 'null'], description: "The scoped token's scope; null for the admin, who reaches every scope." },
+        can: { type: 'array', items: { type: 'string', enum: [...PERMISSIONS] } },
+      },
+      description: 'Who the request\'s token stands for, for a page to show what it may do.',
     },
     LlmProviderList: {
       ...fromZod(LlmProviderListSchema, 'output'),
@@ -198,7 +216,7 @@ function components(providers: ProviderRegistry, bearerAuth: boolean, hostCheck:
       ),
       Unauthorized: problemResponse('Missing or invalid bearer token.', { 'WWW-Authenticate': ref('headers', 'WWWAuthenticate') }),
       ForbiddenOrigin: problemResponse(
-        "HTTP.FORBIDDEN_ORIGIN: a request from a page that may not call the API: an Origin other than the server's own and the configured CORS origins (or null); on the API operations also Sec-Fetch-Mode: no-cors, or Sec-Fetch-Site: cross-site / same-site without such an Origin.",
+        "HTTP.FORBIDDEN_ORIGIN: a request from a page that may not call the API: an Origin other than the server's own and the configured CORS origins (or null); on the API operations also Sec-Fetch-Mode: no-cors, or Sec-Fetch-Site: cross-site / same-site without such an Origin. With a scoped token: HTTP.SCOPE_FORBIDDEN when LLM-Settings-Scope names another scope than the token's (whether it exists or not), HTTP.PERMISSION_MISSING when the token lacks the operation's permission (read, write, test, models, use; the detail names it).",
       ),
       ...(hostCheck
         ? { MisdirectedRequest: problemResponse('The Host header names a host this server does not serve (DNS rebinding), or is missing or malformed.') }
@@ -265,6 +283,18 @@ function settingsPaths(providers: ProviderRegistry, bearerAuth: boolean, hostChe
     content: json(ref('schemas', 'LlmModelList')),
   };
   return {
+    [WHOAMI_PATH]: {
+      get: {
+        operationId: 'getLlmSettingsCaller',
+        summary: "Who the token stands for: the admin, or a scoped token's scope and permissions (no permission needed).",
+        parameters: [requestId],
+        ...secured,
+        responses: {
+          200: { description: 'The caller.', headers: { 'X-Request-Id': ref('headers', 'XRequestId') }, content: json(ref('schemas', 'CallerView')) },
+          ...common,
+        },
+      },
+    },
     [PROVIDERS_PATH]: {
       get: {
         operationId: 'listLlmProviders',
@@ -444,6 +474,51 @@ function llmPaths(providers: ProviderRegistry, bearerAuth: boolean, hostCheck: b
   return paths;
 }
 
+const USAGE_DAY = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', examples: ['2026-03-04'] };
+const USAGE_COUNT = { type: 'integer', minimum: 0 };
+
+function usagePaths(bearerAuth: boolean, hostCheck: boolean): JsonObject {
+  const day = (name: string, description: string) => ({ name, in: 'query', required: true, description, schema: USAGE_DAY });
+  const row = {
+    type: 'object',
+    required: ['date', 'provider', 'model', 'calls', 'failed_calls', 'input_tokens', 'output_tokens', 'cached_input_tokens'],
+    additionalProperties: false,
+    properties: {
+      date: { ...USAGE_DAY, description: 'The UTC day.' },
+      provider: { type: 'string' },
+      model: { type: 'string', maxLength: 128, description: "The model the answers named (else the requests'); `unknown` when neither did." },
+      calls: USAGE_COUNT,
+      failed_calls: { ...USAGE_COUNT, description: 'Calls the provider answered with a status other than 2xx, or never answered.' },
+      input_tokens: USAGE_COUNT,
+      output_tokens: USAGE_COUNT,
+      cached_input_tokens: { ...USAGE_COUNT, description: 'Input tokens read from the provider cache, where the provider reports them.' },
+    },
+  };
+  return {
+    [USAGE_PATH]: {
+      get: {
+        operationId: 'getLlmUsage',
+        summary: "The scope's LLM calls and tokens through the pass-through and in-process clients, per UTC day, provider and model.",
+        description: 'Counted from the providers\' `usage` (JSON answers and stream events); written in batches, so that another instance\'s last few seconds may not show yet.',
+        parameters: [ref('parameters', 'XRequestId'), ref('parameters', 'Scope'), day('from', 'First UTC day, included.'), day('to', 'Last UTC day, included; not before `from`.')],
+        ...(bearerAuth ? { security: [{ bearerAuth: [] }] } : {}),
+        responses: {
+          200: {
+            description: 'The rows, sorted by date, provider and model.',
+            headers: { 'X-Request-Id': ref('headers', 'XRequestId') },
+            content: json({ type: 'object', required: ['rows'], additionalProperties: false, properties: { rows: { type: 'array', items: row } } }),
+          },
+          400: ref('responses', 'BadRequest'),
+          ...(bearerAuth ? { 401: ref('responses', 'Unauthorized') } : {}),
+          ...hostCheckResponses(hostCheck),
+          500: ref('responses', 'InternalError'),
+          503: ref('responses', 'ServiceUnavailable'),
+        },
+      },
+    },
+  };
+}
+
 function operationalPaths(hostCheck: boolean): JsonObject {
   const hostChecked = hostCheckResponses(hostCheck);
   return {
@@ -483,6 +558,7 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}): OpenApiDocum
   const bearerAuth = options.bearerAuth ?? true;
   const hostCheck = options.hostCheck ?? false;
   const llm = options.llm ?? false;
+  const usage = options.usage ?? false;
   const basePath = options.basePath ?? '';
   const providers = options.providers ?? DEFAULT_PROVIDER_REGISTRY;
   return {
@@ -496,7 +572,12 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}): OpenApiDocum
         `Errors are ${PROBLEM_CONTENT_TYPE} (RFC 9457); unknown paths answer 404 and unsupported methods 405 with an Allow header.`,
     },
     ...(basePath === '' ? {} : { servers: [{ url: basePath }] }),
-    paths: { ...settingsPaths(providers, bearerAuth, hostCheck), ...(llm ? llmPaths(providers, bearerAuth, hostCheck) : {}), ...operationalPaths(hostCheck) },
+    paths: {
+      ...settingsPaths(providers, bearerAuth, hostCheck),
+      ...(usage ? usagePaths(bearerAuth, hostCheck) : {}),
+      ...(llm ? llmPaths(providers, bearerAuth, hostCheck) : {}),
+      ...operationalPaths(hostCheck),
+    },
     components: components(providers, bearerAuth, hostCheck, llm),
   };
 }

@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import { providerListOf, type ProviderRegistry } from '@llm-settings/core';
 import type { AppState } from './app-state.js';
+import { may } from './permissions.js';
 
 export const PROVIDERS_PATH = '/api/settings/llm/providers';
 
@@ -8,7 +9,7 @@ export const PROVIDERS_PATH = '/api/settings/llm/providers';
 export function registerProviderRoutes(router: Router<AppState>, providers: ProviderRegistry): void {
   // Operator configuration, the same for every scope and request: made once.
   const body = JSON.stringify(providerListOf(providers));
-  router.get(PROVIDERS_PATH, (ctx) => {
+  router.get(PROVIDERS_PATH, may('read'), (ctx) => {
     ctx.type = 'application/json';
     ctx.body = body;
   });

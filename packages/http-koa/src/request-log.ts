@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { redactText, type Logger } from '@llm-settings/core';
+import { actorOf, redactText, type Logger } from '@llm-settings/core';
 import type { Middleware } from 'koa';
 import type { AppContext, AppState } from './app-state.js';
 import { NO_OBSERVER, type HttpObserver } from './observer.js';
@@ -22,6 +22,8 @@ type RequestLogEntry = {
   route: string | null;
   status: number;
   duration_ms: number;
+  /** Who called (core's `actorOf`: `admin`, `token:<jti>`, `jwt:<sub>`), once the access check named the caller. */
+  actor?: string;
   error_code?: string;
   error_message?: string;
   /** LLM pass-through calls only (see `LlmCallFacts`). */
@@ -62,7 +64,7 @@ export function requestLog(logger: Logger, observer: HttpObserver = NO_OBSERVER)
 
 function writeEntry(logger: Logger, observer: HttpObserver, ctx: AppContext, clientChosenId: boolean, started: number): void {
   const seconds = (performance.now() - started) / 1000;
-  const { failure, llm } = ctx.state;
+  const { failure, llm, caller } = ctx.state;
   // Text from outside is redacted: a client-chosen id and the failure message. The
   // method (from Node's parser), the route pattern and the code are our own values;
   // the pass-through's facts were checked where they were set.
@@ -75,6 +77,7 @@ function writeEntry(logger: Logger, observer: HttpObserver, ctx: AppContext, cli
   };
   observer.requestEnded({ route: entry.route, method: entry.method, status: entry.status, seconds });
   endRequestSpan(ctx, entry.route);
+  if (caller) entry.actor = actorOf(caller);
   if (failure) {
     entry.error_code = failure.code;
     entry.error_message = redactText(failure.message);

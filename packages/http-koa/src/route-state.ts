@@ -2,6 +2,7 @@ import type { IfMatch } from '@llm-settings/core';
 import type { Middleware } from 'koa';
 import type { AppState, IfMatchState, ScopeState, SignalState } from './app-state.js';
 import { parseIfMatch } from './if-match.js';
+import { permissionUndeclared, scopeForbidden } from './permissions.js';
 import { scopeOf } from './scope-header.js';
 
 /*
@@ -10,9 +11,23 @@ import { scopeOf } from './scope-header.js';
  * the order their checks run. The body's is in json-body.ts.
  */
 
-/** Puts the request's scope on `ctx.state.scope`. @throws ValidationError when `LLM-Settings-Scope` is not a scope. */
+/**
+ * Puts the request's scope on `ctx.state.scope`: the one `LLM-Settings-Scope` names; for
+ * a scoped caller, its own scope, which the header may name or leave out.
+ * @throws ValidationError when `LLM-Settings-Scope` is not a scope; HttpError 403
+ *   `HTTP.SCOPE_FORBIDDEN` when a scoped caller names another scope, or
+ *   `HTTP.PERMISSION_MISSING` on a route that lists no permission (`may`) before it.
+ */
 export const scoped: Middleware<AppState & ScopeState> = (ctx, next) => {
-  ctx.state.scope = scopeOf(ctx);
+  const named = scopeOf(ctx);
+  const { caller } = ctx.state;
+  if (caller?.kind !== 'scoped') {
+    ctx.state.scope = named;
+    return next();
+  }
+  if (ctx.state.permission === undefined) throw permissionUndeclared();
+  if (named !== undefined && named !== caller.scope) throw scopeForbidden();
+  ctx.state.scope = caller.scope;
   return next();
 };
 

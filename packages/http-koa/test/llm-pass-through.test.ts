@@ -691,6 +691,7 @@ describe('LLM pass-through: logs', () => {
       route: '/api/llm/anthropic/v1/messages',
       status: 404,
       duration_ms: expect.any(Number),
+      actor: 'admin',
       provider: 'anthropic',
       scope: 'tenant-a',
       upstream_request_id: `req_[REDACTED]${ANTHROPIC_KEY.slice(28, 30)}`,

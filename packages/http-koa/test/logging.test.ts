@@ -37,7 +37,7 @@ describe('request log', () => {
 
     const lines = requestLines(server);
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toEqual({ level: 'info', msg: 'http request', request_id: 'req-123', method: 'GET', route: '/api/settings/llm', status: 200, duration_ms: expect.any(Number) });
+    expect(lines[0]).toEqual({ level: 'info', msg: 'http request', request_id: 'req-123', method: 'GET', route: '/api/settings/llm', status: 200, duration_ms: expect.any(Number), actor: 'admin' });
     expect(lines[1]).toMatchObject({ method: 'POST', route: '/api/settings/llm/test', status: 409, error_code: 'SETTINGS.NOT_CONFIGURED' });
     expect(lines[2]).toMatchObject({ method: 'GET', route: null, status: 404, error_code: 'HTTP.NOT_FOUND' });
     for (const line of server.logger.lines) expect(line).not.toContain('debug=1');

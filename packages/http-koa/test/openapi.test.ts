@@ -1,5 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { ENABLED_PROVIDER_IDS, ErrorCodes, LlmSettingsUpdateSchema, LlmTestResultSchema } from '@llm-settings/core';
+import { ENABLED_PROVIDER_IDS, ErrorCodes, LlmSettingsUpdateSchema, LlmTestResultSchema, UsageMeter } from '@llm-settings/core';
+import { createMemoryUsageStore } from '@llm-settings/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildOpenApiDocument, HttpErrorCodes, type OpenApiDocument } from '../src/index.js';
 import { startServer, type TestServer } from './helpers.js';
@@ -37,6 +38,7 @@ describe('buildOpenApiDocument', () => {
     { bearerAuth: false, hostCheck: false },
     { bearerAuth: true, hostCheck: true },
     { bearerAuth: true, hostCheck: false, basePath: '/settings-api' },
+    { bearerAuth: true, hostCheck: true, usage: true },
   ])('is a valid OpenAPI 3.1 document (%o)', async (options) => {
     const document = buildOpenApiDocument(options);
     const validator = new Validator();
@@ -120,6 +122,35 @@ describe('buildOpenApiDocument', () => {
   });
 });
 
+describe('the usage route in the document', () => {
+  it('is documented when the app counts usage: its dates, the scope header and the row shape', () => {
+    const operation = (buildOpenApiDocument({ usage: true }).paths['/api/settings/llm/usage'] as Json).get as Json;
+    expect(operation.parameters.filter((parameter: Json) => parameter.in === 'query').map((parameter: Json) => [parameter.name, parameter.required])).toEqual([
+      ['from', true],
+      ['to', true],
+    ]);
+    expect(operation.parameters).toContainEqual({ $ref: '#/components/parameters/Scope' });
+    const rows = operation.responses[200].content['application/json'].schema.properties.rows;
+    expect(rows.items.required).toEqual(['date', 'provider', 'model', 'calls', 'failed_calls', 'input_tokens', 'output_tokens', 'cached_input_tokens']);
+    expect(operation.security).toEqual([{ bearerAuth: [] }]);
+    expect(buildOpenApiDocument({}).paths).not.toHaveProperty('/api/settings/llm/usage');
+  });
+
+  it('is served, and answered, by an app with the usage option', async () => {
+    const meter = new UsageMeter({ store: createMemoryUsageStore() });
+    try {
+      server = await startServer({ usage: meter });
+      const document = (await (await fetch(`${server.url}/api/openapi.json`)).json()) as OpenApiDocument;
+      expect(document).toEqual(buildOpenApiDocument({ bearerAuth: false, usage: true }));
+      const answer = await fetch(`${server.url}/api/settings/llm/usage?from=2026-01-01&to=2026-01-31`);
+      expect(answer.status).toBe(200);
+      expect(await answer.json()).toEqual({ rows: [] });
+    } finally {
+      await meter.close();
+    }
+  });
+});
+
 describe('GET /api/openapi.json', () => {
   it('serves the document matching the app configuration', async () => {
     server = await startServer({ apiToken: 'token-1234-abcdefgh' });
@@ -143,6 +174,7 @@ describe('GET /api/openapi.json', () => {
     expect(documented.sort()).toEqual(
       [
         'GET /api/settings/llm/providers',
+        'GET /api/settings/llm/whoami',
         'GET /api/settings/llm',
         'PUT /api/settings/llm',
         'DELETE /api/settings/llm',

@@ -6,6 +6,10 @@ const SETTINGS = 'api/settings/llm';
 const MODELS = 'api/settings/llm/models';
 const TEST = 'api/settings/llm/test';
 const PROVIDERS = 'api/settings/llm/providers';
+const WHOAMI = 'api/settings/llm/whoami';
+const USAGE = 'api/settings/llm/usage';
+/** The usage table's span, today included. */
+const USAGE_DAYS = 30;
 /** The API token lives in this tab's sessionStorage only: gone when the tab closes. */
 const TOKEN_KEY = 'llm-settings.api-token';
 /** The select's entry that reveals the free-text model field. */
@@ -20,10 +24,13 @@ const ui = {
   tokenForm: $('token-form'),
   token: $('token'),
   settings: $('settings'),
-  current: { provider: $('current-provider'), model: $('current-model'), key: $('current-key'), updated: $('current-updated') },
+  current: { scope: $('current-scope'), provider: $('current-provider'), model: $('current-model'), key: $('current-key'), updated: $('current-updated') },
   conflict: $('conflict'),
   reload: $('reload-button'),
   form: $('settings-form'),
+  editSection: $('edit-section'),
+  saveButton: $('save-button'),
+  deleteSection: $('delete-section'),
   provider: $('provider'),
   modelSelectField: $('model-select-field'),
   modelSelect: $('model-select'),
@@ -38,6 +45,10 @@ const ui = {
   testSubject: $('test-subject'),
   testCode: $('test-code'),
   testLatency: $('test-latency'),
+  usageSection: $('usage-section'),
+  usageEmpty: $('usage-empty'),
+  usageTable: $('usage-table'),
+  usageRows: $('usage-rows'),
   deleteButton: $('delete-button'),
   deleteDialog: $('delete-dialog'),
   deleteCancel: $('delete-cancel'),
@@ -45,7 +56,7 @@ const ui = {
 };
 
 /** What the page knows of the server: the view shown, its ETag, and whether the model route exists. */
-const state = { view: null, etag: null, modelListAvailable: true, modelLoads: 0, busy: false, providersLoaded: false };
+const state = { view: null, etag: null, modelListAvailable: true, modelLoads: 0, busy: false, providersLoaded: false, caller: null };
 
 /** An answer the page cannot use: a problem document (RFC 9457) or a network failure. */
 class ApiError extends Error {
@@ -130,6 +141,46 @@ function askForToken(refused) {
   ui.token.focus();
 }
 
+/**
+ * A token handed over in the address (`/#token=…`, from an app that links here): kept for
+ * this tab like a typed one, and taken out of the address bar and the history at once, so
+ * that it is neither shown, bookmarked nor sent on. The fragment never reaches the server.
+ */
+function takeTokenFromAddress() {
+  const match = /^#token=([^&]+)$/.exec(location.hash);
+  if (match === null) return;
+  sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(match[1]));
+  history.replaceState(null, '', `${location.pathname}${location.search}`);
+}
+
+/**
+ * Asks the server who the token stands for (nothing is decoded here): the admin, or one
+ * scope and its permissions. A server without the route (older) is taken as the admin's.
+ */
+async function loadCaller() {
+  try {
+    state.caller = (await api('GET', WHOAMI)).json;
+  } catch (error) {
+    if (error.status === 401) throw error;
+    state.caller = null;
+  }
+  showCaller();
+}
+
+function may(permission) {
+  return state.caller === null || state.caller.can.includes(permission);
+}
+
+/** Names the scope, and hides what the token may not do (the server refuses it anyway). */
+function showCaller() {
+  ui.current.scope.textContent = state.caller?.kind === 'scoped' ? state.caller.scope : 'default';
+  ui.saveButton.hidden = !may('write');
+  ui.deleteSection.hidden = !may('write');
+  ui.testButton.hidden = !may('test');
+  ui.editSection.hidden = !may('write') && !may('test');
+  if (!may('models')) state.modelListAvailable = false;
+}
+
 ui.tokenForm.addEventListener('submit', (event) => {
   event.preventDefault();
   const token = ui.token.value.trim();
@@ -173,6 +224,7 @@ function showKeyNeed() {
 
 async function loadSettings({ focus = false } = {}) {
   try {
+    await loadCaller();
     await loadProviders();
     const { json, etag } = await api('GET', SETTINGS);
     showView(json, etag);
@@ -182,10 +234,43 @@ async function loadSettings({ focus = false } = {}) {
     ui.modelNote.hidden = true;
     announce('Current settings loaded.');
     if (focus) ui.provider.focus();
-    await loadModels(json.model);
+    await Promise.all([loadModels(json.model), loadUsage()]);
   } catch (error) {
     if (error.status !== 401) announce(describeProblem(error), 'error');
   }
+}
+
+/** The last 30 UTC days of calls and tokens, newest first; hidden where the server counts no usage (404). */
+async function loadUsage() {
+  const day = (offset) => new Date(Date.now() - offset * 86_400_000).toISOString().slice(0, 10);
+  let rows;
+  try {
+    ({ json: { rows } } = await api('GET', `${USAGE}?from=${day(USAGE_DAYS - 1)}&to=${day(0)}`));
+  } catch (error) {
+    ui.usageSection.hidden = true;
+    if (error.status !== 404 && error.status !== 401) announce(`Usage not loaded: ${describeProblem(error)}`, 'error');
+    return;
+  }
+  // Text only: a model name is the provider's or the caller's data.
+  ui.usageRows.replaceChildren(
+    ...rows.reverse().map((row) => {
+      const tr = document.createElement('tr');
+      const counts = [row.calls, row.failed_calls, row.input_tokens, row.output_tokens, row.cached_input_tokens];
+      for (const text of [row.date, PROVIDER_NAMES[row.provider] ?? row.provider, row.model]) tr.append(cell(text));
+      for (const count of counts) tr.append(cell(count.toLocaleString(), 'number'));
+      return tr;
+    }),
+  );
+  ui.usageTable.hidden = rows.length === 0;
+  ui.usageEmpty.hidden = rows.length > 0;
+  ui.usageSection.hidden = false;
+}
+
+function cell(text, className) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  if (className) td.className = className;
+  return td;
 }
 
 function showView(view, etag) {
@@ -399,4 +484,5 @@ ui.deleteConfirm.addEventListener('click', async () => {
   announce('Settings deleted; the defaults apply.', 'success');
 });
 
+takeTokenFromAddress();
 void loadSettings();

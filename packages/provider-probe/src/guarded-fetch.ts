@@ -1,4 +1,22 @@
-import { CallerText, KeyEchoScrubber, type ProviderAuth, type Secret } from '@llm-settings/core';
+import {
+  AnswerUsageReader,
+  CallerText,
+  isUsageCountedPath,
+  KeyEchoScrubber,
+  modelOfJsonRequest,
+  type ProviderAuth,
+  type ProviderDialect,
+  type Secret,
+  type UsageRecorder,
+} from '@llm-settings/core';
+
+/** Whose calls a client's fetch counts, and where it records them. */
+export interface FetchUsage {
+  readonly record: UsageRecorder;
+  readonly scope: string;
+  readonly provider: string;
+  readonly dialect: ProviderDialect;
+}
 
 /**
  * Thrown by {@link guardedFetch} for a 3xx answer. The SDK hands it back as the
@@ -38,9 +56,12 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
  * - the key's echoes are scrubbed from the answer's headers and body, whatever the
  *   status and streamed or not (core's KeyEchoScrubber, as the pass-through does), so
  *   that neither the SDK's results nor the errors it throws (which quote the provider's
- *   body and headers) hold any part of it. What this request itself sent is left as it is.
+ *   body and headers) hold any part of it. What this request itself sent is left as it is;
+ * - with `usage`, each generating call (messages, chat completions, responses,
+ *   embeddings), every attempt of it, is counted as the pass-through counts it: its status,
+ *   and the usage read from the answer's bytes as the SDK reads them, recorded at their end.
  */
-export function guardedFetch(apiKey: Secret, auth: ProviderAuth): typeof globalThis.fetch {
+export function guardedFetch(apiKey: Secret, auth: ProviderAuth, usage: FetchUsage | null = null): typeof globalThis.fetch {
   return async (input, init = {}) => {
     const key = apiKey.reveal();
     const headers = new Headers(init.headers);
@@ -48,34 +69,81 @@ export function guardedFetch(apiKey: Secret, auth: ProviderAuth): typeof globalT
     for (const name of CREDENTIAL_HEADERS) headers.delete(name);
     if (auth === 'bearer') headers.set('authorization', `Bearer ${key}`);
     else if (auth !== 'none') headers.set(auth, key);
-    const response = await globalThis.fetch(input, { ...init, headers, redirect: 'manual' });
+    const url = new URL(input instanceof Request ? input.url : input);
+    const body = typeof init.body === 'string' || init.body instanceof Uint8Array ? init.body : null;
+    const counter = usage !== null && isUsageCountedPath(url.pathname) ? new CallCounter(usage, body) : null;
+    let response: Response;
+    try {
+      response = await globalThis.fetch(input, { ...init, headers, redirect: 'manual' });
+    } catch (error) {
+      counter?.ended(null, null);
+      throw error;
+    }
     if (response.status >= 300 && response.status < 400) {
+      counter?.ended(response.status, null);
       await response.body?.cancel();
       throw new RedirectRefusedError(response.status);
     }
-    const url = new URL(input instanceof Request ? input.url : input);
-    const body = typeof init.body === 'string' || init.body instanceof Uint8Array ? init.body : null;
-    return scrubbed(response, new KeyEchoScrubber(key), new CallerText([body, ...url.searchParams.values(), ...sent]));
+    return scrubbed(response, new KeyEchoScrubber(key), new CallerText([body, ...url.searchParams.values(), ...sent]), counter);
   };
 }
 
+/** One counted call: recorded once, with the usage its answer reported. */
+class CallCounter {
+  private recorded = false;
+
+  constructor(
+    private readonly usage: FetchUsage,
+    private readonly requestBody: string | Uint8Array | null,
+  ) {}
+
+  /** A reader of a 2xx answer's usage, or null for another status (which reports none). */
+  readerFor(response: Response): AnswerUsageReader | null {
+    return response.status >= 200 && response.status < 300 ? new AnswerUsageReader(this.usage.dialect, response.headers.get('content-type')) : null;
+  }
+
+  ended(status: number | null, reader: AnswerUsageReader | null): void {
+    if (this.recorded) return;
+    this.recorded = true;
+    const { model, usage } = reader?.end() ?? { model: null, usage: null };
+    const body = this.requestBody;
+    this.usage.record({
+      scope: this.usage.scope,
+      provider: this.usage.provider,
+      model: model ?? (body === null ? null : modelOfJsonRequest(typeof body === 'string' ? body : new TextDecoder().decode(body))),
+      status,
+      usage,
+    });
+  }
+}
+
 /** The answer with the key's echoes scrubbed from its headers and, as it arrives, its body. */
-function scrubbed(response: Response, scrubber: KeyEchoScrubber, caller: CallerText): Response {
+function scrubbed(response: Response, scrubber: KeyEchoScrubber, caller: CallerText, counter: CallCounter | null): Response {
   const headers = new Headers();
   for (const [name, value] of response.headers) {
     // A scrub changes the body's length.
     if (name !== 'content-length') headers.append(name, scrubber.scrubText(value, caller));
   }
   const echo = scrubber.stream(caller);
+  const reader = counter?.readerFor(response) ?? null;
+  // Read as the SDK reads the body, so that the caller waits for nothing more.
+  const passed = (controller: TransformStreamDefaultController<Uint8Array>, bytes: Uint8Array) => {
+    reader?.push(bytes);
+    enqueueNonEmpty(controller, bytes);
+  };
   const body =
     response.body === null || NULL_BODY_STATUSES.has(response.status)
       ? null
       : response.body.pipeThrough(
           new TransformStream<Uint8Array, Uint8Array>({
-            transform: (chunk, controller) => enqueueNonEmpty(controller, echo.push(chunk)),
-            flush: (controller) => enqueueNonEmpty(controller, echo.end()),
+            transform: (chunk, controller) => passed(controller, echo.push(chunk)),
+            flush: (controller) => {
+              passed(controller, echo.end());
+              counter?.ended(response.status, reader);
+            },
           }),
         );
+  if (body === null || reader === null) counter?.ended(response.status, null);
   return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }
 

@@ -2,7 +2,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type OpenAI from 'openai';
 import { DEFAULT_PROVIDER_REGISTRY, Secret, type ListedModel, type LlmProvider, type ProviderDescriptor, type ProviderDialect } from '@llm-settings/core';
 import type { SdkErrorClasses } from './failures.js';
-import { API_KEY_PLACEHOLDER, guardedFetch } from './guarded-fetch.js';
+import { API_KEY_PLACEHOLDER, guardedFetch, type FetchUsage } from './guarded-fetch.js';
 
 /** Anthropic's and OpenAI's public API roots, used when the operator configures none: their descriptors'. */
 export const DEFAULT_BASE_URLS = {
@@ -44,6 +44,8 @@ export interface ClientSettings {
   readonly timeoutMs?: number | undefined;
   /** Undefined leaves the SDK's default. */
   readonly maxRetries?: number | undefined;
+  /** Where the client's calls are counted; undefined counts nothing. */
+  readonly usage?: FetchUsage | undefined;
 }
 
 /** Everything one model lookup needs. Nothing here comes from the environment. */
@@ -110,7 +112,7 @@ export interface ProviderSdk {
 
 async function loadAnthropicSdk(): Promise<ProviderSdk> {
   const { default: Anthropic } = await import('@anthropic-ai/sdk');
-  const newClient = ({ apiKey, baseUrl, timeoutMs, maxRetries }: ClientSettings) =>
+  const newClient = ({ apiKey, baseUrl, timeoutMs, maxRetries, usage }: ClientSettings) =>
     new Anthropic({
       apiKey: API_KEY_PLACEHOLDER,
       authToken: null,
@@ -118,7 +120,7 @@ async function loadAnthropicSdk(): Promise<ProviderSdk> {
       webhookKey: null,
       timeout: timeoutMs,
       maxRetries,
-      fetch: guardedFetch(apiKey, 'x-api-key'),
+      fetch: guardedFetch(apiKey, 'x-api-key', usage ?? null),
       logLevel: 'off',
     });
   return {
@@ -145,7 +147,7 @@ async function loadAnthropicSdk(): Promise<ProviderSdk> {
 
 async function loadOpenAiSdk(): Promise<ProviderSdk> {
   const { default: OpenAI } = await import('openai');
-  const newClient = ({ descriptor, apiKey, baseUrl, timeoutMs, maxRetries }: ClientSettings) =>
+  const newClient = ({ descriptor, apiKey, baseUrl, timeoutMs, maxRetries, usage }: ClientSettings) =>
     new OpenAI({
       // Keyless providers' requests carry none: guardedFetch removes every credential header.
       apiKey: API_KEY_PLACEHOLDER,
@@ -156,7 +158,7 @@ async function loadOpenAiSdk(): Promise<ProviderSdk> {
       timeout: timeoutMs,
       maxRetries,
       defaultHeaders: descriptor.fixedHeaders,
-      fetch: guardedFetch(apiKey, descriptor.auth),
+      fetch: guardedFetch(apiKey, descriptor.auth, usage ?? null),
       logLevel: 'off',
     });
   return {

@@ -1,4 +1,4 @@
-import { ConfigError, DEFAULT_PROVIDER_REGISTRY, Secret, type LlmProvider, type ProviderRegistry } from '@llm-settings/core';
+import { ConfigError, DEFAULT_PROVIDER_REGISTRY, Secret, type LlmProvider, type ProviderRegistry, type UsageRecorder } from '@llm-settings/core';
 import { httpUrl, nonNegativeInteger, positiveNumber } from './option-checks.js';
 import { DIALECT_SDKS, type SdkClientFor } from './sdk-calls.js';
 
@@ -36,6 +36,13 @@ export interface SdkClientOptions<P extends LlmProvider = LlmProvider> {
    * @default the SDK's own default, 2 for both SDKs
    */
   maxRetries?: number | undefined;
+  /**
+   * Counts the client's generating calls (messages, chat completions, responses,
+   * embeddings; each attempt) for `scope`, as the pass-through does: status, model, and the
+   * usage read from each answer as the SDK reads it (a stream is counted at its end).
+   * @default undefined (nothing counted)
+   */
+  usage?: { readonly record: UsageRecorder; readonly scope: string } | undefined;
 }
 
 /**
@@ -70,6 +77,7 @@ export async function createSdkClient<P extends LlmProvider>(options: SdkClientO
     baseUrl: httpUrl(options.baseUrl, providers.baseUrl(provider), 'baseUrl'),
     timeoutMs: positiveNumber(options.timeoutMs, undefined, 'timeoutMs'),
     maxRetries: nonNegativeInteger(options.maxRetries, undefined, 'maxRetries'),
+    usage: options.usage === undefined ? undefined : { ...options.usage, provider: descriptor.id, dialect: descriptor.dialect },
   };
   const sdk = await DIALECT_SDKS[descriptor.dialect]();
   // createClient tags the client with the dialect it was loaded for: the provider's.

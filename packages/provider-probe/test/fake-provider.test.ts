@@ -68,12 +68,16 @@ describe('startFakeProvider', () => {
 
   it('setKeyAnswerDelay - holds the answers to that key only, until reset', async () => {
     const get = (key: string) => fetch(`${fake.baseUrls.anthropic}/v1/models/claude-test`, { headers: { 'x-api-key': key } }).then((r) => [key, r.status]);
+    // Each race's loser is awaited too, so that none of its requests reaches the next test.
     fake.setKeyAnswerDelay('anthropic', 'k-held', 400);
-    expect(await Promise.race([get('k-held'), get('k-free')])).toEqual(['k-free', 200]);
-    expect(await get('k-held')).toEqual(['k-held', 200]);
+    const first = [get('k-held'), get('k-free')];
+    expect(await Promise.race(first)).toEqual(['k-free', 200]);
+    expect(await first[0]).toEqual(['k-held', 200]);
     fake.reset();
     fake.setKeyAnswerDelay('anthropic', 'k-free', 400);
-    expect(await Promise.race([get('k-held'), get('k-free')])).toEqual(['k-held', 200]);
+    const second = [get('k-held'), get('k-free')];
+    expect(await Promise.race(second)).toEqual(['k-held', 200]);
+    expect(await second[1]).toEqual(['k-free', 200]);
     expect(() => fake.setKeyAnswerDelay('anthropic', 'k-free', -1)).toThrow(RangeError);
   });
 

@@ -16,6 +16,9 @@ Commands:
                  Print a token granting <permissions> (comma-separated: read, write,
                  test, models, use) in <scope> for <seconds>, signed with the first
                  SETTINGS_TOKEN_SECRET; prints the token and nothing else
+  revoke-tokens --scope <scope>
+                 Refuse every token of <scope> issued before now (minted or the
+                 identity provider's), in every process sharing the database
   demo           Serve against fake providers, settings in memory: prints the page and keys to try
   --help         Show this help (also after a command: llm-settings serve --help)
   --version      Print the version
@@ -110,6 +113,28 @@ const COMMANDS: Record<string, Command> = {
     // No storage is opened: a token is signed with the secret alone.
     const token = await mintScopedToken(tokenMinterFor(loadConfig()), { scope: values.scope, can, ttlSeconds: Number(values.ttl) });
     console.log(token);
+  },
+  async 'revoke-tokens'(args) {
+    const { parseArgs } = await import('node:util');
+    let scope: string | undefined;
+    try {
+      ({ scope } = parseArgs({ args, options: { scope: { type: 'string' } }, strict: true }).values);
+    } catch {
+      scope = undefined;
+    }
+    if (scope === undefined) {
+      console.error('llm-settings: revoke-tokens needs --scope <scope> (and nothing else)');
+      process.exitCode = 2;
+      return;
+    }
+    const { createLlmSettings } = await import('./create-llm-settings.js');
+    const settings = await createLlmSettings();
+    try {
+      const { revokedBefore } = await settings.revokeTokens({ scope, actor: 'cli' });
+      console.log(`Tokens of scope ${scope} issued before ${revokedBefore.toISOString()} are refused.`);
+    } finally {
+      await settings.close();
+    }
   },
   async '--help'() {
     console.log(HELP);

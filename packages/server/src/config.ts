@@ -1,7 +1,7 @@
 import { isIP, isIPv6 } from 'node:net';
 import { resolve, dirname } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, DEFAULT_PROBE_TIMEOUT_MS, isLoopbackHost, Secret, type ProviderRegistry } from '@llm-settings/core';
+import { ConfigError, DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_USAGE_FLUSH_MS, DEFAULT_USAGE_RETENTION_DAYS, isLoopbackHost, Secret, type ProviderRegistry } from '@llm-settings/core';
 import {
   API_TOKEN_RULE,
   canonicalHost,
@@ -121,6 +121,8 @@ const EnvSchema = z.object({
   SETTINGS_JWT_AUDIENCE: optional(z.string()),
   SETTINGS_JWT_SCOPE_PREFIX: optional(z.string().regex(/^[A-Za-z0-9._:@-]{0,64}$/, 'SETTINGS_JWT_SCOPE_PREFIX must be up to 64 letters, digits or . _ : @ -')),
   SETTINGS_JWT_SCOPE_CLAIM: optional(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'SETTINGS_JWT_SCOPE_CLAIM must be a claim name: up to 64 letters, digits or _ . : -')),
+  USAGE_FLUSH_MS: optional(integer('USAGE_FLUSH_MS', 100, 3_600_000)),
+  USAGE_RETENTION_DAYS: optional(integer('USAGE_RETENTION_DAYS', 1, 36_500)),
   ANTHROPIC_BASE_URL: optional(httpUrl('ANTHROPIC_BASE_URL')),
   OPENAI_BASE_URL: optional(httpUrl('OPENAI_BASE_URL')),
   LOG_LEVEL: optional(z.enum(LOG_LEVELS, { error: () => `LOG_LEVEL must be one of: ${LOG_LEVELS.join(', ')}` })),
@@ -193,6 +195,10 @@ export interface ServerConfig {
    * SETTINGS_JWT_SCOPE_PREFIX (default empty) and SETTINGS_JWT_SCOPE_CLAIM (default `sub`); null when unset.
    */
   identityProvider: IdentityProviderOptions | null;
+  /** USAGE_FLUSH_MS: how often the usage counted in memory is written; what a crash can lose at most. */
+  usageFlushMs: number;
+  /** USAGE_RETENTION_DAYS: usage rows older than this are pruned. */
+  usageRetentionDays: number;
   logLevel: LogLevel;
 }
 
@@ -261,6 +267,8 @@ export function loadConfig(
             scopePrefix: e.SETTINGS_JWT_SCOPE_PREFIX ?? '',
             scopeClaim: e.SETTINGS_JWT_SCOPE_CLAIM ?? 'sub',
           },
+    usageFlushMs: e.USAGE_FLUSH_MS ?? DEFAULT_USAGE_FLUSH_MS,
+    usageRetentionDays: e.USAGE_RETENTION_DAYS ?? DEFAULT_USAGE_RETENTION_DAYS,
     logLevel: e.LOG_LEVEL ?? 'info',
   };
 }

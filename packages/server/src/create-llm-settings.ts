@@ -3,6 +3,7 @@ import { Container, ContainerModule } from 'inversify';
 import type { Knex } from 'knex';
 import {
   confirmProviderEndpoint,
+  DEFAULT_SCOPE,
   rotateStoredSecrets,
   type ActorOptions,
   type EndpointConfirmation,
@@ -16,6 +17,10 @@ import {
   type ScopeOptions,
   type SettingsStore,
   type TokenMinter,
+  type TokenRevocations,
+  type UsageMeter,
+  type UsageReadOptions,
+  type UsageRow,
 } from '@llm-settings/core';
 import { createSdkClient, type SdkClient } from '@llm-settings/provider-probe';
 import { loadConfig, type ServerConfig } from './config.js';
@@ -68,8 +73,16 @@ export interface LlmSettings {
    * key's echoes are scrubbed from its answers and the errors it throws, as in the pass-through.
    * @throws NotConfiguredError when the scope has no settings; ProviderDisabledError or
    *   EndpointChangedError when they may not be used (see `resolve`).
+   * Its calls are counted in the scope's usage, as the pass-through's are.
    */
   client(options?: ScopeOptions): Promise<LlmClient>;
+  /**
+   * The scope's LLM calls and tokens (pass-through and `client()`), per UTC day, provider
+   * and model, from `from` to `to` (`YYYY-MM-DD`, both included), sorted; this process's
+   * counts not yet written included.
+   * @throws ValidationError for a date that is not `YYYY-MM-DD`, `from` after `to`, or a bad scope.
+   */
+  usage(options: UsageReadOptions): Promise<UsageRow[]>;
   /**
    * Re-encrypts every stored value under the first ENCRYPTION_KEY, atomically, with a
    * `rotate` history entry per scope by `actor` (default `embedded`).
@@ -94,7 +107,15 @@ export interface LlmSettings {
    *   scope, an unknown permission or a lifetime out of range.
    */
   mintToken(input: MintTokenInput): Promise<string>;
-  /** Stops listening for changes and closes the database pool. */
+  /**
+   * Refuses every token of `scope` (minted or the identity provider's) issued before now,
+   * in every process sharing the store, once its change feed tells it (within a second):
+   * as `llm-settings revoke-tokens` does. A token's issue time is in whole seconds, so one
+   * issued in this same second is refused too.
+   * @throws ValidationError for an invalid scope.
+   */
+  revokeTokens(options: { scope: string } & ActorOptions): Promise<{ revokedBefore: Date }>;
+  /** Writes the usage counted so far, stops listening for changes and closes the database pool. */
   close(): Promise<void>;
 }
 
@@ -141,6 +162,8 @@ const rootModule = new ContainerModule(({ bind }) => {
         store: SettingsStore,
         service: LlmSettingsService,
         minter: TokenMinter | null,
+        revocations: TokenRevocations,
+        meter: UsageMeter,
       ): LlmSettings => {
         const stopPruning = startHistoryPruning({ store, retentionDays: config.historyRetentionDays, logger });
         return {
@@ -152,22 +175,28 @@ const rootModule = new ContainerModule(({ bind }) => {
           async client(scopeOptions = {}) {
             const { provider, model, apiKey } = await service.resolve(scopeOptions);
             // The Secret itself: the client's fetch reveals it at send time, the client never holds it.
-            const sdk = await createSdkClient({ provider, apiKey, providers: config.providers, timeoutMs: config.llmTimeoutMs });
+            const usage = { record: meter.record, scope: scopeOptions.scope ?? DEFAULT_SCOPE };
+            const sdk = await createSdkClient({ provider, apiKey, providers: config.providers, timeoutMs: config.llmTimeoutMs, usage });
             return { ...sdk, model };
           },
+          usage: (usageOptions) => meter.read(usageOptions),
           rotateKeys: (options = {}) => rotateStoredSecrets(store, cipher, options),
           confirmEndpoint: (provider, options = {}) => confirmProviderEndpoint(store, cipher, config.providers, provider, options),
           history: (options = {}) => service.history(options),
           mintToken: (input) => mintScopedToken(minter, input),
+          revokeTokens: async ({ scope, ...actor }) => ({ revokedBefore: await revocations.revoke(scope, actor) }),
           async close() {
+            // First: their last writes need the database.
+            await meter.close();
             await stopPruning();
             service.close();
+            revocations.close();
             await store.close();
             await knex.destroy();
           },
         };
       },
-      [TOKENS.Config, TOKENS.Logger, TOKENS.Cipher, TOKENS.Knex, TOKENS.ReadyStore, TOKENS.Service, TOKENS.TokenMinter],
+      [TOKENS.Config, TOKENS.Logger, TOKENS.Cipher, TOKENS.Knex, TOKENS.ReadyStore, TOKENS.Service, TOKENS.TokenMinter, TOKENS.TokenRevocations, TOKENS.UsageMeter],
     )
     .inSingletonScope();
 });

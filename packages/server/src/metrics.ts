@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ErrorCodes, isLlmSettingsError, type ModelLister, type ProviderProbe, type SettingsStore } from '@llm-settings/core';
-import { statusClassOf, type HttpObserver, type MetricsScrape } from '@llm-settings/http-koa';
+import { statusClassOf, type HttpObserver, type MetricsScrape, type StatusClass } from '@llm-settings/http-koa';
 
 /** Every metric name starts with it. */
 export const METRIC_PREFIX = 'llm_settings_';
@@ -28,18 +28,42 @@ export class ServerMetrics {
   readonly registry = new Registry();
   private defaultMetricsOn = false;
 
-  private readonly httpRequests = this.counter('http_requests_total', 'HTTP requests answered, by route template, method and status class.', ['route', 'method', 'status_class']);
+  private readonly httpRequests = this.counter('http_requests_total', 'HTTP requests answered, by route template, method and status class.', ['route', 'method', 'status_class'], () => {
+    for (const series of this.requestSeries.values()) {
+      if (series.requests > 0) this.httpRequests.inc(series.labels, series.requests);
+      series.requests = 0;
+    }
+  });
   private readonly httpDuration = this.histogram('http_request_duration_seconds', 'Time to answer a request, a streamed answer to its end.', ['route', 'method']);
-  private readonly llmCalls = this.counter('llm_calls_total', 'Pass-through calls admitted, by provider, route and upstream status class (none: no answer).', ['provider', 'route', 'upstream_status_class']);
+  private readonly llmCalls = this.counter('llm_calls_total', 'Pass-through calls admitted, by provider, route and upstream status class (none: no answer).', ['provider', 'route', 'upstream_status_class'], () => {
+    for (const series of this.llmSeries.values()) series.flushCalls(this.llmCalls);
+  });
   private readonly llmUpstreamDuration = this.histogram('llm_upstream_duration_seconds', "Time from sending a pass-through call to the provider's answer headers.", ['provider', 'route']);
   private readonly llmFirstByte = this.histogram('llm_stream_first_byte_seconds', "Time from sending a streamed pass-through call to the first bytes of its stream.", ['provider', 'route']);
-  private readonly llmBytesIn = this.counter('llm_request_bytes_total', 'Request body bytes sent to the providers.', ['provider', 'route']);
-  private readonly llmBytesOut = this.counter('llm_response_bytes_total', 'Answer body bytes passed on to the callers.', ['provider', 'route']);
-  private readonly llmInFlight = new Gauge({ name: `${METRIC_PREFIX}llm_calls_in_flight`, help: 'Pass-through calls in flight.', labelNames: ['provider', 'route'], registers: [this.registry] });
+  private readonly llmBytesIn = this.counter('llm_request_bytes_total', 'Request body bytes sent to the providers.', ['provider', 'route'], () => {
+    for (const series of this.llmSeries.values()) series.flushBytes('in', this.llmBytesIn);
+  });
+  private readonly llmBytesOut = this.counter('llm_response_bytes_total', 'Answer body bytes passed on to the callers.', ['provider', 'route'], () => {
+    for (const series of this.llmSeries.values()) series.flushBytes('out', this.llmBytesOut);
+  });
+  private readonly llmInFlight = new Gauge({
+    name: `${METRIC_PREFIX}llm_calls_in_flight`,
+    help: 'Pass-through calls in flight.',
+    labelNames: ['provider', 'route'],
+    registers: [this.registry],
+    collect: () => {
+      for (const series of this.llmSeries.values()) this.llmInFlight.set(series.labels, series.inFlight);
+    },
+  });
   private readonly llmRefused = this.counter('llm_calls_refused_total', 'Pass-through calls refused by the in-flight limits (429).', ['provider', 'route']);
   private readonly probes = this.counter('provider_tests_total', 'Provider tests (key checks), by provider and outcome code.', ['provider', 'outcome']);
   private readonly modelLists = this.counter('model_lists_total', 'Live model lists asked of the providers, by provider and outcome code.', ['provider', 'outcome']);
-  private readonly viewCacheReads = this.counter('view_cache_reads_total', 'Reads of the settings views, served from the cache (hit) or from the store (miss).', ['result']);
+  private readonly viewCacheReads = this.counter('view_cache_reads_total', 'Reads of the settings views, served from the cache (hit) or from the store (miss).', ['result'], () => {
+    for (const result of ['hit', 'miss'] as const) {
+      if (this.viewCacheCounts[result] > 0) this.viewCacheReads.inc({ result }, this.viewCacheCounts[result]);
+      this.viewCacheCounts[result] = 0;
+    }
+  });
   private readonly changeEvents = this.counter(
     'change_feed_events_total',
     "The store's change feed: this process's writes (local), other processes' (remote), and the feed of remote changes interrupted or resumed (feed_gap: a reconnect).",
@@ -48,11 +72,19 @@ export class ServerMetrics {
   private readonly storeErrors = this.counter('store_errors_total', 'Failed store reads and writes, by operation and error code.', ['operation', 'code']);
 
   /**
-   * The series of each route, method and status class seen, bound once: prom-client then
-   * skips hashing the labels on every request (a third of the cost of counting one).
-   * Bounded, since every label comes from a fixed set.
+   * The series of each route, method and status class seen (bounded: every label comes
+   * from a fixed set): its requests counted since the last collection, and its duration
+   * histogram bound once.
    */
-  private readonly requestSeries = new Map<string, { requests: { inc(): void }; duration: { observe(seconds: number): void } }>();
+  private readonly requestSeries = new Map<string, { labels: { route: string; method: string; status_class: StatusClass }; requests: number; duration: { observe(seconds: number): void } }>();
+
+  /**
+   * The pass-through's series of each provider and route seen (bounded: both come from
+   * fixed sets). Its counts and the calls in flight are plain numbers on the call's path,
+   * handed to prom-client when it collects (a scrape): each labelled update hashes its
+   * labels, and a call made seven of them.
+   */
+  private readonly llmSeries = new Map<string, LlmCallSeries>();
 
   /** The HTTP app's observer: what it reports, counted. */
   readonly observer: HttpObserver = {
@@ -62,30 +94,30 @@ export class ServerMetrics {
       const key = `${method} ${statusClass} ${template}`;
       let series = this.requestSeries.get(key);
       if (series === undefined) {
-        series = { requests: this.httpRequests.labels({ route: template, method, status_class: statusClass }), duration: this.httpDuration.labels({ route: template, method }) };
+        series = { labels: { route: template, method, status_class: statusClass }, requests: 0, duration: this.httpDuration.labels({ route: template, method }) };
         this.requestSeries.set(key, series);
       }
-      series.requests.inc();
+      series.requests += 1;
       series.duration.observe(seconds);
     },
-    llmInFlight: (provider, route, delta) => this.llmInFlight.inc({ provider, route }, delta),
+    llmInFlight: (provider, route, delta) => {
+      this.llmSeriesOf(provider, route).inFlight += delta;
+    },
     llmRefused: (provider, route) => this.llmRefused.inc({ provider, route }),
     llmCallEnded: ({ provider, route, upstreamStatus, upstreamSeconds, firstByteSeconds, bytesIn, bytesOut }) => {
-      const labels = { provider, route };
-      this.llmCalls.inc({ ...labels, upstream_status_class: statusClassOf(upstreamStatus) });
-      if (upstreamSeconds !== null) this.llmUpstreamDuration.observe(labels, upstreamSeconds);
-      if (firstByteSeconds !== null) this.llmFirstByte.observe(labels, firstByteSeconds);
-      this.llmBytesIn.inc(labels, bytesIn);
-      this.llmBytesOut.inc(labels, bytesOut);
+      const series = this.llmSeriesOf(provider, route);
+      series.ended(statusClassOf(upstreamStatus), bytesIn, bytesOut);
+      if (upstreamSeconds !== null) series.upstreamDuration.observe(upstreamSeconds);
+      if (firstByteSeconds !== null) series.firstByte.observe(firstByteSeconds);
     },
   };
 
-  /** The two series of view cache reads, bound once: a read is on every request's path. */
-  private readonly viewCacheSeries = { hit: this.viewCacheReads.labels({ result: 'hit' }), miss: this.viewCacheReads.labels({ result: 'miss' }) };
+  /** The view cache reads since the last collection: a read is on every request's path. */
+  private readonly viewCacheCounts = { hit: 0, miss: 0 };
 
   /** Counts one read of the view cache (the service's `viewCache.onRead`). */
   readonly viewCacheRead = (hit: boolean): void => {
-    (hit ? this.viewCacheSeries.hit : this.viewCacheSeries.miss).inc();
+    this.viewCacheCounts[hit ? 'hit' : 'miss'] += 1;
   };
 
   /** Adds the process metrics (CPU, memory, event loop lag, GC), once: for a serving process. */
@@ -152,11 +184,61 @@ export class ServerMetrics {
     }
   }
 
-  private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
-    return new Counter({ name: `${METRIC_PREFIX}${name}`, help, labelNames, registers: [this.registry] });
+  private llmSeriesOf(provider: string, route: string): LlmCallSeries {
+    const key = `${provider} ${route}`;
+    let series = this.llmSeries.get(key);
+    if (series === undefined) {
+      const labels = { provider, route };
+      series = new LlmCallSeries(labels, this.llmUpstreamDuration.labels(labels), this.llmFirstByte.labels(labels));
+      this.llmSeries.set(key, series);
+    }
+    return series;
+  }
+
+  /** `collect`: called by prom-client before it reads the counter (a scrape). */
+  private counter<L extends string>(name: string, help: string, labelNames: readonly L[], collect?: () => void): Counter<L> {
+    return new Counter({ name: `${METRIC_PREFIX}${name}`, help, labelNames, registers: [this.registry], ...(collect ? { collect } : {}) });
   }
 
   private histogram<L extends string>(name: string, help: string, labelNames: readonly L[]): Histogram<L> {
     return new Histogram({ name: `${METRIC_PREFIX}${name}`, help, labelNames, buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  }
+}
+
+type LlmLabels = { provider: string; route: string };
+
+/**
+ * One provider route's pass-through measures: the calls in flight, and the counts since
+ * the last collection, which `flush*` adds to the counters. The durations go to
+ * prom-client's histograms as they come (their buckets are prom-client's own).
+ */
+class LlmCallSeries {
+  inFlight = 0;
+  private readonly calls = new Map<StatusClass, number>();
+  /** Whether a call ended: its byte series exist from then on, even at zero bytes. */
+  private anyEnded = false;
+  private readonly bytes = { in: 0, out: 0 };
+
+  constructor(
+    readonly labels: LlmLabels,
+    readonly upstreamDuration: { observe(seconds: number): void },
+    readonly firstByte: { observe(seconds: number): void },
+  ) {}
+
+  ended(statusClass: StatusClass, bytesIn: number, bytesOut: number): void {
+    this.calls.set(statusClass, (this.calls.get(statusClass) ?? 0) + 1);
+    this.anyEnded = true;
+    this.bytes.in += bytesIn;
+    this.bytes.out += bytesOut;
+  }
+
+  flushCalls(counter: Counter<'provider' | 'route' | 'upstream_status_class'>): void {
+    for (const [statusClass, count] of this.calls) counter.inc({ ...this.labels, upstream_status_class: statusClass }, count);
+    this.calls.clear();
+  }
+
+  flushBytes(direction: 'in' | 'out', counter: Counter<'provider' | 'route'>): void {
+    if (this.anyEnded) counter.inc(this.labels, this.bytes[direction]);
+    this.bytes[direction] = 0;
   }
 }

@@ -2,16 +2,21 @@ import { ContainerModule, type ResolutionContext } from 'inversify';
 import type { Knex } from 'knex';
 import {
   LlmSettingsService,
+  TokenRevocations,
+  UsageMeter,
   type Logger,
   type ModelLister,
   type ProviderProbe,
   type RotatingSecretCipher,
   type SettingsStore,
+  type TokenVerifier,
+  type UsageStore,
 } from '@llm-settings/core';
 import { createFernetCipher } from '@llm-settings/crypto-fernet';
 import { createHttpApp, type MetricsOptions } from '@llm-settings/http-koa';
 import { createModelLister, createProviderProbe } from '@llm-settings/provider-probe';
 import { createKnexFromUrl, createKnexSettingsStore, migrateSettingsStore } from '@llm-settings/storage-knex';
+import { createKnexUsageStore, migrateUsageStore } from '@llm-settings/usage-knex';
 import { allowedHostsFor } from './config.js';
 import { ServerMetrics } from './metrics.js';
 import { checkKeysOpenStoredValues } from './key-check.js';
@@ -31,10 +36,13 @@ import { TOKENS, type RuntimeConfig } from './tokens.js';
  *   Probe   ← provider-probe createProviderProbe(base URLs, timeout, in-flight limit)
  *   ModelLister ← provider-probe createModelLister(base URLs, timeout, in-flight limit)
  *   Service ← core           LlmSettingsService(ReadyStore, Cipher, Probe, ModelLister), views and model lists cached
+ *   UsageStore ← usage-knex  createKnexUsageStore(Knex), its table made with ReadyStore's migration
+ *   UsageMeter ← core        UsageMeter(UsageStore): counts pass-through and client() calls per scope, written in batches
  *   TokenMinter   ← auth-jose createJoseTokenMinter(SETTINGS_TOKEN_SECRET), or null
- *   TokenVerifier ← auth-jose createJoseTokenVerifier(SETTINGS_TOKEN_SECRET, SETTINGS_JWKS_URL …), or null
- *   LlmSettings ← the root, got once (create-llm-settings.ts): Config, Logger, Cipher, Knex, ReadyStore, Service, TokenMinter
- *   HttpApp ← http-koa       createHttpApp(Service, readiness of Store), for `serve` only
+ *   TokenRevocations ← core TokenRevocations(ReadyStore, Cipher): each scope's revocation time, cached
+ *   TokenVerifier ← auth-jose createJoseTokenVerifier(SETTINGS_TOKEN_SECRET, SETTINGS_JWKS_URL …, TokenRevocations), or null
+ *   LlmSettings ← the root, got once (create-llm-settings.ts): Config, Logger, Cipher, Knex, ReadyStore, Service, UsageMeter, TokenMinter, TokenRevocations
+ *   HttpApp ← http-koa       createHttpApp(Service, UsageMeter, readiness of Store, TokenVerifier), for `serve` only
  *   Metrics ← prom-client    ServerMetrics: counts Probe's and ModelLister's outcomes, Store's failures, HttpApp's requests
  */
 
@@ -73,6 +81,21 @@ export const storageModule = new ContainerModule(({ bind }) => {
     .inSingletonScope();
 });
 
+/** The tenants' usage: counted in memory, written to the settings database in batches. */
+export const usageModule = new ContainerModule(({ bind }) => {
+  bind(TOKENS.UsageStore)
+    // After ReadyStore, whose migration makes the usage table.
+    .toResolvedValue((knex: Knex, _migrated: SettingsStore) => createKnexUsageStore(knex), [TOKENS.Knex, TOKENS.ReadyStore])
+    .inSingletonScope();
+  bind(TOKENS.UsageMeter)
+    .toResolvedValue(
+      (store: UsageStore, config: RuntimeConfig, logger: Logger) =>
+        new UsageMeter({ store, logger, flushMs: config.usageFlushMs, retentionDays: config.usageRetentionDays }),
+      [TOKENS.UsageStore, TOKENS.Config, TOKENS.Logger],
+    )
+    .inSingletonScope();
+});
+
 /**
  * The store as the service gets it: the storage migrated (unless `migrate` is false) and
  * the keys checked against the stored values, before anything is served. The cipher is
@@ -83,7 +106,10 @@ export function startupModule(options: { migrate: boolean }): ContainerModule {
     bind(TOKENS.ReadyStore)
       .toResolvedValue(
         async (cipher: RotatingSecretCipher, knex: Knex, store: SettingsStore, config: RuntimeConfig, logger: Logger) => {
-          if (options.migrate) await migrateSettingsStore(knex);
+          if (options.migrate) {
+            await migrateSettingsStore(knex);
+            await migrateUsageStore(knex);
+          }
           await checkKeysOpenStoredValues({ store, cipher, logger, allowUndecryptable: config.allowUndecryptable, keySource: config.encryptionKeySource });
           return store;
         },
@@ -137,8 +163,14 @@ export const serviceModule = new ContainerModule(({ bind }) => {
 /** Scoped tokens: each secret revealed into the adapter's closure only. */
 export const tokenModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.TokenMinter).toResolvedValue((config: RuntimeConfig) => tokenMinterFor(config), [TOKENS.Config]).inSingletonScope();
+  bind(TOKENS.TokenRevocations)
+    .toResolvedValue((store: SettingsStore, cipher: RotatingSecretCipher) => new TokenRevocations(store, cipher), [TOKENS.ReadyStore, TOKENS.Cipher])
+    .inSingletonScope();
   bind(TOKENS.TokenVerifier)
-    .toResolvedValue((config: RuntimeConfig, logger: Logger) => tokenVerifierFor(config, logger), [TOKENS.Config, TOKENS.Logger])
+    .toResolvedValue(
+      (config: RuntimeConfig, logger: Logger, revocations: TokenRevocations) => tokenVerifierFor(config, logger, revocations.revokedBefore),
+      [TOKENS.Config, TOKENS.Logger, TOKENS.TokenRevocations],
+    )
     .inSingletonScope();
 });
 
@@ -149,12 +181,14 @@ export const tokenModule = new ContainerModule(({ bind }) => {
 export const httpModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.HttpApp)
     .toResolvedValue(
-      (config: RuntimeConfig, service: LlmSettingsService, store: SettingsStore, logger: Logger, metrics: ServerMetrics) =>
+      (config: RuntimeConfig, service: LlmSettingsService, store: SettingsStore, logger: Logger, metrics: ServerMetrics, tokenVerifier: TokenVerifier | null, usage: UsageMeter) =>
         createHttpApp({
           service,
           logger,
+          usage,
           // Revealed into the token check only, which keeps its digest.
           ...(config.apiToken ? { apiToken: config.apiToken.reveal() } : {}),
+          tokenVerifier,
           readiness: createReadinessCheck({ store, service, keyFile: config.encryptionKeyFile }),
           allowedHosts: allowedHostsFor(config),
           corsOrigins: config.corsOrigins,
@@ -170,7 +204,7 @@ export const httpModule = new ContainerModule(({ bind }) => {
           },
           ...(config.metrics ? { metrics: httpMetricsOptions(config, metrics) } : {}),
         }),
-      [TOKENS.Config, TOKENS.Service, TOKENS.Store, TOKENS.Logger, TOKENS.Metrics],
+      [TOKENS.Config, TOKENS.Service, TOKENS.Store, TOKENS.Logger, TOKENS.Metrics, TOKENS.TokenVerifier, TOKENS.UsageMeter],
     )
     .inSingletonScope();
 });
@@ -189,7 +223,7 @@ export const metricsModule = new ContainerModule(({ bind, onActivation }) => {
 });
 
 /** Every module but configuration and start-up, in the order they depend on each other. */
-export const applicationModules = [cryptoModule, storageModule, probeModule, serviceModule, tokenModule, metricsModule];
+export const applicationModules = [cryptoModule, storageModule, usageModule, probeModule, serviceModule, tokenModule, metricsModule];
 
 /** /metrics for a serving process: with its process metrics, and METRICS_TOKEN revealed into the token check only. */
 function httpMetricsOptions(config: RuntimeConfig, metrics: ServerMetrics): MetricsOptions {

@@ -1,4 +1,4 @@
-import { ConfigError, type Logger, type MintTokenInput, type TokenMinter, type TokenVerifier } from '@llm-settings/core';
+import { ConfigError, type Logger, type MintTokenInput, type RevokedBefore, type TokenMinter, type TokenVerifier } from '@llm-settings/core';
 import { createJoseTokenMinter, createJoseTokenVerifier } from '@llm-settings/auth-jose';
 import type { ServerConfig } from './config.js';
 
@@ -12,9 +12,9 @@ export function tokenMinterFor(config: ServerConfig): TokenMinter | null {
  * provider's (SETTINGS_JWKS_URL …); null when neither is configured (only the admin token
  * is accepted then).
  */
-export function tokenVerifierFor(config: ServerConfig, logger: Logger): TokenVerifier | null {
+export function tokenVerifierFor(config: ServerConfig, logger: Logger, revokedBefore: RevokedBefore | null = null): TokenVerifier | null {
   if (config.tokenSecrets === null && config.identityProvider === null) return null;
-  return createJoseTokenVerifier({ secrets: config.tokenSecrets?.reveal() ?? null, identityProvider: config.identityProvider, logger });
+  return createJoseTokenVerifier({ secrets: config.tokenSecrets?.reveal() ?? null, identityProvider: config.identityProvider, logger, revokedBefore });
 }
 
 /**

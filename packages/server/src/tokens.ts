@@ -10,7 +10,10 @@ import type {
   Secret,
   SettingsStore,
   TokenMinter,
+  TokenRevocations,
   TokenVerifier,
+  UsageMeter,
+  UsageStore,
 } from '@llm-settings/core';
 import type { ServerConfig } from './config.js';
 import type { LlmSettings } from './create-llm-settings.js';
@@ -43,8 +46,12 @@ export const TOKENS = {
   TokenMinter: Symbol.for('llm-settings.TokenMinter') as ServiceIdentifier<TokenMinter | null>,
   /** Null when neither SETTINGS_TOKEN_SECRET nor an identity provider is configured. */
   TokenVerifier: Symbol.for('llm-settings.TokenVerifier') as ServiceIdentifier<TokenVerifier | null>,
+  /** When each scope's tokens were last revoked, kept in the store. */
+  TokenRevocations: Symbol.for('llm-settings.TokenRevocations') as ServiceIdentifier<TokenRevocations>,
   Metrics: Symbol.for('llm-settings.Metrics') as ServiceIdentifier<ServerMetrics>,
   HttpApp: Symbol.for('llm-settings.HttpApp') as ServiceIdentifier<Koa>,
   /** The root object: everything wired, which the composition root gets once. */
   LlmSettings: Symbol.for('llm-settings.LlmSettings') as ServiceIdentifier<LlmSettings>,
+  UsageStore: Symbol.for('llm-settings.UsageStore') as ServiceIdentifier<UsageStore>,
+  UsageMeter: Symbol.for('llm-settings.UsageMeter') as ServiceIdentifier<UsageMeter>,
 } as const;

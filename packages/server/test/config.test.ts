@@ -40,6 +40,8 @@ describe('loadConfig', () => {
       metricsToken: null,
       tokenSecrets: null,
       identityProvider: null,
+      usageFlushMs: 5000,
+      usageRetentionDays: 400,
       baseUrls: {},
       providers: expect.any(ProviderRegistry),
       logLevel: 'info',
@@ -220,6 +222,15 @@ describe('loadConfig', () => {
     const message = configError({ METRICS_TOKEN: 'short-tok' });
     expect(message).toContain('METRICS_TOKEN must be 16 to 1024 printable ASCII characters');
     expect(message).not.toContain('short-tok');
+  });
+
+  it('reads USAGE_FLUSH_MS and USAGE_RETENTION_DAYS, and refuses values out of their ranges without echoing them', () => {
+    expect(loadConfig({ USAGE_FLUSH_MS: '250', USAGE_RETENTION_DAYS: '30' }, '/srv/app')).toMatchObject({ usageFlushMs: 250, usageRetentionDays: 30 });
+    const message = configError({ USAGE_FLUSH_MS: '99', USAGE_RETENTION_DAYS: '0.5' });
+    expect(message.split('\n').slice(1)).toEqual([
+      '  - USAGE_FLUSH_MS must be an integer from 100 to 3600000',
+      '  - USAGE_RETENTION_DAYS must be an integer from 1 to 36500',
+    ]);
   });
 
   it('requires ENCRYPTION_KEY in production', () => {

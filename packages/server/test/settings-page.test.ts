@@ -238,6 +238,25 @@ describe.skipIf(SKIP_BROWSER_TESTS)(SKIP_BROWSER_TESTS ? SKIPPED : 'settings pag
     expect((await api('GET', '/api/settings/llm')).json.api_key_set).toBe(false);
   });
 
+  it('shows the last 30 days of usage as a table, the model as text', async () => {
+    await api('PUT', '/api/settings/llm', { provider: 'openai', api_key: OPENAI_KEY });
+    const today = new Date().toISOString().slice(0, 10);
+    const calls = async () => ((await api('GET', `/api/settings/llm/usage?from=${today}&to=${today}`)).json.rows as Array<{ model: string; calls: number }>).find((row) => row.model === 'gpt-4o')?.calls ?? 0;
+    const before = await calls();
+    for (let i = 0; i < 2; i++) {
+      const answer = await api('POST', '/api/llm/openai/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
+      expect(answer.status).toBe(200);
+    }
+    // A call is counted when its answer closes; the page reads what this process counted.
+    await expect.poll(calls).toBe(before + 2);
+    const page = await openPage();
+    await settled(page);
+    await page.locator('#usage-table').waitFor({ state: 'visible' });
+    const row = page.locator('#usage-rows tr', { hasText: 'gpt-4o' }).first();
+    expect((await row.locator('td').allTextContents()).slice(0, 5)).toEqual([today, 'OpenAI', 'gpt-4o', String(before + 2), '0']);
+    expect(await page.locator('#usage-empty').isHidden()).toBe(true);
+  });
+
   it('explains a conflicting change (412), loses neither write, and saves after a reload', async () => {
     const page = await openPage();
     await settled(page);

@@ -140,6 +140,8 @@ export class SettingsRepository {
   async rewriteAll(change: (settings: StoredValue) => StoredValue | null, historyOf: (scope: string) => HistoryEntry): Promise<number> {
     const writes: SettingWrite[] = [];
     for await (const record of this.store.list()) {
+      // Other records (token revocations) share the store; they hold no settings.
+      if (scopeOfKey(record.key) === null) continue;
       const settings = settingsOf(await this.cipher.decrypt(record.value));
       if (settings === null) throw new CorruptedSettingsError(`The value stored under "${record.key}" failed an integrity check; nothing was written.`);
       const changed = change(settings);

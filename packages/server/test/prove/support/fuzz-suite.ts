@@ -72,12 +72,33 @@ const contentTypeArb = fc.oneof(
   { weight: 1, arbitrary: printable(40) },
 );
 
+const base64url = (text: string) => Buffer.from(text).toString('base64url');
+const base64urlArb = (max: number) => fc.string({ unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'), maxLength: max });
+/**
+ * Token-shaped credentials, for the scoped-token check: three base64url parts, headers
+ * naming any algorithm (`none`, HMAC, asymmetric, unknown) and key id over any claims,
+ * empty signatures, and lengths either side of the 8 KiB a presented token may have.
+ */
+const tokenArb = fc.oneof(
+  fc.tuple(base64urlArb(60), base64urlArb(300), base64urlArb(90)).map((parts) => parts.join('.')),
+  fc
+    .tuple(
+      fc.record({ alg: fc.constantFrom('none', 'None', 'HS256', 'HS512', 'RS256', 'ES256', 'EdDSA', '', 'x'), kid: fc.option(printable(30), { nil: undefined }) }),
+      fc.record({ llm_settings_scope: fc.oneof(fc.constantFrom('default', 'tenant-a', '../x', ''), printable(20)), llm_settings_can: fc.jsonValue({ maxDepth: 1 }), exp: fc.integer(), iat: fc.integer() }, { requiredKeys: [] }),
+      base64urlArb(90),
+    )
+    .map(([header, claims, signature]) => `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}.${signature}`),
+  fc.integer({ min: 8_180, max: 8_210 }).map((length) => `${base64url('{"alg":"RS256"}')}.${'a'.repeat(length)}`),
+  fc.constantFrom('a.b.c', '..', '.', 'e30.e30.', 'e30.e30', 'bnVsbA.bnVsbA.bnVsbA'),
+);
+
 const headersArb = fc
   .record({
     // Usually present: bodies without one stop at 415.
     'content-type': fc.oneof({ weight: 11, arbitrary: contentTypeArb }, { weight: 1, arbitrary: fc.constant(undefined) }),
     'if-match': sometimes(fc.oneof(fc.constantFrom('*', '"0"', 'W/"1-x"', '"1-x", "2-y"', ',', '""', '"open', '*, "1-x"'), printable(40))),
-    authorization: sometimes(fc.oneof(printable(40), printable(40).map((t) => `Bearer ${t}`))),
+    authorization: sometimes(fc.oneof(printable(40), printable(40).map((t) => `Bearer ${t}`), tokenArb.map((t) => `Bearer ${t}`))),
+    'x-api-key': sometimes(tokenArb, 10),
     'x-request-id': sometimes(printable(140)),
     'content-encoding': sometimes(fc.constantFrom('gzip', 'deflate', 'br', 'identity', 'compress', 'x-unknown', 'gzip, gzip'), 10),
     accept: sometimes(fc.constantFrom('application/json', 'text/html', '*/*', 'application/problem+json', '')),
@@ -189,6 +210,8 @@ export function describeBadInput(options: FuzzSuiteOptions): void {
         ANTHROPIC_BASE_URL: fake.baseUrls.anthropic,
         OPENAI_BASE_URL: fake.baseUrls.openai,
         PROBE_TIMEOUT_MS: '1000',
+        // Scoped tokens on: a presented token is verified (and refused), an absent one is the loopback admin.
+        SETTINGS_TOKEN_SECRET: 'fuzz-token-secret-0123456789-abcdefghij',
       });
     });
     afterAll(async () => {

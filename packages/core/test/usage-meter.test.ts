@@ -1,0 +1,140 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMemoryUsageStore } from '../src/testing/index.js';
+import { MAX_USAGE_MODEL_LENGTH, UsageMeter, ValidationError, type LogFields, type Logger, type MeteredCall } from '../src/index.js';
+
+const day = (date: string) => () => new Date(`${date}T12:00:00Z`);
+const call = (over: Partial<MeteredCall> = {}): MeteredCall => ({
+  scope: 'tenant-a',
+  provider: 'anthropic',
+  model: 'claude-x',
+  status: 200,
+  usage: { inputTokens: 10, outputTokens: 5, cachedInputTokens: 2 },
+  ...over,
+});
+
+function recordingLogger(): Logger & { lines: Array<{ level: string; fields: LogFields; message: string }> } {
+  const lines: Array<{ level: string; fields: LogFields; message: string }> = [];
+  const at = (level: string) => (fields: LogFields, message: string) => void lines.push({ level, fields, message });
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+const meters: UsageMeter[] = [];
+afterEach(async () => {
+  for (const meter of meters.splice(0)) await meter.close();
+});
+function meterOf(options: ConstructorParameters<typeof UsageMeter>[0]): UsageMeter {
+  const meter = new UsageMeter({ flushMs: 3_600_000, ...options });
+  meters.push(meter);
+  return meter;
+}
+
+describe('UsageMeter', () => {
+  it('record - sums calls per scope, UTC day, provider and model, failures (any status but 2xx, or none) and tokens', async () => {
+    const store = createMemoryUsageStore();
+    const meter = meterOf({ store, now: day('2026-03-04') });
+    meter.record(call());
+    meter.record(call({ status: 529, usage: null }));
+    meter.record(call({ status: null, usage: null }));
+    meter.record(call({ scope: 'tenant-b' }));
+    meter.record(call({ model: 'claude-y' }));
+    await meter.flush();
+    expect(store.rows()).toEqual([
+      { scope: 'tenant-a', date: '2026-03-04', provider: 'anthropic', model: 'claude-x', calls: 3, failedCalls: 2, inputTokens: 10, outputTokens: 5, cachedInputTokens: 2 },
+      { scope: 'tenant-b', date: '2026-03-04', provider: 'anthropic', model: 'claude-x', calls: 1, failedCalls: 0, inputTokens: 10, outputTokens: 5, cachedInputTokens: 2 },
+      { scope: 'tenant-a', date: '2026-03-04', provider: 'anthropic', model: 'claude-y', calls: 1, failedCalls: 0, inputTokens: 10, outputTokens: 5, cachedInputTokens: 2 },
+    ]);
+  });
+
+  it('record - writes nothing until a flush: a call never waits for the store', async () => {
+    const store = createMemoryUsageStore();
+    const meter = meterOf({ store, now: day('2026-03-04') });
+    meter.record(call());
+    expect(store.rows()).toEqual([]);
+    await meter.flush();
+    expect(store.rows()).toHaveLength(1);
+  });
+
+  it('record - keeps a model name as bounded data: cut to its longest length, control characters dropped, unknown when absent', async () => {
+    const store = createMemoryUsageStore();
+    const meter = meterOf({ store, now: day('2026-03-04') });
+    meter.record(call({ model: `a\nb${'m'.repeat(500)}` }));
+    meter.record(call({ model: null }));
+    await meter.flush();
+    const models = store.rows().map((row) => row.model);
+    expect(models).toContain('unknown');
+    const long = models.find((model) => model.startsWith('ab'))!;
+    expect(long).toHaveLength(MAX_USAGE_MODEL_LENGTH);
+  });
+
+  it('flush - a failed write keeps its counts for the next one, added to the calls counted meanwhile, and logs without the error text', async () => {
+    const store = createMemoryUsageStore();
+    const logger = recordingLogger();
+    const meter = meterOf({ store, logger, now: day('2026-03-04') });
+    meter.record(call());
+    store.failNextAdds(1);
+    await meter.flush();
+    expect(store.rows()).toEqual([]);
+    meter.record(call());
+    await meter.flush();
+    expect(store.rows()).toMatchObject([{ calls: 2, inputTokens: 20 }]);
+    expect(logger.lines).toEqual([{ level: 'warn', fields: { rows: 1, error_name: 'Error' }, message: 'usage: writing the counts failed; kept for the next flush' }]);
+  });
+
+  it('close - writes what is left, and later calls are not counted', async () => {
+    const store = createMemoryUsageStore();
+    const meter = new UsageMeter({ store, flushMs: 3_600_000, now: day('2026-03-04') });
+    meter.record(call());
+    await meter.close();
+    meter.record(call());
+    await meter.flush();
+    expect(store.rows()).toMatchObject([{ calls: 1 }]);
+  });
+
+  it('flushes by itself every flushMs', async () => {
+    const store = createMemoryUsageStore();
+    const meter = meterOf({ store, flushMs: 20, now: day('2026-03-04') });
+    meter.record(call());
+    await expect.poll(() => store.rows().length).toBe(1);
+  });
+
+  it('prunes rows older than the retention in the background, soon after start', async () => {
+    const store = createMemoryUsageStore();
+    await store.add([
+      { ...call(), scope: 'old', date: '2025-01-01', model: 'm', calls: 1, failedCalls: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 },
+      { ...call(), scope: 'kept', date: '2026-03-01', model: 'm', calls: 1, failedCalls: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 },
+    ]);
+    meterOf({ store, flushMs: 20, retentionDays: 30, now: day('2026-03-04') });
+    await expect.poll(() => store.rows().map((row) => row.scope)).toEqual(['kept']);
+  });
+
+  it('read - one scope between two days, both included, sorted, the counts not yet written added', async () => {
+    const store = createMemoryUsageStore();
+    let now = day('2026-03-04');
+    const meter = meterOf({ store, now: () => now() });
+    meter.record(call({ provider: 'openai', model: 'gpt' }));
+    meter.record(call());
+    await meter.flush();
+    meter.record(call());
+    now = day('2026-03-06');
+    meter.record(call());
+    meter.record(call({ scope: 'other' }));
+    const rows = await meter.read({ scope: 'tenant-a', from: '2026-03-01', to: '2026-03-05' });
+    expect(rows).toEqual([
+      { date: '2026-03-04', provider: 'anthropic', model: 'claude-x', calls: 2, failedCalls: 0, inputTokens: 20, outputTokens: 10, cachedInputTokens: 4 },
+      { date: '2026-03-04', provider: 'openai', model: 'gpt', calls: 1, failedCalls: 0, inputTokens: 10, outputTokens: 5, cachedInputTokens: 2 },
+    ]);
+  });
+
+  it('read - refuses a date that is not YYYY-MM-DD or does not exist, and from after to, with a ValidationError', async () => {
+    const meter = meterOf({ store: createMemoryUsageStore() });
+    for (const [from, to] of [
+      ['2026-3-1', '2026-03-02'],
+      ['2026-02-30', '2026-03-02'],
+      ['2026-03-02', 'tomorrow'],
+      ['2026-03-02', '2026-03-01'],
+    ]) {
+      await expect(meter.read({ from: from!, to: to! })).rejects.toBeInstanceOf(ValidationError);
+    }
+    await expect(meter.read({ scope: 'bad scope!', from: '2026-03-01', to: '2026-03-01' })).rejects.toBeInstanceOf(ValidationError);
+  });
+});
