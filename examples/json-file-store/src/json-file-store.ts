@@ -7,6 +7,8 @@ import {
   createChangeFeed,
   StorageUnavailableError,
   ValidationError,
+  type HistoryEntry,
+  type HistoryRecord,
   type SettingRecord,
   type SettingWrite,
   type SettingsStore,
@@ -56,6 +58,12 @@ interface StoredRecord {
   readonly updatedAt: string;
 }
 
+/** A history entry in the file: `at` as ISO text. */
+interface StoredHistoryEntry extends HistoryEntry {
+  readonly id: number;
+  readonly at: string;
+}
+
 interface StoreFile {
   /** Counts the writes to the file. */
   readonly seq: number;
@@ -63,6 +71,21 @@ interface StoreFile {
   readonly writer: string | null;
   readonly keys: readonly string[];
   readonly records: Readonly<Record<string, StoredRecord>>;
+  /** Oldest first; absent in files written before the store kept a history. */
+  readonly history?: readonly StoredHistoryEntry[];
+  /** The id of the last entry appended, pruned or not. */
+  readonly lastHistoryId?: number;
+}
+
+/** What one write makes of the file: records, the keys it changed, entries it appends, and its result. */
+interface FileChange<T> {
+  records: Record<string, StoredRecord>;
+  keys: readonly string[];
+  result: T;
+  /** Appended to the history with the records, in the same file. */
+  appended?: readonly (HistoryEntry | undefined)[];
+  /** The history that replaces the file's (a prune). */
+  history?: readonly StoredHistoryEntry[];
 }
 
 const EMPTY: StoreFile = { seq: 0, writer: null, keys: [], records: {} };
@@ -101,16 +124,18 @@ export function createJsonFileStore(options: JsonFileStoreOptions): JsonFileStor
   };
 
   /** Runs `change` on the file under the lock, writes the result, then tells local listeners of `keys`. */
-  const write = <T>(change: (file: StoreFile) => { records: Record<string, StoredRecord>; keys: readonly string[]; result: T }) =>
+  const write = <T>(change: (file: StoreFile) => FileChange<T>) =>
     serially(async () => {
       ensureOpen();
       const { result, keys } = await withLock(path, lockTimeoutMs, async () => {
         const file = await readStoreFile(path);
         if (polling) reportOthers(file);
         const next = change(file);
-        const written: StoreFile = { seq: file.seq + 1, writer: instanceId, keys: next.keys, records: next.records };
-        if (next.keys.length > 0) await replaceFile(path, JSON.stringify(written), options.beforeReplace);
-        seenSeq = next.keys.length > 0 ? written.seq : file.seq;
+        const { history, lastHistoryId } = historyAfter(file, next);
+        const written: StoreFile = { seq: file.seq + 1, writer: instanceId, keys: next.keys, records: next.records, history, lastHistoryId };
+        const changed = next.keys.length > 0 || next.history !== undefined;
+        if (changed) await replaceFile(path, JSON.stringify(written), options.beforeReplace);
+        seenSeq = changed ? written.seq : file.seq;
         return next;
       });
       for (const key of keys) emit({ key, origin: 'local' });
@@ -146,7 +171,7 @@ export function createJsonFileStore(options: JsonFileStoreOptions): JsonFileStor
       return write((file) => {
         checkVersion(file, key, setOptions.expectedVersion);
         const stored = nextRecord(file, key, value);
-        return { records: { ...file.records, [key]: stored }, keys: [key], result: toRecord(key, stored) };
+        return { records: { ...file.records, [key]: stored }, keys: [key], result: toRecord(key, stored), appended: [setOptions.history] };
       });
     },
 
@@ -160,7 +185,7 @@ export function createJsonFileStore(options: JsonFileStoreOptions): JsonFileStor
           records[key] = stored;
           return toRecord(key, stored);
         });
-        return { records, keys: writes.map((w) => w.key), result };
+        return { records, keys: writes.map((w) => w.key), result, appended: writes.map((w) => w.history) };
       });
     },
 
@@ -171,11 +196,30 @@ export function createJsonFileStore(options: JsonFileStoreOptions): JsonFileStor
         existed = Object.hasOwn(file.records, key);
         if (existed) checkVersion(file, key, deleteOptions.expectedVersion);
         const { [key]: _removed, ...records } = file.records;
-        return { records, keys: existed ? [key] : [], result: undefined };
+        return { records, keys: existed ? [key] : [], result: undefined, appended: existed ? [deleteOptions.history] : [] };
       });
       // Found nothing: still reported, as the port asks (a concurrent delete's event may be on its way).
       if (!existed) emit({ key, origin: 'local' });
       return existed;
+    },
+
+    async readHistory({ scope, limit, before }) {
+      ensureOpen();
+      const page: HistoryRecord[] = [];
+      const history = (await readStoreFile(path)).history ?? [];
+      for (let i = history.length - 1; i >= 0 && page.length < limit; i--) {
+        const entry = history[i]!;
+        if (entry.scope === scope && (before == null || entry.id < before)) page.push({ ...entry, at: new Date(entry.at) });
+      }
+      return page;
+    },
+
+    async pruneHistory(cutoff) {
+      return write((file) => {
+        const history = file.history ?? [];
+        const kept = history.filter((entry) => Date.parse(entry.at) >= cutoff.getTime());
+        return { records: { ...file.records }, keys: [], result: history.length - kept.length, history: kept };
+      });
     },
 
     async *list() {
@@ -201,6 +245,15 @@ export function createJsonFileStore(options: JsonFileStoreOptions): JsonFileStor
       );
     },
   };
+}
+
+/** The file's history after `change`: its own when it replaces it, else the old one with its appended entries. */
+function historyAfter(file: StoreFile, change: FileChange<unknown>): { history: StoredHistoryEntry[]; lastHistoryId: number } {
+  let lastHistoryId = file.lastHistoryId ?? 0;
+  const history = [...(change.history ?? file.history ?? [])];
+  const at = new Date().toISOString();
+  for (const entry of change.appended ?? []) if (entry) history.push({ ...entry, fields: [...entry.fields], id: ++lastHistoryId, at });
+  return { history, lastHistoryId };
 }
 
 function checkKey(key: string): void {

@@ -1,5 +1,6 @@
 import type { SettingsStore } from '@llm-settings/core';
 import { closeChecks, unavailableChecks } from './settings-store/failures.contract.js';
+import { historyChecks } from './settings-store/history.contract.js';
 import { listChecks } from './settings-store/list.contract.js';
 import type { SettingsStoreContractOptions } from './settings-store/options.js';
 import { sharedBackendChecks } from './settings-store/shared-backend.contract.js';
@@ -15,12 +16,13 @@ export { describeSettingsStoreList } from './settings-store/list.contract.js';
 export { describeSettingsStoreWatch } from './settings-store/watch.contract.js';
 export { describeSettingsStoreSharedBackend } from './settings-store/shared-backend.contract.js';
 export { describeSettingsStoreFailures } from './settings-store/failures.contract.js';
+export { describeSettingsStoreHistory } from './settings-store/history.contract.js';
 
 /**
  * Registers the SettingsStore contract: every promise the port makes, checked
  * against the store `create` returns. Call it at the top level of a test file.
  * Each concern is also a suite of its own (`describeSettingsStoreValues`, `…Writes`,
- * `…List`, `…Watch`, `…SharedBackend`, `…Failures`), with the same options.
+ * `…List`, `…Watch`, `…SharedBackend`, `…Failures`, `…History`), with the same options.
  */
 export function describeSettingsStoreContract<S extends SettingsStore>(options: SettingsStoreContractOptions<S>): void {
   describeStoreChecks(
@@ -36,5 +38,6 @@ export function describeSettingsStoreContract<S extends SettingsStore>(options: 
     closeChecks,
     sharedBackendChecks,
     unavailableChecks,
+    historyChecks,
   );
 }

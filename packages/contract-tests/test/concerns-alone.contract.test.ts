@@ -28,6 +28,7 @@ describe('the suites by concern', () => {
       'describeSecretCipherRoundTrip',
       'describeSecretCipherTime',
       'describeSettingsStoreFailures',
+      'describeSettingsStoreHistory',
       'describeSettingsStoreList',
       'describeSettingsStoreSharedBackend',
       'describeSettingsStoreValues',

@@ -44,6 +44,9 @@ const STORE_CAUGHT: Record<StoreBug, readonly string[]> = {
   ],
   'instances write without taking turns': ['set - two instances writing one key at once lose no write'],
   'values written in two steps': ['get - while another instance writes 64 KiB values'],
+  'history appended before the version check': ['set - a refused compare-and-set appends nothing'],
+  'history of a delete of nothing': ['delete - with a history entry appends it when a record was removed'],
+  'history read oldest first': ['readHistory - newest first', 'readHistory - pages with `before`'],
 };
 
 const CIPHER_CAUGHT: Record<CipherBug, readonly string[]> = {

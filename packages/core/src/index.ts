@@ -32,12 +32,15 @@ export {
   type IfMatch,
   type UpdateOptions,
   type ClearOptions,
+  type ActorOptions,
+  type HistoryOptions,
   type ListModelsOptions,
   type ListCandidateModelsOptions,
   type TestOptions,
   type ResolvedSettings,
 } from './use-cases/llm-settings.service.js';
 export type { SettingsSnapshot } from './use-cases/settings-snapshot.js';
+export { MAX_INHERITANCE_DEPTH } from './use-cases/inheritance.js';
 export type { SettingsViewCacheOptions } from './use-cases/settings-view-cache.js';
 export type { ModelListCacheOptions } from './use-cases/model-list-cache.js';
 export * from './use-cases/rotate-secrets.js';

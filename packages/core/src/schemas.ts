@@ -35,6 +35,16 @@ export const ApiKeySchema = z
     }
   });
 
+/** A scope name: short, URL- and key-safe. */
+const SCOPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+const SCOPE_RULE = '1 to 128 letters, digits or . _ : @ - and start with a letter or digit';
+
+/** The scope whose key a scope uses when it has none of its own; null stops inheriting. */
+export const InheritFromSchema = z
+  .string({ error: () => 'inherit_from must be a scope name or null' })
+  .regex(SCOPE_PATTERN, `inherit_from must be a scope name: ${SCOPE_RULE}`)
+  .nullable();
+
 export const ModelSchema = z
   .string({ error: () => 'model must be a string' })
   .regex(/^[\x21-\x7e]{1,256}$/, 'model must be 1 to 256 printable characters without whitespace')
@@ -74,8 +84,23 @@ export function inputSchemasOf(registry: ProviderRegistry) {
   const provider = providerSchemaOf(registry);
   const keyLength = keyLengthOf(registry);
   return {
-    /** Body of an update: the provider, and optionally a new key and a model. Unknown fields are rejected. */
-    update: strictBody({ provider, api_key: ApiKeySchema.optional(), model: ModelSchema.optional() }).superRefine(keyLength),
+    /**
+     * Body of an update: the provider, and optionally a new key, a model and the scope to
+     * inherit a key from (null: none). A body of `inherit_from` alone changes the link only,
+     * and needs no provider. Unknown fields are rejected.
+     */
+    update: strictBody({
+      provider: provider.optional(),
+      api_key: ApiKeySchema.optional(),
+      model: ModelSchema.optional(),
+      inherit_from: InheritFromSchema.optional(),
+    }).superRefine((body, ctx) => {
+      if (body.provider !== undefined) return keyLength({ provider: body.provider, api_key: body.api_key }, ctx);
+      // Only a change of the link alone may leave the provider out.
+      if (body.inherit_from === undefined || body.api_key !== undefined || body.model !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['provider'], message: `provider must be one of: ${registry.enabledIds.join(', ')}` });
+      }
+    }),
     /** Settings to test without storing them. */
     testCandidate: strictBody({ provider, api_key: ApiKeySchema, model: ModelSchema.optional() }).superRefine(keyLength),
     /** The query of a model list: which provider's models, the stored provider's when omitted. */
@@ -99,6 +124,10 @@ export type LlmSettingsUpdate = z.infer<typeof LlmSettingsUpdateSchema>;
 export const LlmTestCandidateSchema = DEFAULT_INPUT_SCHEMAS.testCandidate;
 export type LlmTestCandidate = z.infer<typeof LlmTestCandidateSchema>;
 
+/** Where a scope's key comes from: its own settings, a parent scope's, or nowhere. */
+export const API_KEY_SOURCES = ['own', 'inherited', 'none'] as const;
+export type ApiKeySource = (typeof API_KEY_SOURCES)[number];
+
 /** What clients see: never the key, only whether one is set and its mask. */
 export const LlmSettingsViewSchema = z.strictObject({
   provider: ProviderIdSchema,
@@ -113,6 +142,9 @@ export const LlmSettingsViewSchema = z.strictObject({
   model_verified: z.boolean().describe('Whether the built-in catalogue lists the model for the provider.'),
   /** Present, false, when the settings are for a provider this server no longer enables: kept, not usable. */
   provider_enabled: z.literal(false).optional().describe('Present, and false, when the stored provider is not enabled on this server.'),
+  /** `inherited`: provider, model and key are a parent scope's, whose mask is not shown. */
+  api_key_source: z.enum(API_KEY_SOURCES).describe('Where the key comes from: own, inherited (from a parent scope, its mask not shown) or none.'),
+  inherit_from: z.string().nullable().describe('The scope this one inherits a key from when it has none of its own; null when none.'),
 });
 export type LlmSettingsView = z.infer<typeof LlmSettingsViewSchema>;
 
@@ -140,9 +172,9 @@ export type LlmTestResult = z.infer<typeof LlmTestResultSchema>;
 /** Settings scopes (tenants, users, workspaces): short, URL- and key-safe names. */
 export const ScopeSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/, 'scope must be 1 to 128 letters, digits or . _ : @ - and start with a letter or digit');
+  .regex(SCOPE_PATTERN, `scope must be ${SCOPE_RULE}`);
 
-/** The plaintext inside a stored token. The scope is checked on read. */
+/** The plaintext inside a stored token of own settings. The scope is checked on read. */
 export const StoredSettingsSchema = z.strictObject({
   /** Any id, so that the values of a provider since disabled still read. */
   provider: ProviderIdSchema,
@@ -155,8 +187,59 @@ export const StoredSettingsSchema = z.strictObject({
    * no other. Absent in values saved before keys were bound (bound at their first use).
    */
   origin: z.string().optional(),
+  /** The scope to inherit from once these settings are gone (their own key wins while they last). */
+  inherit_from: z.string().optional(),
 });
 export type StoredSettings = z.infer<typeof StoredSettingsSchema>;
+
+/** The plaintext of a scope that has no settings of its own, only the scope it inherits from. */
+export const StoredLinkSchema = z.strictObject({ scope: z.string(), inherit_from: z.string() });
+export type StoredLink = z.infer<typeof StoredLinkSchema>;
+
+/** What a scope's stored token holds: its own settings, or a link alone. */
+export const StoredValueSchema = z.union([StoredSettingsSchema, StoredLinkSchema]);
+export type StoredValue = StoredSettings | StoredLink;
+
+/** True when the value holds settings of its own (a provider, a model, a key). */
+export function hasOwnSettings(value: StoredValue): value is StoredSettings {
+  return 'provider' in value;
+}
+
+/** The history of a scope: `?limit=50&before=<cursor>`. */
+export const HistoryQuerySchema = z.strictObject(
+  {
+    limit: z.coerce
+      .number({ error: () => 'limit must be a whole number from 1 to 200' })
+      .int('limit must be a whole number from 1 to 200')
+      .min(1, 'limit must be a whole number from 1 to 200')
+      .max(200, 'limit must be a whole number from 1 to 200')
+      .default(50),
+    before: z
+      .string({ error: () => 'before must be the cursor of a previous page' })
+      .regex(/^[1-9][0-9]{0,15}$/, 'before must be the cursor of a previous page')
+      .nullable()
+      .default(null),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? 'the query parameters are limit and before' : 'the query must be an object') },
+);
+
+export const HISTORY_ACTIONS = ['update', 'delete', 'inherit', 'rotate', 'confirm-endpoint', 'revoke-tokens'] as const;
+export const HISTORY_FIELDS = ['provider', 'model', 'api_key', 'inherit_from'] as const;
+
+/** One change of a scope's settings: what, when, by whom; never a key, a mask or a body. */
+export const HistoryEntrySchema = z.strictObject({
+  at: z.iso.datetime(),
+  scope: z.string(),
+  action: z.string().describe(`One of ${HISTORY_ACTIONS.join(', ')}.`),
+  actor: z.string().describe('admin, token:<jti>, jwt:<sub>, embedded or cli.'),
+  fields: z.array(z.string()).describe(`The fields changed, of ${HISTORY_FIELDS.join(', ')}.`),
+  api_key_changed: z.boolean(),
+});
+export type LlmHistoryEntry = z.infer<typeof HistoryEntrySchema>;
+
+/** A page of history, newest first; `next` is the cursor of the following page, null after the last. */
+export const HistoryPageSchema = z.strictObject({ entries: z.array(HistoryEntrySchema), next: z.string().nullable() });
+export type LlmHistoryPage = z.infer<typeof HistoryPageSchema>;
 
 /** The query of a model list: which provider's models, the stored provider's when omitted. */
 export const LlmModelListQuerySchema = DEFAULT_INPUT_SCHEMAS.modelListQuery;

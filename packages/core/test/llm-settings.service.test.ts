@@ -60,6 +60,8 @@ describe('LlmSettingsService', () => {
         api_key_masked: null,
         updated_at: null,
         model_verified: true,
+        api_key_source: 'none',
+        inherit_from: null,
       });
       expect(snapshot.etag).toBe('0');
       expect(snapshot.version).toBe(0);
@@ -75,6 +77,8 @@ describe('LlmSettingsService', () => {
         api_key_masked: '...9876',
         updated_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
         model_verified: true,
+        api_key_source: 'own',
+        inherit_from: null,
       });
     });
 
@@ -338,6 +342,7 @@ describe('LlmSettingsService', () => {
       const counting: SettingsStore = { ...store, get: (key) => (reads++, store.get(key)) };
       const cached = new LlmSettingsService({ store: counting, cipher, probe, viewCache: true });
       await cached.update({ provider: 'openai', api_key: OPENAI_KEY, model: 'a' });
+      reads = 0;
       for (let i = 0; i < 5; i++) expect((await cached.resolve()).model).toBe('a');
       expect(reads).toBe(1);
       await cached.update({ provider: 'anthropic', api_key: ANTHROPIC_KEY, model: 'b' });

@@ -47,7 +47,7 @@ describe('LlmSettingsUpdate', () => {
 
   it('rejects unknown fields without quoting their names, listing the fields there are', () => {
     const msgs = messages({ provider: 'openai', 'extra\u2028line': 1, 'sk-ant-api03-in-a-name': 2 });
-    expect(msgs).toEqual(['body has unknown fields; the fields are: provider, api_key, model']);
+    expect(msgs).toEqual(['body has unknown fields; the fields are: provider, api_key, model, inherit_from']);
   });
 
   it('refuses a model that looks like an API key, with a hint and without quoting it', () => {
@@ -134,7 +134,7 @@ describe('LlmTestCandidate', () => {
 
 describe('LlmSettingsView and LlmTestResult', () => {
   it('accept ISO 8601 or null updated_at and nothing else', () => {
-    const view = { provider: 'openai', model: 'gpt-4o', api_key_set: true, api_key_masked: '...abcd', updated_at: new Date(0).toISOString(), model_verified: true };
+    const view = { provider: 'openai', model: 'gpt-4o', api_key_set: true, api_key_masked: '...abcd', updated_at: new Date(0).toISOString(), model_verified: true, api_key_source: 'own', inherit_from: null };
     expect(LlmSettingsViewSchema.safeParse(view).success).toBe(true);
     expect(LlmSettingsViewSchema.safeParse({ ...view, updated_at: null }).success).toBe(true);
     expect(LlmSettingsViewSchema.safeParse({ ...view, updated_at: 'yesterday' }).success).toBe(false);

@@ -107,7 +107,8 @@ describe('LlmSettingsService with viewCache', () => {
     await service.update({ provider: 'openai', api_key: KEY, model: 'old' });
     const release = observed.holdReads();
     const racing = service.get();
-    await service.update({ provider: 'openai', api_key: KEY, model: 'new' });
+    // Written by another writer on the same store, whose reads are not held (an update reads first).
+    await new LlmSettingsService({ store: observed.inner, cipher, probe: createScriptedProbe() }).update({ provider: 'openai', api_key: KEY, model: 'new' });
     release();
     await racing;
     expect((await service.get()).view.model).toBe('new');

@@ -15,6 +15,15 @@ describe('TokenRevocations', () => {
     expect(await revocations.revokedBefore('tenant-b')).toBeNull();
   });
 
+  it('revoke - records one revoke-tokens entry in the scope\'s history, by its actor, with no field changed', async () => {
+    const store = createMemorySettingsStore();
+    await new TokenRevocations(store, cipher).revoke('tenant-a', { actor: 'cli' });
+    const entries = await store.readHistory({ scope: 'tenant-a', limit: 10 });
+    expect(entries.map(({ scope, action, actor, fields, apiKeyChanged }) => ({ scope, action, actor, fields: [...fields], apiKeyChanged }))).toEqual([
+      { scope: 'tenant-a', action: 'revoke-tokens', actor: 'cli', fields: [], apiKeyChanged: false },
+    ]);
+  });
+
   it('revokedBefore - answers from memory until the change feed drops the scope', async () => {
     const store = createMemorySettingsStore();
     const reader = new TokenRevocations(store, cipher);

@@ -1,5 +1,6 @@
 import {
   DEFAULT_PROVIDER_REGISTRY,
+  HistoryPageSchema,
   inputSchemasOf,
   LlmModelListSchema,
   LlmProviderListSchema,
@@ -16,7 +17,7 @@ import { SCOPE_HEADER } from './scope-header.js';
 import { MODELS_PATH } from './model-routes.js';
 import { PROVIDERS_PATH } from './provider-routes.js';
 import { WHOAMI_PATH } from './caller-route.js';
-import { SETTINGS_PATH, SETTINGS_TEST_PATH } from './settings-routes.js';
+import { SETTINGS_HISTORY_PATH, SETTINGS_PATH, SETTINGS_TEST_PATH } from './settings-routes.js';
 import { USAGE_PATH } from './usage-routes.js';
 
 export const OPENAPI_PATH = '/api/openapi.json';
@@ -86,7 +87,7 @@ function schemas(providers: ProviderRegistry): JsonObject {
     LlmSettingsUpdate: {
       ...fromZod(inputs.update, 'input'),
       description:
-        'Settings to save. Without api_key the stored key is kept (the provider must then be unchanged); without model the provider default is used. Unknown fields are rejected.',
+        'Settings to save. Without api_key the stored key is kept (the provider must then be unchanged); without model the provider default is used; without inherit_from the stored link is kept. `inherit_from` (the operator only) names the scope whose provider, model and key this scope uses while it has none of its own (at most 4 links, no cycle); null stops inheriting. A body of `inherit_from` alone changes the link only and needs no provider. Unknown fields are rejected.',
     },
     LlmTestCandidate: {
       ...fromZod(inputs.testCandidate, 'input'),
@@ -95,7 +96,12 @@ function schemas(providers: ProviderRegistry): JsonObject {
     LlmSettingsView: {
       ...fromZod(LlmSettingsViewSchema, 'output'),
       description:
-        'The settings as clients see them: never the key, only whether one is set and its mask. `model_verified` is false for a model id the built-in catalogue does not list for the provider (a gateway\'s name, a newer model): saved as given, not checked.',
+        'The settings as clients see them: never the key, only whether one is set and its mask. `model_verified` is false for a model id the built-in catalogue does not list for the provider (a gateway\'s name, a newer model): saved as given, not checked. `api_key_source` says where the key comes from: `own`, `inherited` (provider, model and key of the first scope up the `inherit_from` chain with settings; its mask is not shown) or `none`.',
+    },
+    LlmHistoryPage: {
+      ...fromZod(HistoryPageSchema, 'output'),
+      description:
+        "A page of the scope's history of changes, newest first: when, what (`update`, `delete`, `inherit`, `rotate`, `confirm-endpoint`, `revoke-tokens`), by whom (`admin`, `token:<jti>`, `jwt:<sub>`, `embedded`, `cli`), the fields changed and whether the key changed; never a key, a mask or a body. `next` is the `before` of the following page, null after the last.",
     },
     LlmTestResult: fromZod(LlmTestResultSchema, 'output'),
     LlmModelListCandidate: {
@@ -312,6 +318,8 @@ function settingsPaths(providers: ProviderRegistry, bearerAuth: boolean, hostChe
       put: {
         operationId: 'updateLlmSettings',
         summary: 'Save the LLM settings.',
+        description:
+          'Only the operator may set `inherit_from`: from a scoped token it is a 403 problem, HTTP.PERMISSION_MISSING. A link that would close a cycle or make a chain of more than 4 links is a 400 problem naming `inherit_from`.',
         parameters: [requestId, scope, ifMatch],
         ...secured,
         requestBody: { required: true, content: json(ref('schemas', 'LlmSettingsUpdate')) },
@@ -334,6 +342,24 @@ function settingsPaths(providers: ProviderRegistry, bearerAuth: boolean, hostChe
           204: { description: 'Removed.', headers: { 'X-Request-Id': ref('headers', 'XRequestId') } },
           400: ref('responses', 'BadRequest'),
           412: ref('responses', 'PreconditionFailed'),
+          ...common,
+        },
+      },
+    },
+    [SETTINGS_HISTORY_PATH]: {
+      get: {
+        operationId: 'getLlmSettingsHistory',
+        summary: "Read the scope's history of changes, newest first (kept for HISTORY_RETENTION_DAYS).",
+        parameters: [
+          requestId,
+          scope,
+          { name: 'limit', in: 'query', required: false, description: 'Entries a page.', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+          { name: 'before', in: 'query', required: false, description: 'The `next` of the previous page.', schema: { type: 'string', pattern: '^[1-9][0-9]{0,15}$' } },
+        ],
+        ...secured,
+        responses: {
+          200: { description: 'The page.', headers: { 'X-Request-Id': ref('headers', 'XRequestId') }, content: json(ref('schemas', 'LlmHistoryPage')) },
+          400: ref('responses', 'BadRequest'),
           ...common,
         },
       },

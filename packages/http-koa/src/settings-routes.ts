@@ -1,18 +1,23 @@
 import type Router from '@koa/router';
 import type { LlmSettingsService, SettingsSnapshot } from '@llm-settings/core';
 import type { AppContext, AppState, BodyState, IfMatchState, ScopeState, SignalState } from './app-state.js';
+import { actorOfRequest, refuseInheritFromNonOperator } from './caller-rules.js';
 import { formatEtag } from './if-match.js';
 import type { JsonBodyMiddleware } from './json-body.js';
 import { may } from './permissions.js';
 import { abortable, ifMatched, scoped } from './route-state.js';
 
 /** The service methods the adapter calls, so callers may pass a wrapper instead of the class. */
-export type HttpSettingsService = Pick<LlmSettingsService, 'get' | 'update' | 'clear' | 'test' | 'resolve' | 'listModels' | 'listCandidateModels'>;
+export type HttpSettingsService = Pick<LlmSettingsService, 'get' | 'update' | 'clear' | 'test' | 'resolve' | 'listModels' | 'listCandidateModels' | 'history'>;
 
 export const SETTINGS_PATH = '/api/settings/llm';
 export const SETTINGS_TEST_PATH = '/api/settings/llm/test';
+export const SETTINGS_HISTORY_PATH = '/api/settings/llm/history';
 
-/** Registers GET, PUT and DELETE of the settings and POST of their test, each for the request's scope. */
+/**
+ * Registers GET, PUT and DELETE of the settings, POST of their test and GET of their
+ * history, each for the request's scope; changes are recorded under the caller's actor.
+ */
 export function registerSettingsRoutes(router: Router<AppState>, service: HttpSettingsService, jsonBody: JsonBodyMiddleware): void {
   router.get<ScopeState>(SETTINGS_PATH, may('read'), scoped, async (ctx) => {
     sendSnapshot(ctx, await service.get({ scope: ctx.state.scope }));
@@ -20,13 +25,19 @@ export function registerSettingsRoutes(router: Router<AppState>, service: HttpSe
 
   router.put<ScopeState & IfMatchState & BodyState>(SETTINGS_PATH, may('write'), scoped, ifMatched, jsonBody({ required: true }), async (ctx) => {
     const { scope, ifMatch, body } = ctx.state;
-    sendSnapshot(ctx, await service.update(body, { scope, ...(ifMatch === undefined ? {} : { ifMatch }) }));
+    refuseInheritFromNonOperator(ctx, body);
+    sendSnapshot(ctx, await service.update(body, { scope, actor: actorOfRequest(ctx), ...(ifMatch === undefined ? {} : { ifMatch }) }));
   });
 
   router.delete<ScopeState & IfMatchState>(SETTINGS_PATH, may('write'), ifMatched, scoped, async (ctx) => {
     const { scope, ifMatch } = ctx.state;
-    await service.clear({ scope, ...(ifMatch === undefined ? {} : { ifMatch }) });
+    await service.clear({ scope, actor: actorOfRequest(ctx), ...(ifMatch === undefined ? {} : { ifMatch }) });
     ctx.status = 204;
+  });
+
+  router.get<ScopeState>(SETTINGS_HISTORY_PATH, may('read'), scoped, async (ctx) => {
+    const { limit, before } = ctx.query;
+    ctx.body = await service.history({ scope: ctx.state.scope, ...(limit === undefined ? {} : { limit }), ...(before === undefined ? {} : { before }) });
   });
 
   router.post<ScopeState & BodyState & SignalState>(SETTINGS_TEST_PATH, may('test'), scoped, jsonBody({ required: false }), abortable, async (ctx) => {

@@ -107,7 +107,7 @@ describe('apiToken option', () => {
   const unused = async (): Promise<never> => {
     throw new Error('not called');
   };
-  const service = { get: unused, update: unused, clear: unused, test: unused, resolve: unused, listModels: unused, listCandidateModels: unused };
+  const service = { get: unused, update: unused, clear: unused, test: unused, resolve: unused, listModels: unused, listCandidateModels: unused, history: unused };
 
   it.each([
     ['empty', ''],

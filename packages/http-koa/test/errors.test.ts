@@ -201,6 +201,9 @@ describe('service failures', () => {
         listCandidateModels: async () => {
           throw new Error('unused');
         },
+        history: async () => {
+          throw new Error('unused');
+        },
       },
     });
     const response = await fetch(`${server.url}/api/settings/llm`);

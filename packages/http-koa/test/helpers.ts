@@ -82,6 +82,8 @@ export function wrapStore(inner: SettingsStore, overrides: Partial<SettingsStore
     set: (...args) => inner.set(...args),
     setMany: (...args) => inner.setMany(...args),
     delete: (...args) => inner.delete(...args),
+    readHistory: (...args) => inner.readHistory(...args),
+    pruneHistory: (...args) => inner.pruneHistory(...args),
     list: (...args) => inner.list(...args),
     watch: (...args) => inner.watch(...args),
     close: (...args) => inner.close(...args),

@@ -61,7 +61,8 @@ describe('buildOpenApiDocument', () => {
     expect(schemas.LlmSettingsUpdate.properties.provider.enum).toEqual([...ENABLED_PROVIDER_IDS]);
     expect(schemas.LlmSettingsUpdate.additionalProperties).toBe(false);
     expect(schemas.LlmTestCandidate.required).toEqual(['provider', 'api_key']);
-    expect(schemas.LlmSettingsView.required).toEqual(['provider', 'model', 'api_key_set', 'api_key_masked', 'updated_at', 'model_verified']);
+    expect(schemas.LlmSettingsView.required).toEqual(['provider', 'model', 'api_key_set', 'api_key_masked', 'updated_at', 'model_verified', 'api_key_source', 'inherit_from']);
+    expect(schemas.LlmHistoryPage.required).toEqual(['entries', 'next']);
     expect(schemas.LlmTestResult.properties.code.enum).toEqual(LlmTestResultSchema.shape.code.options);
     for (const schema of Object.values(schemas)) expect(schema).not.toHaveProperty('$schema');
   });
@@ -178,6 +179,7 @@ describe('GET /api/openapi.json', () => {
         'PUT /api/settings/llm',
         'DELETE /api/settings/llm',
         'POST /api/settings/llm/test',
+        'GET /api/settings/llm/history',
         'GET /api/settings/llm/models',
         'POST /api/settings/llm/models',
         'GET /api/openapi.json',

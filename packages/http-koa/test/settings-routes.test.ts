@@ -32,6 +32,8 @@ describe('GET /api/settings/llm', () => {
       api_key_masked: null,
       updated_at: null,
       model_verified: true,
+      api_key_source: 'none',
+      inherit_from: null,
     });
   });
 

@@ -68,7 +68,7 @@ const COMMANDS: Record<string, Command> = {
     const { createLlmSettings } = await import('./create-llm-settings.js');
     const settings = await createLlmSettings();
     try {
-      const { total, rotated } = await settings.rotateKeys();
+      const { total, rotated } = await settings.rotateKeys({ actor: 'cli' });
       console.log(`Re-encrypted ${rotated} of ${total} stored value(s) under the first key.`);
     } finally {
       await settings.close();
@@ -85,7 +85,7 @@ const COMMANDS: Record<string, Command> = {
     const { createLlmSettings } = await import('./create-llm-settings.js');
     const settings = await createLlmSettings();
     try {
-      const { origin, total, rebound } = await settings.confirmEndpoint(provider);
+      const { origin, total, rebound } = await settings.confirmEndpoint(provider, { actor: 'cli' });
       console.log(`Bound ${rebound} of ${total} stored ${provider} key(s) to ${origin}.`);
     } finally {
       await settings.close();
@@ -130,7 +130,7 @@ const COMMANDS: Record<string, Command> = {
     const { createLlmSettings } = await import('./create-llm-settings.js');
     const settings = await createLlmSettings();
     try {
-      const { revokedBefore } = await settings.revokeTokens({ scope });
+      const { revokedBefore } = await settings.revokeTokens({ scope, actor: 'cli' });
       console.log(`Tokens of scope ${scope} issued before ${revokedBefore.toISOString()} are refused.`);
     } finally {
       await settings.close();

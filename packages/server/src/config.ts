@@ -108,6 +108,7 @@ const EnvSchema = z.object({
   PROXY_MAX_IN_FLIGHT: optional(integer('PROXY_MAX_IN_FLIGHT', 1, 100_000)),
   PROXY_MAX_IN_FLIGHT_PER_SCOPE: optional(integer('PROXY_MAX_IN_FLIGHT_PER_SCOPE', 1, 100_000)),
   PROXY_ALLOWED_BETAS: optional(betaList('PROXY_ALLOWED_BETAS')),
+  HISTORY_RETENTION_DAYS: optional(integer('HISTORY_RETENTION_DAYS', 1, 36_500)),
   SETTINGS_API_TOKEN: optional(z.string().refine(isUsableApiToken, `SETTINGS_API_TOKEN ${API_TOKEN_RULE}`)),
   ALLOW_UNAUTHENTICATED: optional(z.enum(['0', '1', 'true', 'false'], { error: () => 'ALLOW_UNAUTHENTICATED must be 1 or 0' })),
   ALLOW_UNDECRYPTABLE: optional(z.enum(['0', '1', 'true', 'false'], { error: () => 'ALLOW_UNDECRYPTABLE must be 1 or 0' })),
@@ -163,6 +164,8 @@ export interface ServerConfig {
   proxyMaxInFlightPerScope: number;
   /** Values of `anthropic-beta` and `openai-beta` the pass-through forwards; none by default. */
   proxyAllowedBetas: string[];
+  /** HISTORY_RETENTION_DAYS: how long the history of changes is kept (default 365 days). */
+  historyRetentionDays: number;
   /** SETTINGS_API_TOKEN, or null when unset. Prints as its mask. */
   apiToken: Secret | null;
   allowUnauthenticated: boolean;
@@ -244,6 +247,7 @@ export function loadConfig(
     proxyMaxInFlight: e.PROXY_MAX_IN_FLIGHT ?? DEFAULT_LLM_MAX_IN_FLIGHT,
     proxyMaxInFlightPerScope: e.PROXY_MAX_IN_FLIGHT_PER_SCOPE ?? DEFAULT_LLM_MAX_IN_FLIGHT_PER_SCOPE,
     proxyAllowedBetas: e.PROXY_ALLOWED_BETAS ?? [],
+    historyRetentionDays: e.HISTORY_RETENTION_DAYS ?? 365,
     apiToken: secretOrNull(e.SETTINGS_API_TOKEN),
     allowUnauthenticated: e.ALLOW_UNAUTHENTICATED === '1' || e.ALLOW_UNAUTHENTICATED === 'true',
     allowUndecryptable: e.ALLOW_UNDECRYPTABLE === '1' || e.ALLOW_UNDECRYPTABLE === 'true',

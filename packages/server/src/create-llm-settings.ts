@@ -5,7 +5,10 @@ import {
   confirmProviderEndpoint,
   DEFAULT_SCOPE,
   rotateStoredSecrets,
+  type ActorOptions,
   type EndpointConfirmation,
+  type HistoryOptions,
+  type LlmHistoryPage,
   type LlmSettingsService,
   type Logger,
   type MintTokenInput,
@@ -22,6 +25,7 @@ import {
 import { createSdkClient, type SdkClient } from '@llm-settings/provider-probe';
 import { loadConfig, type ServerConfig } from './config.js';
 import { resolveEncryptionKey } from './encryption-key.js';
+import { startHistoryPruning } from './history-pruning.js';
 import { createLogger } from './logger.js';
 import { mintScopedToken } from './scoped-tokens.js';
 import { applicationModules, configModule, startupModule } from './modules.js';
@@ -79,14 +83,23 @@ export interface LlmSettings {
    * @throws ValidationError for a date that is not `YYYY-MM-DD`, `from` after `to`, or a bad scope.
    */
   usage(options: UsageReadOptions): Promise<UsageRow[]>;
-  /** Re-encrypts every stored value under the first ENCRYPTION_KEY, atomically. */
-  rotateKeys(): Promise<RotationReport>;
+  /**
+   * Re-encrypts every stored value under the first ENCRYPTION_KEY, atomically, with a
+   * `rotate` history entry per scope by `actor` (default `embedded`).
+   */
+  rotateKeys(options?: ActorOptions): Promise<RotationReport>;
   /**
    * Binds every stored key of `provider` to the origin of its API root now (after the
-   * operator moved it, `<ID>_BASE_URL`), atomically.
+   * operator moved it, `<ID>_BASE_URL`), atomically, with a `confirm-endpoint` history
+   * entry per rebound scope by `actor` (default `embedded`).
    * @throws ConfigError for an unknown provider.
    */
-  confirmEndpoint(provider: string): Promise<EndpointConfirmation>;
+  confirmEndpoint(provider: string, options?: ActorOptions): Promise<EndpointConfirmation>;
+  /**
+   * A page of the scope's history of changes, newest first (`limit` 1 to 200, default 50;
+   * `before`: the previous page's `next`). Kept for HISTORY_RETENTION_DAYS.
+   */
+  history(options?: HistoryOptions): Promise<LlmHistoryPage>;
   /**
    * A token granting `can` (`read`, `write`, `test`, `models`, `use`) in `scope` for
    * `ttlSeconds`, signed with the first SETTINGS_TOKEN_SECRET: as `llm-settings mint-token` prints.
@@ -101,7 +114,7 @@ export interface LlmSettings {
    * issued in this same second is refused too.
    * @throws ValidationError for an invalid scope.
    */
-  revokeTokens(options: { scope: string }): Promise<{ revokedBefore: Date }>;
+  revokeTokens(options: { scope: string } & ActorOptions): Promise<{ revokedBefore: Date }>;
   /** Writes the usage counted so far, stops listening for changes and closes the database pool. */
   close(): Promise<void>;
 }
@@ -151,33 +164,38 @@ const rootModule = new ContainerModule(({ bind }) => {
         minter: TokenMinter | null,
         revocations: TokenRevocations,
         meter: UsageMeter,
-      ): LlmSettings => ({
-        config,
-        logger,
-        service,
-        store,
-        cipher,
-        async client(scopeOptions = {}) {
-          const { provider, model, apiKey } = await service.resolve(scopeOptions);
-          // The Secret itself: the client's fetch reveals it at send time, the client never holds it.
-          const usage = { record: meter.record, scope: scopeOptions.scope ?? DEFAULT_SCOPE };
-          const sdk = await createSdkClient({ provider, apiKey, providers: config.providers, timeoutMs: config.llmTimeoutMs, usage });
-          return { ...sdk, model };
-        },
-        usage: (usageOptions) => meter.read(usageOptions),
-        rotateKeys: () => rotateStoredSecrets(store, cipher),
-        confirmEndpoint: (provider) => confirmProviderEndpoint(store, cipher, config.providers, provider),
-        mintToken: (input) => mintScopedToken(minter, input),
-        revokeTokens: async ({ scope }) => ({ revokedBefore: await revocations.revoke(scope) }),
-        async close() {
-          // First: its last batch needs the database.
-          await meter.close();
-          service.close();
-          revocations.close();
-          await store.close();
-          await knex.destroy();
-        },
-      }),
+      ): LlmSettings => {
+        const stopPruning = startHistoryPruning({ store, retentionDays: config.historyRetentionDays, logger });
+        return {
+          config,
+          logger,
+          service,
+          store,
+          cipher,
+          async client(scopeOptions = {}) {
+            const { provider, model, apiKey } = await service.resolve(scopeOptions);
+            // The Secret itself: the client's fetch reveals it at send time, the client never holds it.
+            const usage = { record: meter.record, scope: scopeOptions.scope ?? DEFAULT_SCOPE };
+            const sdk = await createSdkClient({ provider, apiKey, providers: config.providers, timeoutMs: config.llmTimeoutMs, usage });
+            return { ...sdk, model };
+          },
+          usage: (usageOptions) => meter.read(usageOptions),
+          rotateKeys: (options = {}) => rotateStoredSecrets(store, cipher, options),
+          confirmEndpoint: (provider, options = {}) => confirmProviderEndpoint(store, cipher, config.providers, provider, options),
+          history: (options = {}) => service.history(options),
+          mintToken: (input) => mintScopedToken(minter, input),
+          revokeTokens: async ({ scope, ...actor }) => ({ revokedBefore: await revocations.revoke(scope, actor) }),
+          async close() {
+            // First: their last writes need the database.
+            await meter.close();
+            await stopPruning();
+            service.close();
+            revocations.close();
+            await store.close();
+            await knex.destroy();
+          },
+        };
+      },
       [TOKENS.Config, TOKENS.Logger, TOKENS.Cipher, TOKENS.Knex, TOKENS.ReadyStore, TOKENS.Service, TOKENS.TokenMinter, TOKENS.TokenRevocations, TOKENS.UsageMeter],
     )
     .inSingletonScope();

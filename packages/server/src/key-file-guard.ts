@@ -20,6 +20,9 @@ export function refuseWritesWithoutKeyFile(store: SettingsStore, keyFile: KeyFil
     set: guarded((key, value, options) => store.set(key, value, options)),
     setMany: guarded((writes) => store.setMany(writes)),
     delete: guarded((key, options) => store.delete(key, options)),
+    readHistory: (query) => store.readHistory(query),
+    // Removing old history encrypts nothing: it goes on.
+    pruneHistory: (cutoff) => store.pruneHistory(cutoff),
     list: () => store.list(),
     watch: (listener) => store.watch(listener),
     close: () => store.close(),

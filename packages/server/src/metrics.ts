@@ -164,6 +164,8 @@ export class ServerMetrics {
       set: counted('set', (key, value, options) => store.set(key, value, options)),
       setMany: counted('setMany', (writes) => store.setMany(writes)),
       delete: counted('delete', (key, options) => store.delete(key, options)),
+      readHistory: counted('readHistory', (query) => store.readHistory(query)),
+      pruneHistory: counted('pruneHistory', (cutoff) => store.pruneHistory(cutoff)),
       list: () => store.list(),
       watch: (listener) => store.watch(listener),
       close: () => store.close(),

@@ -258,6 +258,9 @@ describe('llm-settings CLI', () => {
       await waitForOk(`http://127.0.0.1:${port}/healthz`);
       const view = await (await fetch(`http://127.0.0.1:${port}/api/settings/llm`)).json();
       expect(view).toMatchObject({ provider: 'openai', api_key_masked: '...6789' });
+      // One rotate entry by the CLI (the second run rotated nothing), after the save by the operator.
+      const history = (await (await fetch(`http://127.0.0.1:${port}/api/settings/llm/history`)).json()) as { entries: { action: string; actor: string }[] };
+      expect(history.entries.map((entry) => `${entry.action} ${entry.actor}`)).toEqual(['rotate cli', 'update admin']);
     } finally {
       onlyB.child.kill('SIGTERM');
       await onlyB.exited;

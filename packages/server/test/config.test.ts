@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       proxyMaxInFlight: 256,
       proxyMaxInFlightPerScope: 32,
       proxyAllowedBetas: [],
+      historyRetentionDays: 365,
       apiToken: null,
       allowUnauthenticated: false,
       allowUndecryptable: false,

@@ -69,9 +69,36 @@ describe('createLlmSettings (embedding without HTTP)', () => {
 
       const missing = await settings.client({ scope: 'nobody' }).catch((error: unknown) => error);
       expect(isLlmSettingsError(missing, ErrorCodes.SETTINGS_NOT_CONFIGURED)).toBe(true);
+
+      // A scope with only inherit_from gets a client with its parent's provider, model and key.
+      await settings.service.update({ inherit_from: 'user-2' }, { scope: 'user-3' });
+      const inherited = await settings.client({ scope: 'user-3' });
+      if (inherited.dialect !== 'openai') throw new Error('expected an OpenAI client');
+      await inherited.client.chat.completions.create({ model: inherited.model, messages: [{ role: 'user', content: 'Hi' }] });
+      expect(fake.requests.at(-1)).toMatchObject({ provider: 'openai', apiKey: KEY });
+      expect(inherited.model).toBe('gpt-4o-mini');
     } finally {
       await settings.close();
       await fake.close();
+    }
+  });
+
+  it('history() pages the changes of a scope, in-process ones by the embedded actor, kept for HISTORY_RETENTION_DAYS', async () => {
+    const settings = await createLlmSettings({
+      env: { DATABASE_URL: 'sqlite::memory:', ENCRYPTION_KEY: generateFernetKey(), HISTORY_RETENTION_DAYS: '30' },
+      logger: silentLogger,
+    });
+    try {
+      expect(settings.config.historyRetentionDays).toBe(30);
+      await settings.service.update({ provider: 'openai', api_key: KEY }, { scope: 'tenant-1' });
+      await settings.rotateKeys();
+      await settings.service.clear({ scope: 'tenant-1' });
+      const page = await settings.history({ scope: 'tenant-1', limit: 2 });
+      expect(page.entries.map((entry) => `${entry.action} ${entry.actor}`)).toEqual(['delete embedded', 'update embedded']);
+      expect(page.next).toBeNull();
+      expect(JSON.stringify(page)).not.toContain(KEY.slice(-4));
+    } finally {
+      await settings.close();
     }
   });
 });

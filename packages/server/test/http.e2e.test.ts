@@ -63,6 +63,8 @@ describeEachDatabase('HTTP service end to end on %s', (kind) => {
       api_key_masked: null,
       updated_at: null,
       model_verified: true,
+      api_key_source: 'none',
+      inherit_from: null,
     });
     expect(res.headers.get('etag')).toMatch(/^"[^"]+"$/);
   });

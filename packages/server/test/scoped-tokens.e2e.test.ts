@@ -46,6 +46,8 @@ const ROUTES: Route[] = [
   { name: 'GET whoami', method: 'GET', path: '/api/settings/llm/whoami', permission: null, scoped: false, ok: 200 },
   { name: 'pass-through (Bearer)', method: 'POST', path: '/api/llm/openai/v1/chat/completions', permission: 'use', scoped: true, ok: 200, body: CHAT },
   { name: 'pass-through (x-api-key)', method: 'POST', path: '/api/llm/openai/v1/chat/completions', permission: 'use', scoped: true, ok: 200, body: CHAT, via: 'x-api-key' },
+  { name: 'GET history', method: 'GET', path: '/api/settings/llm/history', permission: 'read', scoped: true, ok: 200 },
+  { name: 'GET usage', method: 'GET', path: '/api/settings/llm/usage?from=2026-01-01&to=2026-01-31', permission: 'read', scoped: true, ok: 200 },
 ];
 
 type ScopeCase = 'own' | 'other' | 'absent';
@@ -164,6 +166,14 @@ describe('scoped tokens end to end: token kind × route × scope', () => {
     expect(JSON.parse(answer.text)).toMatchObject({ model: MODELS[OWN] });
     const jwt = await call(ROUTES[0]!, tokens.jwks, 'absent');
     expect(JSON.parse(jwt.text)).toMatchObject({ model: MODELS[OWN] });
+  });
+
+  it('inherit_from - a scoped token with write may not set it (403 HTTP.PERMISSION_MISSING); the admin may', async () => {
+    const writer = await minter.mint({ scope: OWN, can: ['read', 'write'], ttlSeconds: 600 });
+    const link: Route = { ...ROUTES[1]!, body: { inherit_from: OTHER } };
+    expect(await call(link, writer, 'absent')).toMatchObject({ status: 403, code: 'HTTP.PERMISSION_MISSING' });
+    expect((await call(link, ADMIN_TOKEN, 'own')).status).toBe(200);
+    expect((await call({ ...link, body: { inherit_from: null } }, ADMIN_TOKEN, 'own')).status).toBe(200);
   });
 
   it('another scope is refused alike whether it exists or not', async () => {

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createChangeFeed, StorageUnavailableError, type SettingsStore } from '@llm-settings/core';
 import type { Knex } from 'knex';
-import { DEFAULT_NOTIFY_CHANNEL, DEFAULT_SETTINGS_TABLE } from './defaults.js';
+import { DEFAULT_NOTIFY_CHANNEL, DEFAULT_SETTINGS_TABLE, historyTableOf } from './defaults.js';
 import { dialectFor } from './dialects/dialect-for.js';
 import { connectionFactsOf } from './knex-connection-facts.js';
 import { startRemoteChanges } from './remote-changes.js';
+import { pruneHistory, readHistory } from './history-reads.js';
 import { readAll, readOne } from './settings-reads.js';
 import type { SettingsTable } from './settings-table.js';
 import { createSettingsWrites } from './settings-writes.js';
@@ -15,7 +16,8 @@ const DEFAULT_POLL_INTERVAL_MS = 250;
 
 export interface KnexSettingsStoreOptions {
   /**
-   * Table holding the settings; create it with `migrateSettingsStore` and the same name.
+   * Table holding the settings (and `<tableName>_history` their history); create them with
+   * `migrateSettingsStore` and the same name.
    * @default 'settings'
    */
   tableName?: string;
@@ -75,9 +77,11 @@ export function createKnexSettingsStore(knex: Knex, options: KnexSettingsStoreOp
     pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
   });
   const feed = createChangeFeed({ startRemote: () => startRemoteChanges(knex, dialect, feed.emit) });
+  const name = options.tableName ?? DEFAULT_SETTINGS_TABLE;
   const table: SettingsTable = {
     knex,
-    name: options.tableName ?? DEFAULT_SETTINGS_TABLE,
+    name,
+    historyName: historyTableOf(name),
     dialect,
     now: options.now ?? (() => new Date()),
     emit: feed.emit,
@@ -96,9 +100,11 @@ export function createKnexSettingsStore(knex: Knex, options: KnexSettingsStoreOp
 
   return {
     get: (key) => guarded(() => readOne(table, key)),
-    set: (key, value, setOptions = {}) => guarded(() => writes.set(key, value, setOptions.expectedVersion)),
+    set: (key, value, setOptions = {}) => guarded(() => writes.set(key, value, setOptions.expectedVersion, setOptions.history)),
     setMany: (settings) => guarded(async () => (settings.length === 0 ? [] : writes.setMany(settings))),
-    delete: (key, deleteOptions = {}) => guarded(() => writes.delete(key, deleteOptions.expectedVersion)),
+    delete: (key, deleteOptions = {}) => guarded(() => writes.delete(key, deleteOptions.expectedVersion, deleteOptions.history)),
+    readHistory: (query) => guarded(() => readHistory(table, query)),
+    pruneHistory: (cutoff) => guarded(() => pruneHistory(table, cutoff)),
     list: () => readAll(table, guarded),
     watch: feed.watch,
     close: feed.close,

@@ -1,12 +1,12 @@
 import type { Knex } from 'knex';
-import { DEFAULT_SETTINGS_TABLE } from './defaults.js';
+import { DEFAULT_SETTINGS_TABLE, historyTableOf } from './defaults.js';
 import { dialectFor } from './dialects/dialect-for.js';
 import { errorChain } from './dialects/driver-errors.js';
 import { toStoreError } from './store-errors.js';
 
 export interface MigrateSettingsStoreOptions {
   /**
-   * Table to create; give the store the same name. Its migrations are recorded in
+   * Table to create (with `<tableName>_history`, the history of changes); give the store the same name. Its migrations are recorded in
    * `<tableName>_migrations`, apart from the application's own knex migrations.
    * @default 'settings'
    */
@@ -34,6 +34,26 @@ const MIGRATIONS: readonly SettingsMigration[] = [
     },
     async down(knex, table) {
       await knex.schema.dropTable(table);
+    },
+  },
+  {
+    name: '0002_create_history_table',
+    async up(knex, table) {
+      await knex.schema.createTable(historyTableOf(table), (t) => {
+        t.increments('id').primary();
+        t.text('scope').notNullable();
+        t.timestamp('at', { useTz: true }).notNullable();
+        t.text('action').notNullable();
+        t.text('actor').notNullable();
+        // The changed field names, comma-separated: names only, never a value.
+        t.text('fields').notNullable();
+        t.boolean('api_key_changed').notNullable();
+        t.index(['scope', 'id']);
+        t.index(['at']);
+      });
+    },
+    async down(knex, table) {
+      await knex.schema.dropTable(historyTableOf(table));
     },
   },
 ];

@@ -8,6 +8,8 @@ export interface SettingsTable {
   readonly knex: Knex;
   /** The table's name. */
   readonly name: string;
+  /** The name of its history table. */
+  readonly historyName: string;
   readonly dialect: Dialect;
   /** Source of `updatedAt`. */
   readonly now: () => Date;

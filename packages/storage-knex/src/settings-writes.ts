@@ -1,5 +1,6 @@
-import { ConflictError, type SettingRecord, type SettingWrite } from '@llm-settings/core';
+import { ConflictError, type HistoryEntry, type SettingRecord, type SettingWrite } from '@llm-settings/core';
 import type { Row, SqlRunner } from './dialects/dialect.js';
+import { appendHistory } from './history-sql.js';
 import { compareLockOrder, deleteRow, selectOne, upsertRows, writeRow, type Statement, type UpsertRow } from './settings-sql.js';
 import { toRecord, type SettingsTable } from './settings-table.js';
 import { createUpsertBatcher } from './upsert-batcher.js';
@@ -9,21 +10,25 @@ import { createUpsertBatcher } from './upsert-batcher.js';
  * each (on PostgreSQL with their NOTIFY, in autocommit), and unconditional sets made while
  * one is in flight share the next batch (see createUpsertBatcher); `setMany` and a
  * compare-and-set `delete` run in a transaction. Local listeners hear of each write once
- * it is durable, before its promise resolves.
+ * it is durable, before its promise resolves. A write with a history entry runs in a
+ * transaction that appends it.
  */
 export interface SettingsWrites {
-  set(key: string, value: string, expectedVersion: number | undefined): Promise<SettingRecord>;
+  set(key: string, value: string, expectedVersion: number | undefined, history: HistoryEntry | undefined): Promise<SettingRecord>;
   setMany(writes: readonly SettingWrite[]): Promise<SettingRecord[]>;
-  delete(key: string, expectedVersion: number | undefined): Promise<boolean>;
+  delete(key: string, expectedVersion: number | undefined, history: HistoryEntry | undefined): Promise<boolean>;
 }
 
 export function createSettingsWrites(table: SettingsTable): SettingsWrites {
   // Local listeners hear of each batched write in `set`.
   const upsert = createUpsertBatcher((statements) => upsertBatch(table, statements));
   return {
-    set: (key, value, expectedVersion) => setKey(table, upsert, key, value, expectedVersion),
+    set: (key, value, expectedVersion, history) =>
+      history === undefined
+        ? setKey(table, upsert, key, value, expectedVersion)
+        : commit(table, async (run) => (await writeEach(table, run, [{ key, value, expectedVersion, history }]))[0]!, (record) => [record.key]),
     setMany: (writes) => commit(table, (run) => writeEach(table, run, writes), (records) => records.map((record) => record.key)),
-    delete: (key, expectedVersion) => deleteKey(table, key, expectedVersion),
+    delete: (key, expectedVersion, history) => deleteKey(table, key, expectedVersion, history),
   };
 }
 
@@ -46,18 +51,21 @@ async function setKey(
   return toRecord(table, row);
 }
 
-async function deleteKey(table: SettingsTable, key: string, expectedVersion: number | undefined): Promise<boolean> {
+async function deleteKey(table: SettingsTable, key: string, expectedVersion: number | undefined, history: HistoryEntry | undefined): Promise<boolean> {
   const deleted =
-    expectedVersion === undefined
+    expectedVersion === undefined && history === undefined
       ? (await writeAlone(table, deleteRow(table.name, key, undefined))).length > 0
       : await commit(
           table,
-          // Telling "missing" from "another version" takes a second read, in the same transaction.
           async (run) => {
             const statement = deleteRow(table.name, key, expectedVersion);
-            if ((await run(statement.sql, statement.bindings)).length > 0) return true;
+            if ((await run(statement.sql, statement.bindings)).length > 0) {
+              if (history) await appendHistory(table, run, history, table.dialect.toTimestamp(table.now()));
+              return true;
+            }
+            // Telling "missing" from "another version" takes a second read, in the same transaction.
             const existing = selectOne(table.name, key);
-            if ((await run(existing.sql, existing.bindings)).length > 0) throw new ConflictError();
+            if (expectedVersion !== undefined && (await run(existing.sql, existing.bindings)).length > 0) throw new ConflictError();
             return false;
           },
           (removed) => (removed ? [key] : []),
@@ -107,15 +115,20 @@ async function commit<T>(table: SettingsTable, work: (run: SqlRunner) => Promise
   return result;
 }
 
-/** Writes in lock order (a stable sort: a repeated key keeps its order); returns the records in the order given. */
+/**
+ * Writes in lock order (a stable sort: a repeated key keeps its order), each with its history
+ * entry when it has one; returns the records in the order given.
+ */
 async function writeEach(table: SettingsTable, run: SqlRunner, writes: readonly SettingWrite[]): Promise<SettingRecord[]> {
   const records: SettingRecord[] = [];
   const inLockOrder = writes.map((write, index) => ({ write, index })).sort((a, b) => compareLockOrder(a.write.key, b.write.key));
   for (const { write, index } of inLockOrder) {
-    const statement = writeRow(table.name, write, table.dialect.toTimestamp(table.now()));
+    const at = table.dialect.toTimestamp(table.now());
+    const statement = writeRow(table.name, write, at);
     const [row] = await run(statement.sql, statement.bindings);
     // No row back: the version check failed. Throwing rolls back the earlier writes too.
     if (!row) throw new ConflictError();
+    if (write.history) await appendHistory(table, run, write.history, at);
     records[index] = toRecord(table, row);
   }
   return records;

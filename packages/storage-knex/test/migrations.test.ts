@@ -59,7 +59,7 @@ describeEachDatabase(DATABASES, 'migrateSettingsStore on %s', (_name, factory) =
     await migrateSettingsStore(knex);
     await migrateSettingsStore(knex);
 
-    expect(await knex('settings_migrations').pluck('name')).toEqual(['0001_create_settings_table']);
+    expect(await knex('settings_migrations').pluck('name')).toEqual(['0001_create_settings_table', '0002_create_history_table']);
     expect(await knex('settings_migrations_lock').select('is_locked')).toEqual([{ is_locked: 0 }]);
     expect(await knex('settings').select('key', 'value')).toEqual([{ key: 'kept', value: 'value' }]);
   });
@@ -70,7 +70,7 @@ describeEachDatabase(DATABASES, 'migrateSettingsStore on %s', (_name, factory) =
       const db = await open(factory, 4);
       await Promise.all(db.knexes.map((knex) => migrateSettingsStore(knex)));
       const knex = db.knexes[0] as Knex;
-      expect(await knex('settings_migrations').pluck('name')).toEqual(['0001_create_settings_table']);
+      expect(await knex('settings_migrations').pluck('name')).toEqual(['0001_create_settings_table', '0002_create_history_table']);
       expect(await knex('settings_migrations_lock').select('is_locked')).toEqual([{ is_locked: 0 }]);
       expect(await createKnexSettingsStore(knex, { listenForRemoteChanges: false }).set('k', 'v')).toMatchObject({ version: 1 });
     }
@@ -84,7 +84,7 @@ describeEachDatabase(DATABASES, 'migrateSettingsStore on %s', (_name, factory) =
     expect(await knex.schema.hasTable('app_llm_settings')).toBe(true);
     expect(await knex.schema.hasTable('settings')).toBe(false);
     expect(await knex.schema.hasTable('knex_migrations')).toBe(false);
-    expect(await knex('app_llm_settings_migrations').pluck('name')).toEqual(['0001_create_settings_table']);
+    expect(await knex('app_llm_settings_migrations').pluck('name')).toEqual(['0001_create_settings_table', '0002_create_history_table']);
     const store = createKnexSettingsStore(knex, { tableName: 'app_llm_settings', listenForRemoteChanges: false });
     await store.set('k', 'v');
     expect(await knex('app_llm_settings').pluck('value')).toEqual(['v']);

@@ -32,6 +32,7 @@ describeWithPostgres('PostgreSQL settings store', () =>
   create: () => createKnexSettingsStore(knex, { notifyChannel: schema.name }),
   reset: async () => {
     await knex('settings').del();
+    await knex('settings_history').del();
   },
   rawValue: async (key) => (await schema.admin('settings').where({ key }).first('value'))?.value ?? null,
   // On the stores' knex, which beforeAll creates.

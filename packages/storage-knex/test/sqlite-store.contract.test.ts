@@ -33,6 +33,7 @@ describeSettingsStoreContract({
   create: () => createKnexSettingsStore(databases.file),
   reset: async () => {
     await databases.file('settings').del();
+    await databases.file('settings_history').del();
   },
   rawValue: async (key) => (await databases.file('settings').where({ key }).first('value'))?.value ?? null,
   holdNextCommit: commitHoldsOn(databases.file),
@@ -52,6 +53,7 @@ describeSettingsStoreContract({
   create: () => createKnexSettingsStore(databases.memory),
   reset: async () => {
     await databases.memory('settings').del();
+    await databases.memory('settings_history').del();
   },
   rawValue: async (key) => (await databases.memory('settings').where({ key }).first('value'))?.value ?? null,
   holdNextCommit: commitHoldsOn(databases.memory),

@@ -5,7 +5,7 @@ export interface SettingsStoreContractOptions<S extends SettingsStore = Settings
   name: string;
   /** Creates the store under test; called before each test. */
   create: () => Promise<S> | S;
-  /** Empties the backend, called after `create` before each test; needed when stores share storage. */
+  /** Empties the backend (values and history), called after `create` before each test; needed when stores share storage. */
   reset?: (store: S) => Promise<void> | void;
   /**
    * Called after each test, also after a test that closed the store itself.

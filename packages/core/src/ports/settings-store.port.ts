@@ -8,17 +8,60 @@ export interface SettingRecord {
   readonly updatedAt: Date;
 }
 
+/**
+ * What a change was, for the history of a scope: recorded with the write, in its
+ * transaction. Names and flags only: never a value, a key, a mask or a token.
+ */
+export interface HistoryEntry {
+  /** The scope the change is of. */
+  readonly scope: string;
+  /** `update`, `delete`, `inherit`, `rotate`, `confirm-endpoint`, `revoke-tokens`. */
+  readonly action: string;
+  /** Who: `admin`, `token:<jti>`, `jwt:<sub>`, `embedded`, `cli`. */
+  readonly actor: string;
+  /** The fields the change changed (`provider`, `model`, `api_key`, `inherit_from`). */
+  readonly fields: readonly string[];
+  readonly apiKeyChanged: boolean;
+}
+
+/** A history entry as the store keeps it. */
+export interface HistoryRecord extends HistoryEntry {
+  /** Given by the store, increasing with each append: the cursor of {@link HistoryQuery.before}. */
+  readonly id: number;
+  /** When the change was written. */
+  readonly at: Date;
+}
+
+/** One page of a scope's history. */
+export interface HistoryQuery {
+  readonly scope: string;
+  /** Most entries returned, at least 1. */
+  readonly limit: number;
+  /** Only entries older than this id (a page's last id): the next page. Omitted or null: from the newest. */
+  readonly before?: number | null;
+}
+
 export interface SetOptions {
   /**
    * Compare-and-set: the write happens only if the key's current version equals this
    * (0 means "the key must not exist"). Omitted: the write always happens.
    */
   readonly expectedVersion?: number;
+  /**
+   * Appended to the history in the write's own transaction: both happen or neither does.
+   * Omitted: nothing is appended.
+   */
+  readonly history?: HistoryEntry;
 }
 
 export interface DeleteOptions {
   /** Delete only if the key's current version equals this. */
   readonly expectedVersion?: number;
+  /**
+   * Appended to the history in the delete's own transaction, only when a record was
+   * removed: a delete of nothing changed nothing, and records nothing.
+   */
+  readonly history?: HistoryEntry;
 }
 
 export interface SettingWrite extends SetOptions {
@@ -60,7 +103,8 @@ export interface SettingsStore {
   set(key: string, value: string, options?: SetOptions): Promise<SettingRecord>;
 
   /**
-   * Writes several keys atomically: all writes happen, or none does.
+   * Writes several keys atomically: all writes happen, with the history entry of each
+   * write that has one, or none does.
    * @returns the records as written, in the order given.
    * @throws ConflictError when any `expectedVersion` does not match; nothing is written then.
    */
@@ -74,6 +118,18 @@ export interface SettingsStore {
    * @throws ConflictError when `expectedVersion` is given and the key exists at another version.
    */
   delete(key: string, options?: DeleteOptions): Promise<boolean>;
+
+  /**
+   * Reads a page of one scope's history, newest first (by decreasing id).
+   * @returns at most `limit` entries of `scope`, with ids below `before` when given.
+   */
+  readHistory(query: HistoryQuery): Promise<HistoryRecord[]>;
+
+  /**
+   * Removes the history entries written before `cutoff`.
+   * @returns how many were removed.
+   */
+  pruneHistory(cutoff: Date): Promise<number>;
 
   /**
    * Iterates every record, in key order (by Unicode code point, as `compareCodePoints`

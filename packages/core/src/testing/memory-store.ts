@@ -3,6 +3,8 @@ import { ConflictError, StorageUnavailableError } from '../errors.js';
 import { compareCodePoints } from '../key-order.js';
 import type {
   DeleteOptions,
+  HistoryEntry,
+  HistoryRecord,
   SetOptions,
   SettingRecord,
   SettingWrite,
@@ -28,6 +30,11 @@ export interface MemorySettingsStoreOptions {
 export function createMemorySettingsStore(options: MemorySettingsStoreOptions = {}): SettingsStore {
   const now = options.now ?? (() => new Date());
   const records = new Map<string, SettingRecord>();
+  const history: HistoryRecord[] = [];
+  let lastHistoryId = 0;
+  const append = (entry: HistoryEntry | undefined) => {
+    if (entry) history.push({ ...entry, fields: [...entry.fields], id: ++lastHistoryId, at: now() });
+  };
   const feed = createChangeFeed();
   const ensureOpen = () => {
     if (feed.closed) throw new StorageUnavailableError('The settings store is closed.');
@@ -62,6 +69,7 @@ export function createMemorySettingsStore(options: MemorySettingsStoreOptions = 
       await committing();
       checkVersion(key, setOptions.expectedVersion);
       const record = write(key, value);
+      append(setOptions.history);
       notify(key);
       return record;
     },
@@ -70,6 +78,7 @@ export function createMemorySettingsStore(options: MemorySettingsStoreOptions = 
       await committing();
       for (const w of writes) checkVersion(w.key, w.expectedVersion);
       const written = writes.map((w) => write(w.key, w.value));
+      for (const w of writes) append(w.history);
       for (const w of writes) notify(w.key);
       return written;
     },
@@ -79,8 +88,25 @@ export function createMemorySettingsStore(options: MemorySettingsStoreOptions = 
       const existed = records.has(key);
       if (existed) checkVersion(key, deleteOptions.expectedVersion);
       records.delete(key);
+      if (existed) append(deleteOptions.history);
       notify(key);
       return existed;
+    },
+    async readHistory({ scope, limit, before }) {
+      ensureOpen();
+      const page: HistoryRecord[] = [];
+      for (let i = history.length - 1; i >= 0 && page.length < limit; i--) {
+        const entry = history[i]!;
+        if (entry.scope === scope && (before == null || entry.id < before)) page.push(entry);
+      }
+      return page;
+    },
+    async pruneHistory(cutoff) {
+      ensureOpen();
+      const kept = history.filter((entry) => entry.at >= cutoff);
+      const removed = history.length - kept.length;
+      history.splice(0, history.length, ...kept);
+      return removed;
     },
     async *list() {
       ensureOpen();

@@ -2,6 +2,7 @@ import { ConfigError } from '../errors.js';
 import type { SecretCipher } from '../ports/secret-cipher.port.js';
 import type { SettingsStore } from '../ports/settings-store.port.js';
 import type { LlmProvider, ProviderRegistry } from '../providers.js';
+import { hasOwnSettings } from '../schemas.js';
 import { SettingsRepository } from './settings-repository.js';
 
 export interface EndpointConfirmation {
@@ -17,7 +18,8 @@ export interface EndpointConfirmation {
  * The operator's confirmation that a provider's API root moved: every stored key of
  * `provider` is bound to the origin of its API root now, in one atomic write. Values of
  * other providers are left as they are. A value that cannot be decrypted stops it, and
- * nothing is written (the error names the store key, never the value).
+ * nothing is written (the error names the store key, never the value). Each rebound scope
+ * gets a `confirm-endpoint` history entry by `actor` (default `embedded`), in the same write.
  * @throws ConfigError for a provider the registry does not know.
  */
 export async function confirmProviderEndpoint(
@@ -25,14 +27,19 @@ export async function confirmProviderEndpoint(
   cipher: SecretCipher,
   providers: ProviderRegistry,
   provider: LlmProvider,
+  options: { actor?: string } = {},
 ): Promise<EndpointConfirmation> {
   if (!providers.isKnown(provider)) throw new ConfigError(`unknown provider ${provider}; the known ones are the built-ins and those of LLM_PROVIDERS_FILE`);
   const origin = providers.origin(provider);
   let total = 0;
-  const rebound = await new SettingsRepository({ store, cipher, providers }).rewriteAll((settings) => {
-    if (settings.provider !== provider) return null;
-    total++;
-    return settings.origin === origin ? null : { ...settings, origin };
-  });
+  const actor = options.actor ?? 'embedded';
+  const rebound = await new SettingsRepository({ store, cipher, providers }).rewriteAll(
+    (settings) => {
+      if (!hasOwnSettings(settings) || settings.provider !== provider) return null;
+      total++;
+      return settings.origin === origin ? null : { ...settings, origin };
+    },
+    (scope) => ({ scope, action: 'confirm-endpoint', actor, fields: [], apiKeyChanged: false }),
+  );
   return { origin, total, rebound };
 }

@@ -15,19 +15,38 @@ import type { ProviderProbe } from '../ports/provider-probe.port.js';
 import type { SecretCipher } from '../ports/secret-cipher.port.js';
 import type { SettingsStore } from '../ports/settings-store.port.js';
 import { DEFAULT_PROVIDER_REGISTRY, providerListOf, type LlmProvider, type ProviderRegistry } from '../providers.js';
-import { inputSchemasOf, type InputSchemas, type LlmModelList, type LlmProviderList, type LlmTestResult, type StoredSettings } from '../schemas.js';
+import type { HistoryEntry, HistoryRecord } from '../ports/settings-store.port.js';
+import {
+  HistoryQuerySchema,
+  hasOwnSettings,
+  inputSchemasOf,
+  type InputSchemas,
+  type LlmHistoryEntry,
+  type LlmHistoryPage,
+  type LlmModelList,
+  type LlmProviderList,
+  type LlmSettingsUpdate,
+  type LlmTestResult,
+  type StoredSettings,
+  type StoredValue,
+} from '../schemas.js';
 import { normalizeScope } from '../scopes.js';
 import { parseOrThrow } from '../validation.js';
 import { Secret } from '../secret.js';
 import type { SettingsSnapshot } from './settings-snapshot.js';
 import type { SettingsViewCacheOptions } from './settings-view-cache.js';
 import type { ModelListCacheOptions } from './model-list-cache.js';
+import { checkInheritance, effectiveSettings } from './inheritance.js';
 import { ModelLists } from './model-lists.js';
 import { SettingsRepository, type SealedSettings } from './settings-repository.js';
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
-/** Read-modify-write attempts for an update that keeps the stored key, before a conflict is reported. */
-const MAX_KEEP_KEY_ATTEMPTS = 5;
+/** Read-modify-write attempts of an update or a clear racing other writers, before a conflict is reported. */
+const MAX_WRITE_ATTEMPTS = 10;
+/** The actor of in-process calls that name none. */
+const EMBEDDED_ACTOR = 'embedded';
+/** The fields a history entry may name, in this order. */
+const TRACKED_FIELDS = ['provider', 'model', 'api_key', 'inherit_from'] as const;
 
 export interface LlmSettingsServiceDeps {
   store: SettingsStore;
@@ -74,12 +93,25 @@ export interface ScopeOptions {
  */
 export type IfMatch = '*' | string | readonly string[];
 
-export interface UpdateOptions extends ScopeOptions {
+/** Who makes a change, for its history entry. */
+export interface ActorOptions {
+  /** `admin`, `token:<jti>`, `jwt:<sub>` (core's `actorOf`), `cli`… @default 'embedded' */
+  actor?: string;
+}
+
+export interface UpdateOptions extends ScopeOptions, ActorOptions {
   ifMatch?: IfMatch;
 }
 
-export interface ClearOptions extends ScopeOptions {
+export interface ClearOptions extends ScopeOptions, ActorOptions {
   ifMatch?: IfMatch;
+}
+
+export interface HistoryOptions extends ScopeOptions {
+  /** 1 to 200 entries a page. @default 50 */
+  limit?: unknown;
+  /** The `next` cursor of the previous page; the newest entries when omitted. */
+  before?: unknown;
 }
 
 export interface ListModelsOptions extends ScopeOptions {
@@ -139,61 +171,117 @@ export class LlmSettingsService {
 
   /** The scope's settings as clients may see them; the defaults when nothing is stored. */
   async get(options: ScopeOptions = {}): Promise<SettingsSnapshot> {
-    return (await this.repository.current(normalizeScope(options.scope))).snapshot;
+    return (await effectiveSettings(this.repository, normalizeScope(options.scope))).snapshot;
   }
 
   /**
    * The scope's settings for the code that calls the LLM, the key included as a
    * {@link Secret}. Served from the cached stored token when views are cached (the key
    * is decrypted on every call, never kept in plaintext).
-   * @throws NotConfiguredError when nothing is stored; DecryptionError when the stored
+   * A scope without settings of its own uses those of the first scope up its `inherit_from`
+   * chain that has them.
+   * @throws NotConfiguredError when nothing is stored or inherited; DecryptionError when the stored
    *   settings cannot be decrypted with the configured keys; ProviderDisabledError when
    *   they are for a provider the registry does not enable; EndpointChangedError when
    *   the provider's API root moved to another origin since the key was saved.
    */
   async resolve(options: ScopeOptions = {}): Promise<ResolvedSettings> {
-    const { sealed } = await this.repository.current(normalizeScope(options.scope));
+    const { source } = await effectiveSettings(this.repository, normalizeScope(options.scope));
+    const sealed = source?.sealed ?? null;
     if (sealed === null) throw new NotConfiguredError();
     const settings = await this.repository.open(sealed);
+    // Rewritten as a link alone since it was read.
+    if (!hasOwnSettings(settings)) throw new NotConfiguredError();
     await this.checkUsable(sealed, settings);
     return { provider: settings.provider, model: settings.model, apiKey: new Secret(settings.api_key), version: sealed.version };
   }
 
   /**
    * Saves settings. Without api_key the stored key is kept, which needs the provider
-   * to be unchanged; without model the provider's default model is used.
-   * @throws PreconditionFailedError when `ifMatch` does not hold.
+   * to be unchanged; without model the provider's default model is used; without
+   * inherit_from the stored link is kept (null removes it). A body of `inherit_from` alone
+   * changes the link only (action `inherit`). The change and its history entry (by
+   * `actor`, naming the fields changed from the value read) are one write. A full
+   * replacement without `ifMatch` is unconditional (the last writer wins, as racing
+   * replacements always did); any other update is a compare-and-set over the version read.
+   * @throws PreconditionFailedError when `ifMatch` does not hold; ValidationError when
+   *   the link would close a cycle or make a chain of more than 4 links.
    */
   async update(input: unknown, options: UpdateOptions = {}): Promise<SettingsSnapshot> {
     const update = parseOrThrow(this.schemas.update, input, 'settings');
-    if (update.model !== undefined) refuseOtherProvidersModel(this.providers, update.provider, update.model);
+    if (update.provider !== undefined && update.model !== undefined) refuseOtherProvidersModel(this.providers, update.provider, update.model);
     const scope = normalizeScope(options.scope);
-    const descriptor = this.providers.get(update.provider);
-    const model = update.model ?? descriptor.defaultModel;
+    if (update.inherit_from) await checkInheritance(this.repository, scope, update.inherit_from);
+    const action = update.provider === undefined ? 'inherit' : 'update';
+    // A full replacement does not need what is stored, which may then be unreadable (the way out of a lost key).
+    const replaces = update.provider !== undefined && (update.api_key !== undefined || !this.providers.get(update.provider).keyRequired);
+    const needsVersionCheck = options.ifMatch !== undefined || !replaces;
 
-    // A full replacement depends on nothing stored: it reads and checks the version only
-    // when the caller asked for a precondition or when it keeps the stored key.
-    // A keyless provider needs no key: without one, its settings hold none.
-    const keyless = !descriptor.keyRequired && update.api_key === undefined;
-    const needsVersionCheck = options.ifMatch !== undefined || (update.api_key === undefined && !keyless);
     for (let attempt = 1; ; attempt++) {
-      const current = needsVersionCheck ? await this.repository.latest(scope) : null;
+      const current = await this.repository.latest(scope);
       if (!preconditionHolds(current, options.ifMatch)) throw new PreconditionFailedError();
-      const kept = update.api_key === undefined && !keyless ? await this.keptSettings(current, update.provider) : null;
-      // A kept key stays bound to the origin it was saved for: only saving the key binds it anew.
-      const origin = kept?.origin ?? this.providers.origin(update.provider);
-      const apiKey = update.api_key ?? kept?.api_key ?? '';
-      const settings: StoredSettings = { provider: update.provider, model, api_key: apiKey, scope, origin };
+      const previous = await this.previousValue(current, replaces);
+      const next = update.provider === undefined ? relinked(scope, previous, update.inherit_from ?? null) : this.settingsOf(scope, update as ProviderUpdate, previous);
+      const history = historyEntry(scope, action, options.actor, previous, next);
       try {
-        const written = await this.repository.write(settings, needsVersionCheck ? (current?.version ?? 0) : undefined);
-        this.logger.info({ scope, provider: settings.provider, model, version: written.version }, 'llm settings saved');
-        return written;
+        if (next === null) {
+          if (current !== null) await this.repository.delete(scope, current.version, history);
+          return await this.get({ scope });
+        }
+        const written = await this.repository.write(next, needsVersionCheck ? (current?.version ?? 0) : undefined, history);
+        this.logger.info({ scope, action, provider: written.view.provider, model: written.view.model, fields: history.fields, version: written.version }, 'llm settings saved');
+        return hasOwnSettings(next) ? written : await this.get({ scope });
       } catch (error) {
         if (!isLlmSettingsError(error, ErrorCodes.SETTINGS_CONFLICT)) throw error;
         if (options.ifMatch !== undefined) throw new PreconditionFailedError();
-        if (attempt >= MAX_KEEP_KEY_ATTEMPTS) throw error;
+        if (attempt >= MAX_WRITE_ATTEMPTS) throw error;
       }
     }
+  }
+
+  /**
+   * A page of the scope's history, newest first: what changed, when and by whom, never a
+   * key or a mask. `next` is the cursor of the following page, null after the last.
+   * @throws ValidationError for a limit outside 1 to 200 or a cursor that is not one.
+   */
+  async history(options: HistoryOptions = {}): Promise<LlmHistoryPage> {
+    const scope = normalizeScope(options.scope);
+    const query = parseOrThrow(HistoryQuerySchema, definedOnly({ limit: options.limit, before: options.before }), 'history request');
+    const records = await this.repository.history({ scope, limit: query.limit + 1, before: query.before === null ? null : Number(query.before) });
+    const page = records.slice(0, query.limit);
+    return { entries: page.map(historyView), next: records.length > query.limit ? String(page[page.length - 1]!.id) : null };
+  }
+
+  /** The stored value the update starts from; null when unreadable and the update replaces it whole. */
+  private async previousValue(current: SealedSettings | null, replaces: boolean): Promise<StoredValue | null> {
+    if (current === null) return null;
+    try {
+      return await this.repository.open(current);
+    } catch (error) {
+      const unreadable = isLlmSettingsError(error, ErrorCodes.CRYPTO_UNDECRYPTABLE) || isLlmSettingsError(error, ErrorCodes.SETTINGS_CORRUPTED);
+      if (replaces && unreadable) return null;
+      throw error;
+    }
+  }
+
+  /** The settings an update with a provider stores, from what it says and what is kept. */
+  private settingsOf(scope: string, update: ProviderUpdate, previous: StoredValue | null): StoredSettings {
+    const descriptor = this.providers.get(update.provider);
+    const model = update.model ?? descriptor.defaultModel;
+    // A keyless provider needs no key: without one, its settings hold none.
+    const keyless = !descriptor.keyRequired && update.api_key === undefined;
+    const kept = update.api_key === undefined && !keyless ? keptSettings(previous, update.provider) : null;
+    // A kept key stays bound to the origin it was saved for: only saving the key binds it anew.
+    const origin = kept?.origin ?? this.providers.origin(update.provider);
+    const link = update.inherit_from === undefined ? (previous?.inherit_from ?? null) : update.inherit_from;
+    return {
+      provider: update.provider,
+      model,
+      api_key: update.api_key ?? kept?.api_key ?? '',
+      scope,
+      origin,
+      ...(link === null ? {} : { inherit_from: link }),
+    };
   }
 
   /** The enabled providers, in the registry's order: what a settings page offers. */
@@ -217,11 +305,13 @@ export class LlmSettingsService {
   async listModels(options: ListModelsOptions = {}): Promise<LlmModelList> {
     const scope = normalizeScope(options.scope);
     const query = parseOrThrow(this.schemas.modelListQuery, { provider: options.provider }, 'model list request');
-    const { sealed, snapshot } = await this.repository.current(scope);
+    const { source, snapshot } = await effectiveSettings(this.repository, scope);
+    const sealed = source?.sealed ?? null;
     const storedProvider = snapshot.view.provider;
     // Settings of a disabled provider list the default provider's catalogue when no provider is asked for.
     const provider = this.providers.get(query.provider ?? (this.providers.isEnabled(storedProvider) ? storedProvider : this.providers.defaultProvider));
-    const stored = sealed === null ? null : await this.repository.open(sealed);
+    const opened = sealed === null ? null : await this.repository.open(sealed);
+    const stored = opened !== null && hasOwnSettings(opened) ? opened : null;
     const storedKey = sealed !== null && stored !== null && stored.provider === provider.id ? { sealed, apiKey: stored.api_key } : null;
     if (storedKey !== null) await this.checkUsable(storedKey.sealed, stored!);
     const list = await this.modelLists.ofStored(provider, storedKey, options.signal);
@@ -241,24 +331,26 @@ export class LlmSettingsService {
   }
 
   /**
-   * Removes the scope's settings. Clearing what is not there is not an error, and still
-   * goes through the store: its change event drops a cached view that a concurrent
-   * delete, whose own event is still on its way, made stale.
+   * Removes the scope's settings (its link too), with a `delete` history entry by `actor`
+   * in the same write. Clearing what is not there is not an error, and still goes through
+   * the store: its change event drops a cached view that a concurrent delete, whose own
+   * event is still on its way, made stale.
    * @throws PreconditionFailedError when `ifMatch` does not hold.
    */
   async clear(options: ClearOptions = {}): Promise<void> {
     const scope = normalizeScope(options.scope);
-    if (options.ifMatch === undefined) {
-      await this.repository.delete(scope);
-    } else {
-      const current = await this.repository.latest(scope);
-      if (!preconditionHolds(current, options.ifMatch)) throw new PreconditionFailedError();
-      try {
-        await this.repository.delete(scope, current?.version ?? 0);
-      } catch (error) {
-        if (isLlmSettingsError(error, ErrorCodes.SETTINGS_CONFLICT)) throw new PreconditionFailedError();
-        throw error;
-      }
+    const current = await this.repository.latest(scope);
+    if (!preconditionHolds(current, options.ifMatch)) throw new PreconditionFailedError();
+    // Settings that cannot be opened, or that a racing write stored after the read, can
+    // still be removed: all their fields go. The entry is written only with a removal.
+    const previous = current === null ? null : await this.previousValue(current, true);
+    const history = previous === null ? unknownRemoval(scope, options.actor) : historyEntry(scope, 'delete', options.actor, previous, null);
+    try {
+      // Without If-Match the delete is unconditional; the store records the entry only if it removed something.
+      await this.repository.delete(scope, options.ifMatch === undefined ? undefined : (current?.version ?? 0), history);
+    } catch (error) {
+      if (isLlmSettingsError(error, ErrorCodes.SETTINGS_CONFLICT)) throw new PreconditionFailedError();
+      throw error;
     }
     this.logger.info({ scope }, 'llm settings cleared');
   }
@@ -320,25 +412,6 @@ export class LlmSettingsService {
       if (!isLlmSettingsError(error, ErrorCodes.SETTINGS_CONFLICT)) throw error;
     }
   }
-
-  private async keptSettings(current: SealedSettings | null, provider: string): Promise<StoredSettings> {
-    if (current === null) {
-      throw new ValidationError(
-        'Invalid settings: api_key is required because no key is stored yet',
-        [{ path: 'api_key', message: 'api_key is required because no key is stored yet' }],
-        ErrorCodes.VALIDATION_API_KEY_REQUIRED,
-      );
-    }
-    const stored = await this.repository.open(current);
-    if (stored.provider !== provider) {
-      throw new ValidationError(
-        'Invalid settings: api_key is required when the provider changes',
-        [{ path: 'api_key', message: 'api_key is required when the provider changes' }],
-        ErrorCodes.VALIDATION_API_KEY_REQUIRED,
-      );
-    }
-    return stored;
-  }
 }
 
 /**
@@ -362,4 +435,64 @@ function preconditionHolds(current: SealedSettings | null, ifMatch: IfMatch | un
   if (ifMatch === '*') return current !== null;
   const tag = current?.etag ?? ABSENT_ETAG;
   return typeof ifMatch === 'string' ? tag === ifMatch : ifMatch.includes(tag);
+}
+
+/** An update that names its provider. */
+type ProviderUpdate = LlmSettingsUpdate & { provider: LlmProvider };
+
+/** The stored settings whose key an update without api_key keeps. */
+function keptSettings(previous: StoredValue | null, provider: string): StoredSettings {
+  if (previous === null || !hasOwnSettings(previous)) {
+    throw new ValidationError(
+      'Invalid settings: api_key is required because no key is stored yet',
+      [{ path: 'api_key', message: 'api_key is required because no key is stored yet' }],
+      ErrorCodes.VALIDATION_API_KEY_REQUIRED,
+    );
+  }
+  if (previous.provider !== provider) {
+    throw new ValidationError(
+      'Invalid settings: api_key is required when the provider changes',
+      [{ path: 'api_key', message: 'api_key is required when the provider changes' }],
+      ErrorCodes.VALIDATION_API_KEY_REQUIRED,
+    );
+  }
+  return previous;
+}
+
+/** The value after a change of the link alone: own settings keep theirs; a link alone may go (null). */
+function relinked(scope: string, previous: StoredValue | null, link: string | null): StoredValue | null {
+  if (previous !== null && hasOwnSettings(previous)) {
+    const { inherit_from: _old, ...settings } = previous;
+    return link === null ? settings : { ...settings, inherit_from: link };
+  }
+  return link === null ? null : { scope, inherit_from: link };
+}
+
+/** The tracked fields of a value: the key only to compare, in memory. */
+function fieldsOf(value: StoredValue | null): Record<(typeof TRACKED_FIELDS)[number], string | undefined> {
+  if (value === null) return { provider: undefined, model: undefined, api_key: undefined, inherit_from: undefined };
+  if (!hasOwnSettings(value)) return { provider: undefined, model: undefined, api_key: undefined, inherit_from: value.inherit_from };
+  return { provider: value.provider, model: value.model, api_key: value.api_key, inherit_from: value.inherit_from };
+}
+
+/** The history entry of a change from `previous` to `next`: the names of the fields that differ, never a value. */
+function historyEntry(scope: string, action: string, actor: string | undefined, previous: StoredValue | null, next: StoredValue | null): HistoryEntry {
+  const before = fieldsOf(previous);
+  const after = fieldsOf(next);
+  const fields = TRACKED_FIELDS.filter((field) => before[field] !== after[field]);
+  return { scope, action, actor: actor ?? EMBEDDED_ACTOR, fields, apiKeyChanged: fields.includes('api_key') };
+}
+
+/** The removal of settings not opened (unreadable, or written after the read): every field of settings goes. */
+function unknownRemoval(scope: string, actor: string | undefined): HistoryEntry {
+  return { scope, action: 'delete', actor: actor ?? EMBEDDED_ACTOR, fields: ['provider', 'model', 'api_key'], apiKeyChanged: true };
+}
+
+function historyView(record: HistoryRecord): LlmHistoryEntry {
+  return { at: record.at.toISOString(), scope: record.scope, action: record.action, actor: record.actor, fields: [...record.fields], api_key_changed: record.apiKeyChanged };
+}
+
+/** The entries of `object` whose value is not undefined. */
+function definedOnly(object: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
 }

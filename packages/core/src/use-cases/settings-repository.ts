@@ -1,9 +1,9 @@
 import { CorruptedSettingsError, DecryptionError, ErrorCodes, isLlmSettingsError } from '../errors.js';
 import { etagOf } from '../etag.js';
 import type { SecretCipher } from '../ports/secret-cipher.port.js';
-import type { SettingRecord, SettingWrite, SettingsStore } from '../ports/settings-store.port.js';
+import type { HistoryEntry, HistoryQuery, HistoryRecord, SettingRecord, SettingWrite, SettingsStore } from '../ports/settings-store.port.js';
 import type { ProviderRegistry } from '../providers.js';
-import { StoredSettingsSchema, type StoredSettings } from '../schemas.js';
+import { StoredValueSchema, type StoredValue } from '../schemas.js';
 import { scopeOfKey, settingsKeyFor } from '../scopes.js';
 import { defaultSnapshot, snapshotOf, type SettingsSnapshot } from './settings-snapshot.js';
 import { SettingsViewCache, type SettingsViewCacheOptions } from './settings-view-cache.js';
@@ -86,7 +86,7 @@ export class SettingsRepository {
    * @throws DecryptionError when the configured keys cannot decrypt them;
    *   CorruptedSettingsError when they are not settings of their scope.
    */
-  async open(sealed: SealedSettings): Promise<StoredSettings> {
+  async open(sealed: SealedSettings): Promise<StoredValue> {
     let plaintext: string;
     try {
       plaintext = await this.cipher.decrypt(sealed.token);
@@ -105,31 +105,39 @@ export class SettingsRepository {
 
   /**
    * Stores `settings` under their scope, encrypted; with `expectedVersion`, only over that
-   * version (0: only where nothing is stored).
+   * version (0: only where nothing is stored); with `history`, that entry in the same transaction.
    * @returns the snapshot of what was written.
    * @throws ConflictError (SETTINGS.CONFLICT) when `expectedVersion` does not hold.
    */
-  async write(settings: StoredSettings, expectedVersion?: number): Promise<SettingsSnapshot> {
+  async write(settings: StoredValue, expectedVersion?: number, history?: HistoryEntry): Promise<SettingsSnapshot> {
     const token = await this.cipher.encrypt(JSON.stringify(settings));
-    const written = await this.store.set(settingsKeyFor(settings.scope), token, expectedVersion === undefined ? {} : { expectedVersion });
+    const written = await this.store.set(settingsKeyFor(settings.scope), token, {
+      ...(expectedVersion === undefined ? {} : { expectedVersion }),
+      ...(history === undefined ? {} : { history }),
+    });
     return snapshotOf(sealedOf(written, settings.scope), settings, this.providers);
   }
 
   /**
-   * Removes the scope's settings; with `expectedVersion`, only that version.
+   * Removes the scope's settings; with `expectedVersion`, only that version; with `history`,
+   * that entry in the same transaction when something was removed.
    * @throws ConflictError (SETTINGS.CONFLICT) when `expectedVersion` does not hold.
    */
-  async delete(scope: string, expectedVersion?: number): Promise<void> {
-    await this.store.delete(settingsKeyFor(scope), expectedVersion === undefined ? {} : { expectedVersion });
+  async delete(scope: string, expectedVersion?: number, history?: HistoryEntry): Promise<void> {
+    await this.store.delete(settingsKeyFor(scope), {
+      ...(expectedVersion === undefined ? {} : { expectedVersion }),
+      ...(history === undefined ? {} : { history }),
+    });
   }
 
   /**
    * Rewrites every scope's settings that `change` gives new settings for, in one atomic
    * write; `change` returns null to leave them. A value that cannot be decrypted or is not
    * settings stops it, and nothing is written (the error names the store key, never the value).
+   * Each rewrite appends `historyOf(scope)` to the history, in the same transaction.
    * @returns how many settings were rewritten.
    */
-  async rewriteAll(change: (settings: StoredSettings) => StoredSettings | null): Promise<number> {
+  async rewriteAll(change: (settings: StoredValue) => StoredValue | null, historyOf: (scope: string) => HistoryEntry): Promise<number> {
     const writes: SettingWrite[] = [];
     for await (const record of this.store.list()) {
       // Other records (token revocations) share the store; they hold no settings.
@@ -137,10 +145,17 @@ export class SettingsRepository {
       const settings = settingsOf(await this.cipher.decrypt(record.value));
       if (settings === null) throw new CorruptedSettingsError(`The value stored under "${record.key}" failed an integrity check; nothing was written.`);
       const changed = change(settings);
-      if (changed !== null) writes.push({ key: record.key, value: await this.cipher.encrypt(JSON.stringify(changed)), expectedVersion: record.version });
+      if (changed !== null) {
+        writes.push({ key: record.key, value: await this.cipher.encrypt(JSON.stringify(changed)), expectedVersion: record.version, history: historyOf(changed.scope) });
+      }
     }
     if (writes.length > 0) await this.store.setMany(writes);
     return writes.length;
+  }
+
+  /** Reads a page of the scope's history, newest first. */
+  history(query: HistoryQuery): Promise<HistoryRecord[]> {
+    return this.store.readHistory(query);
   }
 
   /** Tells `listener` of every change to stored settings, by scope. @returns unsubscribe */
@@ -162,13 +177,13 @@ function sealedOf(record: SettingRecord, scope: string): SealedSettings {
 }
 
 /** The settings a decrypted plaintext holds; null when it holds none. */
-function settingsOf(plaintext: string): StoredSettings | null {
+function settingsOf(plaintext: string): StoredValue | null {
   let json: unknown;
   try {
     json = JSON.parse(plaintext);
   } catch {
     return null;
   }
-  const parsed = StoredSettingsSchema.safeParse(json);
+  const parsed = StoredValueSchema.safeParse(json);
   return parsed.success ? parsed.data : null;
 }

@@ -67,13 +67,15 @@ export class TokenRevocations {
    * Refuses from now on every token of `scope` issued before now (a token's issue time is
    * in whole seconds, so one issued in the same second is refused too), in every process
    * sharing the store once its change feed tells it.
+   * Recorded in the scope's history as `revoke-tokens` by `actor` (default `embedded`).
    * @returns the time recorded.
    * @throws ValidationError for an invalid scope.
    */
-  async revoke(scope: string): Promise<Date> {
+  async revoke(scope: string, { actor = 'embedded' }: { actor?: string } = {}): Promise<Date> {
     const valid = normalizeScope(scope);
     const at = this.#now();
-    await this.#store.set(revocationKeyFor(valid), await this.#cipher.encrypt(JSON.stringify({ scope: valid, revokedBefore: at.toISOString() })));
+    const value = await this.#cipher.encrypt(JSON.stringify({ scope: valid, revokedBefore: at.toISOString() }));
+    await this.#store.set(revocationKeyFor(valid), value, { history: { scope: valid, action: 'revoke-tokens', actor, fields: [], apiKeyChanged: false } });
     return at;
   }
 

@@ -44,7 +44,7 @@ describe('answer checks', () => {
 
   it('refuses any 5xx unless allowed, and a view carrying more than the public fields', () => {
     expect(answerIssues(exchange(500, { ...problem, status: 500, code: 'INTERNAL' }, { 'content-type': 'application/problem+json' }))).toEqual(['server error 500']);
-    const view = { provider: 'openai', model: 'gpt-4o', api_key_set: true, api_key_masked: '...abcd', updated_at: null, model_verified: true };
+    const view = { provider: 'openai', model: 'gpt-4o', api_key_set: true, api_key_masked: '...abcd', updated_at: null, model_verified: true, api_key_source: 'own', inherit_from: null };
     expect(answerIssues(exchange(200, view, { 'content-type': 'application/json', etag: '"1-a"' }))).toEqual([]);
     expect(answerIssues(exchange(200, { ...view, api_key: SECRET }, { 'content-type': 'application/json', etag: '"1-a"' }))).not.toEqual([]);
   });

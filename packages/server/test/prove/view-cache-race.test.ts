@@ -18,6 +18,8 @@ function storeWithDelayedEvents(inner: SettingsStore) {
     set: (key, value, options) => inner.set(key, value, options),
     setMany: (writes) => inner.setMany(writes),
     delete: (key, options) => inner.delete(key, options),
+    readHistory: (query) => inner.readHistory(query),
+    pruneHistory: (cutoff) => inner.pruneHistory(cutoff),
     list: () => inner.list(),
     close: () => inner.close(),
     watch: (listener: SettingChangeListener) =>

@@ -8,12 +8,14 @@ type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 const hasExactKeys = (value: Json, keys: string[]) => Object.keys(value).sort().join() === [...keys].sort().join();
 
-/** A settings view: exactly the six public fields, never a key. */
+/** A settings view: exactly the eight public fields, never a key. */
 export function isSettingsView(value: unknown): boolean {
   return (
     isObject(value) &&
-    hasExactKeys(value, ['provider', 'model', 'api_key_set', 'api_key_masked', 'updated_at', 'model_verified']) &&
+    hasExactKeys(value, ['provider', 'model', 'api_key_set', 'api_key_masked', 'updated_at', 'model_verified', 'api_key_source', 'inherit_from']) &&
     typeof value.model_verified === 'boolean' &&
+    (value.api_key_source === 'own' || value.api_key_source === 'inherited' || value.api_key_source === 'none') &&
+    (value.inherit_from === null || typeof value.inherit_from === 'string') &&
     (value.provider === 'anthropic' || value.provider === 'openai') &&
     typeof value.model === 'string' &&
     typeof value.api_key_set === 'boolean' &&

@@ -1,0 +1,121 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ErrorCodes, LlmSettingsService, isLlmSettingsError, type SettingsStore } from '../src/index.js';
+import { createMemoryCipher, createMemorySettingsStore, createScriptedProbe, settingsKeyFor } from '../src/testing/index.js';
+
+const PARENT_KEY = 'sk-proj-PARENT-KEY-aaaabbbb1111';
+const CHILD_KEY = 'sk-proj-CHILD-KEY-ccccdddd2222';
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(
+    () => new Error('expected a failure, got success'),
+    (e: unknown) => e,
+  );
+  expect(isLlmSettingsError(error)).toBe(true);
+  return (error as { code: string }).code;
+}
+
+describe('keys lent by a parent scope', () => {
+  let store: SettingsStore;
+  let service: LlmSettingsService;
+  const cipher = createMemoryCipher({ keys: ['inheritance'] });
+
+  beforeEach(() => {
+    store = createMemorySettingsStore();
+    service = new LlmSettingsService({ store, cipher, probe: createScriptedProbe(), viewCache: true });
+  });
+
+  it('update - a body of inherit_from alone needs no provider, and the child then uses the parent provider, model and key', async () => {
+    await service.update({ provider: 'openai', api_key: PARENT_KEY, model: 'gpt-4.1' }, { scope: 'team-3' });
+    const linked = await service.update({ inherit_from: 'team-3' }, { scope: 'tenant-a' });
+    expect(linked.view).toMatchObject({
+      provider: 'openai',
+      model: 'gpt-4.1',
+      api_key_set: true,
+      api_key_masked: null,
+      api_key_source: 'inherited',
+      inherit_from: 'team-3',
+    });
+    const resolved = await service.resolve({ scope: 'tenant-a' });
+    expect({ provider: resolved.provider, model: resolved.model, key: resolved.apiKey.reveal() }).toEqual({ provider: 'openai', model: 'gpt-4.1', key: PARENT_KEY });
+    expect(JSON.stringify(await service.get({ scope: 'tenant-a' }))).not.toContain(PARENT_KEY.slice(-4));
+  });
+
+  it('get - a scope own key always wins over its parent', async () => {
+    await service.update({ provider: 'openai', api_key: PARENT_KEY }, { scope: 'team-3' });
+    await service.update({ provider: 'anthropic', api_key: 'sk-ant-api03-CHILD-OWN-eeee3333', inherit_from: 'team-3' }, { scope: 'tenant-a' });
+    expect((await service.get({ scope: 'tenant-a' })).view).toMatchObject({ provider: 'anthropic', api_key_source: 'own', inherit_from: 'team-3', api_key_masked: '...3333' });
+    expect((await service.resolve({ scope: 'tenant-a' })).apiKey.reveal()).toBe('sk-ant-api03-CHILD-OWN-eeee3333');
+  });
+
+  it('get - follows a chain to the first scope with settings, and an update without inherit_from keeps the link', async () => {
+    await service.update({ provider: 'openai', api_key: PARENT_KEY, model: 'gpt-4o' }, { scope: 'org' });
+    await service.update({ inherit_from: 'org' }, { scope: 'team' });
+    await service.update({ inherit_from: 'team' }, { scope: 'user' });
+    expect((await service.get({ scope: 'user' })).view).toMatchObject({ model: 'gpt-4o', api_key_source: 'inherited', inherit_from: 'team' });
+    await service.update({ provider: 'openai', api_key: CHILD_KEY }, { scope: 'team' });
+    expect((await service.get({ scope: 'team' })).view).toMatchObject({ api_key_source: 'own', inherit_from: 'org' });
+    expect((await service.resolve({ scope: 'user' })).apiKey.reveal()).toBe(CHILD_KEY);
+  });
+
+  it('get - a parent deleted leaves the child with no key, and resolve refuses it', async () => {
+    await service.update({ provider: 'openai', api_key: PARENT_KEY }, { scope: 'team-3' });
+    await service.update({ inherit_from: 'team-3' }, { scope: 'tenant-a' });
+    await service.clear({ scope: 'team-3' });
+    expect((await service.get({ scope: 'tenant-a' })).view).toMatchObject({ api_key_set: false, api_key_source: 'none', inherit_from: 'team-3' });
+    expect(await codeOf(service.resolve({ scope: 'tenant-a' }))).toBe(ErrorCodes.SETTINGS_NOT_CONFIGURED);
+  });
+
+  it('update - inherit_from null stops inheriting; a scope left with nothing is removed', async () => {
+    await service.update({ provider: 'openai', api_key: PARENT_KEY }, { scope: 'team-3' });
+    await service.update({ inherit_from: 'team-3' }, { scope: 'tenant-a' });
+    const stopped = await service.update({ inherit_from: null }, { scope: 'tenant-a' });
+    expect(stopped.view).toMatchObject({ api_key_source: 'none', inherit_from: null, api_key_set: false });
+    expect(await store.get(settingsKeyFor('tenant-a'))).toBeNull();
+  });
+
+  it('update - refuses a cycle, a link to the scope itself, and a chain of more than 4 links, storing nothing', async () => {
+    await service.update({ inherit_from: 'b' }, { scope: 'a' });
+    expect(await codeOf(service.update({ inherit_from: 'a' }, { scope: 'b' }))).toBe(ErrorCodes.VALIDATION_INVALID_INPUT);
+    expect(await codeOf(service.update({ inherit_from: 'a' }, { scope: 'a' }))).toBe(ErrorCodes.VALIDATION_INVALID_INPUT);
+    expect(await store.get(settingsKeyFor('b'))).toBeNull();
+
+    await service.update({ provider: 'openai', api_key: PARENT_KEY }, { scope: 's5' });
+    for (const [child, parent] of [['s4', 's5'], ['s3', 's4'], ['s2', 's3'], ['s1', 's2']]) await service.update({ inherit_from: parent }, { scope: child });
+    expect((await service.resolve({ scope: 's1' })).apiKey.reveal()).toBe(PARENT_KEY);
+    expect(await codeOf(service.update({ inherit_from: 's1' }, { scope: 's0' }))).toBe(ErrorCodes.VALIDATION_INVALID_INPUT);
+    expect(await store.get(settingsKeyFor('s0'))).toBeNull();
+  });
+
+  it('get - follows at most 4 links even when a chain grew longer link by link', async () => {
+    await service.update({ provider: 'openai', api_key: PARENT_KEY }, { scope: 'r5' });
+    // Linked from the bottom up: each link alone is short when it is made.
+    for (const [child, parent] of [['r0', 'r1'], ['r1', 'r2'], ['r2', 'r3'], ['r3', 'r4'], ['r4', 'r5']]) await service.update({ inherit_from: parent }, { scope: child });
+    expect((await service.get({ scope: 'r1' })).view.api_key_source).toBe('inherited');
+    expect((await service.get({ scope: 'r0' })).view.api_key_source).toBe('none');
+    expect(await codeOf(service.resolve({ scope: 'r0' }))).toBe(ErrorCodes.SETTINGS_NOT_CONFIGURED);
+  });
+
+  it('get and resolve - an own value that cannot be decrypted is an error, never a fall-back to the parent key', async () => {
+    await service.update({ provider: 'openai', api_key: PARENT_KEY }, { scope: 'team-3' });
+    await service.update({ provider: 'openai', api_key: CHILD_KEY, inherit_from: 'team-3' }, { scope: 'tenant-a' });
+    const foreign = await createMemoryCipher({ keys: ['another key'] }).encrypt(JSON.stringify({ provider: 'openai', model: 'm', api_key: CHILD_KEY, scope: 'tenant-a' }));
+    await store.set(settingsKeyFor('tenant-a'), foreign);
+    expect(await codeOf(service.get({ scope: 'tenant-a' }))).toBe(ErrorCodes.CRYPTO_UNDECRYPTABLE);
+    expect(await codeOf(service.resolve({ scope: 'tenant-a' }))).toBe(ErrorCodes.CRYPTO_UNDECRYPTABLE);
+    expect(await codeOf(service.update({ inherit_from: null }, { scope: 'tenant-a' }))).toBe(ErrorCodes.CRYPTO_UNDECRYPTABLE);
+  });
+
+  it('get and resolve - a parent write reaches a child whose view is cached at once', async () => {
+    await service.update({ provider: 'openai', api_key: PARENT_KEY, model: 'gpt-4o' }, { scope: 'team-3' });
+    await service.update({ inherit_from: 'team-3' }, { scope: 'tenant-a' });
+    expect((await service.get({ scope: 'tenant-a' })).view.model).toBe('gpt-4o');
+    await service.update({ provider: 'openai', api_key: CHILD_KEY, model: 'gpt-4.1' }, { scope: 'team-3' });
+    expect((await service.get({ scope: 'tenant-a' })).view.model).toBe('gpt-4.1');
+    expect((await service.resolve({ scope: 'tenant-a' })).apiKey.reveal()).toBe(CHILD_KEY);
+  });
+
+  it('update - a body without provider that is not inherit_from alone is refused on provider', async () => {
+    expect(await codeOf(service.update({ model: 'gpt-4o', inherit_from: 'team-3' }))).toBe(ErrorCodes.VALIDATION_INVALID_INPUT);
+    expect(await codeOf(service.update({}))).toBe(ErrorCodes.VALIDATION_INVALID_INPUT);
+  });
+});
