@@ -137,10 +137,13 @@ export const LlmTestResultSchema = z.strictObject({
 });
 export type LlmTestResult = z.infer<typeof LlmTestResultSchema>;
 
+/** What a scope name is: see {@link ScopeSchema}. */
+export const SCOPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+
 /** Settings scopes (tenants, users, workspaces): short, URL- and key-safe names. */
 export const ScopeSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/, 'scope must be 1 to 128 letters, digits or . _ : @ - and start with a letter or digit');
+  .regex(SCOPE_PATTERN, 'scope must be 1 to 128 letters, digits or . _ : @ - and start with a letter or digit');
 
 /** The plaintext inside a stored token. The scope is checked on read. */
 export const StoredSettingsSchema = z.strictObject({
