@@ -257,7 +257,9 @@ add(
 );
 const verify = await section('scoped token verification in process', () => runVerifyBench());
 for (const [name, figures] of Object.entries(verify)) {
-  add(`verify one scoped token (${name.replaceAll('_', ' ')}), key set cached`, `median ${figures.median_us} µs`, '-', '-', '<= 30 µs', figures.median_us <= 30);
+  // Uncached: a token's first request (every request without the verified-token cache), for context.
+  const uncached = name.endsWith('_uncached');
+  add(`verify one scoped token (${name.replaceAll('_', ' ')}), key set cached`, `median ${figures.median_us} µs`, '-', '-', uncached ? '(context)' : '<= 30 µs', uncached ? null : figures.median_us <= 30);
 }
 
 const machine = {

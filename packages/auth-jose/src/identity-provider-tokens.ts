@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyOptions } from 'jose';
 import { ConfigError, isLoopbackHost } from '@llm-settings/core';
 import { callerFromClaims } from './caller-claims.js';
-import type { VerifiedToken } from './verified-token.js';
+import { lifetimeOf, type VerifiedToken } from './verified-token.js';
 
 /** Asymmetric algorithms an identity provider signs with. HMAC is for minted tokens only. */
 export const IDENTITY_PROVIDER_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
@@ -88,6 +88,6 @@ export function identityProviderTokenCheck(options: IdentityProviderOptions, tim
   return async (token) => {
     const { payload } = await jwtVerify(token, keySet, { ...timing(), issuer: options.issuer, audience: options.audience, algorithms });
     const named = payload[scopeClaim];
-    return { caller: callerFromClaims(payload, typeof named === 'string' ? `${prefix}${named}` : undefined, 'jwt', 'all'), issuedAt: payload.iat ?? null };
+    return { caller: callerFromClaims(payload, typeof named === 'string' ? `${prefix}${named}` : undefined, 'jwt', 'all'), ...lifetimeOf(payload) };
   };
 }

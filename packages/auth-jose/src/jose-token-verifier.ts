@@ -4,6 +4,7 @@ import { identityProviderTokenCheck, type IdentityProviderOptions } from './iden
 import { mintedTokenCheck } from './minted-tokens.js';
 import { refusalOf, TokenRefusal } from './token-refusal.js';
 import type { VerifiedToken } from './verified-token.js';
+import { verifiedTokenCache } from './verified-token-cache.js';
 
 /** Longest token read; longer ones are refused unparsed. */
 export const MAX_TOKEN_LENGTH = 16 * 1024;
@@ -36,6 +37,20 @@ export interface JoseTokenVerifierOptions {
    */
   logger?: Logger;
   /**
+   * Most tokens kept verified in memory (by their SHA-256), so that a token presented again
+   * skips its signature check; its `exp`, `nbf` and revocation are still checked each time.
+   * 0 turns the cache off.
+   * @default 10000
+   */
+  verifiedCacheMaxEntries?: number;
+  /**
+   * Longest a verified token is kept (never past its `exp`), in seconds: how long a key
+   * withdrawn from the identity provider's key set may still accept its tokens.
+   * 0 turns the cache off.
+   * @default 60
+   */
+  verifiedCacheMaxAgeSeconds?: number;
+  /**
    * The clock tokens are checked against.
    * @default () => new Date()
    */
@@ -53,6 +68,10 @@ export function createJoseTokenVerifier(options: JoseTokenVerifierOptions): Toke
   const clockTolerance = options.clockToleranceSeconds ?? 30;
   if (!Number.isFinite(clockTolerance) || clockTolerance < 0) throw new ConfigError('clockToleranceSeconds must be a number of seconds, 0 or more.');
   const timing = (): JWTVerifyOptions => ({ currentDate: now(), clockTolerance });
+  const cache = verifiedTokenCache(
+    wholeNumberOption(options.verifiedCacheMaxEntries ?? 10_000, 'verifiedCacheMaxEntries'),
+    wholeNumberOption(options.verifiedCacheMaxAgeSeconds ?? 60, 'verifiedCacheMaxAgeSeconds') * 1000,
+  );
   const minted = options.secrets == null ? null : mintedTokenCheck(options.secrets, timing);
   const identityProvider = options.identityProvider == null ? null : identityProviderTokenCheck(options.identityProvider, timing);
   if (minted === null && identityProvider === null) throw new ConfigError('A token verifier needs secrets, an identity provider, or both.');
@@ -61,12 +80,21 @@ export function createJoseTokenVerifier(options: JoseTokenVerifierOptions): Toke
 
   async function check(token: string): Promise<ScopedCaller> {
     if (token.length > MAX_TOKEN_LENGTH) throw new TokenRefusal('token too long');
+    const at = now();
+    const kept = cache?.get(token, at.getTime()) ?? null;
+    const verified = kept ?? (await verifySignature(token));
+    if (kept === null) cache?.set(token, verified, at.getTime());
+    // jose checked these on a full verification; a kept token is checked against the clock as jose would.
+    else refuseOutsideLifetime(verified, Math.floor(at.getTime() / 1000), clockTolerance);
+    if (revokedBefore !== null) await refuseRevoked(verified, revokedBefore);
+    return verified.caller;
+  }
+
+  async function verifySignature(token: string): Promise<VerifiedToken> {
     const { alg } = decodeProtectedHeader(token);
     const verify = alg === 'HS256' ? minted : identityProvider;
     if (verify === null) throw new TokenRefusal(alg === 'HS256' ? 'minted tokens are not configured' : 'no identity provider is configured');
-    const verified = await verify(token);
-    if (revokedBefore !== null) await refuseRevoked(verified, revokedBefore);
-    return verified.caller;
+    return verify(token);
   }
 
   return {
@@ -81,6 +109,17 @@ export function createJoseTokenVerifier(options: JoseTokenVerifierOptions): Toke
       }
     },
   };
+}
+
+function wholeNumberOption(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value < 0) throw new ConfigError(`${name} must be a whole number, 0 or more.`);
+  return value;
+}
+
+/** jose's own checks of `exp` and `nbf` (seconds, with the tolerance), with its reasons for the log. */
+function refuseOutsideLifetime({ expiresAt, notBefore }: VerifiedToken, nowSeconds: number, tolerance: number): void {
+  if (expiresAt !== null && expiresAt <= nowSeconds - tolerance) throw new TokenRefusal('ERR_JWT_EXPIRED (exp)');
+  if (notBefore !== null && notBefore > nowSeconds + tolerance) throw new TokenRefusal('ERR_JWT_CLAIM_VALIDATION_FAILED (nbf)');
 }
 
 /** Refuses a token of a scope revoked after it was issued; `iat` is in whole seconds, so a token of the revocation's own second counts as before it. */

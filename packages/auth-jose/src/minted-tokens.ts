@@ -3,7 +3,7 @@ import { TOKEN_CLAIMS } from '@llm-settings/core';
 import { callerFromClaims } from './caller-claims.js';
 import { hmacKeyRing } from './token-secrets.js';
 import { TokenRefusal } from './token-refusal.js';
-import type { VerifiedToken } from './verified-token.js';
+import { lifetimeOf, type VerifiedToken } from './verified-token.js';
 
 /** Verifies minted tokens: HS256 only, signed by the secret their `kid` names, with `iat`, `exp` and `jti`. */
 export function mintedTokenCheck(secrets: string | readonly string[], timing: () => JWTVerifyOptions): (token: string) => Promise<VerifiedToken> {
@@ -18,6 +18,6 @@ export function mintedTokenCheck(secrets: string | readonly string[], timing: ()
       },
       { ...timing(), algorithms: ['HS256'], requiredClaims: ['iat', 'exp', 'jti'] },
     );
-    return { caller: callerFromClaims(payload, payload[TOKEN_CLAIMS.scope], 'minted', 'none'), issuedAt: payload.iat ?? null };
+    return { caller: callerFromClaims(payload, payload[TOKEN_CLAIMS.scope], 'minted', 'none'), ...lifetimeOf(payload) };
   };
 }

@@ -36,7 +36,7 @@ export const ApiKeySchema = z
   });
 
 /** A scope name: short, URL- and key-safe. */
-const SCOPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+export const SCOPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 const SCOPE_RULE = '1 to 128 letters, digits or . _ : @ - and start with a letter or digit';
 
 /** The scope whose key a scope uses when it has none of its own; null stops inheriting. */
