@@ -17,7 +17,7 @@ let app: string;
 let cli: string;
 
 /**
- * An application that installs the packed server with pg only, as the README's "From another
+ * An application that installs the packed server with pg only, as the server README's "From another
  * project" does for a PostgreSQL user. The tarballs are packed from the build (`pnpm build`);
  * everything else comes from the pnpm store, offline when it holds them.
  */
