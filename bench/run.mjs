@@ -229,7 +229,7 @@ const memory = await section('resident memory', () => runRssBench());
 add(
   `RSS after 50k / 100k requests (SQLite, LOG_LEVEL=info, 9 GET : 1 PUT over ${memory.scopes} scopes)`,
   `${memory.after_50000_mb} / ${memory.after_100000_mb} MB`,
-  `after start ${memory.after_start_mb} MB`,
+  `after start ${memory.after_start_mb} MB${memory.failed_requests > 0 ? `; ${memory.failed_requests} answered non-2xx` : ''}`,
   `${memory.growth_mb >= 0 ? '+' : ''}${memory.growth_mb} MB`,
   `< ${memory.target_mb} MB, flat`,
   memory.under_target && memory.after_50000_mb < memory.target_mb && Math.abs(memory.growth_mb) <= 5,
