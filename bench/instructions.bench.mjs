@@ -29,7 +29,8 @@ async function countInstructions(start, { warmup, requests }) {
   };
   const server = await start({ launcher, readyTimeoutMs: 300_000 });
   try {
-    const run = (amount) => autocannon({ url: `${server.url}${SETTINGS_PATH}`, connections: 10, amount });
+    // A long timeout: under valgrind on a loaded machine an answer can take over autocannon's 10 s.
+    const run = (amount) => autocannon({ url: `${server.url}${SETTINGS_PATH}`, connections: 10, amount, timeout: 120 });
     await run(warmup);
     execFileSync('callgrind_control', ['--instr=on', String(server.pid)], { stdio: 'ignore' });
     const result = await run(requests);

@@ -12,7 +12,6 @@
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import { API_CSP } from '../packages/http-koa/dist/common-headers.js';
 
 // The versions the service runs: Koa and @koa/router as http-koa has them, pino as the server.
 const fromHttpKoa = createRequire(new URL('../packages/http-koa/package.json', import.meta.url));
@@ -21,6 +20,8 @@ const { Router } = fromHttpKoa('@koa/router');
 const { pino } = createRequire(new URL('../packages/server/package.json', import.meta.url))('pino');
 
 const SETTINGS_ROUTE = '/api/settings/llm';
+/** The service's API_CSP (packages/http-koa/src/common-headers.ts), which its public entry point does not export. */
+const API_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox";
 const view = Buffer.from(process.env.BARE_VIEW ?? '{}');
 const etag = process.env.BARE_ETAG ?? '"0"';
 const destination = pino.destination({ dest: 1, minLength: 4096, periodicFlush: 100, sync: false });
