@@ -83,8 +83,11 @@ export async function runInstructionsBench({ warmup = 10_000, requests = 10_000 
       // Two at a time: counts do not depend on what else runs.
       for (let i = 0; i < names.length; i += 2) {
         const pair = names.slice(i, i + 2);
-        const figures = await Promise.all(pair.map((name) => countInstructions(servers[name], { warmup, requests })));
-        pair.forEach((name, j) => (counts[name] = figures[j]));
+        // Settled, so that a failing count does not end the run while the other server still runs.
+        const settled = await Promise.allSettled(pair.map((name) => countInstructions(servers[name], { warmup, requests })));
+        const failed = settled.find((outcome) => outcome.status === 'rejected');
+        if (failed) throw failed.reason;
+        pair.forEach((name, j) => (counts[name] = settled[j].value));
       }
       const bare = counts['bare-koa'];
       return {
