@@ -3,7 +3,9 @@
 // database per run). The service is measured at LOG_LEVEL=info (the production
 // default: one JSON line per request on stdout) and at LOG_LEVEL=silent, to show what
 // logging costs, and at LOG_LEVEL=info with all ten built-in providers enabled, to show
-// that the number of providers costs nothing per request. Every server runs in its own
+// that the number of providers costs nothing per request. GET is also measured against
+// the same stack answering the same bytes (bench/koa-stack.mjs: Koa, @koa/router, the five
+// headers, a pino line at info), at each log level. Every server runs in its own
 // process; the load comes from this one.
 import { pathToFileURL } from 'node:url';
 import {
@@ -18,6 +20,7 @@ import {
   putSettings,
   round,
   startBareKoa,
+  startKoaStack,
   startLlmSettings,
   withLogDir,
 } from './support.mjs';
@@ -86,9 +89,10 @@ function ratio(figures, server, baseline) {
 
 /**
  * @returns for each database kind and method: the figures of each server and the ratios
- *   service / bare Koa at LOG_LEVEL=info and silent (the target is at least 0.8).
+ *   service / bare Koa at LOG_LEVEL=info and silent (context for GET, target 0.8 for PUT);
+ *   for GET also service / Koa stack at the same log level (target at least 0.9).
  */
-export async function runHttpBench({ kinds = ['sqlite', 'postgres'], connections = 50, durationS = 3, warmupS = 2, rounds = 5 } = {}) {
+export async function runHttpBench({ kinds = ['sqlite', 'postgres'], methods = Object.keys(REQUESTS), connections = 50, durationS = 3, warmupS = 2, rounds = 5 } = {}) {
   const { generateFernetKey } = await dist.fernet();
   const results = {};
   for (const kind of kinds) {
@@ -116,9 +120,12 @@ export async function runHttpBench({ kinds = ['sqlite', 'postgres'], connections
           await putSettings(ten.url);
           const bare = await startBareKoa({ databaseUrl: infoDatabase.url, encryptionKey, logDir, view });
           servers.push(bare);
-          // How much of the GET gap is the response itself: the same JSON with the same headers.
-          const bareHeaders = await startBareKoa({ name: 'bare-koa-headers', databaseUrl: infoDatabase.url, encryptionKey, logDir, view, etag });
-          servers.push(bareHeaders);
+          // The GET baseline of the target: the same stack (Koa, @koa/router, pino) answering
+          // the same bytes with the same five headers, at each of the service's log levels.
+          const stackInfo = await startKoaStack({ logLevel: 'info', view, etag, logDir });
+          servers.push(stackInfo);
+          const stackSilent = await startKoaStack({ logLevel: 'silent', view, etag, logDir });
+          servers.push(stackSilent);
           // On PostgreSQL every write of the service also NOTIFYs its other instances, and
           // commits that notify are serialized by PostgreSQL: a second baseline does that too.
           // Its own channel: no instance of the service hears it.
@@ -128,10 +135,10 @@ export async function runHttpBench({ kinds = ['sqlite', 'postgres'], connections
               : undefined;
           if (bareNotify) servers.push(bareNotify);
           const byMethod = {};
-          for (const [method, request] of Object.entries(REQUESTS)) {
-            const extra = method === 'GET' ? bareNotify : bareHeaders;
-            const measured = servers.filter((server) => server !== extra);
-            const figures = await compare(measured, request, { connections, durationS, warmupS, rounds });
+          for (const method of methods) {
+            const extra = method === 'GET' ? [bareNotify] : [stackInfo, stackSilent];
+            const measured = servers.filter((server) => !extra.includes(server));
+            const figures = await compare(measured, REQUESTS[method], { connections, durationS, warmupS, rounds });
             byMethod[method] = {
               servers: figures,
               ratio_info: ratio(figures, info.name, bare.name),
@@ -139,8 +146,8 @@ export async function runHttpBench({ kinds = ['sqlite', 'postgres'], connections
               ratio_ten_providers: ratio(figures, ten.name, info.name),
             };
             if (method === 'GET') {
-              byMethod[method].ratio_info_vs_headers = ratio(figures, info.name, bareHeaders.name);
-              byMethod[method].ratio_silent_vs_headers = ratio(figures, silent.name, bareHeaders.name);
+              byMethod[method].ratio_info_vs_stack = ratio(figures, info.name, stackInfo.name);
+              byMethod[method].ratio_silent_vs_stack = ratio(figures, silent.name, stackSilent.name);
             }
             if (method !== 'GET' && bareNotify) {
               byMethod[method].ratio_info_vs_notify = ratio(figures, info.name, bareNotify.name);
@@ -238,7 +245,14 @@ export async function runProvidersBench({ connections = 50, durationS = 3, warmu
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  // `--metrics`: only the cost of metrics on GET; `--providers`: only ten providers against two.
-  const run = process.argv.includes('--metrics') ? runMetricsBench : process.argv.includes('--providers') ? runProvidersBench : runHttpBench;
+  // `--metrics`: only the cost of metrics on GET; `--providers`: only ten providers against
+  // two; `--get`: only GET against bare Koa and the Koa stack.
+  const run = process.argv.includes('--metrics')
+    ? runMetricsBench
+    : process.argv.includes('--providers')
+      ? runProvidersBench
+      : process.argv.includes('--get')
+        ? () => runHttpBench({ methods: ['GET'] })
+        : runHttpBench;
   console.log(JSON.stringify(await run(), null, 2));
 }

@@ -1,17 +1,18 @@
 // `pnpm bench:instructions`: CPU instructions per cached GET /api/settings/llm, counted by
 // valgrind's callgrind in each server's main thread, for the service (LOG_LEVEL=info and
-// silent) and the bare Koa baselines. Counts repeat within about 1 % from run to run,
-// whatever else the machine is doing, where throughput moves 5–15 %: use it to compare
-// two versions of a change. It leaves out the kernel's share (the socket write, the same
-// for every server) and is no throughput figure; `pnpm bench` measures those. Each server
-// runs under valgrind, two at a time: about 2 minutes in all. Needs a build and valgrind.
+// silent), the bare Koa baselines and the same Koa stack (bench/koa-stack.mjs) at both
+// levels. Counts repeat within about 1 % from run to run, whatever else the machine is
+// doing, where throughput moves 5–15 %: use it to compare two versions of a change. It
+// leaves out the kernel's share (the socket write, the same for every server) and is no
+// throughput figure; `pnpm bench` measures those. Each server runs under valgrind, two at
+// a time: about 3 minutes in all. Needs a build and valgrind.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { REPO_ROOT, createDatabase, dist, migrate, putSettings, round, startBareKoa, startLlmSettings, withLogDir } from './support.mjs';
+import { REPO_ROOT, createDatabase, dist, migrate, putSettings, round, startBareKoa, startKoaStack, startLlmSettings, withLogDir } from './support.mjs';
 
 const autocannon = createRequire(join(REPO_ROOT, 'package.json'))('autocannon');
 const SETTINGS_PATH = '/api/settings/llm';
@@ -28,7 +29,8 @@ async function countInstructions(start, { warmup, requests }) {
   };
   const server = await start({ launcher, readyTimeoutMs: 300_000 });
   try {
-    const run = (amount) => autocannon({ url: `${server.url}${SETTINGS_PATH}`, connections: 10, amount });
+    // A long timeout: under valgrind on a loaded machine an answer can take over autocannon's 10 s.
+    const run = (amount) => autocannon({ url: `${server.url}${SETTINGS_PATH}`, connections: 10, amount, timeout: 120 });
     await run(warmup);
     execFileSync('callgrind_control', ['--instr=on', String(server.pid)], { stdio: 'ignore' });
     const result = await run(requests);
@@ -53,8 +55,9 @@ function mainThreadInstructions(outDir) {
 }
 
 /**
- * @returns instructions per request of each server, and the bare app's count divided by
- *   each one (above 1: fewer instructions than the bare app).
+ * @returns instructions per request of each server, the bare app's count divided by
+ *   each one (above 1: fewer instructions than the bare app), and the Koa stack's count
+ *   divided by the service's at each log level (the GET target: at least 0.9).
  */
 export async function runInstructionsBench({ warmup = 10_000, requests = 10_000 } = {}) {
   const { generateFernetKey } = await dist.fernet();
@@ -70,6 +73,8 @@ export async function runInstructionsBench({ warmup = 10_000, requests = 10_000 
       const servers = {
         'bare-koa': (options) => startBareKoa({ databaseUrl: database.url, encryptionKey, logDir, view, ...options }),
         'bare-koa-headers': (options) => startBareKoa({ name: 'bare-koa-headers', databaseUrl: database.url, encryptionKey, logDir, view, etag, ...options }),
+        'koa-stack-info': (options) => startKoaStack({ logLevel: 'info', view, etag, logDir, ...options }),
+        'koa-stack-silent': (options) => startKoaStack({ logLevel: 'silent', view, etag, logDir, ...options }),
         'llm-settings-info': service('info'),
         'llm-settings-silent': service('silent'),
       };
@@ -78,8 +83,11 @@ export async function runInstructionsBench({ warmup = 10_000, requests = 10_000 
       // Two at a time: counts do not depend on what else runs.
       for (let i = 0; i < names.length; i += 2) {
         const pair = names.slice(i, i + 2);
-        const figures = await Promise.all(pair.map((name) => countInstructions(servers[name], { warmup, requests })));
-        pair.forEach((name, j) => (counts[name] = figures[j]));
+        // Settled, so that a failing count does not end the run while the other server still runs.
+        const settled = await Promise.allSettled(pair.map((name) => countInstructions(servers[name], { warmup, requests })));
+        const failed = settled.find((outcome) => outcome.status === 'rejected');
+        if (failed) throw failed.reason;
+        pair.forEach((name, j) => (counts[name] = settled[j].value));
       }
       const bare = counts['bare-koa'];
       return {
@@ -87,6 +95,8 @@ export async function runInstructionsBench({ warmup = 10_000, requests = 10_000 
         requests,
         instructions_per_request: counts,
         bare_over_server: Object.fromEntries(names.map((name) => [name, round(bare / counts[name])])),
+        // The target's pair: the same stack at the same log level over the service (at least 0.9).
+        stack_over_service: Object.fromEntries(['info', 'silent'].map((level) => [level, round(counts[`koa-stack-${level}`] / counts[`llm-settings-${level}`])])),
       };
     });
   } finally {

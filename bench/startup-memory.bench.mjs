@@ -1,8 +1,8 @@
-// Cold start of `llm-settings serve` to its first 200 on GET /healthz, and the resident
-// memory of a running server after 50 000 and 100 000 requests.
+// Cold start of `llm-settings serve` to its first 200 on GET /healthz. The resident memory
+// of a running server under load is bench/rss.bench.mjs.
 import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
-import { CLI, REPO_ROOT, SERVE_NODE_OPTIONS, SETTINGS_BODY, createDatabase, dist, freePort, load, median, putSettings, round, rssMb, startLlmSettings, withLogDir } from './support.mjs';
+import { CLI, REPO_ROOT, SERVE_NODE_OPTIONS, createDatabase, dist, freePort, median } from './support.mjs';
 
 /**
  * Spawns `node packages/server/dist/cli.js serve` with the options `pnpm start` uses,
@@ -56,39 +56,6 @@ async function timeToFirstOk(databaseUrl, encryptionKey) {
   }
 }
 
-/**
- * One server (SQLite, LOG_LEVEL=info) under 50 connections of mixed traffic: nine GETs
- * for one PUT on each connection. VmRSS is read after start, after 50 000 and after
- * 100 000 requests (targets: under 120 MB, and flat from 50 000 to 100 000).
- */
-export async function runMemoryBench({ requests = [50_000, 100_000] } = {}) {
-  const { generateFernetKey } = await dist.fernet();
-  const database = await createDatabase('sqlite');
-  try {
-    return await withLogDir(async (logDir) => {
-      const server = await startLlmSettings({ databaseUrl: database.url, encryptionKey: generateFernetKey(), logDir });
-      try {
-        await putSettings(server.url);
-        const result = { after_start_mb: rssMb(server.pid) };
-        const cycle = [...Array(9).fill({ method: 'GET' }), { method: 'PUT', headers: { 'content-type': 'application/json' }, body: SETTINGS_BODY }];
-        let sent = 0;
-        for (const target of requests) {
-          await load({ url: `${server.url}/api/settings/llm`, connections: 50, amount: target - sent, requests: cycle });
-          sent = target;
-          result[`after_${target}_mb`] = rssMb(server.pid);
-        }
-        const [first, last] = requests.map((target) => result[`after_${target}_mb`]);
-        result.growth_mb = round(last - first, 1);
-        return result;
-      } finally {
-        await server.stop();
-      }
-    });
-  } finally {
-    await database.drop();
-  }
-}
-
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  console.log(JSON.stringify({ cold_start: await runColdStartBench(), memory: await runMemoryBench() }, null, 2));
+  console.log(JSON.stringify({ cold_start: await runColdStartBench() }, null, 2));
 }

@@ -21,6 +21,7 @@ export const SERVE_NODE_OPTIONS = JSON.parse(readFileSync(join(REPO_ROOT, 'packa
   .scripts.start.split(/\s+/)
   .filter((word) => word.startsWith('--'));
 const BARE_KOA = join(REPO_ROOT, 'bench/bare-koa.mjs');
+const KOA_STACK = join(REPO_ROOT, 'bench/koa-stack.mjs');
 const POSTGRES_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
 /** Packages the root does not depend on (knex, koa) resolve from the server package. */
@@ -158,6 +159,21 @@ export function startBareKoa({ name = 'bare-koa', databaseUrl, encryptionKey, vi
       ...(openai ? { BARE_OPENAI_URL: openai.url, BARE_OPENAI_KEY: openai.key } : {}),
       ...(anthropic ? { BARE_ANTHROPIC_URL: anthropic.url, BARE_ANTHROPIC_KEY: anthropic.key } : {}),
     },
+    logDir,
+    launcher,
+    readyTimeoutMs,
+  });
+}
+
+/**
+ * The second GET baseline (bench/koa-stack.mjs): Koa, @koa/router, the five headers the
+ * service sends, `view` as the body and, at `logLevel` info, one pino line per request.
+ */
+export function startKoaStack({ logLevel = 'info', name = `koa-stack-${logLevel}`, view = '{}', etag, logDir, launcher, readyTimeoutMs }) {
+  return startProcess({
+    name,
+    args: [KOA_STACK],
+    env: { BARE_VIEW: view, ...(etag ? { BARE_ETAG: etag } : {}), LOG_LEVEL: logLevel },
     logDir,
     launcher,
     readyTimeoutMs,
