@@ -35,16 +35,7 @@ export interface MeteredCall {
 export type UsageRecorder = (call: MeteredCall) => void;
 
 /** One row of usage as it is read: a UTC day, a provider and a model of one scope. */
-export interface UsageRow {
-  readonly date: string;
-  readonly provider: string;
-  readonly model: string;
-  readonly calls: number;
-  readonly failedCalls: number;
-  readonly inputTokens: number;
-  readonly outputTokens: number;
-  readonly cachedInputTokens: number;
-}
+export type UsageRow = Omit<UsageCounts, 'scope'>;
 
 /** `from` and `to` as `YYYY-MM-DD` (UTC days, both included); the default scope without one. */
 export interface UsageReadOptions {
