@@ -77,7 +77,7 @@ const base64urlArb = (max: number) => fc.string({ unit: fc.constantFrom(...'ABCD
 /**
  * Token-shaped credentials, for the scoped-token check: three base64url parts, headers
  * naming any algorithm (`none`, HMAC, asymmetric, unknown) and key id over any claims,
- * empty signatures, and lengths either side of the 8 KiB a presented token may have.
+ * empty signatures.
  */
 const tokenArb = fc.oneof(
   fc.tuple(base64urlArb(60), base64urlArb(300), base64urlArb(90)).map((parts) => parts.join('.')),
@@ -88,16 +88,20 @@ const tokenArb = fc.oneof(
       base64urlArb(90),
     )
     .map(([header, claims, signature]) => `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}.${signature}`),
-  fc.integer({ min: 8_180, max: 8_210 }).map((length) => `${base64url('{"alg":"RS256"}')}.${'a'.repeat(length)}`),
   fc.constantFrom('a.b.c', '..', '.', 'e30.e30.', 'e30.e30', 'bnVsbA.bnVsbA.bnVsbA'),
 );
+/**
+ * Tokens either side of the 8 KiB limit, in one header only: two of them would pass Node's
+ * 16 KiB limit on all headers, which Node's parser answers itself (431, no body) before the app.
+ */
+const longTokenArb = fc.integer({ min: 8_180, max: 8_210 }).map((length) => `${base64url('{"alg":"RS256"}')}.${'a'.repeat(length)}`);
 
 const headersArb = fc
   .record({
     // Usually present: bodies without one stop at 415.
     'content-type': fc.oneof({ weight: 11, arbitrary: contentTypeArb }, { weight: 1, arbitrary: fc.constant(undefined) }),
     'if-match': sometimes(fc.oneof(fc.constantFrom('*', '"0"', 'W/"1-x"', '"1-x", "2-y"', ',', '""', '"open', '*, "1-x"'), printable(40))),
-    authorization: sometimes(fc.oneof(printable(40), printable(40).map((t) => `Bearer ${t}`), tokenArb.map((t) => `Bearer ${t}`))),
+    authorization: sometimes(fc.oneof(printable(40), printable(40).map((t) => `Bearer ${t}`), fc.oneof(tokenArb, longTokenArb).map((t) => `Bearer ${t}`))),
     'x-api-key': sometimes(tokenArb, 10),
     'x-request-id': sometimes(printable(140)),
     'content-encoding': sometimes(fc.constantFrom('gzip', 'deflate', 'br', 'identity', 'compress', 'x-unknown', 'gzip, gzip'), 10),
