@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { findProjectDir } from '../src/data-home.js';
 import { REPO_ROOT, assertBuilt, freePort, start, waitForOk, type Spawned } from './support/processes.js';
 
@@ -84,10 +84,17 @@ describe('the data folder does not depend on the working directory', () => {
     await server.exited;
   }
 
-  function listeningLine(output: string): Record<string, unknown> {
-    const line = output.split('\n').find((text) => text.includes('"msg":"llm-settings listening"'));
-    if (!line) throw new Error(`no start-up line in:\n${output}`);
-    return JSON.parse(line) as Record<string, unknown>;
+  /** The start-up line, once written: logs are flushed after the first answers may have gone. */
+  async function listeningLine(server: Spawned): Promise<Record<string, unknown>> {
+    return vi.waitFor(
+      () => {
+        const output = server.output();
+        const line = output.split('\n').find((text) => text.includes('"msg":"llm-settings listening"'));
+        if (!line) throw new Error(`no start-up line in:\n${output}`);
+        return JSON.parse(line) as Record<string, unknown>;
+      },
+      { timeout: 5_000 },
+    );
   }
 
   it('started from two other folders, the installed CLI uses one database and one key file in <app>/data, and says where', async () => {
@@ -99,7 +106,7 @@ describe('the data folder does not depend on the working directory', () => {
         body: JSON.stringify({ provider: 'anthropic', api_key: API_KEY }),
       });
       expect(put.status).toBe(200);
-      expect(listeningLine(first.server.output())).toMatchObject({
+      expect(await listeningLine(first.server)).toMatchObject({
         data_dir: join(app, 'data'),
         database_file: join(app, 'data', 'llm-settings.db'),
       });
@@ -126,7 +133,7 @@ describe('the data folder does not depend on the working directory', () => {
     const cwd = join(dir, 'operator');
     const { server } = await serveFrom(cwd, { LLM_SETTINGS_HOME: 'state' });
     try {
-      expect(listeningLine(server.output())).toMatchObject({
+      expect(await listeningLine(server)).toMatchObject({
         data_dir: join(cwd, 'state'),
         database_file: join(cwd, 'state', 'llm-settings.db'),
       });
