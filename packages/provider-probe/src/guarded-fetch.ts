@@ -3,6 +3,7 @@ import {
   CallerText,
   isUsageCountedPath,
   KeyEchoScrubber,
+  type KeyEchoStream,
   modelOfJsonRequest,
   type ProviderAuth,
   type ProviderDialect,
@@ -59,7 +60,8 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
  *   body and headers) hold any part of it. What this request itself sent is left as it is;
  * - with `usage`, each generating call (messages, chat completions, responses,
  *   embeddings), every attempt of it, is counted as the pass-through counts it: its status,
- *   and the usage read from the answer's bytes as the SDK reads them, recorded at their end.
+ *   and the usage read from the answer's bytes as the SDK reads them, recorded once their
+ *   reading ends, whatever ends it (the last byte, a cancel, an abort, a failure).
  */
 export function guardedFetch(apiKey: Secret, auth: ProviderAuth, usage: FetchUsage | null = null): typeof globalThis.fetch {
   return async (input, init = {}) => {
@@ -124,29 +126,47 @@ function scrubbed(response: Response, scrubber: KeyEchoScrubber, caller: CallerT
     // A scrub changes the body's length.
     if (name !== 'content-length') headers.append(name, scrubber.scrubText(value, caller));
   }
-  const echo = scrubber.stream(caller);
   const reader = counter?.readerFor(response) ?? null;
-  // Read as the SDK reads the body, so that the caller waits for nothing more.
-  const passed = (controller: TransformStreamDefaultController<Uint8Array>, bytes: Uint8Array) => {
-    reader?.push(bytes);
-    enqueueNonEmpty(controller, bytes);
-  };
   const body =
     response.body === null || NULL_BODY_STATUSES.has(response.status)
       ? null
-      : response.body.pipeThrough(
-          new TransformStream<Uint8Array, Uint8Array>({
-            transform: (chunk, controller) => passed(controller, echo.push(chunk)),
-            flush: (controller) => {
-              passed(controller, echo.end());
-              counter?.ended(response.status, reader);
-            },
-          }),
-        );
+      : scrubbedBody(response.body, scrubber.stream(caller), reader, () => counter?.ended(response.status, reader));
   if (body === null || reader === null) counter?.ended(response.status, null);
   return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }
 
-function enqueueNonEmpty(controller: TransformStreamDefaultController<Uint8Array>, bytes: Uint8Array): void {
-  if (bytes.length > 0) controller.enqueue(bytes);
+/**
+ * The body as the SDK reads it, a chunk per read (so that the caller waits for nothing
+ * more), scrubbed and read for usage. `ended` is called whatever ends it, at least once:
+ * its last byte read, the caller cancelling it, or its source failing, which an abort of
+ * the request (a `break` out of the SDK's stream, `controller.abort()`, the caller's
+ * signal) does even when nothing is reading.
+ */
+function scrubbedBody(source: ReadableStream<Uint8Array>, echo: KeyEchoStream, reader: AnswerUsageReader | null, ended: () => void): ReadableStream<Uint8Array> {
+  const chunks = source.getReader();
+  chunks.closed.catch(ended);
+  const passed = (controller: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array): boolean => {
+    reader?.push(bytes);
+    if (bytes.length > 0) controller.enqueue(bytes);
+    return bytes.length > 0;
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      pull: async (controller) => {
+        // A scrubbed chunk can be empty (the scrubber holds back what may start a key): read on until one is not.
+        let next = await chunks.read();
+        while (!next.done && !passed(controller, echo.push(next.value))) next = await chunks.read();
+        if (next.done) {
+          passed(controller, echo.end());
+          ended();
+          controller.close();
+        }
+      },
+      cancel: (reason) => {
+        ended();
+        return chunks.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }

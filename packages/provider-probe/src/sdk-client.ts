@@ -39,7 +39,9 @@ export interface SdkClientOptions<P extends LlmProvider = LlmProvider> {
   /**
    * Counts the client's generating calls (messages, chat completions, responses,
    * embeddings; each attempt) for `scope`, as the pass-through does: status, model, and the
-   * usage read from each answer as the SDK reads it (a stream is counted at its end).
+   * usage read from each answer as the SDK reads it. A stream is counted once it ends,
+   * whatever ends it (its last event, a `break` out of the SDK's stream, an abort, a
+   * dropped connection), with the usage read until then.
    * @default undefined (nothing counted)
    */
   usage?: { readonly record: UsageRecorder; readonly scope: string } | undefined;

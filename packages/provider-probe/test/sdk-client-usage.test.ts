@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { defaultModelFor, type MeteredCall } from '@llm-settings/core';
-import { createSdkClient } from '@llm-settings/provider-probe';
+import { createSdkClient, type SdkClient } from '@llm-settings/provider-probe';
 import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
 import { keyFor } from './helpers.js';
 
@@ -81,5 +81,96 @@ describe('createSdkClient with usage', () => {
     if (dialect !== 'openai') throw new Error('expected the OpenAI SDK');
     await expect(client.embeddings.create({ model: 'emb', input: 'x' })).rejects.toThrow();
     expect(recorded).toEqual([{ scope: 's', provider: 'openai', model: 'emb', status: null, usage: null }]);
+  });
+});
+
+/** A stream of either SDK: its events, and the controller of its request. */
+interface SdkStream {
+  readonly controller: AbortController;
+  [Symbol.asyncIterator](): AsyncIterator<unknown>;
+}
+
+/** A streamed call of the SDK, counted for `tenant-a`: an Anthropic message, or an OpenAI chat completion that asks for usage. */
+function streamedCall(sdk: SdkClient, signal?: AbortSignal) {
+  const model = defaultModelFor(sdk.dialect);
+  return sdk.dialect === 'anthropic'
+    ? sdk.client.messages.create({ model, max_tokens: 64, messages, stream: true }, { signal })
+    : sdk.client.chat.completions.create({ model, messages, stream: true, stream_options: { include_usage: true } }, { signal });
+}
+
+async function firstEvent(stream: SdkStream): Promise<void> {
+  expect((await stream[Symbol.asyncIterator]().next()).done).toBe(false);
+}
+
+/** How the caller stops a stream after its first event; each resolves once the SDK has let go of it. */
+const STOPS: Record<string, (sdk: SdkClient) => Promise<void>> = {
+  'breaks out of for await': async (sdk) => {
+    for await (const event of (await streamedCall(sdk)) as SdkStream) {
+      expect(event).toBeTruthy();
+      break;
+    }
+  },
+  'calls stream.controller.abort()': async (sdk) => {
+    const stream = (await streamedCall(sdk)) as SdkStream;
+    await firstEvent(stream);
+    stream.controller.abort();
+  },
+  'aborts the AbortSignal passed to the call': async (sdk) => {
+    const signal = new AbortController();
+    await firstEvent((await streamedCall(sdk, signal.signal)) as SdkStream);
+    signal.abort();
+  },
+  'cancels the raw answer body': async (sdk) => {
+    const body = (await streamedCall(sdk).asResponse()).body!.getReader();
+    expect((await body.read()).done).toBe(false);
+    await body.cancel();
+  },
+};
+
+/** The calls recorded once the first one is: a second record of the same call would have come with it. */
+async function settled(recorded: readonly MeteredCall[]): Promise<MeteredCall[]> {
+  await vi.waitFor(() => expect(recorded.length).toBeGreaterThan(0), { timeout: 2000 });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  return [...recorded];
+}
+
+/** What the fake's stream reported before it was held after its first event: Anthropic's message_start (input tokens, 1 output token), OpenAI's first chunk (no usage). */
+async function usageOfFirstEvent(sdk: SdkClient) {
+  if (sdk.dialect === 'openai') return null;
+  const { input_tokens } = await sdk.client.messages.countTokens({ model: defaultModelFor('anthropic'), messages });
+  return { inputTokens: input_tokens, outputTokens: 1, cachedInputTokens: 0 };
+}
+
+describe('createSdkClient with usage - a stream the caller stops early', () => {
+  describe.each(['anthropic', 'openai'] as const)('%s', (provider) => {
+    it.each(Object.keys(STOPS))('is counted once, with the usage read so far, when the caller %s', async (stop) => {
+      const { sdk, recorded } = await countedClient(provider, { maxRetries: 0 });
+      const usage = await usageOfFirstEvent(sdk);
+      fake.setStreamDelay(Infinity);
+      const cut = fake.nextStreamAborted();
+      await STOPS[stop]!(sdk);
+      await cut;
+      expect(await settled(recorded)).toEqual([{ scope: 'tenant-a', provider, model: defaultModelFor(provider), status: 200, usage }]);
+    });
+  });
+
+  it.each(['anthropic', 'openai'] as const)('%s - is counted once when the provider drops the stream', async (provider) => {
+    const own = await startFakeProvider();
+    let closed: Promise<void> | null = null;
+    try {
+      const recorded: MeteredCall[] = [];
+      const sdk = await createSdkClient({ provider, apiKey: keyFor(provider), baseUrl: own.baseUrls[provider], maxRetries: 0, usage: { scope: 'tenant-a', record: (call) => recorded.push(call) } });
+      const usage = await usageOfFirstEvent(sdk);
+      own.setStreamDelay(Infinity);
+      const events = ((await streamedCall(sdk)) as SdkStream)[Symbol.asyncIterator]();
+      expect((await events.next()).done).toBe(false);
+      const rest = events.next();
+      closed = own.close();
+      await closed;
+      await expect(rest).rejects.toThrow();
+      expect(await settled(recorded)).toEqual([{ scope: 'tenant-a', provider, model: defaultModelFor(provider), status: 200, usage }]);
+    } finally {
+      await (closed ?? own.close());
+    }
   });
 });
