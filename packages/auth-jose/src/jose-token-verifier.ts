@@ -51,6 +51,12 @@ export interface JoseTokenVerifierOptions {
    */
   verifiedCacheMaxAgeSeconds?: number;
   /**
+   * Told of each read of the verified-token cache, whether the token was kept (a hit), for
+   * metrics; not called when the cache is off. Must be cheap and must not throw.
+   * @default undefined (not told)
+   */
+  verifiedCacheOnRead?: (hit: boolean) => void;
+  /**
    * The clock tokens are checked against.
    * @default () => new Date()
    */
@@ -71,6 +77,7 @@ export function createJoseTokenVerifier(options: JoseTokenVerifierOptions): Toke
   const cache = verifiedTokenCache(
     wholeNumberOption(options.verifiedCacheMaxEntries ?? 10_000, 'verifiedCacheMaxEntries'),
     wholeNumberOption(options.verifiedCacheMaxAgeSeconds ?? 60, 'verifiedCacheMaxAgeSeconds') * 1000,
+    options.verifiedCacheOnRead ?? null,
   );
   const minted = options.secrets == null ? null : mintedTokenCheck(options.secrets, timing);
   const identityProvider = options.identityProvider == null ? null : identityProviderTokenCheck(options.identityProvider, timing);

@@ -22,19 +22,24 @@ interface Kept {
 /**
  * A cache of at most `maxEntries` tokens (the oldest kept is dropped first), each kept at
  * most `maxAgeMs`: a key withdrawn from the identity provider's key set stops accepting its
- * tokens that long after. Null when `maxEntries` or `maxAgeMs` is 0 (no cache).
+ * tokens that long after. `onRead` is told of each `get`, whether it found the token
+ * (a hit), for metrics. Null when `maxEntries` or `maxAgeMs` is 0 (no cache).
  */
-export function verifiedTokenCache(maxEntries: number, maxAgeMs: number): VerifiedTokenCache | null {
+export function verifiedTokenCache(maxEntries: number, maxAgeMs: number, onRead: ((hit: boolean) => void) | null = null): VerifiedTokenCache | null {
   if (maxEntries === 0 || maxAgeMs === 0) return null;
   const kept = new Map<string, Kept>();
+  const found = (key: string, nowMs: number): VerifiedToken | null => {
+    const entry = kept.get(key);
+    if (entry === undefined) return null;
+    if (nowMs < entry.untilMs) return entry.verified;
+    kept.delete(key);
+    return null;
+  };
   return {
     get(token, nowMs) {
-      const key = digestOf(token);
-      const entry = kept.get(key);
-      if (entry === undefined) return null;
-      if (nowMs < entry.untilMs) return entry.verified;
-      kept.delete(key);
-      return null;
+      const verified = found(digestOf(token), nowMs);
+      onRead?.(verified !== null);
+      return verified;
     },
     set(token, verified, nowMs) {
       const untilMs = Math.min(nowMs + maxAgeMs, verified.expiresAt === null ? Infinity : verified.expiresAt * 1000);

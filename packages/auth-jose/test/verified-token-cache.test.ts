@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, Secret, type ScopedCaller } from '@llm-settings/core';
-import { createJoseTokenMinter, createJoseTokenVerifier } from '../src/index.js';
+import { createJoseTokenMinter, createJoseTokenVerifier, MAX_TOKEN_LENGTH } from '../src/index.js';
 import { verifiedTokenCache } from '../src/verified-token-cache.js';
 import type { VerifiedToken } from '../src/verified-token.js';
 import { AUDIENCE, ISSUER, providerKey, providerToken, startJwksServer, type JwksServer, type ProviderKey } from './support.js';
@@ -68,6 +68,31 @@ describe('verified token cache, through the verifier', () => {
     const first = await verify(verifier, token);
     expect(() => (first!.can as string[]).push('write')).toThrow(TypeError);
     expect(await verify(verifier, token)).toEqual({ kind: 'scoped', scope: 'acme', can: ['read'], token: { kind: 'minted', id: expect.any(String), subject: null } });
+  });
+
+  it('verify - tells verifiedCacheOnRead of each read of the cache: a miss, then hits, a miss again once the token is no longer kept', async () => {
+    const clock = testClock();
+    const reads: boolean[] = [];
+    const token = await mintedAt(clock, 3600);
+    const verifier = createJoseTokenVerifier({ secrets: SECRET, now: clock.now, verifiedCacheMaxAgeSeconds: 60, verifiedCacheOnRead: (hit) => reads.push(hit) });
+    expect(await verify(verifier, token)).not.toBeNull();
+    expect(await verify(verifier, token)).not.toBeNull();
+    expect(await verify(verifier, `${token}A`)).toBeNull();
+    clock.set(60);
+    expect(await verify(verifier, token)).not.toBeNull();
+    expect(await verify(verifier, 'x'.repeat(MAX_TOKEN_LENGTH + 1))).toBeNull();
+    // The token too long to read is refused before the cache.
+    expect(reads).toEqual([false, true, false, false]);
+  });
+
+  it('verify - tells verifiedCacheOnRead nothing when the cache is off', async () => {
+    const clock = testClock();
+    const reads: boolean[] = [];
+    const verifier = createJoseTokenVerifier({ secrets: SECRET, now: clock.now, verifiedCacheMaxEntries: 0, verifiedCacheOnRead: (hit) => reads.push(hit) });
+    const token = await mintedAt(clock, 3600);
+    expect(await verify(verifier, token)).not.toBeNull();
+    expect(await verify(verifier, token)).not.toBeNull();
+    expect(reads).toEqual([]);
   });
 
   it('createJoseTokenVerifier - refuses a negative or fractional cache size or age', () => {
