@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { ErrorCodes, isLlmSettingsError, type ModelLister, type ProviderProbe, type SettingsStore } from '@llm-settings/core';
+import { ErrorCodes, isLlmSettingsError, type ModelLister, type ProviderProbe, type SettingsStore, type UsageStore } from '@llm-settings/core';
 import { statusClassOf, type HttpObserver, type MetricsScrape, type StatusClass } from '@llm-settings/http-koa';
 
 /** Every metric name starts with it. */
@@ -64,6 +64,10 @@ export class ServerMetrics {
       this.viewCacheCounts[result] = 0;
     }
   });
+  private readonly tokenCache = new CacheReads();
+  private readonly tokenCacheReads: Counter<'result'> = this.counter('token_cache_reads_total', 'Reads of the verified scoped tokens, served from the cache (hit) or verified in full (miss).', ['result'], () =>
+    this.tokenCache.flush(this.tokenCacheReads),
+  );
   private readonly changeEvents = this.counter(
     'change_feed_events_total',
     "The store's change feed: this process's writes (local), other processes' (remote), and the feed of remote changes interrupted or resumed (feed_gap: a reconnect).",
@@ -120,6 +124,9 @@ export class ServerMetrics {
     this.viewCacheCounts[hit ? 'hit' : 'miss'] += 1;
   };
 
+  /** Counts one read of the verified-token cache (the token verifier's `verifiedCacheOnRead`). */
+  readonly tokenCacheRead = this.tokenCache.read;
+
   /** Adds the process metrics (CPU, memory, event loop lag, GC), once: for a serving process. */
   collectProcessMetrics(): void {
     if (this.defaultMetricsOn) return;
@@ -148,27 +155,38 @@ export class ServerMetrics {
    */
   observeStore(store: SettingsStore): SettingsStore {
     store.watch(({ key, origin }) => this.changeEvents.inc({ kind: key === null ? 'feed_gap' : origin }));
-    const counted =
-      <A extends unknown[], R>(operation: string, call: (...args: A) => Promise<R>) =>
-      async (...args: A): Promise<R> => {
-        try {
-          return await call(...args);
-        } catch (error) {
-          const code = isLlmSettingsError(error) ? error.code : 'unknown';
-          if (!REFUSALS.has(code)) this.storeErrors.inc({ operation, code: STORE_ERROR_CODES.has(code) ? code : 'unknown' });
-          throw error;
-        }
-      };
     return {
-      get: counted('get', (key) => store.get(key)),
-      set: counted('set', (key, value, options) => store.set(key, value, options)),
-      setMany: counted('setMany', (writes) => store.setMany(writes)),
-      delete: counted('delete', (key, options) => store.delete(key, options)),
-      readHistory: counted('readHistory', (query) => store.readHistory(query)),
-      pruneHistory: counted('pruneHistory', (cutoff) => store.pruneHistory(cutoff)),
+      get: this.storeCall('get', (key) => store.get(key)),
+      set: this.storeCall('set', (key, value, options) => store.set(key, value, options)),
+      setMany: this.storeCall('setMany', (writes) => store.setMany(writes)),
+      delete: this.storeCall('delete', (key, options) => store.delete(key, options)),
+      readHistory: this.storeCall('readHistory', (query) => store.readHistory(query)),
+      pruneHistory: this.storeCall('pruneHistory', (cutoff) => store.pruneHistory(cutoff)),
       list: () => store.list(),
       watch: (listener) => store.watch(listener),
       close: () => store.close(),
+    };
+  }
+
+  /** The usage store, the failures of its writes (each flush), reads and prunes counted as the settings store's are. */
+  observeUsageStore(store: UsageStore): UsageStore {
+    return {
+      add: this.storeCall('addUsage', (entries) => store.add(entries)),
+      read: this.storeCall('readUsage', (query) => store.read(query)),
+      prune: this.storeCall('pruneUsage', (before) => store.prune(before)),
+    };
+  }
+
+  /** `call`, its failures counted under `operation` by code (its expected refusals are not failures). */
+  private storeCall<A extends unknown[], R>(operation: string, call: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+    return async (...args) => {
+      try {
+        return await call(...args);
+      } catch (error) {
+        const code = isLlmSettingsError(error) ? error.code : 'unknown';
+        if (!REFUSALS.has(code)) this.storeErrors.inc({ operation, code: STORE_ERROR_CODES.has(code) ? code : 'unknown' });
+        throw error;
+      }
     };
   }
 
@@ -202,6 +220,22 @@ export class ServerMetrics {
 
   private histogram<L extends string>(name: string, help: string, labelNames: readonly L[]): Histogram<L> {
     return new Histogram({ name: `${METRIC_PREFIX}${name}`, help, labelNames, buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  }
+}
+
+/** A cache's reads since the last collection, as plain numbers: a read is on every request's path. */
+class CacheReads {
+  private readonly counts = { hit: 0, miss: 0 };
+
+  readonly read = (hit: boolean): void => {
+    this.counts[hit ? 'hit' : 'miss'] += 1;
+  };
+
+  flush(counter: Counter<'result'>): void {
+    for (const result of ['hit', 'miss'] as const) {
+      if (this.counts[result] > 0) counter.inc({ result }, this.counts[result]);
+      this.counts[result] = 0;
+    }
   }
 }
 

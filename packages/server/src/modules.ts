@@ -40,10 +40,10 @@ import { TOKENS, type RuntimeConfig } from './tokens.js';
  *   UsageMeter ← core        UsageMeter(UsageStore): counts pass-through and client() calls per scope, written in batches
  *   TokenMinter   ← auth-jose createJoseTokenMinter(SETTINGS_TOKEN_SECRET), or null
  *   TokenRevocations ← core TokenRevocations(ReadyStore, Cipher): each scope's revocation time, cached
- *   TokenVerifier ← auth-jose createJoseTokenVerifier(SETTINGS_TOKEN_SECRET, SETTINGS_JWKS_URL …, TokenRevocations), or null
+ *   TokenVerifier ← auth-jose createJoseTokenVerifier(SETTINGS_TOKEN_SECRET, SETTINGS_JWKS_URL …, TokenRevocations, Metrics' token cache reads), or null
  *   LlmSettings ← the root, got once (create-llm-settings.ts): Config, Logger, Cipher, Knex, ReadyStore, Service, UsageMeter, TokenMinter, TokenRevocations
  *   HttpApp ← http-koa       createHttpApp(Service, UsageMeter, readiness of Store, TokenVerifier), for `serve` only
- *   Metrics ← prom-client    ServerMetrics: counts Probe's and ModelLister's outcomes, Store's failures, HttpApp's requests
+ *   Metrics ← prom-client    ServerMetrics: counts Probe's and ModelLister's outcomes, Store's and UsageStore's failures, HttpApp's requests
  */
 
 /** Configuration and logging, made before the container. */
@@ -168,8 +168,9 @@ export const tokenModule = new ContainerModule(({ bind }) => {
     .inSingletonScope();
   bind(TOKENS.TokenVerifier)
     .toResolvedValue(
-      (config: RuntimeConfig, logger: Logger, revocations: TokenRevocations) => tokenVerifierFor(config, logger, revocations.revokedBefore),
-      [TOKENS.Config, TOKENS.Logger, TOKENS.TokenRevocations],
+      (config: RuntimeConfig, logger: Logger, revocations: TokenRevocations, metrics: ServerMetrics) =>
+        tokenVerifierFor(config, logger, revocations.revokedBefore, config.metrics ? metrics.tokenCacheRead : null),
+      [TOKENS.Config, TOKENS.Logger, TOKENS.TokenRevocations, TOKENS.Metrics],
     )
     .inSingletonScope();
 });
@@ -211,7 +212,7 @@ export const httpModule = new ContainerModule(({ bind }) => {
 
 /**
  * The operator's metrics (METRICS, on by default): the probe's and the model lister's
- * outcomes and the store's failures counted as they happen; the HTTP app adds its
+ * outcomes and the settings and usage stores' failures counted as they happen; the HTTP app adds its
  * requests and serves them.
  */
 export const metricsModule = new ContainerModule(({ bind, onActivation }) => {
@@ -220,6 +221,7 @@ export const metricsModule = new ContainerModule(({ bind, onActivation }) => {
   onActivation(TOKENS.Probe, (context, probe) => (enabled(context) ? context.get(TOKENS.Metrics).observeProbe(probe) : probe));
   onActivation(TOKENS.ModelLister, (context, lister) => (enabled(context) ? context.get(TOKENS.Metrics).observeModelLister(lister) : lister));
   onActivation(TOKENS.Store, (context, store) => (enabled(context) ? context.get(TOKENS.Metrics).observeStore(store) : store));
+  onActivation(TOKENS.UsageStore, (context, store) => (enabled(context) ? context.get(TOKENS.Metrics).observeUsageStore(store) : store));
 });
 
 /** Every module but configuration and start-up, in the order they depend on each other. */

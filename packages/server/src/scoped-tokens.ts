@@ -10,11 +10,22 @@ export function tokenMinterFor(config: ServerConfig): TokenMinter | null {
 /**
  * The verifier of scoped tokens: minted ones (SETTINGS_TOKEN_SECRET) and the identity
  * provider's (SETTINGS_JWKS_URL …); null when neither is configured (only the admin token
- * is accepted then).
+ * is accepted then). `onCacheRead` is told of each read of its verified-token cache.
  */
-export function tokenVerifierFor(config: ServerConfig, logger: Logger, revokedBefore: RevokedBefore | null = null): TokenVerifier | null {
+export function tokenVerifierFor(
+  config: ServerConfig,
+  logger: Logger,
+  revokedBefore: RevokedBefore | null = null,
+  onCacheRead: ((hit: boolean) => void) | null = null,
+): TokenVerifier | null {
   if (config.tokenSecrets === null && config.identityProvider === null) return null;
-  return createJoseTokenVerifier({ secrets: config.tokenSecrets?.reveal() ?? null, identityProvider: config.identityProvider, logger, revokedBefore });
+  return createJoseTokenVerifier({
+    secrets: config.tokenSecrets?.reveal() ?? null,
+    identityProvider: config.identityProvider,
+    logger,
+    revokedBefore,
+    verifiedCacheOnRead: onCacheRead ?? undefined,
+  });
 }
 
 /**

@@ -2,8 +2,10 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import knexFactory from 'knex';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createJoseTokenMinter } from '@llm-settings/auth-jose';
 import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
 import type { RunningServer } from '../src/serve.js';
 import { captureLogs } from './support/logs.js';
@@ -14,6 +16,7 @@ import { parseScrape, seriesValue, type MetricFamily } from './support/prometheu
 
 const TOKEN = 'e2e-metrics-admin-token-0123456789';
 const METRICS_TOKEN = 'e2e-metrics-scraper-token-987654321';
+const TOKEN_SECRET = 'e2e-metrics-scoped-token-secret-0123456789abcdef';
 const SCOPES = { anthropic: 'tenant-metrics-a', openai: 'tenant-metrics-o' } as const;
 const KEYS = { anthropic: 'sk-ant-api03-METRICS-A-key-Qw7Lp2Zx9Rk4Mn6Bv', openai: 'sk-proj-METRICS-O-openai-Kc4Vb7Nm2Xz9Lq5Wr' } as const;
 const ANTHROPIC_MODEL = 'claude-sonnet-4-20250514';
@@ -37,6 +40,7 @@ const OUR_FAMILIES: Record<string, readonly string[]> = {
   llm_settings_store_errors_total: ['code', 'operation'],
   llm_settings_change_feed_events_total: ['kind'],
   llm_settings_view_cache_reads_total: ['result'],
+  llm_settings_token_cache_reads_total: ['result'],
 };
 /** A few of prom-client's process metrics, which every platform has. */
 const PROCESS_FAMILIES = ['llm_settings_process_cpu_user_seconds_total', 'llm_settings_process_resident_memory_bytes', 'llm_settings_nodejs_eventloop_lag_seconds', 'llm_settings_nodejs_heap_size_used_bytes'];
@@ -54,7 +58,7 @@ const LABEL_VALUES: Record<string, RegExp> = {
   upstream_status_class: /^([1-5]xx|none)$/,
   provider: /^(anthropic|openai)$/,
   outcome: /^[a-z_]+$|^[A-Z]+\.[A-Z_]+$/,
-  operation: /^(get|set|setMany|delete)$/,
+  operation: /^(get|set|setMany|delete|readHistory|pruneHistory|addUsage|readUsage|pruneUsage)$/,
   kind: /^(local|remote|feed_gap)$/,
   result: /^(hit|miss)$/,
   code: /^(STORAGE\.UNAVAILABLE|SETTINGS\.CORRUPTED|INTERNAL|unknown)$/,
@@ -71,7 +75,7 @@ beforeAll(async () => {
   server = await serveAgainstFake(fake, {
     databaseUrl: database.url,
     logger: captureLogs().logger,
-    env: { SETTINGS_API_TOKEN: TOKEN, METRICS_TOKEN, PROXY_MAX_IN_FLIGHT_PER_SCOPE: '1' },
+    env: { SETTINGS_API_TOKEN: TOKEN, METRICS_TOKEN, SETTINGS_TOKEN_SECRET: TOKEN_SECRET, PROXY_MAX_IN_FLIGHT_PER_SCOPE: '1' },
   });
   for (const provider of ['anthropic', 'openai'] as const) {
     const response = await fetch(`${server.url}/api/settings/llm`, {
@@ -162,7 +166,7 @@ describe('GET /metrics', () => {
         for (const [label, labelValue] of Object.entries(sample.labels)) expect(labelValue, `${name}{${label}}`).toMatch(LABEL_VALUES[label] ?? /^$/);
       }
     }
-    for (const secretOrCallerText of [...Object.values(SCOPES), ...Object.values(KEYS), TOKEN, METRICS_TOKEN, ANTHROPIC_MODEL, OPENAI_MODEL, 'text-embedding-3-small', 'sk-']) {
+    for (const secretOrCallerText of [...Object.values(SCOPES), ...Object.values(KEYS), TOKEN, METRICS_TOKEN, TOKEN_SECRET, ANTHROPIC_MODEL, OPENAI_MODEL, 'text-embedding-3-small', 'sk-']) {
       expect(text).not.toContain(secretOrCallerText);
     }
   });
@@ -190,6 +194,19 @@ describe('GET /metrics', () => {
     const after = (await scrape()).families;
     const delta = (result: string) => seriesValue(after, 'llm_settings_view_cache_reads_total', { result }) - seriesValue(before, 'llm_settings_view_cache_reads_total', { result });
     expect({ miss: delta('miss'), hit: delta('hit') }).toEqual({ miss: 1, hit: 2 });
+  });
+
+  it('counts the reads of the verified scoped tokens: a miss, then hits, and never the token or its scope', async () => {
+    const scope = 'tenant-metrics-tokens';
+    const token = await createJoseTokenMinter({ secrets: TOKEN_SECRET }).mint({ scope, can: ['read'], ttlSeconds: 600 });
+    const read = () => fetch(`${server.url}/api/settings/llm`, { headers: { authorization: `Bearer ${token}` } });
+    const before = (await scrape()).families;
+    for (let i = 0; i < 3; i += 1) expect((await read()).status).toBe(200);
+    const { text, families: after } = await scrape();
+    const delta = (result: string) => seriesValue(after, 'llm_settings_token_cache_reads_total', { result }) - seriesValue(before, 'llm_settings_token_cache_reads_total', { result });
+    expect({ miss: delta('miss'), hit: delta('hit') }).toEqual({ miss: 1, hit: 2 });
+    expect(text).not.toContain(token.split('.')[2]);
+    expect(text).not.toContain(scope);
   });
 
   it('asks for METRICS_TOKEN when set: no token, the admin token and a cross-site page are refused', async () => {
@@ -239,6 +256,37 @@ describe('GET /metrics', () => {
     } finally {
       await local.close();
       rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("counts the usage store's failures: its flushes and reads once its table is gone", async () => {
+    const local = createSqliteDatabase();
+    const instance = await serveAgainstFake(fake, { databaseUrl: local.url, logger: captureLogs().logger, env: { SETTINGS_API_TOKEN: TOKEN, USAGE_FLUSH_MS: '100' } });
+    const other = knexFactory({ client: 'sqlite3', connection: { filename: local.url.slice('sqlite:'.length) }, useNullAsDefault: true });
+    try {
+      const errors = async (operation: string) =>
+        (await scrape(instance.url, TOKEN)).families
+          .get('llm_settings_store_errors_total')!
+          .samples.filter((sample) => sample.labels.operation === operation)
+          .map((sample) => [sample.labels.code, sample.value]);
+      const put = await fetch(`${instance.url}/api/settings/llm`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ provider: 'anthropic', api_key: KEYS.anthropic }),
+      });
+      expect(put.status).toBe(200);
+      await other.schema.dropTable('llm_usage');
+      // A counted call, whose usage each flush then fails to add.
+      const client = new Anthropic({ apiKey: TOKEN, baseURL: `${instance.url}/api/llm/anthropic`, maxRetries: 0 });
+      await client.messages.create({ model: ANTHROPIC_MODEL, max_tokens: 16, messages: [{ role: 'user', content: 'hello' }] });
+      await expect.poll(() => errors('addUsage'), { timeout: 5000 }).toEqual([['STORAGE.UNAVAILABLE', expect.any(Number)]]);
+      const usage = await fetch(`${instance.url}/api/settings/llm/usage?from=2026-01-01&to=2026-01-31`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(usage.status).toBe(503);
+      expect(await errors('readUsage')).toEqual([['STORAGE.UNAVAILABLE', 1]]);
+    } finally {
+      await other.destroy();
+      await instance.close();
+      await local.drop();
     }
   });
 
