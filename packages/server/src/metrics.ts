@@ -70,9 +70,10 @@ export class ServerMetrics {
   );
   private readonly changeEvents = this.counter(
     'change_feed_events_total',
-    "The store's change feed: this process's writes (local), other processes' (remote), and the feed of remote changes interrupted or resumed (feed_gap: a reconnect).",
+    "The store's change feed: this process's writes (local), other processes' (remote), and remote changes of unknown keys (feed_gap: PostgreSQL's feed interrupted or resumed, SQLite's other connections' commits).",
     ['kind'],
   );
+  private readonly changeFeedReconnects = this.counter('change_feed_reconnects_total', "Reconnects of PostgreSQL's feed of remote changes after it failed or dropped.", []);
   private readonly storeErrors = this.counter('store_errors_total', 'Failed store reads and writes, by operation and error code.', ['operation', 'code']);
 
   /**
@@ -126,6 +127,9 @@ export class ServerMetrics {
 
   /** Counts one read of the verified-token cache (the token verifier's `verifiedCacheOnRead`). */
   readonly tokenCacheRead = this.tokenCache.read;
+
+  /** Counts one reconnect of the store's change feed (the store's `onRemoteFeedResumed`). */
+  readonly changeFeedResumed = (): void => this.changeFeedReconnects.inc();
 
   /** Adds the process metrics (CPU, memory, event loop lag, GC), once: for a serving process. */
   collectProcessMetrics(): void {

@@ -31,7 +31,7 @@ import { TOKENS, type RuntimeConfig } from './tokens.js';
  *   Config, Logger (configModule, made before the container)
  *   Cipher  ← crypto-fernet  createFernetCipher(ENCRYPTION_KEY)
  *   Knex    ← storage-knex   createKnexFromUrl(DATABASE_URL)
- *   Store   ← storage-knex   createKnexSettingsStore(Knex)
+ *   Store   ← storage-knex   createKnexSettingsStore(Knex, Metrics' change-feed reconnects)
  *   ReadyStore ← Store once Knex is migrated and Cipher's keys open its values (startupModule)
  *   Probe   ← provider-probe createProviderProbe(base URLs, timeout, in-flight limit)
  *   ModelLister ← provider-probe createModelLister(base URLs, timeout, in-flight limit)
@@ -72,11 +72,11 @@ export const storageModule = new ContainerModule(({ bind }) => {
     .onDeactivation((knex) => knex.destroy());
   bind(TOKENS.Store)
     .toResolvedValue(
-      (knex: Knex, config: RuntimeConfig) => {
-        const store = createKnexSettingsStore(knex);
+      (knex: Knex, config: RuntimeConfig, metrics: ServerMetrics) => {
+        const store = createKnexSettingsStore(knex, config.metrics ? { onRemoteFeedResumed: metrics.changeFeedResumed } : {});
         return config.encryptionKeyFile === null ? store : refuseWritesWithoutKeyFile(store, config.encryptionKeyFile);
       },
-      [TOKENS.Knex, TOKENS.Config],
+      [TOKENS.Knex, TOKENS.Config, TOKENS.Metrics],
     )
     .inSingletonScope();
 });

@@ -39,6 +39,7 @@ const OUR_FAMILIES: Record<string, readonly string[]> = {
   llm_settings_model_lists_total: ['outcome', 'provider'],
   llm_settings_store_errors_total: ['code', 'operation'],
   llm_settings_change_feed_events_total: ['kind'],
+  llm_settings_change_feed_reconnects_total: [],
   llm_settings_view_cache_reads_total: ['result'],
   llm_settings_token_cache_reads_total: ['result'],
 };
@@ -290,7 +291,7 @@ describe('GET /metrics', () => {
     }
   });
 
-  it("counts another instance's writes as remote change-feed events, on PostgreSQL", async () => {
+  it("counts another instance's writes as remote change-feed events, and the feed's reconnects, on PostgreSQL", async () => {
     const shared = await createPostgresDatabase();
     const env = { SETTINGS_API_TOKEN: TOKEN, ENCRYPTION_KEY: generateFernetKey() };
     const instances: RunningServer[] = [];
@@ -312,6 +313,19 @@ describe('GET /metrics', () => {
       await expect.poll(async () => (await put(), changes(reader, 'remote')), { timeout: 10_000, interval: 200 }).toBeGreaterThanOrEqual(1);
       expect(await changes(writer, 'local')).toBe(writes);
       expect(await changes(reader, 'local')).toBe(0);
+
+      // Both instances' LISTEN sessions dropped, as a database restart would: each reconnects once.
+      const reconnects = async (instance: RunningServer) => seriesValue((await scrape(instance.url, TOKEN)).families, 'llm_settings_change_feed_reconnects_total', {});
+      expect([await reconnects(writer), await reconnects(reader)]).toEqual([0, 0]);
+      const admin = knexFactory({ client: 'pg', connection: shared.url, pool: { min: 0, max: 1 } });
+      try {
+        const listening = await admin.raw("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'");
+        expect(listening.rows).toHaveLength(2);
+      } finally {
+        await admin.destroy();
+      }
+      await expect.poll(async () => [await reconnects(writer), await reconnects(reader)], { timeout: 10_000, interval: 100 }).toEqual([1, 1]);
+      expect(await changes(reader, 'feed_gap')).toBe(2);
     } finally {
       for (const instance of instances) await instance.close();
       await shared.drop();

@@ -47,6 +47,12 @@ export interface KnexSettingsStoreOptions {
    */
   listenConnection?: string | object;
   /**
+   * PostgreSQL: told each time the connection that LISTENs is back after it failed or
+   * dropped (a reconnect), for metrics. Must be cheap and must not throw.
+   * @default undefined (not told)
+   */
+  onRemoteFeedResumed?: () => void;
+  /**
    * SQLite: how often, in milliseconds, the change feed checks whether other
    * connections (other processes) committed. Each check is one `PRAGMA data_version`
    * query on the pool's connection.
@@ -76,7 +82,7 @@ export function createKnexSettingsStore(knex: Knex, options: KnexSettingsStoreOp
     listenConnection: options.listenConnection,
     pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
   });
-  const feed = createChangeFeed({ startRemote: () => startRemoteChanges(knex, dialect, feed.emit) });
+  const feed = createChangeFeed({ startRemote: () => startRemoteChanges(knex, dialect, feed.emit, options.onRemoteFeedResumed) });
   const name = options.tableName ?? DEFAULT_SETTINGS_TABLE;
   const table: SettingsTable = {
     knex,

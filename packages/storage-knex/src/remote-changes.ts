@@ -4,9 +4,10 @@ import type { Dialect } from './dialects/dialect.js';
 
 /**
  * Starts the dialect's feed of other processes' writes, passing them to `emit` as remote
- * changes; returns how to stop it, or undefined when the store does not listen.
+ * changes, and telling `resumed` of each reconnect; returns how to stop it, or undefined
+ * when the store does not listen.
  */
-export function startRemoteChanges(knex: Knex, dialect: Dialect, emit: (change: SettingChange) => void): StopRemoteFeed | undefined {
+export function startRemoteChanges(knex: Knex, dialect: Dialect, emit: (change: SettingChange) => void, resumed?: () => void): StopRemoteFeed | undefined {
   if (!dialect.subscribeToChanges) return undefined;
   // While the feed is down other processes' writes go unseen: a null key tells
   // listeners to drop whatever they derived, when it goes down and again when it is back.
@@ -14,7 +15,10 @@ export function startRemoteChanges(knex: Knex, dialect: Dialect, emit: (change: 
   const subscription = dialect.subscribeToChanges(knex, {
     onRemoteChange: (key) => emit({ key, origin: 'remote' }),
     onInterrupted: feedGap,
-    onResumed: feedGap,
+    onResumed: () => {
+      feedGap();
+      resumed?.();
+    },
   });
   return () => subscription.close();
 }

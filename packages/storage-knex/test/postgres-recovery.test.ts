@@ -77,9 +77,10 @@ describeWithPostgres('PostgreSQL recovery after the server drops the connections
     await store.close();
   });
 
-  it('terminating the LISTEN session reports a null key at once, another once it is back, then remote changes again', async () => {
+  it('terminating the LISTEN session reports a null key at once, another once it is back (and one reconnect), then remote changes again', async () => {
     const appName = `${schema.name}_listener`;
-    const reader = createKnexSettingsStore(connect(appName), { notifyChannel: schema.name });
+    let reconnects = 0;
+    const reader = createKnexSettingsStore(connect(appName), { notifyChannel: schema.name, onRemoteFeedResumed: () => (reconnects += 1) });
     const writer = createKnexSettingsStore(connect(`${schema.name}_writer`), { notifyChannel: schema.name });
     await writer.set('seed', 'before the fault');
     const changes: SettingChange[] = [];
@@ -98,7 +99,9 @@ describeWithPostgres('PostgreSQL recovery after the server drops the connections
     // One gap on the drop itself, a second one with the reconnect (its first try is 100 ms later).
     await vi.waitFor(() => expect(changes.slice(0, 1)).toEqual([FEED_GAP]), { timeout: 1_000, interval: 5 });
 
+    expect(reconnects).toBe(0);
     await vi.waitFor(() => expect(changes).toEqual([FEED_GAP, FEED_GAP]), { timeout: 5_000, interval: 10 });
+    expect(reconnects).toBe(1);
     const relistening = await sessionsOf(schema.admin, appName, { listening: true });
     expect(relistening).toHaveLength(1);
     expect(relistening).not.toEqual(listening);
