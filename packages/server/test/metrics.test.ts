@@ -54,5 +54,17 @@ describe('ServerMetrics', () => {
     expect(text).toContain('llm_settings_llm_calls_in_flight{provider="openai",route="/v1/chat/completions"} 1');
     expect(text).not.toMatch(/llm_settings_llm_(calls|request_bytes|response_bytes)_total\{/);
     expect(text).not.toMatch(/llm_settings_view_cache_reads_total\{/);
+    expect(text).not.toMatch(/llm_settings_token_cache_reads_total\{/);
+  });
+
+  it('scrape - the token cache reads counted since the last scrape add to its totals', async () => {
+    const metrics = new ServerMetrics();
+    metrics.tokenCacheRead(false);
+    metrics.tokenCacheRead(true);
+    const first = await scrape(metrics);
+    expect([first('llm_settings_token_cache_reads_total', { result: 'miss' }), first('llm_settings_token_cache_reads_total', { result: 'hit' })]).toEqual([1, 1]);
+    metrics.tokenCacheRead(true);
+    const second = await scrape(metrics);
+    expect([second('llm_settings_token_cache_reads_total', { result: 'miss' }), second('llm_settings_token_cache_reads_total', { result: 'hit' })]).toEqual([1, 2]);
   });
 });
