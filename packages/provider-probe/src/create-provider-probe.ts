@@ -7,17 +7,11 @@ import {
   type ProviderProbe,
   type ProviderRegistry,
 } from '@llm-settings/core';
+import { CANCELLED } from './failure-wording.js';
 import { describeFailure } from './failures.js';
 import { checkRequest, errorClassName, registryWith, runGuarded } from './guarded-call.js';
 import { positiveInteger, positiveNumber } from './option-checks.js';
-import {
-  cancelledOutcome,
-  failureOutcome,
-  okOutcome,
-  timeoutOutcome,
-  unusableModelOutcome,
-  type ProbeSubject,
-} from './outcomes.js';
+import { failureOutcome, okOutcome, unusableModelOutcome, type ProbeSubject } from './outcomes.js';
 import { scrubOutcome } from './scrub-key.js';
 import type { ModelLookup, ProviderSdk } from './sdk-calls.js';
 import { SharedCalls } from './shared-calls.js';
@@ -85,10 +79,10 @@ export function createProviderProbe(options: ProviderProbeOptions = {}): Provide
             signal: request.signal,
             calls,
             start: (sdk, signal) => lookUpModel(subject, sdk, { descriptor: checked.provider, apiKey, model, baseUrl: checked.baseUrl, signal }, logger),
-            timedOut: (timeoutMs, latencyMs) => timeoutOutcome(subject, timeoutMs, latencyMs),
-            cancelled: (latencyMs) => cancelledOutcome(subject, latencyMs),
+            timedOut: (timeoutMs, latencyMs) => failureOutcome(subject, { kind: 'deadline', timeoutMs }, latencyMs),
+            cancelled: (latencyMs) => failureOutcome(subject, CANCELLED, latencyMs),
           })
-        : { outcome: request.signal?.aborted ? cancelledOutcome(subject, null) : unusableModelOutcome(subject), shared: false };
+        : { outcome: request.signal?.aborted ? failureOutcome(subject, CANCELLED, null) : unusableModelOutcome(subject), shared: false };
 
       const result = scrubOutcome(outcome, apiKey);
       logger.debug(
@@ -117,7 +111,7 @@ async function lookUpModel(subject: ProbeSubject, sdk: ProviderSdk, lookup: Mode
   } catch (error) {
     const latencyMs = performance.now() - started;
     // Aborted because every caller gave up: nobody reads this outcome.
-    if (signal.aborted) return cancelledOutcome(subject, latencyMs);
+    if (signal.aborted) return failureOutcome(subject, CANCELLED, latencyMs);
     const failure = describeFailure(error, sdk.errors);
     if (failure.kind === 'unexpected') {
       logger.warn({ provider: subject.provider, error: errorClassName(error) }, 'provider probe failed unexpectedly');
