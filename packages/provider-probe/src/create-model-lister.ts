@@ -1,20 +1,9 @@
-import {
-  DEFAULT_PROBE_TIMEOUT_MS,
-  looksLikeApiKey,
-  REDACTED,
-  silentLogger,
-  type ListedModel,
-  type Logger,
-  type ModelListOutcome,
-  type ModelListRequest,
-  type ModelLister,
-  type ProviderRegistry,
-} from '@llm-settings/core';
-import { DEFAULT_MAX_IN_FLIGHT } from './create-provider-probe.js';
+import { looksLikeApiKey, REDACTED, type ListedModel, type Logger, type ModelListOutcome, type ModelListRequest, type ModelLister } from '@llm-settings/core';
+import { readCallOptions, type ProviderCallOptions } from './call-options.js';
 import { CANCELLED, MODEL_LISTING, wordFailure, type ActionFailure, type WordedProvider } from './failure-wording.js';
 import { describeFailure } from './failures.js';
-import { checkRequest, errorClassName, registryWith, runGuarded } from './guarded-call.js';
-import { positiveInteger, positiveNumber } from './option-checks.js';
+import { checkRequest, errorClassName, runGuarded } from './guarded-call.js';
+import { positiveInteger } from './option-checks.js';
 import type { ProviderSdk } from './sdk-calls.js';
 import { SharedCalls } from './shared-calls.js';
 
@@ -26,40 +15,12 @@ const MODEL_ID = /^[\x21-\x7e]{1,256}$/;
 /** Display names are shown to people: no control or format characters (bidi overrides), no line separators. */
 const DISPLAY_NAME = /^[^\p{Cc}\p{Cf}\u2028\u2029]{1,256}$/u;
 
-export interface ModelListerOptions {
-  /**
-   * Upper bound of one listing, every page included, in milliseconds, for requests that
-   * give no `timeoutMs`.
-   * @default 10000
-   */
-  timeoutMs?: number;
-  /**
-   * Most listings in flight at once in this process; one more throws ProbeBusyError.
-   * Identical listings (same provider and key) share one.
-   * @default 4
-   */
-  maxInFlight?: number;
+export interface ModelListerOptions extends ProviderCallOptions {
   /**
    * Models asked for per page where the provider pages its list (Anthropic: 1 to 1000).
    * @default 100
    */
   pageSize?: number;
-  /**
-   * The providers a request may name (its enabled ones), with their API roots: operator
-   * configuration. A request can never choose a root.
-   * @default DEFAULT_PROVIDER_REGISTRY (Anthropic and OpenAI at their public roots)
-   */
-  providers?: ProviderRegistry;
-  /**
-   * API roots by provider id over the registry's, operator configuration.
-   * @default the registry's roots
-   */
-  baseUrls?: Readonly<Record<string, string | undefined>>;
-  /**
-   * Receives one debug line per listing: provider, code, model count, latency. Never the key.
-   * @default silentLogger
-   */
-  logger?: Logger;
 }
 
 /**
@@ -71,11 +32,8 @@ export interface ModelListerOptions {
  * @throws ConfigError when an option is unusable; the message names the option only.
  */
 export function createModelLister(options: ModelListerOptions = {}): ModelLister {
-  const defaultTimeoutMs = positiveNumber(options.timeoutMs, DEFAULT_PROBE_TIMEOUT_MS, 'timeoutMs');
-  const maxInFlight = positiveInteger(options.maxInFlight, DEFAULT_MAX_IN_FLIGHT, 'maxInFlight');
+  const { defaultTimeoutMs, maxInFlight, providers, logger } = readCallOptions(options);
   const pageSize = positiveInteger(options.pageSize, DEFAULT_MODEL_PAGE_SIZE, 'pageSize');
-  const providers = registryWith(options.providers, options.baseUrls);
-  const logger = options.logger ?? silentLogger;
   const calls = new SharedCalls<ModelListOutcome>(maxInFlight);
 
   return {
