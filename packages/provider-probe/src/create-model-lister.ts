@@ -48,8 +48,7 @@ export function createModelLister(options: ModelListerOptions = {}): ModelLister
         signal: request.signal,
         calls,
         start: (sdk, signal) => listAll(sdk, { descriptor, apiKey, baseUrl, signal, pageSize, maxModels: MAX_LISTED_MODELS }, logger),
-        timedOut: (timeoutMs, latencyMs) => failed(descriptor, { kind: 'deadline', timeoutMs }, latencyMs),
-        cancelled: (latencyMs) => failed(descriptor, CANCELLED, latencyMs),
+        stopped: (failure, latencyMs) => failed(descriptor, failure, latencyMs),
       });
       logger.debug(
         {

@@ -36,8 +36,7 @@ export function createProviderProbe(options: ProviderProbeOptions = {}): Provide
             signal: request.signal,
             calls,
             start: (sdk, signal) => lookUpModel(subject, sdk, { descriptor: checked.provider, apiKey, model, baseUrl: checked.baseUrl, signal }, logger),
-            timedOut: (timeoutMs, latencyMs) => failureOutcome(subject, { kind: 'deadline', timeoutMs }, latencyMs),
-            cancelled: (latencyMs) => failureOutcome(subject, CANCELLED, latencyMs),
+            stopped: (failure, latencyMs) => failureOutcome(subject, failure, latencyMs),
           })
         : { outcome: request.signal?.aborted ? failureOutcome(subject, CANCELLED, null) : unusableModelOutcome(subject), shared: false };
 

@@ -43,7 +43,7 @@ export const MODEL_LISTING: ProbeAction = {
 export type ActionFailure = Failure | { readonly kind: 'deadline'; readonly timeoutMs: number } | { readonly kind: 'cancelled' };
 
 /** The caller aborted. */
-export const CANCELLED: ActionFailure = { kind: 'cancelled' };
+export const CANCELLED = { kind: 'cancelled' } as const satisfies ActionFailure;
 
 /** The provider as its failures name and read it. */
 export type WordedProvider = Pick<ProviderDescriptor, 'displayName' | 'probeStatusCodes'>;
