@@ -44,7 +44,7 @@ function closeOnSignal(stoppable: { close(): Promise<void> }, then: () => void =
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, onSignal);
 }
 
-/** Says what a command needs instead of running it: exit code 2, as for an unknown command. */
+/** Says what the command line lacks instead of running anything: exit code 2. */
 function refuseArguments(needs: string): void {
   console.error(`llm-settings: ${needs}`);
   process.exitCode = 2;
@@ -149,11 +149,7 @@ async function main(argv: string[]): Promise<void> {
   // "serve --help" must print help, not start a server.
   const name = argv.slice(1).some((arg) => arg === '--help' || arg === '-h') ? '--help' : (ALIASES[first] ?? first);
   const command = COMMANDS[name];
-  if (!command) {
-    console.error(`llm-settings: unknown command "${first}"\n\n${HELP}`);
-    process.exitCode = 2;
-    return;
-  }
+  if (!command) return refuseArguments(`unknown command "${first}"\n\n${HELP}`);
   await command(argv.slice(1));
 }
 
