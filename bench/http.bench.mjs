@@ -174,35 +174,19 @@ export async function runHttpBench({ kinds = ['sqlite', 'postgres'], methods = O
  * usual 15 s). The target is at least 0.95.
  */
 export async function runMetricsBench({ connections = 50, durationS = 3, warmupS = 2, rounds = 5 } = {}) {
-  const { generateFernetKey } = await dist.fernet();
-  const databases = [];
-  try {
-    for (let i = 0; i < 2; i++) {
-      databases.push(await createDatabase('sqlite'));
-      await migrate(databases[i].url);
+  const configs = [
+    { name: 'metrics-on', logLevel: 'silent', env: { METRICS: '1' } },
+    { name: 'metrics-off', logLevel: 'silent', env: { METRICS: '0' } },
+  ];
+  return withSqliteServers(configs, async ([on, off]) => {
+    const scraper = setInterval(() => fetch(`${on.url}/metrics`).then((response) => response.arrayBuffer()).catch(() => {}), 1000);
+    try {
+      const figures = await compare([on, off], REQUESTS.GET, { connections, durationS, warmupS, rounds });
+      return { connections, duration_s: durationS, rounds, servers: figures, ratio: ratio(figures, on.name, off.name) };
+    } finally {
+      clearInterval(scraper);
     }
-    return await withLogDir(async (logDir) => {
-      const encryptionKey = generateFernetKey();
-      const servers = [];
-      let scraper;
-      try {
-        const on = await startLlmSettings({ name: 'metrics-on', databaseUrl: databases[0].url, encryptionKey, logDir, logLevel: 'silent', env: { METRICS: '1' } });
-        servers.push(on);
-        const off = await startLlmSettings({ name: 'metrics-off', databaseUrl: databases[1].url, encryptionKey, logDir, logLevel: 'silent', env: { METRICS: '0' } });
-        servers.push(off);
-        await putSettings(on.url);
-        await putSettings(off.url);
-        scraper = setInterval(() => fetch(`${on.url}/metrics`).then((response) => response.arrayBuffer()).catch(() => {}), 1000);
-        const figures = await compare(servers, REQUESTS.GET, { connections, durationS, warmupS, rounds });
-        return { connections, duration_s: durationS, rounds, servers: figures, ratio: ratio(figures, on.name, off.name) };
-      } finally {
-        clearInterval(scraper);
-        await Promise.all(servers.map((server) => server.stop()));
-      }
-    });
-  } finally {
-    await Promise.all(databases.map((database) => database.drop()));
-  }
+  });
 }
 
 /**
@@ -212,10 +196,30 @@ export async function runMetricsBench({ connections = 50, durationS = 3, warmupS
  * run-to-run noise, so one run says little.
  */
 export async function runProvidersBench({ connections = 50, durationS = 3, warmupS = 2, rounds = 5 } = {}) {
+  const configs = [
+    { name: 'two-providers', logLevel: 'info' },
+    { name: 'ten-providers', logLevel: 'info', env: TEN_PROVIDERS_ENV },
+  ];
+  return withSqliteServers(configs, async ([two, ten]) => {
+    const byMethod = {};
+    for (const method of ['GET', 'PUT']) {
+      const figures = await compare([two, ten], REQUESTS[method], { connections, durationS, warmupS, rounds });
+      byMethod[method] = { servers: figures, ratio_ten_providers: ratio(figures, ten.name, two.name) };
+    }
+    return { connections, duration_s: durationS, rounds, ...byMethod };
+  });
+}
+
+/**
+ * Runs `measure` on one instance of the service per entry of `configs` (startLlmSettings
+ * options: name, logLevel, env), each on a migrated SQLite database of its own with the
+ * settings stored; stops them and drops the databases afterwards.
+ */
+async function withSqliteServers(configs, measure) {
   const { generateFernetKey } = await dist.fernet();
   const databases = [];
   try {
-    for (let i = 0; i < 2; i++) {
+    for (let i = 0; i < configs.length; i++) {
       databases.push(await createDatabase('sqlite'));
       await migrate(databases[i].url);
     }
@@ -223,18 +227,11 @@ export async function runProvidersBench({ connections = 50, durationS = 3, warmu
       const encryptionKey = generateFernetKey();
       const servers = [];
       try {
-        const two = await startLlmSettings({ name: 'two-providers', databaseUrl: databases[0].url, encryptionKey, logDir, logLevel: 'info' });
-        servers.push(two);
-        const ten = await startLlmSettings({ name: 'ten-providers', databaseUrl: databases[1].url, encryptionKey, logDir, logLevel: 'info', env: TEN_PROVIDERS_ENV });
-        servers.push(ten);
-        await putSettings(two.url);
-        await putSettings(ten.url);
-        const byMethod = {};
-        for (const method of ['GET', 'PUT']) {
-          const figures = await compare(servers, REQUESTS[method], { connections, durationS, warmupS, rounds });
-          byMethod[method] = { servers: figures, ratio_ten_providers: ratio(figures, ten.name, two.name) };
+        for (const [i, config] of configs.entries()) {
+          servers.push(await startLlmSettings({ ...config, databaseUrl: databases[i].url, encryptionKey, logDir }));
         }
-        return { connections, duration_s: durationS, rounds, ...byMethod };
+        for (const server of servers) await putSettings(server.url);
+        return await measure(servers);
       } finally {
         await Promise.all(servers.map((server) => server.stop()));
       }

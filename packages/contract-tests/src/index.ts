@@ -9,3 +9,5 @@ export * from './model-lister.contract.js';
 export * from './logger.contract.js';
 export * from './token-verifier.contract.js';
 export * from './usage-store.contract.js';
+/** Test support for adapters on PostgreSQL: the tests' server, skipped when it does not answer. */
+export * from './postgres.js';

@@ -2,6 +2,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildOpenApiDocument, type OpenApiDocument } from '../src/index.js';
 import { startServer, type TestServer } from './helpers.js';
+import { expectRefsResolve } from './openapi-refs.js';
 
 type Json = Record<string, any>;
 
@@ -24,17 +25,6 @@ const LLM_OPERATIONS = [
 const operations = (document: OpenApiDocument) =>
   Object.entries(document.paths).flatMap(([path, item]) => Object.entries(item as Json).map(([method, op]) => ({ id: `${method.toUpperCase()} ${path}`, op: op as Json })));
 
-function refsIn(value: unknown, found: string[] = []): string[] {
-  if (Array.isArray(value)) value.forEach((item) => refsIn(item, found));
-  else if (value !== null && typeof value === 'object') {
-    for (const [key, field] of Object.entries(value)) {
-      if (key === '$ref' && typeof field === 'string') found.push(field);
-      else refsIn(field, found);
-    }
-  }
-  return found;
-}
-
 describe('OpenAPI document of the LLM pass-through', () => {
   it.each([
     { bearerAuth: true, hostCheck: false, llm: true },
@@ -43,13 +33,7 @@ describe('OpenAPI document of the LLM pass-through', () => {
     const document = buildOpenApiDocument(options);
     const result = await new Validator().validate(structuredClone(document) as Json);
     expect(result.errors).toBeUndefined();
-    for (const ref of refsIn(document)) {
-      const target = ref
-        .slice(2)
-        .split('/')
-        .reduce<unknown>((node, part) => (node as Json | undefined)?.[part], document);
-      expect(target, ref).toBeDefined();
-    }
+    expectRefsResolve(document);
   });
 
   it('describes the pass-through only when the app serves it', () => {

@@ -4,6 +4,7 @@ import { createMemoryUsageStore } from '@llm-settings/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildOpenApiDocument, HttpErrorCodes, type OpenApiDocument } from '../src/index.js';
 import { startServer, type TestServer } from './helpers.js';
+import { expectRefsResolve } from './openapi-refs.js';
 
 type Json = Record<string, any>;
 
@@ -12,25 +13,6 @@ afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-/** Every `$ref` in the document, with the JSON pointer it names. */
-function refsIn(value: unknown, found: string[] = []): string[] {
-  if (Array.isArray(value)) value.forEach((item) => refsIn(item, found));
-  else if (value !== null && typeof value === 'object') {
-    for (const [key, field] of Object.entries(value)) {
-      if (key === '$ref' && typeof field === 'string') found.push(field);
-      else refsIn(field, found);
-    }
-  }
-  return found;
-}
-
-function resolvePointer(document: unknown, ref: string): unknown {
-  return ref
-    .replace(/^#\//, '')
-    .split('/')
-    .reduce<unknown>((node, part) => (node as Json | undefined)?.[part.replace(/~1/g, '/').replace(/~0/g, '~')], document);
-}
 
 describe('buildOpenApiDocument', () => {
   it.each([
@@ -46,7 +28,7 @@ describe('buildOpenApiDocument', () => {
     expect(result.errors).toBeUndefined();
     expect(result.valid).toBe(true);
     expect(validator.version).toBe('3.1');
-    for (const ref of refsIn(document)) expect(resolvePointer(document, ref), ref).toBeDefined();
+    expectRefsResolve(document);
   });
 
   it('names the basePath as its server, and no server at the root', () => {

@@ -1,21 +1,9 @@
-import {
-  DEFAULT_PROBE_TIMEOUT_MS,
-  looksLikeApiKey,
-  probeCodeForStatus,
-  REDACTED,
-  silentLogger,
-  type ListedModel,
-  type Logger,
-  type ModelListOutcome,
-  type ModelListRequest,
-  type ModelLister,
-  type ProviderDescriptor,
-  type ProviderRegistry,
-} from '@llm-settings/core';
-import { DEFAULT_MAX_IN_FLIGHT } from './create-provider-probe.js';
-import { describeFailure, type Failure } from './failures.js';
-import { checkRequest, errorClassName, registryWith, runGuarded } from './guarded-call.js';
-import { positiveInteger, positiveNumber } from './option-checks.js';
+import { looksLikeApiKey, REDACTED, type ListedModel, type Logger, type ModelListOutcome, type ModelListRequest, type ModelLister } from '@llm-settings/core';
+import { readCallOptions, type ProviderCallOptions } from './call-options.js';
+import { CANCELLED, MODEL_LISTING, wordFailure, type ActionFailure, type WordedProvider } from './failure-wording.js';
+import { describeFailure } from './failures.js';
+import { checkRequest, errorClassName, runGuarded } from './guarded-call.js';
+import { positiveInteger } from './option-checks.js';
 import type { ProviderSdk } from './sdk-calls.js';
 import { SharedCalls } from './shared-calls.js';
 
@@ -27,40 +15,12 @@ const MODEL_ID = /^[\x21-\x7e]{1,256}$/;
 /** Display names are shown to people: no control or format characters (bidi overrides), no line separators. */
 const DISPLAY_NAME = /^[^\p{Cc}\p{Cf}\u2028\u2029]{1,256}$/u;
 
-export interface ModelListerOptions {
-  /**
-   * Upper bound of one listing, every page included, in milliseconds, for requests that
-   * give no `timeoutMs`.
-   * @default 10000
-   */
-  timeoutMs?: number;
-  /**
-   * Most listings in flight at once in this process; one more throws ProbeBusyError.
-   * Identical listings (same provider and key) share one.
-   * @default 4
-   */
-  maxInFlight?: number;
+export interface ModelListerOptions extends ProviderCallOptions {
   /**
    * Models asked for per page where the provider pages its list (Anthropic: 1 to 1000).
    * @default 100
    */
   pageSize?: number;
-  /**
-   * The providers a request may name (its enabled ones), with their API roots: operator
-   * configuration. A request can never choose a root.
-   * @default DEFAULT_PROVIDER_REGISTRY (Anthropic and OpenAI at their public roots)
-   */
-  providers?: ProviderRegistry;
-  /**
-   * API roots by provider id over the registry's, operator configuration.
-   * @default the registry's roots
-   */
-  baseUrls?: Readonly<Record<string, string | undefined>>;
-  /**
-   * Receives one debug line per listing: provider, code, model count, latency. Never the key.
-   * @default silentLogger
-   */
-  logger?: Logger;
 }
 
 /**
@@ -72,11 +32,8 @@ export interface ModelListerOptions {
  * @throws ConfigError when an option is unusable; the message names the option only.
  */
 export function createModelLister(options: ModelListerOptions = {}): ModelLister {
-  const defaultTimeoutMs = positiveNumber(options.timeoutMs, DEFAULT_PROBE_TIMEOUT_MS, 'timeoutMs');
-  const maxInFlight = positiveInteger(options.maxInFlight, DEFAULT_MAX_IN_FLIGHT, 'maxInFlight');
+  const { defaultTimeoutMs, maxInFlight, providers, logger } = readCallOptions(options);
   const pageSize = positiveInteger(options.pageSize, DEFAULT_MODEL_PAGE_SIZE, 'pageSize');
-  const providers = registryWith(options.providers, options.baseUrls);
-  const logger = options.logger ?? silentLogger;
   const calls = new SharedCalls<ModelListOutcome>(maxInFlight);
 
   return {
@@ -84,16 +41,14 @@ export function createModelLister(options: ModelListerOptions = {}): ModelLister
       const checked = checkRequest(request, defaultTimeoutMs, providers);
       const { provider: descriptor, baseUrl } = checked;
       const provider = descriptor.id;
-      const name = descriptor.displayName;
       const { apiKey } = request;
       const { outcome } = await runGuarded<ModelListOutcome>({
         ...checked,
         identity: [apiKey],
         signal: request.signal,
         calls,
-        start: (sdk, signal) => listAll(name, sdk, { descriptor, apiKey, baseUrl, signal, pageSize, maxModels: MAX_LISTED_MODELS }, logger),
-        timedOut: (timeoutMs, latencyMs) => ({ code: 'timeout', message: `${name} did not list its models within ${timeoutMs} ms.`, latencyMs }),
-        cancelled: (latencyMs) => cancelled(name, latencyMs),
+        start: (sdk, signal) => listAll(sdk, { descriptor, apiKey, baseUrl, signal, pageSize, maxModels: MAX_LISTED_MODELS }, logger),
+        stopped: (failure, latencyMs) => failed(descriptor, failure, latencyMs),
       });
       logger.debug(
         {
@@ -110,20 +65,15 @@ export function createModelLister(options: ModelListerOptions = {}): ModelLister
 }
 
 /** One listing with the provider's SDK. Never rejects: every failure becomes an outcome. */
-async function listAll(
-  name: string,
-  sdk: ProviderSdk,
-  listing: Parameters<ProviderSdk['listModels']>[0],
-  logger: Logger,
-): Promise<ModelListOutcome> {
+async function listAll(sdk: ProviderSdk, listing: Parameters<ProviderSdk['listModels']>[0], logger: Logger): Promise<ModelListOutcome> {
   const started = performance.now();
   try {
     const listed = await sdk.listModels(listing);
     const models = presentable(listed, listing.apiKey);
-    return { code: 'ok', models, message: `${name} listed ${models.length} models for the API key.`, latencyMs: performance.now() - started };
+    return { code: 'ok', models, message: `${listing.descriptor.displayName} listed ${models.length} models for the API key.`, latencyMs: performance.now() - started };
   } catch (error) {
     const latencyMs = performance.now() - started;
-    if (listing.signal.aborted) return cancelled(name, latencyMs);
+    if (listing.signal.aborted) return failed(listing.descriptor, CANCELLED, latencyMs);
     const failure = describeFailure(error, sdk.errors);
     if (failure.kind === 'unexpected') {
       logger.warn({ provider: listing.descriptor.id, error: errorClassName(error) }, 'model listing failed unexpectedly');
@@ -155,37 +105,7 @@ function presentable(listed: readonly ListedModel[], apiKey: string): ListedMode
   return models;
 }
 
-/** The failure's outcome, with the probe's codes (the provider's reading of its statuses) and fixed wording for a list. */
-function failed(descriptor: ProviderDescriptor, failure: Failure, latencyMs: number): ModelListOutcome {
-  const name = descriptor.displayName;
-  switch (failure.kind) {
-    case 'status': {
-      const code = probeCodeForStatus(descriptor, failure.status);
-      const message =
-        code === 'invalid_api_key'
-          ? `${name} rejected the API key.`
-          : code === 'permission_denied'
-            ? `${name} recognised the API key but denied it the model list.`
-            : code === 'rate_limited'
-              ? `${name} accepted the API key but is rate limiting it; try again later.`
-              : `${name} could not list its models (HTTP ${failure.status}).`;
-      return { code, message, latencyMs };
-    }
-    case 'redirect':
-      return {
-        code: 'provider_unavailable',
-        message: `${name} answered with a redirect (HTTP ${failure.status}), which is not followed; check the configured base URL.`,
-        latencyMs,
-      };
-    case 'timeout':
-      return { code: 'timeout', message: `${name} did not list its models in time.`, latencyMs };
-    case 'network':
-      return { code: 'network_error', message: `Could not connect to ${name}.`, latencyMs };
-    case 'unexpected':
-      return { code: 'network_error', message: `Listing the ${name} models failed before ${name} answered.`, latencyMs };
-  }
-}
-
-function cancelled(name: string, latencyMs: number | null): ModelListOutcome {
-  return { code: 'timeout', message: `Listing the ${name} models was cancelled.`, latencyMs };
+/** A listing that failed, worded as the probe's failures are, for a list. */
+function failed(provider: WordedProvider, failure: ActionFailure, latencyMs: number | null): ModelListOutcome {
+  return { ...wordFailure(MODEL_LISTING, provider, failure), latencyMs };
 }

@@ -1,61 +1,15 @@
-import {
-  DEFAULT_PROBE_TIMEOUT_MS,
-  silentLogger,
-  type Logger,
-  type ProbeOutcome,
-  type ProbeRequest,
-  type ProviderProbe,
-  type ProviderRegistry,
-} from '@llm-settings/core';
+import type { Logger, ProbeOutcome, ProbeRequest, ProviderProbe } from '@llm-settings/core';
+import { readCallOptions, type ProviderCallOptions } from './call-options.js';
+import { CANCELLED } from './failure-wording.js';
 import { describeFailure } from './failures.js';
-import { checkRequest, errorClassName, registryWith, runGuarded } from './guarded-call.js';
-import { positiveInteger, positiveNumber } from './option-checks.js';
-import {
-  cancelledOutcome,
-  failureOutcome,
-  okOutcome,
-  timeoutOutcome,
-  unusableModelOutcome,
-  type ProbeSubject,
-} from './outcomes.js';
+import { checkRequest, errorClassName, runGuarded } from './guarded-call.js';
+import { failureOutcome, okOutcome, unusableModelOutcome, type ProbeSubject } from './outcomes.js';
 import { scrubOutcome } from './scrub-key.js';
 import type { ModelLookup, ProviderSdk } from './sdk-calls.js';
 import { SharedCalls } from './shared-calls.js';
 
-export const DEFAULT_MAX_IN_FLIGHT = 4;
-
-export interface ProviderProbeOptions {
-  /**
-   * Upper bound of one probe, in milliseconds, for requests that give no `timeoutMs`.
-   * It covers the whole call: connecting, the answer's headers and its body.
-   * @default 10000
-   */
-  timeoutMs?: number;
-  /**
-   * Most provider calls in flight at once in this process; a probe that would start
-   * one more throws ProbeBusyError. Identical probes sharing one call count once.
-   * @default 4
-   */
-  maxInFlight?: number;
-  /**
-   * The providers a request may name (its enabled ones), with their API roots: operator
-   * configuration. A request can never choose a root.
-   * @default DEFAULT_PROVIDER_REGISTRY (Anthropic and OpenAI at their public roots)
-   */
-  providers?: ProviderRegistry;
-  /**
-   * API roots by provider id over the registry's, operator configuration (a gateway, a
-   * proxy, a test server). Environment variables such as ANTHROPIC_BASE_URL are not read.
-   * @default the registry's roots
-   */
-  baseUrls?: Readonly<Record<string, string | undefined>>;
-  /**
-   * Receives one debug line per probe: provider, model, code, latency, request id.
-   * Never the key, nor any provider text.
-   * @default silentLogger
-   */
-  logger?: Logger;
-}
+/** A probe's options: those of every provider call. */
+export type ProviderProbeOptions = ProviderCallOptions;
 
 /**
  * A ProviderProbe on the official Anthropic and OpenAI SDKs (the latter for every
@@ -66,10 +20,7 @@ export interface ProviderProbeOptions {
  * @throws ConfigError when an option is unusable; the message names the option only.
  */
 export function createProviderProbe(options: ProviderProbeOptions = {}): ProviderProbe {
-  const defaultTimeoutMs = positiveNumber(options.timeoutMs, DEFAULT_PROBE_TIMEOUT_MS, 'timeoutMs');
-  const maxInFlight = positiveInteger(options.maxInFlight, DEFAULT_MAX_IN_FLIGHT, 'maxInFlight');
-  const providers = registryWith(options.providers, options.baseUrls);
-  const logger = options.logger ?? silentLogger;
+  const { defaultTimeoutMs, maxInFlight, providers, logger } = readCallOptions(options);
   const calls = new SharedCalls<ProbeOutcome>(maxInFlight);
 
   return {
@@ -85,10 +36,9 @@ export function createProviderProbe(options: ProviderProbeOptions = {}): Provide
             signal: request.signal,
             calls,
             start: (sdk, signal) => lookUpModel(subject, sdk, { descriptor: checked.provider, apiKey, model, baseUrl: checked.baseUrl, signal }, logger),
-            timedOut: (timeoutMs, latencyMs) => timeoutOutcome(subject, timeoutMs, latencyMs),
-            cancelled: (latencyMs) => cancelledOutcome(subject, latencyMs),
+            stopped: (failure, latencyMs) => failureOutcome(subject, failure, latencyMs),
           })
-        : { outcome: request.signal?.aborted ? cancelledOutcome(subject, null) : unusableModelOutcome(subject), shared: false };
+        : { outcome: request.signal?.aborted ? failureOutcome(subject, CANCELLED, null) : unusableModelOutcome(subject), shared: false };
 
       const result = scrubOutcome(outcome, apiKey);
       logger.debug(
@@ -117,7 +67,7 @@ async function lookUpModel(subject: ProbeSubject, sdk: ProviderSdk, lookup: Mode
   } catch (error) {
     const latencyMs = performance.now() - started;
     // Aborted because every caller gave up: nobody reads this outcome.
-    if (signal.aborted) return cancelledOutcome(subject, latencyMs);
+    if (signal.aborted) return failureOutcome(subject, CANCELLED, latencyMs);
     const failure = describeFailure(error, sdk.errors);
     if (failure.kind === 'unexpected') {
       logger.warn({ provider: subject.provider, error: errorClassName(error) }, 'provider probe failed unexpectedly');

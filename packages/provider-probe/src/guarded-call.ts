@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ProviderRegistry, ValidationError, type ProviderDescriptor } from '@llm-settings/core';
 import { MAX_TIMER_MS, waitWithin } from './deadline.js';
+import { CANCELLED, type ActionFailure } from './failure-wording.js';
 import { httpUrl } from './option-checks.js';
 import { DIALECT_SDKS, type ProviderSdk } from './sdk-calls.js';
 import type { SharedCalls } from './shared-calls.js';
@@ -17,11 +18,15 @@ export interface GuardedCall<T> extends CheckedRequest {
   calls: SharedCalls<T>;
   /** Makes the call with the provider's SDK; never rejects (failures are outcomes). */
   start(sdk: ProviderSdk, signal: AbortSignal): Promise<T>;
-  /** The outcome when the deadline passed first. */
-  timedOut(timeoutMs: number, latencyMs: number): T;
-  /** The outcome when the caller's signal aborted first; latencyMs is null when no call was made. */
-  cancelled(latencyMs: number | null): T;
+  /**
+   * The outcome when the deadline passed first, or the caller's signal aborted first;
+   * latencyMs is null when no call was made.
+   */
+  stopped(failure: GuardFailure, latencyMs: number | null): T;
 }
+
+/** The failures the guard itself ends a call with. */
+export type GuardFailure = Extract<ActionFailure, { kind: 'deadline' | 'cancelled' }>;
 
 /** A request's provider (its descriptor and API root) and deadline, checked. */
 export interface CheckedRequest {
@@ -63,13 +68,15 @@ export async function runGuarded<T>(call: GuardedCall<T>): Promise<{ outcome: T;
   // Loading the SDK (at a provider's first call only) is not part of the call: neither
   // the deadline nor the latency counts it. The signal is read after it.
   const sdk = await DIALECT_SDKS[provider.dialect]();
-  if (call.signal?.aborted) return { outcome: call.cancelled(null), shared: false };
+  if (call.signal?.aborted) return { outcome: call.stopped(CANCELLED, null), shared: false };
   const started = performance.now();
   const ticket = call.calls.join(callId(provider.id, call.identity), (signal) => call.start(sdk, signal));
   try {
     const waited = await waitWithin(ticket.promise, timeoutMs, call.signal);
     const latencyMs = performance.now() - started;
-    const outcome = waited.settled ? waited.value : waited.reason === 'timeout' ? call.timedOut(timeoutMs, latencyMs) : call.cancelled(latencyMs);
+    const outcome = waited.settled
+      ? waited.value
+      : call.stopped(waited.reason === 'timeout' ? { kind: 'deadline', timeoutMs } : CANCELLED, latencyMs);
     return { outcome, shared: ticket.shared };
   } finally {
     ticket.leave();

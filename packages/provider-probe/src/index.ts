@@ -1,8 +1,5 @@
-export {
-  createProviderProbe,
-  DEFAULT_MAX_IN_FLIGHT,
-  type ProviderProbeOptions,
-} from './create-provider-probe.js';
+export { DEFAULT_MAX_IN_FLIGHT, type ProviderCallOptions } from './call-options.js';
+export { createProviderProbe, type ProviderProbeOptions } from './create-provider-probe.js';
 export {
   createModelLister,
   DEFAULT_MODEL_PAGE_SIZE,

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Each command imports what it needs when it runs, so that `--help` and `generate-key`
 // start without loading the server, and start-up time goes to the command itself.
+import type { LlmSettings } from './create-llm-settings.js';
 
 const HELP = `Usage: llm-settings <command>
 
@@ -43,6 +44,35 @@ function closeOnSignal(stoppable: { close(): Promise<void> }, then: () => void =
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, onSignal);
 }
 
+/** Says what the command line lacks instead of running anything: exit code 2. */
+function refuseArguments(needs: string): void {
+  console.error(`llm-settings: ${needs}`);
+  process.exitCode = 2;
+}
+
+/** Each of `names` as a `--name <value>` option, all given and nothing else; null otherwise. */
+async function requiredOptions<Name extends string>(args: string[], names: readonly Name[]): Promise<Record<Name, string> | null> {
+  const { parseArgs } = await import('node:util');
+  let values: Partial<Record<string, unknown>>;
+  try {
+    ({ values } = parseArgs({ args, options: Object.fromEntries(names.map((name) => [name, { type: 'string' as const }])), strict: true }));
+  } catch {
+    return null;
+  }
+  return names.every((name) => typeof values[name] === 'string') ? (values as Record<Name, string>) : null;
+}
+
+/** Runs `use` on the service's objects over the configured storage, closed afterwards. */
+async function withSettings(use: (settings: LlmSettings) => Promise<void>): Promise<void> {
+  const { createLlmSettings } = await import('./create-llm-settings.js');
+  const settings = await createLlmSettings();
+  try {
+    await use(settings);
+  } finally {
+    await settings.close();
+  }
+}
+
 const COMMANDS: Record<string, Command> = {
   async serve() {
     const { serve } = await import('./serve.js');
@@ -65,45 +95,23 @@ const COMMANDS: Record<string, Command> = {
     console.log(generateFernetKey());
   },
   async 'rotate-key'() {
-    const { createLlmSettings } = await import('./create-llm-settings.js');
-    const settings = await createLlmSettings();
-    try {
+    await withSettings(async (settings) => {
       const { total, rotated } = await settings.rotateKeys({ actor: 'cli' });
       console.log(`Re-encrypted ${rotated} of ${total} stored value(s) under the first key.`);
-    } finally {
-      await settings.close();
-    }
+    });
   },
   async 'confirm-endpoint'(args) {
     const flag = args.indexOf('--provider');
     const provider = flag === -1 ? undefined : args[flag + 1];
-    if (provider === undefined || provider === '') {
-      console.error('llm-settings: confirm-endpoint needs --provider <id>');
-      process.exitCode = 2;
-      return;
-    }
-    const { createLlmSettings } = await import('./create-llm-settings.js');
-    const settings = await createLlmSettings();
-    try {
+    if (provider === undefined || provider === '') return refuseArguments('confirm-endpoint needs --provider <id>');
+    await withSettings(async (settings) => {
       const { origin, total, rebound } = await settings.confirmEndpoint(provider, { actor: 'cli' });
       console.log(`Bound ${rebound} of ${total} stored ${provider} key(s) to ${origin}.`);
-    } finally {
-      await settings.close();
-    }
+    });
   },
   async 'mint-token'(args) {
-    const { parseArgs } = await import('node:util');
-    let values: { scope?: string; can?: string; ttl?: string };
-    try {
-      ({ values } = parseArgs({ args, options: { scope: { type: 'string' }, can: { type: 'string' }, ttl: { type: 'string' } }, strict: true }));
-    } catch {
-      values = {};
-    }
-    if (values.scope === undefined || values.can === undefined || values.ttl === undefined) {
-      console.error('llm-settings: mint-token needs --scope <scope> --can <permissions> --ttl <seconds> (and nothing else)');
-      process.exitCode = 2;
-      return;
-    }
+    const values = await requiredOptions(args, ['scope', 'can', 'ttl']);
+    if (values === null) return refuseArguments('mint-token needs --scope <scope> --can <permissions> --ttl <seconds> (and nothing else)');
     const [{ parsePermissionList }, { loadConfig }, { mintScopedToken, tokenMinterFor }] = await Promise.all([
       import('@llm-settings/core'),
       import('./config.js'),
@@ -115,26 +123,13 @@ const COMMANDS: Record<string, Command> = {
     console.log(token);
   },
   async 'revoke-tokens'(args) {
-    const { parseArgs } = await import('node:util');
-    let scope: string | undefined;
-    try {
-      ({ scope } = parseArgs({ args, options: { scope: { type: 'string' } }, strict: true }).values);
-    } catch {
-      scope = undefined;
-    }
-    if (scope === undefined) {
-      console.error('llm-settings: revoke-tokens needs --scope <scope> (and nothing else)');
-      process.exitCode = 2;
-      return;
-    }
-    const { createLlmSettings } = await import('./create-llm-settings.js');
-    const settings = await createLlmSettings();
-    try {
+    const values = await requiredOptions(args, ['scope']);
+    if (values === null) return refuseArguments('revoke-tokens needs --scope <scope> (and nothing else)');
+    const { scope } = values;
+    await withSettings(async (settings) => {
       const { revokedBefore } = await settings.revokeTokens({ scope, actor: 'cli' });
       console.log(`Tokens of scope ${scope} issued before ${revokedBefore.toISOString()} are refused.`);
-    } finally {
-      await settings.close();
-    }
+    });
   },
   async '--help'() {
     console.log(HELP);
@@ -154,11 +149,7 @@ async function main(argv: string[]): Promise<void> {
   // "serve --help" must print help, not start a server.
   const name = argv.slice(1).some((arg) => arg === '--help' || arg === '-h') ? '--help' : (ALIASES[first] ?? first);
   const command = COMMANDS[name];
-  if (!command) {
-    console.error(`llm-settings: unknown command "${first}"\n\n${HELP}`);
-    process.exitCode = 2;
-    return;
-  }
+  if (!command) return refuseArguments(`unknown command "${first}"\n\n${HELP}`);
   await command(argv.slice(1));
 }
 

@@ -145,61 +145,24 @@ describe('llm-settings CLI', () => {
   });
 
   it('finishes an in-flight request after SIGTERM before exiting', async () => {
-    const fake = await startFakeProvider();
-    fake.setBehavior('anthropic', 'hang');
-    const port = await freePort();
-    const server = start('node', [CLI, 'serve'], {
-      PORT: String(port),
-      DATABASE_URL: `sqlite:${join(dir, 'inflight', 's.db')}`,
-      ANTHROPIC_BASE_URL: fake.baseUrls.anthropic,
-      PROBE_TIMEOUT_MS: '1500',
-    });
-    try {
-      await waitForOk(`http://127.0.0.1:${port}/healthz`);
-      const inFlight = fetch(`http://127.0.0.1:${port}/api/settings/llm/test`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ provider: 'anthropic', api_key: KEY }),
-      });
-      while (fake.requestCount('anthropic') === 0) await new Promise((r) => setTimeout(r, 20));
+    await withKeyTestInFlight('node', [CLI, 'serve'], 'inflight', async (server, inFlight) => {
       server.child.kill('SIGTERM');
       const response = await inFlight;
       expect(response.status).toBe(200);
       expect(await response.json()).toMatchObject({ success: false, code: 'timeout' });
       expect(await server.exited).toBe(0);
-    } finally {
-      await fake.close();
-    }
+    });
   });
 
   it('Ctrl-C on "npm start" (SIGINT to npm and the server, which npm passes on again) finishes an in-flight request and exits 0', async () => {
-    const fake = await startFakeProvider();
-    fake.setBehavior('anthropic', 'hang');
-    const port = await freePort();
-    const server = start('npm', ['start'], {
-      PORT: String(port),
-      DATABASE_URL: `sqlite:${join(dir, 'ctrl-c', 's.db')}`,
-      ANTHROPIC_BASE_URL: fake.baseUrls.anthropic,
-      PROBE_TIMEOUT_MS: '1500',
-    });
-    try {
-      await waitForOk(`http://127.0.0.1:${port}/healthz`);
-      const inFlight = fetch(`http://127.0.0.1:${port}/api/settings/llm/test`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ provider: 'anthropic', api_key: KEY }),
-      });
-      while (fake.requestCount('anthropic') === 0) await new Promise((r) => setTimeout(r, 20));
+    await withKeyTestInFlight('npm', ['start'], 'ctrl-c', async (server, inFlight) => {
       // What a terminal does on Ctrl-C: the signal goes to the whole foreground process group.
       process.kill(-server.child.pid!, 'SIGINT');
       const response = await inFlight;
       expect(await response.json()).toMatchObject({ success: false, code: 'timeout' });
       expect(await server.exited).toBe(0);
       expect(server.output()).toContain('"msg":"stopped"');
-    } finally {
-      killGroup(server);
-      await fake.close();
-    }
+    });
   });
 
   it('exits at once with a clear message when encryption.key is a dangling symlink', async () => {
@@ -287,4 +250,38 @@ function jsonLines(output: string): Array<Record<string, unknown>> {
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/**
+ * Serves with `command` on a SQLite database in `folder`, its Anthropic a fake that never
+ * answers, and runs `stop` once a key test has reached the fake (an in-flight request).
+ */
+async function withKeyTestInFlight(
+  command: string,
+  args: string[],
+  folder: string,
+  stop: (server: Spawned, inFlight: Promise<Response>) => Promise<void>,
+): Promise<void> {
+  const fake = await startFakeProvider();
+  fake.setBehavior('anthropic', 'hang');
+  const port = await freePort();
+  const server = start(command, args, {
+    PORT: String(port),
+    DATABASE_URL: `sqlite:${join(dir, folder, 's.db')}`,
+    ANTHROPIC_BASE_URL: fake.baseUrls.anthropic,
+    PROBE_TIMEOUT_MS: '1500',
+  });
+  try {
+    await waitForOk(`http://127.0.0.1:${port}/healthz`);
+    const inFlight = fetch(`http://127.0.0.1:${port}/api/settings/llm/test`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ provider: 'anthropic', api_key: KEY }),
+    });
+    while (fake.requestCount('anthropic') === 0) await sleep(20);
+    await stop(server, inFlight);
+  } finally {
+    killGroup(server);
+    await fake.close();
+  }
 }

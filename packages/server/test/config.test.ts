@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCodes, isLlmSettingsError, ProviderRegistry, Secret } from '@llm-settings/core';
+import { ProviderRegistry, Secret } from '@llm-settings/core';
 import { allowedHostsFor, assertSafeToServe, isLoopbackHost, loadConfig } from '../src/config.js';
-
-function configError(env: Record<string, string>): string {
-  try {
-    loadConfig(env, '/srv/app');
-  } catch (error) {
-    expect(isLlmSettingsError(error, ErrorCodes.CONFIG_INVALID)).toBe(true);
-    return (error as Error).message;
-  }
-  throw new Error('expected a configuration error');
-}
+import { configError } from './support/config-error.js';
 
 describe('loadConfig', () => {
   it('has documented defaults: SQLite under the project\'s data folder, loopback, port 8080, 10 s probes, 4 in flight', () => {

@@ -5,6 +5,7 @@ import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-pro
 import type { RunningServer } from '../src/serve.js';
 import { captureLogs } from './support/logs.js';
 import { serveAgainstFake } from './support/serve-against-fake.js';
+import { storeSettings } from './support/stored-settings.js';
 import { createSqliteDatabase, type TestDatabase } from './support/databases.js';
 
 /*
@@ -42,14 +43,7 @@ beforeAll(async () => {
       PROXY_BODY_TIMEOUT_MS: '1000',
     },
   });
-  for (const [scope, settings] of Object.entries(SETTINGS)) {
-    const response = await fetch(`${server.url}/api/settings/llm`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'llm-settings-scope': scope },
-      body: JSON.stringify(settings),
-    });
-    expect(response.status).toBe(200);
-  }
+  await storeSettings(server.url, TOKEN, SETTINGS);
 });
 
 afterEach(() => {

@@ -8,6 +8,7 @@ import { freePort } from './support/processes.js';
 import { captureLogs } from './support/logs.js';
 import { keyRunFinder } from './support/leaks.js';
 import { serveAgainstFake } from './support/serve-against-fake.js';
+import { storeSettings } from './support/stored-settings.js';
 import { createSqliteDatabase, type TestDatabase } from './support/databases.js';
 
 const TOKEN = 'e2e-pass-through-token-0123456789';
@@ -45,14 +46,7 @@ beforeAll(async () => {
     logger: logs.logger,
     env: { SETTINGS_API_TOKEN: TOKEN, PROXY_TIMEOUT_MS: '1000', PROXY_MAX_BODY_BYTES: '4096' },
   });
-  for (const [scope, settings] of Object.entries(SETTINGS)) {
-    const response = await fetch(`${server.url}/api/settings/llm`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'llm-settings-scope': scope },
-      body: JSON.stringify(settings),
-    });
-    expect(response.status).toBe(200);
-  }
+  await storeSettings(server.url, TOKEN, SETTINGS);
 });
 
 afterEach(() => {

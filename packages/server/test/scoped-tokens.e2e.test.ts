@@ -3,6 +3,7 @@ import { createJoseTokenMinter } from '@llm-settings/auth-jose';
 import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
 import { PERMISSIONS, type Permission } from '@llm-settings/core';
 import type { RunningServer } from '../src/serve.js';
+import { storeSettings } from './support/stored-settings.js';
 import { captureLogs } from './support/logs.js';
 import { createDatabase, type TestDatabase } from './support/databases.js';
 import { serveAgainstFake } from './support/serve-against-fake.js';
@@ -73,14 +74,8 @@ describe('scoped tokens end to end: token kind × route × scope', () => {
   }
 
   async function seed() {
-    for (const [scope, model] of Object.entries(MODELS)) {
-      const response = await fetch(`${server.url}/api/settings/llm`, {
-        method: 'PUT',
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', 'llm-settings-scope': scope },
-        body: JSON.stringify({ provider: 'openai', api_key: KEY, model }),
-      });
-      expect(response.status).toBe(200);
-    }
+    const settings = Object.fromEntries(Object.entries(MODELS).map(([scope, model]) => [scope, { provider: 'openai', api_key: KEY, model }]));
+    await storeSettings(server.url, ADMIN_TOKEN, settings);
   }
 
   beforeAll(async () => {

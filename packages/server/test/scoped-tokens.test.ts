@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCodes, isLlmSettingsError, Secret, silentLogger } from '@llm-settings/core';
+import { ErrorCodes, Secret, silentLogger } from '@llm-settings/core';
 import { createJoseTokenVerifier } from '@llm-settings/auth-jose';
 import { generateFernetKey } from '@llm-settings/crypto-fernet';
 import { loadConfig } from '../src/config.js';
 import { createLlmSettings } from '../src/create-llm-settings.js';
+import { configError } from './support/config-error.js';
 import { CLI, assertBuilt } from './support/processes.js';
 
 const execFileAsync = promisify(execFile);
@@ -99,16 +100,6 @@ describe('createLlmSettings().mintToken', () => {
 });
 
 describe('loadConfig of scoped tokens', () => {
-  const configError = (env: Record<string, string>) => {
-    try {
-      loadConfig(env, '/srv/app');
-    } catch (error) {
-      expect(isLlmSettingsError(error, ErrorCodes.CONFIG_INVALID)).toBe(true);
-      return (error as Error).message;
-    }
-    throw new Error('expected a configuration error');
-  };
-
   it('has no token secrets and no identity provider by default', () => {
     expect(loadConfig({}, '/srv/app')).toMatchObject({ tokenSecrets: null, identityProvider: null });
   });

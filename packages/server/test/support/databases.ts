@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import knexFactory from 'knex';
+import { postgresOrSkip, TEST_POSTGRES_URL } from '@llm-settings/contract-tests';
 import { describe } from 'vitest';
 
 /**
  * A PostgreSQL server where the tests may create and drop databases: `TEST_DATABASE_URL`
  * (an admin URL), or this machine's on 127.0.0.1:5432 with trust authentication.
  */
-export const POSTGRES_ADMIN_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+export const POSTGRES_ADMIN_URL = TEST_POSTGRES_URL;
 
 /** The admin URL with another database. */
 function postgresUrlOf(database: string): string {
@@ -18,41 +19,10 @@ function postgresUrlOf(database: string): string {
   return url.toString();
 }
 
-async function postgresAnswers(): Promise<boolean> {
-  const quiet = () => undefined;
-  const probe = knexFactory({
-    client: 'pg',
-    connection: { connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 2000 },
-    pool: { min: 0, max: 1 },
-    // A refused probe is an answer, not an error to print.
-    log: { warn: quiet, error: quiet, debug: quiet, deprecate: quiet },
-  });
-  try {
-    await probe.raw('select 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await probe.destroy();
-  }
-}
-
-/**
- * Why this run skips the tests that need PostgreSQL, or undefined when they run. Outside
- * CI an unreachable server skips them; in CI (`CI` set) they always run, so that an
- * unreachable server fails them instead of losing them silently.
- */
-export const POSTGRES_SKIPPED: string | undefined =
-  process.env.CI || (await postgresAnswers())
-    ? undefined
-    : `PostgreSQL on ${new URL(POSTGRES_ADMIN_URL).host} did not answer; start it, or point TEST_DATABASE_URL at one`;
-// The reporter names a skipped test, not why: say it once per file, plainly.
-if (POSTGRES_SKIPPED) console.warn(`PostgreSQL tests skipped: ${POSTGRES_SKIPPED}`);
-
-/** `describe` for tests that need PostgreSQL: skipped, with the reason in its title, when {@link POSTGRES_SKIPPED}. */
-export function describeWithPostgres(title: string, body: () => void): void {
-  describe.skipIf(POSTGRES_SKIPPED !== undefined)(POSTGRES_SKIPPED ? `${title} (skipped: ${POSTGRES_SKIPPED})` : title, body);
-}
+const POSTGRES = await postgresOrSkip({ url: POSTGRES_ADMIN_URL });
+/** Why this run skips the tests that need PostgreSQL, or undefined when they run. */
+export const POSTGRES_SKIPPED = POSTGRES.skipped;
+export const describeWithPostgres = POSTGRES.describe;
 
 /** `describe.each(['sqlite', 'postgres'])` (`%s` in the title is the kind), the PostgreSQL one through {@link describeWithPostgres}. */
 export function describeEachDatabase(title: string, body: (kind: TestDatabase['kind']) => void): void {

@@ -1,71 +1,39 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { ensurePostgresAnswers, postgresAnswers, postgresOrSkip, TEST_POSTGRES_URL } from '@llm-settings/contract-tests';
 import knexFactory, { type Knex } from 'knex';
 import { describe } from 'vitest';
 
 /**
  * The PostgreSQL server the tests use, shared with other test runs (only our own schema is
- * touched): `TEST_DATABASE_URL`, or this machine's on 127.0.0.1:5432 with trust
- * authentication. Its user must be allowed to create schemas in its database.
+ * touched). Its user must be allowed to create schemas in its database.
  */
-export const POSTGRES_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+export const POSTGRES_URL = TEST_POSTGRES_URL;
 const DEFAULT_SERVER = !process.env.TEST_DATABASE_URL;
 
-async function canConnect(): Promise<boolean> {
-  const quiet = () => undefined;
-  const probe = knexFactory({
-    client: 'pg',
-    connection: { connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 },
-    pool: { min: 0, max: 1 },
-    // A refused probe is an answer, not an error to print.
-    log: { warn: quiet, error: quiet, debug: quiet, deprecate: quiet },
-  });
+/** Starts the local cluster when this user may (root) and waits for it; tests never stop it: others share it. */
+async function startLocalCluster(): Promise<void> {
+  if (!DEFAULT_SERVER || process.getuid?.() !== 0) return;
   try {
-    await probe.raw('select 1');
-    return true;
+    execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', '15', 'main', 'start'], { stdio: 'ignore' });
   } catch {
-    return false;
-  } finally {
-    await probe.destroy();
+    // Already starting, or started by a concurrent test file: the polling below decides.
+  }
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    if (await postgresAnswers(POSTGRES_URL)) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
-/** Starts the local cluster when it is down and this user may (root); tests never stop it: others share it. */
+/** Resolves once PostgreSQL answers, starting the local cluster when it is down and this user may. */
 export async function ensurePostgresRunning(): Promise<void> {
-  if (await canConnect()) return;
-  if (DEFAULT_SERVER && process.getuid?.() === 0) {
-    try {
-      execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', '15', 'main', 'start'], { stdio: 'ignore' });
-    } catch {
-      // Already starting, or started by a concurrent test file: the polling below decides.
-    }
-    for (let attempt = 0; attempt < 50; attempt += 1) {
-      if (await canConnect()) return;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-  const { hostname, port } = new URL(POSTGRES_URL);
-  throw new Error(`PostgreSQL on ${hostname}:${port || '5432'} did not answer; start it, or point TEST_DATABASE_URL at one`);
+  await ensurePostgresAnswers(POSTGRES_URL, startLocalCluster);
 }
 
-/**
- * Why this run skips the tests that need PostgreSQL, or undefined when they run. Outside
- * CI an unreachable server skips them; in CI (`CI` set) they always run, so that an
- * unreachable server fails them instead of losing them silently.
- */
-export const POSTGRES_SKIPPED: string | undefined = process.env.CI
-  ? undefined
-  : await ensurePostgresRunning().then(
-      () => undefined,
-      (error: Error) => error.message,
-    );
-// The reporter names a skipped test, not why: say it once per file, plainly.
-if (POSTGRES_SKIPPED) console.warn(`PostgreSQL tests skipped: ${POSTGRES_SKIPPED}`);
-
-/** `describe` for tests that need PostgreSQL: skipped, with the reason in its title, when {@link POSTGRES_SKIPPED}. */
-export function describeWithPostgres(title: string, body: () => void): void {
-  describe.skipIf(POSTGRES_SKIPPED !== undefined)(POSTGRES_SKIPPED ? `${title} (skipped: ${POSTGRES_SKIPPED})` : title, body);
-}
+const POSTGRES = await postgresOrSkip({ url: POSTGRES_URL, bringUp: startLocalCluster });
+/** Why this run skips the tests that need PostgreSQL, or undefined when they run. */
+export const POSTGRES_SKIPPED = POSTGRES.skipped;
+export const describeWithPostgres = POSTGRES.describe;
 
 /**
  * `describe.each` over rows that start with the database's name (`%s` in the title): the

@@ -3,33 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import knexFactory, { type Knex } from 'knex';
-import { describe } from 'vitest';
+import { postgresOrSkip } from '@llm-settings/contract-tests';
 
+const POSTGRES = await postgresOrSkip();
 /** This machine's PostgreSQL (trust authentication), or `TEST_DATABASE_URL`; only a schema of our own is touched. */
-export const POSTGRES_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
-
-async function postgresAnswers(): Promise<boolean> {
-  const quiet = () => undefined;
-  const probe = knexFactory({
-    client: 'pg',
-    connection: { connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 },
-    pool: { min: 0, max: 1 },
-    log: { warn: quiet, error: quiet, debug: quiet, deprecate: quiet },
-  });
-  try {
-    await probe.raw('select 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await probe.destroy();
-  }
-}
-
+export const POSTGRES_URL = POSTGRES.url;
 /** Why the PostgreSQL tests are skipped (outside CI, an unreachable server), or undefined when they run. */
-export const POSTGRES_SKIPPED: string | undefined =
-  process.env.CI || (await postgresAnswers()) ? undefined : `PostgreSQL on ${new URL(POSTGRES_URL).host} did not answer; start it, or point TEST_DATABASE_URL at one`;
-if (POSTGRES_SKIPPED) console.warn(`PostgreSQL tests skipped: ${POSTGRES_SKIPPED}`);
+export const POSTGRES_SKIPPED = POSTGRES.skipped;
+export const describeWithPostgres = POSTGRES.describe;
 
 /** A database the tests open knex instances on, each with its own connections, as processes would. */
 export interface TestDatabase {
@@ -88,9 +69,4 @@ export async function postgresDatabase(): Promise<TestDatabase> {
       await admin.destroy();
     },
   };
-}
-
-/** `describe` for tests that need PostgreSQL: skipped, with the reason in its title, when {@link POSTGRES_SKIPPED}. */
-export function describeWithPostgres(title: string, body: () => void): void {
-  describe.skipIf(POSTGRES_SKIPPED !== undefined)(POSTGRES_SKIPPED ? `${title} (skipped: ${POSTGRES_SKIPPED})` : title, body);
 }
