@@ -1,13 +1,12 @@
 import { resolve } from 'node:path';
 import { ConfigError, silentLogger, type Logger } from '@llm-settings/core';
 import knexFactory, { type Knex } from 'knex';
+import { SQLITE_WRITE_WAIT_MS } from './defaults.js';
 import { withConnectionFacts, type KnexFromUrl } from './knex-connection-facts.js';
 import { knexLogHooks } from './knex-log.js';
 import { createPrivateSqliteFile } from './private-sqlite-file.js';
 import { createSqliteFileGuard } from './sqlite-file-guard.js';
 
-/** How long an SQLite statement waits for another connection's write lock. */
-const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 
 export interface KnexFromUrlOptions {
   /**
@@ -165,7 +164,7 @@ function createSqliteKnex(filename: string, acquireTimeoutMs: number, log: Knex.
       // WAL lets readers in other processes work during a write; busy_timeout makes
       // a writer wait for another process's lock instead of failing at once.
       afterCreate(connection: SqliteConnection, done: (error: Error | null, connection: SqliteConnection) => void) {
-        connection.exec(`PRAGMA journal_mode = WAL; PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS};`, (error) => {
+        connection.exec(`PRAGMA journal_mode = WAL; PRAGMA busy_timeout = ${SQLITE_WRITE_WAIT_MS};`, (error) => {
           if (!error) {
             connections.opened(connection);
             databaseFile?.opened();
