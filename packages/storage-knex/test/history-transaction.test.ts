@@ -54,19 +54,6 @@ describeEachDatabase(DATABASES, 'history in the write transaction on %s', (_name
     expect(await store.get('tx-b')).toEqual(b);
     await store.close();
   });
-});
-
-describeEachDatabase(DATABASES, 'a batch of sets with history on %s', (_name, open) => {
-  let db: TestDatabase;
-
-  beforeAll(async () => {
-    db = await open();
-    await refuseHistoryOf(db);
-  });
-
-  afterAll(async () => {
-    await db?.close();
-  });
 
   it('a set whose history append fails fails alone: the sets batched with it are kept, each with its entry', async () => {
     const store = createKnexSettingsStore(db.knex, { notifyChannel: db.channel });
