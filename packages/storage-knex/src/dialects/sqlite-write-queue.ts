@@ -3,11 +3,12 @@ import { StorageUnavailableError } from '@llm-settings/core';
 /**
  * Runs this store's SQLite writes one at a time, in call order, each starting once the
  * one before it settled. The pool has one connection, which a write transaction holds
- * for several round trips; writers that all waited for it in the pool gave up after
- * its acquire timeout (1.5 s) under load, although nothing was wrong but the queue's
- * length. Queued here, a write waits without holding the connection or a place in the
- * pool's queue, so reads pass between writes, and it gives up only after `maxWaitMs`
- * (when a write ahead of it is stuck: another process holding the lock, a stalled disk).
+ * for several round trips, one per turn of the event loop; writers that all waited for
+ * it in the pool failed at its acquire timeout under load, although nothing was wrong
+ * but the queue's length. Queued here, a write waits without holding the connection or
+ * a place in the pool's queue, so reads pass between writes, and it gives up only after
+ * `maxWaitMs` (when a write ahead of it is stuck: another process holding the lock, a
+ * stalled disk).
  * @returns a function that runs `write` in its turn, or rejects with
  *   StorageUnavailableError, without running it, when its turn has not come within `maxWaitMs`.
  */
