@@ -2,7 +2,7 @@ import type { HistoryEntry } from '@llm-settings/core';
 import type { Row } from './dialects/dialect.js';
 import { compareLockOrder, type UpsertRow } from './settings-sql.js';
 
-/** Most writes one batch takes; each of its statements then binds at most 3 values per write. */
+/** Most writes one batch takes; each of its statements then binds at most 6 values per write (a history entry's). */
 const MAX_BATCH_WRITES = 500;
 
 /** An unconditional upsert, with the history entry its transaction appends, if any. */

@@ -1,9 +1,9 @@
 import { StorageUnavailableError } from '@llm-settings/core';
 import type { Knex } from 'knex';
+import { SQLITE_WRITE_WAIT_MS } from '../defaults.js';
 import type { SqliteFileGuard } from '../sqlite-file-guard.js';
 import type { Dialect, Row, SqlRunner } from './dialect.js';
 import { hasErrorCode, isKnexPoolFailure } from './driver-errors.js';
-import { SQLITE_WRITE_WAIT_MS } from '../defaults.js';
 import { pollDataVersion } from './sqlite-data-version.js';
 import { createWriteQueue } from './sqlite-write-queue.js';
 
