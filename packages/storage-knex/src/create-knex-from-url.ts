@@ -1,13 +1,12 @@
 import { resolve } from 'node:path';
 import { ConfigError, silentLogger, type Logger } from '@llm-settings/core';
 import knexFactory, { type Knex } from 'knex';
+import { SQLITE_WRITE_WAIT_MS } from './defaults.js';
 import { withConnectionFacts, type KnexFromUrl } from './knex-connection-facts.js';
 import { knexLogHooks } from './knex-log.js';
 import { createPrivateSqliteFile } from './private-sqlite-file.js';
 import { createSqliteFileGuard } from './sqlite-file-guard.js';
 
-/** How long an SQLite statement waits for another connection's write lock. */
-const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 
 export interface KnexFromUrlOptions {
   /**
@@ -20,7 +19,9 @@ export interface KnexFromUrlOptions {
    * Longest wait for a pooled connection, and (PostgreSQL) for a new connection
    * to open. Past it the store reports StorageUnavailableError instead of hanging.
    * A refused connection fails at once, without waiting for this.
-   * @default 1500 (so a request can answer 503 within 2 s)
+   * @default PostgreSQL 1500 (so a request can answer 503 within 2 s); SQLite 5000,
+   *   as long as a write waits for another process's lock: its one connection is
+   *   waited for by this process's own queries only, a queue that lengthens with load.
    */
   acquireTimeoutMs?: number;
   /**
@@ -47,11 +48,10 @@ const INVALID_URL_MESSAGE =
  *   (naming the package to install) or does not load.
  */
 export function createKnexFromUrl(url: string, options: KnexFromUrlOptions = {}): KnexFromUrl {
-  const acquireTimeoutMs = options.acquireTimeoutMs ?? 1_500;
   const logger = options.logger ?? silentLogger;
   if (url.startsWith('sqlite:')) {
     const filename = sqliteFilename(url.slice('sqlite:'.length));
-    const knex = withDriver(SQLITE_DRIVER, () => createSqliteKnex(filename, acquireTimeoutMs, withoutDriverFailure(knexLogHooks(logger, [url]))));
+    const knex = withDriver(SQLITE_DRIVER, () => createSqliteKnex(filename, options.acquireTimeoutMs ?? SQLITE_WRITE_WAIT_MS, withoutDriverFailure(knexLogHooks(logger, [url]))));
     // Only once the driver loaded: a missing one leaves no empty database file behind.
     if (filename === ':memory:') return knex;
     try {
@@ -64,7 +64,7 @@ export function createKnexFromUrl(url: string, options: KnexFromUrlOptions = {})
   }
   if (/^postgres(ql)?:\/\//i.test(url)) {
     const log = knexLogHooks(logger, [url, ...passwordForms(parse(url))]);
-    return withDriver(POSTGRES_DRIVER, () => createPostgresKnex(url, options.pool ?? {}, acquireTimeoutMs, withoutDriverFailure(log)));
+    return withDriver(POSTGRES_DRIVER, () => createPostgresKnex(url, options.pool ?? {}, options.acquireTimeoutMs ?? 1_500, withoutDriverFailure(log)));
   }
   throw new ConfigError(INVALID_URL_MESSAGE);
 }
@@ -165,7 +165,7 @@ function createSqliteKnex(filename: string, acquireTimeoutMs: number, log: Knex.
       // WAL lets readers in other processes work during a write; busy_timeout makes
       // a writer wait for another process's lock instead of failing at once.
       afterCreate(connection: SqliteConnection, done: (error: Error | null, connection: SqliteConnection) => void) {
-        connection.exec(`PRAGMA journal_mode = WAL; PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS};`, (error) => {
+        connection.exec(`PRAGMA journal_mode = WAL; PRAGMA busy_timeout = ${SQLITE_WRITE_WAIT_MS};`, (error) => {
           if (!error) {
             connections.opened(connection);
             databaseFile?.opened();

@@ -8,3 +8,9 @@ export const DEFAULT_NOTIFY_CHANNEL = 'llm_settings_changes';
 export function historyTableOf(settingsTable: string): string {
   return `${settingsTable}_history`;
 }
+
+/**
+ * How long an SQLite write waits for the database: a statement for another
+ * connection's lock (busy_timeout), and a write for its turn in the store's queue.
+ */
+export const SQLITE_WRITE_WAIT_MS = 5_000;

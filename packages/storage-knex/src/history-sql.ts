@@ -9,11 +9,18 @@ export const PRUNE_BATCH = 1000;
 
 const COLUMNS = '"id", "scope", "at", "action", "actor", "fields", "api_key_changed"';
 
-/** Appends `entry`, inside the transaction `run` belongs to. */
-export async function appendHistory(table: SettingsTable, run: SqlRunner, entry: HistoryEntry, at: Knex.RawBinding): Promise<void> {
+/** A history entry and the time of its write. */
+export interface TimedHistoryEntry {
+  entry: HistoryEntry;
+  at: Knex.RawBinding;
+}
+
+/** Appends `entries` in one statement, inside the transaction `run` belongs to. */
+export async function appendHistory(table: SettingsTable, run: SqlRunner, entries: readonly TimedHistoryEntry[]): Promise<void> {
+  if (entries.length === 0) return;
   await run(
-    'INSERT INTO ?? ("scope", "at", "action", "actor", "fields", "api_key_changed") VALUES (?, ?, ?, ?, ?, ?)',
-    [table.historyName, entry.scope, at, entry.action, entry.actor, entry.fields.join(','), entry.apiKeyChanged],
+    `INSERT INTO ?? ("scope", "at", "action", "actor", "fields", "api_key_changed") VALUES ${entries.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
+    [table.historyName, ...entries.flatMap(({ entry, at }) => [entry.scope, at, entry.action, entry.actor, entry.fields.join(','), entry.apiKeyChanged])],
   );
 }
 

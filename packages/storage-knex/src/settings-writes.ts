@@ -1,17 +1,17 @@
 import { ConflictError, type HistoryEntry, type SettingRecord, type SettingWrite } from '@llm-settings/core';
 import type { Row, SqlRunner } from './dialects/dialect.js';
 import { appendHistory } from './history-sql.js';
-import { compareLockOrder, deleteRow, selectOne, upsertRows, writeRow, type Statement, type UpsertRow } from './settings-sql.js';
+import { compareLockOrder, deleteRow, selectOne, upsertRows, writeRow, type Statement } from './settings-sql.js';
 import { toRecord, type SettingsTable } from './settings-table.js';
-import { createUpsertBatcher } from './upsert-batcher.js';
+import { createUpsertBatcher, type BatchedWrite } from './upsert-batcher.js';
 
 /**
  * The writes of the knex store. `set` and an unconditional `delete` are one statement
  * each (on PostgreSQL with their NOTIFY, in autocommit), and unconditional sets made while
- * one is in flight share the next batch (see createUpsertBatcher); `setMany` and a
- * compare-and-set `delete` run in a transaction. Local listeners hear of each write once
- * it is durable, before its promise resolves. A write with a history entry runs in a
- * transaction that appends it.
+ * one is in flight share the next batch, with their history entries (see
+ * createUpsertBatcher); `setMany` and a compare-and-set `delete` run in a transaction.
+ * Local listeners hear of each write once it is durable, before its promise resolves.
+ * Any other write with a history entry runs in a transaction that appends it.
  */
 export interface SettingsWrites {
   set(key: string, value: string, expectedVersion: number | undefined, history: HistoryEntry | undefined): Promise<SettingRecord>;
@@ -21,31 +21,39 @@ export interface SettingsWrites {
 
 export function createSettingsWrites(table: SettingsTable): SettingsWrites {
   // Local listeners hear of each batched write in `set`.
-  const upsert = createUpsertBatcher((statements) => upsertBatch(table, statements));
+  const upsert = createUpsertBatcher(
+    (statements) => upsertBatch(table, statements),
+    (error) => !table.dialect.isUnavailable(error),
+  );
   return {
     set: (key, value, expectedVersion, history) =>
-      history === undefined
-        ? setKey(table, upsert, key, value, expectedVersion)
-        : commit(table, async (run) => (await writeEach(table, run, [{ key, value, expectedVersion, history }]))[0]!, (record) => [record.key]),
+      expectedVersion === undefined
+        ? setKey(table, upsert, key, value, history)
+        : history === undefined
+          ? compareAndSet(table, key, value, expectedVersion)
+          : commit(table, async (run) => (await writeEach(table, run, [{ key, value, expectedVersion, history }]))[0]!, (record) => [record.key]),
     setMany: (writes) => commit(table, (run) => writeEach(table, run, writes), (records) => records.map((record) => record.key)),
     delete: (key, expectedVersion, history) => deleteKey(table, key, expectedVersion, history),
   };
 }
 
+/** An unconditional set, in the next batch. */
 async function setKey(
   table: SettingsTable,
-  upsert: (write: UpsertRow) => Promise<Row>,
+  upsert: (write: BatchedWrite) => Promise<Row>,
   key: string,
   value: string,
-  expectedVersion: number | undefined,
+  history: HistoryEntry | undefined,
 ): Promise<SettingRecord> {
   const updatedAt = table.dialect.toTimestamp(table.now());
-  if (expectedVersion === undefined) {
-    const record = toRecord(table, await upsert({ key, value, updatedAt }));
-    table.emit({ key, origin: 'local' });
-    return record;
-  }
-  const [row] = await writeAlone(table, writeRow(table.name, { key, value, expectedVersion }, updatedAt));
+  const record = toRecord(table, await upsert({ key, value, updatedAt, history }));
+  table.emit({ key, origin: 'local' });
+  return record;
+}
+
+/** A compare-and-set without history: one statement. */
+async function compareAndSet(table: SettingsTable, key: string, value: string, expectedVersion: number): Promise<SettingRecord> {
+  const [row] = await writeAlone(table, writeRow(table.name, { key, value, expectedVersion }, table.dialect.toTimestamp(table.now())));
   // No row back: the version check failed.
   if (!row) throw new ConflictError();
   return toRecord(table, row);
@@ -60,7 +68,7 @@ async function deleteKey(table: SettingsTable, key: string, expectedVersion: num
           async (run) => {
             const statement = deleteRow(table.name, key, expectedVersion);
             if ((await run(statement.sql, statement.bindings)).length > 0) {
-              if (history) await appendHistory(table, run, history, table.dialect.toTimestamp(table.now()));
+              if (history) await appendHistory(table, run, [{ entry: history, at: table.dialect.toTimestamp(table.now()) }]);
               return true;
             }
             // Telling "missing" from "another version" takes a second read, in the same transaction.
@@ -84,18 +92,23 @@ async function writeAlone(table: SettingsTable, statement: Statement): Promise<R
 }
 
 /**
- * Runs the statements of one batch of unconditional sets: one alone, in autocommit,
- * or several in one transaction. The first statement holds every key of the batch.
+ * Runs the statements of one batch of unconditional sets: one without history alone, in
+ * autocommit; otherwise all in one transaction, each followed by the history entries of
+ * its writes. The first statement holds every key of the batch.
  */
-async function upsertBatch(table: SettingsTable, [first = [], ...later]: readonly (readonly UpsertRow[])[]): Promise<Row[][]> {
+async function upsertBatch(table: SettingsTable, statements: readonly (readonly BatchedWrite[])[]): Promise<Row[][]> {
   const { dialect, knex } = table;
-  const statement = upsertRows(table.name, first);
-  if (later.length === 0) return [await dialect.writeAlone(knex, statement.sql, statement.bindings)];
+  const [first = []] = statements;
+  if (statements.length === 1 && first.every((write) => write.history === undefined)) {
+    const statement = upsertRows(table.name, first);
+    return [await dialect.writeAlone(knex, statement.sql, statement.bindings)];
+  }
   return dialect.writeTransaction(knex, async (run) => {
-    const written = [await run(statement.sql, statement.bindings)];
-    for (const rows of later) {
-      const next = upsertRows(table.name, rows);
-      written.push(await run(next.sql, next.bindings));
+    const written: Row[][] = [];
+    for (const writes of statements) {
+      const statement = upsertRows(table.name, writes);
+      written.push(await run(statement.sql, statement.bindings));
+      await appendHistory(table, run, writes.flatMap(({ history, updatedAt }) => (history ? [{ entry: history, at: updatedAt }] : [])));
     }
     await dialect.publishChanges?.(run, first.map((row) => row.key));
     return written;
@@ -128,7 +141,7 @@ async function writeEach(table: SettingsTable, run: SqlRunner, writes: readonly 
     const [row] = await run(statement.sql, statement.bindings);
     // No row back: the version check failed. Throwing rolls back the earlier writes too.
     if (!row) throw new ConflictError();
-    if (write.history) await appendHistory(table, run, write.history, at);
+    if (write.history) await appendHistory(table, run, [{ entry: write.history, at }]);
     records[index] = toRecord(table, row);
   }
   return records;

@@ -54,4 +54,19 @@ describeEachDatabase(DATABASES, 'history in the write transaction on %s', (_name
     expect(await store.get('tx-b')).toEqual(b);
     await store.close();
   });
+
+  it('a set whose history append fails fails alone: the sets batched with it are kept, each with its entry', async () => {
+    const store = createKnexSettingsStore(db.knex, { notifyChannel: db.channel });
+    const keptEntry: HistoryEntry = { ...kept, scope: 'batch' };
+    const refusedEntry: HistoryEntry = { ...refused, scope: 'batch' };
+    // Made in one tick: the first goes out alone, the others wait for it and share the next batch.
+    const writes = Array.from({ length: 6 }, (_, i) => store.set(`batch-${i}`, `v${i}`, { history: i === 3 ? refusedEntry : keptEntry }));
+    const outcomes = await Promise.allSettled(writes);
+
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(await store.get('batch-3')).toBeNull();
+    for (const i of [0, 1, 2, 4, 5]) expect((await store.get(`batch-${i}`))?.value).toBe(`v${i}`);
+    expect((await store.readHistory({ scope: 'batch', limit: 10 })).map((entry) => entry.action)).toEqual(Array(5).fill('update'));
+    await store.close();
+  });
 });

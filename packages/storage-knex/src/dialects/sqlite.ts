@@ -1,9 +1,11 @@
 import { StorageUnavailableError } from '@llm-settings/core';
 import type { Knex } from 'knex';
+import { SQLITE_WRITE_WAIT_MS } from '../defaults.js';
 import type { SqliteFileGuard } from '../sqlite-file-guard.js';
 import type { Dialect, Row, SqlRunner } from './dialect.js';
 import { hasErrorCode, isKnexPoolFailure } from './driver-errors.js';
 import { pollDataVersion } from './sqlite-data-version.js';
+import { createWriteQueue } from './sqlite-write-queue.js';
 
 /** SQLite result codes that mean "cannot read or write the file right now". */
 const UNAVAILABLE_CODES: ReadonlySet<string> = new Set([
@@ -87,19 +89,24 @@ export interface SqliteDialectOptions {
  */
 export function createSqliteDialect(options: SqliteDialectOptions): Dialect {
   const { replaceConnections, databaseFile } = options;
+  const inTurn = createWriteQueue(SQLITE_WRITE_WAIT_MS);
   const dialect: Dialect = {
     async query(knex, sql, bindings = []) {
       return rowsOf(await knex.raw(sql, [...bindings]));
     },
 
     async writeAlone(knex, sql, bindings) {
-      return writtenToTheFileAtThePath(databaseFile, () => retriedOnFreshConnection(replaceConnections, async () => rowsOf(await knex.raw(sql, [...bindings]))));
+      return inTurn(() =>
+        writtenToTheFileAtThePath(databaseFile, () => retriedOnFreshConnection(replaceConnections, async () => rowsOf(await knex.raw(sql, [...bindings])))),
+      );
     },
 
     writeTransaction<T>(knex: Knex, work: (run: SqlRunner) => Promise<T>): Promise<T> {
-      return writtenToTheFileAtThePath(databaseFile, () =>
-        retriedOnFreshConnection(replaceConnections, () =>
-          knex.transaction((trx) => work(async (sql, bindings = []) => rowsOf(await trx.raw(sql, [...bindings])))),
+      return inTurn(() =>
+        writtenToTheFileAtThePath(databaseFile, () =>
+          retriedOnFreshConnection(replaceConnections, () =>
+            knex.transaction((trx) => work(async (sql, bindings = []) => rowsOf(await trx.raw(sql, [...bindings])))),
+          ),
         ),
       );
     },
