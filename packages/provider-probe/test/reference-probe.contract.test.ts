@@ -2,7 +2,7 @@
 // this package's, and contract-tests depending on it would make a dependency cycle.
 import { describeProviderProbeContract } from '@llm-settings/contract-tests';
 import { createFetchProbe } from '@llm-settings/core/testing';
-import { startFakeProvider } from '@llm-settings/provider-probe/testing';
+import { startFakeProvider } from '@llm-settings/fake-provider';
 
 describeProviderProbeContract({
   name: "core's reference probe (fetch) against the fake provider",

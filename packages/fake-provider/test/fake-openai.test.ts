@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fakeAnswerText, openAiKeyEcho, startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
+import { fakeAnswerText, openAiKeyEcho, startFakeProvider, type FakeProvider } from '@llm-settings/fake-provider';
 import { keyFor } from './helpers.js';
 
 const MODEL = 'gpt-test';
