@@ -34,14 +34,15 @@ async function main(): Promise<void> {
   if (firstPort === null) return usageError('the port must be an integer from 1 to 65535');
 
   const fake = await startFakeProvider({ firstPort });
+  // Before the URLs: whoever reads them may signal at once.
+  const stop = () => void fake.close();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+
   const urls = Object.entries(fake.baseUrls);
   console.log(urls.map(([provider, url]) => `${provider} ${url}`).join('\n'));
   console.log(urls.map(([provider, url]) => `${baseUrlVariableOf(provider)}=${url}`).join(' '));
   console.error('Any key is accepted. Ctrl-C stops the fake providers.');
-
-  const stop = () => void fake.close();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
 }
 
 function usageError(message: string): void {
