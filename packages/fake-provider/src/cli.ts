@@ -12,14 +12,14 @@ one "<provider> <base URL>" line each, then the variables that point llm-setting
 them. Runs until SIGINT or SIGTERM.
 
   --port N  the first provider's port, the others on the ports after it
-            (default: FAKE_PROVIDER_PORT, else free ports the system picks)
+            (default: FAKE_PROVIDER_PORT, else 0: free ports the system picks)
   --help    this text`;
 
-/** The port asked for, 0 for none, or null when it is not one. */
+/** The port asked for, 0 for any free ones, or null when it is not a port. */
 function portOf(value: string | undefined): number | null {
   if (value === undefined || value === '') return 0;
   const port = Number(value);
-  return Number.isInteger(port) && port >= 1 && port <= 65535 ? port : null;
+  return Number.isInteger(port) && port >= 0 && port <= 65535 ? port : null;
 }
 
 async function main(): Promise<void> {
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   }
   if (values.help === true) return void console.log(USAGE);
   const firstPort = portOf(values.port ?? process.env.FAKE_PROVIDER_PORT);
-  if (firstPort === null) return usageError('the port must be an integer from 1 to 65535');
+  if (firstPort === null) return usageError('the port must be an integer from 0 (free ones) to 65535');
 
   const fake = await startFakeProvider({ firstPort });
   // Before the URLs: whoever reads them may signal at once.

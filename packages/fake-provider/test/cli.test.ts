@@ -101,7 +101,7 @@ describe('llm-settings-fake-provider', () => {
     expect(await cli.exited).toEqual({ code: 0, signal: null });
 
     const refused = startCli(['--port', '70000']);
-    await expect(refused.lines).rejects.toThrow('the port must be an integer from 1 to 65535');
+    await expect(refused.lines).rejects.toThrow('the port must be an integer from 0 (free ones) to 65535');
     expect((await refused.exited).code).toBe(2);
   });
 });
