@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { baseUrlVariableOf, defaultModelFor, PROVIDERS } from '@llm-settings/core';
 import { fakeAnswerText } from '@llm-settings/fake-provider';
+import { freePorts } from './ports.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
@@ -39,22 +39,6 @@ function startCli(args: string[], env: Record<string, string> = {}): Started {
 /** The base URLs of the printed `<provider> <url>` lines, by provider. */
 function urlsOf(lines: string[]): Record<string, string> {
   return Object.fromEntries(lines.slice(0, -1).map((line) => line.split(' ') as [string, string]));
-}
-
-/** A run of `count` ports below Linux's ephemeral range, free when looked at. */
-async function freePorts(count: number): Promise<number> {
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-  for (;;) {
-    const first = 20_000 + Math.floor(Math.random() * 10_000);
-    let all = true;
-    for (let port = first; port < first + count && all; port++) all = await free(port);
-    if (all) return first;
-  }
 }
 
 beforeAll(() => {
