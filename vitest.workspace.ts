@@ -3,6 +3,7 @@
 export const projects = [
   'packages/core',
   'packages/contract-tests',
+  'packages/fake-provider',
   'packages/crypto-fernet',
   'packages/auth-jose',
   'packages/storage-knex',

@@ -33,7 +33,7 @@ export const dist = {
   coreTesting: () => import('../packages/core/dist/testing/index.js'),
   fernet: () => import('../packages/crypto-fernet/dist/index.js'),
   storage: () => import('../packages/storage-knex/dist/index.js'),
-  fakeProvider: () => import('../packages/provider-probe/dist/testing/index.js'),
+  fakeProvider: () => import('../packages/fake-provider/dist/index.js'),
   server: () => import('../packages/server/dist/index.js'),
 };
 

@@ -3,8 +3,10 @@
 // manifest: core imports zod only; adapters import core (never each other, never the
 // server, never the DI container); contract suites import core only; the server (the
 // composition root) and the repository's benchmarks use packages through their public
-// entry points only, and so do the examples of third-party adapters. A relative import
-// may not leave its package. Exits 1 listing each violation.
+// entry points only, and so do the examples of third-party adapters. The fake provider is
+// a test tool: it imports core only, and every package's tests may use it (the server's
+// sources too, for its demo). A relative import may not leave its package. Exits 1 listing
+// each violation.
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 const SCOPE = '@llm-settings/';
 const ADAPTERS = ['crypto-fernet', 'storage-knex', 'usage-knex', 'provider-probe', 'http-koa', 'auth-jose'];
 /** Test-only tooling every package's tests may use. */
-const TEST_TOOLS = ['vitest', 'fast-check', '@seriousme/openapi-schema-validator'];
+const TEST_TOOLS = ['vitest', 'fast-check', '@seriousme/openapi-schema-validator', `${SCOPE}fake-provider`];
 
 /** Only the composition root wires objects with a container. */
 const CONTAINER_ONLY = ['inversify', 'reflect-metadata'];
@@ -23,13 +25,18 @@ const isPublicEntry = (spec) => PUBLIC_ENTRIES.some((entry) => /^@llm-settings\/
 /** Which imports a package may make: `allowed(specifier, where)` with where = 'src' | 'test' | 'bench'. */
 const RULES = {
   core: (spec, where) => spec === 'zod' || spec.startsWith('zod/') || (where === 'test' && TEST_TOOLS.includes(spec)),
-  'contract-tests': (spec) => !spec.startsWith(SCOPE) || spec.startsWith(`${SCOPE}core`),
+  'contract-tests': (spec, where) => !spec.startsWith(SCOPE) || spec.startsWith(`${SCOPE}core`) || (where === 'test' && TEST_TOOLS.includes(spec)),
+  // Core and Node's modules only, so that it adds nothing to the packages whose tests use it.
+  'fake-provider': (spec, where) =>
+    spec === `${SCOPE}core` || (where === 'test' && (!spec.startsWith(SCOPE) || spec.startsWith(`${SCOPE}core/`) || spec === `${SCOPE}fake-provider`)),
   ...Object.fromEntries(
     ADAPTERS.map((name) => [
       name,
-      (spec) =>
+      (spec, where) =>
         !CONTAINER_ONLY.includes(spec) &&
-        (!spec.startsWith(SCOPE) || [`${SCOPE}core`, `${SCOPE}contract-tests`, `${SCOPE}${name}`].some((ok) => spec === ok || spec.startsWith(`${ok}/`))),
+        (!spec.startsWith(SCOPE) ||
+          (where === 'test' && TEST_TOOLS.includes(spec)) ||
+          [`${SCOPE}core`, `${SCOPE}contract-tests`, `${SCOPE}${name}`].some((ok) => spec === ok || spec.startsWith(`${ok}/`))),
     ]),
   ),
   // Every adapter, but through its public entry points; the contract suites only in tests.

@@ -62,11 +62,33 @@ describe('check-deps', () => {
     ]);
   });
 
+  it('flags the fake provider importing anything but core outside its tests, and a package using it outside its tests', () => {
+    const root = fixture({
+      'packages/fake-provider/src/f.ts': "import { PROVIDERS } from '@llm-settings/core';\nimport Koa from 'koa';\nimport { p } from '@llm-settings/provider-probe';\n",
+      'packages/fake-provider/test/f.test.ts': "import OpenAI from 'openai';\nimport { startFakeProvider } from '@llm-settings/fake-provider';\n",
+      'packages/fake-provider/package.json': JSON.stringify({ dependencies: { '@llm-settings/core': 'workspace:*', openai: '^6.0.0' }, devDependencies: { openai: '^6.0.0' } }),
+      'packages/storage-knex/src/s.ts': "import { startFakeProvider } from '@llm-settings/fake-provider';\n",
+      'packages/provider-probe/test/p.test.ts': "import { startFakeProvider } from '@llm-settings/fake-provider';\n",
+      'packages/provider-probe/package.json': JSON.stringify({ devDependencies: { '@llm-settings/fake-provider': 'workspace:*' } }),
+      'packages/core/test/c.test.ts': "import { startFakeProvider } from '@llm-settings/fake-provider';\n",
+      'packages/contract-tests/test/c.test.ts': "import { startFakeProvider } from '@llm-settings/fake-provider';\n",
+      'packages/usage-knex/package.json': JSON.stringify({ dependencies: { '@llm-settings/fake-provider': 'workspace:*' } }),
+      'packages/server/src/demo.ts': "import { startFakeProvider } from '@llm-settings/fake-provider';\n",
+    });
+    expect(findViolations(root).sort()).toEqual([
+      'packages/fake-provider/package.json: fake-provider must not depend on "openai"',
+      'packages/fake-provider/src/f.ts: fake-provider must not import "@llm-settings/provider-probe"',
+      'packages/fake-provider/src/f.ts: fake-provider must not import "koa"',
+      'packages/storage-knex/src/s.ts: storage-knex must not import "@llm-settings/fake-provider"',
+      'packages/usage-knex/package.json: usage-knex must not depend on "@llm-settings/fake-provider"',
+    ]);
+  });
+
   it("flags the server reaching past an adapter's public entry points, or using the contract suites outside tests", () => {
     const root = fixture({
       'packages/server/src/m.ts':
         "import { createKnexSettingsStore } from '@llm-settings/storage-knex';\nimport { upsertRows } from '@llm-settings/storage-knex/dist/settings-sql.js';\nimport { s } from '@llm-settings/contract-tests';\n",
-      'packages/server/test/m.test.ts': "import { s } from '@llm-settings/contract-tests';\nimport { f } from '@llm-settings/provider-probe/testing';\n",
+      'packages/server/test/m.test.ts': "import { s } from '@llm-settings/contract-tests';\nimport { f } from '@llm-settings/fake-provider';\n",
     });
     expect(findViolations(root)).toEqual([
       'packages/server/src/m.ts: server must not import "@llm-settings/storage-knex/dist/settings-sql.js"',
@@ -89,7 +111,7 @@ describe('check-deps', () => {
     const root = fixture({
       'examples/my-store/src/store.ts':
         "import { ConflictError } from '@llm-settings/core';\nimport { x } from '@llm-settings/core/src/errors.js';\nimport { y } from '../../../packages/core/src/index.js';\nimport { z } from './local.js';\n",
-      'examples/my-store/test/store.test.ts': "import { describeSettingsStoreContract } from '@llm-settings/contract-tests';\nimport { f } from '@llm-settings/provider-probe/testing';\n",
+      'examples/my-store/test/store.test.ts': "import { describeSettingsStoreContract } from '@llm-settings/contract-tests';\nimport { f } from '@llm-settings/fake-provider';\n",
     });
     expect(findViolations(root).sort()).toEqual([
       'examples/my-store/src/store.ts: a relative import must not leave the example ("../../../packages/core/src/index.js")',
@@ -101,7 +123,7 @@ describe('check-deps', () => {
     const root = fixture({
       'packages/storage-knex/bench/store.bench.mjs': "export const x = 1;\n",
       'bench/run.mjs':
-        "import { a } from '../packages/core/dist/index.js';\nimport { b } from '../packages/provider-probe/dist/testing/index.js';\nimport { c } from '../packages/storage-knex/bench/store.bench.mjs';\nimport { d } from '../packages/storage-knex/dist/settings-sql.js';\nconst p = new URL('../packages/server/package.json', import.meta.url);\n",
+        "import { a } from '../packages/core/dist/index.js';\nimport { b } from '../packages/fake-provider/dist/index.js';\nimport { c } from '../packages/storage-knex/bench/store.bench.mjs';\nimport { d } from '../packages/storage-knex/dist/settings-sql.js';\nconst p = new URL('../packages/server/package.json', import.meta.url);\n",
     });
     expect(findViolations(root)).toEqual(['bench/run.mjs: benchmarks must not import "../packages/storage-knex/dist/settings-sql.js"']);
   });

@@ -35,7 +35,7 @@ export interface ProbeContractRequest {
 
 /**
  * A fake provider HTTP API the adapter under test is pointed at, such as
- * `startFakeProvider()` of `@llm-settings/provider-probe/testing`. Behaviours:
+ * `startFakeProvider()` of `@llm-settings/fake-provider`. Behaviours:
  * `ok` accepts any key and knows each provider's default model (core's
  * `defaultModelFor`), answering 404 for other models; `unauthorized` 401;
  * `forbidden` 403; `not_found` 404; `rate_limited` 429; `server_error` 500;

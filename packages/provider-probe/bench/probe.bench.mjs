@@ -1,11 +1,11 @@
 // Median cost of a probe against the median cost of calling the SDK directly, both
-// against the local fake provider. Build first: cd packages/provider-probe && npx tsc -p tsconfig.json
+// against the local fake provider. Build first: node_modules/.bin/pnpm -r --workspace-concurrency=1 run build
 // Run: node packages/provider-probe/bench/probe.bench.mjs
 import { pathToFileURL } from 'node:url';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { createProviderProbe } from '../dist/index.js';
-import { startFakeProvider } from '../dist/testing/index.js';
+import { startFakeProvider } from '@llm-settings/fake-provider';
 
 const MODELS = { anthropic: 'claude-sonnet-4-20250514', openai: 'gpt-4o' };
 const KEYS = { anthropic: 'sk-ant-api03-bench-0000000000000000000000', openai: 'sk-proj-bench-00000000000000000000000000' };

@@ -1,6 +1,6 @@
 import { describeProviderProbeContract } from '@llm-settings/contract-tests';
 import { createProviderProbe } from '@llm-settings/provider-probe';
-import { startFakeProvider } from '@llm-settings/provider-probe/testing';
+import { startFakeProvider } from '@llm-settings/fake-provider';
 
 describeProviderProbeContract({
   name: 'official SDKs against the fake provider',

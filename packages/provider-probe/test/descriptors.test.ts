@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECT_PROBE_STATUS_CODES, openAiCompatible, PROVIDERS, ProviderRegistry, type ProviderDescriptor } from '@llm-settings/core';
 import { createModelLister, createProviderProbe, createSdkClient } from '../src/index.js';
-import { fakeAnswerText, startFakeProvider, type FakeProvider } from '../src/testing/index.js';
+import { fakeAnswerText, startFakeProvider, type FakeProvider } from '@llm-settings/fake-provider';
 
 /*
  * The probe, the model lister and the SDK client, driven by each OpenAI-dialect built-in

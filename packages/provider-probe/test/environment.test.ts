@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { defaultModelFor } from '@llm-settings/core';
 import { createModelLister, createProviderProbe, createSdkClient } from '@llm-settings/provider-probe';
-import { fakeAnswerText, startFakeProvider, type FakeProvider, type FakeRequest } from '@llm-settings/provider-probe/testing';
+import { fakeAnswerText, startFakeProvider, type FakeProvider, type FakeRequest } from '@llm-settings/fake-provider';
 import { PROVIDER_IDS, askOnce, keyFor } from './helpers.js';
 
 /** Everything the SDKs would read from the environment to pick a key, a host or extra headers. */

@@ -1,6 +1,6 @@
 import { describeModelListerContract } from '@llm-settings/contract-tests';
 import { createModelLister } from '@llm-settings/provider-probe';
-import { startFakeProvider } from '@llm-settings/provider-probe/testing';
+import { startFakeProvider } from '@llm-settings/fake-provider';
 
 // A page size of 100 makes the suite's 250 Anthropic models take three pages.
 describeModelListerContract({

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCodes, isLlmSettingsError } from '@llm-settings/core';
 import { createModelLister, MAX_LISTED_MODELS } from '@llm-settings/provider-probe';
-import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
+import { startFakeProvider, type FakeProvider } from '@llm-settings/fake-provider';
 import { captureLogger, keyFor, keyRunsIn } from './helpers.js';
 
 let fake: FakeProvider;

@@ -3,7 +3,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCodes, defaultModelFor, isLlmSettingsError, type ProbeCode } from '@llm-settings/core';
 import { createProviderProbe } from '@llm-settings/provider-probe';
-import { openAiKeyEcho, startFakeProvider, type FakeBehavior, type FakeProvider } from '@llm-settings/provider-probe/testing';
+import { openAiKeyEcho, startFakeProvider, type FakeBehavior, type FakeProvider } from '@llm-settings/fake-provider';
 import { PROVIDER_IDS, captureLogger, credentialHeaders, keyFor, keyRunsIn } from './helpers.js';
 
 let fake: FakeProvider;

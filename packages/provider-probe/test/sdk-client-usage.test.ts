@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { defaultModelFor, type MeteredCall } from '@llm-settings/core';
 import { createSdkClient, type SdkClient } from '@llm-settings/provider-probe';
-import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
+import { startFakeProvider, type FakeProvider } from '@llm-settings/fake-provider';
 import { keyFor } from './helpers.js';
 
 let fake: FakeProvider;

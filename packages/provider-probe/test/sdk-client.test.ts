@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCodes, Secret, defaultModelFor, isLlmSettingsError } from '@llm-settings/core';
 import { DEFAULT_BASE_URLS, RedirectRefusedError, createSdkClient, type SdkClientOptions } from '@llm-settings/provider-probe';
-import { fakeAnswerText, startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
+import { fakeAnswerText, startFakeProvider, type FakeProvider } from '@llm-settings/fake-provider';
 import { PROVIDER_IDS, askOnce, credentialHeaders, keyFor } from './helpers.js';
 
 let fake: FakeProvider;

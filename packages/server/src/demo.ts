@@ -1,6 +1,6 @@
 import { catalogueModels, PROVIDERS } from '@llm-settings/core';
 import { generateFernetKey } from '@llm-settings/crypto-fernet';
-import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
+import { startFakeProvider, type FakeProvider } from '@llm-settings/fake-provider';
 import { serve, type RunningServer } from './serve.js';
 
 /** The keys the demo's fake providers accept; they refuse every other key (401). */

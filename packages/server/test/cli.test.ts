@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeProvider } from '@llm-settings/provider-probe/testing';
+import { startFakeProvider } from '@llm-settings/fake-provider';
 import { CLI, assertBuilt, freePort, run, start, waitForOk, type Spawned } from './support/processes.js';
 import { killGroup } from './support/signals.js';
 

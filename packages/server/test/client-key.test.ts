@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@llm-settings/core';
 import { generateFernetKey } from '@llm-settings/crypto-fernet';
-import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
+import { startFakeProvider, type FakeProvider } from '@llm-settings/fake-provider';
 import { createLlmSettings, type LlmClient, type LlmSettings } from '../src/create-llm-settings.js';
 import { startEchoProvider, type EchoProvider } from './support/echo-provider.js';
 import { keyEchoFinder, keyRunFinder } from './support/leaks.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes, isLlmSettingsError, silentLogger } from '@llm-settings/core';
 import { generateFernetKey } from '@llm-settings/crypto-fernet';
-import { startFakeProvider } from '@llm-settings/provider-probe/testing';
+import { startFakeProvider } from '@llm-settings/fake-provider';
 import { createLlmSettings } from '../src/create-llm-settings.js';
 
 const KEY = 'sk-proj-EMBEDDED-SECRET-0123456789';

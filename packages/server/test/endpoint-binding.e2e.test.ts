@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFernetKey } from '@llm-settings/crypto-fernet';
-import { fakeAnswerText, startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
+import { fakeAnswerText, startFakeProvider, type FakeProvider } from '@llm-settings/fake-provider';
 import { serve, type RunningServer } from '../src/serve.js';
 import { captureLogs } from './support/logs.js';
 import { CLI, assertBuilt, run } from './support/processes.js';

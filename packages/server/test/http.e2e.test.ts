@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
+import { startFakeProvider, type FakeProvider } from '@llm-settings/fake-provider';
 import type { RunningServer } from '../src/serve.js';
 import { captureLogs } from './support/logs.js';
 import { keyRunFinder } from './support/leaks.js';

@@ -9,7 +9,7 @@ import { REPO_ROOT, assertBuilt, freePort, run, start, waitForOk } from './suppo
 
 const execFileAsync = promisify(execFile);
 const PNPM = join(REPO_ROOT, 'node_modules', '.bin', 'pnpm');
-const PACKAGES = ['core', 'crypto-fernet', 'auth-jose', 'storage-knex', 'usage-knex', 'provider-probe', 'http-koa', 'contract-tests'];
+const PACKAGES = ['core', 'crypto-fernet', 'auth-jose', 'storage-knex', 'usage-knex', 'provider-probe', 'fake-provider', 'http-koa', 'contract-tests'];
 const KEY = 'itGOlPGAtSXqCepE4blJoAerj_uedyIsaYEDqyW_F6M=';
 
 let dir: string;

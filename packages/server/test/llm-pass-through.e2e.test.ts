@@ -2,7 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateFernetKey } from '@llm-settings/crypto-fernet';
-import { fakeAnswerText, startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
+import { fakeAnswerText, startFakeProvider, type FakeProvider } from '@llm-settings/fake-provider';
 import { serve, type RunningServer } from '../src/serve.js';
 import { freePort } from './support/processes.js';
 import { captureLogs } from './support/logs.js';

@@ -6,7 +6,7 @@ import knexFactory from 'knex';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJoseTokenMinter } from '@llm-settings/auth-jose';
-import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
+import { startFakeProvider, type FakeProvider } from '@llm-settings/fake-provider';
 import type { RunningServer } from '../src/serve.js';
 import { captureLogs } from './support/logs.js';
 import { serveAgainstFake } from './support/serve-against-fake.js';

@@ -6,7 +6,7 @@ import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openAiCompatible, PROVIDERS, type ProviderDescriptor } from '@llm-settings/core';
 import { generateFernetKey } from '@llm-settings/crypto-fernet';
-import { fakeAnswerText, startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
+import { fakeAnswerText, startFakeProvider, type FakeProvider } from '@llm-settings/fake-provider';
 import { serve, type RunningServer } from '../src/serve.js';
 import { createSqliteDatabase, type TestDatabase } from './support/databases.js';
 import { keyRunFinder } from './support/leaks.js';

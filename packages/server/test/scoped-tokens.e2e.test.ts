@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJoseTokenMinter } from '@llm-settings/auth-jose';
-import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
+import { startFakeProvider, type FakeProvider } from '@llm-settings/fake-provider';
 import { PERMISSIONS, type Permission } from '@llm-settings/core';
 import type { RunningServer } from '../src/serve.js';
 import { storeSettings } from './support/stored-settings.js';

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createJoseTokenMinter } from '@llm-settings/auth-jose';
 import type { Permission } from '@llm-settings/core';
-import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
+import { startFakeProvider, type FakeProvider } from '@llm-settings/fake-provider';
 import type { RunningServer } from '../src/serve.js';
 import { CHROMIUM, SKIP_BROWSER_TESTS, launchChromium, watchPageProblems } from './support/browser.js';
 import { createSqliteDatabase, type TestDatabase } from './support/databases.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generateFernetKey } from '@llm-settings/crypto-fernet';
-import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
+import { startFakeProvider, type FakeProvider } from '@llm-settings/fake-provider';
 import { createDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';
 import { CLI, assertBuilt, freePort, run, start, waitForOk, type Spawned } from './support/processes.js';
 

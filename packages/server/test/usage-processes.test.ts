@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { generateFernetKey } from '@llm-settings/crypto-fernet';
-import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
+import { startFakeProvider, type FakeProvider } from '@llm-settings/fake-provider';
 import { createKnexFromUrl } from '@llm-settings/storage-knex';
 import { createKnexUsageStore } from '@llm-settings/usage-knex';
 import { createDatabase, describeEachDatabase, type TestDatabase } from './support/databases.js';

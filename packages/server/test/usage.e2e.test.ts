@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
+import { startFakeProvider, type FakeProvider } from '@llm-settings/fake-provider';
 import { createKnexFromUrl } from '@llm-settings/storage-knex';
 import { createKnexUsageStore } from '@llm-settings/usage-knex';
 import type { RunningServer } from '../src/serve.js';

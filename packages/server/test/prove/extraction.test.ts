@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFernetKey } from '@llm-settings/crypto-fernet';
-import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
+import { startFakeProvider, type FakeProvider } from '@llm-settings/fake-provider';
 import { createDatabase, type TestDatabase } from '../support/databases.js';
 import { Figures } from './support/figures.js';
 import { send, type Exchange } from './support/http-client.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFernetKey } from '@llm-settings/crypto-fernet';
-import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
+import { startFakeProvider, type FakeProvider } from '@llm-settings/fake-provider';
 import { createDatabase, describeEachDatabase, POSTGRES_SKIPPED, type TestDatabase } from '../support/databases.js';
 import { needsRoot, ROOT_SKIPPED } from '../support/root.js';
 import { answerIssues } from './support/answers.js';

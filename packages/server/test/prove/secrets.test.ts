@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generateFernetKey } from '@llm-settings/crypto-fernet';
-import { FAKE_BEHAVIORS, startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
+import { FAKE_BEHAVIORS, startFakeProvider, type FakeProvider } from '@llm-settings/fake-provider';
 import { createDatabase, describeEachDatabase, type TestDatabase } from '../support/databases.js';
 import { answerIssues } from './support/answers.js';
 import { decryptWithPython } from './support/fernet-python.js';

@@ -1,6 +1,6 @@
 import type { Logger } from '@llm-settings/core';
 import { generateFernetKey } from '@llm-settings/crypto-fernet';
-import type { FakeProvider } from '@llm-settings/provider-probe/testing';
+import type { FakeProvider } from '@llm-settings/fake-provider';
 import { serve, type RunningServer } from '../../src/serve.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { FakeProvider } from '@llm-settings/provider-probe/testing';
+import type { FakeProvider } from '@llm-settings/fake-provider';
 import { logLines, type ServerProcess } from './server-process.js';
 import { runTraffic, type Operation } from './traffic.js';
 

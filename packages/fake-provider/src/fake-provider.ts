@@ -70,6 +70,12 @@ export interface FakeProviderOptions {
    * @default []
    */
   providers?: readonly ProviderDescriptor[];
+  /**
+   * The first provider's port; the others take the ports after it, in the order of
+   * `baseUrls`: URLs that stay the same from one start to the next.
+   * @default 0: each provider on a free port the system picks
+   */
+  firstPort?: number;
 }
 
 export interface FakeProvider {
@@ -179,9 +185,9 @@ interface FakeState {
 
 /**
  * Starts a fake of every built-in provider (and of `options.providers`), each on its own
- * random port of 127.0.0.1 under the path of its real API root, reading the key from
- * its own header, speaking enough of the real APIs for the official SDKs: model lookup and
- * list; Anthropic's messages (streamed or not) and token counting; OpenAI's chat
+ * port of 127.0.0.1 (a random one unless `options.firstPort`) under the path of its real
+ * API root, reading the key from its own header, speaking enough of the real APIs for the
+ * official SDKs: model lookup and list; Anthropic's messages (streamed or not) and token counting; OpenAI's chat
  * completions and responses (streamed or not) and embeddings.
  */
 export async function startFakeProvider(options: FakeProviderOptions = {}): Promise<FakeProvider> {
@@ -213,7 +219,8 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
 
   const servers: Server[] = [];
   const baseUrls: Record<LlmProvider, string> = {};
-  for (const descriptor of descriptors) {
+  const firstPort = options.firstPort ?? 0;
+  for (const [index, descriptor] of descriptors.entries()) {
     const faked = fakedProvider(descriptor);
     const server = createServer((req, res) => {
       const onBody = (raw: string) => {
@@ -224,8 +231,15 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       // A body that never arrived whole: its client went away, nobody is left to answer.
       void readBody(req).then(onBody, () => res.destroy());
     });
+    try {
+      const port = await listen(server, firstPort === 0 ? 0 : firstPort + index);
+      baseUrls[faked.id] = `http://127.0.0.1:${port}${faked.prefix}`;
+    } catch (error) {
+      // A port taken: the servers already listening would otherwise outlive the failed start.
+      await Promise.all(servers.map(stop));
+      throw error;
+    }
     servers.push(server);
-    baseUrls[faked.id] = `http://127.0.0.1:${await listen(server)}${faked.prefix}`;
   }
 
   return {
@@ -397,10 +411,10 @@ function keyBehaviorId(provider: LlmProvider, apiKey: string): string {
   return `${provider}\n${apiKey}`;
 }
 
-function listen(server: Server): Promise<number> {
+function listen(server: Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
   });
 }
 

@@ -1,7 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fakeAnswerText, openAiKeyEcho, startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
-import { keyFor } from './helpers.js';
+import { fakeAnswerText, openAiKeyEcho, startFakeProvider, type FakeProvider } from '@llm-settings/fake-provider';
 
 const MODEL = 'gpt-test';
 const EMBEDDING_MODEL = 'embed-test';
@@ -21,7 +21,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   fake.reset();
-  apiKey = keyFor('openai');
+  apiKey = `sk-proj-${randomUUID()}`;
   client = new OpenAI({ apiKey, baseURL: fake.baseUrls.openai, maxRetries: 0, logLevel: 'off' });
 });
 

@@ -1,7 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fakeAnswerText, startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
-import { keyFor } from './helpers.js';
+import { fakeAnswerText, startFakeProvider, type FakeProvider } from '@llm-settings/fake-provider';
 
 const MODELS = ['claude-a', 'claude-b', 'claude-c', 'claude-d', 'claude-e'];
 const MODEL = 'claude-a';
@@ -21,7 +21,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   fake.reset();
-  apiKey = keyFor('anthropic');
+  apiKey = `sk-ant-api03-${randomUUID()}`;
   client = new Anthropic({ apiKey, baseURL: fake.baseUrls.anthropic, maxRetries: 0, logLevel: 'off' });
 });
 

@@ -1,8 +1,6 @@
-// core's reference probe runs here rather than in contract-tests: the fake provider is
-// this package's, and contract-tests depending on it would make a dependency cycle.
-import { describeProviderProbeContract } from '@llm-settings/contract-tests';
 import { createFetchProbe } from '@llm-settings/core/testing';
-import { startFakeProvider } from '@llm-settings/provider-probe/testing';
+import { startFakeProvider } from '@llm-settings/fake-provider';
+import { describeProviderProbeContract } from '../src/provider-probe.contract.js';
 
 describeProviderProbeContract({
   name: "core's reference probe (fetch) against the fake provider",

@@ -1,9 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defaultModelFor } from '@llm-settings/core';
-import { fakeAnswerText, startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
-import { keyFor } from './helpers.js';
+import { fakeAnswerText, startFakeProvider, type FakeProvider } from '@llm-settings/fake-provider';
 
 const DELAY_MS = 40;
 const ANTHROPIC_MODEL = defaultModelFor('anthropic');
@@ -24,8 +24,8 @@ afterAll(async () => {
 
 beforeEach(() => {
   fake.reset();
-  anthropic = new Anthropic({ apiKey: keyFor('anthropic'), baseURL: fake.baseUrls.anthropic, maxRetries: 0, logLevel: 'off' });
-  openai = new OpenAI({ apiKey: keyFor('openai'), baseURL: fake.baseUrls.openai, maxRetries: 0, logLevel: 'off' });
+  anthropic = new Anthropic({ apiKey: `sk-ant-api03-${randomUUID()}`, baseURL: fake.baseUrls.anthropic, maxRetries: 0, logLevel: 'off' });
+  openai = new OpenAI({ apiKey: `sk-proj-${randomUUID()}`, baseURL: fake.baseUrls.openai, maxRetries: 0, logLevel: 'off' });
 });
 
 describe('slow streams', () => {
@@ -107,7 +107,7 @@ describe('streams cut short by the client', () => {
   it('close() ends held streams', async () => {
     const own = await startFakeProvider();
     own.setStreamDelay(Infinity);
-    const client = new OpenAI({ apiKey: keyFor('openai'), baseURL: own.baseUrls.openai, maxRetries: 0, logLevel: 'off' });
+    const client = new OpenAI({ apiKey: `sk-proj-${randomUUID()}`, baseURL: own.baseUrls.openai, maxRetries: 0, logLevel: 'off' });
     const stream = await client.responses.create({ model: OPENAI_MODEL, input: 'Hello', stream: true });
     const events = (async () => {
       const types: string[] = [];

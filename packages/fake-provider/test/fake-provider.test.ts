@@ -1,5 +1,8 @@
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeProvider, type FakeProvider } from '@llm-settings/provider-probe/testing';
+import { PROVIDERS } from '@llm-settings/core';
+import { startFakeProvider, type FakeProvider } from '@llm-settings/fake-provider';
+import { freePorts, isFree } from './ports.js';
 
 let fake: FakeProvider;
 
@@ -92,6 +95,23 @@ describe('startFakeProvider', () => {
     expect(response.status).toBe(200);
     expect(fake.requestCount('openai')).toBe(1);
     expect(fake.requestCount('anthropic')).toBe(0);
+  });
+
+  it('firstPort - puts the providers on that port and the ones after it, and frees them all when one is taken', async () => {
+    const first = await freePorts(PROVIDERS.length);
+    const own = await startFakeProvider({ firstPort: first });
+    expect(Object.values(own.baseUrls).map((url) => Number(new URL(url).port))).toEqual(PROVIDERS.map((_, index) => first + index));
+    await own.close();
+
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(first + 2, '127.0.0.1', resolve));
+    try {
+      await expect(startFakeProvider({ firstPort: first })).rejects.toThrow('EADDRINUSE');
+      expect(await isFree(first)).toBe(true);
+      expect(await isFree(first + 1)).toBe(true);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 
   it('close - ends even while a request hangs', async () => {
