@@ -7,7 +7,8 @@
 // throughput figure; `pnpm bench` measures those. Each server runs under valgrind, two at
 // a time: about 3 minutes in all. Needs a build and valgrind.
 // `--only llm-settings-info,koa-stack-info` counts those servers alone; `--keep <dir>`
-// leaves each server's callgrind files there, for `callgrind_annotate --inclusive=yes`.
+// leaves each server's callgrind files there, for `callgrind_annotate --inclusive=yes`;
+// `--requests 5000` warms up with and counts that many instead of 10,000.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -30,7 +31,9 @@ async function countInstructions(start, { warmup, requests, keepDir }) {
     // run time, which valgrind must check for.
     args: ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', '--smc-check=all-non-file', `--callgrind-out-file=${join(outDir, 'callgrind.out')}`],
   };
-  const server = await start({ launcher, readyTimeoutMs: 300_000 });
+  // Once more when the start fails: on a loaded machine, valgrind can slow the store's first
+  // connection past its timeout.
+  const server = await start({ launcher, readyTimeoutMs: 300_000 }).catch(() => start({ launcher, readyTimeoutMs: 300_000 }));
   try {
     // A long timeout: under valgrind on a loaded machine an answer can take over autocannon's 10 s.
     const run = (amount) => autocannon({ url: `${server.url}${SETTINGS_PATH}`, connections: 10, amount, timeout: 120 });
@@ -39,11 +42,15 @@ async function countInstructions(start, { warmup, requests, keepDir }) {
     const result = await run(requests);
     execFileSync('callgrind_control', ['--instr=off', String(server.pid)], { stdio: 'ignore' });
     execFileSync('callgrind_control', ['--dump', String(server.pid)], { stdio: 'ignore' });
-    if (result.non2xx + result.errors > 0) {
+    // Under valgrind on a loaded machine, the store's read when a cached view expires (every
+    // 5 s) can outwait the connection pool's 1.5 s and answer 503: a few are counted and
+    // reported, more end the run.
+    const failed = result.non2xx + result.errors;
+    if (failed > requests / 100) {
       const failures = readFileSync(server.logFile, 'utf8').split('\n').filter((line) => /"level":[45]0/.test(line)).slice(0, 3);
-      throw new Error(`${server.name}: ${result.non2xx + result.errors} failed requests (${JSON.stringify(result.statusCodeStats)}, ${result.errors} errors); logged:\n${failures.join('\n')}`);
+      throw new Error(`${server.name}: ${failed} failed requests (${JSON.stringify(result.statusCodeStats)}, ${result.errors} errors); logged:\n${failures.join('\n')}`);
     }
-    return Math.round(mainThreadInstructions(outDir) / result.requests.total);
+    return { instructions: Math.round(mainThreadInstructions(outDir) / result.requests.total), failed };
   } finally {
     await server.stop();
     if (keepDir === undefined) rmSync(outDir, { recursive: true, force: true });
@@ -93,6 +100,7 @@ export async function runInstructionsBench({ warmup = 10_000, requests = 10_000,
       const unknown = names.filter((name) => !(name in servers));
       if (unknown.length > 0) throw new Error(`no server named ${unknown.join(', ')}; known: ${Object.keys(servers).join(', ')}`);
       const counts = {};
+      const failedRequests = {};
       // Two at a time: counts do not depend on what else runs.
       for (let i = 0; i < names.length; i += 2) {
         const pair = names.slice(i, i + 2);
@@ -102,13 +110,17 @@ export async function runInstructionsBench({ warmup = 10_000, requests = 10_000,
         );
         const failed = settled.find((outcome) => outcome.status === 'rejected');
         if (failed) throw failed.reason;
-        pair.forEach((name, j) => (counts[name] = settled[j].value));
+        pair.forEach((name, j) => {
+          counts[name] = settled[j].value.instructions;
+          if (settled[j].value.failed > 0) failedRequests[name] = settled[j].value.failed;
+        });
       }
       const ratio = (over, under) => (counts[over] && counts[under] ? round(counts[over] / counts[under]) : null);
       return {
         warmup,
         requests,
         instructions_per_request: counts,
+        failed_requests: failedRequests,
         bare_over_server: Object.fromEntries(names.map((name) => [name, ratio('bare-koa', name)])),
         // The target's pair: the same stack at the same log level over the service (at least 0.9).
         stack_over_service: Object.fromEntries(['info', 'silent'].map((level) => [level, ratio(`koa-stack-${level}`, `llm-settings-${level}`)])),
@@ -127,6 +139,7 @@ function makeDir(path) {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({ options: { only: { type: 'string' }, keep: { type: 'string' } } });
-  console.log(JSON.stringify(await runInstructionsBench({ only: values.only?.split(','), keepDir: values.keep }), null, 2));
+  const { values } = parseArgs({ options: { only: { type: 'string' }, keep: { type: 'string' }, requests: { type: 'string' } } });
+  const requests = values.requests === undefined ? {} : { warmup: Number(values.requests), requests: Number(values.requests) };
+  console.log(JSON.stringify(await runInstructionsBench({ only: values.only?.split(','), keepDir: values.keep, ...requests }), null, 2));
 }
