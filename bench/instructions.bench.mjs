@@ -31,9 +31,10 @@ async function countInstructions(start, { warmup, requests, keepDir }) {
     // run time, which valgrind must check for.
     args: ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', '--smc-check=all-non-file', `--callgrind-out-file=${join(outDir, 'callgrind.out')}`],
   };
-  // Once more when the start fails: on a loaded machine, valgrind can slow the store's first
-  // connection past its timeout.
-  const server = await start({ launcher, readyTimeoutMs: 300_000 }).catch(() => start({ launcher, readyTimeoutMs: 300_000 }));
+  // Up to three tries: on a loaded machine, valgrind can slow the store's first connection
+  // past its timeout, which ends the start.
+  const attempt = () => start({ launcher, readyTimeoutMs: 300_000 });
+  const server = await attempt().catch(attempt).catch(attempt);
   try {
     // A long timeout: under valgrind on a loaded machine an answer can take over autocannon's 10 s.
     const run = (amount) => autocannon({ url: `${server.url}${SETTINGS_PATH}`, connections: 10, amount, timeout: 120 });
