@@ -32,15 +32,18 @@ export function redactText(text: string, secrets: readonly string[] = []): strin
  * copy of its own enumerable fields, so nothing it hides can be serialised later.
  * Cycles and depth are bounded so it is safe on arbitrary error objects.
  */
-export function redactDeep(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+export function redactDeep(value: unknown, depth = 0, seen: WeakSet<object> | null = null): unknown {
   if (typeof value === 'string') return redactText(value);
   if (value === null || typeof value !== 'object') return value;
-  if (depth > 8 || seen.has(value)) return '[Truncated]';
-  seen.add(value);
+  if (depth > 8 || seen?.has(value)) return '[Truncated]';
+  seen?.add(value);
+  // The objects met on the way down are tracked from the first nested one on: a log
+  // line's fields are mostly flat, and this runs on every line.
+  const seenBelow = (field: unknown) => (typeof field === 'object' && field !== null ? (seen ??= new WeakSet([value])) : seen);
   if (Array.isArray(value)) {
     let copy: unknown[] | null = null;
     value.forEach((item, i) => {
-      const redacted = redactDeep(item, depth + 1, seen);
+      const redacted = redactDeep(item, depth + 1, seenBelow(item));
       if (redacted !== item) (copy ??= [...value])[i] = redacted;
     });
     return copy ?? value;
@@ -48,8 +51,10 @@ export function redactDeep(value: unknown, depth = 0, seen = new WeakSet<object>
   const prototype = Object.getPrototypeOf(value);
   const plain = prototype === Object.prototype || prototype === null;
   let copy: Record<string, unknown> | null = plain ? null : {};
-  for (const [key, field] of Object.entries(value)) {
-    const redacted = SECRET_FIELDS.has(key.toLowerCase()) ? REDACTED : redactDeep(field, depth + 1, seen);
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const field = (value as Record<string, unknown>)[key];
+    const redacted = SECRET_FIELDS.has(key.toLowerCase()) ? REDACTED : redactDeep(field, depth + 1, seenBelow(field));
     if (copy !== null) copy[key] = redacted;
     else if (redacted !== field) (copy = { ...(value as Record<string, unknown>) })[key] = redacted;
   }

@@ -1,5 +1,6 @@
 import { ConfigError, DEFAULT_PROVIDER_REGISTRY, silentLogger, type Logger, type ProviderRegistry, type TokenVerifier } from '@llm-settings/core';
 import Koa from 'koa';
+import compose from 'koa-compose';
 import type { AppContext, AppState } from './app-state.js';
 import { authenticate, type AccessOptions } from './bearer-auth.js';
 import { registerCallerRoute } from './caller-route.js';
@@ -168,10 +169,10 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   // deny by default, whatever the options. The open routes' files must load that way.
   const browserCheck = fetchMetadataCheck(corsOrigins);
   // The access check names the caller (ctx.state.caller) for the routes after it.
+  // One `use` each: @koa/router composes a request's middleware anew, at a cost per entry.
   const protectedRoutes = createRouter();
-  protectedRoutes.use(browserCheck);
   const access: AccessOptions = { ...(options.apiToken === undefined ? {} : { apiToken: options.apiToken }), tokenVerifier: options.tokenVerifier ?? null };
-  protectedRoutes.use(authenticate(access));
+  protectedRoutes.use(compose([browserCheck, authenticate(access)]));
   registerCallerRoute(protectedRoutes);
   const jsonBody = jsonBodyMiddleware(maxBodyBytes);
   registerProviderRoutes(protectedRoutes, providers);
@@ -183,8 +184,7 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   // where SDKs may send what they take for a provider key.
   const llmRoutes = createRouter();
   if (options.llm !== undefined) {
-    llmRoutes.use(browserCheck);
-    llmRoutes.use(authenticate({ ...access, acceptXApiKey: true }));
+    llmRoutes.use(compose([browserCheck, authenticate({ ...access, acceptXApiKey: true })]));
     registerLlmPassThrough(llmRoutes, options.service, { providers, ...options.llm }, logger, options.metrics?.observer ?? NO_OBSERVER, options.usage?.record ?? null);
   }
 

@@ -15,8 +15,8 @@ import { HttpError, HttpErrorCodes } from './problems.js';
  */
 export function originCheck(corsOrigins: ReadonlySet<string>): Middleware<AppState> {
   return async (ctx, next) => {
-    const origin = ctx.get('Origin');
-    if (origin !== '' && !isAllowedOrigin(origin, ctx.get('Host'), corsOrigins)) throw forbidden('Requests from pages of another origin are refused.');
+    const origin = ctx.headers.origin ?? '';
+    if (origin !== '' && !isAllowedOrigin(origin, ctx.headers.host ?? '', corsOrigins)) throw forbidden('Requests from pages of another origin are refused.');
     await next();
   };
 }
@@ -37,9 +37,11 @@ export function originCheck(corsOrigins: ReadonlySet<string>): Middleware<AppSta
  */
 export function fetchMetadataCheck(corsOrigins: ReadonlySet<string>): Middleware<AppState> {
   return async (ctx, next) => {
-    if (ctx.get('Sec-Fetch-Mode') === 'no-cors') throw forbidden('Requests a page makes without CORS (images, scripts, no-cors fetches) are refused.');
-    const site = ctx.get('Sec-Fetch-Site');
-    if ((site === 'cross-site' || site === 'same-site') && !isAllowedOrigin(ctx.get('Origin'), ctx.get('Host'), corsOrigins)) {
+    // Read from Node's headers (lower-case names) rather than ctx.get, on every request.
+    const { headers } = ctx;
+    if (headers['sec-fetch-mode'] === 'no-cors') throw forbidden('Requests a page makes without CORS (images, scripts, no-cors fetches) are refused.');
+    const site = headers['sec-fetch-site'];
+    if ((site === 'cross-site' || site === 'same-site') && !isAllowedOrigin(headers.origin ?? '', headers.host ?? '', corsOrigins)) {
       throw forbidden('Requests from pages of another site are refused.');
     }
     await next();

@@ -8,6 +8,8 @@ import { matchedRoutePattern } from './routers.js';
 import { endRequestSpan } from './tracing.js';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
+/** Node's name for it in `req.headers`. */
+const REQUEST_ID_FIELD = REQUEST_ID_HEADER.toLowerCase();
 /** Incoming ids are reused only when short and made of safe characters, so they cannot forge log content. */
 const VALID_REQUEST_ID = /^[A-Za-z0-9._:@+=\/-]{1,128}$/;
 
@@ -46,8 +48,8 @@ type RequestLogEntry = {
 export function requestLog(logger: Logger, observer: HttpObserver = NO_OBSERVER): Middleware<AppState> {
   return async (ctx, next) => {
     const started = performance.now();
-    const incoming = ctx.get(REQUEST_ID_HEADER);
-    const clientChosenId = VALID_REQUEST_ID.test(incoming);
+    const incoming = ctx.headers[REQUEST_ID_FIELD];
+    const clientChosenId = typeof incoming === 'string' && VALID_REQUEST_ID.test(incoming);
     ctx.state.requestId = clientChosenId ? incoming : randomUUID();
     try {
       await next();

@@ -26,8 +26,12 @@ export function createLogger(options: CreateLoggerOptions = {}): PinoLogger {
       formatters: { log: (fields) => redactDeep(fields) as Record<string, unknown> },
       hooks: {
         logMethod(args, method) {
-          const scrubbed = args.map((arg) => (typeof arg === 'string' ? redactText(arg) : arg));
-          return method.apply(this, scrubbed as Parameters<typeof method>);
+          // In place: pino passes a fresh array per call.
+          for (let i = 0; i < args.length; i++) {
+            const arg = args[i];
+            if (typeof arg === 'string') args[i] = redactText(arg);
+          }
+          return method.apply(this, args);
         },
         streamWrite: escapeLogLine,
       },
