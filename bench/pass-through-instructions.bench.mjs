@@ -5,7 +5,9 @@
 // Koa forwarder (bench/bare-koa.mjs), both against the fake provider in this process. The
 // latency targets of the pass-through (`pnpm bench`) are over the bare forwarder: this is
 // their CPU side, steady within a few per cent on a loaded machine where latency is not.
-// `--keep <dir>`: keeps each server's dump there (callgrind_annotate --inclusive=yes).
+// `--keep <dir>`: keeps each server's dump there (callgrind_annotate --inclusive=yes);
+// `--only bare-koa|llm-settings`: counts that one alone; `--perf-map`: the service writes
+// /tmp/perf-<pid>.map, which names the JIT code that callgrind shows as addresses.
 // About 6 minutes; needs a build and valgrind.
 import { Server } from 'node:http';
 import { join } from 'node:path';
@@ -20,7 +22,7 @@ const CHAT_BODY = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', c
  * @returns instructions per call of the service and of the bare forwarder, and the
  *   service's count over the bare one.
  */
-export async function runPassThroughInstructionsBench({ warmup = 1_500, requests = 1_500, keepDir = null } = {}) {
+export async function runPassThroughInstructionsBench({ warmup = 1_500, requests = 1_500, keepDir = null, only = null, nodeOptions = '' } = {}) {
   keepIdleSocketsOpen();
   const { startFakeProvider } = await dist.fakeProvider();
   const { generateFernetKey } = await dist.fernet();
@@ -36,17 +38,18 @@ export async function runPassThroughInstructionsBench({ warmup = 1_500, requests
       await putSettings(probe.url).finally(() => probe.stop());
       const servers = {
         'bare-koa': (options) => startBareKoa({ databaseUrl: database.url, encryptionKey, logDir, openai: { url: `${fake.baseUrls.openai}/chat/completions`, key: OPENAI_KEY }, ...options }),
-        'llm-settings': (options) => startLlmSettings({ databaseUrl: database.url, encryptionKey, logDir, env, ...options }),
+        'llm-settings': (options) => startLlmSettings({ databaseUrl: database.url, encryptionKey, logDir, env: { ...env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) }, ...options }),
       };
       const request = { path: CHAT_PATH, method: 'POST', headers: { 'content-type': 'application/json' }, body: CHAT_BODY };
       const counts = {};
       // One after the other: counts do not depend on what else runs, but a start under
       // valgrind on a loaded machine is slow enough already.
-      for (const [name, server] of Object.entries(servers)) {
+      for (const [name, server] of Object.entries(servers).filter(([name]) => only === null || name === only)) {
         counts[name] = await countInstructions(server, { warmup, requests, request, keepDumpAs: keepDir ? join(keepDir, `callgrind.${name}`) : undefined });
         console.error(`${name}: ${counts[name]} instructions per call`);
       }
-      return { warmup, requests, instructions_per_call: counts, service_over_bare: round(counts['llm-settings'] / counts['bare-koa']) };
+      const ratio = counts['llm-settings'] && counts['bare-koa'] ? { service_over_bare: round(counts['llm-settings'] / counts['bare-koa']) } : {};
+      return { warmup, requests, instructions_per_call: counts, ...ratio };
     });
   } finally {
     await fake.close();
@@ -68,6 +71,7 @@ function keepIdleSocketsOpen() {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const keep = process.argv.indexOf('--keep');
-  console.log(JSON.stringify(await runPassThroughInstructionsBench({ keepDir: keep > 0 ? process.argv[keep + 1] : null }), null, 2));
+  const option = (name) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : null);
+  const nodeOptions = process.argv.includes('--perf-map') ? '--perf-basic-prof' : '';
+  console.log(JSON.stringify(await runPassThroughInstructionsBench({ keepDir: option('--keep'), only: option('--only'), nodeOptions }), null, 2));
 }
