@@ -280,8 +280,9 @@ async function passAnswer(
   ctx.status = status;
   if (status >= 200 && status < 300) {
     ctx.set(headers);
-    downloadUnlessJsonOrEvents(ctx);
+    // JSON first: it is most answers, and needs no other type check (each is a parse of the type).
     if (!ctx.response.is('json')) {
+      downloadUnlessJsonOrEvents(ctx);
       pipeOn(ctx, answer, [], echo, meter, usage);
       // An event stream's headers go at once, so that the caller sees it start before its
       // first event; with that event, in one write, when it came with them.
