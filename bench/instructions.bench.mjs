@@ -21,8 +21,13 @@ import { REPO_ROOT, createDatabase, dist, migrate, putSettings, round, startBare
 const autocannon = createRequire(join(REPO_ROOT, 'package.json'))('autocannon');
 const SETTINGS_PATH = '/api/settings/llm';
 
-/** Requests answered by one server, with callgrind counting only those it answers while on. */
-async function countInstructions(start, { warmup, requests, keepDir }) {
+/**
+ * Requests answered by one server, with callgrind counting only those it answers while on.
+ * `request`: autocannon's `path`, `method`, `headers` and `body` (GET of the settings by default).
+ * `keepDir`: where the callgrind files are left, for callgrind_annotate (default: removed).
+ * @returns instructions per request in the main thread, and the requests that failed.
+ */
+export async function countInstructions(start, { warmup, requests, request = { path: SETTINGS_PATH }, keepDir }) {
   const outDir = keepDir ?? mkdtempSync(join(tmpdir(), 'llm-bench-callgrind-'));
   const launcher = {
     command: 'valgrind',
@@ -37,15 +42,16 @@ async function countInstructions(start, { warmup, requests, keepDir }) {
   const server = await attempt().catch(attempt).catch(attempt);
   try {
     // A long timeout: under valgrind on a loaded machine an answer can take over autocannon's 10 s.
-    const run = (amount) => autocannon({ url: `${server.url}${SETTINGS_PATH}`, connections: 10, amount, timeout: 120 });
+    const { path, ...rest } = request;
+    const run = (amount) => autocannon({ url: `${server.url}${path}`, ...rest, connections: 10, amount, timeout: 120 });
     await run(warmup);
     execFileSync('callgrind_control', ['--instr=on', String(server.pid)], { stdio: 'ignore' });
     const result = await run(requests);
     execFileSync('callgrind_control', ['--instr=off', String(server.pid)], { stdio: 'ignore' });
     execFileSync('callgrind_control', ['--dump', String(server.pid)], { stdio: 'ignore' });
-    // Under valgrind on a loaded machine, the store's read when a cached view expires (every
-    // 5 s) can outwait the connection pool's 1.5 s and answer 503: a few are counted and
-    // reported, more end the run.
+    // Under valgrind on a loaded machine, a store read can outwait the connection pool's
+    // timeout (503), and an upstream keep-alive socket the other end closed answers 502:
+    // a few are counted and reported, more end the run.
     const failed = result.non2xx + result.errors;
     if (failed > requests / 100) {
       const failures = readFileSync(server.logFile, 'utf8').split('\n').filter((line) => /"level":[45]0/.test(line)).slice(0, 3);

@@ -10,9 +10,13 @@ const PREFIX_SCAN_LENGTH = 16;
 const MAX_STREAM_HOLD = 16 * 1024;
 /** What a forced cut keeps back, longer than any key (512 characters at most). */
 const STREAM_OVERLAP = 1024;
-/** Slots of the open-addressing tables of a key's runs and 4-byte blocks: 2^12, at most an eighth full (512-character keys). */
-const TABLE_BITS = 12;
-const TABLE_MASK = (1 << TABLE_BITS) - 1;
+/**
+ * The open-addressing tables of a key's runs and 4-byte blocks are at most an eighth
+ * full, sized to the key (a table is built per call: a 48-character key's takes 2 KiB
+ * where a fixed size for 512-character keys took 16 KiB), and never under 64 slots.
+ */
+const TABLE_LOAD = 8;
+const MIN_TABLE_SLOTS = 64;
 const BLOCK = 4;
 const HASH_BASE = 16777619;
 const HASH_MIX = 0x9e3779b1;
@@ -244,7 +248,9 @@ function keyRuns(key: Uint8Array, from: number, to: number): KeyRuns {
   const count = Math.max(0, to - from - RUN_LENGTH + 1);
   const hashes = new Int32Array(count);
   const offsets = new Int32Array(count);
-  const table = new Int32Array(1 << TABLE_BITS);
+  const table = tableFor(count);
+  const shift = slotShift(table);
+  const mask = table.length - 1;
   let hash = 0;
   for (let i = from; i < to; i++) {
     hash = (Math.imul(hash, HASH_BASE) + key[i]!) | 0;
@@ -253,8 +259,8 @@ function keyRuns(key: Uint8Array, from: number, to: number): KeyRuns {
     if (run < 0) continue;
     hashes[run] = hash;
     offsets[run] = i - RUN_LENGTH + 1;
-    let slot = Math.imul(hash, HASH_MIX) >>> (32 - TABLE_BITS);
-    while (table[slot] !== 0) slot = (slot + 1) & TABLE_MASK;
+    let slot = Math.imul(hash, HASH_MIX) >>> shift;
+    while (table[slot] !== 0) slot = (slot + 1) & mask;
     table[slot] = run + 1;
   }
   return { hashes, offsets, table };
@@ -262,14 +268,28 @@ function keyRuns(key: Uint8Array, from: number, to: number): KeyRuns {
 
 /** The 4-byte blocks of `key[from, to)` at every offset, as little-endian numbers, by open addressing (0: empty). */
 function keyBlocks(key: Uint8Array, from: number, to: number): Int32Array {
-  const table = new Int32Array(1 << TABLE_BITS);
+  const table = tableFor(to - from - BLOCK + 1);
+  const shift = slotShift(table);
+  const mask = table.length - 1;
   for (let offset = from; offset + BLOCK <= to; offset++) {
     const block = blockAt(key, offset);
-    let slot = Math.imul(block, HASH_MIX) >>> (32 - TABLE_BITS);
-    while (table[slot] !== 0 && table[slot] !== block) slot = (slot + 1) & TABLE_MASK;
+    let slot = Math.imul(block, HASH_MIX) >>> shift;
+    while (table[slot] !== 0 && table[slot] !== block) slot = (slot + 1) & mask;
     table[slot] = block;
   }
   return table;
+}
+
+/** An empty table for `entries` entries: a power of two of slots, at most an eighth of them used. */
+function tableFor(entries: number): Int32Array {
+  let slots = MIN_TABLE_SLOTS;
+  while (slots < entries * TABLE_LOAD) slots *= 2;
+  return new Int32Array(slots);
+}
+
+/** The right shift that turns a mixed 32-bit hash into a slot of `table` (its top bits). */
+function slotShift(table: Int32Array): number {
+  return Math.clz32(table.length) + 1;
 }
 
 /** Printable ASCII bytes, so never 0. */
@@ -290,11 +310,13 @@ function scanBlocks(bytes: Uint8Array, blocks: Int32Array, tail: Uint8Array | nu
   const zones: number[] = [];
   const tailBlock = tail === null ? 0 : blockAt(tail, 0) >>> 0;
   let tailSeen = tail === null;
+  const shift = slotShift(blocks);
+  const mask = blocks.length - 1;
   for (let at = 0; at + BLOCK <= bytes.length; at += BLOCK) {
     const block = blockAt(bytes, at);
     if (!tailSeen) tailSeen = tailAround(bytes, at, block >>> 0, tailBlock);
-    let slot = Math.imul(block, HASH_MIX) >>> (32 - TABLE_BITS);
-    while (blocks[slot] !== 0 && blocks[slot] !== block) slot = (slot + 1) & TABLE_MASK;
+    let slot = Math.imul(block, HASH_MIX) >>> shift;
+    while (blocks[slot] !== 0 && blocks[slot] !== block) slot = (slot + 1) & mask;
     if (blocks[slot] === 0) continue;
     const start = Math.max(0, at - BLOCK);
     const end = Math.min(bytes.length, at + 2 * BLOCK);
@@ -324,15 +346,17 @@ function tailAround(bytes: Uint8Array, at: number, block: number, tailBlock: num
  * bytes, looked up in the key's table.
  */
 function findRegions(bytes: Uint8Array, from: number, to: number, key: Uint8Array, { hashes, offsets, table }: KeyRuns, regions: number[]): void {
+  const shift = slotShift(table);
+  const mask = table.length - 1;
   let hash = 0;
   for (let i = from; i < to; i++) {
     hash = (Math.imul(hash, HASH_BASE) + bytes[i]!) | 0;
     if (i - from >= RUN_LENGTH) hash = (hash - Math.imul(bytes[i - RUN_LENGTH]!, HASH_BASE_POW_RUN)) | 0;
-    let slot = Math.imul(hash, HASH_MIX) >>> (32 - TABLE_BITS);
+    let slot = Math.imul(hash, HASH_MIX) >>> shift;
     if (table[slot] === 0 || i - from < RUN_LENGTH - 1) continue;
     const start = i - RUN_LENGTH + 1;
     let offset = -1;
-    for (let entry = table[slot]!; entry !== 0; slot = (slot + 1) & TABLE_MASK, entry = table[slot]!) {
+    for (let entry = table[slot]!; entry !== 0; slot = (slot + 1) & mask, entry = table[slot]!) {
       if (hashes[entry - 1] === hash && equalAt(bytes, start, key, offsets[entry - 1]!)) {
         offset = offsets[entry - 1]!;
         break;

@@ -188,6 +188,8 @@ export function registerLlmPassThrough(
     // An OpenAI-dialect root already ends where the dialect's /v1 does (`/v1`, `/api/v1`, `/v1beta/openai`).
     const upstreamPath = route.dialect === 'openai' ? route.path.slice('/v1'.length) : route.path;
     const target = `${root}${upstreamPath}`;
+    // Parsed once for a route that forwards no query (every POST route); never changed after.
+    const fixedUrl = route.query.length === 0 ? new URL(target) : null;
     const countsUsage = recordUsage !== null && isUsageCountedPath(route.path);
     const handler = async (ctx: ParameterizedContext<AppState & ScopeState>) => {
       const { scope } = ctx.state;
@@ -209,7 +211,7 @@ export function registerLlmPassThrough(
       const body = route.method === 'POST' ? await readRequestBytes(ctx.req, maxBodyBytes, bodyTimeoutMs) : null;
       const apiKey = settings.apiKey.reveal();
       const call = new UpstreamCall(ctx.res, timeoutMs);
-      const url = upstreamUrl(target, route.query, ctx.query);
+      const url = fixedUrl ?? upstreamUrl(target, route.query, ctx.query);
       const headers = upstreamRequestHeaders(ctx.headers, descriptor, apiKey, body, betaFilter(allowedBetas, logger, ctx));
       meter.sending(route.method, body);
       // Counted from here, failures included; recorded once the answer closes, whatever ends it.
@@ -278,8 +280,9 @@ async function passAnswer(
   ctx.status = status;
   if (status >= 200 && status < 300) {
     ctx.set(headers);
-    downloadUnlessJsonOrEvents(ctx);
+    // JSON first: it is most answers, and needs no other type check (each is a parse of the type).
     if (!ctx.response.is('json')) {
+      downloadUnlessJsonOrEvents(ctx);
       pipeOn(ctx, answer, [], echo, meter, usage);
       // An event stream's headers go at once, so that the caller sees it start before its
       // first event; with that event, in one write, when it came with them.

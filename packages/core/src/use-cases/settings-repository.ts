@@ -1,4 +1,5 @@
 import { CorruptedSettingsError, DecryptionError, ErrorCodes, isLlmSettingsError } from '../errors.js';
+import { setNewest } from '../bounded-map.js';
 import { etagOf } from '../etag.js';
 import type { SecretCipher } from '../ports/secret-cipher.port.js';
 import type { HistoryEntry, HistoryQuery, HistoryRecord, SettingRecord, SettingWrite, SettingsStore } from '../ports/settings-store.port.js';
@@ -55,6 +56,12 @@ export class SettingsRepository {
   private readonly cipher: SecretCipher;
   private readonly providers: ProviderRegistry;
   private readonly cache: SettingsViewCache | null;
+  /**
+   * Tokens whose plaintext passed the schema before (ciphertext only, as the view cache
+   * holds it): a token always decrypts to the same plaintext, so its check (zod, and the
+   * model's look-alike-key heuristic) is not repeated on every LLM call that resolves it.
+   */
+  private readonly checkedTokens = new Map<string, true>();
 
   constructor(options: SettingsRepositoryOptions) {
     this.store = options.store;
@@ -98,8 +105,10 @@ export class SettingsRepository {
         { cause: error },
       );
     }
-    const settings = settingsOf(plaintext);
+    const checked = this.checkedTokens.has(sealed.token);
+    const settings = checked ? (JSON.parse(plaintext) as StoredValue) : settingsOf(plaintext);
     if (settings === null || settings.scope !== sealed.scope) throw new CorruptedSettingsError();
+    if (!checked) setNewest(this.checkedTokens, sealed.token, true, CHECKED_TOKENS);
     return settings;
   }
 
@@ -171,6 +180,9 @@ export class SettingsRepository {
     this.cache?.close();
   }
 }
+
+/** Tokens remembered as checked: far more than the scopes a service reads often. */
+const CHECKED_TOKENS = 1024;
 
 function sealedOf(record: SettingRecord, scope: string): SealedSettings {
   return { scope, version: record.version, etag: etagOf(record), token: record.value, updatedAt: record.updatedAt };
