@@ -113,6 +113,13 @@ export interface FakeProvider {
   /** Requests received since start or the last `reset()`, for one provider or all, those `requests` no longer keeps included. */
   requestCount(provider?: LlmProvider): number;
   /**
+   * The kept requests with one of `marks` in their path, headers or body. A test that puts
+   * a mark of its own (a random key, say) in what it sends tells its requests from other
+   * test files': theirs can reach a port of this fake that was one of their servers' before.
+   * @throws RangeError for an empty mark, which every request would carry
+   */
+  requestsCarrying(...marks: readonly string[]): FakeRequest[];
+  /**
    * Pause between two events of every streamed answer, in milliseconds; streams under
    * way follow a change at once. 0, the default, writes the events back to back;
    * `Infinity` holds every stream after its current event until the delay is lowered.
@@ -270,6 +277,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       else answerDelays.set(keyBehaviorId(provider, apiKey), ms);
     },
     requestCount: (provider) => log.count(provider),
+    requestsCarrying: (...marks) => log.carrying(marks),
     setStreamDelay: (ms) => state.pacer.setDelay(ms),
     get abortedStreams() {
       return abortedStreams;

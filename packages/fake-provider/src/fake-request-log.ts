@@ -25,6 +25,17 @@ export class RequestLog {
     return provider === undefined ? this.#total : (this.#counts.get(provider) ?? 0);
   }
 
+  /** The kept requests with one of `marks` in their path, headers or body. */
+  carrying(marks: readonly string[]): FakeRequest[] {
+    if (marks.some((mark) => mark === '')) throw new RangeError('A mark to look for must not be empty');
+    // Looked for in the request's JSON, so written as JSON writes it.
+    const written = marks.map((mark) => JSON.stringify(mark).slice(1, -1));
+    return this.kept.filter((request) => {
+      const json = JSON.stringify(request);
+      return written.some((mark) => json.includes(mark));
+    });
+  }
+
   clear(): void {
     this.kept.length = 0;
     this.#counts.clear();

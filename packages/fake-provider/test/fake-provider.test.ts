@@ -131,6 +131,21 @@ describe('startFakeProvider', () => {
     for (const keptRequests of [-1, 2.5, Number.NaN, Infinity]) await expect(startFakeProvider({ keptRequests })).rejects.toThrow(RangeError);
   });
 
+  it('requestsCarrying - finds the requests with a mark in their path, a header or the body', async () => {
+    const send = (path: string, headers: Record<string, string>, body?: string) =>
+      fetch(`${fake.baseUrls.openai}${path}`, { method: body === undefined ? 'GET' : 'POST', headers: { authorization: 'Bearer k-7', ...headers }, body });
+    await send('/models/in-the-path', {});
+    await send('/models', { 'x-mark': 'in-a-header' });
+    await send('/embeddings', {}, JSON.stringify({ model: 'gpt-test', input: 'in "the" body' }));
+    await send('/models', {});
+    const pathsOf = (...marks: string[]) => fake.requestsCarrying(...marks).map((r) => r.path);
+    expect(pathsOf('in-the-path')).toEqual(['/v1/models/in-the-path']);
+    expect(pathsOf('in-a-header', 'in "the" body')).toEqual(['/v1/models', '/v1/embeddings']);
+    expect(pathsOf('k-7')).toHaveLength(4);
+    expect(pathsOf('nowhere')).toEqual([]);
+    expect(() => fake.requestsCarrying('x', '')).toThrow(RangeError);
+  });
+
   it('firstPort - puts the providers on that port and the ones after it, and frees them all when one is taken', async () => {
     const first = await freePorts(PROVIDERS.length);
     const own = await startFakeProvider({ firstPort: first });

@@ -155,7 +155,7 @@ describe.each(PROVIDER_IDS)('environment variables with %s', (provider) => {
  * test file, to a port `server` took over.
  */
 function sentBy(server: FakeProvider, apiKey: string): FakeRequest[] {
-  return server.requests.filter((request) => [RUN, apiKey].some((mark) => JSON.stringify(request).includes(mark)));
+  return server.requestsCarrying(RUN, apiKey);
 }
 
 /** The request carried `apiKey` in every credential header, and nothing the environment set. */
