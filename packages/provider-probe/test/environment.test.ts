@@ -30,9 +30,9 @@ const PUBLIC_COMPLETION_URLS = {
 };
 
 /**
- * In every value this file puts in the environment, its base URLs' paths included, so
- * that the requests built from them can be told from other test files' requests: those
- * can reach the decoy or the fake when they take over a port another file's server had.
+ * Part of every value this file puts in the environment, the base URLs' paths included,
+ * so that requests built from them can be told from other test files' requests: those can
+ * reach the decoy or the fake when they take over a port another file's server had.
  */
 const RUN = randomUUID();
 
