@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
-  bearerToken,
   bodyModel,
   fakeAnswerText,
-  headerValue,
   sseFrame,
   textDeltas,
   tokenEstimate,

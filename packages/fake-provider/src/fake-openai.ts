@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
-  bearerToken,
   bodyModel,
   fakeAnswerText,
   isRecord,

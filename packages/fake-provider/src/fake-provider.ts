@@ -4,6 +4,7 @@ import { PROVIDERS, type LlmProvider, type ProviderAuth, type ProviderDescriptor
 import { anthropicDialect } from './fake-anthropic.js';
 import { bearerToken, headerValue, isRecord, type FakeAnswer, type FakeCall, type FakeRoute, type ProviderDialect } from './fake-dialects.js';
 import { openAiDialect } from './fake-openai.js';
+import { RequestLog } from './fake-request-log.js';
 import { StreamPacer, writeStream } from './fake-stream.js';
 
 /** How a fake provider answers a request, whatever the endpoint. */
@@ -76,6 +77,13 @@ export interface FakeProviderOptions {
    * @default 0: each provider on a free port the system picks
    */
   firstPort?: number;
+  /**
+   * How many of the latest requests `requests` keeps: a long session (the bin, the demo)
+   * would otherwise hold every request it ever got. `requestCount` counts them all.
+   * @default 1000
+   * @throws RangeError at start for a count that is not an integer of 0 or more
+   */
+  keptRequests?: number;
 }
 
 export interface FakeProvider {
@@ -85,7 +93,7 @@ export interface FakeProvider {
    * `/api/v1`, `gemini` in `/v1beta/openai`, `azure-openai` in `/openai/v1`...
    */
   readonly baseUrls: { readonly anthropic: string; readonly openai: string } & Readonly<Record<LlmProvider, string>>;
-  /** Every request received since start or the last `reset()`, in order. */
+  /** The latest requests received since start or the last `reset()` (at most `keptRequests`), oldest first. */
   readonly requests: readonly FakeRequest[];
   /** Sets how a provider answers keys that have no behaviour of their own. */
   setBehavior(provider: LlmProvider, behavior: FakeBehavior): void;
@@ -102,8 +110,15 @@ export interface FakeProvider {
    * @throws RangeError for a negative delay or NaN
    */
   setKeyAnswerDelay(provider: LlmProvider, apiKey: string, ms: number | null): void;
-  /** Requests received, for one provider or all. */
+  /** Requests received since start or the last `reset()`, for one provider or all, those `requests` no longer keeps included. */
   requestCount(provider?: LlmProvider): number;
+  /**
+   * The kept requests with one of `marks` in their path, headers or body. A test that puts
+   * a mark of its own (a random key, say) in what it sends tells its requests from other
+   * test files': theirs can reach a port of this fake that was one of their servers' before.
+   * @throws RangeError for an empty mark, which every request would carry
+   */
+  requestsCarrying(...marks: readonly string[]): FakeRequest[];
   /**
    * Pause between two events of every streamed answer, in milliseconds; streams under
    * way follow a change at once. 0, the default, writes the events back to back;
@@ -126,6 +141,8 @@ export interface FakeProvider {
   /** Stops both servers and drops open connections, hanging ones and streams included. */
   close(): Promise<void>;
 }
+
+const DEFAULT_KEPT_REQUESTS = 1000;
 
 const DIALECTS = { anthropic: anthropicDialect, openai: openAiDialect } as const;
 
@@ -191,7 +208,7 @@ interface FakeState {
  * completions and responses (streamed or not) and embeddings.
  */
 export async function startFakeProvider(options: FakeProviderOptions = {}): Promise<FakeProvider> {
-  const requests: FakeRequest[] = [];
+  const log = new RequestLog(options.keptRequests ?? DEFAULT_KEPT_REQUESTS);
   const behaviors = new Map<LlmProvider, FakeBehavior>();
   const keyBehaviors = new Map<string, FakeBehavior>();
   const keyModels = new Map<string, readonly string[]>();
@@ -225,7 +242,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     const server = createServer((req, res) => {
       const onBody = (raw: string) => {
         const request = record(faked, req, raw);
-        requests.push(request);
+        log.add(request);
         return answer(faked, request, state, req, res);
       };
       // A body that never arrived whole: its client went away, nobody is left to answer.
@@ -244,7 +261,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
 
   return {
     baseUrls: baseUrls as FakeProvider['baseUrls'],
-    requests,
+    requests: log.kept,
     setBehavior: (provider, behavior) => void behaviors.set(provider, checkedBehavior(behavior)),
     setKeyBehavior: (provider, apiKey, behavior) => {
       if (behavior === null) keyBehaviors.delete(keyBehaviorId(provider, apiKey));
@@ -259,14 +276,15 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       else if (!(ms >= 0)) throw new RangeError('An answer delay must be 0 or more milliseconds');
       else answerDelays.set(keyBehaviorId(provider, apiKey), ms);
     },
-    requestCount: (provider) => requests.filter((r) => provider === undefined || r.provider === provider).length,
+    requestCount: (provider) => log.count(provider),
+    requestsCarrying: (...marks) => log.carrying(marks),
     setStreamDelay: (ms) => state.pacer.setDelay(ms),
     get abortedStreams() {
       return abortedStreams;
     },
     nextStreamAborted: () => new Promise((resolve) => abortWaiters.push(resolve)),
     reset: () => {
-      requests.length = 0;
+      log.clear();
       behaviors.clear();
       keyBehaviors.clear();
       keyModels.clear();

@@ -97,6 +97,55 @@ describe('startFakeProvider', () => {
     expect(fake.requestCount('anthropic')).toBe(0);
   });
 
+  it('keptRequests - requests keeps the latest ones only, oldest first; requestCount counts them all', async () => {
+    const own = await startFakeProvider({ keptRequests: 3 });
+    try {
+      const sent = [
+        ['anthropic', 'k-1'],
+        ['openai', 'k-2'],
+        ['anthropic', 'k-3'],
+        ['openai', 'k-4'],
+        ['openai', 'k-5'],
+      ] as const;
+      for (const [provider, key] of sent) {
+        await fetch(`${own.baseUrls[provider]}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
+      }
+      expect(own.requests.map((r) => [r.provider, r.apiKey])).toEqual(sent.slice(2));
+      expect([own.requestCount(), own.requestCount('anthropic'), own.requestCount('openai')]).toEqual([5, 2, 3]);
+      own.reset();
+      expect([own.requests.length, own.requestCount(), own.requestCount('openai')]).toEqual([0, 0, 0]);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('keptRequests - 0 keeps none but still counts; a count that is not an integer of 0 or more is refused', async () => {
+    const own = await startFakeProvider({ keptRequests: 0 });
+    try {
+      await fetch(`${own.baseUrls.openai}/models`, { headers: { authorization: 'Bearer k-1' } });
+      expect(own.requests).toEqual([]);
+      expect(own.requestCount('openai')).toBe(1);
+    } finally {
+      await own.close();
+    }
+    for (const keptRequests of [-1, 2.5, Number.NaN, Infinity]) await expect(startFakeProvider({ keptRequests })).rejects.toThrow(RangeError);
+  });
+
+  it('requestsCarrying - finds the requests with a mark in their path, a header or the body', async () => {
+    const send = (path: string, headers: Record<string, string>, body?: string) =>
+      fetch(`${fake.baseUrls.openai}${path}`, { method: body === undefined ? 'GET' : 'POST', headers: { authorization: 'Bearer k-7', ...headers }, body });
+    await send('/models/in-the-path', {});
+    await send('/models', { 'x-mark': 'in-a-header' });
+    await send('/embeddings', {}, JSON.stringify({ model: 'gpt-test', input: 'in "the" body' }));
+    await send('/models', {});
+    const pathsOf = (...marks: string[]) => fake.requestsCarrying(...marks).map((r) => r.path);
+    expect(pathsOf('in-the-path')).toEqual(['/v1/models/in-the-path']);
+    expect(pathsOf('in-a-header', 'in "the" body')).toEqual(['/v1/models', '/v1/embeddings']);
+    expect(pathsOf('k-7')).toHaveLength(4);
+    expect(pathsOf('nowhere')).toEqual([]);
+    expect(() => fake.requestsCarrying('x', '')).toThrow(RangeError);
+  });
+
   it('firstPort - puts the providers on that port and the ones after it, and frees them all when one is taken', async () => {
     const first = await freePorts(PROVIDERS.length);
     const own = await startFakeProvider({ firstPort: first });

@@ -99,21 +99,19 @@ describe.each(PROVIDER_IDS)('createProviderProbe with %s', (provider) => {
   });
 
   it('probe - an already aborted signal makes no call and reports no latency', async () => {
-    const outcome = await createProviderProbe({ baseUrls: fake.baseUrls }).probe({
-      provider,
-      apiKey: keyFor(provider),
-      model,
-      signal: AbortSignal.abort(),
-    });
+    const apiKey = keyFor(provider);
+    const outcome = await createProviderProbe({ baseUrls: fake.baseUrls }).probe({ provider, apiKey, model, signal: AbortSignal.abort() });
     expect(outcome).toMatchObject({ code: 'timeout', latencyMs: null });
     expect(outcome.message).toMatch(/cancelled/);
-    expect(fake.requestCount()).toBe(0);
+    // By its key: another test file's requests can reach a port the fake took over.
+    expect(fake.requestsCarrying(apiKey)).toEqual([]);
   });
 
   it.each(['.', '..', '..;x', ''])('probe - the model id %j, which cannot be put in a URL, yields model_not_found without a call', async (badModel) => {
-    const outcome = await createProviderProbe({ baseUrls: fake.baseUrls }).probe({ provider, apiKey: keyFor(provider), model: badModel });
+    const apiKey = keyFor(provider);
+    const outcome = await createProviderProbe({ baseUrls: fake.baseUrls }).probe({ provider, apiKey, model: badModel });
     expect(outcome).toMatchObject({ code: 'model_not_found', latencyMs: null });
-    expect(fake.requestCount()).toBe(0);
+    expect(fake.requestsCarrying(apiKey)).toEqual([]);
   });
 
   it('probe - sends exactly the configured key and no other credential', async () => {
@@ -247,9 +245,10 @@ describe('options', () => {
 
   it('probe - rejects a timeoutMs that is not a positive number with a ValidationError', async () => {
     const probe = createProviderProbe({ baseUrls: fake.baseUrls });
-    const error = await probe.probe({ provider: 'openai', apiKey: keyFor('openai'), model: 'gpt-4o', timeoutMs: -1 }).catch((e: unknown) => e);
+    const apiKey = keyFor('openai');
+    const error = await probe.probe({ provider: 'openai', apiKey, model: 'gpt-4o', timeoutMs: -1 }).catch((e: unknown) => e);
     expect(isLlmSettingsError(error, ErrorCodes.VALIDATION_INVALID_INPUT)).toBe(true);
-    expect(fake.requestCount()).toBe(0);
+    expect(fake.requestsCarrying(apiKey)).toEqual([]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -179,13 +179,15 @@ describe.each(OPENAI_DIALECT.map((p) => [p.id, p] as const))('%s', (id, descript
   });
 
   it('serves only the routes its descriptor lists', async () => {
+    // Marked, to be told from other test files' requests, which can reach a port the fake took over.
+    const mark = randomUUID();
     const response = await fetch(`${server.url}/api/llm/${id}/v1/messages`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'llm-settings-scope': scope },
-      body: '{}',
+      body: JSON.stringify({ mark }),
     });
     expect(response.status).toBe(404);
-    expect(fake.requestCount()).toBe(0);
+    expect(fake.requestsCarrying(mark)).toEqual([]);
   });
 
   it('client() hands an openai SDK client for the provider, at its root, with the stored key', async () => {

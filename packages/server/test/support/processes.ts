@@ -12,12 +12,26 @@ export function assertBuilt(): void {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "pnpm build" first (npm run test:all does)`);
 }
 
+/**
+ * A port of 127.0.0.1 that is free when looked at, for a child server to take. Below
+ * the ephemeral ports (32768-60999 on Linux, 49152-65535 elsewhere) that servers listening
+ * on port 0 are given: one of those (a fake provider of another test file) could take a
+ * port from that range before the slow-starting child, and get the requests meant for it,
+ * waitForOk's polls included.
+ */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    const server = createServer();
+    const free = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (free) {
+      await new Promise((resolve) => server.close(resolve));
+      return port;
+    }
+  }
 }
 
 export interface Spawned {
