@@ -2,7 +2,8 @@
 // `pnpm start` runs it, with its default limits (PROXY_MAX_IN_FLIGHT 256, 32 per scope,
 // PROXY_MAX_BODY_BYTES 10 MiB), and 256 calls over 8 scopes each sending a body one byte
 // short of the limit, then holding it (the server keeps every byte read until the body is
-// whole or PROXY_BODY_TIMEOUT_MS passes). Read from the server's /metrics while they are
+// whole or PROXY_BODY_TIMEOUT_MS passes, here its highest, 300 s, so that none is let go
+// while the others arrive). Read from the server's /metrics while they are
 // held: the JS heap used, the memory outside it (the bodies' Buffers) and the RSS; then
 // whether it still answers. `--calls=N --body-mib=M` scale it down.
 import { connect } from 'node:net';
@@ -45,7 +46,7 @@ export async function runInFlightMemory({ calls = 256, bodyMib = 10 } = {}) {
   const database = await createDatabase('sqlite');
   try {
     return await withLogDir(async (logDir) => {
-      const server = await startLlmSettings({ databaseUrl: database.url, encryptionKey: generateFernetKey(), logDir, env: { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' } });
+      const server = await startLlmSettings({ databaseUrl: database.url, encryptionKey: generateFernetKey(), logDir, env: { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', PROXY_BODY_TIMEOUT_MS: '300000' } });
       const sockets = [];
       try {
         for (let i = 0; i < SCOPES; i++) {
@@ -59,7 +60,7 @@ export async function runInFlightMemory({ calls = 256, bodyMib = 10 } = {}) {
         const before = { rss_mb: rssMb(server.pid), ...(await memoryMetrics(server.url)) };
         // One buffer written to every socket: the bench holds 10 MiB, the server one copy per call.
         const body = Buffer.alloc(bodyMib * MIB - 1, 'a');
-        for (let i = 0; i < calls; i++) sockets.push(await heldCall(server.url, `held-${i % SCOPES}`, body));
+        sockets.push(...(await Promise.all(Array.from({ length: calls }, (_, i) => heldCall(server.url, `held-${i % SCOPES}`, body)))));
         // Written is not yet read: wait until the server's memory outside the heap stops growing.
         let held = { external_mb: -1 };
         for (let last = null; held.external_mb !== last; ) {
