@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateFernetKey } from '@llm-settings/crypto-fernet';
-import { startFakeProvider, type FakeProvider } from '@llm-settings/fake-provider';
-import { createDatabase, type TestDatabase } from '../support/databases.js';
+import { startFakeProvider } from '@llm-settings/fake-provider';
+import { createDatabase } from '../support/databases.js';
 import { send } from './support/http-client.js';
-import { killLeftoverServers, startServer, type ServerProcess } from './support/server-process.js';
+import { killLeftoverServers, startServer } from './support/server-process.js';
 
 /*
  * The service's caches are bounded in entries, not bytes: a model list is kept per scope
@@ -28,40 +28,34 @@ async function heapUsedMb(url: string): Promise<number> {
 }
 
 describe('a service whose model-list cache holds more than a heap cap would allow', () => {
-  let database: TestDatabase;
-  let fake: FakeProvider;
-  let server: ServerProcess;
-
-  beforeAll(async () => {
-    database = await createDatabase('sqlite');
-    fake = await startFakeProvider();
-    server = await startServer({ DATABASE_URL: database.url, ENCRYPTION_KEY: generateFernetKey(), OPENAI_BASE_URL: fake.baseUrls.openai, LOG_LEVEL: 'warn' });
-  });
-  afterAll(async () => {
-    await killLeftoverServers();
-    await fake?.close();
-    await database?.drop();
-  });
-
   it(`keeps ${SCOPES} lists of ${MODELS} long model ids (over ${BEYOND_A_CAP_MB} MB of live heap) and still answers`, async () => {
-    for (let scope = 0; scope < SCOPES; scope++) {
-      fake.setKeyModels('openai', keyOf(scope), modelIds(scope));
-      const headers = { 'llm-settings-scope': `full-${scope}` };
-      const saved = await send(server.url, { method: 'PUT', path: '/api/settings/llm', headers, body: { provider: 'openai', api_key: keyOf(scope), model: modelIds(scope)[0] } });
-      expect(saved.status).toBe(200);
-      const listed = await send(server.url, { method: 'GET', path: '/api/settings/llm/models', headers, timeoutMs: 30_000 });
-      expect(listed.status).toBe(200);
-      expect(JSON.parse(listed.text)).toMatchObject({ source: 'live' });
+    const database = await createDatabase('sqlite');
+    const fake = await startFakeProvider();
+    try {
+      const server = await startServer({ DATABASE_URL: database.url, ENCRYPTION_KEY: generateFernetKey(), OPENAI_BASE_URL: fake.baseUrls.openai, LOG_LEVEL: 'warn' });
+      for (let scope = 0; scope < SCOPES; scope++) {
+        fake.setKeyModels('openai', keyOf(scope), modelIds(scope));
+        const headers = { 'llm-settings-scope': `full-${scope}` };
+        const saved = await send(server.url, { method: 'PUT', path: '/api/settings/llm', headers, body: { provider: 'openai', api_key: keyOf(scope), model: modelIds(scope)[0] } });
+        expect(saved.status).toBe(200);
+        const listed = await send(server.url, { method: 'GET', path: '/api/settings/llm/models', headers, timeoutMs: 30_000 });
+        expect(listed.status).toBe(200);
+        expect(JSON.parse(listed.text)).toMatchObject({ source: 'live' });
+      }
+      const listings = fake.requestCount('openai');
+      // Each list is served from memory again: all were kept.
+      for (let scope = 0; scope < SCOPES; scope++) {
+        const again = await send(server.url, { method: 'GET', path: '/api/settings/llm/models', headers: { 'llm-settings-scope': `full-${scope}` } });
+        expect(again.status).toBe(200);
+      }
+      expect(fake.requestCount('openai')).toBe(listings);
+      expect(await heapUsedMb(server.url)).toBeGreaterThan(BEYOND_A_CAP_MB);
+      expect(server.alive()).toBe(true);
+      expect((await send(server.url, { method: 'GET', path: '/healthz' })).status).toBe(200);
+    } finally {
+      await killLeftoverServers();
+      await fake.close();
+      await database.drop();
     }
-    const listings = fake.requestCount('openai');
-    // Each list is served from memory again: all were kept.
-    for (let scope = 0; scope < SCOPES; scope++) {
-      const again = await send(server.url, { method: 'GET', path: '/api/settings/llm/models', headers: { 'llm-settings-scope': `full-${scope}` } });
-      expect(again.status).toBe(200);
-    }
-    expect(fake.requestCount('openai')).toBe(listings);
-    expect(await heapUsedMb(server.url)).toBeGreaterThan(BEYOND_A_CAP_MB);
-    expect(server.alive()).toBe(true);
-    expect((await send(server.url, { method: 'GET', path: '/healthz' })).status).toBe(200);
   }, 300_000);
 });
