@@ -31,6 +31,7 @@ async function heapOf(fill) {
   const before = heapUsed();
   const kept = await fill();
   const after = heapUsed();
+  // Used after the reading, so that what it holds is not collected before.
   kept.toString();
   return after - before;
 }
@@ -84,11 +85,10 @@ async function verifiedTokens(count) {
   const verifier = createJoseTokenVerifier({ secrets });
   const tokens = [];
   for (let i = 0; i < count; i++) tokens.push(await minter.mint({ scope: longScope(i), can: ['read', 'write', 'test', 'models', 'use'], ttlSeconds: 3600 }));
-  const bytes = await heapOf(async () => {
+  return heapOf(async () => {
     for (const token of tokens) if ((await verifier.verify(new Secret(token))) === null) throw new Error('a minted token was refused');
     return verifier;
   });
-  return bytes;
 }
 
 /** Token revocations: one time (here none) per scope seen. */
@@ -115,27 +115,25 @@ async function usagePending(count) {
   return bytes;
 }
 
+/** One cache's size per entry (measured over `sample` entries) and when it holds `bound`. */
+function sized(bytes, sample, bound) {
+  const perEntry = bytes / sample;
+  return { per_entry_kb: round(perEntry / 1024, 2), bound, full_mb: mb(perEntry * bound) };
+}
+
 export async function runCacheHeap() {
   if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc');
-  const perEntry = (bytes, n) => bytes / n;
   const typicalModels = (i) => Array.from({ length: 350 }, (_, m) => `vendor-${m % 40}/model-${m}-${i}-${'v'.repeat(12)}`);
   const longestModels = (i) => Array.from({ length: MAX_LISTED_MODELS }, (_, m) => `${i}-${m}-`.padEnd(256, 'm'));
-  const sampleScopes = 50;
-  const view = perEntry(await viewCache(2_000), 2_000);
-  const typicalList = perEntry(await modelLists(sampleScopes, typicalModels), sampleScopes);
-  const longestList = perEntry(await modelLists(10, longestModels), 10);
-  const token = perEntry(await verifiedTokens(2_000), 2_000);
-  const revocation = perEntry(await revocations(2_000), 2_000);
-  const usage = perEntry(await usagePending(20_000), 20_000);
-  const full = {
-    view_cache: { per_entry_kb: round(view / 1024, 2), bound: VIEW_CACHE_ENTRIES, full_mb: mb(view * VIEW_CACHE_ENTRIES) },
-    model_lists_350_models_named: { per_entry_kb: round(typicalList / 1024, 1), bound: MODEL_LIST_ENTRIES, full_mb: mb(typicalList * MODEL_LIST_ENTRIES) },
-    model_lists_2000_ids_and_names_of_256: { per_entry_kb: round(longestList / 1024, 1), bound: MODEL_LIST_ENTRIES, full_mb: mb(longestList * MODEL_LIST_ENTRIES) },
-    verified_tokens: { per_entry_kb: round(token / 1024, 2), bound: VERIFIED_TOKENS, full_mb: mb(token * VERIFIED_TOKENS) },
-    token_revocations: { per_entry_kb: round(revocation / 1024, 2), bound: REVOCATION_ENTRIES, full_mb: mb(revocation * REVOCATION_ENTRIES) },
-    usage_pending: { per_entry_kb: round(usage / 1024, 2), bound: USAGE_PENDING_ROWS, full_mb: mb(usage * USAGE_PENDING_ROWS) },
+  const caches = {
+    view_cache: sized(await viewCache(2_000), 2_000, VIEW_CACHE_ENTRIES),
+    model_lists_350_models_named: sized(await modelLists(50, typicalModels), 50, MODEL_LIST_ENTRIES),
+    model_lists_2000_ids_and_names_of_256: sized(await modelLists(10, longestModels), 10, MODEL_LIST_ENTRIES),
+    verified_tokens: sized(await verifiedTokens(2_000), 2_000, VERIFIED_TOKENS),
+    token_revocations: sized(await revocations(2_000), 2_000, REVOCATION_ENTRIES),
+    usage_pending: sized(await usagePending(20_000), 20_000, USAGE_PENDING_ROWS),
   };
-  return { node: process.version, scope_chars: MAX_SCOPE, caches: full };
+  return { node: process.version, scope_chars: MAX_SCOPE, caches };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
