@@ -3,9 +3,10 @@
 // PUT, each request naming the next of a few scopes. VmRSS is read after start (the scopes
 // written once), after 50 000 and after 100 000 requests (target: under 120 MB, and flat
 // from 50 000 to 100 000), with the server's CPU per request and its full collections
-// (from its /metrics), what a heap setting costs. `--heap-snapshot`: the server then writes a V8 heap snapshot
-// (`--heapsnapshot-signal`), and the biggest constructors of the snapshot by their own
-// size are printed beside the RSS read after it (a snapshot collects all garbage first).
+// (from its /metrics), what a heap setting costs. `--heap-snapshot`: the server then
+// writes a V8 heap snapshot (`--heapsnapshot-signal`), and the biggest constructors of the
+// snapshot by their own size are printed beside the RSS read after it (a snapshot collects
+// all garbage first).
 // `--node-options=<flags>`: Node/V8 flags added to the server's command line, e.g. a smaller
 // old space; `--env=NAME=value` (repeatable): variables added to its environment.
 import { readdirSync, readFileSync } from 'node:fs';
