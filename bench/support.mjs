@@ -128,11 +128,14 @@ export async function startProcess({ name, args, env, logDir, launcher, readyTim
   };
 }
 
-/** `llm-settings serve` from the build, configured through the environment as users run it. */
-export function startLlmSettings({ name = 'llm-settings', databaseUrl, encryptionKey, logLevel = 'info', logDir, env = {}, launcher, readyTimeoutMs }) {
+/**
+ * `llm-settings serve` from the build, configured through the environment as users run it.
+ * `nodeArgs`: Node/V8 flags after `pnpm start`'s (any V8 flag, where NODE_OPTIONS takes a few).
+ */
+export function startLlmSettings({ name = 'llm-settings', databaseUrl, encryptionKey, logLevel = 'info', logDir, env = {}, nodeArgs = [], launcher, readyTimeoutMs }) {
   return startProcess({
     name,
-    args: [...SERVE_NODE_OPTIONS, CLI, 'serve'],
+    args: [...SERVE_NODE_OPTIONS, ...nodeArgs, CLI, 'serve'],
     env: { DATABASE_URL: databaseUrl, ENCRYPTION_KEY: encryptionKey, LOG_LEVEL: logLevel, ...env },
     logDir,
     launcher,

@@ -75,6 +75,9 @@ async function withSettings(use: (settings: LlmSettings) => Promise<void>): Prom
 
 const COMMANDS: Record<string, Command> = {
   async serve() {
+    const { collectOldGarbageSooner } = await import('./heap-growth.js');
+    // The service's process only: an application embedding serve() keeps its own V8 settings.
+    collectOldGarbageSooner();
     const { serve } = await import('./serve.js');
     closeOnSignal(await serve());
   },
