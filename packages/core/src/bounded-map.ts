@@ -1,6 +1,6 @@
 /**
  * Sets `key` as the newest entry of an insertion-ordered Map, then drops the oldest entry
- * when the map holds more than `maxEntries`: the bound of core's caches (views, model lists).
+ * when the map holds more than `maxEntries`: the bound of core's caches (views, token revocations).
  */
 export function setNewest<K, V>(map: Map<K, V>, key: K, value: V, maxEntries: number): void {
   map.delete(key);

@@ -43,7 +43,7 @@ export {
 export type { SettingsSnapshot } from './use-cases/settings-snapshot.js';
 export { MAX_INHERITANCE_DEPTH } from './use-cases/inheritance.js';
 export type { SettingsViewCacheOptions } from './use-cases/settings-view-cache.js';
-export type { ModelListCacheOptions } from './use-cases/model-list-cache.js';
+export { DEFAULT_MODEL_LIST_CACHE_MAX_BYTES, type ModelListCacheOptions } from './use-cases/model-list-cache.js';
 export * from './use-cases/rotate-secrets.js';
 export { TokenRevocations, type TokenRevocationsOptions } from './use-cases/token-revocations.js';
 export * from './use-cases/confirm-endpoint.js';

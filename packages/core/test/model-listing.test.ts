@@ -164,6 +164,22 @@ describe('LlmSettingsService model lists', () => {
     expect(lister.calls).toHaveLength(5);
   });
 
+  it('serves a list larger than modelListCache.maxBytes live each time, without keeping it', async () => {
+    const small = make({ modelListCache: { maxBytes: 4096, now: () => now } });
+    const many = Array.from({ length: 100 }, (_, m) => `claude-listed-${m}`);
+    lister.setKeyModels('anthropic', OTHER_ANTHROPIC_KEY, many);
+    await small.update({ provider: 'anthropic', api_key: ANTHROPIC_KEY }, { scope: 'few' });
+    await small.update({ provider: 'anthropic', api_key: OTHER_ANTHROPIC_KEY }, { scope: 'many' });
+    for (let i = 0; i < 2; i++) {
+      const list = await small.listModels({ scope: 'many' });
+      expect(list.source).toBe('live');
+      expect(list.models.map((m) => m.id)).toEqual(many);
+      await small.listModels({ scope: 'few' });
+    }
+    // The big list was asked for each time; the small one once, kept beside it.
+    expect(lister.calls.map((c) => c.apiKey)).toEqual([OTHER_ANTHROPIC_KEY, ANTHROPIC_KEY, OTHER_ANTHROPIC_KEY]);
+  });
+
   it('lists a candidate key without storing or caching anything', async () => {
     const list = await service.listCandidateModels({ provider: 'openai', api_key: OPENAI_KEY });
     expect(list.source).toBe('live');

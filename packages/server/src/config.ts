@@ -1,7 +1,7 @@
 import { isIP, isIPv6 } from 'node:net';
 import { resolve, dirname } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_USAGE_FLUSH_MS, DEFAULT_USAGE_RETENTION_DAYS, isLoopbackHost, Secret, type ProviderRegistry } from '@llm-settings/core';
+import { ConfigError, DEFAULT_MODEL_LIST_CACHE_MAX_BYTES, DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_USAGE_FLUSH_MS, DEFAULT_USAGE_RETENTION_DAYS, isLoopbackHost, Secret, type ProviderRegistry } from '@llm-settings/core';
 import {
   API_TOKEN_RULE,
   canonicalHost,
@@ -102,6 +102,7 @@ const EnvSchema = z.object({
   PORT: optional(integer('PORT', 0, 65535)),
   PROBE_TIMEOUT_MS: optional(integer('PROBE_TIMEOUT_MS', 100, 120_000)),
   PROBE_MAX_IN_FLIGHT: optional(integer('PROBE_MAX_IN_FLIGHT', 1, 1000)),
+  MODEL_LIST_CACHE_MAX_BYTES: optional(integer('MODEL_LIST_CACHE_MAX_BYTES', 0, 4096 * MIB)),
   PROXY_MAX_BODY_BYTES: optional(integer('PROXY_MAX_BODY_BYTES', 1024, 100 * MIB)),
   PROXY_TIMEOUT_MS: optional(integer('PROXY_TIMEOUT_MS', 1000, 3_600_000)),
   PROXY_BODY_TIMEOUT_MS: optional(integer('PROXY_BODY_TIMEOUT_MS', 1000, 300_000)),
@@ -152,6 +153,8 @@ export interface ServerConfig {
   probeTimeoutMs: number;
   /** Provider tests in flight at once; more answer PROBE.BUSY. */
   probeMaxInFlight: number;
+  /** MODEL_LIST_CACHE_MAX_BYTES: the live model lists kept, in estimated bytes; 0 keeps none. */
+  modelListCacheMaxBytes: number;
   /** Largest request body the LLM pass-through forwards. */
   proxyMaxBodyBytes: number;
   /** Upper bound of one LLM call, through the pass-through or an SDK client from `client()`. */
@@ -241,6 +244,7 @@ export function loadConfig(
     port: e.PORT ?? 8080,
     probeTimeoutMs: e.PROBE_TIMEOUT_MS ?? DEFAULT_PROBE_TIMEOUT_MS,
     probeMaxInFlight: e.PROBE_MAX_IN_FLIGHT ?? DEFAULT_MAX_IN_FLIGHT,
+    modelListCacheMaxBytes: e.MODEL_LIST_CACHE_MAX_BYTES ?? DEFAULT_MODEL_LIST_CACHE_MAX_BYTES,
     proxyMaxBodyBytes: e.PROXY_MAX_BODY_BYTES ?? DEFAULT_LLM_MAX_BODY_BYTES,
     llmTimeoutMs: e.PROXY_TIMEOUT_MS ?? DEFAULT_LLM_TIMEOUT_MS,
     proxyBodyTimeoutMs: e.PROXY_BODY_TIMEOUT_MS ?? DEFAULT_LLM_BODY_TIMEOUT_MS,

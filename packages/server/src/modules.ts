@@ -143,8 +143,8 @@ export const serviceModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.Service)
     .toResolvedValue(
       (config: RuntimeConfig, store: SettingsStore, cipher: RotatingSecretCipher, probe: ProviderProbe, modelLister: ModelLister, logger: Logger, metrics: ServerMetrics) =>
-        // Reads are served from masked views, and live model lists kept a few minutes, both
-        // dropped by the store's change feed.
+        // Reads are served from masked views, and live model lists kept a few minutes (within
+        // a byte budget), both dropped by the store's change feed.
         new LlmSettingsService({
           store,
           cipher,
@@ -154,6 +154,7 @@ export const serviceModule = new ContainerModule(({ bind }) => {
           providers: config.providers,
           probeTimeoutMs: config.probeTimeoutMs,
           viewCache: config.metrics ? { onRead: metrics.viewCacheRead } : true,
+          modelListCache: { maxBytes: config.modelListCacheMaxBytes },
         }),
       [TOKENS.Config, TOKENS.ReadyStore, TOKENS.Cipher, TOKENS.Probe, TOKENS.ModelLister, TOKENS.Logger, TOKENS.Metrics],
     )
