@@ -56,15 +56,20 @@ describe('ModelListCache byte budget', () => {
     expect(cache.get('other', token)).toHaveLength(10);
   });
 
-  it('releases an expired list when it is met, and frees its bytes for new ones', () => {
-    let now = 0;
-    const maxBytes = 2 * size('a', 50);
-    const cache = new ModelListCache(changeFeed(), { maxBytes, ttlMs: 1000, now: () => now });
+  /** A cache of lists living 1 s, on a clock the test sets, with room for `lists` lists of 50 models. */
+  const clocked = (lists: number) => {
+    const clock = { now: 0 };
+    const cache = new ModelListCache(changeFeed(), { maxBytes: lists * size('a', 50), ttlMs: 1000, now: () => clock.now });
     cache.set('a', token, models('a', 50));
     cache.set('b', token, models('b', 50));
-    now = 1000;
+    return { clock, cache };
+  };
+
+  it('releases an expired list when it is met, and frees its bytes for new ones', () => {
+    const { clock, cache } = clocked(2);
+    clock.now = 1000;
     expect(cache.get('a', token)).toBeNull();
-    now = 0;
+    clock.now = 0;
     // 'a' is gone, not only hidden: its room went back to the budget, so 'b' stays beside 'c'.
     expect(cache.get('a', token)).toBeNull();
     cache.set('c', token, models('c', 50));
@@ -73,17 +78,13 @@ describe('ModelListCache byte budget', () => {
   });
 
   it('drops the expired lists on set, before any live one', () => {
-    let now = 0;
-    const maxBytes = 3 * size('a', 50);
-    const cache = new ModelListCache(changeFeed(), { maxBytes, ttlMs: 1000, now: () => now });
-    cache.set('a', token, models('a', 50));
-    cache.set('b', token, models('b', 50));
-    now = 500;
+    const { clock, cache } = clocked(3);
+    clock.now = 500;
     cache.set('c', token, models('c', 50));
-    now = 1200;
+    clock.now = 1200;
     // 'a' and 'b' expired: both are released for 'd', though dropping 'a' alone made room; 'c' stays.
     cache.set('d', token, models('d', 10));
-    now = 0;
+    clock.now = 0;
     expect(['a', 'b', 'c', 'd'].map((s) => cache.get(s, token) !== null)).toEqual([false, false, true, true]);
   });
 
