@@ -28,6 +28,7 @@ import { LlmCallMeter } from './llm-call-meter.js';
 import { LlmCallUsage } from './llm-call-usage.js';
 import { NO_OBSERVER, type HttpObserver } from './observer.js';
 import { notJson } from './json-body.js';
+import { isJsonAnswer, isJsonRequest } from './json-type.js';
 import { HttpError, HttpErrorCodes, problemFromError } from './problems.js';
 import { ClientGoneError, readRequestBytes, refuseDeclaredOversize } from './request-bytes.js';
 import { may } from './permissions.js';
@@ -204,7 +205,7 @@ export function registerLlmPassThrough(
         throw error;
       }
       // Only JSON, which a page of another site cannot send without a CORS preflight.
-      if (route.method === 'POST' && !ctx.request.is('application/json')) throw notJson();
+      if (route.method === 'POST' && !isJsonRequest(ctx)) throw notJson();
       if (route.method === 'POST') refuseDeclaredOversize(ctx.req, maxBodyBytes);
       const settings = await service.resolve(scope === undefined ? {} : { scope });
       if (settings.provider !== route.provider) throw providerMismatch(settings.provider);
@@ -281,7 +282,7 @@ async function passAnswer(
   if (status >= 200 && status < 300) {
     ctx.set(headers);
     // JSON first: it is most answers, and needs no other type check (each is a parse of the type).
-    if (!ctx.response.is('json')) {
+    if (!isJsonAnswer(ctx)) {
       downloadUnlessJsonOrEvents(ctx);
       pipeOn(ctx, answer, [], echo, meter, usage);
       // An event stream's headers go at once, so that the caller sees it start before its
