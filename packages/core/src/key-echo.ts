@@ -259,9 +259,14 @@ function keyRuns(key: Uint8Array, from: number, to: number): KeyRuns {
     if (run < 0) continue;
     hashes[run] = hash;
     offsets[run] = i - RUN_LENGTH + 1;
+    // A run the key holds twice stays out: a look-up stops at the first equal run anyway,
+    // and a key made of one repeated character would make one chain of all its runs.
     let slot = Math.imul(hash, HASH_MIX) >>> shift;
-    while (table[slot] !== 0) slot = (slot + 1) & mask;
-    table[slot] = run + 1;
+    let seen = false;
+    for (let entry = table[slot]!; entry !== 0 && !seen; slot = (slot + 1) & mask, entry = table[slot]!) {
+      seen = hashes[entry - 1] === hash && equalAt(key, offsets[entry - 1]!, key, offsets[run]!);
+    }
+    if (!seen) table[slot] = run + 1;
   }
   return { hashes, offsets, table };
 }
@@ -309,12 +314,14 @@ function blockAt(bytes: Uint8Array, at: number): number {
 function scanBlocks(bytes: Uint8Array, blocks: Int32Array, tail: Uint8Array | null): { zones: number[]; tailSeen: boolean } {
   const zones: number[] = [];
   const tailBlock = tail === null ? 0 : blockAt(tail, 0) >>> 0;
+  // The tail's first byte in each of a block's four bytes: a block without it holds no start of the tail.
+  const tailFirst = Math.imul(tailBlock & 0xff, 0x01010101);
   let tailSeen = tail === null;
   const shift = slotShift(blocks);
   const mask = blocks.length - 1;
   for (let at = 0; at + BLOCK <= bytes.length; at += BLOCK) {
     const block = blockAt(bytes, at);
-    if (!tailSeen) tailSeen = tailAround(bytes, at, block >>> 0, tailBlock);
+    if (!tailSeen && hasZeroByte(block ^ tailFirst)) tailSeen = tailAround(bytes, at, block >>> 0, tailBlock);
     let slot = Math.imul(block, HASH_MIX) >>> shift;
     while (blocks[slot] !== 0 && blocks[slot] !== block) slot = (slot + 1) & mask;
     if (blocks[slot] === 0) continue;
@@ -324,6 +331,11 @@ function scanBlocks(bytes: Uint8Array, blocks: Int32Array, tail: Uint8Array | nu
     else zones.push(start, end);
   }
   return { zones, tailSeen: tail !== null && tailSeen };
+}
+
+/** Whether one of the four bytes of `word` is 0 (a bit trick without a false negative). */
+function hasZeroByte(word: number): boolean {
+  return ((word - 0x01010101) & ~word & 0x80808080) !== 0;
 }
 
 /** Whether the 4 bytes `tailBlock` start within the block at `at` (shifted by 0 to 3 bytes). */
