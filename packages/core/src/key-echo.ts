@@ -34,19 +34,24 @@ const NOTHING = new Uint8Array(0);
  * holds part of the key, which is rare.
  */
 export class CallerText {
-  readonly #parts: ReadonlyArray<string | Uint8Array>;
+  readonly #parts: CallerParts | (() => CallerParts);
   #texts: string[] | undefined;
 
-  constructor(parts: ReadonlyArray<string | Uint8Array | null | undefined>) {
-    this.#parts = parts.filter((part): part is string | Uint8Array => part !== null && part !== undefined && part.length > 0);
+  /** @param parts what the caller sent, or a function that lists it, called only when an answer holds part of the key. */
+  constructor(parts: CallerParts | (() => CallerParts)) {
+    this.#parts = parts;
   }
 
   /** True when `text` is part of what the caller sent. */
   includes(text: string): boolean {
-    this.#texts ??= this.#parts.flatMap(decodedTexts);
+    this.#texts ??= (typeof this.#parts === 'function' ? this.#parts() : this.#parts)
+      .filter((part): part is string | Uint8Array => part !== null && part !== undefined && part.length > 0)
+      .flatMap(decodedTexts);
     return this.#texts.some((part) => part.includes(text));
   }
 }
+
+type CallerParts = ReadonlyArray<string | Uint8Array | null | undefined>;
 
 /** A request whose caller sent nothing the answer could quote. */
 export const NO_CALLER_TEXT = new CallerText([]);

@@ -226,7 +226,11 @@ export function registerLlmPassThrough(
       usage?.answered(answer.statusCode ?? 502, answerHeaders['content-type']);
       const requestId = answerHeaders[descriptor.requestIdHeader];
       if (typeof requestId === 'string') ctx.state.llm = { ...facts, upstreamRequestId: loggableRequestId(requestId, apiKey) };
-      const echo: KeyEcho = { scrubber: new KeyEchoScrubber(apiKey), caller: new CallerText([body, ...url.searchParams.values(), ...forwardedHeaderValues(requestHeaders)]) };
+      // What the caller sent is listed only when an answer holds part of the key, which is rare.
+      const echo: KeyEcho = {
+        scrubber: new KeyEchoScrubber(apiKey),
+        caller: new CallerText(() => [body, ...url.searchParams.values(), ...forwardedHeaderValues(requestHeaders)]),
+      };
       await passAnswer(ctx, descriptor, answer, answerHeaders, call, echo, meter, usage);
     };
     if (route.method === 'GET') router.get<ScopeState>(passThroughPath(route), retryHints, may('use'), scoped, handler);
