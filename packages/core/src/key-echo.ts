@@ -240,40 +240,36 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** The counted runs of a key: each run's hash and key offset, and a table of them by hash. */
+/**
+ * The counted runs of a key, by hash: run `r` starts at key offset `from + r`. One table and
+ * no arrays of hashes or offsets beside it: each typed array is an allocation of its own,
+ * about 4,000 instructions.
+ */
 interface KeyRuns {
-  readonly hashes: Int32Array;
-  readonly offsets: Int32Array;
+  readonly from: number;
   /** Open addressing by the mixed hash: 0 for an empty slot, else a run's index plus one. */
   readonly table: Int32Array;
 }
 
 /** The runs of `key` that start at `from` or later and end by `to`. */
 function keyRuns(key: Uint8Array, from: number, to: number): KeyRuns {
-  const count = Math.max(0, to - from - RUN_LENGTH + 1);
-  const hashes = new Int32Array(count);
-  const offsets = new Int32Array(count);
-  const table = tableFor(count);
+  const table = tableFor(Math.max(0, to - from - RUN_LENGTH + 1));
   const shift = slotShift(table);
   const mask = table.length - 1;
   let hash = 0;
   for (let i = from; i < to; i++) {
     hash = (Math.imul(hash, HASH_BASE) + key[i]!) | 0;
     if (i - from >= RUN_LENGTH) hash = (hash - Math.imul(key[i - RUN_LENGTH]!, HASH_BASE_POW_RUN)) | 0;
-    const run = i - from - RUN_LENGTH + 1;
-    if (run < 0) continue;
-    hashes[run] = hash;
-    offsets[run] = i - RUN_LENGTH + 1;
+    const start = i - RUN_LENGTH + 1;
+    if (start < from) continue;
     // A run the key holds twice stays out: a look-up stops at the first equal run anyway,
     // and a key made of one repeated character would make one chain of all its runs.
     let slot = Math.imul(hash, HASH_MIX) >>> shift;
     let seen = false;
-    for (let entry = table[slot]!; entry !== 0 && !seen; slot = (slot + 1) & mask, entry = table[slot]!) {
-      seen = hashes[entry - 1] === hash && equalAt(key, offsets[entry - 1]!, key, offsets[run]!);
-    }
-    if (!seen) table[slot] = run + 1;
+    for (let entry = table[slot]!; entry !== 0 && !seen; slot = (slot + 1) & mask, entry = table[slot]!) seen = equalAt(key, start, key, from + entry - 1);
+    if (!seen) table[slot] = start - from + 1;
   }
-  return { hashes, offsets, table };
+  return { from, table };
 }
 
 /** The 4-byte blocks of `key[from, to)` at every offset, as little-endian numbers, by open addressing (0: empty). */
@@ -362,7 +358,7 @@ function tailAround(bytes: Uint8Array, at: number, block: number, tailBlock: num
  * offsets of the first and last run, four numbers each. One rolling hash of every 8
  * bytes, looked up in the key's table.
  */
-function findRegions(bytes: Uint8Array, from: number, to: number, key: Uint8Array, { hashes, offsets, table }: KeyRuns, regions: number[]): void {
+function findRegions(bytes: Uint8Array, from: number, to: number, key: Uint8Array, { from: runsFrom, table }: KeyRuns, regions: number[]): void {
   const shift = slotShift(table);
   const mask = table.length - 1;
   let hash = 0;
@@ -374,8 +370,8 @@ function findRegions(bytes: Uint8Array, from: number, to: number, key: Uint8Arra
     const start = i - RUN_LENGTH + 1;
     let offset = -1;
     for (let entry = table[slot]!; entry !== 0; slot = (slot + 1) & mask, entry = table[slot]!) {
-      if (hashes[entry - 1] === hash && equalAt(bytes, start, key, offsets[entry - 1]!)) {
-        offset = offsets[entry - 1]!;
+      if (equalAt(bytes, start, key, runsFrom + entry - 1)) {
+        offset = runsFrom + entry - 1;
         break;
       }
     }
