@@ -34,19 +34,24 @@ const NOTHING = new Uint8Array(0);
  * holds part of the key, which is rare.
  */
 export class CallerText {
-  readonly #parts: ReadonlyArray<string | Uint8Array>;
+  readonly #parts: CallerParts | (() => CallerParts);
   #texts: string[] | undefined;
 
-  constructor(parts: ReadonlyArray<string | Uint8Array | null | undefined>) {
-    this.#parts = parts.filter((part): part is string | Uint8Array => part !== null && part !== undefined && part.length > 0);
+  /** @param parts what the caller sent, or a function that lists it, called only when an answer holds part of the key. */
+  constructor(parts: CallerParts | (() => CallerParts)) {
+    this.#parts = parts;
   }
 
   /** True when `text` is part of what the caller sent. */
   includes(text: string): boolean {
-    this.#texts ??= this.#parts.flatMap(decodedTexts);
+    this.#texts ??= (typeof this.#parts === 'function' ? this.#parts() : this.#parts)
+      .filter((part): part is string | Uint8Array => part !== null && part !== undefined && part.length > 0)
+      .flatMap(decodedTexts);
     return this.#texts.some((part) => part.includes(text));
   }
 }
+
+type CallerParts = ReadonlyArray<string | Uint8Array | null | undefined>;
 
 /** A request whose caller sent nothing the answer could quote. */
 export const NO_CALLER_TEXT = new CallerText([]);
@@ -235,35 +240,36 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** The counted runs of a key: each run's hash and key offset, and a table of them by hash. */
+/**
+ * The counted runs of a key, by hash: run `r` starts at key offset `from + r`. One table and
+ * no arrays of hashes or offsets beside it: each typed array is an allocation of its own,
+ * about 4,000 instructions.
+ */
 interface KeyRuns {
-  readonly hashes: Int32Array;
-  readonly offsets: Int32Array;
+  readonly from: number;
   /** Open addressing by the mixed hash: 0 for an empty slot, else a run's index plus one. */
   readonly table: Int32Array;
 }
 
 /** The runs of `key` that start at `from` or later and end by `to`. */
 function keyRuns(key: Uint8Array, from: number, to: number): KeyRuns {
-  const count = Math.max(0, to - from - RUN_LENGTH + 1);
-  const hashes = new Int32Array(count);
-  const offsets = new Int32Array(count);
-  const table = tableFor(count);
+  const table = tableFor(Math.max(0, to - from - RUN_LENGTH + 1));
   const shift = slotShift(table);
   const mask = table.length - 1;
   let hash = 0;
   for (let i = from; i < to; i++) {
     hash = (Math.imul(hash, HASH_BASE) + key[i]!) | 0;
     if (i - from >= RUN_LENGTH) hash = (hash - Math.imul(key[i - RUN_LENGTH]!, HASH_BASE_POW_RUN)) | 0;
-    const run = i - from - RUN_LENGTH + 1;
-    if (run < 0) continue;
-    hashes[run] = hash;
-    offsets[run] = i - RUN_LENGTH + 1;
+    const start = i - RUN_LENGTH + 1;
+    if (start < from) continue;
+    // A run the key holds twice stays out: a look-up stops at the first equal run anyway,
+    // and a key made of one repeated character would make one chain of all its runs.
     let slot = Math.imul(hash, HASH_MIX) >>> shift;
-    while (table[slot] !== 0) slot = (slot + 1) & mask;
-    table[slot] = run + 1;
+    let seen = false;
+    for (let entry = table[slot]!; entry !== 0 && !seen; slot = (slot + 1) & mask, entry = table[slot]!) seen = equalAt(key, start, key, from + entry - 1);
+    if (!seen) table[slot] = start - from + 1;
   }
-  return { hashes, offsets, table };
+  return { from, table };
 }
 
 /** The 4-byte blocks of `key[from, to)` at every offset, as little-endian numbers, by open addressing (0: empty). */
@@ -309,12 +315,14 @@ function blockAt(bytes: Uint8Array, at: number): number {
 function scanBlocks(bytes: Uint8Array, blocks: Int32Array, tail: Uint8Array | null): { zones: number[]; tailSeen: boolean } {
   const zones: number[] = [];
   const tailBlock = tail === null ? 0 : blockAt(tail, 0) >>> 0;
+  // The tail's first byte in each of a block's four bytes: a block without it holds no start of the tail.
+  const tailFirst = Math.imul(tailBlock & 0xff, 0x01010101);
   let tailSeen = tail === null;
   const shift = slotShift(blocks);
   const mask = blocks.length - 1;
   for (let at = 0; at + BLOCK <= bytes.length; at += BLOCK) {
     const block = blockAt(bytes, at);
-    if (!tailSeen) tailSeen = tailAround(bytes, at, block >>> 0, tailBlock);
+    if (!tailSeen && hasZeroByte(block ^ tailFirst)) tailSeen = tailAround(bytes, at, block >>> 0, tailBlock);
     let slot = Math.imul(block, HASH_MIX) >>> shift;
     while (blocks[slot] !== 0 && blocks[slot] !== block) slot = (slot + 1) & mask;
     if (blocks[slot] === 0) continue;
@@ -324,6 +332,11 @@ function scanBlocks(bytes: Uint8Array, blocks: Int32Array, tail: Uint8Array | nu
     else zones.push(start, end);
   }
   return { zones, tailSeen: tail !== null && tailSeen };
+}
+
+/** Whether one of the four bytes of `word` is 0 (a bit trick without a false negative). */
+function hasZeroByte(word: number): boolean {
+  return ((word - 0x01010101) & ~word & 0x80808080) !== 0;
 }
 
 /** Whether the 4 bytes `tailBlock` start within the block at `at` (shifted by 0 to 3 bytes). */
@@ -345,7 +358,7 @@ function tailAround(bytes: Uint8Array, at: number, block: number, tailBlock: num
  * offsets of the first and last run, four numbers each. One rolling hash of every 8
  * bytes, looked up in the key's table.
  */
-function findRegions(bytes: Uint8Array, from: number, to: number, key: Uint8Array, { hashes, offsets, table }: KeyRuns, regions: number[]): void {
+function findRegions(bytes: Uint8Array, from: number, to: number, key: Uint8Array, { from: runsFrom, table }: KeyRuns, regions: number[]): void {
   const shift = slotShift(table);
   const mask = table.length - 1;
   let hash = 0;
@@ -357,8 +370,8 @@ function findRegions(bytes: Uint8Array, from: number, to: number, key: Uint8Arra
     const start = i - RUN_LENGTH + 1;
     let offset = -1;
     for (let entry = table[slot]!; entry !== 0; slot = (slot + 1) & mask, entry = table[slot]!) {
-      if (hashes[entry - 1] === hash && equalAt(bytes, start, key, offsets[entry - 1]!)) {
-        offset = offsets[entry - 1]!;
+      if (equalAt(bytes, start, key, runsFrom + entry - 1)) {
+        offset = runsFrom + entry - 1;
         break;
       }
     }

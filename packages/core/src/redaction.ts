@@ -18,7 +18,7 @@ const SECRET_FIELDS = new Set(SECRET_FIELD_NAMES.map((name) => name.toLowerCase(
 export function redactText(text: string, secrets: readonly string[] = []): string {
   let out = text;
   for (const secret of secrets) {
-    if (secret.length > 0) out = out.split(secret).join(REDACTED);
+    if (secret.length > 0 && out.includes(secret)) out = out.split(secret).join(REDACTED);
   }
   // Every key-shaped match contains "sk-" or a run of mask characters: most text (ids,
   // routes, messages) has neither, and this runs on every log line.
@@ -64,6 +64,7 @@ export function redactDeep(value: unknown, depth = 0, seen: WeakSet<object> | nu
 /** A run of a key this long is a leak even when the rest of the key is absent. */
 const LEAKING_RUN_LENGTH = 8;
 const VISIBLE_TAIL = 4;
+const RUN_BLOCK = 4;
 
 /**
  * Removes a key, and any echo of it, from outside text bound for the logs: the whole
@@ -76,14 +77,29 @@ const VISIBLE_TAIL = 4;
  */
 export function scrubKeyFromLogText(text: string, apiKey: string): string {
   let out = redactText(text, [apiKey]);
-  for (let start = 0; start + LEAKING_RUN_LENGTH <= apiKey.length; start++) {
-    const run = apiKey.slice(start, start + LEAKING_RUN_LENGTH);
-    if (out.includes(run)) out = out.split(run).join(REDACTED);
+  if (mayHoldRun(out, apiKey)) {
+    for (let start = 0; start + LEAKING_RUN_LENGTH <= apiKey.length; start++) {
+      const run = apiKey.slice(start, start + LEAKING_RUN_LENGTH);
+      if (out.includes(run)) out = out.split(run).join(REDACTED);
+    }
   }
   // A masked echo ends with the key's last four: without them there is none, and no
   // pattern (a RegExp compiled per key) to build; this runs on every pass-through call.
   if (apiKey.length >= 2 * VISIBLE_TAIL && out.includes(apiKey.slice(-VISIBLE_TAIL))) out = out.replace(maskedEchoPattern(apiKey), REDACTED);
   return out;
+}
+
+/**
+ * False when no run of the key can be in `text`: every 8 characters of it hold one of its
+ * 4-character blocks at a multiple of 4, so a text none of whose blocks is in the key holds
+ * no run. A few look-ups, where trying each run of the key is one per character of it.
+ */
+function mayHoldRun(text: string, apiKey: string): boolean {
+  if (text.length < LEAKING_RUN_LENGTH) return false;
+  for (let at = 0; at + RUN_BLOCK <= text.length; at += RUN_BLOCK) {
+    if (apiKey.includes(text.slice(at, at + RUN_BLOCK))) return true;
+  }
+  return false;
 }
 
 function maskedEchoPattern(apiKey: string): RegExp {

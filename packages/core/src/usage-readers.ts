@@ -57,8 +57,14 @@ function openAiFields(usage: unknown): Fields {
   });
 }
 
+/** A loop rather than Object.entries and Object.fromEntries, which cost several thousand instructions on each counted call. */
 function definedOnly(fields: Fields): Fields {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Fields;
+  const defined: Fields = {};
+  for (const name in fields) {
+    const value = fields[name as keyof Fields];
+    if (value !== undefined) defined[name as keyof Fields] = value;
+  }
+  return defined;
 }
 
 /** How each dialect names usage in a whole answer and in its stream events. */

@@ -125,6 +125,17 @@ describe('UsageMeter', () => {
     ]);
   });
 
+  it('record - counts each call in the UTC day of its own time, on either side of midnight and when the clock goes back', async () => {
+    const store = createMemoryUsageStore();
+    const times = ['2026-03-04T23:59:59.999Z', '2026-03-05T00:00:00.000Z', '2026-03-04T00:00:00.000Z', '1969-12-31T23:59:59.999Z', '2026-03-05T23:59:59.999Z'];
+    let at = 0;
+    const meter = meterOf({ store, now: () => new Date(times[at++]!) });
+    for (let i = 0; i < times.length; i++) meter.record(call());
+    await meter.flush();
+    const days = (await store.read({ scope: 'tenant-a', from: '1969-12-01', to: '2026-03-31' })).map((row) => [row.date, row.calls]);
+    expect(days.sort()).toEqual([['1969-12-31', 1], ['2026-03-04', 2], ['2026-03-05', 2]]);
+  });
+
   it('read - refuses a date that is not YYYY-MM-DD or does not exist, and from after to, with a ValidationError', async () => {
     const meter = meterOf({ store: createMemoryUsageStore() });
     for (const [from, to] of [

@@ -2,6 +2,7 @@ import { ValidationError } from '@llm-settings/core';
 import type { Context, Middleware } from 'koa';
 import bodyParser from 'koa-bodyparser';
 import type { AppState, BodyState } from './app-state.js';
+import { isJsonRequest } from './json-type.js';
 import { HttpError, HttpErrorCodes } from './problems.js';
 
 export interface JsonBodyOptions {
@@ -44,7 +45,7 @@ export function jsonBodyMiddleware(maxBytes: number): JsonBodyMiddleware {
         return next();
       }
       // `is` is null for a request without a body, so a required body that is absent is a 415 too.
-      if (!ctx.request.is('application/json')) throw notJson();
+      if (!isJsonRequest(ctx)) throw notJson();
       return parse(ctx, () => {
         ctx.state.body = ctx.request.body;
         return next();
