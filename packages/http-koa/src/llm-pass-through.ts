@@ -288,7 +288,7 @@ async function passAnswer(
   const headers = passedResponseHeaders(answerHeaders, provider, (value) => echo.scrubber.scrubText(value, echo.caller));
   ctx.status = status;
   if (status >= 200 && status < 300) {
-    setHeaders(ctx, headers);
+    ctx.set(headers);
     // JSON first: it is most answers, and needs no other type check (each is a parse of the type).
     if (!isJsonAnswer(ctx)) {
       downloadUnlessJsonOrEvents(ctx);
@@ -314,14 +314,6 @@ async function passAnswer(
   downloadUnlessJsonOrEvents(ctx);
   ctx.body = safe.text;
   meter.passedOn(Buffer.byteLength(safe.text));
-}
-
-/**
- * `ctx.set(headers)` for string values, as Koa does it for them but without its array of
- * entries and its per-name check (for array values only): about 5,000 instructions a call.
- */
-function setHeaders(ctx: AppContext, headers: Readonly<Record<string, string>>): void {
-  for (const name in headers) ctx.res.setHeader(name, headers[name]!);
 }
 
 /**
