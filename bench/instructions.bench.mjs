@@ -1,14 +1,21 @@
 // `pnpm bench:instructions`: CPU instructions per cached GET /api/settings/llm, counted by
 // valgrind's callgrind in each server's main thread, for the service (LOG_LEVEL=info and
 // silent, and silent with METRICS=0), the bare Koa baselines and the same Koa stack
-// (bench/koa-stack.mjs) at both levels. Counts repeat within about 1 % from run to run, whatever else the machine is
-// doing, where throughput moves 5–15 %: use it to compare two versions of a change. It
-// leaves out the kernel's share (the socket write, the same for every server) and is no
-// throughput figure; `pnpm bench` measures those. Each server runs under valgrind, two at
-// a time: about 3 minutes in all. Needs a build and valgrind.
+// (bench/koa-stack.mjs) at both levels. Each server warms up with 10,000 requests and a
+// 3 s pause, then is counted in three windows of 5,000: its count is the median window.
+// Windows of one server agree within about 1 % once V8 has optimised the hot path; a
+// window can read 5–25 % high while it has not (V8 compiles on helper threads, which
+// valgrind runs in turn with the main thread): the first window after 10,000 requests did,
+// after 4,000 every window did, which the median and `windows` show. The same build's
+// medians from run to run: within about 2 %. Throughput moves 10–30 % on this machine: use
+// this to compare two versions of a change. It leaves out the kernel's share (the socket
+// write, the same for every server) and is no throughput figure; `pnpm bench` measures
+// those. Each server runs under valgrind, two at a time: 15–30 minutes in all. Needs a
+// build and valgrind.
 // `--only llm-settings-info,koa-stack-info` counts those servers alone; `--keep <dir>`
-// leaves each server's callgrind files there, for `callgrind_annotate --inclusive=yes`;
-// `--requests 5000` warms up with and counts that many instead of 10,000.
+// leaves each server's callgrind files there (callgrind.out.<window>-01 is the main
+// thread's), for `callgrind_annotate --inclusive=yes`; `--warmup 10000` and
+// `--requests 3000` set the warm-up and each window's requests.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -158,7 +165,7 @@ function makeDir(path) {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({ options: { only: { type: 'string' }, keep: { type: 'string' }, requests: { type: 'string' } } });
-  const requests = values.requests === undefined ? {} : { warmup: 2 * Number(values.requests), requests: Number(values.requests) };
-  console.log(JSON.stringify(await runInstructionsBench({ only: values.only?.split(','), keepDir: values.keep, ...requests }), null, 2));
+  const { values } = parseArgs({ options: { only: { type: 'string' }, keep: { type: 'string' }, requests: { type: 'string' }, warmup: { type: 'string' } } });
+  const amounts = { ...(values.requests === undefined ? {} : { requests: Number(values.requests) }), ...(values.warmup === undefined ? {} : { warmup: Number(values.warmup) }) };
+  console.log(JSON.stringify(await runInstructionsBench({ only: values.only?.split(','), keepDir: values.keep, ...amounts }), null, 2));
 }
