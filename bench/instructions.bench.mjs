@@ -3,15 +3,17 @@
 // silent, and silent with METRICS=0), the bare Koa baselines and the same Koa stack
 // (bench/koa-stack.mjs) at both levels. Each server warms up with 10,000 requests and a
 // 3 s pause, then is counted in three windows of 5,000: its count is the median window.
-// Windows of one server agree within about 1 % once V8 has optimised the hot path; a
-// window can read 5–25 % high while it has not (V8 compiles on helper threads, which
-// valgrind runs in turn with the main thread): the first window after 10,000 requests did,
-// after 4,000 every window did, which the median and `windows` show. The same build's
-// medians from run to run: within about 2 %. Throughput moves 10–30 % on this machine: use
-// this to compare two versions of a change. It leaves out the kernel's share (the socket
-// write, the same for every server) and is no throughput figure; `pnpm bench` measures
-// those. Each server runs under valgrind, two at a time: 15–30 minutes in all. Needs a
-// build and valgrind.
+// The stack's windows agree within 1–2 % once V8 has optimised it (V8 compiles on helper
+// threads, which valgrind runs in turn with the main thread: its first window after 10,000
+// requests read 5 % high), its medians from run to run within 2 %. The service's windows
+// spread 5–35 % and its medians 5–10 % from run to run: work that comes with time, not
+// requests (the view cache's store read every 5 s, a major GC, a 503 from the store's pool
+// on a loaded machine) weighs more per request as valgrind runs slower. Compare versions with
+// two runs each, and with the C++ functions whose count per call is fixed (in `--keep`'s
+// files). Throughput moves 10–30 % on this machine. It leaves out the kernel's share (the
+// socket write, the same for every server) and is no throughput figure; `pnpm bench`
+// measures those. Each server runs under valgrind, two at a time: 15–60 minutes in all,
+// with the machine's load. Needs a build and valgrind.
 // `--only llm-settings-info,koa-stack-info` counts those servers alone; `--keep <dir>`
 // leaves each server's callgrind files there (callgrind.out.<window>-01 is the main
 // thread's), for `callgrind_annotate --inclusive=yes`; `--warmup 10000` and
