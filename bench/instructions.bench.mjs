@@ -1,16 +1,25 @@
 // `pnpm bench:instructions`: CPU instructions per cached GET /api/settings/llm, counted by
 // valgrind's callgrind in each server's main thread, for the service (LOG_LEVEL=info and
 // silent, and silent with METRICS=0), the bare Koa baselines and the same Koa stack
-// (bench/koa-stack.mjs) at both levels. Counts repeat within about 1 % from run to run, whatever else the machine is
-// doing, where throughput moves 5–15 %: use it to compare two versions of a change. It
-// leaves out the kernel's share (the socket write, the same for every server) and is no
-// throughput figure; `pnpm bench` measures those. Each server runs under valgrind, two at
-// a time: about 3 minutes in all. Needs a build and valgrind.
+// (bench/koa-stack.mjs) at both levels. Each server warms up with 10,000 requests and a
+// 3 s pause, then is counted in three windows of 5,000: its count is the median window.
+// The stack's windows agree within 1–2 % once V8 has optimised it (V8 compiles on helper
+// threads, which valgrind runs in turn with the main thread: its first window after 10,000
+// requests read 5 % high), its medians from run to run within 2 %. The service's windows
+// spread 5–35 % and its medians 5–10 % from run to run: work that comes with time, not
+// requests (the view cache's store read every 5 s, a major GC, a 503 from the store's pool
+// on a loaded machine) weighs more per request as valgrind runs slower. Compare versions with
+// two runs each, and with the C++ functions whose count per call is fixed (in `--keep`'s
+// files). Throughput moves 10–30 % on this machine. It leaves out the kernel's share (the
+// socket write, the same for every server) and is no throughput figure; `pnpm bench`
+// measures those. Each server runs under valgrind, two at a time: 15–60 minutes in all,
+// with the machine's load. Needs a build and valgrind.
 // `--only llm-settings-info,koa-stack-info` counts those servers alone; `--keep <dir>`
-// leaves each server's callgrind files there, for `callgrind_annotate --inclusive=yes`;
-// `--requests 5000` warms up with and counts that many instead of 10,000.
+// leaves each server's callgrind files there (callgrind.out.<window>-01 is the main
+// thread's), for `callgrind_annotate --inclusive=yes`; `--warmup 10000` and
+// `--requests 3000` set the warm-up and each window's requests.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,11 +30,15 @@ import { REPO_ROOT, createDatabase, dist, migrate, putSettings, round, startBare
 const autocannon = createRequire(join(REPO_ROOT, 'package.json'))('autocannon');
 const SETTINGS_PATH = '/api/settings/llm';
 
+/** Counting windows per server: their median is the server's count. */
+const WINDOWS = 3;
+
 /**
- * Requests answered by one server, with callgrind counting only those it answers while on.
+ * Requests answered by one server, counted by callgrind in `WINDOWS` windows of `requests`
+ * each after the warm-up (and a pause, in which V8's compiler threads finish the optimised
+ * code the warm-up asked for): the median window, and how far the windows spread.
  * `request`: autocannon's `path`, `method`, `headers` and `body` (GET of the settings by default).
  * `keepDir`: where the callgrind files are left, for callgrind_annotate (default: removed).
- * @returns instructions per request in the main thread, and the requests that failed.
  */
 export async function countInstructions(start, { warmup, requests, request = { path: SETTINGS_PATH }, keepDir }) {
   const outDir = keepDir ?? mkdtempSync(join(tmpdir(), 'llm-bench-callgrind-'));
@@ -44,33 +57,40 @@ export async function countInstructions(start, { warmup, requests, request = { p
     // A long timeout: under valgrind on a loaded machine an answer can take over autocannon's 10 s.
     const { path, ...rest } = request;
     const run = (amount) => autocannon({ url: `${server.url}${path}`, ...rest, connections: 10, amount, timeout: 120 });
+    const callgrind = (command) => execFileSync('callgrind_control', [command, String(server.pid)], { stdio: 'ignore' });
     await run(warmup);
-    execFileSync('callgrind_control', ['--instr=on', String(server.pid)], { stdio: 'ignore' });
-    const result = await run(requests);
-    execFileSync('callgrind_control', ['--instr=off', String(server.pid)], { stdio: 'ignore' });
-    execFileSync('callgrind_control', ['--dump', String(server.pid)], { stdio: 'ignore' });
-    // Under valgrind on a loaded machine, a store read can outwait the connection pool's
-    // timeout (503), and an upstream keep-alive socket the other end closed answers 502:
-    // a few are counted and reported, more end the run.
-    const failed = result.non2xx + result.errors;
-    if (failed > requests / 100) {
-      const failures = readFileSync(server.logFile, 'utf8').split('\n').filter((line) => /"level":[45]0/.test(line)).slice(0, 3);
-      throw new Error(`${server.name}: ${failed} failed requests (${JSON.stringify(result.statusCodeStats)}, ${result.errors} errors); logged:\n${failures.join('\n')}`);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const windows = [];
+    let failed = 0;
+    for (let window = 1; window <= WINDOWS; window += 1) {
+      callgrind('--instr=on');
+      const result = await run(requests);
+      callgrind('--instr=off');
+      // Each dump is a file of its own (callgrind.out.<n>-<thread>) and zeroes the counts.
+      callgrind('--dump');
+      windows.push(mainThreadInstructions(outDir, window) / result.requests.total);
+      failed += result.non2xx + result.errors;
+      // Under valgrind on a loaded machine, the store's read when a cached view expires (every
+      // 5 s) can outwait the connection pool's wait (503), and an upstream keep-alive socket
+      // the other end closed answers 502: a few are counted and reported, more end the run.
+      if (failed > (WINDOWS * requests) / 100) {
+        const failures = readFileSync(server.logFile, 'utf8').split('\n').filter((line) => /"level":[45]0/.test(line)).slice(0, 3);
+        throw new Error(`${server.name}: ${failed} failed requests (${JSON.stringify(result.statusCodeStats)}, ${result.errors} errors); logged:\n${failures.join('\n')}`);
+      }
     }
-    return { instructions: Math.round(mainThreadInstructions(outDir) / result.requests.total), failed };
+    const median = [...windows].sort((a, b) => a - b)[Math.floor(WINDOWS / 2)];
+    return { instructions: Math.round(median), windows: windows.map(Math.round), spread: round((Math.max(...windows) - Math.min(...windows)) / median), failed };
   } finally {
     await server.stop();
     if (keepDir === undefined) rmSync(outDir, { recursive: true, force: true });
   }
 }
 
-/** The main thread's count in the dump: the largest total of the files for thread 1. */
-function mainThreadInstructions(outDir) {
+/** The main thread's count in dump `dump`: the largest total of its file for thread 1. */
+function mainThreadInstructions(outDir, dump) {
   let total = 0;
-  for (const file of readdirSync(outDir).filter((name) => name.endsWith('-01'))) {
-    for (const match of readFileSync(join(outDir, file), 'utf8').matchAll(/^totals: (\d+)/gm)) total = Math.max(total, Number(match[1]));
-  }
-  if (total === 0) throw new Error(`no callgrind count for the main thread in ${outDir}`);
+  for (const match of readFileSync(join(outDir, `callgrind.out.${dump}-01`), 'utf8').matchAll(/^totals: (\d+)/gm)) total = Math.max(total, Number(match[1]));
+  if (total === 0) throw new Error(`no callgrind count for the main thread in dump ${dump} in ${outDir}`);
   return total;
 }
 
@@ -82,7 +102,7 @@ function mainThreadInstructions(outDir) {
  *   divided by the service's at each log level (the GET target: at least 0.9), and the
  *   service's count without metrics over its count with them (target at least 0.95).
  */
-export async function runInstructionsBench({ warmup = 10_000, requests = 10_000, only, keepDir } = {}) {
+export async function runInstructionsBench({ warmup = 10_000, requests = 5_000, only, keepDir } = {}) {
   const { generateFernetKey } = await dist.fernet();
   const database = await createDatabase('sqlite');
   try {
@@ -107,6 +127,7 @@ export async function runInstructionsBench({ warmup = 10_000, requests = 10_000,
       const unknown = names.filter((name) => !(name in servers));
       if (unknown.length > 0) throw new Error(`no server named ${unknown.join(', ')}; known: ${Object.keys(servers).join(', ')}`);
       const counts = {};
+      const windows = {};
       const failedRequests = {};
       // Two at a time: counts do not depend on what else runs.
       for (let i = 0; i < names.length; i += 2) {
@@ -119,6 +140,7 @@ export async function runInstructionsBench({ warmup = 10_000, requests = 10_000,
         if (failed) throw failed.reason;
         pair.forEach((name, j) => {
           counts[name] = settled[j].value.instructions;
+          windows[name] = { counts: settled[j].value.windows, spread: settled[j].value.spread };
           if (settled[j].value.failed > 0) failedRequests[name] = settled[j].value.failed;
         });
       }
@@ -127,6 +149,8 @@ export async function runInstructionsBench({ warmup = 10_000, requests = 10_000,
         warmup,
         requests,
         instructions_per_request: counts,
+        // Each server's windows, and their spread (largest minus smallest over the median).
+        windows,
         failed_requests: failedRequests,
         bare_over_server: Object.fromEntries(names.map((name) => [name, ratio('bare-koa', name)])),
         // The target's pair: the same stack at the same log level over the service (at least 0.9).
@@ -146,7 +170,7 @@ function makeDir(path) {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({ options: { only: { type: 'string' }, keep: { type: 'string' }, requests: { type: 'string' } } });
-  const requests = values.requests === undefined ? {} : { warmup: Number(values.requests), requests: Number(values.requests) };
-  console.log(JSON.stringify(await runInstructionsBench({ only: values.only?.split(','), keepDir: values.keep, ...requests }), null, 2));
+  const { values } = parseArgs({ options: { only: { type: 'string' }, keep: { type: 'string' }, requests: { type: 'string' }, warmup: { type: 'string' } } });
+  const amounts = { ...(values.requests === undefined ? {} : { requests: Number(values.requests) }), ...(values.warmup === undefined ? {} : { warmup: Number(values.warmup) }) };
+  console.log(JSON.stringify(await runInstructionsBench({ only: values.only?.split(','), keepDir: values.keep, ...amounts }), null, 2));
 }

@@ -1,8 +1,7 @@
 import type Router from '@koa/router';
 import type { AppState, BodyState, ScopeState, SignalState } from './app-state.js';
 import type { JsonBodyMiddleware } from './json-body.js';
-import { may } from './permissions.js';
-import { abortable, scoped } from './route-state.js';
+import { abortable, mayInScope } from './route-state.js';
 import type { HttpSettingsService } from './settings-routes.js';
 
 export const MODELS_PATH = '/api/settings/llm/models';
@@ -18,14 +17,14 @@ export function registerModelRoutes(
   service: Pick<HttpSettingsService, 'listModels' | 'listCandidateModels'>,
   jsonBody: JsonBodyMiddleware,
 ): void {
-  router.get<ScopeState & SignalState>(MODELS_PATH, may('models'), scoped, abortable, async (ctx) => {
+  router.get<ScopeState & SignalState>(MODELS_PATH, mayInScope('models'), abortable, async (ctx) => {
     const { scope, signal } = ctx.state;
     const { provider } = ctx.query;
     ctx.body = await service.listModels({ scope, ...(provider === undefined ? {} : { provider }), signal });
   });
 
   // The scope header is checked like on every settings route, though a candidate has none.
-  router.post<ScopeState & BodyState & SignalState>(MODELS_PATH, may('models'), scoped, jsonBody({ required: true }), abortable, async (ctx) => {
+  router.post<ScopeState & BodyState & SignalState>(MODELS_PATH, mayInScope('models'), jsonBody({ required: true }), abortable, async (ctx) => {
     ctx.body = await service.listCandidateModels(ctx.state.body, { signal: ctx.state.signal });
   });
 }

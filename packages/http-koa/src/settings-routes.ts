@@ -5,7 +5,7 @@ import { actorOfRequest, refuseInheritFromNonOperator } from './caller-rules.js'
 import { formatEtag } from './if-match.js';
 import type { JsonBodyMiddleware } from './json-body.js';
 import { may } from './permissions.js';
-import { abortable, ifMatched, scoped } from './route-state.js';
+import { abortable, ifMatched, mayInScope, scoped } from './route-state.js';
 
 /** The service methods the adapter calls, so callers may pass a wrapper instead of the class. */
 export type HttpSettingsService = Pick<LlmSettingsService, 'get' | 'update' | 'clear' | 'test' | 'resolve' | 'listModels' | 'listCandidateModels' | 'history'>;
@@ -19,11 +19,11 @@ export const SETTINGS_HISTORY_PATH = '/api/settings/llm/history';
  * history, each for the request's scope; changes are recorded under the caller's actor.
  */
 export function registerSettingsRoutes(router: Router<AppState>, service: HttpSettingsService, jsonBody: JsonBodyMiddleware): void {
-  router.get<ScopeState>(SETTINGS_PATH, may('read'), scoped, async (ctx) => {
+  router.get<ScopeState>(SETTINGS_PATH, mayInScope('read'), async (ctx) => {
     sendSnapshot(ctx, await service.get({ scope: ctx.state.scope }));
   });
 
-  router.put<ScopeState & IfMatchState & BodyState>(SETTINGS_PATH, may('write'), scoped, ifMatched, jsonBody({ required: true }), async (ctx) => {
+  router.put<ScopeState & IfMatchState & BodyState>(SETTINGS_PATH, mayInScope('write'), ifMatched, jsonBody({ required: true }), async (ctx) => {
     const { scope, ifMatch, body } = ctx.state;
     refuseInheritFromNonOperator(ctx, body);
     sendSnapshot(ctx, await service.update(body, { scope, actor: actorOfRequest(ctx), ...(ifMatch === undefined ? {} : { ifMatch }) }));
@@ -35,12 +35,12 @@ export function registerSettingsRoutes(router: Router<AppState>, service: HttpSe
     ctx.status = 204;
   });
 
-  router.get<ScopeState>(SETTINGS_HISTORY_PATH, may('read'), scoped, async (ctx) => {
+  router.get<ScopeState>(SETTINGS_HISTORY_PATH, mayInScope('read'), async (ctx) => {
     const { limit, before } = ctx.query;
     ctx.body = await service.history({ scope: ctx.state.scope, ...(limit === undefined ? {} : { limit }), ...(before === undefined ? {} : { before }) });
   });
 
-  router.post<ScopeState & BodyState & SignalState>(SETTINGS_TEST_PATH, may('test'), scoped, jsonBody({ required: false }), abortable, async (ctx) => {
+  router.post<ScopeState & BodyState & SignalState>(SETTINGS_TEST_PATH, mayInScope('test'), jsonBody({ required: false }), abortable, async (ctx) => {
     const { scope, body, signal } = ctx.state;
     // No body, an empty body and `{}` all mean "test the stored settings".
     const candidate = isEmptyObject(body) ? undefined : body;

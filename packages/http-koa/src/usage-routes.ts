@@ -1,8 +1,7 @@
 import type Router from '@koa/router';
 import { ValidationError, type UsageReadOptions, type UsageRecorder, type UsageRow } from '@llm-settings/core';
 import type { AppState, ScopeState } from './app-state.js';
-import { may } from './permissions.js';
-import { scoped } from './route-state.js';
+import { mayInScope } from './route-state.js';
 
 export const USAGE_PATH = '/api/settings/llm/usage';
 
@@ -33,7 +32,7 @@ function wireRow(row: UsageRow) {
 
 /** Registers `GET /api/settings/llm/usage?from=YYYY-MM-DD&to=YYYY-MM-DD` for the request's scope. */
 export function registerUsageRoutes(router: Router<AppState>, usage: HttpUsage): void {
-  router.get<ScopeState>(USAGE_PATH, may('read'), scoped, async (ctx) => {
+  router.get<ScopeState>(USAGE_PATH, mayInScope('read'), async (ctx) => {
     const { scope } = ctx.state;
     const rows = await usage.read({ ...(scope === undefined ? {} : { scope }), from: dayParameter(ctx.query.from, 'from'), to: dayParameter(ctx.query.to, 'to') });
     ctx.body = { rows: rows.map(wireRow) };

@@ -1,6 +1,7 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { ErrorCodes, isLlmSettingsError, type ModelLister, type ProviderProbe, type SettingsStore, type UsageStore } from '@llm-settings/core';
 import { statusClassOf, type HttpObserver, type MetricsScrape, type StatusClass } from '@llm-settings/http-koa';
+import { PlainHistogram, type HistogramSeries } from './plain-histogram.js';
 
 /** Every metric name starts with it. */
 export const METRIC_PREFIX = 'llm_settings_';
@@ -81,7 +82,7 @@ export class ServerMetrics {
    * from a fixed set): its requests counted since the last collection, and its duration
    * histogram bound once.
    */
-  private readonly requestSeries = new Map<string, { labels: { route: string; method: string; status_class: StatusClass }; requests: number; duration: { observe(seconds: number): void } }>();
+  private readonly requestSeries = new Map<string, { labels: { route: string; method: string; status_class: StatusClass }; requests: number; duration: HistogramSeries }>();
 
   /**
    * The pass-through's series of each provider and route seen (bounded: both come from
@@ -222,8 +223,8 @@ export class ServerMetrics {
     return new Counter({ name: `${METRIC_PREFIX}${name}`, help, labelNames, registers: [this.registry], ...(collect ? { collect } : {}) });
   }
 
-  private histogram<L extends string>(name: string, help: string, labelNames: readonly L[]): Histogram<L> {
-    return new Histogram({ name: `${METRIC_PREFIX}${name}`, help, labelNames, buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  private histogram<L extends string>(name: string, help: string, labelNames: readonly L[]): PlainHistogram<L> {
+    return new PlainHistogram(`${METRIC_PREFIX}${name}`, help, labelNames, LATENCY_BUCKETS, this.registry);
   }
 }
 
@@ -247,8 +248,8 @@ type LlmLabels = { provider: string; route: string };
 
 /**
  * One provider route's pass-through measures: the calls in flight, and the counts since
- * the last collection, which `flush*` adds to the counters. The durations go to
- * prom-client's histograms as they come (their buckets are prom-client's own).
+ * the last collection, which `flush*` adds to the counters, and its duration histograms'
+ * series, bound once.
  */
 class LlmCallSeries {
   inFlight = 0;
@@ -259,8 +260,8 @@ class LlmCallSeries {
 
   constructor(
     readonly labels: LlmLabels,
-    readonly upstreamDuration: { observe(seconds: number): void },
-    readonly firstByte: { observe(seconds: number): void },
+    readonly upstreamDuration: HistogramSeries,
+    readonly firstByte: HistogramSeries,
   ) {}
 
   ended(statusClass: StatusClass, bytesIn: number, bytesOut: number): void {
