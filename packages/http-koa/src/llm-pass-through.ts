@@ -31,8 +31,7 @@ import { notJson } from './json-body.js';
 import { isJsonAnswer, isJsonRequest } from './json-type.js';
 import { HttpError, HttpErrorCodes, problemFromError } from './problems.js';
 import { ClientGoneError, readRequestBytes, refuseDeclaredOversize } from './request-bytes.js';
-import { may } from './permissions.js';
-import { scoped } from './route-state.js';
+import { mayInScope } from './route-state.js';
 import type { HttpSettingsService } from './settings-routes.js';
 import { errorAnswerFor, MAX_ERROR_BODY_BYTES } from './upstream-error-body.js';
 import { UpstreamCall, upstreamUnavailable } from './upstream-call.js';
@@ -233,8 +232,8 @@ export function registerLlmPassThrough(
       };
       await passAnswer(ctx, descriptor, answer, answerHeaders, call, echo, meter, usage);
     };
-    if (route.method === 'GET') router.get<ScopeState>(passThroughPath(route), retryHints, may('use'), scoped, handler);
-    else router.post<ScopeState>(passThroughPath(route), retryHints, may('use'), scoped, handler);
+    if (route.method === 'GET') router.get<ScopeState>(passThroughPath(route), retryHints, mayInScope('use'), handler);
+    else router.post<ScopeState>(passThroughPath(route), retryHints, mayInScope('use'), handler);
   }
 }
 
