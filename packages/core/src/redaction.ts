@@ -25,6 +25,20 @@ export function redactText(text: string, secrets: readonly string[] = []): strin
   return out.includes('sk-') || out.includes('**') || out.includes('••') ? out.replace(KEY_SHAPED, REDACTED) : out;
 }
 
+/** Set on log fields whose author redacted them (see {@link redactedFields}); a symbol key, which no serializer writes. */
+const FIELDS_REDACTED = Symbol('llm-settings.fields-redacted');
+
+/**
+ * Marks log fields whose author has already redacted every string from outside in them
+ * (with {@link redactText} or a stricter scrub), the rest being the app's own values, so
+ * that {@link redactDeep} passes them as they are: the request line, written on every
+ * request, is made that way and need not be walked again.
+ */
+export function redactedFields<T extends object>(fields: T): T {
+  (fields as Record<symbol, unknown>)[FIELDS_REDACTED] = true;
+  return fields;
+}
+
 /**
  * `value` with secret-named fields replaced and key-shaped strings redacted, at any
  * depth. Plain objects and arrays are copied only where something changes (this runs
@@ -35,6 +49,7 @@ export function redactText(text: string, secrets: readonly string[] = []): strin
 export function redactDeep(value: unknown, depth = 0, seen: WeakSet<object> | null = null): unknown {
   if (typeof value === 'string') return redactText(value);
   if (value === null || typeof value !== 'object') return value;
+  if (depth === 0 && (value as Record<symbol, unknown>)[FIELDS_REDACTED] === true) return value;
   if (depth > 8 || seen?.has(value)) return '[Truncated]';
   seen?.add(value);
   // The objects met on the way down are tracked from the first nested one on: a log

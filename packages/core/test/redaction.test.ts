@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED, redactDeep, redactText } from '../src/index.js';
+import { REDACTED, redactDeep, redactedFields, redactText } from '../src/index.js';
 
 describe('redactText', () => {
   it('replaces provider-key-shaped substrings and masked echoes of them', () => {
@@ -27,6 +27,17 @@ describe('redactText', () => {
 });
 
 describe('redactDeep', () => {
+  it('passes fields marked by redactedFields as they are, and walks a marked object met below the top', () => {
+    const marked = redactedFields({ route: '/api/settings/llm', note: 'sk-live-1234567890' });
+    expect(redactDeep(marked)).toBe(marked);
+    const { inner } = redactDeep({ inner: marked }) as { inner: typeof marked };
+    expect([inner.route, inner.note]).toEqual(['/api/settings/llm', REDACTED]);
+  });
+
+  it('redactedFields - the mark is not serialized', () => {
+    expect(JSON.stringify(redactedFields({ a: 1 }))).toBe('{"a":1}');
+  });
+
   it('replaces secret-named fields at any depth and key-shaped strings anywhere', () => {
     const input = { api_key: 'x', nested: { Authorization: 'Bearer t', list: ['sk-live-1234567890'] }, ok: 1 };
     expect(redactDeep(input)).toEqual({ api_key: REDACTED, nested: { Authorization: REDACTED, list: [REDACTED] }, ok: 1 });

@@ -1,11 +1,10 @@
 import { ConfigError, DEFAULT_PROVIDER_REGISTRY, silentLogger, type Logger, type ProviderRegistry, type TokenVerifier } from '@llm-settings/core';
 import Koa from 'koa';
-import compose from 'koa-compose';
 import type { AppContext, AppState } from './app-state.js';
 import { authenticate, type AccessOptions } from './bearer-auth.js';
 import { registerCallerRoute } from './caller-route.js';
 import { fetchMetadataCheck, originCheck } from './browser-request-check.js';
-import { commonHeadersMiddleware } from './common-headers.js';
+import { setCommonHeaders } from './common-headers.js';
 import { corsMiddleware, corsOriginsOf } from './cors.js';
 import { alwaysReady, registerHealthRoutes, type ReadinessCheck } from './health-routes.js';
 import { hostCheck } from './host-check.js';
@@ -18,6 +17,8 @@ import { NO_OBSERVER } from './observer.js';
 import { passThroughDialectOf } from './pass-through-paths.js';
 import { registerProviderRoutes } from './provider-routes.js';
 import { problemMiddleware } from './problem-middleware.js';
+import { ProtectedRoutes } from './protected-routes.js';
+import { stepsBefore } from './request-steps.js';
 import { requestLog } from './request-log.js';
 import { createRouter } from './routers.js';
 import { traceRequests } from './tracing.js';
@@ -168,11 +169,9 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   // a no-cors fetch) is refused on every protected route, before the token check:
   // deny by default, whatever the options. The open routes' files must load that way.
   const browserCheck = fetchMetadataCheck(corsOrigins);
-  // The access check names the caller (ctx.state.caller) for the routes after it.
-  // One `use` each: @koa/router composes a request's middleware anew, at a cost per entry.
-  const protectedRoutes = createRouter();
+  // The access check names the caller (ctx.state.caller) for the route after it.
   const access: AccessOptions = { ...(options.apiToken === undefined ? {} : { apiToken: options.apiToken }), tokenVerifier: options.tokenVerifier ?? null };
-  protectedRoutes.use(compose([browserCheck, authenticate(access)]));
+  const protectedRoutes = new ProtectedRoutes(createRouter(), stepsBefore([browserCheck], authenticate(access)));
   registerCallerRoute(protectedRoutes);
   const jsonBody = jsonBodyMiddleware(maxBodyBytes);
   registerProviderRoutes(protectedRoutes, providers);
@@ -180,26 +179,29 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   registerModelRoutes(protectedRoutes, options.service, jsonBody);
   if (options.usage !== undefined) registerUsageRoutes(protectedRoutes, options.usage);
 
-  // The pass-through's protected router: its check also takes the token in x-api-key,
+  // The pass-through's protected routes: their check also takes the token in x-api-key,
   // where SDKs may send what they take for a provider key.
-  const llmRoutes = createRouter();
+  const llmRoutes = new ProtectedRoutes(createRouter(), stepsBefore([browserCheck], authenticate({ ...access, acceptXApiKey: true })));
   if (options.llm !== undefined) {
-    llmRoutes.use(compose([browserCheck, authenticate({ ...access, acceptXApiKey: true })]));
     registerLlmPassThrough(llmRoutes, options.service, { providers, ...options.llm }, logger, options.metrics?.observer ?? NO_OBSERVER, options.usage?.record ?? null);
   }
 
   const app = new Koa<AppState>();
-  const routers = [protectedRoutes, llmRoutes, ...(options.metrics !== undefined ? [metricsRouter(options.metrics, options.apiToken, browserCheck)] : []), openRoutes];
+  const routers = [
+    protectedRoutes.router,
+    llmRoutes.router,
+    ...(options.metrics !== undefined ? [metricsRouter(options.metrics, options.apiToken, browserCheck)] : []),
+    openRoutes,
+  ];
   app.use(
     forOurRequests(app, routers, [
       requestLog(logger, options.metrics?.observer),
       traceRequests(),
-      commonHeadersMiddleware(),
       // On the pass-through, problems also carry the provider's error shape, for its SDK.
       problemMiddleware(options.llm !== undefined ? passThroughDialectOf(providers) : undefined),
-      // Below the problem middleware, so that a refusal is a logged problem; above every route.
-      ...(options.allowedHosts !== undefined ? [hostCheck(options.allowedHosts)] : []),
-      originCheck(corsOrigins),
+      // Below the problem middleware, so that a refusal is a logged problem; above every
+      // route. The common headers first: a refusal carries them too.
+      stepsBefore([setCommonHeaders, ...(options.allowedHosts !== undefined ? [hostCheck(options.allowedHosts)] : []), originCheck(corsOrigins)]),
       // Below the checks, which refuse a rebound Host or a foreign page before any CORS
       // header is set; above the routes, so that their answers and problems carry them.
       ...(corsOrigins.size > 0 ? [corsMiddleware(corsOrigins)] : []),

@@ -1,6 +1,5 @@
-import type { Middleware } from 'koa';
-import type { AppState } from './app-state.js';
 import { HttpError, HttpErrorCodes } from './problems.js';
+import type { RequestStep } from './request-steps.js';
 
 /**
  * Refuses, before any route runs, a browser request whose `Origin` is neither the
@@ -13,11 +12,10 @@ import { HttpError, HttpErrorCodes } from './problems.js';
  * Requests without `Origin` (curl, SDKs, other servers; browsers' GETs) pass on to
  * {@link fetchMetadataCheck}.
  */
-export function originCheck(corsOrigins: ReadonlySet<string>): Middleware<AppState> {
-  return async (ctx, next) => {
+export function originCheck(corsOrigins: ReadonlySet<string>): RequestStep {
+  return (ctx) => {
     const origin = ctx.headers.origin ?? '';
     if (origin !== '' && !isAllowedOrigin(origin, ctx.headers.host ?? '', corsOrigins)) throw forbidden('Requests from pages of another origin are refused.');
-    await next();
   };
 }
 
@@ -35,8 +33,8 @@ export function originCheck(corsOrigins: ReadonlySet<string>): Middleware<AppSta
  * Requests without these headers (curl, SDKs, other servers, browsers before Fetch
  * Metadata) are not marked as a page's, and pass.
  */
-export function fetchMetadataCheck(corsOrigins: ReadonlySet<string>): Middleware<AppState> {
-  return async (ctx, next) => {
+export function fetchMetadataCheck(corsOrigins: ReadonlySet<string>): RequestStep {
+  return (ctx) => {
     // Read from Node's headers (lower-case names) rather than ctx.get, on every request.
     const { headers } = ctx;
     if (headers['sec-fetch-mode'] === 'no-cors') throw forbidden('Requests a page makes without CORS (images, scripts, no-cors fetches) are refused.');
@@ -44,7 +42,6 @@ export function fetchMetadataCheck(corsOrigins: ReadonlySet<string>): Middleware
     if ((site === 'cross-site' || site === 'same-site') && !isAllowedOrigin(headers.origin ?? '', headers.host ?? '', corsOrigins)) {
       throw forbidden('Requests from pages of another site are refused.');
     }
-    await next();
   };
 }
 

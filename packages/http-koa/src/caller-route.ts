@@ -1,4 +1,4 @@
-import type Router from '@koa/router';
+import type { ProtectedRoutes } from './protected-routes.js';
 import { PERMISSIONS, type Permission } from '@llm-settings/core';
 import type { AppState } from './app-state.js';
 
@@ -14,7 +14,7 @@ const ADMIN_VIEW: CallerView = { kind: 'admin', scope: null, can: PERMISSIONS };
  * check (no permission needed): the settings page asks it what to show, rather than
  * decoding a token in the browser. It names no token id or subject.
  */
-export function registerCallerRoute(router: Router<AppState>): void {
+export function registerCallerRoute(router: ProtectedRoutes): void {
   router.get(WHOAMI_PATH, (ctx) => {
     const { caller } = ctx.state;
     ctx.body = caller?.kind === 'scoped' ? { kind: 'scoped', scope: caller.scope, can: caller.can } : ADMIN_VIEW;

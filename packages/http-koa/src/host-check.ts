@@ -1,8 +1,7 @@
 import { isIPv4 } from 'node:net';
 import { ConfigError } from '@llm-settings/core';
-import type { Middleware } from 'koa';
-import type { AppState } from './app-state.js';
 import { HttpError, HttpErrorCodes } from './problems.js';
+import type { RequestStep } from './request-steps.js';
 
 /** `name[:port]` or `[IPv6][:port]`, checked before the URL parser sees it: no userinfo, path, spaces or lists. */
 const HOST_SHAPE = /^(?:\[[0-9a-f:.]+\]|[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?)(?::\d{1,5})?$/i;
@@ -39,7 +38,7 @@ function isLoopback(name: string): boolean {
  * their Origin (see browser-request-check.ts).
  * @throws ConfigError naming the position of an unusable entry, never its value.
  */
-export function hostCheck(allowedHosts: readonly string[]): Middleware<AppState> {
+export function hostCheck(allowedHosts: readonly string[]): RequestStep {
   const allowed = new Set(
     allowedHosts.map((entry, index) => {
       const name = canonicalHost(entry);
@@ -54,19 +53,18 @@ export function hostCheck(allowedHosts: readonly string[]): Middleware<AppState>
     return name !== null && (isLoopback(name) || allowed.has(name));
   };
   const remembered = new Set<string>();
-  return async (ctx, next) => {
+  return (ctx) => {
     // DNS rebinding: a page whose name now resolves to this machine reaches the API
     // with its own name as Host. The header is read as received, not through Koa's
     // lenient `host` nor X-Forwarded-Host, which such a page (same-origin with itself)
     // may set freely. An absent Host (HTTP/1.0) reads as '' and is refused.
-    const host = ctx.get('Host');
+    const host = ctx.headers.host ?? '';
     if (!remembered.has(host)) {
       if (!accepts(host)) {
         throw new HttpError(421, HttpErrorCodes.MISDIRECTED_REQUEST, 'Misdirected request', 'This server does not serve the host named in the Host header.');
       }
       if (remembered.size < REMEMBERED_HOSTS) remembered.add(host);
     }
-    await next();
   };
 }
 

@@ -1,4 +1,4 @@
-import type Router from '@koa/router';
+import type { ProtectedRoutes } from './protected-routes.js';
 import {
   CallerText,
   ConfigError,
@@ -165,7 +165,7 @@ export function passThroughPath(route: PassThroughRoute): string {
  * @throws ConfigError when an option cannot be used.
  */
 export function registerLlmPassThrough(
-  router: Router<AppState>,
+  router: ProtectedRoutes,
   service: Pick<HttpSettingsService, 'resolve'>,
   options: LlmPassThroughOptions,
   logger: Logger = silentLogger,

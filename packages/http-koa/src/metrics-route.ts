@@ -1,7 +1,8 @@
 import type Router from '@koa/router';
-import type { Middleware } from 'koa';
 import type { AppState } from './app-state.js';
 import { authenticate, requireToken } from './bearer-auth.js';
+import { ProtectedRoutes } from './protected-routes.js';
+import { stepsBefore, type RequestStep } from './request-steps.js';
 import { createRouter } from './routers.js';
 import type { HttpObserver } from './observer.js';
 
@@ -32,16 +33,14 @@ export interface MetricsOptions {
  * the metrics token or else the API token), deny by default: with neither token it is
  * exactly as open as the API, which the server serves without a token on loopback only.
  */
-export function metricsRouter(options: MetricsOptions, apiToken: string | undefined, browserCheck: Middleware<AppState>): Router<AppState> {
-  const router = createRouter();
-  router.use(browserCheck);
+export function metricsRouter(options: MetricsOptions, apiToken: string | undefined, browserCheck: RequestStep): Router<AppState> {
   // A scraper's token names no caller: it reaches /metrics and nothing else.
-  if (options.token !== undefined) router.use(requireToken(options.token));
-  else router.use(authenticate(apiToken === undefined ? {} : { apiToken }));
-  router.get(METRICS_PATH, async (ctx) => {
+  const tokenCheck = options.token !== undefined ? requireToken(options.token) : authenticate(apiToken === undefined ? {} : { apiToken });
+  const routes = new ProtectedRoutes(createRouter(), stepsBefore([browserCheck], tokenCheck));
+  routes.get(METRICS_PATH, async (ctx) => {
     const { contentType, body } = await options.scrape();
     ctx.set('Content-Type', contentType);
     ctx.body = body;
   });
-  return router;
+  return routes.router;
 }

@@ -1,4 +1,4 @@
-import type Router from '@koa/router';
+import type { ProtectedRoutes } from './protected-routes.js';
 import type { AppState, BodyState, ScopeState, SignalState } from './app-state.js';
 import type { JsonBodyMiddleware } from './json-body.js';
 import { abortable, mayInScope } from './route-state.js';
@@ -13,7 +13,7 @@ export const MODELS_PATH = '/api/settings/llm/models';
  * and the provider call is aborted when the client goes away.
  */
 export function registerModelRoutes(
-  router: Router<AppState>,
+  router: ProtectedRoutes,
   service: Pick<HttpSettingsService, 'listModels' | 'listCandidateModels'>,
   jsonBody: JsonBodyMiddleware,
 ): void {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { actorOf, redactText, type Logger } from '@llm-settings/core';
+import { actorOf, redactedFields, redactText, type Logger } from '@llm-settings/core';
 import type { Middleware } from 'koa';
 import type { AppContext, AppState } from './app-state.js';
 import { NO_OBSERVER, type HttpObserver } from './observer.js';
@@ -67,19 +67,20 @@ export function requestLog(logger: Logger, observer: HttpObserver = NO_OBSERVER)
 function writeEntry(logger: Logger, observer: HttpObserver, ctx: AppContext, clientChosenId: boolean, started: number): void {
   const seconds = (performance.now() - started) / 1000;
   const { failure, llm, caller } = ctx.state;
-  // Text from outside is redacted: a client-chosen id and the failure message. The
-  // method (from Node's parser), the route pattern and the code are our own values;
-  // the pass-through's facts were checked where they were set.
-  const entry: RequestLogEntry = {
+  // Text from outside is redacted here: a client-chosen id, a token's subject and the
+  // failure message. The method (from Node's parser), the route pattern and the code are
+  // our own values; the pass-through's facts were checked where they were set. So marked,
+  // the logger's own redaction pass skips the line.
+  const entry: RequestLogEntry = redactedFields({
     request_id: clientChosenId ? redactText(ctx.state.requestId) : ctx.state.requestId,
     method: ctx.method,
     route: matchedRoutePattern(ctx),
     status: ctx.status,
     duration_ms: Math.round(seconds * 10_000) / 10,
-  };
+  });
   observer.requestEnded({ route: entry.route, method: entry.method, status: entry.status, seconds });
   endRequestSpan(ctx, entry.route);
-  if (caller) entry.actor = actorOf(caller);
+  if (caller) entry.actor = caller.kind === 'admin' ? 'admin' : redactText(actorOf(caller));
   if (failure) {
     entry.error_code = failure.code;
     entry.error_message = redactText(failure.message);

@@ -1,4 +1,4 @@
-import type Router from '@koa/router';
+import type { ProtectedRoutes } from './protected-routes.js';
 import type { LlmSettingsService, SettingsSnapshot } from '@llm-settings/core';
 import type { AppContext, AppState, BodyState, IfMatchState, ScopeState, SignalState } from './app-state.js';
 import { actorOfRequest, refuseInheritFromNonOperator } from './caller-rules.js';
@@ -18,7 +18,7 @@ export const SETTINGS_HISTORY_PATH = '/api/settings/llm/history';
  * Registers GET, PUT and DELETE of the settings, POST of their test and GET of their
  * history, each for the request's scope; changes are recorded under the caller's actor.
  */
-export function registerSettingsRoutes(router: Router<AppState>, service: HttpSettingsService, jsonBody: JsonBodyMiddleware): void {
+export function registerSettingsRoutes(router: ProtectedRoutes, service: HttpSettingsService, jsonBody: JsonBodyMiddleware): void {
   router.get<ScopeState>(SETTINGS_PATH, mayInScope('read'), async (ctx) => {
     sendSnapshot(ctx, await service.get({ scope: ctx.state.scope }));
   });

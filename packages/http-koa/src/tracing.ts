@@ -1,14 +1,26 @@
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { context, propagation, ProxyTracerProvider, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { ScopeSchema, type LlmProvider } from '@llm-settings/core';
 import type { Middleware } from 'koa';
 import type { AppContext, AppState } from './app-state.js';
-import { SCOPE_HEADER } from './scope-header.js';
+import { SCOPE_FIELD } from './scope-header.js';
 
 /**
  * The package's tracer, through `@opentelemetry/api` only: until the host app registers an
  * OpenTelemetry SDK, its spans are non-recording no-ops and nothing else runs.
  */
 const tracer = trace.getTracer('@llm-settings/http-koa');
+/** The API's no-op provider, which its proxy delegates to until an SDK registers one. */
+const NO_SDK = new ProxyTracerProvider().getDelegate();
+
+/**
+ * Whether an SDK's tracer provider is registered, asked on each request since the host app
+ * may register one after start: without one, the request's context need not be extracted
+ * nor a span started (about 2,000 instructions a request for nothing).
+ */
+function sdkRegistered(): boolean {
+  const provider = trace.getTracerProvider();
+  return (provider instanceof ProxyTracerProvider ? provider.getDelegate() : provider) !== NO_SDK;
+}
 
 /** The span attributes of this package: never a key, a token, a body, a prompt or a URL. */
 export const SpanAttributes = {
@@ -31,6 +43,7 @@ export const SpanAttributes = {
  */
 export function traceRequests(): Middleware<AppState> {
   return (ctx, next) => {
+    if (!sdkRegistered()) return next();
     const parent = propagation.extract(context.active(), ctx.headers);
     const span = tracer.startSpan(ctx.method, { kind: SpanKind.SERVER, attributes: { [SpanAttributes.METHOD]: ctx.method } }, parent);
     if (!span.isRecording()) return next();
@@ -58,7 +71,7 @@ export function endRequestSpan(ctx: AppContext, route: string | null): void {
 
 /** The scope header when it is a scope (a value refused by the route is the caller's text, not a scope). */
 function validScopeHeader(ctx: AppContext): string | undefined {
-  const value = ctx.headers[SCOPE_HEADER.toLowerCase()];
+  const value = ctx.headers[SCOPE_FIELD];
   return typeof value === 'string' && ScopeSchema.safeParse(value).success ? value : undefined;
 }
 

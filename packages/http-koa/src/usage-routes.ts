@@ -1,4 +1,4 @@
-import type Router from '@koa/router';
+import type { ProtectedRoutes } from './protected-routes.js';
 import { ValidationError, type UsageReadOptions, type UsageRecorder, type UsageRow } from '@llm-settings/core';
 import type { AppState, ScopeState } from './app-state.js';
 import { mayInScope } from './route-state.js';
@@ -31,7 +31,7 @@ function wireRow(row: UsageRow) {
 }
 
 /** Registers `GET /api/settings/llm/usage?from=YYYY-MM-DD&to=YYYY-MM-DD` for the request's scope. */
-export function registerUsageRoutes(router: Router<AppState>, usage: HttpUsage): void {
+export function registerUsageRoutes(router: ProtectedRoutes, usage: HttpUsage): void {
   router.get<ScopeState>(USAGE_PATH, mayInScope('read'), async (ctx) => {
     const { scope } = ctx.state;
     const rows = await usage.read({ ...(scope === undefined ? {} : { scope }), from: dayParameter(ctx.query.from, 'from'), to: dayParameter(ctx.query.to, 'to') });

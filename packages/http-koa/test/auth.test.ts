@@ -1,6 +1,6 @@
 import { ConfigError } from '@llm-settings/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHttpApp } from '../src/index.js';
+import { createHttpApp, NO_OBSERVER } from '../src/index.js';
 import { ANTHROPIC_KEY, OPENAI_KEY, jsonRequest, startServer, type TestServer } from './helpers.js';
 
 const TOKEN = 'Tk_3f9a1c7e5b2d4f60-88aa.Zz~+/=';
@@ -87,6 +87,31 @@ describe('bearer token auth', () => {
     expect(response.status).toBe(404);
     expect(await response.json()).toMatchObject({ code: 'HTTP.NOT_FOUND' });
     expect(await (await fetch(settings(), { headers: auth })).text()).toBe(before);
+  });
+
+  it('runs the check before every route the OpenAPI document lists as protected, and before /metrics (deny by default)', async () => {
+    let reached = 0;
+    const guarded = await startServer({
+      apiToken: TOKEN,
+      llm: {},
+      usage: { record: () => reached++, read: async () => (reached++, []) },
+      metrics: { observer: NO_OBSERVER, scrape: async () => (reached++, { contentType: 'text/plain', body: '' }) },
+    });
+    try {
+      const document = (await (await fetch(`${guarded.url}/api/openapi.json`)).json()) as { paths: Record<string, Record<string, { security?: unknown[] }>> };
+      const protectedOperations = Object.entries(document.paths).flatMap(([path, operations]) =>
+        Object.entries(operations).flatMap(([method, operation]) => (operation.security === undefined ? [] : [[method.toUpperCase(), path]])),
+      );
+      expect(protectedOperations.length).toBeGreaterThan(10);
+      for (const [method, path] of [...protectedOperations, ['GET', '/metrics']]) {
+        const response = await fetch(`${guarded.url}${path}`, { method, ...(method === 'GET' || method === 'DELETE' ? {} : { headers: { 'content-type': 'application/json' }, body: '{}' }) });
+        expect(response.status, `${method} ${path}`).toBe(401);
+      }
+      expect(reached).toBe(0);
+      expect(await guarded.store.get('llm_settings')).toBeNull();
+    } finally {
+      await guarded.close();
+    }
   });
 
   it('leaves health, readiness and the OpenAPI document open', async () => {

@@ -72,6 +72,21 @@ function expectNoSecretIn(all: readonly ReadableSpan[]): void {
 }
 
 describe('traces through @opentelemetry/api, with an SDK registered by the host', () => {
+  it('an app started before the host registers its SDK traces the requests after it, none before', async () => {
+    trace.disable();
+    try {
+      server = await startServer({});
+      expect((await fetch(`${server.url}/api/settings/llm`)).status).toBe(200);
+      trace.setGlobalTracerProvider(provider);
+      expect((await fetch(`${server.url}/api/settings/llm/providers`)).status).toBe(200);
+      const [span, ...others] = await spans(1);
+      expect(others).toEqual([]);
+      expect(span!.name).toBe('GET /api/settings/llm/providers');
+    } finally {
+      trace.setGlobalTracerProvider(provider);
+    }
+  });
+
   it('a pass-through call: a server span for the request and a client span for the provider call, its child, with provider, route, status and scope', async () => {
     server = await startTraced(upstreamUrl);
     exporter.reset();

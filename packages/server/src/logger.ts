@@ -33,11 +33,19 @@ export function createLogger(options: CreateLoggerOptions = {}): PinoLogger {
           }
           return method.apply(this, args);
         },
-        streamWrite: escapeLogLine,
+        streamWrite: escapeUnsafe,
       },
     },
     options.destination,
   );
+}
+
+/**
+ * The line with core's escapes (`escapeLogLine`), checked first by two native scans: most
+ * lines are ASCII without DEL, and the escape's regular expression walks the whole line.
+ */
+function escapeUnsafe(line: string): string {
+  return Buffer.byteLength(line) === line.length && !line.includes('\x7f') ? line : escapeLogLine(line);
 }
 
 /** pino's asynchronous destination (a sonic-boom stream). */

@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Logger } from 'pino';
+import { redactedFields } from '@llm-settings/core';
 import { createLogDestination, createLogger, LOG_FLUSH_INTERVAL_MS, type LogDestination } from '../src/logger.js';
 
 const KEY = 'sk-ant-api03-LOGGED-SECRET-0123456789';
@@ -61,6 +62,23 @@ describe('createLogger', () => {
     expect(written.split('\n').filter(Boolean)).toHaveLength(1);
     expect(written).not.toMatch(/[\u2028\u2029\u0085\u202e]/);
     expect(JSON.parse(written)).toMatchObject({ [`field${text}`]: text, msg: `message ${text}` });
+  });
+
+  it('escapes DEL or a C1 control alone on an ASCII line, and leaves other non-ASCII text as it is', () => {
+    const { lines, logger } = capture();
+    for (const text of ['a\u007fb', 'a\u009bb', 'café 東京']) logger.info({ text }, 'line');
+    expect(lines[0]).toContain('a\\u007fb');
+    expect(lines[1]).toContain('a\\u009bb');
+    expect(lines[2]).toContain('café 東京');
+    expect(lines.map((line) => JSON.parse(line).text)).toEqual(['a\u007fb', 'a\u009bb', 'café 東京']);
+  });
+
+  it('skips its redaction pass for fields marked by redactedFields, and only for those', () => {
+    const { lines, logger } = capture();
+    logger.info(redactedFields({ id: 'sk-live-marked-0123456789' }), 'marked');
+    logger.info({ id: 'sk-live-plain-0123456789' }, 'plain');
+    expect(JSON.parse(lines[0]!).id).toBe('sk-live-marked-0123456789');
+    expect(JSON.parse(lines[1]!).id).toBe('[REDACTED]');
   });
 });
 

@@ -78,15 +78,18 @@ describeEachDatabase('a restart with a key that opens none of the stored setting
     const served = async (env: Record<string, string>, init: RequestInit = {}) => {
       const port = await freePort();
       const server = start('node', [CLI, 'serve'], { PORT: String(port), DATABASE_URL: database.url, ...env });
+      let answer: { status: number; body: unknown };
       try {
         await waitForOk(`http://127.0.0.1:${port}/healthz`);
         const response = await fetch(`http://127.0.0.1:${port}/api/settings/llm`, init);
-        return { status: response.status, body: await response.json(), output: server.output() };
+        answer = { status: response.status, body: await response.json() };
       } finally {
         server.child.kill('SIGTERM');
         expect(await server.exited).toBe(0);
         expect(findKey(server.output())).toBeUndefined();
       }
+      // Read once stopped: the log destination writes every 100 ms, and every line at exit.
+      return { ...answer, output: server.output() };
     };
     try {
       const put = { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ provider: 'anthropic', api_key: providerKey }) };

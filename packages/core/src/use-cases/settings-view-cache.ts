@@ -27,7 +27,8 @@ export interface SettingsViewCacheOptions {
 }
 
 interface Entry {
-  current: CurrentSettings;
+  /** The settings, as a promise made once: a hit adds no promise and no await of its own. */
+  current: Promise<CurrentSettings>;
   expiresAt: number;
 }
 
@@ -65,7 +66,7 @@ export class SettingsViewCache {
   }
 
   /** The cached sealed settings and snapshot of `key`, or the result of `load` (shared by concurrent callers). */
-  async read(key: string, load: () => Promise<CurrentSettings>): Promise<CurrentSettings> {
+  read(key: string, load: () => Promise<CurrentSettings>): Promise<CurrentSettings> {
     const entry = this.entries.get(key);
     const served = entry && entry.expiresAt > this.now() ? entry.current : this.loading.get(key);
     this.onRead?.(served !== undefined);
@@ -90,7 +91,7 @@ export class SettingsViewCache {
     // Frozen: every reader gets the same object, with its JSON made once.
     const view = Object.freeze({ ...snapshot.view });
     const frozen = { sealed, snapshot: Object.freeze({ ...snapshot, view, viewJson: JSON.stringify(view) }) };
-    setNewest(this.entries, key, { current: frozen, expiresAt: this.now() + this.ttlMs }, this.maxEntries);
+    setNewest(this.entries, key, { current: Promise.resolve(frozen), expiresAt: this.now() + this.ttlMs }, this.maxEntries);
     return frozen;
   }
 }
