@@ -80,7 +80,7 @@ function writeEntry(logger: Logger, observer: HttpObserver, ctx: AppContext, cli
   });
   observer.requestEnded({ route: entry.route, method: entry.method, status: entry.status, seconds });
   endRequestSpan(ctx, entry.route);
-  if (caller) entry.actor = caller.kind === 'admin' ? 'admin' : redactText(actorOf(caller));
+  if (caller) entry.actor = redactText(actorOf(caller));
   if (failure) {
     entry.error_code = failure.code;
     entry.error_message = redactText(failure.message);

@@ -75,8 +75,9 @@ function validScopeHeader(ctx: AppContext): string | undefined {
   return typeof value === 'string' && ScopeSchema.safeParse(value).success ? value : undefined;
 }
 
-/** A client span for one pass-through call to the provider, a child of the request's span. */
-export function startUpstreamSpan(parent: Span | undefined, provider: LlmProvider, route: string, method: string): Span {
+/** A client span for one pass-through call to the provider, a child of the request's span; null without an SDK. */
+export function startUpstreamSpan(parent: Span | undefined, provider: LlmProvider, route: string, method: string): Span | null {
+  if (!sdkRegistered()) return null;
   const parentContext = parent === undefined ? context.active() : trace.setSpan(context.active(), parent);
   return tracer.startSpan(
     `${method} ${provider} ${route}`,
