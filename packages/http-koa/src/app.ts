@@ -11,7 +11,7 @@ import { hostCheck } from './host-check.js';
 import { forOurRequests } from './mounting.js';
 import { jsonBodyMiddleware } from './json-body.js';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi.js';
-import { registerLlmPassThrough, type LlmPassThroughOptions } from './llm-pass-through.js';
+import { LLM_PATH_PREFIX, registerLlmPassThrough, type LlmPassThroughOptions } from './llm-pass-through.js';
 import { metricsRouter, type MetricsOptions } from './metrics-route.js';
 import { NO_OBSERVER } from './observer.js';
 import { passThroughDialectOf } from './pass-through-paths.js';
@@ -20,10 +20,10 @@ import { problemMiddleware } from './problem-middleware.js';
 import { ProtectedRoutes } from './protected-routes.js';
 import { stepsBefore } from './request-steps.js';
 import { requestLog } from './request-log.js';
-import { createRouter } from './routers.js';
+import { createRouter, routesUnder } from './routers.js';
 import { traceRequests } from './tracing.js';
 import { registerModelRoutes } from './model-routes.js';
-import { registerSettingsRoutes, type HttpSettingsService } from './settings-routes.js';
+import { registerSettingsRoutes, SETTINGS_PATH, type HttpSettingsService } from './settings-routes.js';
 import { registerSettingsUi } from './settings-ui.js';
 import { registerUsageRoutes, type HttpUsage } from './usage-routes.js';
 
@@ -171,11 +171,13 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   const browserCheck = fetchMetadataCheck(corsOrigins);
   // The access check names the caller (ctx.state.caller) for the route after it.
   const access: AccessOptions = { ...(options.apiToken === undefined ? {} : { apiToken: options.apiToken }), tokenVerifier: options.tokenVerifier ?? null };
-  const protectedRoutes = new ProtectedRoutes(createRouter(), stepsBefore([browserCheck], authenticate(access)));
+  const apiCheck = stepsBefore([browserCheck], authenticate(access));
+  const settingsRoutes = new ProtectedRoutes(createRouter(), apiCheck);
+  const protectedRoutes = new ProtectedRoutes(createRouter(), apiCheck);
   registerCallerRoute(protectedRoutes);
   const jsonBody = jsonBodyMiddleware(maxBodyBytes);
   registerProviderRoutes(protectedRoutes, providers);
-  registerSettingsRoutes(protectedRoutes, options.service, jsonBody);
+  registerSettingsRoutes(settingsRoutes, protectedRoutes, options.service, jsonBody);
   registerModelRoutes(protectedRoutes, options.service, jsonBody);
   if (options.usage !== undefined) registerUsageRoutes(protectedRoutes, options.usage);
 
@@ -187,12 +189,8 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   }
 
   const app = new Koa<AppState>();
-  const routers = [
-    protectedRoutes.router,
-    llmRoutes.router,
-    ...(options.metrics !== undefined ? [metricsRouter(options.metrics, options.apiToken, browserCheck)] : []),
-    openRoutes,
-  ];
+  const metricsRoutes = options.metrics !== undefined ? [metricsRouter(options.metrics, options.apiToken, browserCheck)] : [];
+  const routers = [settingsRoutes.router, protectedRoutes.router, llmRoutes.router, ...metricsRoutes, openRoutes];
   app.use(
     forOurRequests(app, routers, [
       requestLog(logger, options.metrics?.observer),
@@ -206,9 +204,14 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
       // header is set; above the routes, so that their answers and problems carry them.
       ...(corsOrigins.size > 0 ? [corsMiddleware(corsOrigins)] : []),
       // The settings routes first: they take most requests, and a router that answers runs
-      // none after it. One allowedMethods serves all three: it reads the layers each router
-      // matched (ctx.matched) and answers 405 with their methods.
-      ...routers.map((router) => router.routes()),
+      // none after it. Each API router runs for the paths under its prefix only, so that
+      // the pass-through's calls skip the settings' routers. One allowedMethods serves
+      // all: it reads the layers each router matched (ctx.matched) and answers 405 with
+      // their methods.
+      routesUnder(SETTINGS_PATH, settingsRoutes.router),
+      routesUnder(SETTINGS_PATH, protectedRoutes.router),
+      routesUnder(LLM_PATH_PREFIX, llmRoutes.router),
+      ...[...metricsRoutes, openRoutes].map((router) => router.routes()),
       openRoutes.allowedMethods(),
     ]),
   );

@@ -111,13 +111,13 @@ const INVALID = Symbol('invalid');
 
 /** The token of `Authorization: Bearer` (or `x-api-key`); null without either; INVALID when malformed or oversized, unread. */
 function presentedToken(ctx: AppContext, acceptXApiKey: boolean): string | typeof INVALID | null {
-  const header = ctx.get('Authorization');
+  const header = ctx.request.get('Authorization');
   if (header !== '') {
     // Checked on length first so that an oversized header costs no parsing.
     if (header.length > MAX_PRESENTED_TOKEN_LENGTH + 16) return INVALID;
     return BEARER.exec(header)?.[1] ?? INVALID;
   }
-  const apiKey = acceptXApiKey ? ctx.get('x-api-key') : '';
+  const apiKey = acceptXApiKey ? ctx.request.get('x-api-key') : '';
   if (apiKey === '') return null;
   return apiKey.length > MAX_PRESENTED_TOKEN_LENGTH ? INVALID : apiKey;
 }

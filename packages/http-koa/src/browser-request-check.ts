@@ -14,8 +14,9 @@ import type { RequestStep } from './request-steps.js';
  */
 export function originCheck(corsOrigins: ReadonlySet<string>): RequestStep {
   return (ctx) => {
-    const origin = ctx.headers.origin ?? '';
-    if (origin !== '' && !isAllowedOrigin(origin, ctx.headers.host ?? '', corsOrigins)) throw forbidden('Requests from pages of another origin are refused.');
+    const { headers } = ctx.request;
+    const origin = headers.origin ?? '';
+    if (origin !== '' && !isAllowedOrigin(origin, headers.host ?? '', corsOrigins)) throw forbidden('Requests from pages of another origin are refused.');
   };
 }
 
@@ -36,7 +37,7 @@ export function originCheck(corsOrigins: ReadonlySet<string>): RequestStep {
 export function fetchMetadataCheck(corsOrigins: ReadonlySet<string>): RequestStep {
   return (ctx) => {
     // Read from Node's headers (lower-case names) rather than ctx.get, on every request.
-    const { headers } = ctx;
+    const { headers } = ctx.request;
     if (headers['sec-fetch-mode'] === 'no-cors') throw forbidden('Requests a page makes without CORS (images, scripts, no-cors fetches) are refused.');
     const site = headers['sec-fetch-site'];
     if ((site === 'cross-site' || site === 'same-site') && !isAllowedOrigin(headers.origin ?? '', headers.host ?? '', corsOrigins)) {

@@ -14,7 +14,7 @@ export const API_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox";
  */
 export const setCommonHeaders: RequestStep = (ctx) => {
   // The computed name last: the constant ones come from the literal's template.
-  ctx.set({
+  ctx.response.set({
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff',
     'Content-Security-Policy': API_CSP,

@@ -58,7 +58,7 @@ export function hostCheck(allowedHosts: readonly string[]): RequestStep {
     // with its own name as Host. The header is read as received, not through Koa's
     // lenient `host` nor X-Forwarded-Host, which such a page (same-origin with itself)
     // may set freely. An absent Host (HTTP/1.0) reads as '' and is refused.
-    const host = ctx.headers.host ?? '';
+    const host = ctx.request.headers.host ?? '';
     if (!remembered.has(host)) {
       if (!accepts(host)) {
         throw new HttpError(421, HttpErrorCodes.MISDIRECTED_REQUEST, 'Misdirected request', 'This server does not serve the host named in the Host header.');

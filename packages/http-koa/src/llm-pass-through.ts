@@ -285,16 +285,17 @@ async function passAnswer(
     throw upstreamUnavailable(`The provider answered with a redirect (${status}), which is not followed.`);
   }
   const headers = passedResponseHeaders(answerHeaders, provider, (value) => echo.scrubber.scrubText(value, echo.caller));
-  ctx.status = status;
+  const { response } = ctx;
+  response.status = status;
   if (status >= 200 && status < 300) {
-    ctx.set(headers);
+    response.set(headers);
     // JSON first: it is most answers, and needs no other type check (each is a parse of the type).
     if (!isJsonAnswer(ctx)) {
       downloadUnlessJsonOrEvents(ctx);
       pipeOn(ctx, answer, [], echo, meter, usage);
       // An event stream's headers go at once, so that the caller sees it start before its
       // first event; with that event, in one write, when it came with them.
-      if (ctx.response.is('text/event-stream') && answer.readableLength === 0) ctx.res.flushHeaders();
+      if (response.is('text/event-stream') && answer.readableLength === 0) ctx.res.flushHeaders();
       return;
     }
     const body = await call.readUpTo(answer, WHOLE_ANSWER_MAX_BYTES);
@@ -302,16 +303,16 @@ async function passAnswer(
       const whole = asBuffer(echo.scrubber.scrubBytes(body.whole, echo.caller));
       meter.passedOn(whole.length);
       usage?.passed(whole);
-      ctx.body = whole;
+      response.body = whole;
     } else pipeOn(ctx, answer, body.head, echo, meter, usage);
     return;
   }
   const body = await call.readUpTo(answer, MAX_ERROR_BODY_BYTES);
   if ('head' in body) answer.destroy();
   const safe = errorAnswerFor(provider.dialect, status, 'whole' in body ? body.whole : null, headers['content-type'], (text) => echo.scrubber.scrubText(text, echo.caller));
-  ctx.set({ ...headers, 'content-type': safe.contentType });
+  response.set({ ...headers, 'content-type': safe.contentType });
   downloadUnlessJsonOrEvents(ctx);
-  ctx.body = safe.text;
+  response.body = safe.text;
   meter.passedOn(Buffer.byteLength(safe.text));
 }
 
@@ -345,7 +346,7 @@ function pipeOn(ctx: AppContext, answer: IncomingMessage, head: readonly Buffer[
   // A failure of the provider's stream destroys `rest`, which cuts the answer to the client;
   // a client that leaves destroys `rest`, which ends the provider's stream.
   pipeline(answer, rest, () => {});
-  ctx.body = rest;
+  ctx.response.body = rest;
 }
 
 function nonEmpty(bytes: Uint8Array): Uint8Array | undefined {

@@ -6,9 +6,12 @@ import type { LlmProvider } from '@llm-settings/core';
  */
 export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'none';
 
+/** Indexed by a status's hundreds: fixed strings, whose hash a Map keyed by them keeps. */
+const STATUS_CLASSES: readonly StatusClass[] = ['none', '1xx', '2xx', '3xx', '4xx', '5xx'];
+
 export function statusClassOf(status: number | null): StatusClass {
   if (status === null || status < 100 || status > 599) return 'none';
-  return `${Math.floor(status / 100)}xx` as StatusClass;
+  return STATUS_CLASSES[Math.floor(status / 100)] as StatusClass;
 }
 
 /** One answered request. */

@@ -48,7 +48,7 @@ type RequestLogEntry = {
 export function requestLog(logger: Logger, observer: HttpObserver = NO_OBSERVER): Middleware<AppState> {
   return async (ctx, next) => {
     const started = performance.now();
-    const incoming = ctx.headers[REQUEST_ID_FIELD];
+    const incoming = ctx.request.headers[REQUEST_ID_FIELD];
     const clientChosenId = typeof incoming === 'string' && VALID_REQUEST_ID.test(incoming);
     ctx.state.requestId = clientChosenId ? incoming : randomUUID();
     try {
@@ -73,9 +73,9 @@ function writeEntry(logger: Logger, observer: HttpObserver, ctx: AppContext, cli
   // the logger's own redaction pass skips the line.
   const entry: RequestLogEntry = redactedFields({
     request_id: clientChosenId ? redactText(ctx.state.requestId) : ctx.state.requestId,
-    method: ctx.method,
+    method: ctx.request.method,
     route: matchedRoutePattern(ctx),
-    status: ctx.status,
+    status: ctx.response.status,
     duration_ms: Math.round(seconds * 10_000) / 10,
   });
   observer.requestEnded({ route: entry.route, method: entry.method, status: entry.status, seconds });

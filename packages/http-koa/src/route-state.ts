@@ -42,7 +42,7 @@ export function mayInScope(permission: Permission): Middleware<AppState & ScopeS
  * @throws ValidationError when the header is malformed.
  */
 export const ifMatched: Middleware<IfMatchState> = (ctx, next) => {
-  ctx.state.ifMatch = ifMatchOf(ctx.headers['if-match']);
+  ctx.state.ifMatch = ifMatchOf(ctx.request.headers['if-match']);
   return next();
 };
 

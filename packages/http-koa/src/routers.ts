@@ -1,4 +1,4 @@
-import Router from '@koa/router';
+import Router, { type RouterMiddleware } from '@koa/router';
 import type { AppContext, AppState } from './app-state.js';
 import { HttpError, HttpErrorCodes } from './problems.js';
 
@@ -12,6 +12,23 @@ const API_METHODS = ['HEAD', 'GET', 'PUT', 'POST', 'DELETE'];
  */
 export function createRouter(): Router<AppState> {
   return new Router<AppState>({ sensitive: true, strict: true, methods: API_METHODS });
+}
+
+/**
+ * The router's middleware, run only for the paths `prefix` names (itself and below): every
+ * router a request passes reads its Host and matches it against each of its routes, about
+ * 500 instructions a route, so a router that no route of the path could be on is skipped.
+ * @throws Error when a route of the router lies outside `prefix`: skipping would hide it
+ */
+export function routesUnder(prefix: string, router: Router<AppState>): RouterMiddleware<AppState> {
+  const outside = router.stack.find((layer) => !isUnder(String(layer.path), prefix));
+  if (outside !== undefined) throw new Error(`route ${String(outside.path)} is outside ${prefix}`);
+  const routes = router.routes();
+  return (ctx, next) => (isUnder(ctx.request.path, prefix) ? routes(ctx, next) : next());
+}
+
+function isUnder(path: string, prefix: string): boolean {
+  return path.startsWith(prefix) && (path.length === prefix.length || path[prefix.length] === '/');
 }
 
 /**
@@ -30,12 +47,13 @@ export function matchedRoutePattern(ctx: AppContext): string | null {
  * `Allow` it set when the path is known, 404 when nothing answered.
  */
 export function throwIfUnanswered(ctx: AppContext): void {
-  if (ctx.headerSent || (ctx.body !== undefined && ctx.body !== null)) return;
-  const allow = ctx.response.get('Allow');
-  if ((ctx.status === 405 || ctx.status === 501) && allow !== '') {
+  const { response } = ctx;
+  if (response.headerSent || (response.body !== undefined && response.body !== null)) return;
+  const allow = response.get('Allow');
+  if ((response.status === 405 || response.status === 501) && allow !== '') {
     throw new HttpError(405, HttpErrorCodes.METHOD_NOT_ALLOWED, 'Method not allowed', `This resource does not support ${ctx.method}.`, { Allow: allow });
   }
-  if (ctx.status === 404 || ctx.status === 501) {
+  if (response.status === 404 || response.status === 501) {
     throw new HttpError(404, HttpErrorCodes.NOT_FOUND, 'Not found', 'No resource exists at this path.');
   }
 }

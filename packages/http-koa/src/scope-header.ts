@@ -14,7 +14,7 @@ const SCOPE_RULE = `${SCOPE_HEADER} must be 1 to 128 letters, digits or . _ : @ 
  * @throws ValidationError naming the header, never its value, when it is not a scope.
  */
 export function scopeOf(ctx: AppContext): string | undefined {
-  const value = ctx.headers[SCOPE_FIELD];
+  const value = ctx.request.headers[SCOPE_FIELD];
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || !ScopeSchema.safeParse(value).success) {
     throw new ValidationError(`Invalid request: ${SCOPE_RULE}`, [{ path: SCOPE_HEADER, message: SCOPE_RULE }]);

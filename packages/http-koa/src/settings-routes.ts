@@ -15,32 +15,34 @@ export const SETTINGS_TEST_PATH = '/api/settings/llm/test';
 export const SETTINGS_HISTORY_PATH = '/api/settings/llm/history';
 
 /**
- * Registers GET, PUT and DELETE of the settings, POST of their test and GET of their
- * history, each for the request's scope; changes are recorded under the caller's actor.
+ * Registers GET, PUT and DELETE of the settings on `resource`, POST of their test and GET
+ * of their history on `subResources`, each for the request's scope; changes are recorded
+ * under the caller's actor. The settings' own path has routes of its own: a router
+ * matches every route it holds, and that GET is most of the traffic.
  */
-export function registerSettingsRoutes(router: ProtectedRoutes, service: HttpSettingsService, jsonBody: JsonBodyMiddleware): void {
-  router.get<ScopeState>(SETTINGS_PATH, mayInScope('read'), async (ctx) => {
+export function registerSettingsRoutes(resource: ProtectedRoutes, subResources: ProtectedRoutes, service: HttpSettingsService, jsonBody: JsonBodyMiddleware): void {
+  resource.get<ScopeState>(SETTINGS_PATH, mayInScope('read'), async (ctx) => {
     sendSnapshot(ctx, await service.get({ scope: ctx.state.scope }));
   });
 
-  router.put<ScopeState & IfMatchState & BodyState>(SETTINGS_PATH, mayInScope('write'), ifMatched, jsonBody({ required: true }), async (ctx) => {
+  resource.put<ScopeState & IfMatchState & BodyState>(SETTINGS_PATH, mayInScope('write'), ifMatched, jsonBody({ required: true }), async (ctx) => {
     const { scope, ifMatch, body } = ctx.state;
     refuseInheritFromNonOperator(ctx, body);
     sendSnapshot(ctx, await service.update(body, { scope, actor: actorOfRequest(ctx), ...(ifMatch === undefined ? {} : { ifMatch }) }));
   });
 
-  router.delete<ScopeState & IfMatchState>(SETTINGS_PATH, may('write'), ifMatched, scoped, async (ctx) => {
+  resource.delete<ScopeState & IfMatchState>(SETTINGS_PATH, may('write'), ifMatched, scoped, async (ctx) => {
     const { scope, ifMatch } = ctx.state;
     await service.clear({ scope, actor: actorOfRequest(ctx), ...(ifMatch === undefined ? {} : { ifMatch }) });
     ctx.status = 204;
   });
 
-  router.get<ScopeState>(SETTINGS_HISTORY_PATH, mayInScope('read'), async (ctx) => {
+  subResources.get<ScopeState>(SETTINGS_HISTORY_PATH, mayInScope('read'), async (ctx) => {
     const { limit, before } = ctx.query;
     ctx.body = await service.history({ scope: ctx.state.scope, ...(limit === undefined ? {} : { limit }), ...(before === undefined ? {} : { before }) });
   });
 
-  router.post<ScopeState & BodyState & SignalState>(SETTINGS_TEST_PATH, mayInScope('test'), jsonBody({ required: false }), abortable, async (ctx) => {
+  subResources.post<ScopeState & BodyState & SignalState>(SETTINGS_TEST_PATH, mayInScope('test'), jsonBody({ required: false }), abortable, async (ctx) => {
     const { scope, body, signal } = ctx.state;
     // No body, an empty body and `{}` all mean "test the stored settings".
     const candidate = isEmptyObject(body) ? undefined : body;
@@ -50,14 +52,15 @@ export function registerSettingsRoutes(router: ProtectedRoutes, service: HttpSet
 
 /** Answers the view with its ETag; a cached snapshot's JSON is sent as it was made, not serialized again. */
 function sendSnapshot(ctx: AppContext, snapshot: SettingsSnapshot): void {
-  ctx.set('ETag', formatEtag(snapshot.etag));
+  const { response } = ctx;
+  response.set('ETag', formatEtag(snapshot.etag));
   if (snapshot.viewJson === undefined) {
-    ctx.body = snapshot.view;
+    response.body = snapshot.view;
     return;
   }
   // Set first: a string body would otherwise be typed text/plain.
-  ctx.type = 'application/json; charset=utf-8';
-  ctx.body = snapshot.viewJson;
+  response.type = 'application/json; charset=utf-8';
+  response.body = snapshot.viewJson;
 }
 
 function isEmptyObject(value: unknown): boolean {

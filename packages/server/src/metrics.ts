@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { ErrorCodes, isLlmSettingsError, type ModelLister, type ProviderProbe, type SettingsStore, type UsageStore } from '@llm-settings/core';
 import { statusClassOf, type HttpObserver, type MetricsScrape, type StatusClass } from '@llm-settings/http-koa';
 import { PlainHistogram, type HistogramSeries } from './plain-histogram.js';
+import { SeriesTable } from './series-table.js';
 
 /** Every metric name starts with it. */
 export const METRIC_PREFIX = 'llm_settings_';
@@ -30,10 +31,7 @@ export class ServerMetrics {
   private defaultMetricsOn = false;
 
   private readonly httpRequests = this.counter('http_requests_total', 'HTTP requests answered, by route template, method and status class.', ['route', 'method', 'status_class'], () => {
-    for (const series of this.requestSeries.values()) {
-      if (series.requests > 0) this.httpRequests.inc(series.labels, series.requests);
-      series.requests = 0;
-    }
+    for (const series of this.requestSeries.values()) series.flush(this.httpRequests);
   });
   private readonly httpDuration = this.histogram('http_request_duration_seconds', 'Time to answer a request, a streamed answer to its end.', ['route', 'method']);
   private readonly llmCalls = this.counter('llm_calls_total', 'Pass-through calls admitted, by provider, route and upstream status class (none: no answer).', ['provider', 'route', 'upstream_status_class'], () => {
@@ -77,12 +75,8 @@ export class ServerMetrics {
   private readonly changeFeedReconnects = this.counter('change_feed_reconnects_total', "Reconnects of PostgreSQL's feed of remote changes after it failed or dropped.", []);
   private readonly storeErrors = this.counter('store_errors_total', 'Failed store reads and writes, by operation and error code.', ['operation', 'code']);
 
-  /**
-   * The series of each route, method and status class seen (bounded: every label comes
-   * from a fixed set): its requests counted since the last collection, and its duration
-   * histogram bound once.
-   */
-  private readonly requestSeries = new Map<string, { labels: { route: string; method: string; status_class: StatusClass }; requests: number; duration: HistogramSeries }>();
+  /** The series of each route and method seen (bounded: every label comes from a fixed set). */
+  private readonly requestSeries = new SeriesTable((route, method) => new RequestSeries({ route, method }, this.httpDuration.labels({ route, method })));
 
   /**
    * The pass-through's series of each provider and route seen (bounded: both come from
@@ -90,28 +84,24 @@ export class ServerMetrics {
    * handed to prom-client when it collects (a scrape): each labelled update hashes its
    * labels, and a call made seven of them.
    */
-  private readonly llmSeries = new Map<string, LlmCallSeries>();
+  private readonly llmSeries = new SeriesTable((provider, route) => {
+    const labels = { provider, route };
+    return new LlmCallSeries(labels, this.llmUpstreamDuration.labels(labels), this.llmFirstByte.labels(labels));
+  });
 
   /** The HTTP app's observer: what it reports, counted. */
   readonly observer: HttpObserver = {
     requestEnded: ({ route, method, status, seconds }) => {
-      const template = route ?? UNMATCHED_ROUTE;
-      const statusClass = statusClassOf(status);
-      const key = `${method} ${statusClass} ${template}`;
-      let series = this.requestSeries.get(key);
-      if (series === undefined) {
-        series = { labels: { route: template, method, status_class: statusClass }, requests: 0, duration: this.httpDuration.labels({ route: template, method }) };
-        this.requestSeries.set(key, series);
-      }
-      series.requests += 1;
+      const series = this.requestSeries.get(route ?? UNMATCHED_ROUTE, method);
+      series.answered(statusClassOf(status));
       series.duration.observe(seconds);
     },
     llmInFlight: (provider, route, delta) => {
-      this.llmSeriesOf(provider, route).inFlight += delta;
+      this.llmSeries.get(provider, route).inFlight += delta;
     },
     llmRefused: (provider, route) => this.llmRefused.inc({ provider, route }),
     llmCallEnded: ({ provider, route, upstreamStatus, upstreamSeconds, firstByteSeconds, bytesIn, bytesOut }) => {
-      const series = this.llmSeriesOf(provider, route);
+      const series = this.llmSeries.get(provider, route);
       series.ended(statusClassOf(upstreamStatus), bytesIn, bytesOut);
       if (upstreamSeconds !== null) series.upstreamDuration.observe(upstreamSeconds);
       if (firstByteSeconds !== null) series.firstByte.observe(firstByteSeconds);
@@ -207,17 +197,6 @@ export class ServerMetrics {
     }
   }
 
-  private llmSeriesOf(provider: string, route: string): LlmCallSeries {
-    const key = `${provider} ${route}`;
-    let series = this.llmSeries.get(key);
-    if (series === undefined) {
-      const labels = { provider, route };
-      series = new LlmCallSeries(labels, this.llmUpstreamDuration.labels(labels), this.llmFirstByte.labels(labels));
-      this.llmSeries.set(key, series);
-    }
-    return series;
-  }
-
   /** `collect`: called by prom-client before it reads the counter (a scrape). */
   private counter<L extends string>(name: string, help: string, labelNames: readonly L[], collect?: () => void): Counter<L> {
     return new Counter({ name: `${METRIC_PREFIX}${name}`, help, labelNames, registers: [this.registry], ...(collect ? { collect } : {}) });
@@ -241,6 +220,25 @@ class CacheReads {
       if (this.counts[result] > 0) counter.inc({ result }, this.counts[result]);
       this.counts[result] = 0;
     }
+  }
+}
+
+/** One route's and method's requests counted by status class since the last collection, and its duration histogram's series, bound once. */
+class RequestSeries {
+  private readonly requests = new Map<StatusClass, number>();
+
+  constructor(
+    private readonly labels: { route: string; method: string },
+    readonly duration: HistogramSeries,
+  ) {}
+
+  answered(statusClass: StatusClass): void {
+    this.requests.set(statusClass, (this.requests.get(statusClass) ?? 0) + 1);
+  }
+
+  flush(counter: Counter<'route' | 'method' | 'status_class'>): void {
+    for (const [statusClass, count] of this.requests) counter.inc({ ...this.labels, status_class: statusClass }, count);
+    this.requests.clear();
   }
 }
 
