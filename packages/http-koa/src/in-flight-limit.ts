@@ -1,5 +1,5 @@
-import type { ServerResponse } from 'node:http';
 import { HttpError, HttpErrorCodes, RETRY_AFTER_SECONDS } from './problems.js';
+import type { ResponseClose } from './response-close.js';
 
 /** Told when an admitted call enters and leaves, for metrics, on the limit's own close listener. */
 export interface InFlightWatcher {
@@ -24,10 +24,10 @@ export class InFlightLimit {
   ) {}
 
   /**
-   * Counts a call of `scope` until `res` closes (answered, cut, or its client gone).
+   * Counts a call of `scope` until its response closes (answered, cut, or its client gone).
    * @throws HttpError 429 HTTP.TOO_MANY_REQUESTS, with Retry-After, when either bound is reached.
    */
-  enter(scope: string, res: ServerResponse, watcher?: InFlightWatcher): void {
+  enter(scope: string, closing: ResponseClose, watcher?: InFlightWatcher): void {
     const inScope = this.perScope.get(scope) ?? 0;
     if (this.total >= this.maxTotal) throw tooMany(`${this.maxTotal} LLM calls are in flight, the most this server takes at once.`);
     if (inScope >= this.maxPerScope) throw tooMany(`${this.maxPerScope} LLM calls of this scope are in flight, the most it may have at once.`);
@@ -41,9 +41,7 @@ export class InFlightLimit {
       else this.perScope.set(scope, left);
       watcher?.left();
     };
-    // A response emits 'close' once, when it ended or its connection did; the client may have gone already.
-    if (res.closed) leave();
-    else res.once('close', leave);
+    closing.add(leave);
   }
 }
 

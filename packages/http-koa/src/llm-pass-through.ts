@@ -35,6 +35,7 @@ import { mayInScope } from './route-state.js';
 import type { HttpSettingsService } from './settings-routes.js';
 import { errorAnswerFor, MAX_ERROR_BODY_BYTES } from './upstream-error-body.js';
 import { UpstreamCall, upstreamUnavailable } from './upstream-call.js';
+import { ResponseClose } from './response-close.js';
 
 /** Ten minutes: a long completion can take minutes. */
 export const DEFAULT_LLM_TIMEOUT_MS = 600_000;
@@ -197,8 +198,9 @@ export function registerLlmPassThrough(
       ctx.state.llm = facts;
       // First: a call waiting for its body or its settings holds its sockets too.
       const meter = new LlmCallMeter(observer, route.provider, route.path, ctx.state.span);
+      const closing = new ResponseClose(ctx.res);
       try {
-        inFlight.enter(facts.scope, ctx.res, meter);
+        inFlight.enter(facts.scope, closing, meter);
       } catch (error) {
         observer.llmRefused(route.provider, route.path);
         throw error;
@@ -210,7 +212,7 @@ export function registerLlmPassThrough(
       if (settings.provider !== route.provider) throw providerMismatch(settings.provider);
       const body = route.method === 'POST' ? await readRequestBytes(ctx.req, maxBodyBytes, bodyTimeoutMs) : null;
       const apiKey = settings.apiKey.reveal();
-      const call = new UpstreamCall(ctx.res, timeoutMs);
+      const call = new UpstreamCall(ctx.res, closing, timeoutMs);
       const url = fixedUrl ?? upstreamUrl(target, route.query, ctx.query);
       // Each read of a message's `headers` is a megamorphic look-up (about 700 instructions): read once.
       const requestHeaders = ctx.req.headers;
@@ -218,7 +220,7 @@ export function registerLlmPassThrough(
       meter.sending(route.method, body);
       // Counted from here, failures included; recorded once the answer closes, whatever ends it.
       const usage = countsUsage ? new LlmCallUsage(recordUsage!, facts.scope, route.provider, route.dialect, body) : null;
-      if (usage !== null) ctx.res.once('close', () => usage.ended());
+      if (usage !== null) closing.add(() => usage.ended());
       const answer = await call.send({ method: route.method, url, headers, body });
       const answerHeaders = answer.headers;
       meter.answered(answer.statusCode ?? 502);

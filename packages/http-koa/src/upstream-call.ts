@@ -3,6 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import { urlToHttpOptions } from 'node:url';
 import { HttpError, HttpErrorCodes } from './problems.js';
 import { ClientGoneError } from './request-bytes.js';
+import type { ResponseClose } from './response-close.js';
 
 /** One request to the provider. */
 export interface UpstreamRequest {
@@ -45,6 +46,7 @@ export class UpstreamCall {
 
   constructor(
     res: ServerResponse,
+    closing: ResponseClose,
     private readonly timeoutMs: number,
   ) {
     this.timer = setTimeout(() => this.end('timeout'), timeoutMs);
@@ -52,9 +54,8 @@ export class UpstreamCall {
       clearTimeout(this.timer);
       if (!res.writableFinished) this.end('client gone');
     };
-    // The client may have left while its body was read.
-    if (res.closed) onClose();
-    else res.once('close', onClose);
+    // The client may have left while its body was read: then at once.
+    closing.add(onClose);
   }
 
   /**
