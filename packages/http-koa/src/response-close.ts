@@ -2,9 +2,9 @@ import type { ServerResponse } from 'node:http';
 
 /**
  * What runs once a response closes (answered, cut, or its client gone), in the order
- * added, on one 'close' listener: a streamed pass-through answer already has about ten
- * (Koa's and the pipeline's), past which Node warns of a leak, and each listener costs
- * about 1,000 instructions to add and to call.
+ * added, on one 'close' listener: a streamed pass-through answer has seven more (Koa's and
+ * the pipeline's) and the request log's, and Node warns of a leak past ten; each listener
+ * costs about 1,000 instructions to add and to call.
  */
 export class ResponseClose {
   private readonly callbacks: Array<() => void> = [];
