@@ -1,7 +1,7 @@
 import { HttpError, HttpErrorCodes, RETRY_AFTER_SECONDS } from './problems.js';
 import type { ResponseClose } from './response-close.js';
 
-/** Told when an admitted call enters and leaves, for metrics, on the limit's own close listener. */
+/** Told when an admitted call enters and leaves (once its response closes), for metrics. */
 export interface InFlightWatcher {
   entered(): void;
   left(): void;

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry, type LabelValues } from 'prom-client';
 import { ErrorCodes, isLlmSettingsError, type ModelLister, type ProviderProbe, type SettingsStore, type UsageStore } from '@llm-settings/core';
 import { statusClassOf, type HttpObserver, type MetricsScrape, type StatusClass } from '@llm-settings/http-koa';
 import { PlainHistogram, type HistogramSeries } from './plain-histogram.js';
@@ -223,9 +223,24 @@ class CacheReads {
   }
 }
 
+/** Counts by status class since the last collection, which `flush` adds to a counter. */
+class StatusClassCounts {
+  private readonly counts = new Map<StatusClass, number>();
+
+  add(statusClass: StatusClass): void {
+    this.counts.set(statusClass, (this.counts.get(statusClass) ?? 0) + 1);
+  }
+
+  /** Adds each class's count to `counter`, under `labels` and the class as `classLabel`, and starts again from zero. */
+  flush<L extends string>(counter: Counter<L>, labels: Readonly<Record<string, string>>, classLabel: L): void {
+    for (const [statusClass, count] of this.counts) counter.inc({ ...labels, [classLabel]: statusClass } as LabelValues<L>, count);
+    this.counts.clear();
+  }
+}
+
 /** One route's and method's requests counted by status class since the last collection, and its duration histogram's series, bound once. */
 class RequestSeries {
-  private readonly requests = new Map<StatusClass, number>();
+  private readonly requests = new StatusClassCounts();
 
   constructor(
     private readonly labels: { route: string; method: string },
@@ -233,12 +248,11 @@ class RequestSeries {
   ) {}
 
   answered(statusClass: StatusClass): void {
-    this.requests.set(statusClass, (this.requests.get(statusClass) ?? 0) + 1);
+    this.requests.add(statusClass);
   }
 
   flush(counter: Counter<'route' | 'method' | 'status_class'>): void {
-    for (const [statusClass, count] of this.requests) counter.inc({ ...this.labels, status_class: statusClass }, count);
-    this.requests.clear();
+    this.requests.flush(counter, this.labels, 'status_class');
   }
 }
 
@@ -251,7 +265,7 @@ type LlmLabels = { provider: string; route: string };
  */
 class LlmCallSeries {
   inFlight = 0;
-  private readonly calls = new Map<StatusClass, number>();
+  private readonly calls = new StatusClassCounts();
   /** Whether a call ended: its byte series exist from then on, even at zero bytes. */
   private anyEnded = false;
   private readonly bytes = { in: 0, out: 0 };
@@ -263,15 +277,14 @@ class LlmCallSeries {
   ) {}
 
   ended(statusClass: StatusClass, bytesIn: number, bytesOut: number): void {
-    this.calls.set(statusClass, (this.calls.get(statusClass) ?? 0) + 1);
+    this.calls.add(statusClass);
     this.anyEnded = true;
     this.bytes.in += bytesIn;
     this.bytes.out += bytesOut;
   }
 
   flushCalls(counter: Counter<'provider' | 'route' | 'upstream_status_class'>): void {
-    for (const [statusClass, count] of this.calls) counter.inc({ ...this.labels, upstream_status_class: statusClass }, count);
-    this.calls.clear();
+    this.calls.flush(counter, this.labels, 'upstream_status_class');
   }
 
   flushBytes(direction: 'in' | 'out', counter: Counter<'provider' | 'route'>): void {
