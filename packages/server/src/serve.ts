@@ -1,9 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Logger as PinoLogger } from 'pino';
 import { ConfigError } from '@llm-settings/core';
 import { assertSafeToServe, loadConfig } from './config.js';
 import { wireLlmSettings, type CreateLlmSettingsOptions, type LlmSettings } from './create-llm-settings.js';
+import { drainingResponses } from './draining-responses.js';
 import { createLogDestination, createLogger } from './logger.js';
 import { httpModule } from './modules.js';
 import { TOKENS } from './tokens.js';
@@ -29,16 +30,11 @@ export async function serve(options: CreateLlmSettingsOptions = {}): Promise<Run
   const { settings, container } = await wireLlmSettings({ ...options, config, logger: options.logger ?? stdoutLogger }, [httpModule]);
   const app = container.get(TOKENS.HttpApp);
   const handle = app.callback();
-  const server = createServer();
-  const drainer = connectionDrainer(server);
-  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-    drainer.track(req, res);
-    return handle(req, res);
-  };
-  server.on('request', onRequest);
+  const responses = drainingResponses();
+  const server = createServer({ ServerResponse: responses.ServerResponse }, handle);
   // Node answers an Expect other than 100-continue with a bare 417; RFC 9110 lets a
   // server ignore it, so the app answers (a view or a problem) instead.
-  server.on('checkExpectation', onRequest);
+  server.on('checkExpectation', handle);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -66,7 +62,7 @@ export async function serve(options: CreateLlmSettingsOptions = {}): Promise<Run
 
   let closing: Promise<void> | null = null;
   const close = () => {
-    drainer.drain();
+    responses.drain();
     // The process may exit as soon as this resolves: every line, 'stopped' last, is written by then.
     return (closing ??= shutdown(server, settings).finally(() => stdoutLogger && flushed(stdoutLogger)));
   };
@@ -85,33 +81,6 @@ async function shutdown(server: Server, settings: LlmSettings): Promise<void> {
   clearTimeout(deadline);
   await settings.close();
   settings.logger.info({}, 'stopped');
-}
-
-/**
- * Keep-alive connections of busy clients are never idle, so closing the server would
- * wait for the grace period and then cut requests in progress. Once draining, every
- * answer not yet started (including those in progress) closes its connection, so clients
- * reconnect and are refused instead. Kept per connection, which lives for many requests:
- * a request only becomes its connection's latest (one map write), where a close listener
- * per answer cost about 4,000 instructions a request.
- */
-function connectionDrainer(server: Server): { track(req: IncomingMessage, res: ServerResponse): void; drain(): void } {
-  const latest = new Map<Socket, ServerResponse | null>();
-  let draining = false;
-  server.on('connection', (socket: Socket) => {
-    latest.set(socket, null);
-    socket.once('close', () => latest.delete(socket));
-  });
-  return {
-    track(req, res) {
-      if (draining) res.setHeader('Connection', 'close');
-      latest.set(req.socket, res);
-    },
-    drain() {
-      draining = true;
-      for (const res of latest.values()) if (res !== null && !res.headersSent) res.setHeader('Connection', 'close');
-    },
-  };
 }
 
 /** Resolves once pino has written every line; a stdout that fails loses its lines, not the stop. */

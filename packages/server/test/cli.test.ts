@@ -149,6 +149,8 @@ describe('llm-settings CLI', () => {
       server.child.kill('SIGTERM');
       const response = await inFlight;
       expect(response.status).toBe(200);
+      // Draining: the answer closes its keep-alive connection, so the client reconnects and is refused.
+      expect(response.headers.get('connection')).toBe('close');
       expect(await response.json()).toMatchObject({ success: false, code: 'timeout' });
       expect(await server.exited).toBe(0);
     });
