@@ -69,8 +69,11 @@ describe('drainingResponses', () => {
 
   afterEach(async () => {
     for (const connection of connections.splice(0)) connection.close();
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
+    const closing = server;
+    server = undefined;
+    if (closing === undefined) return;
+    closing.closeAllConnections();
+    await new Promise((resolve) => closing.close(resolve));
   });
 
   /** A server answering `ok`: `/slow` once `release` is called, `/streamed` with its head at once and its body on release. */
