@@ -21,6 +21,7 @@ import {
   round,
   startBareKoa,
   startKoaStack,
+  startKoaStackBesideService,
   startLlmSettings,
   withLogDir,
 } from './support.mjs';
@@ -211,6 +212,34 @@ export async function runProvidersBench({ connections = 50, durationS = 3, warmu
 }
 
 /**
+ * What the service's process costs code that is not the service's: the Koa stack alone
+ * against the same stack served from a process that also runs the service, idle
+ * (bench/koa-stack-beside-service.mjs), on SQLite at LOG_LEVEL=silent. No target: it says
+ * how much of the GET's gap to the stack comes with the process rather than the GET's path.
+ * @returns the figures of both and the ratio beside / alone (requests/s, median of rounds).
+ */
+export async function runBesideBench({ connections = 50, durationS = 3, warmupS = 2, rounds = 8 } = {}) {
+  const { generateFernetKey } = await dist.fernet();
+  const database = await createDatabase('sqlite');
+  try {
+    await migrate(database.url);
+    return await withLogDir(async (logDir) => {
+      const servers = [];
+      try {
+        servers.push(await startKoaStack({ logLevel: 'silent', logDir }));
+        servers.push(await startKoaStackBesideService({ databaseUrl: database.url, encryptionKey: generateFernetKey(), logDir }));
+        const figures = await compare(servers, REQUESTS.GET, { connections, durationS, warmupS, rounds });
+        return { connections, duration_s: durationS, rounds, servers: figures, ratio_beside_over_alone: ratio(figures, servers[1].name, servers[0].name) };
+      } finally {
+        await Promise.all(servers.map((server) => server.stop()));
+      }
+    });
+  } finally {
+    await database.drop();
+  }
+}
+
+/**
  * Runs `measure` on one instance of the service per entry of `configs` (startLlmSettings
  * options: name, logLevel, env), each on a migrated SQLite database of its own with the
  * settings stored; stops them and drops the databases afterwards.
@@ -243,13 +272,16 @@ async function withSqliteServers(configs, measure) {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   // `--metrics`: only the cost of metrics on GET; `--providers`: only ten providers against
-  // two; `--get`: only GET against bare Koa and the Koa stack.
+  // two; `--get`: only GET against bare Koa and the Koa stack; `--beside`: the Koa stack
+  // alone against the same beside an idle service.
   const run = process.argv.includes('--metrics')
     ? runMetricsBench
     : process.argv.includes('--providers')
       ? runProvidersBench
       : process.argv.includes('--get')
         ? () => runHttpBench({ methods: ['GET'] })
-        : runHttpBench;
+        : process.argv.includes('--beside')
+          ? runBesideBench
+          : runHttpBench;
   console.log(JSON.stringify(await run(), null, 2));
 }

@@ -22,6 +22,7 @@ export const SERVE_NODE_OPTIONS = JSON.parse(readFileSync(join(REPO_ROOT, 'packa
   .filter((word) => word.startsWith('--'));
 const BARE_KOA = join(REPO_ROOT, 'bench/bare-koa.mjs');
 const KOA_STACK = join(REPO_ROOT, 'bench/koa-stack.mjs');
+const KOA_STACK_BESIDE_SERVICE = join(REPO_ROOT, 'bench/koa-stack-beside-service.mjs');
 const POSTGRES_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
 /** Packages the root does not depend on (knex, koa) resolve from the server package. */
@@ -186,6 +187,15 @@ export function startKoaStack({ logLevel = 'info', name = `koa-stack-${logLevel}
     launcher,
     readyTimeoutMs,
   });
+}
+
+/**
+ * The Koa stack at LOG_LEVEL=silent (bench/koa-stack-beside-service.mjs), served from a
+ * process that also runs the service, idle, on `databaseUrl`; without Node options, as
+ * startKoaStack's process, so that only the service differs.
+ */
+export function startKoaStackBesideService({ name = 'koa-stack-beside-service', databaseUrl, encryptionKey, logDir }) {
+  return startProcess({ name, args: [KOA_STACK_BESIDE_SERVICE], env: { LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, ENCRYPTION_KEY: encryptionKey }, logDir });
 }
 
 export async function waitForOk(url, timeoutMs = 30_000, intervalMs = 20) {
