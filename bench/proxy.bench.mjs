@@ -5,7 +5,12 @@
 //   a call costs through the pass-through; and, as context, the throughput when the 50
 //   connections send as fast as they can (then the latency is queueing: 50 requests
 //   wait in line for whichever side is slower). Both also through a bare Koa app that
-//   forwards the call and nothing else (bench/bare-koa.mjs), the cost of the hop itself;
+//   forwards the call and nothing else (bench/bare-koa.mjs), the cost of the hop itself.
+//   The fake provider answering these runs in a process of its own, as its bin runs it
+//   and as a real provider is another process than its caller: a direct call then
+//   crosses between processes once each way, as a real one does, and the pass-through
+//   adds one such hop. As context, `direct_in_process`: the same call to a fake in this
+//   process, which crosses none (so the pass-through's figure over it counts two hops);
 // - streamed messages: how long each event takes from the fake's write to the client,
 //   through the pass-through, through the bare Koa app (which sets the provider's answer
 //   as its body and nothing else) and directly (the fake runs in this process, so its
@@ -24,7 +29,7 @@ import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
-import { ANTHROPIC_KEY, OPENAI_KEY, TEN_PROVIDERS_ENV, createDatabase, dist, median, quantile, round, rssMb, startBareKoa, startLlmSettings, withLogDir } from './support.mjs';
+import { ANTHROPIC_KEY, OPENAI_KEY, TEN_PROVIDERS_ENV, createDatabase, dist, median, quantile, round, rssMb, startBareKoa, startFakeProviderProcess, startLlmSettings, withLogDir } from './support.mjs';
 
 const OPENAI_SCOPE = 'bench-openai';
 const ANTHROPIC_SCOPE = 'bench-anthropic';
@@ -117,6 +122,8 @@ async function chatAtRate(targets, { rate, connections, durationS, rounds }) {
     overhead_ms: difference('proxied', 'direct'),
     bare_koa_overhead_ms: difference('bare_koa', 'direct'),
     over_bare_koa_ms: difference('proxied', 'bare_koa'),
+    direct_in_process_p50_ms: round(median(medians.direct_in_process), 3),
+    overhead_in_process_ms: difference('proxied', 'direct_in_process'),
     ...(medians.proxied_ten ? { proxied_ten_p50_ms: round(median(medians.proxied_ten), 3), ten_over_two_providers_ms: difference('proxied_ten', 'proxied') } : {}),
   };
 }
@@ -220,16 +227,19 @@ async function peakRssDuring(pid, run) {
 
 /**
  * @returns `chat_at_rate` (Poisson arrivals of `rate` calls/s over 50 connections:
- *   medians and the overhead, target at most +1 ms), `chat_saturated` (50 connections
+ *   medians and the overhead, target at most +1 ms over direct and +0.35 ms over bare Koa;
+ *   the overhead over a fake in this process as context), `chat_saturated` (50 connections
  *   flat out: requests/s and medians, context), `stream_events` (event delays, p50 and
  *   p99, and the p99 overhead, target at most +5 ms; the bare Koa app's as context),
  *   `memory` (RSS before and at the peak of `concurrentStreams` streams at once, target
  *   under 200 MB).
  */
-export async function runProxyBench({ durationS = 3, rounds = 3, rate = 400, streams = 1200, streamRounds = 6, streamConcurrency = 10, streamDelayMs = 10, concurrentStreams = 200 } = {}) {
+export async function runProxyBench({ durationS = 3, rounds = 5, saturatedRounds = 3, rate = 400, streams = 1200, streamRounds = 6, streamConcurrency = 10, streamDelayMs = 10, concurrentStreams = 200 } = {}) {
   const { startFakeProvider } = await dist.fakeProvider();
   const { generateFernetKey } = await dist.fernet();
+  // In this process: the streams' event writes are timestamped on the client's clock.
   const fake = await startFakeProvider();
+  const provider = await startFakeProviderProcess();
   const database = await createDatabase('sqlite');
   // Keep-alive, as the SDKs do; enough sockets for every stream at once.
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrentStreams + streamConcurrency });
@@ -238,7 +248,7 @@ export async function runProxyBench({ durationS = 3, rounds = 3, rate = 400, str
       const encryptionKey = generateFernetKey();
       const env = {
         ANTHROPIC_BASE_URL: fake.baseUrls.anthropic,
-        OPENAI_BASE_URL: fake.baseUrls.openai,
+        OPENAI_BASE_URL: provider.baseUrls.openai,
         // The bench measures the proxy's cost, not its limits: its 200 concurrent streams are of one scope.
         PROXY_MAX_IN_FLIGHT: String(concurrentStreams + streamConcurrency + 50),
         PROXY_MAX_IN_FLIGHT_PER_SCOPE: String(concurrentStreams + streamConcurrency + 50),
@@ -250,7 +260,7 @@ export async function runProxyBench({ durationS = 3, rounds = 3, rate = 400, str
         bare = await startBareKoa({
           databaseUrl: database.url,
           encryptionKey,
-          openai: { url: `${fake.baseUrls.openai}/chat/completions`, key: OPENAI_KEY },
+          openai: { url: `${provider.baseUrls.openai}/chat/completions`, key: OPENAI_KEY },
           anthropic: { url: `${fake.baseUrls.anthropic}/v1/messages`, key: ANTHROPIC_KEY },
           logDir,
         });
@@ -259,14 +269,15 @@ export async function runProxyBench({ durationS = 3, rounds = 3, rate = 400, str
         // Same database, so the same stored settings, with every built-in provider enabled.
         ten = await startLlmSettings({ name: 'llm-settings-ten-providers', databaseUrl: database.url, encryptionKey, logDir, env: { ...env, ...TEN_PROVIDERS_ENV } });
         const chatTargets = [
-          { name: 'direct', url: `${fake.baseUrls.openai}/chat/completions`, headers: { 'content-type': 'application/json', authorization: `Bearer ${OPENAI_KEY}` } },
+          { name: 'direct', url: `${provider.baseUrls.openai}/chat/completions`, headers: { 'content-type': 'application/json', authorization: `Bearer ${OPENAI_KEY}` } },
+          { name: 'direct_in_process', url: `${fake.baseUrls.openai}/chat/completions`, headers: { 'content-type': 'application/json', authorization: `Bearer ${OPENAI_KEY}` } },
           { name: 'bare_koa', url: `${bare.url}/api/llm/openai/v1/chat/completions`, headers: { 'content-type': 'application/json' } },
           { name: 'proxied', url: `${server.url}/api/llm/openai/v1/chat/completions`, headers: { 'content-type': 'application/json', 'llm-settings-scope': OPENAI_SCOPE } },
           { name: 'proxied_ten', url: `${ten.url}/api/llm/openai/v1/chat/completions`, headers: { 'content-type': 'application/json', 'llm-settings-scope': OPENAI_SCOPE } },
         ];
         const atRate = await chatAtRate(chatTargets, { rate, connections: 50, durationS, rounds });
         fake.reset();
-        const saturated = await chatSaturated(chatTargets, { durationS, rounds });
+        const saturated = await chatSaturated(chatTargets, { durationS, rounds: saturatedRounds });
         fake.reset();
 
         const messageTargets = {
@@ -323,6 +334,7 @@ export async function runProxyBench({ durationS = 3, rounds = 3, rate = 400, str
   } finally {
     agent.destroy();
     await fake.close();
+    await provider.stop();
     await database.drop();
   }
 }

@@ -23,6 +23,7 @@ export const SERVE_NODE_OPTIONS = JSON.parse(readFileSync(join(REPO_ROOT, 'packa
 const BARE_KOA = join(REPO_ROOT, 'bench/bare-koa.mjs');
 const KOA_STACK = join(REPO_ROOT, 'bench/koa-stack.mjs');
 const KOA_STACK_BESIDE_SERVICE = join(REPO_ROOT, 'bench/koa-stack-beside-service.mjs');
+const FAKE_PROVIDER_BIN = join(REPO_ROOT, 'packages/fake-provider/dist/cli.js');
 const POSTGRES_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
 /** Packages the root does not depend on (knex, koa) resolve from the server package. */
@@ -125,12 +126,16 @@ export async function startProcess({ name, args, env, logDir, launcher, readyTim
     url,
     pid: child.pid,
     logFile,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const stopped = await Promise.race([exited, sleep(15_000).then(() => 'timeout')]);
-      if (stopped === 'timeout') child.kill('SIGKILL');
-    },
+    stop: stopper(child, exited),
+  };
+}
+
+/** Stops `child` with SIGTERM, and SIGKILL when it has not exited 15 s later. */
+function stopper(child, exited) {
+  return async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    if ((await Promise.race([exited, sleep(15_000).then(() => 'timeout')])) === 'timeout') child.kill('SIGKILL');
   };
 }
 
@@ -196,6 +201,40 @@ export function startKoaStack({ logLevel = 'info', name = `koa-stack-${logLevel}
  */
 export function startKoaStackBesideService({ name = 'koa-stack-beside-service', databaseUrl, encryptionKey, logDir }) {
   return startProcess({ name, args: [KOA_STACK_BESIDE_SERVICE], env: { LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, ENCRYPTION_KEY: encryptionKey }, logDir });
+}
+
+/**
+ * The fake providers in a process of their own, as their bin runs them (`pnpm fake-provider`),
+ * as a real provider is always another process than its caller. @returns the base URLs the
+ * bin prints, its pid and `stop()`.
+ */
+export async function startFakeProviderProcess({ timeoutMs = 30_000 } = {}) {
+  const child = spawn(process.execPath, [FAKE_PROVIDER_BIN], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+  const stop = stopper(child, exited);
+  // Its standard error says only how to stop it, unless it fails.
+  let errors = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk) => (errors += chunk));
+  // "<provider> <base URL>" lines, then one line of variables: the URLs are whole by then.
+  let printed = '';
+  const baseUrls = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the fake provider printed no URLs within ${timeoutMs} ms: ${errors}`)), timeoutMs);
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      printed += chunk;
+      const lines = printed.split('\n');
+      if (!lines.some((line) => line.includes('_BASE_URL='))) return;
+      clearTimeout(timer);
+      resolve(Object.fromEntries(lines.filter((line) => /^\S+ http:\/\/\S+$/.test(line)).map((line) => line.split(' '))));
+    });
+    exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`the fake provider exited (${code}) before printing its URLs: ${errors}`));
+    });
+  }).catch(async (error) => {
+    await stop();
+    throw error;
+  });
+  return { baseUrls, pid: child.pid, stop };
 }
 
 export async function waitForOk(url, timeoutMs = 30_000, intervalMs = 20) {
