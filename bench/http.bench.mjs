@@ -214,9 +214,11 @@ export async function runProvidersBench({ connections = 50, durationS = 3, warmu
 /**
  * What the service's process costs code that is not the service's: the Koa stack alone
  * against the same stack served from a process that also runs the service, idle
- * (bench/koa-stack-beside-service.mjs), on SQLite at LOG_LEVEL=silent. No target: it says
- * how much of the GET's gap to the stack comes with the process rather than the GET's path.
- * @returns the figures of both and the ratio beside / alone (requests/s, median of rounds).
+ * (bench/koa-stack-beside-service.mjs), and the service's own GET against both, all on
+ * SQLite at LOG_LEVEL=silent answering the same bytes. No target: it says how much of the
+ * GET's gap to the stack comes with the process rather than the GET's path.
+ * @returns the figures of the three, the ratio beside / alone and the service's over each
+ *   (requests/s, median of the per-round ratios).
  */
 export async function runBesideBench({ connections = 50, durationS = 3, warmupS = 2, rounds = 8 } = {}) {
   const { generateFernetKey } = await dist.fernet();
@@ -224,12 +226,26 @@ export async function runBesideBench({ connections = 50, durationS = 3, warmupS 
   try {
     await migrate(database.url);
     return await withLogDir(async (logDir) => {
+      const encryptionKey = generateFernetKey();
       const servers = [];
       try {
-        servers.push(await startKoaStack({ logLevel: 'silent', logDir }));
-        servers.push(await startKoaStackBesideService({ databaseUrl: database.url, encryptionKey: generateFernetKey(), logDir }));
+        const service = await startLlmSettings({ name: 'llm-settings-silent', databaseUrl: database.url, encryptionKey, logDir, logLevel: 'silent' });
+        servers.push(service);
+        const { view, etag } = await putSettings(service.url);
+        const alone = await startKoaStack({ logLevel: 'silent', view, etag, logDir });
+        servers.push(alone);
+        const beside = await startKoaStackBesideService({ databaseUrl: database.url, encryptionKey, view, etag, logDir });
+        servers.push(beside);
         const figures = await compare(servers, REQUESTS.GET, { connections, durationS, warmupS, rounds });
-        return { connections, duration_s: durationS, rounds, servers: figures, ratio_beside_over_alone: ratio(figures, servers[1].name, servers[0].name) };
+        return {
+          connections,
+          duration_s: durationS,
+          rounds,
+          servers: figures,
+          ratio_beside_over_alone: ratio(figures, beside.name, alone.name),
+          ratio_service_over_alone: ratio(figures, service.name, alone.name),
+          ratio_service_over_beside: ratio(figures, service.name, beside.name),
+        };
       } finally {
         await Promise.all(servers.map((server) => server.stop()));
       }
@@ -273,7 +289,7 @@ async function withSqliteServers(configs, measure) {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   // `--metrics`: only the cost of metrics on GET; `--providers`: only ten providers against
   // two; `--get`: only GET against bare Koa and the Koa stack; `--beside`: the Koa stack
-  // alone against the same beside an idle service.
+  // alone against the same beside an idle service, and the service's own GET against both.
   const run = process.argv.includes('--metrics')
     ? runMetricsBench
     : process.argv.includes('--providers')

@@ -195,12 +195,18 @@ export function startKoaStack({ logLevel = 'info', name = `koa-stack-${logLevel}
 }
 
 /**
- * The Koa stack at LOG_LEVEL=silent (bench/koa-stack-beside-service.mjs), served from a
- * process that also runs the service, idle, on `databaseUrl`; without Node options, as
- * startKoaStack's process, so that only the service differs.
+ * The Koa stack at LOG_LEVEL=silent (bench/koa-stack-beside-service.mjs), answering `view`
+ * as startKoaStack's does, served from a process that also runs the service, idle, on
+ * `databaseUrl`; without Node options, as startKoaStack's process, so that only the
+ * service differs.
  */
-export function startKoaStackBesideService({ name = 'koa-stack-beside-service', databaseUrl, encryptionKey, logDir }) {
-  return startProcess({ name, args: [KOA_STACK_BESIDE_SERVICE], env: { LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, ENCRYPTION_KEY: encryptionKey }, logDir });
+export function startKoaStackBesideService({ name = 'koa-stack-beside-service', databaseUrl, encryptionKey, view = '{}', etag, logDir }) {
+  return startProcess({
+    name,
+    args: [KOA_STACK_BESIDE_SERVICE],
+    env: { LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, ENCRYPTION_KEY: encryptionKey, BARE_VIEW: view, ...(etag ? { BARE_ETAG: etag } : {}) },
+    logDir,
+  });
 }
 
 /**
