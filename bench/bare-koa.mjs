@@ -75,9 +75,10 @@ app.use(async (ctx) => {
     ctx.body = view;
   } else if (ctx.path === '/api/settings/llm' && ctx.method === 'PUT') {
     const { provider, model, api_key } = await readJson(ctx.req);
-    const token = await cipher.encrypt(JSON.stringify({ provider, model, api_key, scope: 'default' }));
-    const now = new Date();
     const scope = ctx.get('llm-settings-scope');
+    // The scope inside the token, as the service writes it: the service reads these rows too.
+    const token = await cipher.encrypt(JSON.stringify({ provider, model, api_key, scope: scope === '' ? 'default' : scope }));
+    const now = new Date();
     const key = scope === '' ? 'llm_config' : `llm_config:${scope}`;
     const bindings = ['settings', key, token, postgres ? now : now.toISOString(), ...(notifyChannel ? [notifyChannel] : [])];
     const result = await knex.raw(WRITE, bindings);

@@ -310,6 +310,15 @@ describe('LlmSettingsService', () => {
       expect((await service.get()).view.provider).toBe('anthropic');
     });
 
+    it('an update with a new key recovers with views cached too', async () => {
+      const cached = new LlmSettingsService({ store, cipher: createMemoryCipher({ keys: ['key-c'] }), probe, viewCache: true });
+      await expectCode(cached.get(), ErrorCodes.CRYPTO_UNDECRYPTABLE);
+      const { view } = await cached.update({ provider: 'anthropic', api_key: ANTHROPIC_KEY });
+      expect(view.api_key_masked).toBe('...1234');
+      expect((await cached.get()).view.provider).toBe('anthropic');
+      cached.close();
+    });
+
     it('clear recovers', async () => {
       await service.clear();
       expect((await service.get()).view.api_key_set).toBe(false);
@@ -340,9 +349,8 @@ describe('LlmSettingsService', () => {
     it('with views cached, reads the store once and sees the next write at once', async () => {
       let reads = 0;
       const counting: SettingsStore = { ...store, get: (key) => (reads++, store.get(key)) };
+      await new LlmSettingsService({ store, cipher, probe }).update({ provider: 'openai', api_key: OPENAI_KEY, model: 'a' });
       const cached = new LlmSettingsService({ store: counting, cipher, probe, viewCache: true });
-      await cached.update({ provider: 'openai', api_key: OPENAI_KEY, model: 'a' });
-      reads = 0;
       for (let i = 0; i < 5; i++) expect((await cached.resolve()).model).toBe('a');
       expect(reads).toBe(1);
       await cached.update({ provider: 'anthropic', api_key: ANTHROPIC_KEY, model: 'b' });

@@ -117,14 +117,14 @@ describe('LlmSettingsService with viewCache', () => {
   it('tells onRead of each read: a miss that read the store, then hits, a shared load counting as a hit', async () => {
     const told: boolean[] = [];
     const counted = new LlmSettingsService({ store: observed.store, cipher, probe: createScriptedProbe(), viewCache: { onRead: (hit) => told.push(hit) } });
-    await counted.update({ provider: 'openai', api_key: KEY });
-    told.length = 0;
+    const other = new LlmSettingsService({ store: observed.inner, cipher, probe: createScriptedProbe() });
+    await other.update({ provider: 'openai', api_key: KEY });
     const before = observed.reads();
     await counted.get();
     await counted.get();
     expect(told).toEqual([false, true]);
     expect(observed.reads()).toBe(before + 1);
-    await counted.update({ provider: 'openai', api_key: KEY, model: 'gpt-4o' });
+    await other.update({ provider: 'openai', api_key: KEY, model: 'gpt-4o' });
     told.length = 0;
     const release = observed.holdReads();
     const all = Promise.all([counted.get(), counted.get()]);
@@ -132,6 +132,56 @@ describe('LlmSettingsService with viewCache', () => {
     await all;
     expect(told).toEqual([false, true]);
     counted.close();
+  });
+
+  it('keeps the view of its own write: the next read needs no store read', async () => {
+    await service.update({ provider: 'openai', api_key: KEY, model: 'a' });
+    const reads = observed.reads();
+    const view = await service.get();
+    expect(view.view.model).toBe('a');
+    expect(view.viewJson).toBe(JSON.stringify(view.view));
+    expect(observed.reads()).toBe(reads);
+  });
+
+  it('names the fields of a replacement from the view its last write kept', async () => {
+    await service.update({ provider: 'openai', api_key: KEY, model: 'a' });
+    const reads = observed.reads();
+    await service.update({ provider: 'openai', api_key: KEY, model: 'b' });
+    expect(observed.reads()).toBe(reads);
+    const [latest] = (await service.history()).entries;
+    expect(latest).toMatchObject({ action: 'update', fields: ['model'], api_key_changed: false });
+  });
+
+  it("names the fields of a replacement from another writer's change once its event came", async () => {
+    await service.update({ provider: 'openai', api_key: KEY, model: 'a' });
+    await new LlmSettingsService({ store: observed.inner, cipher, probe: createScriptedProbe() }).update({ provider: 'openai', api_key: KEY, model: 'b' });
+    await service.update({ provider: 'openai', api_key: KEY, model: 'b' });
+    const [latest] = (await service.history()).entries;
+    expect(latest).toMatchObject({ action: 'update', fields: [] });
+  });
+
+  it('does not keep the view of its own write when another change of the scope came meanwhile', async () => {
+    // A store that hears another process's write of the same key as each write ends.
+    const racing: SettingsStore = {
+      ...observed.store,
+      async set(key, value, options) {
+        const written = await observed.store.set(key, value, options);
+        observed.listeners.forEach((listener) => listener({ key, origin: 'remote' }));
+        return written;
+      },
+    };
+    const raced = new LlmSettingsService({ store: racing, cipher, probe: createScriptedProbe(), viewCache: true });
+    await raced.update({ provider: 'openai', api_key: KEY, model: 'a' });
+    const reads = observed.reads();
+    expect((await raced.get()).view.model).toBe('a');
+    expect(observed.reads()).toBe(reads + 1);
+    raced.close();
+  });
+
+  it('after concurrent writes of one scope, serves what the store holds', async () => {
+    await Promise.all(['a', 'b', 'c'].map((model) => service.update({ provider: 'openai', api_key: KEY, model })));
+    const stored = await new LlmSettingsService({ store: observed.inner, cipher, probe: createScriptedProbe() }).get();
+    expect(await service.get()).toEqual({ ...stored, viewJson: JSON.stringify(stored.view) });
   });
 
   it('shares one store read among concurrent readers', async () => {

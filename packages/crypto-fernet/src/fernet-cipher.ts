@@ -69,7 +69,12 @@ export function createFernetCipher(options: FernetCipherOptions): FernetCipher {
     throw new DecryptionError();
   };
 
-  const encryptSync = (plaintext: string): string => sealToken(current, Buffer.from(plaintext, 'utf8'), nowSeconds());
+  /** A token sealed here carries the current key's MAC: it is authenticated as it is made. */
+  const encryptSync = (plaintext: string): string => {
+    const token = sealToken(current, Buffer.from(plaintext, 'utf8'), nowSeconds());
+    authenticated.remember(token, current);
+    return token;
+  };
 
   const decryptSync = (token: string): string => {
     const data = readToken(token);
@@ -106,7 +111,7 @@ export function createFernetCipher(options: FernetCipherOptions): FernetCipher {
 const REMEMBERED_TOKENS = 1024;
 
 /**
- * The tokens whose MAC this cipher has checked, with the key that made it, the oldest
+ * The tokens whose MAC this cipher has checked or made, with the key that made it, the oldest
  * forgotten first. A MAC is a fact about a token's bytes, so checking it once is enough;
  * the check is about half of a decryption in the server (an OpenSSL HMAC context per call,
  * about 24 µs there), and `resolve()` decrypts the same stored token on every LLM call.

@@ -93,8 +93,9 @@ async function writeAlone(table: SettingsTable, statement: Statement): Promise<R
 
 /**
  * Runs the statements of one batch of unconditional sets: one without history alone, in
- * autocommit; otherwise all in one transaction, each followed by the history entries of
- * its writes. The first statement holds every key of the batch.
+ * autocommit; otherwise all in one transaction, then the history entries of all its writes
+ * in one statement (a key's entries in the order of its writes). The first statement holds
+ * every key of the batch.
  */
 async function upsertBatch(table: SettingsTable, statements: readonly (readonly BatchedWrite[])[]): Promise<Row[][]> {
   const { dialect, knex } = table;
@@ -108,8 +109,8 @@ async function upsertBatch(table: SettingsTable, statements: readonly (readonly 
     for (const writes of statements) {
       const statement = upsertRows(table.name, writes);
       written.push(await run(statement.sql, statement.bindings));
-      await appendHistory(table, run, writes.flatMap(({ history, updatedAt }) => (history ? [{ entry: history, at: updatedAt }] : [])));
     }
+    await appendHistory(table, run, statements.flat().flatMap(({ history, updatedAt }) => (history ? [{ entry: history, at: updatedAt }] : [])));
     await dialect.publishChanges?.(run, first.map((row) => row.key));
     return written;
   });

@@ -1,4 +1,4 @@
-import type { SettingChange, SettingsStore } from '@llm-settings/core';
+import type { HistoryEntry, SettingChange, SettingsStore } from '@llm-settings/core';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createKnexSettingsStore } from '../src/index.js';
@@ -126,6 +126,26 @@ describeEachDatabase(DATABASES, 'concurrent unconditional sets on %s', (_name, o
     expect((await store.set('hot', 'after')).version).toBe(51);
     await store.close();
     await rowVersions.drop();
+  });
+});
+
+describeEachDatabase(DATABASES, 'concurrent unconditional sets with history on %s', (_name, open) => {
+  const database = useDatabase(open);
+
+  it("of one key append every write's entry, in write order, in one statement for the batch", async () => {
+    const knex = database().connect();
+    const store = createKnexSettingsStore(knex);
+    const statements = recordStatements(knex);
+    const entry = (i: number): HistoryEntry => ({ scope: 'hot-history', action: 'update', actor: `writer-${i}`, fields: ['model'], apiKeyChanged: false });
+
+    await Promise.all(Array.from({ length: 20 }, (_, i) => store.set('hot-history', `write ${i}`, { history: entry(i) })));
+
+    const newestFirst = await store.readHistory({ scope: 'hot-history', limit: 50 });
+    expect(newestFirst.map((record) => record.actor).reverse()).toEqual(Array.from({ length: 20 }, (_, i) => `writer-${i}`));
+    // The first write alone, then the 19 queued behind it: one upsert each, one history append for all.
+    expect(statements.filter((sql) => sql.startsWith('INSERT INTO') && sql.includes('history'))).toHaveLength(2);
+    expect(statements.filter(isBegin)).toHaveLength(2);
+    await store.close();
   });
 });
 

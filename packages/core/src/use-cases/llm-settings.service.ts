@@ -38,7 +38,7 @@ import type { SettingsViewCacheOptions } from './settings-view-cache.js';
 import type { ModelListCacheOptions } from './model-list-cache.js';
 import { checkInheritance, effectiveSettings } from './inheritance.js';
 import { ModelLists } from './model-lists.js';
-import { SettingsRepository, type SealedSettings } from './settings-repository.js';
+import { isUnreadable, SettingsRepository, type SealedSettings } from './settings-repository.js';
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
 /** Read-modify-write attempts of an update or a clear racing other writers, before a conflict is reported. */
@@ -203,7 +203,8 @@ export class LlmSettingsService {
    * changes the link only (action `inherit`). The change and its history entry (by
    * `actor`, naming the fields changed from the value read) are one write. A full
    * replacement without `ifMatch` is unconditional (the last writer wins, as racing
-   * replacements always did); any other update is a compare-and-set over the version read.
+   * replacements always did), and reads what it replaces through the view cache when views
+   * are cached; any other update is a compare-and-set over the version read from the store.
    * @throws PreconditionFailedError when `ifMatch` does not hold; ValidationError when
    *   the link would close a cycle or make a chain of more than 4 links.
    */
@@ -218,7 +219,9 @@ export class LlmSettingsService {
     const needsVersionCheck = options.ifMatch !== undefined || !replaces;
 
     for (let attempt = 1; ; attempt++) {
-      const current = await this.repository.latest(scope);
+      // An unconditional replacement, where the last writer wins anyway, may start from this
+      // process's view (the link it keeps, its history's fields), which the change feed keeps.
+      const current = needsVersionCheck ? await this.repository.latest(scope) : await this.repository.known(scope);
       if (!preconditionHolds(current, options.ifMatch)) throw new PreconditionFailedError();
       const previous = await this.previousValue(current, replaces);
       const next = update.provider === undefined ? relinked(scope, previous, update.inherit_from ?? null) : this.settingsOf(scope, update as ProviderUpdate, previous);
@@ -258,8 +261,7 @@ export class LlmSettingsService {
     try {
       return await this.repository.open(current);
     } catch (error) {
-      const unreadable = isLlmSettingsError(error, ErrorCodes.CRYPTO_UNDECRYPTABLE) || isLlmSettingsError(error, ErrorCodes.SETTINGS_CORRUPTED);
-      if (replaces && unreadable) return null;
+      if (replaces && isUnreadable(error)) return null;
       throw error;
     }
   }

@@ -82,6 +82,23 @@ export class SettingsRepository {
     return this.cache ? this.cache.read(settingsKeyFor(scope), load) : load();
   }
 
+  /**
+   * The scope's sealed settings as this process knows them: from the view cache when there
+   * is one (which the change feed keeps, and which holds this process's own writes), else
+   * from the store. For what may trail another process's write by the feed's delay: the
+   * history diff of a write that replaces the settings whatever they are.
+   */
+  async known(scope: string): Promise<SealedSettings | null> {
+    if (this.cache === null) return this.latest(scope);
+    try {
+      return (await this.current(scope)).sealed;
+    } catch (error) {
+      // Settings that cannot be opened have no view; the caller decides what they are worth.
+      if (isUnreadable(error)) return this.latest(scope);
+      throw error;
+    }
+  }
+
   /** The scope's sealed settings as the store has them now (never cached); null when none are stored. */
   async latest(scope: string): Promise<SealedSettings | null> {
     const record = await this.store.get(settingsKeyFor(scope));
@@ -119,12 +136,17 @@ export class SettingsRepository {
    * @throws ConflictError (SETTINGS.CONFLICT) when `expectedVersion` does not hold.
    */
   async write(settings: StoredValue, expectedVersion?: number, history?: HistoryEntry): Promise<SettingsSnapshot> {
-    const token = await this.cipher.encrypt(JSON.stringify(settings));
-    const written = await this.store.set(settingsKeyFor(settings.scope), token, {
-      ...(expectedVersion === undefined ? {} : { expectedVersion }),
-      ...(history === undefined ? {} : { history }),
-    });
-    return snapshotOf(sealedOf(written, settings.scope), settings, this.providers);
+    const key = settingsKeyFor(settings.scope);
+    const write = async (): Promise<CurrentSettings> => {
+      const token = await this.cipher.encrypt(JSON.stringify(settings));
+      const written = await this.store.set(key, token, {
+        ...(expectedVersion === undefined ? {} : { expectedVersion }),
+        ...(history === undefined ? {} : { history }),
+      });
+      const sealed = sealedOf(written, settings.scope);
+      return { sealed, snapshot: snapshotOf(sealed, settings, this.providers) };
+    };
+    return (await (this.cache ? this.cache.written(key, write) : write())).snapshot;
   }
 
   /**
@@ -179,6 +201,11 @@ export class SettingsRepository {
   close(): void {
     this.cache?.close();
   }
+}
+
+/** Whether `error` says stored settings cannot be opened: no configured key decrypts them, or they are not settings of their scope. */
+export function isUnreadable(error: unknown): boolean {
+  return isLlmSettingsError(error, ErrorCodes.CRYPTO_UNDECRYPTABLE) || isLlmSettingsError(error, ErrorCodes.SETTINGS_CORRUPTED);
 }
 
 /** Tokens remembered as checked: far more than the scopes a service reads often. */

@@ -48,6 +48,8 @@ export class SettingsViewCache {
   private readonly unsubscribe: () => void;
   /** Incremented by every change; a load keeps its result only if it did not move. */
   private generation = 0;
+  /** This process's writes in flight, each with the changes of its key heard since it began. */
+  private readonly writes = new Set<{ readonly key: string; changes: number }>();
 
   constructor(store: SettingsStore, options: SettingsViewCacheOptions = {}) {
     this.maxEntries = options.maxEntries ?? 10_000;
@@ -60,6 +62,7 @@ export class SettingsViewCache {
   /** Drops the view of `key` (every view for null) and any load in progress. */
   private drop(key: string | null): void {
     this.generation++;
+    for (const write of this.writes) if (key === null || write.key === key) write.changes++;
     if (key === null) this.entries.clear();
     else this.entries.delete(key);
     this.loading.clear();
@@ -78,6 +81,24 @@ export class SettingsViewCache {
     });
     this.loading.set(key, loaded);
     return loaded;
+  }
+
+  /**
+   * Runs `write`, a write of this process to `key`, and keeps what it wrote as the view, so
+   * that the next read (the page's GET, or the next write's history diff) need not load it.
+   * It is kept only when the one change of `key` heard meanwhile was the write's own event
+   * (which the store sends before the write resolves): after any other change, a concurrent
+   * write here or elsewhere, what was written may not be the latest, and is loaded again.
+   */
+  async written(key: string, write: () => Promise<CurrentSettings>): Promise<CurrentSettings> {
+    const tracked = { key, changes: 0 };
+    this.writes.add(tracked);
+    try {
+      const current = await write();
+      return tracked.changes === 1 ? this.keep(key, current) : current;
+    } finally {
+      this.writes.delete(tracked);
+    }
   }
 
   /** Stops following the change feed and forgets every view. */
