@@ -86,7 +86,8 @@ export class SettingsRepository {
    * The scope's sealed settings as this process knows them: from the view cache when there
    * is one (which the change feed keeps, and which holds this process's own writes), else
    * from the store. For what may trail another process's write by the feed's delay: the
-   * history diff of a write that replaces the settings whatever they are.
+   * starting point of a write that replaces the settings whatever they are (the link it
+   * keeps, its history's fields).
    */
   async known(scope: string): Promise<SealedSettings | null> {
     if (this.cache === null) return this.latest(scope);
