@@ -91,6 +91,9 @@ export class SettingsRepository {
    */
   async known(scope: string): Promise<SealedSettings | null> {
     if (this.cache === null) return this.latest(scope);
+    // Through `current`, not a peek and a store read on a miss: concurrent writers of one
+    // scope then share one load (50 writers of a key made 1,250 against 600 PUTs/s), though
+    // the caller opens the token again.
     try {
       return (await this.current(scope)).sealed;
     } catch (error) {
