@@ -18,8 +18,8 @@ const TEST_TOOLS = ['vitest', 'fast-check', '@seriousme/openapi-schema-validator
 
 /** Only the composition root wires objects with a container. */
 const CONTAINER_ONLY = ['inversify', 'reflect-metadata'];
-/** Entry points every package may publish (its package.json `exports`). */
-const PUBLIC_ENTRIES = ['', '/testing'];
+/** Entry points a package may publish (its package.json `exports`): the adapter, test helpers, what configuration needs without the adapter. */
+const PUBLIC_ENTRIES = ['', '/testing', '/config'];
 const isPublicEntry = (spec) => PUBLIC_ENTRIES.some((entry) => /^@llm-settings\/[a-z-]+$/.test(spec.slice(0, spec.length - entry.length)) && spec.endsWith(entry));
 
 /** Which imports a package may make: `allowed(specifier, where)` with where = 'src' | 'test' | 'bench'. */

@@ -1,6 +1,7 @@
 import { decodeProtectedHeader, type JWTVerifyOptions } from 'jose';
 import { ConfigError, silentLogger, type Logger, type RevokedBefore, type ScopedCaller, type Secret, type TokenVerifier } from '@llm-settings/core';
-import { identityProviderTokenCheck, type IdentityProviderOptions } from './identity-provider-tokens.js';
+import type { IdentityProviderOptions } from './identity-provider-options.js';
+import { identityProviderTokenCheck } from './identity-provider-tokens.js';
 import { mintedTokenCheck } from './minted-tokens.js';
 import { refusalOf, TokenRefusal } from './token-refusal.js';
 import type { VerifiedToken } from './verified-token.js';

@@ -122,7 +122,7 @@ const COMMANDS: Record<string, Command> = {
     ]);
     const can = parsePermissionList(values.can);
     // No storage is opened: a token is signed with the secret alone.
-    const token = await mintScopedToken(tokenMinterFor(loadConfig()), { scope: values.scope, can, ttlSeconds: Number(values.ttl) });
+    const token = await mintScopedToken(await tokenMinterFor(loadConfig()), { scope: values.scope, can, ttlSeconds: Number(values.ttl) });
     console.log(token);
   },
   async 'revoke-tokens'(args) {

@@ -15,7 +15,7 @@ import {
 } from '@llm-settings/http-koa';
 import { DEFAULT_MAX_IN_FLIGHT } from '@llm-settings/provider-probe';
 import { parseFernetKeys } from '@llm-settings/crypto-fernet';
-import { jwksUrlOf, parseTokenSecrets, type IdentityProviderOptions } from '@llm-settings/auth-jose';
+import { jwksUrlOf, parseTokenSecrets, type IdentityProviderOptions } from '@llm-settings/auth-jose/config';
 import { DEFAULT_DATABASE_FILE, findProjectDir } from './data-home.js';
 import { loadProviderConfig } from './provider-config.js';
 

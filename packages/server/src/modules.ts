@@ -38,9 +38,9 @@ import { TOKENS, type RuntimeConfig } from './tokens.js';
  *   Service ← core           LlmSettingsService(ReadyStore, Cipher, Probe, ModelLister), views and model lists cached
  *   UsageStore ← usage-knex  createKnexUsageStore(Knex), its table made with ReadyStore's migration
  *   UsageMeter ← core        UsageMeter(UsageStore): counts pass-through and client() calls per scope, written in batches
- *   TokenMinter   ← auth-jose createJoseTokenMinter(SETTINGS_TOKEN_SECRET), or null
+ *   TokenMinter   ← auth-jose createJoseTokenMinter(SETTINGS_TOKEN_SECRET), or null (the adapter imported only then)
  *   TokenRevocations ← core TokenRevocations(ReadyStore, Cipher): each scope's revocation time, cached
- *   TokenVerifier ← auth-jose createJoseTokenVerifier(SETTINGS_TOKEN_SECRET, SETTINGS_JWKS_URL …, TokenRevocations, Metrics' token cache reads), or null
+ *   TokenVerifier ← auth-jose createJoseTokenVerifier(SETTINGS_TOKEN_SECRET, SETTINGS_JWKS_URL …, TokenRevocations, Metrics' token cache reads), or null (likewise)
  *   LlmSettings ← the root, got once (create-llm-settings.ts): Config, Logger, Cipher, Knex, ReadyStore, Service, UsageMeter, TokenMinter, TokenRevocations
  *   HttpApp ← http-koa       createHttpApp(Service, UsageMeter, readiness of Store, TokenVerifier), for `serve` only
  *   Metrics ← prom-client    ServerMetrics: counts Probe's and ModelLister's outcomes, Store's and UsageStore's failures, HttpApp's requests

@@ -1,10 +1,16 @@
 import { ConfigError, type Logger, type MintTokenInput, type RevokedBefore, type TokenMinter, type TokenVerifier } from '@llm-settings/core';
-import { createJoseTokenMinter, createJoseTokenVerifier } from '@llm-settings/auth-jose';
 import type { ServerConfig } from './config.js';
 
+/*
+ * The adapter (and jose with it) is imported only when tokens are configured: a process
+ * without them, the default, never loads it.
+ */
+
 /** The minter of scoped tokens, with SETTINGS_TOKEN_SECRET revealed into it only; null when the variable is unset. */
-export function tokenMinterFor(config: ServerConfig): TokenMinter | null {
-  return config.tokenSecrets === null ? null : createJoseTokenMinter({ secrets: config.tokenSecrets.reveal() });
+export async function tokenMinterFor(config: ServerConfig): Promise<TokenMinter | null> {
+  if (config.tokenSecrets === null) return null;
+  const { createJoseTokenMinter } = await import('@llm-settings/auth-jose');
+  return createJoseTokenMinter({ secrets: config.tokenSecrets.reveal() });
 }
 
 /**
@@ -12,13 +18,14 @@ export function tokenMinterFor(config: ServerConfig): TokenMinter | null {
  * provider's (SETTINGS_JWKS_URL …); null when neither is configured (only the admin token
  * is accepted then). `onCacheRead` is told of each read of its verified-token cache.
  */
-export function tokenVerifierFor(
+export async function tokenVerifierFor(
   config: ServerConfig,
   logger: Logger,
   revokedBefore: RevokedBefore | null = null,
   onCacheRead: ((hit: boolean) => void) | null = null,
-): TokenVerifier | null {
+): Promise<TokenVerifier | null> {
   if (config.tokenSecrets === null && config.identityProvider === null) return null;
+  const { createJoseTokenVerifier } = await import('@llm-settings/auth-jose');
   return createJoseTokenVerifier({
     secrets: config.tokenSecrets?.reveal() ?? null,
     identityProvider: config.identityProvider,

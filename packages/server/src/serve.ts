@@ -28,7 +28,7 @@ export async function serve(options: CreateLlmSettingsOptions = {}): Promise<Run
   // pino's asynchronous destination.
   const stdoutLogger = options.logger ? undefined : createLogger({ level: config.logLevel, destination: createLogDestination() });
   const { settings, container } = await wireLlmSettings({ ...options, config, logger: options.logger ?? stdoutLogger }, [httpModule]);
-  const app = container.get(TOKENS.HttpApp);
+  const app = await container.getAsync(TOKENS.HttpApp);
   const handle = app.callback();
   const responses = drainingResponses();
   const server = createServer({ ServerResponse: responses.ServerResponse }, handle);

@@ -22,7 +22,7 @@ describe('the container', () => {
       { env: { DATABASE_URL: 'sqlite::memory:', ENCRYPTION_KEY: generateFernetKey() }, logger: silentLogger },
       [httpModule, rebound],
     );
-    const server = container.get(TOKENS.HttpApp).listen(0, '127.0.0.1');
+    const server = (await container.getAsync(TOKENS.HttpApp)).listen(0, '127.0.0.1');
     try {
       await once(server, 'listening');
       const { port } = server.address() as AddressInfo;
