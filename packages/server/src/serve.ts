@@ -28,7 +28,11 @@ export async function serve(options: CreateLlmSettingsOptions = {}): Promise<Run
   // pino's asynchronous destination.
   const stdoutLogger = options.logger ? undefined : createLogger({ level: config.logLevel, destination: createLogDestination() });
   const { settings, container } = await wireLlmSettings({ ...options, config, logger: options.logger ?? stdoutLogger }, [httpModule]);
-  const app = await container.getAsync(TOKENS.HttpApp);
+  // An app that cannot be made (a token option its adapter refuses) leaves nothing open.
+  const app = await container.getAsync(TOKENS.HttpApp).catch(async (error: unknown) => {
+    await settings.close();
+    throw error;
+  });
   const handle = app.callback();
   const responses = drainingResponses();
   const server = createServer({ ServerResponse: responses.ServerResponse }, handle);

@@ -1,12 +1,15 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFernetKey } from '@llm-settings/crypto-fernet';
 import { createDatabase, describeEachDatabase, POSTGRES_ADMIN_URL, POSTGRES_SKIPPED } from './support/databases.js';
 import { keyRunFinder } from './support/leaks.js';
-import { CLI, assertBuilt, freePort, run, start, waitForOk } from './support/processes.js';
+import { CLI, REPO_ROOT, assertBuilt, freePort, run, start, waitForOk } from './support/processes.js';
 import { expectStopsOnSignal, killGroup } from './support/signals.js';
 
 const KEY = 'itGOlPGAtSXqCepE4blJoAerj_uedyIsaYEDqyW_F6M=';
@@ -64,6 +67,20 @@ describe('start-up failures name the cause and the fix', () => {
     for (const name of ['ENCRYPTION_KEY', 'PORT', 'LOG_LEVEL']) expect(lines.filter((l) => l.startsWith(`  - ${name} `))).toHaveLength(1);
     expect(lines.find((l) => l.startsWith('  - ENCRYPTION_KEY'))).toContain('`npm run llm-settings -- generate-key`');
     expect(output).not.toContain('VALUE');
+  });
+
+  it('serve() that cannot make its HTTP app closes the storage it opened, so that the embedding process can exit', async () => {
+    const server = pathToFileURL(join(REPO_ROOT, 'packages', 'server', 'dist', 'index.js')).href;
+    const env = { DATABASE_URL: `sqlite:${join(dir, 'app', 's.db')}`, ENCRYPTION_KEY: KEY, PORT: '0', LOG_LEVEL: 'silent' };
+    // The token verifier refuses an identity provider without an issuer, once storage is open.
+    const script = `
+      const { loadConfig, serve } = await import(${JSON.stringify(server)});
+      const config = loadConfig(${JSON.stringify(env)});
+      const identityProvider = { jwksUrl: 'http://127.0.0.1:1/jwks.json', issuer: '', audience: 'llm-settings' };
+      await serve({ config: { ...config, identityProvider } }).catch((error) => console.log(error.code));`;
+    // Left open, the SQLite change feed's poll would hold the process until the timeout kills it.
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { timeout: 20_000 });
+    expect(stdout.trim()).toBe('CONFIG.INVALID');
   });
 });
 
