@@ -1,5 +1,5 @@
 import type { JWTPayload } from 'jose';
-import { PERMISSIONS, PermissionListSchema, ScopeSchema, TOKEN_CLAIMS, type CallerToken, type ScopedCaller } from '@llm-settings/core';
+import { PERMISSIONS, PermissionListSchema, TOKEN_CLAIMS, isScopeName, type CallerToken, type ScopedCaller } from '@llm-settings/core';
 import { TokenRefusal } from './token-refusal.js';
 
 /**
@@ -9,7 +9,7 @@ import { TokenRefusal } from './token-refusal.js';
  * @throws TokenRefusal otherwise.
  */
 export function callerFromClaims(payload: JWTPayload, scope: unknown, kind: CallerToken['kind'], defaultCan: 'all' | 'none'): ScopedCaller {
-  if (typeof scope !== 'string' || !ScopeSchema.safeParse(scope).success) throw new TokenRefusal('invalid scope claim');
+  if (!isScopeName(scope)) throw new TokenRefusal('invalid scope claim');
   const claimed = payload[TOKEN_CLAIMS.can];
   if (claimed === undefined && defaultCan === 'none') throw new TokenRefusal('missing permissions claim');
   const can = claimed === undefined ? { success: true as const, data: [...PERMISSIONS] } : PermissionListSchema.safeParse(claimed);

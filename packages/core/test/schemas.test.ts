@@ -9,6 +9,7 @@ import {
   PROVIDERS,
   ScopeSchema,
   defaultModelFor,
+  isScopeName,
 } from '../src/index.js';
 
 const KEY = 'sk-ant-api03-abcdefghijklmnop';
@@ -160,8 +161,15 @@ describe('LlmSettingsView and LlmTestResult', () => {
 });
 
 describe('ScopeSchema', () => {
+  const names = ['default', 'tenant-1', 'org:42', 'user@example.com', 'x'.repeat(128)];
+  const notNames = ['', '-x', 'a b', 'x'.repeat(129), 'a/b', 'a\n', 'é', 42, null, undefined, ['a']];
+
   it('accepts short safe names and rejects others', () => {
-    for (const scope of ['default', 'tenant-1', 'org:42', 'user@example.com']) expect(ScopeSchema.safeParse(scope).success).toBe(true);
-    for (const scope of ['', '-x', 'a b', 'x'.repeat(129), 'a/b']) expect(ScopeSchema.safeParse(scope).success).toBe(false);
+    for (const scope of names) expect(ScopeSchema.safeParse(scope).success).toBe(true);
+    for (const scope of notNames) expect(ScopeSchema.safeParse(scope).success).toBe(false);
+  });
+
+  it('isScopeName - decides as the schema does', () => {
+    for (const scope of [...names, ...notNames]) expect(isScopeName(scope)).toBe(ScopeSchema.safeParse(scope).success);
   });
 });

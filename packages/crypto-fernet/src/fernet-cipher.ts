@@ -56,14 +56,13 @@ export function createFernetCipher(options: FernetCipherOptions): FernetCipher {
    * MultiFernet's loop: the first key whose MAC matches and whose padding holds opens it.
    * A token opened before skips the loop's HMAC but is decrypted again.
    */
-  const openWithRing = (token: string, data: Buffer): Buffer => {
-    const known = authenticated.keyOf(token);
-    const opened = known === undefined ? null : openToken(known, data);
+  const openWithRing = (token: string, data: Buffer, known: KnownToken | undefined): Buffer => {
+    const opened = known === undefined ? null : openToken(known.key, data);
     if (opened !== null) return opened;
     for (const key of ring) {
       const plaintext = hasValidMac(key, data) ? openToken(key, data) : null;
       if (plaintext === null) continue;
-      authenticated.remember(token, key);
+      authenticated.remember(token, { key, data });
       return plaintext;
     }
     throw new DecryptionError();
@@ -72,16 +71,17 @@ export function createFernetCipher(options: FernetCipherOptions): FernetCipher {
   /** A token sealed here carries the current key's MAC: it is authenticated as it is made. */
   const encryptSync = (plaintext: string): string => {
     const token = sealToken(current, Buffer.from(plaintext, 'utf8'), nowSeconds());
-    authenticated.remember(token, current);
+    authenticated.remember(token, { key: current, data: readToken(token)! });
     return token;
   };
 
   const decryptSync = (token: string): string => {
-    const data = readToken(token);
+    const known = authenticated.get(token);
+    const data = known?.data ?? readToken(token);
     if (data === null || (ttlSeconds !== undefined && !isFresh(data, ttlSeconds, nowSeconds()))) {
       throw new DecryptionError();
     }
-    const plaintext = openWithRing(token, data);
+    const plaintext = openWithRing(token, data, known);
     if (!isUtf8(plaintext)) throw new DecryptionError();
     return plaintext.toString('utf8');
   };
@@ -98,7 +98,7 @@ export function createFernetCipher(options: FernetCipherOptions): FernetCipher {
     async rotate(token) {
       const data = readToken(token);
       if (data === null) throw new DecryptionError();
-      return sealToken(current, openWithRing(token, data), timestampBytes(data));
+      return sealToken(current, openWithRing(token, data, authenticated.get(token)), timestampBytes(data));
     },
     isCurrent(token) {
       const data = readToken(token);
@@ -110,24 +110,32 @@ export function createFernetCipher(options: FernetCipherOptions): FernetCipher {
 /** How many authenticated tokens a cipher remembers: far more than the scopes a service reads often. */
 const REMEMBERED_TOKENS = 1024;
 
+/** An authenticated token: the key that made its MAC, and its bytes (read only). */
+interface KnownToken {
+  readonly key: FernetKeyPair;
+  readonly data: Buffer;
+}
+
 /**
- * The tokens whose MAC this cipher has checked or made, with the key that made it, the oldest
- * forgotten first. A MAC is a fact about a token's bytes, so checking it once is enough;
- * the check is about half of a decryption in the server (an OpenSSL HMAC context per call,
- * about 24 µs there), and `resolve()` decrypts the same stored token on every LLM call.
- * Only tokens are kept, never what they decrypt to; the TTL is still checked per call.
+ * The tokens whose MAC this cipher has checked or made, with the key that made it and their
+ * decoded bytes, the oldest forgotten first. A MAC is a fact about a token's bytes, so
+ * checking it once is enough; the check is about half of a decryption in the server (an
+ * OpenSSL HMAC context per call, about 24 µs there), and `resolve()` decrypts the same stored
+ * token on every LLM call, whose base64 is not decoded again either (about 15 µs of a call
+ * in a server woken for it). Only tokens are kept, never what they decrypt to; the TTL is
+ * still checked per call.
  */
 class AuthenticatedTokens {
-  private readonly keys = new Map<string, FernetKeyPair>();
+  private readonly tokens = new Map<string, KnownToken>();
 
-  keyOf(token: string): FernetKeyPair | undefined {
-    return this.keys.get(token);
+  get(token: string): KnownToken | undefined {
+    return this.tokens.get(token);
   }
 
   /** Keeps `token` as the newest entry (the Map's insertion order), then forgets the oldest beyond the bound. */
-  remember(token: string, key: FernetKeyPair): void {
-    this.keys.delete(token);
-    this.keys.set(token, key);
-    if (this.keys.size > REMEMBERED_TOKENS) this.keys.delete(this.keys.keys().next().value!);
+  remember(token: string, known: KnownToken): void {
+    this.tokens.delete(token);
+    this.tokens.set(token, known);
+    if (this.tokens.size > REMEMBERED_TOKENS) this.tokens.delete(this.tokens.keys().next().value!);
   }
 }

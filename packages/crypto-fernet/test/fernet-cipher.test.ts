@@ -1,3 +1,4 @@
+import { createCipheriv, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DecryptionError } from '@llm-settings/core';
 import { createFernetCipher, generateFernetKey } from '../src/index.js';
@@ -126,6 +127,37 @@ describe('createFernetCipher', () => {
     it('rotate - rejects a token under a key outside the ring', async () => {
       const stranger = createFernetCipher({ keys: generateFernetKey() });
       expect(await rejection(ring.rotate(await stranger.encrypt(SECRET)))).toBeInstanceOf(DecryptionError);
+    });
+  });
+
+  describe('padding, checked after the MAC', () => {
+    /** A token whose MAC holds, over `blocks` encrypted as they are (whole blocks, no padding added). */
+    const signedToken = (key: string, blocks: Buffer) => {
+      const raw = Buffer.from(key, 'base64url');
+      const iv = Buffer.alloc(16, 7);
+      const aes = createCipheriv('aes-128-cbc', raw.subarray(16), iv).setAutoPadding(false);
+      const body = Buffer.concat([Buffer.from([0x80]), Buffer.alloc(8), iv, aes.update(blocks), aes.final()]);
+      return encodeBase64UrlPadded(Buffer.concat([body, createHmac('sha256', raw.subarray(0, 16)).update(body).digest()]));
+    };
+    const lastBlocks = {
+      'a last byte of 0': Buffer.concat([Buffer.from('sixteen bytes ok'), Buffer.from('fifteen bytes..\x00', 'latin1')]),
+      'a last byte over 16, in 17 bytes of it': Buffer.alloc(32, 17),
+      'a last byte of 255': Buffer.from('fifteen bytes..\xff', 'latin1'),
+      'padding bytes that differ': Buffer.from('thirteen byte\x02\x03\x03', 'latin1'),
+    };
+
+    for (const [name, blocks] of Object.entries(lastBlocks)) {
+      it(`decrypt - refuses ${name}, as pyca does`, async () => {
+        const token = signedToken(NEW, blocks);
+        expect(await rejection(createFernetCipher({ keys: NEW }).decrypt(token))).toBeInstanceOf(DecryptionError);
+        expect(runPython<string>('try:\n  Fernet(data[0]).decrypt(data[1]); result = "opened"\nexcept InvalidToken:\n  result = "refused"', [NEW, token])).toBe('refused');
+      });
+    }
+
+    it('decrypt - takes a whole block of padding, and padding of one', async () => {
+      const cipher = createFernetCipher({ keys: NEW });
+      expect(await cipher.decrypt(signedToken(NEW, Buffer.concat([Buffer.from('sixteen bytes ok'), Buffer.alloc(16, 16)])))).toBe('sixteen bytes ok');
+      expect(await cipher.decrypt(signedToken(NEW, Buffer.from('fifteen bytes..\x01', 'latin1')))).toBe('fifteen bytes..');
     });
   });
 

@@ -2,18 +2,34 @@ import * as nodeCrypto from 'node:crypto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { DecryptionError } from '@llm-settings/core';
 import { createFernetCipher, generateFernetKey } from '../src/index.js';
-import { encodeBase64UrlPadded } from '../src/base64.js';
+import { decodeBase64Url, encodeBase64UrlPadded } from '../src/base64.js';
 
-// Counts AES decryptions, to see that no tampered token reaches the cipher, and HMACs.
+// Counts AES decryptions (each `update` of a decipher), to see that no tampered token
+// reaches the cipher, the deciphers set up, and HMACs.
+const aes = vi.hoisted(() => ({ decryptions: 0 }));
 vi.mock('node:crypto', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:crypto')>();
-  return { ...actual, createDecipheriv: vi.fn(actual.createDecipheriv), createHmac: vi.fn(actual.createHmac) };
+  const createDecipheriv = vi.fn((...args: Parameters<typeof actual.createDecipheriv>) => {
+    const decipher = actual.createDecipheriv(...args);
+    const update = decipher.update.bind(decipher) as (data: NodeJS.ArrayBufferView) => Buffer;
+    decipher.update = ((data: NodeJS.ArrayBufferView) => {
+      aes.decryptions++;
+      return update(data);
+    }) as typeof decipher.update;
+    return decipher;
+  });
+  return { ...actual, createDecipheriv, createHmac: vi.fn(actual.createHmac) };
+});
+// Counts base64 decodings of tokens.
+vi.mock('../src/base64.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../src/base64.js')>();
+  return { ...actual, decodeBase64Url: vi.fn(actual.decodeBase64Url) };
 });
 
 describe('decrypt checks the HMAC before decrypting', () => {
   const keys = [generateFernetKey(), generateFernetKey()];
   const cipher = createFernetCipher({ keys });
-  const decipherCalls = () => vi.mocked(nodeCrypto.createDecipheriv).mock.calls.length;
+  const decipherCalls = () => aes.decryptions;
   const hmacCalls = () => vi.mocked(nodeCrypto.createHmac).mock.calls.length;
 
   /** Changes each byte of the token in turn (XOR with `mask`): decrypt must refuse every copy. */
@@ -27,6 +43,7 @@ describe('decrypt checks the HMAC before decrypting', () => {
   };
 
   beforeEach(() => {
+    aes.decryptions = 0;
     vi.mocked(nodeCrypto.createDecipheriv).mockClear();
     vi.mocked(nodeCrypto.createHmac).mockClear();
   });
@@ -47,12 +64,32 @@ describe('decrypt checks the HMAC before decrypting', () => {
     expect(decipherCalls()).toBe(3);
   });
 
+  it('decodes the base64 of a token it authenticated once, whoever sealed it', async () => {
+    const tokens = [await cipher.encrypt('value'), await createFernetCipher({ keys }).encrypt('other')];
+    vi.mocked(decodeBase64Url).mockClear();
+    for (let i = 0; i < 3; i++) expect(await Promise.all(tokens.map((token) => cipher.decrypt(token)))).toEqual(['value', 'other']);
+    expect(vi.mocked(decodeBase64Url)).toHaveBeenCalledTimes(1);
+  });
+
   it('opens a token it sealed without checking its MAC: it made that MAC with its current key', async () => {
     const token = await cipher.encrypt('value');
     vi.mocked(nodeCrypto.createHmac).mockClear();
     expect(await cipher.decrypt(token)).toBe('value');
     expect(hmacCalls()).toBe(0);
     expect(decipherCalls()).toBe(1);
+  });
+
+  it('sets up no decipher per call: each key of the ring has one, made with the cipher', async () => {
+    // One sealed here, one under the ring's second key, by another process.
+    const tokens = [await cipher.encrypt('value'), await createFernetCipher({ keys: keys[1]! }).encrypt('other')];
+    vi.mocked(nodeCrypto.createDecipheriv).mockClear();
+    expect(await cipher.decrypt(tokens[0]!)).toBe('value');
+    expect(await cipher.decrypt(tokens[1]!)).toBe('other');
+    expect(await cipher.decrypt(tokens[1]!)).toBe('other');
+    expect(decipherCalls()).toBe(3);
+    expect(vi.mocked(nodeCrypto.createDecipheriv)).not.toHaveBeenCalled();
+    createFernetCipher({ keys });
+    expect(vi.mocked(nodeCrypto.createDecipheriv)).toHaveBeenCalledTimes(keys.length);
   });
 
   it('remembers checked MACs per ring: a ring without the key refuses a token that a ring with it opened', async () => {

@@ -1,4 +1,4 @@
-import { ScopeSchema, ValidationError } from '@llm-settings/core';
+import { isScopeName, ValidationError } from '@llm-settings/core';
 import type { AppContext } from './app-state.js';
 
 /** The request header naming the settings' scope (tenant, user, workspace). */
@@ -16,7 +16,7 @@ const SCOPE_RULE = `${SCOPE_HEADER} must be 1 to 128 letters, digits or . _ : @ 
 export function scopeOf(ctx: AppContext): string | undefined {
   const value = ctx.request.headers[SCOPE_FIELD];
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !ScopeSchema.safeParse(value).success) {
+  if (!isScopeName(value)) {
     throw new ValidationError(`Invalid request: ${SCOPE_RULE}`, [{ path: SCOPE_HEADER, message: SCOPE_RULE }]);
   }
   return value;

@@ -1,5 +1,5 @@
 import { context, propagation, ProxyTracerProvider, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
-import { ScopeSchema, type LlmProvider } from '@llm-settings/core';
+import { isScopeName, type LlmProvider } from '@llm-settings/core';
 import type { Middleware } from 'koa';
 import type { AppContext, AppState } from './app-state.js';
 import { SCOPE_FIELD } from './scope-header.js';
@@ -72,7 +72,7 @@ export function endRequestSpan(ctx: AppContext, route: string | null): void {
 /** The scope header when it is a scope (a value refused by the route is the caller's text, not a scope). */
 function validScopeHeader(ctx: AppContext): string | undefined {
   const value = ctx.headers[SCOPE_FIELD];
-  return typeof value === 'string' && ScopeSchema.safeParse(value).success ? value : undefined;
+  return isScopeName(value) ? value : undefined;
 }
 
 /** A client span for one pass-through call to the provider, a child of the request's span; null without an SDK. */
