@@ -158,12 +158,12 @@ export function startLlmSettings({ name = 'llm-settings', databaseUrl, encryptio
  * The baseline (bench/bare-koa.mjs). `etag`: GET also sends the response headers the
  * service's contract requires (a request id, no-store, nosniff and that ETag). `openai`,
  * `anthropic`: `{ url, key }` of the chat completions and of the messages endpoint its
- * pass-through routes forward to.
+ * pass-through routes forward to. `nodeArgs`: Node flags before the script.
  */
-export function startBareKoa({ name = 'bare-koa', databaseUrl, encryptionKey, view = '{}', etag, notifyChannel, openai, anthropic, logDir, launcher, readyTimeoutMs }) {
+export function startBareKoa({ name = 'bare-koa', databaseUrl, encryptionKey, view = '{}', etag, notifyChannel, openai, anthropic, logDir, launcher, readyTimeoutMs, nodeArgs = [] }) {
   return startProcess({
     name,
-    args: [BARE_KOA],
+    args: [...nodeArgs, BARE_KOA],
     env: {
       DATABASE_URL: databaseUrl,
       ENCRYPTION_KEY: encryptionKey,

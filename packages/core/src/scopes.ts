@@ -17,8 +17,8 @@ export function scopeOfKey(key: string): string | null {
 
 /**
  * Whether `value` is a scope name, as {@link ScopeSchema} decides, by its pattern alone: on
- * every request that names a scope, zod's parse took about 17 µs of a server woken for the
- * request, the pattern about 1 µs.
+ * every request that names a scope, zod's parse took about 8 µs more in a server woken for
+ * the request.
  */
 export function isScopeName(value: unknown): value is string {
   return typeof value === 'string' && SCOPE_PATTERN.test(value);

@@ -226,7 +226,9 @@ export function registerLlmPassThrough(
       meter.answered(answer.statusCode ?? 502);
       usage?.answered(answer.statusCode ?? 502, answerHeaders['content-type']);
       const requestId = answerHeaders[descriptor.requestIdHeader];
-      if (typeof requestId === 'string') ctx.state.llm = { ...facts, upstreamRequestId: loggableRequestId(requestId, apiKey) };
+      // For the log line, written once the answer closes: checked and scrubbed then, off the
+      // answer's path (this close callback runs before the request log's, added after it).
+      if (typeof requestId === 'string') closing.add(() => (ctx.state.llm = { ...facts, upstreamRequestId: loggableRequestId(requestId, apiKey) }));
       // What the caller sent is listed only when an answer holds part of the key, which is rare.
       const echo: KeyEcho = {
         scrubber: new KeyEchoScrubber(apiKey),
