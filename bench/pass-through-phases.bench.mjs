@@ -9,47 +9,17 @@
 // server per round, the order rotating; the fake provider runs in a process of its own.
 // `--base <checkout>`: also runs the service of another built checkout (same Node
 // modules layout), for an A/B of two builds on one machine at one time.
-import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { poissonLoad } from './proxy.bench.mjs';
 import { OPENAI_KEY, REPO_ROOT, SERVE_NODE_OPTIONS, createDatabase, dist, median, round, startBareKoa, startFakeProviderProcess, startProcess, withLogDir } from './support.mjs';
 
 const PRELOAD = ['--import', join(REPO_ROOT, 'bench/pass-through-phases.mjs')];
 const CHAT_PATH = '/api/llm/openai/v1/chat/completions';
-const CHAT_BODY = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Say hello.' }] });
 const SCOPE = 'bench-phases';
-
-function post(agent, { url, headers }) {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const req = http.request(url, { method: 'POST', agent, headers }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - started) : reject(new Error(`${url} answered ${res.statusCode}`))));
-    });
-    req.on('error', reject);
-    req.end(CHAT_BODY);
-  });
-}
-
-/** Calls arriving at random (a Poisson process of `rate` per second) for `durationS`. @returns their latencies in ms. */
-async function poissonLoad(target, rate, durationS) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 50 });
-  const calls = [];
-  const end = performance.now() + durationS * 1000;
-  try {
-    for (let next = performance.now(); next < end; next += (-Math.log(1 - Math.random()) * 1000) / rate) {
-      const wait = next - performance.now();
-      if (wait >= 1) await sleep(wait);
-      calls.push(post(agent, target));
-    }
-    return await Promise.all(calls);
-  } finally {
-    agent.destroy();
-  }
-}
 
 /** The server's phase medians since its last report. */
 async function phasesOf(server, reported) {
@@ -62,6 +32,11 @@ async function phasesOf(server, reported) {
   throw new Error(`${server.name} reported no phases; see ${server.logFile}`);
 }
 
+/**
+ * @returns per server (the service, the base build's service with `base`, bare Koa): the
+ *   client's median latency of each round in ms, and the server's phase medians of each
+ *   round in µs (see bench/pass-through-phases.mjs).
+ */
 export async function runPassThroughPhasesBench({ rate = 100, rounds = 4, durationS = 3, base = null } = {}) {
   const { generateFernetKey } = await dist.fernet();
   const provider = await startFakeProviderProcess();
@@ -71,33 +46,42 @@ export async function runPassThroughPhasesBench({ rate = 100, rounds = 4, durati
       const encryptionKey = generateFernetKey();
       const env = { DATABASE_URL: database.url, ENCRYPTION_KEY: encryptionKey, LOG_LEVEL: 'info', OPENAI_BASE_URL: provider.baseUrls.openai };
       const service = (name, root) => startProcess({ name, args: [...SERVE_NODE_OPTIONS, ...PRELOAD, join(root, 'packages/server/dist/cli.js'), 'serve'], env, logDir });
-      const servers = [await service('llm-settings', REPO_ROOT)];
-      if (base !== null) servers.push(await service('llm-settings-base', base));
       const serviceHeaders = { 'content-type': 'application/json', 'llm-settings-scope': SCOPE };
-      const targets = servers.map((server) => ({ server, url: `${server.url}${CHAT_PATH}`, headers: serviceHeaders }));
-      const bare = await startBareKoa({ databaseUrl: database.url, encryptionKey, openai: { url: `${provider.baseUrls.openai}/chat/completions`, key: OPENAI_KEY }, logDir, nodeArgs: PRELOAD });
-      targets.push({ server: bare, url: `${bare.url}${CHAT_PATH}`, headers: { 'content-type': 'application/json' } });
-      const stored = await fetch(`${servers[0].url}/api/settings/llm`, { method: 'PUT', headers: serviceHeaders, body: JSON.stringify({ provider: 'openai', api_key: OPENAI_KEY }) });
-      if (stored.status !== 200) throw new Error(`PUT answered ${stored.status}: ${await stored.text()}`);
-
-      const reported = new Map(targets.map(({ server }) => [server, 0]));
-      const report = async (server) => phasesOf(server, reported.set(server, reported.get(server) + 1).get(server) - 1);
-      // Warm-up, whose figures are dropped.
-      for (const target of targets) {
-        await poissonLoad(target, rate, 1);
-        await report(target.server);
-      }
-      const results = Object.fromEntries(targets.map(({ server }) => [server.name, { client_p50_ms: [], rounds: [] }]));
-      for (let i = 0; i < rounds; i++) {
-        for (let j = 0; j < targets.length; j++) {
-          const target = targets[(i + j) % targets.length];
-          const latencies = await poissonLoad(target, rate, durationS);
-          results[target.server.name].client_p50_ms.push(round(median(latencies), 3));
-          results[target.server.name].rounds.push(await report(target.server));
+      const targets = [];
+      try {
+        for (const [name, root] of [['llm-settings', REPO_ROOT], ...(base === null ? [] : [['llm-settings-base', base]])]) {
+          const server = await service(name, root);
+          targets.push({ server, url: `${server.url}${CHAT_PATH}`, headers: serviceHeaders });
         }
+        const bare = await startBareKoa({ databaseUrl: database.url, encryptionKey, openai: { url: `${provider.baseUrls.openai}/chat/completions`, key: OPENAI_KEY }, logDir, nodeArgs: PRELOAD });
+        targets.push({ server: bare, url: `${bare.url}${CHAT_PATH}`, headers: { 'content-type': 'application/json' } });
+        const stored = await fetch(`${targets[0].server.url}/api/settings/llm`, { method: 'PUT', headers: serviceHeaders, body: JSON.stringify({ provider: 'openai', api_key: OPENAI_KEY }) });
+        if (stored.status !== 200) throw new Error(`PUT answered ${stored.status}: ${await stored.text()}`);
+
+        const reports = new Map(targets.map(({ server }) => [server, 0]));
+        const report = (server) => {
+          const index = reports.get(server);
+          reports.set(server, index + 1);
+          return phasesOf(server, index);
+        };
+        // Warm-up, whose figures are dropped.
+        for (const target of targets) {
+          await poissonLoad(target, { rate, connections: 50, durationS: 1 });
+          await report(target.server);
+        }
+        const results = Object.fromEntries(targets.map(({ server }) => [server.name, { client_p50_ms: [], rounds: [] }]));
+        for (let i = 0; i < rounds; i++) {
+          for (let j = 0; j < targets.length; j++) {
+            const target = targets[(i + j) % targets.length];
+            const latencies = await poissonLoad(target, { rate, connections: 50, durationS });
+            results[target.server.name].client_p50_ms.push(round(median(latencies), 3));
+            results[target.server.name].rounds.push(await report(target.server));
+          }
+        }
+        return results;
+      } finally {
+        for (const { server } of targets) await server.stop();
       }
-      for (const { server } of targets) await server.stop();
-      return results;
     });
   } finally {
     await provider.stop();

@@ -2,8 +2,8 @@
 // server-side times of each pass-through call, from Node's own HTTP diagnostics channels
 // and one wrapped ClientRequest.end, so that the server's code is unchanged. A call's
 // upstream request has no link to the server request it serves, so only calls that ran
-// alone (no other call in flight at any time) are counted. On SIGUSR2 the medians so far, in µs, go
-// to standard error as one `PHASES {...}` line, and the counts start again.
+// alone (no other call in flight at any time) are counted. On SIGUSR2 the medians so far,
+// in µs, go to standard error as one `PHASES {...}` line, and the counts start again.
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { ClientRequest } from 'node:http';
 

@@ -63,7 +63,7 @@ function timedPost(agent, { url, headers }) {
  * `rate` per second) whatever the answers do, over at most `connections` keep-alive
  * connections, for `durationS`. @returns the latency of every call, in milliseconds.
  */
-async function poissonLoad(target, { rate, connections, durationS }) {
+export async function poissonLoad(target, { rate, connections, durationS }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const latencies = [];
   const calls = [];
