@@ -20,7 +20,7 @@ import { problemMiddleware } from './problem-middleware.js';
 import { ProtectedRoutes } from './protected-routes.js';
 import { stepsBefore } from './request-steps.js';
 import { requestLog } from './request-log.js';
-import { createRouter, routesUnder } from './routers.js';
+import { createRouter, routesByName, routesUnder } from './routers.js';
 import { traceRequests } from './tracing.js';
 import { registerModelRoutes } from './model-routes.js';
 import { registerSettingsRoutes, SETTINGS_PATH, type HttpSettingsService } from './settings-routes.js';
@@ -181,16 +181,24 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   registerModelRoutes(protectedRoutes, options.service, jsonBody);
   if (options.usage !== undefined) registerUsageRoutes(protectedRoutes, options.usage);
 
-  // The pass-through's protected routes: their check also takes the token in x-api-key,
-  // where SDKs may send what they take for a provider key.
-  const llmRoutes = new ProtectedRoutes(createRouter(), stepsBefore([browserCheck], authenticate({ ...access, acceptXApiKey: true })));
+  // The pass-through's protected routes, a router per provider (see routesByName below):
+  // their check also takes the token in x-api-key, where SDKs may send what they take for
+  // a provider key.
+  const llmCheck = stepsBefore([browserCheck], authenticate({ ...access, acceptXApiKey: true }));
+  const llmRoutes = new Map<string, ProtectedRoutes>();
+  const llmRoutesOf = (provider: string): ProtectedRoutes => {
+    let routes = llmRoutes.get(provider);
+    if (routes === undefined) llmRoutes.set(provider, (routes = new ProtectedRoutes(createRouter(), llmCheck)));
+    return routes;
+  };
   if (options.llm !== undefined) {
-    registerLlmPassThrough(llmRoutes, options.service, { providers, ...options.llm }, logger, options.metrics?.observer ?? NO_OBSERVER, options.usage?.record ?? null);
+    registerLlmPassThrough(llmRoutesOf, options.service, { providers, ...options.llm }, logger, options.metrics?.observer ?? NO_OBSERVER, options.usage?.record ?? null);
   }
+  const llmRouters = new Map([...llmRoutes].map(([provider, routes]) => [provider, routes.router]));
 
   const app = new Koa<AppState>();
   const metricsRoutes = options.metrics !== undefined ? [metricsRouter(options.metrics, options.apiToken, browserCheck)] : [];
-  const routers = [settingsRoutes.router, protectedRoutes.router, llmRoutes.router, ...metricsRoutes, openRoutes];
+  const routers = [settingsRoutes.router, protectedRoutes.router, ...llmRouters.values(), ...metricsRoutes, openRoutes];
   app.use(
     forOurRequests(app, routers, [
       requestLog(logger, options.metrics?.observer),
@@ -205,12 +213,13 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
       ...(corsOrigins.size > 0 ? [corsMiddleware(corsOrigins)] : []),
       // The settings routes first: they take most requests, and a router that answers runs
       // none after it. Each API router runs for the paths under its prefix only, so that
-      // the pass-through's calls skip the settings' routers. One allowedMethods serves
-      // all: it reads the layers each router matched (ctx.matched) and answers 405 with
-      // their methods.
+      // the pass-through's calls skip the settings' routers, and a call runs its provider's
+      // router alone, whatever the number of providers. One allowedMethods serves all: it
+      // reads the layers each router matched (ctx.matched) and answers 405 with their
+      // methods.
       routesUnder(SETTINGS_PATH, settingsRoutes.router),
       routesUnder(SETTINGS_PATH, protectedRoutes.router),
-      routesUnder(LLM_PATH_PREFIX, llmRoutes.router),
+      routesByName(LLM_PATH_PREFIX, llmRouters),
       ...[...metricsRoutes, openRoutes].map((router) => router.routes()),
       openRoutes.allowedMethods(),
     ]),

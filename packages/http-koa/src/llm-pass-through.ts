@@ -160,13 +160,14 @@ export function passThroughPath(route: PassThroughRoute): string {
 }
 
 /**
- * Registers the pass-through routes. Each answers with the provider's own answer
- * (status, body and the headers that matter), the body streamed as it arrives; the
- * caller never sees the key, and the provider never sees the caller's credentials.
+ * Registers the pass-through routes, each provider's on `routesOf(provider)`. Each answers
+ * with the provider's own answer (status, body and the headers that matter), the body
+ * streamed as it arrives; the caller never sees the key, and the provider never sees the
+ * caller's credentials.
  * @throws ConfigError when an option cannot be used.
  */
 export function registerLlmPassThrough(
-  router: ProtectedRoutes,
+  routesOf: (provider: LlmProvider) => ProtectedRoutes,
   service: Pick<HttpSettingsService, 'resolve'>,
   options: LlmPassThroughOptions,
   logger: Logger = silentLogger,
@@ -236,6 +237,7 @@ export function registerLlmPassThrough(
       };
       await passAnswer(ctx, descriptor, answer, answerHeaders, call, echo, meter, usage);
     };
+    const router = routesOf(route.provider);
     if (route.method === 'GET') router.get<ScopeState>(passThroughPath(route), retryHints, mayInScope('use'), handler);
     else router.post<ScopeState>(passThroughPath(route), retryHints, mayInScope('use'), handler);
   }

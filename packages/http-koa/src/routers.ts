@@ -27,6 +27,27 @@ export function routesUnder(prefix: string, router: Router<AppState>): RouterMid
   return (ctx, next) => (isUnder(ctx.request.path, prefix) ? routes(ctx, next) : next());
 }
 
+/**
+ * Routers by name under `prefix`, each run only for its name's paths (`<prefix>/<name>` and
+ * below, as {@link routesUnder} runs it), found by the path's segment after `prefix`: a
+ * request is matched against the routes of its name's router alone, however many names
+ * there are (the pass-through's providers, three or four routes each).
+ * @throws Error when a route of a router lies outside its name's path
+ */
+export function routesByName(prefix: string, routers: ReadonlyMap<string, Router<AppState>>): RouterMiddleware<AppState> {
+  const byName = new Map([...routers].map(([name, router]) => [name, routesUnder(`${prefix}/${name}`, router)]));
+  return (ctx, next) => {
+    const { path } = ctx.request;
+    const routes = path.startsWith(`${prefix}/`) ? byName.get(firstSegment(path.slice(prefix.length + 1))) : undefined;
+    return routes === undefined ? next() : routes(ctx, next);
+  };
+}
+
+function firstSegment(path: string): string {
+  const end = path.indexOf('/');
+  return end === -1 ? path : path.slice(0, end);
+}
+
 function isUnder(path: string, prefix: string): boolean {
   return path.startsWith(prefix) && (path.length === prefix.length || path[prefix.length] === '/');
 }
