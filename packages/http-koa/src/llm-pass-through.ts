@@ -229,7 +229,11 @@ export function registerLlmPassThrough(
       const requestId = answerHeaders[descriptor.requestIdHeader];
       // For the log line, written once the answer closes: checked and scrubbed then, off the
       // answer's path (this close callback runs before the request log's, added after it).
-      if (typeof requestId === 'string') closing.add(() => (ctx.state.llm = { ...facts, upstreamRequestId: loggableRequestId(requestId, apiKey) }));
+      if (typeof requestId === 'string') {
+        closing.add(() => {
+          ctx.state.llm = { ...facts, upstreamRequestId: loggableRequestId(requestId, apiKey) };
+        });
+      }
       // What the caller sent is listed only when an answer holds part of the key, which is rare.
       const echo: KeyEcho = {
         scrubber: new KeyEchoScrubber(apiKey),

@@ -36,9 +36,10 @@ export function routesUnder(prefix: string, router: Router<AppState>): RouterMid
  */
 export function routesByName(prefix: string, routers: ReadonlyMap<string, Router<AppState>>): RouterMiddleware<AppState> {
   const byName = new Map([...routers].map(([name, router]) => [name, routesUnder(`${prefix}/${name}`, router)]));
+  const below = `${prefix}/`;
   return (ctx, next) => {
     const { path } = ctx.request;
-    const routes = path.startsWith(`${prefix}/`) ? byName.get(firstSegment(path.slice(prefix.length + 1))) : undefined;
+    const routes = path.startsWith(below) ? byName.get(firstSegment(path.slice(below.length))) : undefined;
     return routes === undefined ? next() : routes(ctx, next);
   };
 }
