@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { ConfigError, DecryptionError } from '@llm-settings/core';
+import { ConfigError, DecryptionError, setNewest } from '@llm-settings/core';
 import type { RotatingSecretCipher } from '@llm-settings/core';
 import { parseFernetKeys } from './fernet-key.js';
 import { hasValidMac, isFresh, openToken, prepareKey, readToken, sealToken, timestampBytes, type FernetKeyPair } from './fernet-token.js';
@@ -132,10 +132,8 @@ class AuthenticatedTokens {
     return this.tokens.get(token);
   }
 
-  /** Keeps `token` as the newest entry (the Map's insertion order), then forgets the oldest beyond the bound. */
+  /** Keeps `token` as the newest entry, then forgets the oldest beyond the bound. */
   remember(token: string, known: KnownToken): void {
-    this.tokens.delete(token);
-    this.tokens.set(token, known);
-    if (this.tokens.size > REMEMBERED_TOKENS) this.tokens.delete(this.tokens.keys().next().value!);
+    setNewest(this.tokens, token, known, REMEMBERED_TOKENS);
   }
 }
