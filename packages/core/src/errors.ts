@@ -45,6 +45,19 @@ export class LlmSettingsError extends Error {
   }
 }
 
+/**
+ * The base of an error class whose code is fixed and whose message has a default: the
+ * class declared on it is named, so `name` reads as that class (the base sets it from
+ * `new.target`).
+ */
+function withCode(code: ErrorCode, defaultMessage: string): new (message?: string, options?: LlmSettingsErrorOptions) => LlmSettingsError {
+  return class extends LlmSettingsError {
+    constructor(message = defaultMessage, options?: LlmSettingsErrorOptions) {
+      super(code, message, options);
+    }
+  };
+}
+
 /** Input that breaks a rule; `issues` lists each field and what is wrong with it. */
 export class ValidationError extends LlmSettingsError {
   readonly issues: readonly ValidationIssue[];
@@ -60,11 +73,7 @@ export class ValidationError extends LlmSettingsError {
 }
 
 /** A test of the stored settings was asked for, and nothing is stored. */
-export class NotConfiguredError extends LlmSettingsError {
-  constructor(message = 'No LLM settings are configured yet. Save settings first, or send the settings to test.') {
-    super(ErrorCodes.SETTINGS_NOT_CONFIGURED, message);
-  }
-}
+export class NotConfiguredError extends withCode(ErrorCodes.SETTINGS_NOT_CONFIGURED, 'No LLM settings are configured yet. Save settings first, or send the settings to test.') {}
 
 /** The stored settings are for a provider the operator no longer enables; they are kept, not used. */
 export class ProviderDisabledError extends LlmSettingsError {
@@ -91,49 +100,25 @@ export class EndpointChangedError extends LlmSettingsError {
 }
 
 /** A compare-and-set lost: the record changed since the version the writer expected. */
-export class ConflictError extends LlmSettingsError {
-  constructor(message = 'The settings were changed by another request. Read them again and retry.', options?: LlmSettingsErrorOptions) {
-    super(ErrorCodes.SETTINGS_CONFLICT, message, options);
-  }
-}
+export class ConflictError extends withCode(ErrorCodes.SETTINGS_CONFLICT, 'The settings were changed by another request. Read them again and retry.') {}
 
 /** The caller's If-Match precondition does not hold. */
-export class PreconditionFailedError extends LlmSettingsError {
-  constructor(message = 'The settings do not match the version given in If-Match.') {
-    super(ErrorCodes.SETTINGS_PRECONDITION_FAILED, message);
-  }
-}
+export class PreconditionFailedError extends withCode(ErrorCodes.SETTINGS_PRECONDITION_FAILED, 'The settings do not match the version given in If-Match.') {}
 
 /**
  * A token a cipher cannot open: wrong key, tampered, truncated or malformed. The
  * reasons are deliberately not told apart, so the error helps no attacker.
  */
-export class DecryptionError extends LlmSettingsError {
-  constructor(message = 'The encrypted value cannot be decrypted with the configured encryption key(s).', options?: LlmSettingsErrorOptions) {
-    super(ErrorCodes.CRYPTO_UNDECRYPTABLE, message, options);
-  }
-}
+export class DecryptionError extends withCode(ErrorCodes.CRYPTO_UNDECRYPTABLE, 'The encrypted value cannot be decrypted with the configured encryption key(s).') {}
 
 /** Stored settings that decrypt but fail the integrity checks (wrong scope, bad shape). */
-export class CorruptedSettingsError extends LlmSettingsError {
-  constructor(message = 'The stored settings failed an integrity check and were not used.', options?: LlmSettingsErrorOptions) {
-    super(ErrorCodes.SETTINGS_CORRUPTED, message, options);
-  }
-}
+export class CorruptedSettingsError extends withCode(ErrorCodes.SETTINGS_CORRUPTED, 'The stored settings failed an integrity check and were not used.') {}
 
 /** The store cannot be reached or cannot write; retrying later may succeed. */
-export class StorageUnavailableError extends LlmSettingsError {
-  constructor(message = 'The settings storage is unavailable.', options?: LlmSettingsErrorOptions) {
-    super(ErrorCodes.STORAGE_UNAVAILABLE, message, options);
-  }
-}
+export class StorageUnavailableError extends withCode(ErrorCodes.STORAGE_UNAVAILABLE, 'The settings storage is unavailable.') {}
 
 /** Too many provider probes are already in flight in this process. */
-export class ProbeBusyError extends LlmSettingsError {
-  constructor(message = 'Too many connection tests are running. Try again in a moment.') {
-    super(ErrorCodes.PROBE_BUSY, message);
-  }
-}
+export class ProbeBusyError extends withCode(ErrorCodes.PROBE_BUSY, 'Too many connection tests are running. Try again in a moment.') {}
 
 /** Configuration that cannot be used; the message names the setting, never its value. */
 export class ConfigError extends LlmSettingsError {

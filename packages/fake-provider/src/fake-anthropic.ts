@@ -1,15 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import {
-  bodyModel,
-  fakeAnswerText,
-  sseFrame,
-  textDeltas,
-  tokenEstimate,
-  type FakeAnswer,
-  type FakeCall,
-  type FakeStream,
-  type ProviderDialect,
-} from './fake-dialects.js';
+import { bodyModel, fakeAnswerText, sseFrame, textDeltas, tokenEstimate } from './fake-dialects.js';
+import type { FakeAnswer, FakeCall, FakeStream, ProviderDialect } from './fake-dialects.js';
 
 const DEFAULT_PAGE_SIZE = 20;
 const MAX_PAGE_SIZE = 1000;

@@ -1,16 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  bodyModel,
-  fakeAnswerText,
-  isRecord,
-  sseFrame,
-  textDeltas,
-  tokenEstimate,
-  type FakeAnswer,
-  type FakeCall,
-  type FakeStream,
-  type ProviderDialect,
-} from './fake-dialects.js';
+import { bodyModel, fakeAnswerText, isRecord, sseFrame, textDeltas, tokenEstimate } from './fake-dialects.js';
+import type { FakeAnswer, FakeCall, FakeStream, ProviderDialect } from './fake-dialects.js';
 
 const DEFAULT_EMBEDDING_DIMENSIONS = 1536;
 const SYSTEM_FINGERPRINT = 'fp_fake0000';
