@@ -1,4 +1,3 @@
-import 'reflect-metadata';
 import { Container, ContainerModule } from 'inversify';
 import type { Knex } from 'knex';
 import {
