@@ -21,27 +21,36 @@ export function createRouter(): Router<AppState> {
  * @throws Error when a route of the router lies outside `prefix`: skipping would hide it
  */
 export function routesUnder(prefix: string, router: Router<AppState>): RouterMiddleware<AppState> {
-  const outside = router.stack.find((layer) => !isUnder(String(layer.path), prefix));
-  if (outside !== undefined) throw new Error(`route ${String(outside.path)} is outside ${prefix}`);
-  const routes = router.routes();
+  const routes = routesAllUnder(prefix, router);
   return (ctx, next) => (isUnder(ctx.request.path, prefix) ? routes(ctx, next) : next());
 }
 
 /**
  * Routers by name under `prefix`, each run only for its name's paths (`<prefix>/<name>` and
- * below, as {@link routesUnder} runs it), found by the path's segment after `prefix`: a
- * request is matched against the routes of its name's router alone, however many names
- * there are (the pass-through's providers, three or four routes each).
+ * below), found by the path's segment after `prefix`: a request is matched against the
+ * routes of its name's router alone, however many names there are (the pass-through's
+ * providers, three or four routes each).
  * @throws Error when a route of a router lies outside its name's path
  */
 export function routesByName(prefix: string, routers: ReadonlyMap<string, Router<AppState>>): RouterMiddleware<AppState> {
-  const byName = new Map([...routers].map(([name, router]) => [name, routesUnder(`${prefix}/${name}`, router)]));
+  // A path whose segment names a router is under that name's path: no second check per request.
+  const byName = new Map([...routers].map(([name, router]) => [name, routesAllUnder(`${prefix}/${name}`, router)]));
   const below = `${prefix}/`;
   return (ctx, next) => {
     const { path } = ctx.request;
     const routes = path.startsWith(below) ? byName.get(firstSegment(path.slice(below.length))) : undefined;
     return routes === undefined ? next() : routes(ctx, next);
   };
+}
+
+/**
+ * The router's middleware, once every route it holds is found under `prefix`.
+ * @throws Error when a route lies outside `prefix`: running the router only for that prefix would hide it
+ */
+function routesAllUnder(prefix: string, router: Router<AppState>): RouterMiddleware<AppState> {
+  const outside = router.stack.find((layer) => !isUnder(String(layer.path), prefix));
+  if (outside !== undefined) throw new Error(`route ${String(outside.path)} is outside ${prefix}`);
+  return router.routes();
 }
 
 function firstSegment(path: string): string {
