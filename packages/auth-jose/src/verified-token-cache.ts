@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { setNewest } from '@llm-settings/core';
 import type { VerifiedToken } from './verified-token.js';
 
 /**
@@ -43,7 +42,12 @@ export function verifiedTokenCache(maxEntries: number, maxAgeMs: number, onRead:
     },
     set(token, verified, nowMs) {
       const untilMs = Math.min(nowMs + maxAgeMs, verified.expiresAt === null ? Infinity : verified.expiresAt * 1000);
-      if (untilMs > nowMs) setNewest(kept, digestOf(token), { verified: frozen(verified), untilMs }, maxEntries);
+      if (untilMs <= nowMs) return;
+      // Insertion order is age: the key moves to the end, the oldest goes first.
+      const key = digestOf(token);
+      kept.delete(key);
+      kept.set(key, { verified: frozen(verified), untilMs });
+      if (kept.size > maxEntries) kept.delete(kept.keys().next().value as string);
     },
   };
 }

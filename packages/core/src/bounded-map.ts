@@ -1,7 +1,7 @@
 /**
  * Sets `key` as the newest entry of an insertion-ordered Map, then drops the oldest entry
- * when the map holds more than `maxEntries`: the bound of the caches (core's views and token
- * revocations, auth-jose's verified tokens, crypto-fernet's authenticated tokens).
+ * when the map holds more than `maxEntries`: the bound of core's caches (the views, the
+ * checked tokens, the token revocations).
  */
 export function setNewest<K, V>(map: Map<K, V>, key: K, value: V, maxEntries: number): void {
   map.delete(key);

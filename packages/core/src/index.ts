@@ -7,7 +7,6 @@ export * from './providers.js';
 export * from './schemas.js';
 export * from './model-catalogue.js';
 export { DEFAULT_SCOPE, isScopeName } from './scopes.js';
-export { setNewest } from './bounded-map.js';
 export * from './masking.js';
 export { Secret } from './secret.js';
 export * from './callers.js';

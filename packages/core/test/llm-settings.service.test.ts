@@ -53,16 +53,9 @@ describe('LlmSettingsService', () => {
   describe('get', () => {
     it('returns the defaults when nothing is stored', async () => {
       const snapshot = await service.get();
-      expect(snapshot.view).toEqual({
-        provider: 'anthropic',
-        model: 'claude-sonnet-4-20250514',
-        api_key_set: false,
-        api_key_masked: null,
-        updated_at: null,
-        model_verified: true,
-        api_key_source: 'none',
-        inherit_from: null,
-      });
+      // The contract's defaults, which the HTTP adapter and the server answer as they are.
+      const noKey = { api_key_set: false, api_key_masked: null, api_key_source: 'none', updated_at: null, inherit_from: null };
+      expect(snapshot.view).toEqual({ provider: 'anthropic', model: 'claude-sonnet-4-20250514', model_verified: true, ...noKey });
       expect(snapshot.etag).toBe('0');
       expect(snapshot.version).toBe(0);
     });

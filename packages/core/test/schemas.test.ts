@@ -142,16 +142,8 @@ describe('LlmSettingsView and LlmTestResult', () => {
   });
 
   it('allow exactly the eight probe codes and integer or null latency', () => {
-    expect(PROBE_CODES).toEqual([
-      'ok',
-      'invalid_api_key',
-      'permission_denied',
-      'model_not_found',
-      'rate_limited',
-      'provider_unavailable',
-      'timeout',
-      'network_error',
-    ]);
+    const failures = ['invalid_api_key', 'permission_denied', 'model_not_found', 'rate_limited', 'provider_unavailable', 'timeout', 'network_error'];
+    expect(PROBE_CODES).toEqual(['ok', ...failures]);
     const result = { success: true, message: 'ok', latency_ms: 12, code: 'ok' };
     expect(LlmTestResultSchema.safeParse(result).success).toBe(true);
     expect(LlmTestResultSchema.safeParse({ ...result, latency_ms: null }).success).toBe(true);

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { ConfigError, DecryptionError, setNewest } from '@llm-settings/core';
+import { ConfigError, DecryptionError } from '@llm-settings/core';
 import type { RotatingSecretCipher } from '@llm-settings/core';
 import { parseFernetKeys } from './fernet-key.js';
 import { hasValidMac, isFresh, openToken, prepareKey, readToken, sealToken, timestampBytes, type FernetKeyPair } from './fernet-token.js';
@@ -134,6 +134,8 @@ class AuthenticatedTokens {
 
   /** Keeps `token` as the newest entry, then forgets the oldest beyond the bound. */
   remember(token: string, known: KnownToken): void {
-    setNewest(this.tokens, token, known, REMEMBERED_TOKENS);
+    this.tokens.delete(token);
+    this.tokens.set(token, known);
+    if (this.tokens.size > REMEMBERED_TOKENS) this.tokens.delete(this.tokens.keys().next().value as string);
   }
 }

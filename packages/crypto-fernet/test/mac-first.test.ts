@@ -71,6 +71,22 @@ describe('decrypt checks the HMAC before decrypting', () => {
     expect(vi.mocked(decodeBase64Url)).toHaveBeenCalledTimes(1);
   });
 
+  it('remembers the last 1,024 tokens it authenticated: an older one has its MAC checked again', async () => {
+    const other = createFernetCipher({ keys });
+    const tokens = await Promise.all(Array.from({ length: 1025 }, (_, i) => other.encrypt(`value ${i}`)));
+    for (const token of tokens.slice(0, 1024)) await cipher.decrypt(token);
+    vi.mocked(nodeCrypto.createHmac).mockClear();
+    await cipher.decrypt(tokens[0]!);
+    expect(hmacCalls()).toBe(0);
+    // The 1,025th pushes out the first authenticated, which pushes out the second when read again.
+    await cipher.decrypt(tokens[1024]!);
+    expect(await cipher.decrypt(tokens[0]!)).toBe('value 0');
+    expect(hmacCalls()).toBe(2);
+    await cipher.decrypt(tokens[2]!);
+    await cipher.decrypt(tokens[1]!);
+    expect(hmacCalls()).toBe(3);
+  });
+
   it('opens a token it sealed without checking its MAC: it made that MAC with its current key', async () => {
     const token = await cipher.encrypt('value');
     vi.mocked(nodeCrypto.createHmac).mockClear();

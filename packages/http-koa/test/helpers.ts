@@ -30,6 +30,7 @@ export function createCapturingLogger(): CapturingLogger {
 export interface TestServer {
   url: string;
   store: SettingsStore;
+  service: HttpAppOptions['service'];
   logger: CapturingLogger;
   close(): Promise<void>;
 }
@@ -56,7 +57,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     });
   const { store: _store, cipher: _cipher, probe: _probe, service: _service, ...appOptions } = options;
   const app = createHttpApp({ logger, ...appOptions, service });
-  return { ...(await listen(app)), store, logger };
+  return { ...(await listen(app)), store, service, logger };
 }
 
 /** A Koa app listening on a free port of 127.0.0.1. */
