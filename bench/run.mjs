@@ -70,13 +70,13 @@ for (const [method, label] of Object.entries(METHODS)) {
         method === 'GET' ? null : ratio >= 0.8,
       );
       // The same stack answering the same bytes: Koa, @koa/router, the five headers, pino at
-      // the same level; the two alone in their rotation.
+      // the same level; fresh pairs, the median of their ratios.
       const pair = figures.against_stack?.[level];
       if (pair) {
         add(
-          `${label}, ${KINDS[kind]}, LOG_LEVEL=${level}, against the same Koa stack`,
-          `${pair.servers[`llm-settings-${level}`].requests_per_s} req/s`,
-          `Koa + @koa/router + headers + pino ${pair.servers[`koa-stack-${level}`].requests_per_s} req/s`,
+          `${label}, ${KINDS[kind]}, LOG_LEVEL=${level}, against the same Koa stack (${pair.ratios_by_start.length} starts: ${pair.ratios_by_start.join(', ')})`,
+          `${pair.service.requests_per_s} req/s`,
+          `Koa + @koa/router + headers + pino ${pair.stack.requests_per_s} req/s`,
           `${pair.ratio}x`,
           '>= 0.9x',
           pair.ratio >= 0.9,
