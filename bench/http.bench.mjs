@@ -199,7 +199,7 @@ async function againstStack({ databaseUrl, encryptionKey, level, view, etag, log
   }
   const medianOf = (side, figure) => median(byStart.map((pair) => pair[side][figure]));
   const summary = (side) => ({ requests_per_s: medianOf(side, 'requests_per_s'), server_cpu_us_per_request: medianOf(side, 'server_cpu_us_per_request') });
-  return { ratio: median(byStart.map((pair) => pair.ratio)), ratios_by_start: byStart.map((pair) => pair.ratio), service: summary('service'), stack: summary('stack'), starts: byStart };
+  return { ratio: median(byStart.map((pair) => pair.ratio)), service: summary('service'), stack: summary('stack'), starts: byStart };
 }
 
 /**

@@ -74,7 +74,7 @@ for (const [method, label] of Object.entries(METHODS)) {
       const pair = figures.against_stack?.[level];
       if (pair) {
         add(
-          `${label}, ${KINDS[kind]}, LOG_LEVEL=${level}, against the same Koa stack (${pair.ratios_by_start.length} starts: ${pair.ratios_by_start.join(', ')})`,
+          `${label}, ${KINDS[kind]}, LOG_LEVEL=${level}, against the same Koa stack (${pair.starts.length} starts: ${pair.starts.map((start) => start.ratio).join(', ')})`,
           `${pair.service.requests_per_s} req/s`,
           `Koa + @koa/router + headers + pino ${pair.stack.requests_per_s} req/s`,
           `${pair.ratio}x`,
