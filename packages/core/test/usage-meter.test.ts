@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryUsageStore } from '../src/testing/index.js';
-import { MAX_USAGE_MODEL_LENGTH, UsageMeter, ValidationError, type LogFields, type Logger, type MeteredCall } from '../src/index.js';
+import { MAX_USAGE_MODEL_LENGTH, UsageMeter, ValidationError, type LogFields, type Logger, type MeteredCall, type UsageStore } from '../src/index.js';
 
 const day = (date: string) => () => new Date(`${date}T12:00:00Z`);
 const call = (over: Partial<MeteredCall> = {}): MeteredCall => ({
@@ -123,6 +123,31 @@ describe('UsageMeter', () => {
       { date: '2026-03-04', provider: 'anthropic', model: 'claude-x', calls: 2, failedCalls: 0, inputTokens: 20, outputTokens: 10, cachedInputTokens: 4 },
       { date: '2026-03-04', provider: 'openai', model: 'gpt', calls: 1, failedCalls: 0, inputTokens: 10, outputTokens: 5, cachedInputTokens: 2 },
     ]);
+  });
+
+  it('read - counts a call whose write is in flight once: neither missing while the store writes it nor twice after', async () => {
+    const memory = createMemoryUsageStore();
+    let release = () => {};
+    const writing = new Promise<void>((resolve) => (release = resolve));
+    let adds = 0;
+    const store: UsageStore = {
+      add: async (entries) => {
+        adds += 1;
+        await writing;
+        await memory.add(entries);
+      },
+      read: (query) => memory.read(query),
+      prune: (before) => memory.prune(before),
+    };
+    const meter = meterOf({ store, now: day('2026-03-04') });
+    meter.record(call());
+    const flushed = meter.flush();
+    await expect.poll(() => adds).toBe(1);
+    const read = meter.read({ scope: 'tenant-a', from: '2026-03-04', to: '2026-03-04' });
+    release();
+    await flushed;
+    expect((await read).map((row) => row.calls)).toEqual([1]);
+    expect((await meter.read({ scope: 'tenant-a', from: '2026-03-04', to: '2026-03-04' })).map((row) => row.calls)).toEqual([1]);
   });
 
   it('record - counts each call in the UTC day of its own time, on either side of midnight and when the clock goes back', async () => {

@@ -73,7 +73,11 @@ type MutableCounts = { -readonly [K in keyof UsageCounts]: UsageCounts[K] };
 export class UsageMeter {
   private pending = new Map<string, MutableCounts>();
   private dropped = 0;
-  private flushing: Promise<void> = Promise.resolve();
+  /**
+   * The meter's store work, one at a time: each flush's write and each read. A read between a
+   * flush taking the pending counts and the store holding them would see them in neither.
+   */
+  private storeWork: Promise<unknown> = Promise.resolve();
   private lastPrune = Number.NEGATIVE_INFINITY;
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly store: UsageStore;
@@ -131,12 +135,12 @@ export class UsageMeter {
 
   /** Writes the counts kept so far in one batch; on failure they stay for the next one. Resolves after the write. */
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.writePending());
-    return this.flushing;
+    return this.inTurn(() => this.writePending());
   }
 
   /**
    * The rows of a scope between two UTC days, both included, counts not yet written added.
+   * It waits for a flush in flight, so that each call is counted once.
    * @throws ValidationError for a date that is not `YYYY-MM-DD`, or `from` after `to`.
    */
   async read(options: UsageReadOptions): Promise<UsageRow[]> {
@@ -144,17 +148,20 @@ export class UsageMeter {
     const from = dateOf(options.from, 'from');
     const to = dateOf(options.to, 'to');
     if (from > to) throw new ValidationError('Invalid request: from must not be after to', [{ path: 'from', message: 'must not be after to' }]);
-    const rows = new Map<string, MutableCounts>();
-    const add = (counts: UsageCounts) => {
-      if (counts.scope !== scope || counts.date < from || counts.date > to) return;
-      const key = `${counts.date}\n${counts.provider}\n${counts.model}`;
-      const row = rows.get(key);
-      if (row === undefined) rows.set(key, { ...counts });
-      else addCounts(row, counts);
-    };
-    for (const counts of await this.store.read({ scope, from, to })) add(counts);
-    for (const counts of this.pending.values()) add(counts);
-    return [...rows.values()].sort(byDateProviderModel).map(({ scope: _scope, ...row }) => row);
+    return this.inTurn(async () => {
+      const rows = new Map<string, MutableCounts>();
+      const add = (counts: UsageCounts) => {
+        if (counts.scope !== scope || counts.date < from || counts.date > to) return;
+        const key = `${counts.date}\n${counts.provider}\n${counts.model}`;
+        const row = rows.get(key);
+        if (row === undefined) rows.set(key, { ...counts });
+        else addCounts(row, counts);
+      };
+      // No flush runs meanwhile: every count is in the store or still pending, once.
+      for (const counts of await this.store.read({ scope, from, to })) add(counts);
+      for (const counts of this.pending.values()) add(counts);
+      return [...rows.values()].sort(byDateProviderModel).map(({ scope: _scope, ...row }) => row);
+    });
   }
 
   /** Stops the timer and writes what is left. Later calls are not counted. */
@@ -163,6 +170,13 @@ export class UsageMeter {
     this.closed = true;
     clearInterval(this.timer);
     await this.flush();
+  }
+
+  /** Runs `work` once the store work before it has settled; a failure of one does not stop the next. */
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const done = this.storeWork.then(work);
+    this.storeWork = done.catch(() => undefined);
+    return done;
   }
 
   private async tick(): Promise<void> {
