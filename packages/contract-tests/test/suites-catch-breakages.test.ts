@@ -42,6 +42,7 @@ const STORE_CAUGHT: Record<StoreBug, readonly string[]> = {
     "watch - another instance's write just before a local write is still reported as remote",
     "watch - another instance's writes made while local writes run are each reported as remote",
   ],
+  'the remote feed starts late and silently': ["watch - another instance's write made as this one starts watching is reported"],
   'instances write without taking turns': ['set - two instances writing one key at once lose no write'],
   'values written in two steps': ['get - while another instance writes 64 KiB values'],
   'history appended before the version check': ['set - a refused compare-and-set appends nothing'],

@@ -69,7 +69,7 @@ export class ServerMetrics {
   );
   private readonly changeEvents = this.counter(
     'change_feed_events_total',
-    "The store's change feed: this process's writes (local), other processes' (remote), and remote changes of unknown keys (feed_gap: PostgreSQL's feed interrupted or resumed, SQLite's other connections' commits).",
+    "The store's change feed: this process's writes (local), other processes' (remote), and remote changes of unknown keys (feed_gap: the feed started, PostgreSQL's feed interrupted or resumed, SQLite's other connections' commits).",
     ['kind'],
   );
   private readonly changeFeedReconnects = this.counter('change_feed_reconnects_total', "Reconnects of PostgreSQL's feed of remote changes after it failed or dropped.", []);

@@ -9,11 +9,13 @@ import type { Dialect } from './dialects/dialect.js';
  */
 export function startRemoteChanges(knex: Knex, dialect: Dialect, emit: (change: SettingChange) => void, resumed?: () => void): StopRemoteFeed | undefined {
   if (!dialect.subscribeToChanges) return undefined;
-  // While the feed is down other processes' writes go unseen: a null key tells
-  // listeners to drop whatever they derived, when it goes down and again when it is back.
+  // Until the feed is up, and while it is down, other processes' writes go unseen: a null
+  // key tells listeners to drop whatever they derived, once it is first up, when it goes
+  // down and again when it is back.
   const feedGap = () => emit({ key: null, origin: 'remote' });
   const subscription = dialect.subscribeToChanges(knex, {
     onRemoteChange: (key) => emit({ key, origin: 'remote' }),
+    onStarted: feedGap,
     onInterrupted: feedGap,
     onResumed: () => {
       feedGap();

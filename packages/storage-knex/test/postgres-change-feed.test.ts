@@ -3,7 +3,8 @@ import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { createKnexFromUrl, createKnexSettingsStore, migrateSettingsStore, type KnexSettingsStoreOptions } from '../src/index.js';
-import { createTestSchema, describeWithPostgres, sessionsOf, type TestSchema } from './support/postgres.js';
+import { createTestSchema, describeWithPostgres, POSTGRES_URL, sessionsOf, type TestSchema } from './support/postgres.js';
+import { createTcpProxy } from './support/tcp-proxy.js';
 
 let schema: TestSchema;
 const opened: { knex: Knex; store: SettingsStore }[] = [];
@@ -17,12 +18,15 @@ function openProcess(name: string, options: KnexSettingsStoreOptions = {}) {
   return { knex, store, changes, applicationName: `${schema.name}_${name}` };
 }
 
-/** Watches `process`'s store and waits until its LISTEN session is up. */
+/** What a store reports once its feed is first up, and when it goes down or comes back. */
+const FEED_GAP: SettingChange = { key: null, origin: 'remote' };
+
+/** Watches `process`'s store until its LISTEN session is up and has said so, then forgets that first change. */
 async function watchRemote(process: ReturnType<typeof openProcess>) {
   process.store.watch((change) => process.changes.push(change));
-  await vi.waitFor(async () => expect(await sessionsOf(schema.admin, process.applicationName, { listening: true })).toHaveLength(1), {
-    timeout: 5_000,
-  });
+  await vi.waitFor(() => expect(process.changes).toEqual([FEED_GAP]), { timeout: 5_000, interval: 10 });
+  expect(await sessionsOf(schema.admin, process.applicationName, { listening: true })).toHaveLength(1);
+  process.changes.length = 0;
 }
 
 beforeAll(async () => {
@@ -50,6 +54,32 @@ describeWithPostgres('PostgreSQL change feed', () => {
     await watchRemote(reader);
     await writer.store.set('provider', 'anthropic');
     await vi.waitFor(() => expect(reader.changes).toEqual([{ key: 'provider', origin: 'remote' }]), { timeout: 1_000, interval: 10 });
+  });
+
+  it('a write made while the LISTEN connection is on its way is covered: once LISTENing, a null key, then remote changes', async () => {
+    const target = new URL(POSTGRES_URL);
+    const slowNetwork = await createTcpProxy({ host: target.hostname, port: Number(target.port) });
+    try {
+      await slowNetwork.start();
+      slowNetwork.holdOpens();
+      const listenUrl = new URL(schema.url(`${schema.name}_slow_listener`));
+      listenUrl.port = String(slowNetwork.port);
+      const reader = openProcess('reader', { listenConnection: listenUrl.toString() });
+      const writer = openProcess('writer');
+      reader.store.watch((change) => reader.changes.push(change));
+      // The LISTEN connection is accepted and held: the write commits and NOTIFYs before it is up.
+      await vi.waitFor(() => expect(slowNetwork.openSockets()).toBe(1), { timeout: 5_000, interval: 10 });
+      await writer.store.set('early', 'written while the reader connected');
+      expect(reader.changes).toEqual([]);
+      slowNetwork.releaseOpens();
+      // What the reader derived before now may miss that write: the null key says so.
+      await vi.waitFor(() => expect(reader.changes).toEqual([FEED_GAP]), { timeout: 5_000, interval: 10 });
+      await writer.store.set('later', 'written once the reader listened');
+      await vi.waitFor(() => expect(reader.changes).toEqual([FEED_GAP, { key: 'later', origin: 'remote' }]), { timeout: 1_000, interval: 10 });
+      await reader.store.close();
+    } finally {
+      slowNetwork.close();
+    }
   });
 
   it('reports remote setMany keys and deletes, and stays silent for a write that rolled back', async () => {

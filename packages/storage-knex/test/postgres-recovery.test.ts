@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { createKnexFromUrl, createKnexSettingsStore, migrateSettingsStore } from '../src/index.js';
 import { createTestSchema, describeWithPostgres, sessionsOf, type TestSchema } from './support/postgres.js';
 
-/** What a store reports when its feed of remote changes goes down or comes back. */
+/** What a store reports once its feed of remote changes is first up, and when it goes down or comes back. */
 const FEED_GAP: SettingChange = { key: null, origin: 'remote' };
 
 let schema: TestSchema;
@@ -94,6 +94,9 @@ describeWithPostgres('PostgreSQL recovery after the server drops the connections
     });
     const pooled = (await sessionsOf(schema.admin, appName)).filter((pid) => !listening.includes(pid));
     expect(pooled).toHaveLength(1);
+    // The first gap: the feed is up, and what was read while it started may be stale.
+    await vi.waitFor(() => expect(changes).toEqual([FEED_GAP]), { timeout: 1_000, interval: 5 });
+    changes.length = 0;
 
     await schema.admin.raw('SELECT pg_terminate_backend(pid) FROM unnest(?::int[]) AS pid', [listening]);
     // One gap on the drop itself, a second one with the reconnect (its first try is 100 ms later).

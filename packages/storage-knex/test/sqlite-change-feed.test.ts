@@ -70,6 +70,16 @@ describe('SQLite change feed (PRAGMA data_version)', () => {
     await vi.waitFor(() => expect(reader.changes).toEqual([REMOTE_CHANGE, REMOTE_CHANGE]), { timeout: VISIBLE_WITHIN_MS, interval: 10 });
   });
 
+  it('its first poll reports a remote change of unknown keys, once: commits made before it are in its starting value, unseen', async () => {
+    const reader = openProcess({ pollIntervalMs: 20 });
+    reader.store.watch((change) => reader.changes.push(change));
+    await vi.waitFor(() => expect(reader.changes).toEqual([REMOTE_CHANGE]), { timeout: VISIBLE_WITHIN_MS, interval: 10 });
+    // Later polls, with no commit anywhere, report nothing more.
+    const polled = reader.polls.length;
+    await vi.waitFor(() => expect(reader.polls.length).toBeGreaterThan(polled + 2), { timeout: 2_000, interval: 10 });
+    expect(reader.changes).toEqual([REMOTE_CHANGE]);
+  });
+
   it("a store's own writes are reported once, as local, never again as remote", async () => {
     const writer = openProcess();
     const self = openProcess();

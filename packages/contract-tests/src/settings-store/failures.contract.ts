@@ -1,7 +1,7 @@
 import { ErrorCodes, type SettingChange, type SettingsStore } from '@llm-settings/core';
 import { describe, expect, it } from 'vitest';
 import type { SettingsStoreContractOptions } from './options.js';
-import { rejectionOf, listAll, describeStoreChecks, type StoreSubject } from './support.js';
+import { rejectionOf, listAll, describeStoreChecks, type StoreSubject, watchLocal } from './support.js';
 
 /** Room for six calls on an unreachable backend, each waiting for its connection timeout. */
 const UNAVAILABLE_TEST_TIMEOUT_MS = 60_000;
@@ -12,7 +12,7 @@ export function closeChecks<S extends SettingsStore>(_options: SettingsStoreCont
     it('close - later calls fail with an error and listeners hear nothing more', async () => {
       await subject.store.set('k', 'before close');
       const changes: SettingChange[] = [];
-      subject.store.watch((change) => changes.push(change));
+      watchLocal(subject.store, (change) => changes.push(change));
       await subject.store.close();
       const calls: Array<[string, () => Promise<unknown>]> = [
         ['get', () => subject.store.get('k')],
@@ -41,7 +41,7 @@ export function unavailableChecks<S extends SettingsStore>(options: SettingsStor
         const { store: unavailable, neverMention } = await createUnavailable!();
         subject.closeAfterTest(unavailable);
         const changes: SettingChange[] = [];
-        unavailable.watch((change) => changes.push(change));
+        watchLocal(unavailable, (change) => changes.push(change));
         const writes: Array<[string, () => Promise<unknown>]> = [
           ['set', () => unavailable.set('k', 'v')],
           ['set with expectedVersion', () => unavailable.set('k', 'v', { expectedVersion: 0 })],
@@ -68,7 +68,7 @@ export function unavailableChecks<S extends SettingsStore>(options: SettingsStor
             for (const secret of neverMention) expect(text, `${method}'s message names ${secret}`).not.toContain(secret);
           }
         }
-        expect(changes.filter((c) => c.origin === 'local')).toEqual([]);
+        expect(changes).toEqual([]);
       }, UNAVAILABLE_TEST_TIMEOUT_MS);
     },
   );

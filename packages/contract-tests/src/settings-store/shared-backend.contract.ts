@@ -55,6 +55,18 @@ export function sharedBackendChecks<S extends SettingsStore>(options: SettingsSt
         expect(await remote.at(-1)!.read).toMatch(/^written by the other instance/);
       }, REMOTE_TEST_TIMEOUT_MS);
 
+      it("watch - another instance's write made as this one starts watching is reported (the key, or null), however long its feed takes to start", async () => {
+        const other = await subject.secondInstance();
+        // What a cache holds from before its feed was up.
+        expect(await subject.store.get('early')).toBeNull();
+        const changes: SettingChange[] = [];
+        subject.store.watch((change) => changes.push(change));
+        await other.set('early', 'written as the feed started');
+        await vi.waitFor(() => expect(changes.some((change) => standsFor(change, 'early')), 'the write went unreported: a value read before it stays stale').toBe(true), {
+          timeout: REMOTE_DELIVERY_TIMEOUT_MS,
+        });
+      }, REMOTE_TEST_TIMEOUT_MS);
+
       it("watch - another instance's delete and setMany reach this one's listeners", async () => {
         const changes: SettingChange[] = [];
         const other = await subject.secondInstance();

@@ -1,4 +1,4 @@
-import { ErrorCodes, type SettingRecord, type SettingsStore } from '@llm-settings/core';
+import { ErrorCodes, type SettingChangeListener, type SettingRecord, type SettingsStore } from '@llm-settings/core';
 import { afterEach, beforeEach, describe, expect } from 'vitest';
 import type { SettingsStoreContractOptions } from './options.js';
 
@@ -46,6 +46,17 @@ export async function listAll(store: SettingsStore): Promise<SettingRecord[]> {
   return records;
 }
 
+
+/**
+ * Subscribes `listener` to the changes of `store`'s own writes. A store shared between
+ * processes may report remote changes at any time too (another process's write, its feed
+ * starting or interrupted): the checks of another instance look at those.
+ */
+export function watchLocal(store: SettingsStore, listener: SettingChangeListener): () => void {
+  return store.watch((change) => {
+    if (change.origin === 'local') listener(change);
+  });
+}
 
 /** The value a key holds now, read through the store; null when absent or for a null key. */
 export async function readValue(store: SettingsStore, key: string | null): Promise<string | null> {

@@ -1,7 +1,7 @@
 import type { SettingChange, SettingsStore } from '@llm-settings/core';
 import { describe, expect, it } from 'vitest';
 import type { SettingsStoreContractOptions } from './options.js';
-import { largeValue, sleep, listAll, describeStoreChecks, type StoreSubject } from './support.js';
+import { largeValue, sleep, listAll, describeStoreChecks, type StoreSubject, watchLocal } from './support.js';
 
 /** Values a store could alter by trimming, normalizing, parsing or re-encoding them. */
 const EXACT_VALUES: ReadonlyArray<readonly [string, string]> = [
@@ -85,7 +85,7 @@ export function keyChecks<S extends SettingsStore>(_options: SettingsStoreContra
     for (const [label, key] of LONGEST_KEYS) {
       it(`set - a key of the longest allowed length (255 characters, ${label}) round-trips through set, get, list, watch and delete`, async () => {
         const changes: SettingChange[] = [];
-        subject.store.watch((change) => changes.push(change));
+        watchLocal(subject.store, (change) => changes.push(change));
         expect((await subject.store.set(key, 'long key')).key).toBe(key);
         expect(await subject.store.get(key)).toMatchObject({ key, value: 'long key', version: 1 });
         expect(await subject.store.get(key.slice(0, -1))).toBeNull();

@@ -1,7 +1,7 @@
 import type { SettingChange, SettingRecord, SettingsStore } from '@llm-settings/core';
 import { describe, expect, it } from 'vitest';
 import type { SettingsStoreContractOptions } from './options.js';
-import { byCodePoint, sleep, expectConflict, readValue, describeStoreChecks, type StoreSubject } from './support.js';
+import { byCodePoint, sleep, expectConflict, readValue, describeStoreChecks, type StoreSubject, watchLocal } from './support.js';
 
 /** How long a held write may take to reach its commit. */
 const COMMIT_REACHED_TIMEOUT_MS = 5_000;
@@ -87,7 +87,7 @@ export function watchChecks<S extends SettingsStore>(_options: SettingsStoreCont
   describe('watch', () => {
     it('watch - reports each set with the key and origin local, never the value', async () => {
       const changes: SettingChange[] = [];
-      subject.store.watch((change) => changes.push(change));
+      watchLocal(subject.store, (change) => changes.push(change));
       await subject.store.set('watched', 'not-in-the-event');
       await subject.store.set('watched', 'still-not');
       expect(changes).toEqual([
@@ -99,7 +99,7 @@ export function watchChecks<S extends SettingsStore>(_options: SettingsStoreCont
 
     it('watch - reports every key of a setMany and a delete', async () => {
       const changes: SettingChange[] = [];
-      subject.store.watch((change) => changes.push(change));
+      watchLocal(subject.store, (change) => changes.push(change));
       await subject.store.setMany([
         { key: 'x', value: '1' },
         { key: 'y', value: '2' },
@@ -115,7 +115,7 @@ export function watchChecks<S extends SettingsStore>(_options: SettingsStoreCont
     it('watch - stays silent for rejected writes', async () => {
       await subject.store.set('k', 'a');
       const changes: SettingChange[] = [];
-      subject.store.watch((change) => changes.push(change));
+      watchLocal(subject.store, (change) => changes.push(change));
       await expectConflict(subject.store.set('k', 'b', { expectedVersion: 0 }));
       await expectConflict(subject.store.setMany([{ key: 'k', value: 'c', expectedVersion: 9 }]));
       await expectConflict(subject.store.delete('k', { expectedVersion: 9 }));
@@ -124,7 +124,7 @@ export function watchChecks<S extends SettingsStore>(_options: SettingsStoreCont
 
     it('watch - a delete that finds nothing still reports the key, before it resolves', async () => {
       const changes: SettingChange[] = [];
-      subject.store.watch((change) => changes.push(change));
+      watchLocal(subject.store, (change) => changes.push(change));
       expect(await subject.store.delete('missing')).toBe(false);
       expect(changes).toEqual([{ key: 'missing', origin: 'local' }]);
       expect(await subject.store.delete('missing', { expectedVersion: 0 })).toBe(false);
@@ -135,7 +135,7 @@ export function watchChecks<S extends SettingsStore>(_options: SettingsStoreCont
       it(`${path.method} - emits one change event per key after ${path.name}`, async () => {
         await path.prepare(subject.store);
         const changes: SettingChange[] = [];
-        subject.store.watch((change) => changes.push(change));
+        watchLocal(subject.store, (change) => changes.push(change));
         await path.write(subject.store);
         expect([...changes].sort((a, b) => byCodePoint(a.key ?? '', b.key ?? ''))).toEqual(
           [...path.keys].sort(byCodePoint).map((key) => ({ key, origin: 'local' })),
@@ -146,7 +146,7 @@ export function watchChecks<S extends SettingsStore>(_options: SettingsStoreCont
         await path.prepare(subject.store);
         const heard: Heard[] = [];
         let resolved = false;
-        subject.store.watch((change) => {
+        watchLocal(subject.store, (change) => {
           heard.push({ change, read: readValue(subject.store, change.key), writeHadResolved: resolved });
         });
         await path.write(subject.store).then(() => {
@@ -162,7 +162,7 @@ export function watchChecks<S extends SettingsStore>(_options: SettingsStoreCont
 
     it('watch - every listener hears each write once', async () => {
       const heard: SettingChange[][] = [[], [], []];
-      for (const changes of heard) subject.store.watch((change) => changes.push(change));
+      for (const changes of heard) watchLocal(subject.store, (change) => changes.push(change));
       await subject.store.set('k', 'a');
       await subject.store.setMany([{ key: 'm', value: 'b' }]);
       await subject.store.delete('k');
@@ -177,7 +177,7 @@ export function watchChecks<S extends SettingsStore>(_options: SettingsStoreCont
 
     it('watch - a listener sees the write already durable', async () => {
       const reads: Promise<SettingRecord | null>[] = [];
-      subject.store.watch((change) => reads.push(subject.store.get(change.key ?? '')));
+      watchLocal(subject.store, (change) => reads.push(subject.store.get(change.key ?? '')));
       await subject.store.set('durable', 'written');
       expect(reads).toHaveLength(1);
       expect((await reads[0])?.value).toBe('written');
@@ -185,7 +185,7 @@ export function watchChecks<S extends SettingsStore>(_options: SettingsStoreCont
 
     it('watch - the returned function unsubscribes', async () => {
       const changes: SettingChange[] = [];
-      const unsubscribe = subject.store.watch((change) => changes.push(change));
+      const unsubscribe = watchLocal(subject.store, (change) => changes.push(change));
       await subject.store.set('k', 'a');
       unsubscribe();
       await subject.store.set('k', 'b');
@@ -196,9 +196,9 @@ export function watchChecks<S extends SettingsStore>(_options: SettingsStoreCont
       const first: SettingChange[] = [];
       const second: SettingChange[] = [];
       const third: SettingChange[] = [];
-      subject.store.watch((change) => first.push(change));
-      const unsubscribeSecond = subject.store.watch((change) => second.push(change));
-      subject.store.watch((change) => third.push(change));
+      watchLocal(subject.store, (change) => first.push(change));
+      const unsubscribeSecond = watchLocal(subject.store, (change) => second.push(change));
+      watchLocal(subject.store, (change) => third.push(change));
       unsubscribeSecond();
       await subject.store.set('k', 'a');
       await subject.store.delete('k');
@@ -216,7 +216,7 @@ export function watchChecks<S extends SettingsStore>(_options: SettingsStoreCont
       subject.store.watch(() => {
         throw new Error('listener failure');
       });
-      subject.store.watch((change) => changes.push(change));
+      watchLocal(subject.store, (change) => changes.push(change));
       const record = await subject.store.set('k', 'a');
       expect(record.value).toBe('a');
       expect((await subject.store.get('k'))?.value).toBe('a');
@@ -233,7 +233,7 @@ export function heldCommitChecks<S extends SettingsStore>(options: SettingsStore
       it(`${path.method} - after ${path.name}, no listener hears of it while its commit waits, and each hears it once it is durable`, async () => {
         await path.prepare(subject.store);
         const heard: SettingChange[] = [];
-        subject.store.watch((change) => heard.push(change));
+        watchLocal(subject.store, (change) => heard.push(change));
         const hold = await holdNextCommit!(subject.store);
         let settled = false;
         const writing = path.write(subject.store).finally(() => {

@@ -1,7 +1,7 @@
 import { ErrorCodes, type SettingChange, type SettingRecord, type SettingWrite, type SettingsStore } from '@llm-settings/core';
 import { describe, expect, it } from 'vitest';
 import type { SettingsStoreContractOptions } from './options.js';
-import { byCodePoint, expectConflict, listAll, describeStoreChecks, type StoreSubject } from './support.js';
+import { byCodePoint, expectConflict, listAll, describeStoreChecks, type StoreSubject, watchLocal } from './support.js';
 
 /** Compare-and-set writes. */
 export function compareAndSetChecks<S extends SettingsStore>(_options: SettingsStoreContractOptions<S>, subject: StoreSubject<S>): void {
@@ -121,7 +121,7 @@ export function setManyChecks<S extends SettingsStore>(_options: SettingsStoreCo
       it(`setMany - a conflict in ${which} writes nothing, reports nothing and throws ConflictError`, async () => {
         const before = await Promise.all(['a', 'c', 'e'].map((key) => subject.store.set(key, `${key}1`)));
         const changes: SettingChange[] = [];
-        subject.store.watch((change) => changes.push(change));
+        watchLocal(subject.store, (change) => changes.push(change));
         const rest: SettingWrite[] = [
           { key: 'a', value: 'a2' },
           { key: 'b', value: 'b1', expectedVersion: 0 },

@@ -71,8 +71,8 @@ export interface SettingWrite extends SetOptions {
 
 /**
  * A write somewhere: the key only, never the value. `key: null` means the feed of
- * remote changes was interrupted (or resumed): changes may have been missed, so
- * anything derived from stored values must be dropped.
+ * remote changes has just started, or was interrupted (or resumed): changes may have
+ * been missed, so anything derived from stored values must be dropped.
  */
 export interface SettingChange {
   readonly key: string | null;
@@ -143,7 +143,9 @@ export interface SettingsStore {
    * can never be served a view that the write made stale; a listener that throws does
    * not affect the write or other listeners.
    * Stores shared between processes also report other processes' writes, and a
-   * `key: null` change whenever that feed is interrupted or resumes.
+   * `key: null` change once that feed is up after the first `watch` (a write made
+   * while it started went unseen, and a value read meanwhile may be stale), and
+   * whenever it is interrupted or resumes.
    * @returns a function that unsubscribes.
    */
   watch(listener: SettingChangeListener): () => void;

@@ -14,6 +14,11 @@ export interface RemoteChangeHandlers {
   onInterrupted(): void;
   /** The feed is back after an interruption: changes made meanwhile were missed. */
   onResumed(): void;
+  /**
+   * The feed is up for the first time: changes made while it started (after the first
+   * `watch`, while a LISTEN connected or a first poll ran) went unseen.
+   */
+  onStarted(): void;
 }
 
 /** A running change feed; `close` stops it for good. */

@@ -14,6 +14,8 @@ export interface NotificationListenerOptions {
   onInterrupted(): void;
   /** Called once LISTENing again after an interruption (not after a first connect that worked): notifications sent meanwhile were lost. */
   onResumed(): void;
+  /** Called once the first LISTEN is up, when it worked at the first try: notifications sent while it was on its way went unheard. */
+  onStarted(): void;
 }
 
 /**
@@ -41,6 +43,8 @@ export function listenForNotifications(options: NotificationListenerOptions): Ch
   let failedAttempts = 0;
   /** Between an interruption and the next successful LISTEN. */
   let interrupted = false;
+  /** Once a LISTEN has worked. */
+  let started = false;
 
   /** Reports the interruption once, then retries later. */
   const retryLater = () => {
@@ -94,7 +98,10 @@ export function listenForNotifications(options: NotificationListenerOptions): Ch
     if (interrupted) {
       interrupted = false;
       options.onResumed();
+    } else if (!started) {
+      options.onStarted();
     }
+    started = true;
   };
 
   void connect();

@@ -153,6 +153,7 @@ export function createPostgresDialect(options: PostgresDialectOptions): Dialect 
         },
         onInterrupted: handlers.onInterrupted,
         onResumed: handlers.onResumed,
+        onStarted: handlers.onStarted,
       });
   }
   return dialect;

@@ -9,6 +9,8 @@ export interface DataVersionPollOptions {
   marker: string;
   /** Another connection committed since the last poll. */
   onChange(): void;
+  /** The first value was read: commits made before it went unseen. */
+  onStarted(): void;
 }
 
 /** `data_version` of the connection that runs it, and whether that connection holds the marker table. */
@@ -24,8 +26,9 @@ const READ_SQL = 'SELECT data_version AS "version", EXISTS (SELECT 1 FROM temp.s
  * connection after some failures. A temp table lives and dies with its connection:
  * when the marker is missing, the value comes from a connection not seen before, so
  * the poll starts over from it and reports a change, since commits made meanwhile
- * could not be seen. A failed poll loses nothing (the value keeps moving until it
- * is read), so it is simply tried again at the next tick.
+ * could not be seen. The first value is such a start: commits made before it are
+ * in it, unseen, so it is reported as `onStarted`. A failed poll loses nothing (the
+ * value keeps moving until it is read), so it is simply tried again at the next tick.
  */
 export function pollDataVersion(options: DataVersionPollOptions): ChangeSubscription {
   const { knex, marker } = options;
@@ -55,7 +58,9 @@ export function pollDataVersion(options: DataVersionPollOptions): ChangeSubscrip
     const changed = startingOver || version !== previous;
     last = version;
     startingOver = false;
-    if (previous !== undefined && changed && !closed) options.onChange();
+    if (closed) return;
+    if (previous === undefined) options.onStarted();
+    else if (changed) options.onChange();
   };
 
   const tick = async () => {

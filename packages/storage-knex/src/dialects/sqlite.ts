@@ -127,6 +127,7 @@ export function createSqliteDialect(options: SqliteDialectOptions): Dialect {
         marker: `llm_settings_feed_${options.instanceId.replaceAll('-', '')}`,
         // data_version tells that another connection committed, not which keys it wrote.
         onChange: () => handlers.onRemoteChange(null),
+        onStarted: handlers.onStarted,
       });
   }
   return dialect;

@@ -17,6 +17,12 @@ export interface TcpProxy {
    */
   holdCloses(): void;
   releaseCloses(): void;
+  /**
+   * Until `releaseOpens`, a new connection is accepted but not forwarded: the client
+   * waits, as on a slow network or a busy server, with what it sent kept for the server.
+   */
+  holdOpens(): void;
+  releaseOpens(): void;
   /** Sockets still open, both sides of each forwarded connection counted. */
   openSockets(): number;
   /**
@@ -44,6 +50,8 @@ export async function createTcpProxy(target: { host: string; port: number }): Pr
   let server: Server | undefined;
   let holding = false;
   const held: Socket[] = [];
+  let holdingOpens = false;
+  const heldOpens: Socket[] = [];
 
   const track = (socket: Socket) => {
     sockets.add(socket);
@@ -54,9 +62,14 @@ export async function createTcpProxy(target: { host: string; port: number }): Pr
     });
   };
 
+  const accept = (client: Socket) => {
+    track(client);
+    if (holdingOpens) heldOpens.push(client);
+    else forward(client);
+  };
+
   const forward = (client: Socket) => {
     const upstream = connect(target.port, target.host);
-    track(client);
     track(upstream);
     client.pipe(upstream);
     // The server's close is passed on after its last bytes (such as a FATAL message), or held.
@@ -76,7 +89,7 @@ export async function createTcpProxy(target: { host: string; port: number }): Pr
     port,
     async start() {
       if (server) return;
-      const listening = createServer(forward);
+      const listening = createServer(accept);
       server = listening;
       await new Promise<void>((resolve, reject) => {
         listening.once('error', reject);
@@ -90,6 +103,13 @@ export async function createTcpProxy(target: { host: string; port: number }): Pr
     releaseCloses() {
       holding = false;
       for (const client of held.splice(0)) client.end();
+    },
+    holdOpens() {
+      holdingOpens = true;
+    },
+    releaseOpens() {
+      holdingOpens = false;
+      for (const client of heldOpens.splice(0)) if (!client.destroyed) forward(client);
     },
     openSockets: () => sockets.size,
     async drained() {
