@@ -90,6 +90,47 @@ describe('UsageMeter', () => {
     expect(store.rows()).toMatchObject([{ calls: 1 }]);
   });
 
+  it('close - every call resolves only once what was left is written, so that the store may be closed next', async () => {
+    const memory = createMemoryUsageStore();
+    let release = () => {};
+    const writing = new Promise<void>((resolve) => (release = resolve));
+    const store: UsageStore = { ...memory, add: async (entries) => (await writing, memory.add(entries)) };
+    const meter = new UsageMeter({ store, flushMs: 3_600_000, now: day('2026-03-04') });
+    meter.record(call());
+    // A signal handler and a `finally` may both close it.
+    const closes = [meter.close(), meter.close()];
+    let settled = 0;
+    for (const closing of closes) void closing.then(() => (settled += 1));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(settled).toBe(0);
+    release();
+    await Promise.all(closes);
+    expect(memory.rows()).toMatchObject([{ calls: 1 }]);
+  });
+
+  it('close - a failed write is tried once more; when that fails too, it resolves and an error log says how many rows went unwritten', async () => {
+    for (const failures of [1, 2]) {
+      const store = createMemoryUsageStore();
+      const logger = recordingLogger();
+      const meter = new UsageMeter({ store, logger, flushMs: 3_600_000, now: day('2026-03-04') });
+      meter.record(call());
+      meter.record(call({ provider: 'openai', model: 'gpt' }));
+      store.failNextAdds(failures);
+      await meter.close();
+      const kept = { level: 'warn', fields: { rows: 2, error_name: 'Error' }, message: 'usage: writing the counts failed; kept for the next flush' };
+      if (failures === 1) {
+        expect(store.rows().map((row) => row.calls)).toEqual([1, 1]);
+        expect(logger.lines).toEqual([kept]);
+      } else {
+        expect(store.rows()).toEqual([]);
+        expect(logger.lines).toEqual([
+          kept,
+          { level: 'error', fields: { rows: 2, error_name: 'Error' }, message: 'usage: writing the counts failed at close; their calls stay uncounted' },
+        ]);
+      }
+    }
+  });
+
   it('flushes by itself every flushMs', async () => {
     const store = createMemoryUsageStore();
     const meter = meterOf({ store, flushMs: 20, now: day('2026-03-04') });

@@ -67,7 +67,8 @@ type MutableCounts = { -readonly [K in keyof UsageCounts]: UsageCounts[K] };
 /**
  * Counts LLM calls per scope, UTC day, provider and model in memory, and adds them to the
  * store in batches (every `flushMs` and on `close()`), so that no call waits for a
- * database write. A failed write keeps its counts for the next one. A crash loses at most
+ * database write. A failed write keeps its counts for the next one; `close()` tries once
+ * more, then logs an error naming how many rows it could not write. A crash loses at most
  * the counts of the last interval.
  */
 export class UsageMeter {
@@ -85,6 +86,8 @@ export class UsageMeter {
   private readonly retentionDays: number;
   private readonly now: () => Date;
   private closed = false;
+  /** What `close()` does, started by its first call: every call waits for it. */
+  private closing: Promise<void> | undefined;
   /** The UTC day last counted in: its first millisecond and its `YYYY-MM-DD`. */
   private dayStart = Number.NEGATIVE_INFINITY;
   private dayText = '';
@@ -164,12 +167,20 @@ export class UsageMeter {
     });
   }
 
-  /** Stops the timer and writes what is left. Later calls are not counted. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /**
+   * Stops the timer and writes what is left, trying a failed write once more; later calls
+   * are not counted. Every call resolves once that is done, so a caller may then close the store.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.finish();
+    return this.closing;
+  }
+
+  private async finish(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
     await this.flush();
+    await this.inTurn(() => this.writePending({ last: true }));
   }
 
   /** Runs `work` once the store work before it has settled; a failure of one does not stop the next. */
@@ -184,7 +195,8 @@ export class UsageMeter {
     if (this.now().getTime() - this.lastPrune >= PRUNE_INTERVAL_MS) await this.prune();
   }
 
-  private async writePending(): Promise<void> {
+  /** `last`: no flush comes after this one, so a failed write's counts are lost, and said to be. */
+  private async writePending({ last = false } = {}): Promise<void> {
     if (this.dropped > 0) {
       this.logger.warn({ dropped_calls: this.dropped, pending_rows: this.pending.size }, 'usage: calls not counted, too many rows waiting for the store');
       this.dropped = 0;
@@ -195,7 +207,12 @@ export class UsageMeter {
     try {
       await this.store.add([...batch.values()]);
     } catch (error) {
-      // Kept for the next flush, with the calls counted meanwhile; the error's name only.
+      // The error's name only: a driver's message may name the database.
+      if (last) {
+        this.logger.error({ rows: batch.size, error_name: errorName(error) }, 'usage: writing the counts failed at close; their calls stay uncounted');
+        return;
+      }
+      // Kept for the next flush, with the calls counted meanwhile.
       for (const [key, counts] of batch) {
         const row = this.pending.get(key);
         if (row === undefined) this.pending.set(key, counts);
