@@ -2,6 +2,7 @@ export { createHttpApp, type HttpAppOptions } from './app.js';
 export type { AppState } from './app-state.js';
 export { API_TOKEN_RULE, isUsableApiToken, MAX_PRESENTED_TOKEN_LENGTH } from './bearer-auth.js';
 export { WHOAMI_PATH, type CallerView } from './caller-route.js';
+export { clientErrorListener } from './client-error.js';
 export type { ReadinessCheck, ReadinessReport } from './health-routes.js';
 export { canonicalHost } from './host-check.js';
 export { corsOriginOf } from './cors.js';

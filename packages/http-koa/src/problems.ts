@@ -3,9 +3,9 @@ import type { ProviderErrorObject } from './provider-errors.js';
 
 /**
  * Codes of failures the HTTP adapter detects itself: HTTP's own (host, auth, routing,
- * media type, size, a body too slow to arrive) and the LLM pass-through's (too many
- * calls in flight, the stored provider is another one, the provider cannot be reached or
- * is too slow).
+ * media type, size, a body too slow to arrive, a request Node's parser refused) and the
+ * LLM pass-through's (too many calls in flight, the stored provider is another one, the
+ * provider cannot be reached or is too slow).
  */
 export const HttpErrorCodes = {
   UNAUTHORIZED: 'HTTP.UNAUTHORIZED',
@@ -19,6 +19,8 @@ export const HttpErrorCodes = {
   TOO_MANY_REQUESTS: 'HTTP.TOO_MANY_REQUESTS',
   UNSUPPORTED_MEDIA_TYPE: 'HTTP.UNSUPPORTED_MEDIA_TYPE',
   MISDIRECTED_REQUEST: 'HTTP.MISDIRECTED_REQUEST',
+  MALFORMED_REQUEST: 'HTTP.MALFORMED_REQUEST',
+  HEADERS_TOO_LARGE: 'HTTP.HEADERS_TOO_LARGE',
   SETTINGS_PROVIDER_MISMATCH: 'SETTINGS.PROVIDER_MISMATCH',
   UPSTREAM_UNAVAILABLE: 'UPSTREAM.UNAVAILABLE',
   UPSTREAM_TIMEOUT: 'UPSTREAM.TIMEOUT',

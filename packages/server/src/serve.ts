@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger as PinoLogger } from 'pino';
 import { ConfigError } from '@llm-settings/core';
+import { clientErrorListener } from '@llm-settings/http-koa';
 import { assertSafeToServe, loadConfig } from './config.js';
 import { wireLlmSettings, type CreateLlmSettingsOptions, type LlmSettings } from './create-llm-settings.js';
 import { drainingResponses } from './draining-responses.js';
@@ -39,6 +40,8 @@ export async function serve(options: CreateLlmSettingsOptions = {}): Promise<Run
   // Node answers an Expect other than 100-continue with a bare 417; RFC 9110 lets a
   // server ignore it, so the app answers (a view or a problem) instead.
   server.on('checkExpectation', handle);
+  // What Node's parser refuses is answered as a problem too, not with a bare status line.
+  server.on('clientError', clientErrorListener(settings.logger));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -6,7 +6,7 @@ import { startFakeProvider, type FakeProvider } from '@llm-settings/fake-provide
 import { createDatabase, describeEachDatabase, type TestDatabase } from '../../support/databases.js';
 import { answerIssues } from './answers.js';
 import { Figures } from './figures.js';
-import { send, type RequestSpec } from './http-client.js';
+import { send, sendRaw, type RequestSpec } from './http-client.js';
 import { killLeftoverServers, logLines, startServer, type ServerProcess } from './server-process.js';
 import { readStoredRows } from './stored.js';
 
@@ -92,7 +92,7 @@ const tokenArb = fc.oneof(
 );
 /**
  * Tokens either side of the 8 KiB limit, in one header only: two of them would pass Node's
- * 16 KiB limit on all headers, which Node's parser answers itself (431, no body) before the app.
+ * 16 KiB limit on all headers, which Node's parser refuses before the app (431, below).
  */
 const longTokenArb = fc.integer({ min: 8_180, max: 8_210 }).map((length) => `${base64url('{"alg":"RS256"}')}.${'a'.repeat(length)}`);
 
@@ -271,6 +271,28 @@ export function describeBadInput(options: FuzzSuiteOptions): void {
         { seed: FUZZ_SEED, numRuns: options.pollutions, endOnFailure: true },
       );
       expect(server.alive()).toBe(true);
+    });
+
+    it("requests Node's parser refuses get a well-formed problem too, and the token they carried reaches neither the answer nor the log", async () => {
+      const token = 'parser-refused-token-0123456789';
+      const head = `Host: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\n`;
+      const refused: Array<[string, number]> = [
+        [`GET /api/settings/llm HTTP/1.1\r\n${head}Bad Header: x\r\n\r\n`, 400],
+        [`GET /api/settings/llm HTTP/1.1\r\n${head}X-Padding: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+        [`PUT /api/settings/llm HTTP/1.1\r\n${head}Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}`, 400],
+        [`GET /api/settings/llm\u0000 HTTP/1.1\r\n${head}\r\n`, 400],
+      ];
+      for (const [raw, status] of refused) {
+        figures.requests++;
+        const answer = await sendRaw(server.url, raw, HANG_MS);
+        expect(answer.status, raw.slice(0, 60)).toBe(status);
+        expect(answerIssues(answer), raw.slice(0, 60)).toEqual([]);
+        expect(answer.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+        expect(`${answer.rawHeaders}\n${answer.text}`).not.toContain(token);
+      }
+      const logged = await server.loggedSoFar();
+      expect(logged).not.toContain(token);
+      expect(logLines(logged).filter((line) => line.msg === 'http request refused by the parser')).toHaveLength(refused.length);
     });
 
     it('line separators and bidirectional controls in member names, the model and the request id reach no answer and no log line raw', async () => {

@@ -1,4 +1,5 @@
 import { request, type Agent, type IncomingHttpHeaders } from 'node:http';
+import { connect } from 'node:net';
 
 /** One request as sent. Methods, paths, header names and bodies are sent as given (node:http, not fetch). */
 export interface RequestSpec {
@@ -88,6 +89,36 @@ export function send(baseUrl: string, spec: RequestSpec): Promise<Exchange> {
     } else {
       req.end(body);
     }
+  });
+}
+
+/**
+ * Writes `raw` on a connection of its own as it is (a request Node's own client would refuse
+ * to send), and reads what comes back until the server closes: one answer, parsed.
+ */
+export function sendRaw(baseUrl: string, raw: string, timeoutMs = 10_000): Promise<Exchange> {
+  const { hostname, port } = new URL(baseUrl);
+  const [method = '', path = ''] = raw.split(' ', 2);
+  const started = performance.now();
+  return new Promise<Exchange>((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => socket.destroy(Object.assign(new Error(`not closed within ${timeoutMs} ms`), { code: 'HUNG' })), timeoutMs);
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      const received = Buffer.concat(chunks).toString('latin1');
+      const split = received.indexOf('\r\n\r\n');
+      const [statusLine = '', ...lines] = received.slice(0, split).split('\r\n');
+      const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+      const text = Buffer.from(received.slice(split + 4), 'latin1').toString('utf8');
+      resolve({ method, path, status: Number(statusLine.split(' ')[1]), headers, rawHeaders: lines.join('\n'), text, ms: performance.now() - started, json: () => JSON.parse(text) });
+    });
+    socket.end(raw);
   });
 }
 
