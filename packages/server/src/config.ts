@@ -219,7 +219,7 @@ export function loadConfig(
   projectDir = findProjectDir() ?? cwd,
 ): ServerConfig {
   const parsed = EnvSchema.safeParse(env);
-  const lines = parsed.success ? identityProviderLines(env) : parsed.error.issues.map((issue) => issue.message);
+  const lines = [...(parsed.success ? [] : parsed.error.issues.map((issue) => issue.message)), ...identityProviderLines(env)];
   // ANTHROPIC_BASE_URL and OPENAI_BASE_URL are reported by the schema above.
   const providerLines: string[] = [];
   const providerConfig = loadProviderConfig(env, cwd, providerLines);

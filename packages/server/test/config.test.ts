@@ -142,6 +142,7 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'loud',
       OPENAI_BASE_URL: 'ftp://files',
       PROBE_MAX_IN_FLIGHT: '0',
+      SETTINGS_JWKS_URL: 'https://id.example.test/jwks.json',
     });
     const lines = message.split('\n').slice(1);
     expect(lines).toEqual([
@@ -151,6 +152,7 @@ describe('loadConfig', () => {
       '  - SETTINGS_API_TOKEN must be 16 to 1024 printable ASCII characters without whitespace',
       '  - OPENAI_BASE_URL must be an http(s) URL',
       '  - LOG_LEVEL must be one of: fatal, error, warn, info, debug, trace, silent',
+      '  - SETTINGS_JWT_ISSUER and SETTINGS_JWT_AUDIENCE must be set too: an identity provider needs SETTINGS_JWKS_URL, SETTINGS_JWT_ISSUER, SETTINGS_JWT_AUDIENCE',
     ]);
     for (const secret of ['hunter2', 'short-secret', 'eighty', 'ftp://files']) expect(message).not.toContain(secret);
   });
