@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, jwtVerify, type JWTVerifyOptions } from 'jose';
+import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyOptions } from 'jose';
 import { ConfigError } from '@llm-settings/core';
 import { callerFromClaims } from './caller-claims.js';
 import { IDENTITY_PROVIDER_ALGORITHMS, jwksUrlOf, type IdentityProviderOptions } from './identity-provider-options.js';
@@ -25,8 +25,27 @@ export function identityProviderTokenCheck(options: IdentityProviderOptions, tim
   const prefix = options.scopePrefix ?? '';
   const scopeClaim = options.scopeClaim ?? 'sub';
   return async (token) => {
-    const { payload } = await jwtVerify(token, keySet, { ...timing(), issuer: options.issuer, audience: options.audience, algorithms });
+    const checks = { ...timing(), issuer: options.issuer, audience: options.audience, algorithms };
+    const { payload } = await jwtVerify(token, keySet, checks).catch((error: unknown) => {
+      if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw error;
+      return verifyWithEachCandidate(token, error, checks);
+    });
     const named = payload[scopeClaim];
     return { caller: callerFromClaims(payload, typeof named === 'string' ? `${prefix}${named}` : undefined, 'jwt', 'all'), ...lifetimeOf(payload) };
   };
+}
+
+/**
+ * A token without `kid` that several keys of the set could have signed (two keys of its type
+ * during a rotation): jose hands the candidates over, and each is tried, as jose's own docs do.
+ */
+async function verifyWithEachCandidate(token: string, candidates: errors.JWKSMultipleMatchingKeys, checks: JWTVerifyOptions) {
+  for await (const key of candidates) {
+    try {
+      return await jwtVerify(token, key, checks);
+    } catch (error) {
+      if (!(error instanceof errors.JWSSignatureVerificationFailed)) throw error;
+    }
+  }
+  throw new errors.JWSSignatureVerificationFailed();
 }

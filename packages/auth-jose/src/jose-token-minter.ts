@@ -35,7 +35,7 @@ export function createJoseTokenMinter(options: JoseTokenMinterOptions): TokenMin
         .setIssuedAt(issuedAt)
         .setExpirationTime(issuedAt + ttlSeconds)
         .setJti(randomUUID())
-        .sign(signing.key);
+        .sign(await signing.key);
     },
   };
 }

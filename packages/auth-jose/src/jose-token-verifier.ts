@@ -99,7 +99,7 @@ export function createJoseTokenVerifier(options: JoseTokenVerifierOptions): Toke
   }
 
   async function verifySignature(token: string): Promise<VerifiedToken> {
-    const { alg } = decodeProtectedHeader(token);
+    const { alg } = headerOf(token);
     const verify = alg === 'HS256' ? minted : identityProvider;
     if (verify === null) throw new TokenRefusal(alg === 'HS256' ? 'minted tokens are not configured' : 'no identity provider is configured');
     return verify(token);
@@ -117,6 +117,15 @@ export function createJoseTokenVerifier(options: JoseTokenVerifierOptions): Toke
       }
     },
   };
+}
+
+/** The token's protected header; a token that has none (not a JWT: a mistyped API token) is the caller's fault, not the operator's. */
+function headerOf(token: string): ReturnType<typeof decodeProtectedHeader> {
+  try {
+    return decodeProtectedHeader(token);
+  } catch {
+    throw new TokenRefusal('malformed token');
+  }
 }
 
 function wholeNumberOption(value: number, name: string): number {

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, Secret, type TokenVerifier } from '@llm-settings/core';
 import { createJoseTokenVerifier, type IdentityProviderOptions, type JoseTokenVerifierOptions } from '../src/index.js';
@@ -101,6 +103,46 @@ describe('identity provider tokens', () => {
     expect(await verify(verifierOf({ jwksUrl: server.url }, { logger }), token)).toBeNull();
     expect(logger.lines.map((line) => line.level)).toEqual(['warn']);
     expect(JSON.stringify(logger.lines)).not.toContain(token.split('.')[2]);
+  });
+
+  it('verify - refuses within timeoutMs a key set whose answer stalls after its headers, and verifies again once it answers', async () => {
+    let stalling = true;
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      if (stalling) response.write('{"keys":');
+      else response.end(JSON.stringify({ keys: [rsa.jwk] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+      const verifier = verifierOf({ jwksUrl: url, timeoutMs: 200, cooldownMs: 0 });
+      const token = await providerToken(rsa, { sub: 'acme' });
+      const refused = verify(verifier, token);
+      const outcome = await Promise.race([refused.then((caller) => ({ caller })), new Promise((resolve) => setTimeout(() => resolve('still waiting'), 3_000))]);
+      expect(outcome).toEqual({ caller: null });
+      stalling = false;
+      expect((await verify(verifier, token))?.scope).toBe('acme');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('verify - tries each key a token without kid could be signed with, when the set holds several of its type', async () => {
+    const [first, second] = await Promise.all([providerKey('first'), providerKey('second')]);
+    const withoutKid = ({ jwk: { kid: _kid, ...jwk }, ...key }: ProviderKey): ProviderKey => ({ ...key, jwk });
+    const server = await startJwksServer([withoutKid(first), withoutKid(second)]);
+    try {
+      const verifier = verifierOf({ jwksUrl: server.url });
+      for (const [key, sub] of [[first, 'signed-by-first'], [second, 'signed-by-second']] as const) {
+        const token = await providerToken(key, { sub }, { kid: null });
+        expect((await verify(verifier, token))?.scope).toBe(sub);
+      }
+      const stranger = await providerKey('stranger');
+      expect(await verify(verifier, await providerToken(stranger, { sub: 'acme' }, { kid: null }))).toBeNull();
+    } finally {
+      await server.close();
+    }
   });
 });
 

@@ -58,6 +58,17 @@ describe('minted tokens', () => {
     ]);
   });
 
+  it('verify - a presented token that is no JWT (a mistyped API token) is refused at debug level, not blamed on the operator', async () => {
+    const logger = capturingLogger();
+    const verifier = createJoseTokenVerifier({ secrets: SECRET, logger });
+    for (const token of ['wrong-admin-token-not-a-jwt', 'a.b.c', '...']) expect(await verifier.verify(new Secret(token))).toBeNull();
+    expect(logger.lines.map(({ level, fields }) => [level, fields.reason])).toEqual([
+      ['debug', 'malformed token'],
+      ['debug', 'malformed token'],
+      ['debug', 'malformed token'],
+    ]);
+  });
+
   it('verify - a verifier of an identity provider only refuses minted tokens', async () => {
     const token = await createJoseTokenMinter({ secrets: SECRET }).mint({ scope: 'acme', can: ['read'], ttlSeconds: 60 });
     const verifier = createJoseTokenVerifier({ identityProvider: { jwksUrl: 'http://127.0.0.1:9/jwks.json', issuer: 'https://id.example.test/', audience: 'x' } });

@@ -1,13 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload, type KeyLike } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload, type CryptoKey } from 'jose';
 import type { Logger, LogFields } from '@llm-settings/core';
 
 /** A signing key of the test identity provider, and its public JWK as the key set lists it. */
 export interface ProviderKey {
   readonly kid: string;
   readonly alg: string;
-  readonly privateKey: KeyLike;
+  readonly privateKey: CryptoKey;
   readonly jwk: JWK;
 }
 
@@ -46,11 +46,12 @@ export async function startJwksServer(keys: readonly ProviderKey[]): Promise<Jwk
 export const ISSUER = 'https://id.example.test/';
 export const AUDIENCE = 'llm-settings';
 
-/** A token of the test identity provider: issuer, audience, a minute of life, unless `claims` say otherwise. */
-export async function providerToken(key: ProviderKey, claims: JWTPayload, header: { alg?: string; kid?: string } = {}): Promise<string> {
+/** A token of the test identity provider: issuer, audience, a minute of life, unless `claims` say otherwise; `kid: null` leaves the key id out. */
+export async function providerToken(key: ProviderKey, claims: JWTPayload, header: { alg?: string; kid?: string | null } = {}): Promise<string> {
   const nowSeconds = Math.floor(Date.now() / 1000);
+  const kid = header.kid === undefined ? key.kid : header.kid;
   return new SignJWT({ iss: ISSUER, aud: AUDIENCE, iat: nowSeconds, exp: nowSeconds + 60, ...claims })
-    .setProtectedHeader({ alg: header.alg ?? key.alg, kid: header.kid ?? key.kid })
+    .setProtectedHeader({ alg: header.alg ?? key.alg, ...(kid === null ? {} : { kid }) })
     .sign(key.privateKey);
 }
 

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, SignJWT, type JWTPayload, type KeyLike } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type JWTPayload, type CryptoKey } from 'jose';
 import { PERMISSIONS, type Permission } from '@llm-settings/core';
 
 export const ISSUER = 'https://id.example.test/';
@@ -35,7 +35,7 @@ export async function startIdentityProvider(): Promise<IdentityProvider> {
   };
 }
 
-function signed(key: KeyLike, claims: JWTPayload): Promise<string> {
+function signed(key: CryptoKey, claims: JWTPayload): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ iss: ISSUER, aud: AUDIENCE, iat: now, exp: now + 60, ...claims }).setProtectedHeader({ alg: 'RS256', kid: 'test-key' }).sign(key);
 }
