@@ -105,12 +105,12 @@ export function sendRaw(baseUrl: string, raw: string, timeoutMs = 10_000): Promi
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => socket.destroy(Object.assign(new Error(`not closed within ${timeoutMs} ms`), { code: 'HUNG' })), timeoutMs);
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
+    // A server closing on a request it refused may reset the connection after its answer: what came before counts.
+    let failure: Error | undefined;
+    socket.on('error', (error) => (failure = error));
     socket.on('close', () => {
       clearTimeout(timer);
+      if (chunks.length === 0) return reject(failure ?? new Error('closed without an answer'));
       const received = Buffer.concat(chunks).toString('latin1');
       const split = received.indexOf('\r\n\r\n');
       const [statusLine = '', ...lines] = received.slice(0, split).split('\r\n');
