@@ -40,6 +40,7 @@ const ui = {
   modelNote: $('model-note'),
   apiKey: $('api-key'),
   testButton: $('test-button'),
+  listModelsButton: $('list-models-button'),
   testResult: $('test-result'),
   testOutcome: $('test-outcome'),
   testSubject: $('test-subject'),
@@ -56,7 +57,7 @@ const ui = {
 };
 
 /** What the page knows of the server: the view shown, its ETag, and whether the model route exists. */
-const state = { view: null, etag: null, modelListAvailable: true, modelLoads: 0, busy: false, providersLoaded: false, caller: null };
+const state = { view: null, etag: null, modelListAvailable: true, modelLoads: 0, busy: false, providersLoaded: false, caller: null, addressTokenUnreadable: false };
 
 /** An answer the page cannot use: a problem document (RFC 9457) or a network failure. */
 class ApiError extends Error {
@@ -137,7 +138,9 @@ function askForToken(refused) {
   if (refused) sessionStorage.removeItem(TOKEN_KEY);
   ui.settings.hidden = true;
   ui.tokenSection.hidden = false;
-  announce(refused ? 'The API token was refused; enter it again.' : 'This server needs its API token.', refused ? 'error' : 'info');
+  if (state.addressTokenUnreadable) announce('The token in the address is not well encoded; enter it here.', 'error');
+  else announce(refused ? 'The API token was refused; enter it again.' : 'This server needs its API token.', refused ? 'error' : 'info');
+  state.addressTokenUnreadable = false;
   ui.token.focus();
 }
 
@@ -147,10 +150,16 @@ function askForToken(refused) {
  * that it is neither shown, bookmarked nor sent on. The fragment never reaches the server.
  */
 function takeTokenFromAddress() {
-  const match = /^#token=([^&]+)$/.exec(location.hash);
-  if (match === null) return;
-  sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(match[1]));
+  const part = location.hash.slice(1).split('&').find((entry) => entry.startsWith('token='));
+  if (part === undefined) return;
+  // Out of the address first, whatever else the fragment holds or however it is spelled.
   history.replaceState(null, '', `${location.pathname}${location.search}`);
+  try {
+    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(part.slice('token='.length)));
+  } catch {
+    // Said when the token is asked for: the page's first answer would cover it.
+    state.addressTokenUnreadable = true;
+  }
 }
 
 /**
@@ -179,6 +188,7 @@ function showCaller() {
   ui.testButton.hidden = !may('test');
   ui.editSection.hidden = !may('write') && !may('test');
   if (!may('models')) state.modelListAvailable = false;
+  ui.listModelsButton.hidden = !state.modelListAvailable;
 }
 
 ui.tokenForm.addEventListener('submit', (event) => {
@@ -302,25 +312,26 @@ function resetForm() {
 // ---- models -------------------------------------------------------------------------
 
 /**
- * Fills the model list for the chosen provider: the live list of the key being typed,
- * else the server's list (live from the stored key, or its catalogue). Without the
- * model route (an older server), the free-text field alone remains.
+ * Fills the model list for the chosen provider: the server's list (live from the stored
+ * key, or its catalogue), or with `typedKey` the live list of the key being typed. A typed
+ * key is sent only when the person asks (this list, Test, Save), never on its own: pasted
+ * before the provider was chosen, it would go to the provider chosen at the time.
+ * Without the model route (an older server), the free-text field alone remains.
  */
-async function loadModels(wanted) {
+async function loadModels(wanted, { typedKey = false } = {}) {
   state.modelLoads += 1;
   ui.modelSelectField.setAttribute('aria-busy', 'true');
   try {
-    await fillModelChoice(wanted);
+    await fillModelChoice(wanted, typedKey ? ui.apiKey.value.trim() : '');
   } finally {
     state.modelLoads -= 1;
     ui.modelSelectField.setAttribute('aria-busy', String(state.modelLoads > 0));
   }
 }
 
-async function fillModelChoice(wanted) {
+async function fillModelChoice(wanted, candidateKey) {
   const provider = ui.provider.value;
   if (!state.modelListAvailable) return showModelChoice(null, wanted);
-  const candidateKey = ui.apiKey.value.trim();
   try {
     const { json } =
       candidateKey === ''
@@ -331,6 +342,7 @@ async function fillModelChoice(wanted) {
   } catch (error) {
     if (error.status === 404 || error.status === 405) {
       state.modelListAvailable = false;
+      ui.listModelsButton.hidden = true;
       showModelChoice(null, wanted);
     } else {
       // This time only: the free-text field still takes any id.
@@ -398,8 +410,15 @@ ui.modelSelect.addEventListener('change', () => {
     updateModelFields();
   }
 });
-// A pasted key lists its own models, so the person picks one the key can use.
-ui.apiKey.addEventListener('change', () => void loadModels(chosenModel()));
+// A typed key lists its own models when asked, so the person picks one the key can use.
+ui.listModelsButton.addEventListener('click', () => {
+  if (ui.apiKey.value.trim() === '') {
+    announce('Type a key first: the list shown is already the stored key\'s, or the catalogue.', 'info');
+    ui.apiKey.focus();
+    return;
+  }
+  void loadModels(chosenModel(), { typedKey: true });
+});
 
 // ---- test ---------------------------------------------------------------------------
 

@@ -86,6 +86,29 @@ describe.skipIf(SKIP_BROWSER_TESTS)(SKIP_BROWSER_TESTS ? SKIPPED : 'settings pag
     expect(await page.locator('#current-scope').textContent()).toBe(SCOPE);
   });
 
+  it('takes #token= out of the address whatever else the fragment holds, and a badly encoded one too, saying so', async () => {
+    const token = await minter.mint({ scope: SCOPE, can: ['read'], ttlSeconds: 600 });
+    const page = await context.newPage();
+    watched.push(watchPageProblems(page));
+    await page.goto(`${server.url}/#token=${token}&from=app`);
+    await page.locator('#status', { hasText: 'Current settings loaded.' }).waitFor();
+    expect(page.url()).toBe(`${server.url}/`);
+    expect(await page.evaluate(() => sessionStorage.getItem('llm-settings.api-token'))).toBe(token);
+    expect(await page.locator('#current-scope').textContent()).toBe(SCOPE);
+
+    const fresh = await browser.newContext();
+    try {
+      const badly = await fresh.newPage();
+      await badly.goto(`${server.url}/#token=tok%E0-not-utf8`);
+      await badly.locator('#status', { hasText: 'The token in the address is not well encoded; enter it here.' }).waitFor();
+      expect(await badly.locator('#token-section').isVisible()).toBe(true);
+      expect(badly.url()).toBe(`${server.url}/`);
+      expect(await badly.evaluate(() => sessionStorage.getItem('llm-settings.api-token'))).toBeNull();
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('hides what the token may not do: no save or delete without write, no test without test', async () => {
     const { page } = await openWithToken(['read', 'test']);
     expect(await page.locator('#test-button').isVisible()).toBe(true);

@@ -203,10 +203,10 @@ describe.skipIf(SKIP_BROWSER_TESTS)(SKIP_BROWSER_TESTS ? SKIPPED : 'settings pag
     await statusText(page, 'Settings saved.');
     expect((await api('GET', '/api/settings/llm')).json.model).toBe(LIVE_ONLY_MODEL);
 
-    // A key pasted for the other provider lists that key's models before anything is saved.
+    // A key pasted for the other provider lists that key's models, when asked, before anything is saved.
     await page.selectOption('#provider', 'anthropic');
     await page.fill('#api-key', ANTHROPIC_KEY);
-    await page.locator('#api-key').blur();
+    await page.click('#list-models-button');
     await page.locator('#model-source', { hasText: 'the key you entered' }).waitFor();
     const anthropicOptions = await page.locator('#model-select option').evaluateAll((all) => all.map((option: PageElement) => option.value));
     expect(anthropicOptions).toContain('claude-sonnet-4-20250514');
@@ -214,10 +214,28 @@ describe.skipIf(SKIP_BROWSER_TESTS)(SKIP_BROWSER_TESTS ? SKIPPED : 'settings pag
     // A key the provider refuses says so; the catalogue stays to choose from.
     fake.setKeyBehavior('anthropic', REFUSED_KEY, 'unauthorized');
     await page.fill('#api-key', REFUSED_KEY);
-    await page.locator('#api-key').blur();
+    await page.click('#list-models-button');
     await page.locator('#model-source', { hasText: 'Built-in catalogue. The key you entered did not list its models (invalid_api_key).' }).waitFor();
     expect(fake.requests.some((request) => request.provider === 'anthropic' && request.apiKey === ANTHROPIC_KEY)).toBe(true);
     expect((await api('GET', '/api/settings/llm')).json.provider).toBe('openai');
+  });
+
+  it('sends a typed key nowhere until a button is pressed: pasted before the provider was chosen, it never reaches the other one', async () => {
+    const page = await openPage();
+    await settled(page);
+    expect(await page.inputValue('#provider')).toBe('anthropic');
+    const sentWith = (key: string) => fake.requests.filter((request) => request.apiKey === key).map((request) => request.provider);
+    const typed = `${OPENAI_KEY.slice(0, -6)}TYPED1`;
+    await page.fill('#api-key', typed);
+    await page.locator('#api-key').blur();
+    await page.selectOption('#provider', 'openai');
+    await page.locator('#model-select-field[aria-busy="false"]').waitFor({ state: 'attached' });
+    await page.locator('#model-source', { hasText: 'Built-in catalogue' }).waitFor();
+    expect(sentWith(typed)).toEqual([]);
+
+    await page.click('#list-models-button');
+    await page.locator('#model-source', { hasText: 'the key you entered' }).waitFor();
+    expect(new Set(sentWith(typed))).toEqual(new Set(['openai']));
   });
 
   it('deletes the settings only after the confirmation', async () => {
