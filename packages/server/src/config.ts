@@ -23,8 +23,11 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 /** An empty variable counts as unset, as in most twelve-factor tooling. */
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
-const integer = (name: string, min: number, max: number) =>
-  z.coerce.number({ error: () => `${name} must be an integer from ${min} to ${max}` }).int(`${name} must be an integer from ${min} to ${max}`).min(min, `${name} must be an integer from ${min} to ${max}`).max(max, `${name} must be an integer from ${min} to ${max}`);
+/** Decimal digits only: a number coercion would read ' ' as 0, '0x1F90' as 8080 and '1e3' as 1000. */
+const integer = (name: string, min: number, max: number) => {
+  const message = `${name} must be an integer from ${min} to ${max}`;
+  return z.string().regex(/^\d+$/, message).transform(Number).pipe(z.number().min(min, message).max(max, message));
+};
 const httpUrl = (name: string) =>
   z.url({ protocol: /^https?$/, error: () => `${name} must be an http(s) URL` });
 /** A listen address: an IP address, or a name without a port. */

@@ -157,6 +157,14 @@ describe('loadConfig', () => {
     for (const secret of ['hunter2', 'short-secret', 'eighty', 'ftp://files']) expect(message).not.toContain(secret);
   });
 
+  it('reads integers written in decimal digits only: a blank, hex, an exponent or a sign is refused, not read as another number', () => {
+    expect(loadConfig({ PORT: '8081', PROBE_MAX_IN_FLIGHT: '007' }, '/tmp', '/tmp')).toMatchObject({ port: 8081, probeMaxInFlight: 7 });
+    for (const value of [' ', '0x1F90', '1e3', '+80', '-1', '80.0', ' 80']) {
+      expect(configError({ PORT: value }).split('\n').slice(1), JSON.stringify(value)).toEqual(['  - PORT must be an integer from 0 to 65535']);
+    }
+    expect(configError({ MODEL_LIST_CACHE_MAX_BYTES: ' ' })).toContain('MODEL_LIST_CACHE_MAX_BYTES must be an integer');
+  });
+
   it('reports the unusable entries of ALLOWED_HOSTS by position on one line, never their values', () => {
     const message = configError({ ALLOWED_HOSTS: 'ok.example,http://secret-one.example/,ok.example:8443,secret two,,[::1]:99999' });
     expect(message.split('\n').slice(1)).toEqual([
