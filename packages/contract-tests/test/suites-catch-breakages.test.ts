@@ -5,7 +5,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CIPHER_BUGS, LISTER_BUGS, LOGGER_BUGS, STORE_BUGS, type CipherBug, type ListerBug, type LoggerBug, type StoreBug } from './fixtures/broken-adapters.js';
+import {
+  CIPHER_BUGS,
+  LISTER_BUGS,
+  LOGGER_BUGS,
+  STORE_BUGS,
+  USAGE_BUGS,
+  type CipherBug,
+  type ListerBug,
+  type LoggerBug,
+  type StoreBug,
+  type UsageBug,
+} from './fixtures/broken-adapters.js';
 
 /*
  * The suites must fail for adapters with a planted bug: this runs them against the
@@ -43,6 +54,10 @@ const STORE_CAUGHT: Record<StoreBug, readonly string[]> = {
     "watch - another instance's writes made while local writes run are each reported as remote",
   ],
   'the remote feed starts late and silently': ["watch - another instance's write made as this one starts watching is reported"],
+  'reads cached across remote writes': [
+    "watch - another instance's write made as this one starts watching is reported",
+    "get - a value read here before another instance's write reads as that write once the write is reported",
+  ],
   'instances write without taking turns': ['set - two instances writing one key at once lose no write'],
   'values written in two steps': ['get - while another instance writes 64 KiB values'],
   'history appended before the version check': ['set - a refused compare-and-set appends nothing'],
@@ -54,10 +69,20 @@ const CIPHER_CAUGHT: Record<CipherBug, readonly string[]> = {
   none: [],
   'the ring decrypts with its first key only': ['decrypt - a token made under an older key of the ring still decrypts'],
   'the ring encrypts with its last key': ['encrypt - a new token opens with the first key of the ring alone'],
-  'ciphers remember retired keys': ['decrypt - a token under a key that left the ring is refused'],
+  'ciphers remember retired keys': ['decrypt - a token under a key that left the ring is refused with DecryptionError'],
   'isCurrent is always true': ['isCurrent - is false for a token under an older key of the ring'],
   'rotate returns the token unchanged': ['rotate - re-encrypts a token under an older key'],
   'the last character is not authenticated': ['decrypt - refuses a token changed at any single position, the last one included'],
+  'refusals name the keys': ['decrypt - the error for a rejected token, printed whole with its causes, shows neither the plaintext nor a key'],
+  'a retired key is refused in words of its own': ['decrypt - a token under a key that left the ring is refused with DecryptionError, in the words of a tampered token'],
+  'expired tokens are refused in words of their own': ['decrypt - with a TTL, a token older than the TTL is refused, in the words of a tampered token'],
+  'the refusal of an expired token holds the plaintext': ['decrypt - with a TTL, a token older than the TTL is refused, in the words of a tampered token'],
+};
+
+const USAGE_CAUGHT: Record<UsageBug, readonly string[]> = {
+  none: [],
+  'rows sorted by a locale': ['read - sorts models of one day and provider in code point order'],
+  'rows sorted by UTF-16 code units': ['read - sorts models of one day and provider in code point order'],
 };
 
 const LISTER_CAUGHT: Record<ListerBug, readonly string[]> = {
@@ -116,6 +141,11 @@ describe('the contract suites catch planted bugs', () => {
   for (const bug of CIPHER_BUGS) {
     it(`SecretCipher - ${bug === 'none' ? 'the unbroken cipher passes' : `catches: ${bug}`}`, () => {
       expectCaught(`SecretCipher contract: ${bug}`, CIPHER_CAUGHT[bug]);
+    });
+  }
+  for (const bug of USAGE_BUGS) {
+    it(`UsageStore - ${bug === 'none' ? 'the unbroken store passes' : `catches: ${bug}`}`, () => {
+      expectCaught(`UsageStore contract: ${bug}`, USAGE_CAUGHT[bug]);
     });
   }
   for (const bug of LISTER_BUGS) {

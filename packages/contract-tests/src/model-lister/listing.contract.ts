@@ -49,7 +49,8 @@ export function listingChecks<Fake extends ModelListerContractFake>(options: Mod
 
 /** With two providers or more: one key at two providers is two calls. */
 export function acrossProvidersChecks<Fake extends ModelListerContractFake>(options: ModelListerContractOptions<Fake>, subject: ListerSubject<Fake>): void {
-  describe.skipIf(options.providers.length < 2)('across providers', () => {
+  const oneProvider = options.providers.length < 2;
+  describe.skipIf(oneProvider)(`across providers${oneProvider ? ' (skipped: one provider given)' : ''}`, () => {
     it('lists one key at two providers at once with a call each, each giving its own models', async () => {
       const [one, other] = options.providers as [LlmProvider, LlmProvider];
       const apiKey = `shared-contract-key-${'k'.repeat(8)}`;

@@ -17,6 +17,13 @@ export interface SecretCipherContractOptions<C extends SecretCipher = SecretCiph
    * the key ring and rotation-between-keys checks are skipped.
    */
   createWithKeys?: (keyNames: readonly string[]) => C | Promise<C>;
+  /**
+   * The texts of the keys the suite's ciphers hold (each as configured, and in any other
+   * form an error of yours could show), which no refusal may contain. Called at each
+   * check, so keys made by the hooks above count once made. Without it, refusals are
+   * still checked for the plaintext.
+   */
+  neverMention?: () => readonly string[];
   /** A cipher whose tokens carry a time. Without it the time checks are skipped. */
   clock?: SecretCipherClockHook<C>;
   /** Releases what `create` acquired; called once after the suite. */

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { ErrorCodes, type SecretCipher } from '@llm-settings/core';
 import type { SecretCipherContractOptions } from './options.js';
@@ -39,19 +40,41 @@ export function changedAt(token: string, position: number): string {
   return token.slice(0, position) + replacement + token.slice(position + 1);
 }
 
-export async function expectDecryptionError(promise: Promise<unknown>): Promise<void> {
-  const error = await promise.then(
-    () => expect.fail('a token that must be refused was accepted'),
-    (e: unknown) => e,
-  );
-  expect(error).toMatchObject({ name: 'DecryptionError', code: ErrorCodes.CRYPTO_UNDECRYPTABLE });
+/**
+ * Checks a refusal as the port asks: a DecryptionError that, printed whole (its own
+ * properties and causes included, as a log of it would show), holds neither the plaintext
+ * nor a text of `neverMention`. Returns its wording, for the checks that every refusal
+ * reads alike and so says not why.
+ */
+export function checkedRefusal<C extends SecretCipher>(options: SecretCipherContractOptions<C>, error: unknown, label: string): string {
+  expect(error, `${label}: expected a DecryptionError`).toMatchObject({ name: 'DecryptionError', code: ErrorCodes.CRYPTO_UNDECRYPTABLE });
+  const printed = inspect(error, { depth: Infinity, showHidden: true });
+  expect(printed, `${label}: the error shows the plaintext`).not.toContain(SECRET);
+  expect(printed, `${label}: the error shows the plaintext's end`).not.toContain(SECRET.slice(-12));
+  for (const text of options.neverMention?.() ?? []) expect(printed, `${label}: the error shows a text of neverMention`).not.toContain(text);
+  return wordingOf(error as Error);
 }
 
-/** The message of the error and of each cause below it. */
-export function errorTexts(error: Error): string[] {
-  const texts: string[] = [];
-  for (let e: unknown = error; e instanceof Error; e = e.cause) texts.push(e.message, String(e));
-  return texts;
+/** Awaits `promise`, which must be refused, and checks its error with {@link checkedRefusal}. */
+export async function expectRefusal<C extends SecretCipher>(options: SecretCipherContractOptions<C>, promise: Promise<unknown>, label: string): Promise<string> {
+  const error = await promise.then(
+    () => expect.fail(`${label}: a token that must be refused was accepted`),
+    (e: unknown) => e,
+  );
+  return checkedRefusal(options, error, label);
+}
+
+/** The wording of a token changed in its middle, refused by `cipher`: what every other refusal must read. */
+export async function tamperedWording<C extends SecretCipher>(options: SecretCipherContractOptions<C>, cipher: SecretCipher): Promise<string> {
+  const token = await cipher.encrypt(SECRET);
+  return expectRefusal(options, cipher.decrypt(changedAt(token, Math.floor(token.length / 2))), 'a tampered token');
+}
+
+/** Name and message of the error and of each cause below it. */
+function wordingOf(error: Error): string {
+  const parts: string[] = [];
+  for (let e: unknown = error; e instanceof Error; e = e.cause) parts.push(`${e.name}: ${e.message}`);
+  return parts.join(' <- ');
 }
 
 /** The cipher under test, made once for the suite (`create`) and released after it (`teardown`). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isRotatingCipher, type SecretCipher } from '@llm-settings/core';
 import type { SecretCipherContractOptions } from './options.js';
-import { SECRET, expectDecryptionError, describeCipherChecks, type CipherSubject } from './support.js';
+import { SECRET, describeCipherChecks, expectRefusal, tamperedWording, type CipherSubject } from './support.js';
 
 /** With `clock`: TTL, clock skew, rotated tokens keep their time. */
 export function timeChecks<C extends SecretCipher>(options: SecretCipherContractOptions<C>, _subject: CipherSubject<C>): void {
@@ -16,7 +16,7 @@ export function timeChecks<C extends SecretCipher>(options: SecretCipherContract
     const skew = clock?.maxClockSkewSeconds;
 
     it.skipIf(ttl === undefined)(
-      `decrypt - with a TTL, a token older than the TTL is refused and one just younger opens${ttl === undefined ? ' (skipped: no ttlSeconds)' : ''}`,
+      `decrypt - with a TTL, a token older than the TTL is refused, in the words of a tampered token, and one just younger opens${ttl === undefined ? ' (skipped: no ttlSeconds)' : ''}`,
       async () => {
         const timed = await clock!.create(now, ['only']);
         offsetSeconds = 0;
@@ -24,14 +24,15 @@ export function timeChecks<C extends SecretCipher>(options: SecretCipherContract
         offsetSeconds = ttl! - 1;
         expect(await timed.decrypt(token)).toBe(SECRET);
         offsetSeconds = ttl! + 1;
-        await expectDecryptionError(timed.decrypt(token));
+        const wording = await expectRefusal(options, timed.decrypt(token), 'an expired token');
+        expect(wording, 'an expired token is refused in other words than a tampered token').toBe(await tamperedWording(options, timed));
         offsetSeconds = ttl! * 10;
-        await expectDecryptionError(timed.decrypt(token));
+        await expectRefusal(options, timed.decrypt(token), 'a token long expired');
       },
     );
 
     it.skipIf(skew === undefined)(
-      `decrypt - a token from further in the future than the allowed clock skew is refused, one within it opens${skew === undefined ? ' (skipped: no maxClockSkewSeconds)' : ''}`,
+      `decrypt - a token from further in the future than the allowed clock skew is refused, in the words of a tampered token, and one within it opens${skew === undefined ? ' (skipped: no maxClockSkewSeconds)' : ''}`,
       async () => {
         const timed = await clock!.create(now, ['only']);
         offsetSeconds = skew! + 1;
@@ -39,7 +40,8 @@ export function timeChecks<C extends SecretCipher>(options: SecretCipherContract
         offsetSeconds = skew! - 1;
         const near = await timed.encrypt(SECRET);
         offsetSeconds = 0;
-        await expectDecryptionError(timed.decrypt(tooFar));
+        const wording = await expectRefusal(options, timed.decrypt(tooFar), 'a token from beyond the clock skew');
+        expect(wording, 'a token from the future is refused in other words than a tampered token').toBe(await tamperedWording(options, timed));
         expect(await timed.decrypt(near)).toBe(SECRET);
       },
     );
@@ -60,7 +62,7 @@ export function timeChecks<C extends SecretCipher>(options: SecretCipherContract
         expect(await ring.decrypt(rotated)).toBe(SECRET);
         offsetSeconds = ttl! + 1;
         expect(await ring.decrypt(fresh)).toBe(SECRET);
-        await expectDecryptionError(ring.decrypt(rotated));
+        await expectRefusal(options, ring.decrypt(rotated), 'a rotated token past its original expiry');
       },
     );
   });

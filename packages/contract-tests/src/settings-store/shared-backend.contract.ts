@@ -26,14 +26,19 @@ export function sharedBackendChecks<S extends SettingsStore>(options: SettingsSt
   describe.skipIf(!openSecondInstance)(
     `another instance on the same backend${openSecondInstance ? '' : ' (skipped: no openSecondInstance hook)'}`,
     () => {
-      /** Writes on `writer` until `heard` holds a remote change that may stand for `key`; feeds may start late or poll. */
+      /**
+       * Writes on `writer` until `heard` holds a remote change that may stand for `key`, heard
+       * once the first write resolved (not the feed's start, say); feeds may start late or poll.
+       */
       const writeUntilHeard = async (writer: SettingsStore, key: string, heard: SettingChange[]) => {
         let attempt = 0;
+        let afterFirstWrite: number | undefined;
         await vi.waitFor(
           async () => {
             await writer.set(key, `written by the other instance, attempt ${++attempt}`);
+            afterFirstWrite ??= heard.length;
             await sleep(20);
-            expect(heard.some((change) => standsFor(change, key)), `no remote change for ${key} yet`).toBe(true);
+            expect(heard.slice(afterFirstWrite).some((change) => standsFor(change, key)), `no remote change for ${key} yet`).toBe(true);
           },
           { timeout: REMOTE_DELIVERY_TIMEOUT_MS, interval: 50 },
         );
@@ -65,6 +70,7 @@ export function sharedBackendChecks<S extends SettingsStore>(options: SettingsSt
         await vi.waitFor(() => expect(changes.some((change) => standsFor(change, 'early')), 'the write went unreported: a value read before it stays stale').toBe(true), {
           timeout: REMOTE_DELIVERY_TIMEOUT_MS,
         });
+        expect(await readValue(subject.store, 'early'), 'once reported, a read still sees what was read before the write').toBe('written as the feed started');
       }, REMOTE_TEST_TIMEOUT_MS);
 
       it("watch - another instance's delete and setMany reach this one's listeners", async () => {
@@ -95,13 +101,16 @@ export function sharedBackendChecks<S extends SettingsStore>(options: SettingsSt
       }, REMOTE_TEST_TIMEOUT_MS);
 
       it("close - ends delivery of another instance's writes", async () => {
+        // What arrived before close() finished (its feed starting, say) is not counted.
+        let closed = false;
         const closedHeard: SettingChange[] = [];
-        subject.store.watch((change) => closedHeard.push(change));
+        subject.store.watch((change) => closed && closedHeard.push(change));
         const writer = await subject.secondInstance();
         const witness = await subject.secondInstance();
         const witnessHeard: SettingChange[] = [];
         witness.watch((change) => witnessHeard.push(change));
         await subject.store.close();
+        closed = true;
         // The witness hearing the write shows it was delivered to open instances.
         await writeUntilHeard(writer, 'after-close', witnessHeard);
         expect(closedHeard).toEqual([]);
@@ -127,6 +136,16 @@ export function sharedBackendChecks<S extends SettingsStore>(options: SettingsSt
         await subject.store.set('mine', 'written here');
         await expectReportedRemote(changes, 'theirs');
         expect(changes.filter((change) => change.origin === 'local')).toEqual([{ key: 'mine', origin: 'local' }]);
+      }, REMOTE_TEST_TIMEOUT_MS);
+
+      it("get - a value read here before another instance's write reads as that write once the write is reported", async () => {
+        const other = await subject.secondInstance();
+        const changes = await listenedTo(other);
+        await subject.store.set('read-before', 'written here');
+        expect(await readValue(subject.store, 'read-before')).toBe('written here');
+        await other.set('read-before', 'written there');
+        await expectReportedRemote(changes, 'read-before');
+        expect(await readValue(subject.store, 'read-before'), 'a read after the report still sees the value from before it').toBe('written there');
       }, REMOTE_TEST_TIMEOUT_MS);
 
       it("watch - another instance's writes made while local writes run are each reported as remote", async () => {

@@ -24,6 +24,14 @@ export function readChecks<S extends UsageStore>(_options: UsageStoreContractOpt
     ]);
   });
 
+  it('read - sorts models of one day and provider in code point order: case, accents and characters beyond the BMP', async () => {
+    // Code point order, not a locale's (model-x before Model-X) nor UTF-16's (😀 before ｚ).
+    const models = ['😀', 'ｚ', 'model-x', 'é-model', 'Model-X', 'model-x2'];
+    await subject.store.add(models.map((model) => usage({ model })));
+    const rows = await subject.store.read({ scope: 'tenant-a', from: '2026-03-04', to: '2026-03-04' });
+    expect(rows.map((row) => row.model)).toEqual(['Model-X', 'model-x', 'model-x2', 'é-model', 'ｚ', '😀']);
+  });
+
   it('read - returns [] for a scope without rows', async () => {
     await subject.store.add([usage()]);
     expect(await subject.store.read({ scope: 'nobody', from: '2026-01-01', to: '2026-12-31' })).toEqual([]);

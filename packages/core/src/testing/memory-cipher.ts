@@ -37,8 +37,9 @@ export function createMemoryCipher(options: MemoryCipherOptions = {}): RotatingS
       const iv = bytes.subarray(KEY_ID_BYTES, KEY_ID_BYTES + IV_BYTES);
       const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv }, entry.key, bytes.subarray(KEY_ID_BYTES + IV_BYTES));
       return new TextDecoder('utf-8', { fatal: true }).decode(plain);
-    } catch (error) {
-      throw new DecryptionError(undefined, { cause: error });
+    } catch {
+      // No cause: a refusal reads the same whatever refused the token (the port's promise).
+      throw new DecryptionError();
     }
   };
   const seal = async (plaintext: string): Promise<string> => {
