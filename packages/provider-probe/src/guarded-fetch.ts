@@ -33,6 +33,19 @@ export class RedirectRefusedError extends Error {
   }
 }
 
+/**
+ * Thrown by {@link guardedFetch}, before anything is sent, for a request to another origin
+ * than the provider's (a `baseURL` changed with `withOptions`, an absolute URL given to
+ * `client.get`): the key goes to its provider's origin only. The SDK hands it back as the
+ * `cause` of its connection error.
+ */
+export class OriginRefusedError extends Error {
+  constructor() {
+    super("The request was addressed to another origin than the provider's; it was not sent, and the key went nowhere.");
+    this.name = 'OriginRefusedError';
+  }
+}
+
 /** Every header a provider reads a key from. */
 const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'api-key'] as const;
 
@@ -47,7 +60,9 @@ export const API_KEY_PLACEHOLDER = 'llm-settings-key-added-at-send-time';
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 /**
- * The fetch handed to the SDKs for one client or probe:
+ * The fetch handed to the SDKs for one client or probe, at `baseUrl`:
+ * - a request to another origin than `baseUrl`'s is refused unsent (OriginRefusedError):
+ *   a client's base URL can be changed, and its methods take absolute URLs;
  * - the key, revealed here at send time (the client holds {@link API_KEY_PLACEHOLDER}),
  *   goes in the provider's own header only (`auth`), and no other credential header is
  *   sent: ANTHROPIC_CUSTOM_HEADERS can add an `Authorization` or `X-Api-Key` header that
@@ -63,15 +78,17 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
  *   and the usage read from the answer's bytes as the SDK reads them, recorded once their
  *   reading ends, whatever ends it (the last byte, a cancel, an abort, a failure).
  */
-export function guardedFetch(apiKey: Secret, auth: ProviderAuth, usage: FetchUsage | null = null): typeof globalThis.fetch {
+export function guardedFetch(apiKey: Secret, auth: ProviderAuth, baseUrl: string, usage: FetchUsage | null = null): typeof globalThis.fetch {
+  const origin = new URL(baseUrl).origin;
   return async (input, init = {}) => {
+    const url = new URL(input instanceof Request ? input.url : input);
+    if (url.origin !== origin) throw new OriginRefusedError();
     const key = apiKey.reveal();
     const headers = new Headers(init.headers);
     const sent = [...headers.values()];
     for (const name of CREDENTIAL_HEADERS) headers.delete(name);
     if (auth === 'bearer') headers.set('authorization', `Bearer ${key}`);
     else if (auth !== 'none') headers.set(auth, key);
-    const url = new URL(input instanceof Request ? input.url : input);
     const body = typeof init.body === 'string' || init.body instanceof Uint8Array ? init.body : null;
     const counter = usage !== null && isUsageCountedPath(url.pathname) ? new CallCounter(usage, body) : null;
     let response: Response;

@@ -106,8 +106,9 @@ export interface ProviderSdk {
  * and project, and the log level (`off`, so that ANTHROPIC_LOG / OPENAI_LOG=debug cannot
  * make the SDK print a provider body). The fetch is guardedFetch: it puts the key in the
  * credential headers at send time in place of the placeholder the SDK holds (and of any
- * other, ANTHROPIC_CUSTOM_HEADERS could add one), follows no redirect (it would take the
- * key to another host) and scrubs the key's echoes from answers.
+ * other, ANTHROPIC_CUSTOM_HEADERS could add one), sends nothing to another origin than the
+ * base URL's, follows no redirect (it would take the key to another host) and scrubs the
+ * key's echoes from answers.
  */
 
 async function loadAnthropicSdk(): Promise<ProviderSdk> {
@@ -120,7 +121,7 @@ async function loadAnthropicSdk(): Promise<ProviderSdk> {
       webhookKey: null,
       timeout: timeoutMs,
       maxRetries,
-      fetch: guardedFetch(apiKey, 'x-api-key', usage ?? null),
+      fetch: guardedFetch(apiKey, 'x-api-key', baseUrl, usage ?? null),
       logLevel: 'off',
     });
   return {
@@ -158,7 +159,7 @@ async function loadOpenAiSdk(): Promise<ProviderSdk> {
       timeout: timeoutMs,
       maxRetries,
       defaultHeaders: descriptor.fixedHeaders,
-      fetch: guardedFetch(apiKey, descriptor.auth, usage ?? null),
+      fetch: guardedFetch(apiKey, descriptor.auth, baseUrl, usage ?? null),
       logLevel: 'off',
     });
   return {

@@ -56,7 +56,9 @@ export interface SdkClientOptions<P extends LlmProvider = LlmProvider> {
  * key's echoes are scrubbed from every answer, so that results and the errors thrown
  * hold no part of it; and redirects are not followed (a redirect would take the key to
  * another host): the call fails with the SDK's connection error, whose `cause` is a
- * RedirectRefusedError.
+ * RedirectRefusedError. Nor does a request leave for another origin than the base URL's
+ * (a `baseURL` changed with `withOptions`, an absolute URL given to `client.get`): it fails
+ * unsent, the connection error's `cause` an OriginRefusedError.
  *
  * Async because each SDK is imported at its provider's first use, to keep start-up fast.
  * @throws ConfigError when an option is unusable; the message names the option only.

@@ -3,7 +3,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCodes, Secret, defaultModelFor, isLlmSettingsError } from '@llm-settings/core';
-import { DEFAULT_BASE_URLS, RedirectRefusedError, createSdkClient, type SdkClientOptions } from '@llm-settings/provider-probe';
+import { DEFAULT_BASE_URLS, OriginRefusedError, RedirectRefusedError, createSdkClient, type SdkClientOptions } from '@llm-settings/provider-probe';
 import { fakeAnswerText, startFakeProvider, type FakeProvider } from '@llm-settings/fake-provider';
 import { PROVIDER_IDS, askOnce, credentialHeaders, keyFor } from './helpers.js';
 
@@ -94,6 +94,34 @@ describe('createSdkClient', () => {
     expect(error).toBeInstanceOf({ anthropic: Anthropic, openai: OpenAI }[provider].APIConnectionError);
     expect((error as Error).cause).toBeInstanceOf(RedirectRefusedError);
     expect(fake.requests.filter((r) => r.redirected)).toHaveLength(0);
+  });
+
+  it.each(PROVIDER_IDS)('%s - sends nothing to another origin: a baseURL changed with withOptions, an absolute URL, the fetch itself fail unsent', async (provider) => {
+    const other = await startFakeProvider();
+    try {
+      const apiKey = keyFor(provider);
+      const sdk = await createSdkClient({ provider, apiKey, baseUrl: fake.baseUrls[provider], maxRetries: 0 });
+      const elsewhere = other.baseUrls[provider];
+      const client = sdk.client as Anthropic | OpenAI;
+      const attempts: Array<[string, () => Promise<unknown>]> = [
+        ['withOptions', async () => client.withOptions({ baseURL: elsewhere }).models.list()],
+        ['an absolute URL', async () => client.get(`${elsewhere}/models`)],
+      ];
+      for (const [label, attempt] of attempts) {
+        const error = await attempt().catch((e: unknown) => e);
+        expect(error, label).toBeInstanceOf({ anthropic: Anthropic, openai: OpenAI }[provider].APIConnectionError);
+        expect((error as Error).cause, label).toBeInstanceOf(OriginRefusedError);
+      }
+      // The fetch the client keeps (not in its types, there at run time) is the guarded one.
+      const kept = (client as unknown as { fetch: typeof fetch }).fetch;
+      await expect(kept(`${elsewhere}/models`, {})).rejects.toBeInstanceOf(OriginRefusedError);
+      expect(other.requests).toEqual([]);
+      // The provider's own origin is still reached, with the key.
+      await askOnce(sdk, defaultModelFor(provider));
+      expect(fake.requests.map((r) => r.apiKey)).toEqual([apiKey]);
+    } finally {
+      await other.close();
+    }
   });
 
   it("anthropic - without timeoutMs, the SDK still refuses a non-streamed call that could outlast its timeout; with it, sends it", async () => {
