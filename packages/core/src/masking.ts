@@ -31,6 +31,11 @@ const MIN_RANDOM_LENGTH = 20;
  */
 const RANDOM_SWITCH_RATE = 0.35;
 
+/** True for text holding a provider's key prefix (`sk-` where a word starts): never a name. */
+export function hasKeyPrefix(text: string): boolean {
+  return KEY_PREFIX.test(text);
+}
+
 /**
  * True for text that looks like an API key rather than a name: a provider's key prefix,
  * a long hex secret, or letters and digits that switch class as often as random text.

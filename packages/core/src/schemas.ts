@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_PROVIDER_REGISTRY, PROVIDER_ID_PATTERN, type ProviderRegistry } from './providers.js';
-import { looksLikeApiKey, looksMasked } from './masking.js';
+import { hasKeyPrefix, looksLikeApiKey, looksMasked } from './masking.js';
 
 /*
  * Wire schemas: these snake_case names are the public HTTP contract. Error
@@ -35,15 +35,27 @@ export const ApiKeySchema = z
     }
   });
 
-/** A scope name: short, URL- and key-safe. */
-export const SCOPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+/**
+ * A scope name: short, URL- and key-safe, and never a provider's key (no `sk-` where a word
+ * starts): names are stored, logged and shown in plaintext, so a key pasted as one must not
+ * be kept. Random-looking ids (UUIDs, user ids) are names and pass.
+ */
+export const SCOPE_PATTERN = /^(?!(?:.*[^A-Za-z0-9])?[sS][kK]-)[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 const SCOPE_RULE = '1 to 128 letters, digits or . _ : @ - and start with a letter or digit';
 
+/** A scope name as `field`, a key pasted there refused in words of its own. */
+function scopeNameSchema(field: string, messages: { notString: string; notName: string }) {
+  return z
+    .string({ error: () => messages.notString })
+    .refine((name) => !hasKeyPrefix(name), { message: `${field} looks like an API key; a scope names a user, team or tenant`, abort: true })
+    .regex(SCOPE_PATTERN, messages.notName);
+}
+
 /** The scope whose key a scope uses when it has none of its own; null stops inheriting. */
-export const InheritFromSchema = z
-  .string({ error: () => 'inherit_from must be a scope name or null' })
-  .regex(SCOPE_PATTERN, `inherit_from must be a scope name: ${SCOPE_RULE}`)
-  .nullable();
+export const InheritFromSchema = scopeNameSchema('inherit_from', {
+  notString: 'inherit_from must be a scope name or null',
+  notName: `inherit_from must be a scope name: ${SCOPE_RULE}`,
+}).nullable();
 
 export const ModelSchema = z
   .string({ error: () => 'model must be a string' })
@@ -170,9 +182,7 @@ export const LlmTestResultSchema = z.strictObject({
 export type LlmTestResult = z.infer<typeof LlmTestResultSchema>;
 
 /** Settings scopes (tenants, users, workspaces): short, URL- and key-safe names. */
-export const ScopeSchema = z
-  .string()
-  .regex(SCOPE_PATTERN, `scope must be ${SCOPE_RULE}`);
+export const ScopeSchema = scopeNameSchema('scope', { notString: 'scope must be a string', notName: `scope must be ${SCOPE_RULE}` });
 
 /** The plaintext inside a stored token of own settings. The scope is checked on read. */
 export const StoredSettingsSchema = z.strictObject({

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCodes, LlmSettingsService, isLlmSettingsError, type SettingsStore } from '../src/index.js';
 import { createMemoryCipher, createMemorySettingsStore, createScriptedProbe, settingsKeyFor } from '../src/testing/index.js';
@@ -38,6 +39,24 @@ describe('keys lent by a parent scope', () => {
     const resolved = await service.resolve({ scope: 'tenant-a' });
     expect({ provider: resolved.provider, model: resolved.model, key: resolved.apiKey.reveal() }).toEqual({ provider: 'openai', model: 'gpt-4.1', key: PARENT_KEY });
     expect(JSON.stringify(await service.get({ scope: 'tenant-a' }))).not.toContain(PARENT_KEY.slice(-4));
+  });
+
+  it('update - refuses a key pasted as inherit_from or named as the scope: nothing stored, no part of it in the error', async () => {
+    const key = 'sk-proj-SCOPEKEY-Zq7vXw4TnLpR2mKc9HsJd6';
+    await service.update({ provider: 'openai', api_key: CHILD_KEY }, { scope: 'user-1' });
+    const attempts = [service.update({ inherit_from: key }, { scope: 'user-1' }), service.update({ provider: 'openai', api_key: CHILD_KEY }, { scope: key }), service.get({ scope: key })];
+    for (const attempt of attempts) {
+      const error = await attempt.then(
+        () => new Error('expected a refusal'),
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({ code: ErrorCodes.VALIDATION_INVALID_INPUT });
+      expect(inspect(error, { depth: Infinity })).not.toContain(key.slice(-8));
+    }
+    const stored = [];
+    for await (const record of store.list()) stored.push(record.key);
+    expect(stored).toEqual([settingsKeyFor('user-1')]);
+    expect((await service.get({ scope: 'user-1' })).view.inherit_from).toBeNull();
   });
 
   it('get - a scope own key always wins over its parent', async () => {

@@ -179,6 +179,15 @@ describe('LlmSettingsService', () => {
       await service.update({ provider: 'openai', api_key: OPENAI_KEY }, { ifMatch: '*' });
     });
 
+    it('refuses an If-Match that is not a string or a list of strings (a version number, say) with a ValidationError, writing nothing', async () => {
+      const first = await service.update({ provider: 'openai', api_key: OPENAI_KEY, model: 'a' });
+      for (const ifMatch of [first.version, [first.version], null, {}]) {
+        await expectCode(service.update({ provider: 'openai', api_key: OPENAI_KEY, model: 'b' }, { ifMatch: ifMatch as never }), ErrorCodes.VALIDATION_INVALID_INPUT);
+        await expectCode(service.clear({ ifMatch: ifMatch as never }), ErrorCodes.VALIDATION_INVALID_INPUT);
+      }
+      expect((await service.get()).view.model).toBe('a');
+    });
+
     it('does not reuse an etag after the settings are deleted and written again', async () => {
       const before = await service.update({ provider: 'openai', api_key: OPENAI_KEY });
       await service.clear();

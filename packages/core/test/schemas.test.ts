@@ -153,12 +153,21 @@ describe('LlmSettingsView and LlmTestResult', () => {
 });
 
 describe('ScopeSchema', () => {
-  const names = ['default', 'tenant-1', 'org:42', 'user@example.com', 'x'.repeat(128)];
-  const notNames = ['', '-x', 'a b', 'x'.repeat(129), 'a/b', 'a\n', 'é', 42, null, undefined, ['a']];
+  // Random-looking ids are names: a UUID, a Clerk-style user id, a task id.
+  const names = ['default', 'tenant-1', 'org:42', 'user@example.com', 'x'.repeat(128), '3f1c9a2e-7b4d-4e8f-9a6b-2c5d8e1f0a3b', 'user_2NNEqL2nrIRdJ194ndJqAHwEfxC', 'desk-7', 'task-42'];
+  const keys = ['sk-ant-api03-abcdefghijklmnop', 'sk-proj-Zq7vXw4TnLpR2mKc9HsJd6FgYb3NaE8u', 'SK-live-1', 'user.sk-abc', 'team:sk-x'];
+  const notNames = ['', '-x', 'a b', 'x'.repeat(129), 'a/b', 'a\n', 'é', 42, null, undefined, ['a'], ...keys];
 
   it('accepts short safe names and rejects others', () => {
-    for (const scope of names) expect(ScopeSchema.safeParse(scope).success).toBe(true);
-    for (const scope of notNames) expect(ScopeSchema.safeParse(scope).success).toBe(false);
+    for (const scope of names) expect(ScopeSchema.safeParse(scope).success, scope).toBe(true);
+    for (const scope of notNames) expect(ScopeSchema.safeParse(scope).success, String(scope)).toBe(false);
+  });
+
+  it('refuses a key given as a scope or as inherit_from in words of its own, without quoting it', () => {
+    for (const key of keys) {
+      expect(ScopeSchema.safeParse(key).error?.issues.map((i) => i.message)).toEqual(['scope looks like an API key; a scope names a user, team or tenant']);
+      expect(messages({ inherit_from: key })).toEqual(['inherit_from looks like an API key; a scope names a user, team or tenant']);
+    }
   });
 
   it('isScopeName - decides as the schema does', () => {

@@ -66,6 +66,17 @@ describe('UsageMeter', () => {
     expect(long).toHaveLength(MAX_USAGE_MODEL_LENGTH);
   });
 
+  it('record - stores a model that looks like an API key (a key sent as the model) as [REDACTED], and model names as they are', async () => {
+    const store = createMemoryUsageStore();
+    const meter = meterOf({ store, now: day('2026-03-04') });
+    const keys = ['sk-proj-USEKEYZq7vXw4TnLpR2mKc9HsJd6FgYb3NaE8u', 'Zq7vXw4TnLpR2mKc9HsJd6FgYb3NaE8uVt1oQi5x', 'a3f9c2e7b1d04f6a8e5c3b2a1f0e9d8c'];
+    for (const model of [...keys, 'gpt-4o-mini-2024-07-18', 'claude-opus-4-1-20250805']) meter.record(call({ model }));
+    await meter.flush();
+    const stored = store.rows().map((row) => row.model);
+    expect(stored.sort()).toEqual(['[REDACTED]', 'claude-opus-4-1-20250805', 'gpt-4o-mini-2024-07-18']);
+    expect(store.rows().find((row) => row.model === '[REDACTED]')?.calls).toBe(3);
+  });
+
   it('flush - a failed write keeps its counts for the next one, added to the calls counted meanwhile, and logs without the error text', async () => {
     const store = createMemoryUsageStore();
     const logger = recordingLogger();

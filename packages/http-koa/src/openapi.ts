@@ -8,6 +8,7 @@ import {
   LlmTestResultSchema,
   type ProviderRegistry,
   PERMISSIONS,
+  SCOPE_PATTERN,
 } from '@llm-settings/core';
 import { ANSWERED_REQUEST_ID_HEADER } from './forwarded-headers.js';
 import { HEALTH_PATH, READY_PATH } from './health-routes.js';
@@ -192,7 +193,7 @@ function components(providers: ProviderRegistry, bearerAuth: boolean, hostCheck:
         required: false,
         description:
           'Whose settings: a scope such as a tenant, user or workspace. Absent: the default scope. An invalid value is a 400 problem naming this header.',
-        schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$' },
+        schema: { type: 'string', pattern: SCOPE_PATTERN.source },
       },
       XRequestId: {
         name: 'X-Request-Id',

@@ -6,7 +6,7 @@ export const SCOPE_HEADER = 'LLM-Settings-Scope';
 /** Node's name for it in `req.headers`. */
 export const SCOPE_FIELD = SCOPE_HEADER.toLowerCase();
 
-const SCOPE_RULE = `${SCOPE_HEADER} must be 1 to 128 letters, digits or . _ : @ - and start with a letter or digit`;
+const SCOPE_RULE = `${SCOPE_HEADER} must be 1 to 128 letters, digits or . _ : @ - and start with a letter or digit, and hold no API key (sk-…)`;
 
 /**
  * The scope a request names in {@link SCOPE_HEADER}, or undefined (the default scope)

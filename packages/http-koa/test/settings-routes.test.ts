@@ -359,7 +359,7 @@ describe('scopes over HTTP (LLM-Settings-Scope)', () => {
     }
   });
 
-  it.each(['', 'has space', '-leading-dash', 'x'.repeat(129), 'tenant/../b'])('refuses the scope %j with a 400 naming the header, not the value', async (scope) => {
+  it.each(['', 'has space', '-leading-dash', 'x'.repeat(129), 'tenant/../b', 'sk-proj-KEYASSCOPE-Zq7vXw4TnLpR2mKc9H'])('refuses the scope %j with a 400 naming the header, not the value', async (scope) => {
     const server = await startServer();
     try {
       for (const init of [{ headers: { 'llm-settings-scope': scope } }, jsonRequest('PUT', { provider: 'openai', api_key: OPENAI_KEY }, { 'llm-settings-scope': scope })]) {

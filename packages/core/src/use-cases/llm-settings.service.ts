@@ -436,7 +436,13 @@ function preconditionHolds(current: SealedSettings | null, ifMatch: IfMatch | un
   if (ifMatch === undefined) return true;
   if (ifMatch === '*') return current !== null;
   const tag = current?.etag ?? ABSENT_ETAG;
-  return typeof ifMatch === 'string' ? tag === ifMatch : ifMatch.includes(tag);
+  if (typeof ifMatch === 'string') return tag === ifMatch;
+  // Checked for callers without types: a version number is an easy mistake for an ETag.
+  if (!Array.isArray(ifMatch) || !ifMatch.every((each) => typeof each === 'string')) {
+    const message = "ifMatch must be '*', an ETag or a list of ETags (strings)";
+    throw new ValidationError(`Invalid request: ${message}`, [{ path: 'ifMatch', message }]);
+  }
+  return ifMatch.includes(tag);
 }
 
 /** An update that names its provider. */

@@ -1,7 +1,9 @@
 import { ValidationError } from '../errors.js';
 import { compareCodePoints } from '../key-order.js';
+import { looksLikeApiKey } from '../masking.js';
 import { silentLogger, type Logger } from '../ports/logger.port.js';
 import { MAX_USAGE_MODEL_LENGTH, type UsageCounts, type UsageStore } from '../ports/usage-store.port.js';
+import { REDACTED } from '../redaction.js';
 import { normalizeScope } from '../scopes.js';
 import type { TokenUsage } from '../usage-readers.js';
 
@@ -243,11 +245,16 @@ function addCounts(row: MutableCounts, counts: UsageCounts): void {
   row.cachedInputTokens += counts.cachedInputTokens;
 }
 
-/** A model name as a row keeps it: data from the provider or the caller, bounded and without control characters. */
+/**
+ * A model name as a row keeps it: data from the provider or the caller, bounded and without
+ * control characters; one that looks like an API key (a key sent as the model) is stored as
+ * `[REDACTED]`, as settings refuse such a model.
+ */
 export function modelName(model: string | null): string {
   // eslint-disable-next-line no-control-regex
   const cleaned = (model ?? '').replace(/[\u0000-\u001f\u007f]/g, '').slice(0, MAX_USAGE_MODEL_LENGTH);
-  return cleaned === '' ? UNKNOWN_MODEL : cleaned;
+  if (cleaned === '') return UNKNOWN_MODEL;
+  return looksLikeApiKey(cleaned) ? REDACTED : cleaned;
 }
 
 function dateOf(value: unknown, name: string): string {
