@@ -18,6 +18,7 @@ import { parseFernetKeys } from '@llm-settings/crypto-fernet';
 import { jwksUrlOf, parseTokenSecrets, type IdentityProviderOptions } from '@llm-settings/auth-jose/config';
 import { DEFAULT_DATABASE_FILE, findProjectDir } from './data-home.js';
 import { loadProviderConfig } from './provider-config.js';
+import { cliCommand } from './cli-command.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -67,7 +68,7 @@ const fernetKeys = (name: string) =>
       parseFernetKeys(value);
     } catch (error) {
       // The parser names keys by position, never by value.
-      ctx.addIssue({ code: 'custom', message: `${name} is invalid: ${reasonOf(error, 'it is not a Fernet key list')}; generate a key with \`npm run llm-settings -- generate-key\`` });
+      ctx.addIssue({ code: 'custom', message: `${name} is invalid: ${reasonOf(error, 'it is not a Fernet key list')}; generate a key with ${cliCommand('generate-key')}` });
     }
   });
 
@@ -233,7 +234,7 @@ export function loadConfig(
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
   if (production && e.ENCRYPTION_KEY === undefined) {
-    throw new ConfigError('Invalid configuration:\n  - ENCRYPTION_KEY is required when NODE_ENV=production (generate one with `npm run llm-settings -- generate-key`)');
+    throw new ConfigError(`Invalid configuration:\n  - ENCRYPTION_KEY is required when NODE_ENV=production (generate one with ${cliCommand('generate-key')})`);
   }
   const { databaseUrl, dataDir } = storageLocations(e.DATABASE_URL, e.LLM_SETTINGS_HOME, cwd, projectDir);
   return {

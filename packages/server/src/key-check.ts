@@ -1,4 +1,5 @@
 import { ConfigError, ErrorCodes, isLlmSettingsError, type Logger, type SecretCipher, type SettingsStore } from '@llm-settings/core';
+import { cliCommand } from './cli-command.js';
 
 /**
  * Stored values tried at start-up: the first ones in key order, which the store reads in
@@ -54,7 +55,7 @@ export async function checkKeysOpenStoredValues(options: KeyCheckOptions): Promi
     [
       `Refusing to start: none of the ${sampled} stored values checked can be decrypted with the keys in ${keys}, so they were saved under another key and every read would answer ${ErrorCodes.CRYPTO_UNDECRYPTABLE}. Nothing was changed. To recover:`,
       `  - start again with the previous key in ENCRYPTION_KEY${fromFile ? ' (or put the key file from your backups back in place)' : ''}; or`,
-      '  - set ENCRYPTION_KEY=NEW,PREVIOUS (the new key first, the previous one after it), start, and run `npm run llm-settings -- rotate-key` to re-encrypt every value under NEW (docs/key-rotation.md);',
+      `  - set ENCRYPTION_KEY=NEW,PREVIOUS (the new key first, the previous one after it), start, and run ${cliCommand('rotate-key')} to re-encrypt every value under NEW (llm-settings' docs/key-rotation.md);`,
       '  - or set ALLOW_UNDECRYPTABLE=1 to start anyway, if the previous key is lost: those settings stay unreadable until they are saved again.',
     ].join('\n'),
   );

@@ -70,7 +70,7 @@ describeEachDatabase('start-up key check on %s', (kind) => {
     expect(error.message).toContain('every read would answer CRYPTO.UNDECRYPTABLE');
     expect(error.message).toContain('start again with the previous key in ENCRYPTION_KEY');
     expect(error.message).toContain('ENCRYPTION_KEY=NEW,PREVIOUS');
-    expect(error.message).toContain('`npm run llm-settings -- rotate-key`');
+    expect(error.message).toContain('`npx llm-settings rotate-key` (in a clone of llm-settings: `npm run llm-settings -- rotate-key`)');
     expect(error.message).toContain('ALLOW_UNDECRYPTABLE=1');
     expect(findKey(error.message)).toBeUndefined();
   });

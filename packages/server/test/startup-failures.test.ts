@@ -65,7 +65,7 @@ describe('start-up failures name the cause and the fix', () => {
     expect(lines[0]).toBe('llm-settings: Invalid configuration:');
     expect(lines).toHaveLength(4);
     for (const name of ['ENCRYPTION_KEY', 'PORT', 'LOG_LEVEL']) expect(lines.filter((l) => l.startsWith(`  - ${name} `))).toHaveLength(1);
-    expect(lines.find((l) => l.startsWith('  - ENCRYPTION_KEY'))).toContain('`npm run llm-settings -- generate-key`');
+    expect(lines.find((l) => l.startsWith('  - ENCRYPTION_KEY'))).toContain('`npx llm-settings generate-key` (in a clone of llm-settings: `npm run llm-settings -- generate-key`)');
     expect(output).not.toContain('VALUE');
   });
 
