@@ -17,6 +17,15 @@ export function revocationChecks<V extends TokenVerifier>(_options: TokenVerifie
       expect(asked).toEqual([GRANT.scope]);
     });
 
+    it('verify - refuses a token issued before its scope was revoked within the same second (iat counts whole seconds)', async () => {
+      const { clock } = fixture;
+      clock.set(200.3);
+      const token = await (await fixture.minter()).mint(GRANT);
+      const verifier = await fixture.verifier(['current'], async (scope) => (scope === GRANT.scope ? clock.at(200.6) : null));
+      clock.set(300);
+      await expectRefused(fixture, verifier, token, 'a token issued 0.3 s before the revocation');
+    });
+
     it('verify - accepts a token issued after its scope was revoked, and tokens of other scopes', async () => {
       const { clock } = fixture;
       const verifier = await fixture.verifier(['current'], async (scope) => (scope === GRANT.scope ? clock.at(200) : null));
