@@ -16,6 +16,8 @@ export class LlmCallUsage {
     private readonly provider: string,
     private readonly dialect: ProviderDialect,
     private readonly requestBody: Buffer | null,
+    /** The scope's stored model: the only one a failed call is counted under by its request's word. */
+    private readonly storedModel: string,
   ) {}
 
   /** The provider answered; only a 2xx answer's body is read. */
@@ -34,13 +36,17 @@ export class LlmCallUsage {
     if (this.recorded) return;
     this.recorded = true;
     const { model, usage } = this.reader?.end() ?? { model: null, usage: null };
-    this.record({
-      scope: this.scope,
-      provider: this.provider,
-      // Parsed only when the answer named no model: a request body can be megabytes.
-      model: model ?? (this.requestBody === null ? null : modelOfJsonRequest(this.requestBody.toString('utf8'))),
-      status: this.status,
-      usage,
-    });
+    this.record({ scope: this.scope, provider: this.provider, model: model ?? this.requestedModel(), status: this.status, usage });
+  }
+
+  /**
+   * The model the request named, for a call whose answer named none. A failed call's is
+   * kept only when it is the scope's stored model: any text a caller sends would otherwise
+   * make a usage row a request, for as long as rows are kept.
+   */
+  private requestedModel(): string | null {
+    // Parsed only when the answer named no model: a request body can be megabytes.
+    const requested = this.requestBody === null ? null : modelOfJsonRequest(this.requestBody.toString('utf8'));
+    return this.reader !== null || requested === this.storedModel ? requested : null;
   }
 }

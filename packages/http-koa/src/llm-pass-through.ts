@@ -199,7 +199,7 @@ export function registerLlmPassThrough(
       ctx.state.llm = facts;
       // First: a call waiting for its body or its settings holds its sockets too.
       const meter = new LlmCallMeter(observer, route.provider, route.path, ctx.state.span);
-      const closing = new ResponseClose(ctx.res);
+      const closing = new ResponseClose(ctx.res, ctx.req);
       try {
         inFlight.enter(facts.scope, closing, meter);
       } catch (error) {
@@ -220,7 +220,7 @@ export function registerLlmPassThrough(
       const headers = upstreamRequestHeaders(requestHeaders, descriptor, apiKey, body, betaFilter(allowedBetas, logger, ctx));
       meter.sending(route.method, body);
       // Counted from here, failures included; recorded once the answer closes, whatever ends it.
-      const usage = countsUsage ? new LlmCallUsage(recordUsage!, facts.scope, route.provider, route.dialect, body) : null;
+      const usage = countsUsage ? new LlmCallUsage(recordUsage!, facts.scope, route.provider, route.dialect, body, settings.model) : null;
       if (usage !== null) closing.add(() => usage.ended());
       const answer = await call.send({ method: route.method, url, headers, body });
       const answerHeaders = answer.headers;

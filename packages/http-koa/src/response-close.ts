@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
  * What runs once a response closes (answered, cut, or its client gone), in the order
@@ -8,16 +8,29 @@ import type { ServerResponse } from 'node:http';
  */
 export class ResponseClose {
   private readonly callbacks: Array<() => void> = [];
+  private closed = false;
 
-  constructor(private readonly res: ServerResponse) {
-    res.once('close', () => {
+  constructor(
+    private readonly res: ServerResponse,
+    req: IncomingMessage,
+  ) {
+    // A response queued behind another on its connection (pipelined requests) has no socket
+    // yet, and Node emits no 'close' for it when the connection goes first: the
+    // connection's own 'close' stands in for it.
+    const connection = res.socket === null ? req.socket : null;
+    const run = () => {
+      if (this.closed) return;
+      this.closed = true;
+      connection?.off('close', run);
       for (const callback of this.callbacks) callback();
-    });
+    };
+    res.once('close', run);
+    connection?.once('close', run);
   }
 
   /** Runs `callback` when the response closes; at once when it has already. */
   add(callback: () => void): void {
-    if (this.res.closed) callback();
+    if (this.closed || this.res.closed) callback();
     else this.callbacks.push(callback);
   }
 }

@@ -70,6 +70,11 @@ export class UpstreamCall {
       // Kept for the whole call: errors after the answer started (a reset, the deadline)
       // reach the answer's stream, and must not be unhandled here.
       req.on('error', (error) => reject(this.failure(error)));
+      // A 101 hands the connection over: without this, Node emits neither an answer nor an error, and the call would hang past its deadline.
+      req.on('upgrade', (_answer, socket) => {
+        socket.destroy();
+        reject(upstreamUnavailable('The provider switched protocols, which is not passed on.'));
+      });
       this.request = req;
       if (this.endedBy !== null) req.destroy();
       req.end(body ?? undefined);

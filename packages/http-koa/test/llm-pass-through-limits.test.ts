@@ -1,5 +1,5 @@
 import { createServer, request, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { ConfigError } from '@llm-settings/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpApp } from '../src/index.js';
@@ -115,6 +115,26 @@ describe('LLM pass-through: calls in flight', () => {
     await expectTooMany(await call(), 'in flight');
     for (let i = 0; i < 3; i++) upstream.answerOne();
     expect(await Promise.all([fourth, ...again])).toEqual([200, 200, 200]);
+  });
+
+  it('frees the slots of calls pipelined behind another on a connection the client closes: their answers never started', async () => {
+    const { upstream, server, call } = await start({ maxInFlight: 50, maxInFlightPerScope: 3 });
+    // One connection: a held call, then two more queued behind it (their answers wait for the first's).
+    const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const body = JSON.stringify({ model: 'gpt-4o' });
+    const one = `POST /api/llm/openai/v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    socket.write(one.repeat(3));
+    await expect.poll(() => upstream.held.length).toBe(3);
+    await expectTooMany(await call(), '3 LLM calls of this scope are in flight');
+    socket.destroy();
+    // Each slot is back: three new calls are held, a fourth is refused.
+    await expect.poll(() => upstream.held.length).toBe(0);
+    const again = [call(), call(), call()].map((pending) => pending.then((r) => r.status));
+    await expect.poll(() => upstream.held.length).toBe(3);
+    await expectTooMany(await call(), 'in flight');
+    for (let i = 0; i < 3; i++) upstream.answerOne();
+    expect(await Promise.all(again)).toEqual([200, 200, 200]);
   });
 
   it('takes a call again once the one in flight timed out', async () => {

@@ -441,6 +441,16 @@ describe('LLM pass-through: refusals', () => {
     expect(problem).toMatchObject({ code: 'UPSTREAM.UNAVAILABLE', detail: 'The provider could not be reached.' });
   });
 
+  it('answers 502 UPSTREAM.UNAVAILABLE at once when the provider switches protocols (101), which Node would leave hanging past the deadline', async () => {
+    const { upstream, llm } = await start(OPENAI);
+    upstream.answerWith((res) => res.socket?.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n'));
+    const started = performance.now();
+    const response = await fetch(llm('/openai/v1/chat/completions'), jsonRequest('POST', { model: 'gpt-4o' }));
+    expect(response.status).toBe(502);
+    expect(await response.json()).toMatchObject({ code: 'UPSTREAM.UNAVAILABLE', detail: 'The provider switched protocols, which is not passed on.' });
+    expect(performance.now() - started).toBeLessThan(900);
+  });
+
   it('answers 504 UPSTREAM.TIMEOUT when the provider does not answer within timeoutMs', async () => {
     const { upstream, server, llm } = await start(OPENAI);
     upstream.answerWith(() => {});

@@ -1,6 +1,6 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { UsageMeter } from '@llm-settings/core';
+import { UsageMeter, defaultModelFor } from '@llm-settings/core';
 import { createMemoryUsageStore } from '@llm-settings/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ANTHROPIC_KEY, OPENAI_KEY, jsonRequest, startServer, type TestServer } from './helpers.js';
@@ -112,15 +112,22 @@ describe('LLM pass-through: usage per scope', () => {
     ]);
   });
 
-  it("counts a failed call under the request's model, and neither model lists nor token counts", async () => {
+  it("counts a failed call under the request's model when it is the scope's, any other as unknown, and neither model lists nor token counts", async () => {
     const { upstream, call, usageOf, settledUsage } = await start();
+    const stored = defaultModelFor('anthropic');
     upstream.answerWith(jsonAnswer({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }, 529));
-    expect((await call('tenant-a', '/anthropic/v1/messages', { model: 'claude-asked', messages: [] })).status).toBe(529);
+    expect((await call('tenant-a', '/anthropic/v1/messages', { model: stored, messages: [] })).status).toBe(529);
+    // A caller's made-up models: a row each would let any caller grow the usage table without bound.
+    upstream.answerWith(jsonAnswer({ type: 'error', error: { type: 'not_found_error', message: 'model not found' } }, 404));
+    for (const model of ['made-up-1', 'made-up-2']) expect((await call('tenant-a', '/anthropic/v1/messages', { model, messages: [] })).status).toBe(404);
     upstream.answerWith(jsonAnswer({ input_tokens: 12 }));
-    await call('tenant-a', '/anthropic/v1/messages/count_tokens', { model: 'claude-asked', messages: [] });
+    await call('tenant-a', '/anthropic/v1/messages/count_tokens', { model: stored, messages: [] });
     upstream.answerWith(jsonAnswer({ data: [] }));
     await fetch(`${server!.url}/api/llm/anthropic/v1/models`, { headers: { 'llm-settings-scope': 'tenant-a' } });
-    expect(await settledUsage('tenant-a', 1)).toEqual([row({ provider: 'anthropic', model: 'claude-asked', failed_calls: 1, input_tokens: 0, output_tokens: 0 })]);
+    expect(await settledUsage('tenant-a', 3)).toEqual([
+      row({ provider: 'anthropic', model: stored, failed_calls: 1, input_tokens: 0, output_tokens: 0 }),
+      row({ provider: 'anthropic', model: 'unknown', calls: 2, failed_calls: 2, input_tokens: 0, output_tokens: 0 }),
+    ]);
     expect((await usageOf('tenant-o')).body).toEqual({ rows: [] });
   });
 
