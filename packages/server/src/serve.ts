@@ -6,12 +6,21 @@ import { clientErrorListener } from '@llm-settings/http-koa';
 import { assertSafeToServe, loadConfig } from './config.js';
 import { wireLlmSettings, type CreateLlmSettingsOptions, type LlmSettings } from './create-llm-settings.js';
 import { drainingResponses } from './draining-responses.js';
+import { trackConnections, type OpenConnections } from './open-connections.js';
 import { createLogDestination, createLogger } from './logger.js';
 import { httpModule } from './modules.js';
 import { TOKENS } from './tokens.js';
 
 /** How long shutdown waits for in-flight requests before cutting connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
+
+export interface ServeOptions extends CreateLlmSettingsOptions {
+  /**
+   * How long `close()` lets in-flight requests finish before it cuts their connections.
+   * @default 10000
+   */
+  shutdownGraceMs?: number;
+}
 
 export interface RunningServer {
   readonly url: string;
@@ -22,7 +31,7 @@ export interface RunningServer {
 }
 
 /** Starts the HTTP service on HOST:PORT. */
-export async function serve(options: CreateLlmSettingsOptions = {}): Promise<RunningServer> {
+export async function serve(options: ServeOptions = {}): Promise<RunningServer> {
   const config = options.config ?? loadConfig(options.env ?? process.env);
   assertSafeToServe(config);
   // Without a logger passed in, logs (request lines included) go to stdout through
@@ -42,6 +51,7 @@ export async function serve(options: CreateLlmSettingsOptions = {}): Promise<Run
   server.on('checkExpectation', handle);
   // What Node's parser refuses is answered as a problem too, not with a bare status line.
   server.on('clientError', clientErrorListener(settings.logger));
+  const connections = trackConnections(server);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -71,21 +81,24 @@ export async function serve(options: CreateLlmSettingsOptions = {}): Promise<Run
   const close = () => {
     responses.drain();
     // The process may exit as soon as this resolves: every line, 'stopped' last, is written by then.
-    return (closing ??= shutdown(server, settings).finally(() => stdoutLogger && flushed(stdoutLogger)));
+    return (closing ??= shutdown(server, connections, settings, options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS).finally(() => stdoutLogger && flushed(stdoutLogger)));
   };
   return { url, settings, server, close };
 }
 
-async function shutdown(server: Server, settings: LlmSettings): Promise<void> {
+async function shutdown(server: Server, connections: OpenConnections, settings: LlmSettings, graceMs: number): Promise<void> {
   settings.logger.info({}, 'shutting down: finishing in-flight requests');
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   // Idle keep-alive sockets would hold close() open; busy ones close after their response.
   const sweeper = setInterval(() => server.closeIdleConnections(), 50);
-  const deadline = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+  const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
   server.closeIdleConnections();
   await closed;
   clearInterval(sweeper);
   clearTimeout(deadline);
+  // The server's close comes before its cut answers' own: wait for those, whose usage is
+  // recorded as they close, before the usage meter writes its last counts and closes.
+  await connections.allClosed();
   await settings.close();
   settings.logger.info({}, 'stopped');
 }
