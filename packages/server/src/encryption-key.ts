@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ConfigError, Secret } from '@llm-settings/core';
 import type { Logger } from '@llm-settings/core';
-import { generateFernetKey } from '@llm-settings/crypto-fernet';
+import { generateFernetKey, parseFernetKeys } from '@llm-settings/crypto-fernet';
 import type { ServerConfig } from './config.js';
 import { createKeyFile, ensurePrivateKeyFolder, identifyKeyFile, readKeyFile, type KeyFileIdentity } from './key-file.js';
 
@@ -35,7 +35,7 @@ export async function resolveEncryptionKey(config: ServerConfig, logger: Logger)
         { path },
         'generated a new encryption key because ENCRYPTION_KEY is not set; back this file up: stored API keys cannot be read without it',
       );
-      return { keys: key, source: path, file: await identifyKeyFile(path) };
+      return { keys: key, source: path, file: await identifyKeyFile(path, key) };
     }
   }
   // Either the file was there, or another process created it first: use that one.
@@ -43,6 +43,24 @@ export async function resolveEncryptionKey(config: ServerConfig, logger: Logger)
   if (keys === null) {
     throw new ConfigError(`The encryption key file ${path} was removed while this process started: start again, or set ENCRYPTION_KEY.`);
   }
+  assertKeyList(path, keys);
   logger.info({ path }, 'using the encryption key file (ENCRYPTION_KEY is not set)');
-  return { keys, source: path, file: await identifyKeyFile(path) };
+  return { keys, source: path, file: await identifyKeyFile(path, keys) };
+}
+
+/** Refuses a key file that holds no usable key list (emptied, cut short), naming the file and never its content. */
+function assertKeyList(path: string, keys: Secret): void {
+  if (keys.reveal() === '') throw unusableKeyFile(path, 'it is empty');
+  try {
+    parseFernetKeys(keys.reveal());
+  } catch (error) {
+    // The parser names keys by position, never by value.
+    throw unusableKeyFile(path, error instanceof ConfigError ? error.message.replace(/\.$/, '') : 'it is not a Fernet key list');
+  }
+}
+
+function unusableKeyFile(path: string, reason: string): ConfigError {
+  return new ConfigError(
+    `The encryption key file ${path} holds no usable key (${reason}). Put the file back from your backups, or set ENCRYPTION_KEY; remove it only if nothing was ever stored with it (a new key is then generated).`,
+  );
 }

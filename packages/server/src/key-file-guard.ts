@@ -3,10 +3,10 @@ import { isKeyFileInPlace, type KeyFileIdentity } from './key-file.js';
 
 /**
  * The store, with its writes refused while the key file the keys came from is gone from its
- * path or replaced: a value written then would be encrypted under a key that the next start
+ * path, replaced or changed: a value written then would be encrypted under a key that the next start
  * does not find (and, outside production, it would generate a new one that opens nothing).
- * Reads go on: what is stored still opens with the keys in memory. One `lstat` per write,
- * next to a database write that costs far more.
+ * Reads go on: what is stored still opens with the keys in memory. One `lstat` and one read
+ * of the file per write, next to a database write that costs far more.
  */
 export function refuseWritesWithoutKeyFile(store: SettingsStore, keyFile: KeyFileIdentity): SettingsStore {
   const guarded =
@@ -31,6 +31,6 @@ export function refuseWritesWithoutKeyFile(store: SettingsStore, keyFile: KeyFil
 
 function keyFileGone(path: string): StorageUnavailableError {
   return new StorageUnavailableError(
-    `The encryption key file ${path} was removed or replaced while the server ran, so writes are refused: the next start would not find the key they are encrypted with. Put the key file back (from a backup), or set ENCRYPTION_KEY, and restart.`,
+    `The encryption key file ${path} was removed, replaced or changed while the server ran, so writes are refused: the next start would not find the key they are encrypted with. Put the key file back (from a backup), or set ENCRYPTION_KEY, and restart.`,
   );
 }

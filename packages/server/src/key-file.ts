@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import { link, lstat, mkdir, open, stat, unlink } from 'node:fs/promises';
 import { ConfigError, Secret } from '@llm-settings/core';
@@ -90,27 +90,36 @@ export async function createKeyFile(path: string, keys: Secret): Promise<boolean
   }
 }
 
-/** Which file is at a key file's path: enough to tell later whether it is still there. */
+/** Which file is at a key file's path, and what it holds: enough to tell later whether it still does. */
 export interface KeyFileIdentity {
   path: string;
   dev: number;
   ino: number;
+  /** SHA-256 of the keys read from it, which never leaves the process. */
+  digest: string;
 }
 
-/** The file now at `path` (not following a symlink). */
-export async function identifyKeyFile(path: string): Promise<KeyFileIdentity> {
+/** The file now at `path` (not following a symlink), holding `keys`. */
+export async function identifyKeyFile(path: string, keys: Secret): Promise<KeyFileIdentity> {
   const { dev, ino } = await lstat(path);
-  return { path, dev, ino };
+  return { path, dev, ino, digest: digestOf(keys) };
 }
 
 /**
- * False when the key file is gone from its path, or another file took its place: the
- * keys in memory still work, but the next start would not find them (and, outside
- * production, would generate a new key that opens none of the stored values).
+ * False when the key file is gone from its path, another file took its place, or its
+ * content changed (a copy over it, an editor's save, `>` truncating it): the keys in
+ * memory still work, but the next start would not find them (and, outside production,
+ * would generate a new key that opens none of the stored values).
  */
 export async function isKeyFileInPlace(identity: KeyFileIdentity): Promise<boolean> {
   const current = await lstat(identity.path).catch(() => null);
-  return current !== null && current.dev === identity.dev && current.ino === identity.ino;
+  if (current === null || current.dev !== identity.dev || current.ino !== identity.ino) return false;
+  const keys = await readKeyFile(identity.path).catch(() => null);
+  return keys !== null && digestOf(keys) === identity.digest;
+}
+
+function digestOf(keys: Secret): string {
+  return createHash('sha256').update(keys.reveal()).digest('hex');
 }
 
 function assertPrivateKeyFile(path: string, stats: Stats): void {

@@ -53,7 +53,7 @@ const IMPOSSIBLE_VERSION = -1;
  * - `storage`: the store answers a read;
  * - `encryption_keys`: the default scope's stored settings, if any, decrypt with the
  *   configured keys (nothing stored is ok), and the key file they came from, if any, is
- *   still at its path (removed or replaced, the next start would not find the keys);
+ *   still at its path with the same keys (removed, replaced or changed, the next start would not find them);
  * - `storage_writable`: the store accepts a write (a compare-and-set that cannot match).
  */
 export function createReadinessCheck(dependencies: ReadinessDependencies, options: ReadinessCheckOptions = {}): ReadinessCheck {

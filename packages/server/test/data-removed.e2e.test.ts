@@ -1,8 +1,9 @@
-import { copyFileSync, mkdtempSync, renameSync, rmSync, unlinkSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '@llm-settings/core';
+import { generateFernetKey } from '@llm-settings/crypto-fernet';
 import { serve, type RunningServer } from '../src/serve.js';
 
 const API_KEY = 'sk-ant-api03-DATA-REMOVED-TEST-0123456789';
@@ -86,6 +87,22 @@ describe('the data folder or its files removed while the server runs', () => {
     const read = await fetch(`${server.url}/api/settings/llm`);
     expect(read.status).toBe(200);
     expect(await read.json()).toMatchObject({ provider: 'anthropic', model: 'claude-sonnet-4-20250514', api_key_set: true });
+    await expectReadiness(server, { storage: 'ok', encryption_keys: 'fail', storage_writable: 'fail' }, 503);
+  });
+
+  it.each([
+    ['another key copied over it', (keyFile: string) => writeFileSync(keyFile, `${generateFernetKey()}\n`)],
+    ['emptied in place', (keyFile: string) => truncateSync(keyFile, 0)],
+  ])('the key file changed in place (%s, the same file): writes answer 503 STORAGE.UNAVAILABLE and /readyz fails on the key file', async (_how, change) => {
+    const { server, data } = await serveWithDataFolder();
+    expect((await put(server, 'claude-sonnet-4-20250514')).status).toBe(200);
+    await expectReadiness(server, { storage: 'ok', encryption_keys: 'ok', storage_writable: 'ok' }, 200);
+
+    change(join(data, 'encryption.key'));
+
+    const answer = await put(server, 'claude-opus-4-1');
+    expect(answer.status).toBe(503);
+    expect(answer.body).toMatchObject({ code: 'STORAGE.UNAVAILABLE' });
     await expectReadiness(server, { storage: 'ok', encryption_keys: 'fail', storage_writable: 'fail' }, 503);
   });
 

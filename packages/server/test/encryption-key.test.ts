@@ -88,6 +88,20 @@ describe('resolveEncryptionKey refuses a key file others could have planted, rea
     expect((await resolveEncryptionKey(config, silentLogger)).keys.reveal()).toBe(readFileSync(path, 'utf8').trim());
   });
 
+  it.each([
+    ['empty', '', 'it is empty'],
+    ['cut short', 'gAAAAABlVmFsaWRCdXRTaG9ydA', 'Fernet key 1 of 1'],
+  ])('refuses a key file that is %s, naming the file and not telling to generate a key', async (_what, content, reason) => {
+    const { config, path } = withKeyFile();
+    writeFileSync(path, content);
+    const error = await refusal(config);
+    expect(error.message).toContain(path);
+    expect(error.message).toContain(reason);
+    expect(error.message).toContain('from your backups');
+    expect(error.message).not.toMatch(/generate one|generateFernetKey/);
+    if (content !== '') expect(error.message).not.toContain(content);
+  });
+
   it.each(['644', '640', '660', '604', '620'])('refuses mode %s and says to chmod 600, without the key', async (mode) => {
     const { config, path } = withKeyFile(parseInt(mode, 8));
     const error = await refusal(config);
