@@ -354,6 +354,11 @@ export class ProviderRegistry {
     return this.enabledIds.map((id) => this.get(id));
   }
 
+  /** Whether calls to `id` have an API root: false for one without a default whose `<ID>_BASE_URL` is unset (Azure OpenAI). */
+  hasRoot(id: LlmProvider): boolean {
+    return this.roots.has(id);
+  }
+
   /** The API root calls to `id` go to. @throws Error when it has none (a disabled Azure without its root). */
   baseUrl(id: LlmProvider): string {
     const root = this.roots.get(id);

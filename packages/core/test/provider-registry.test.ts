@@ -169,6 +169,13 @@ describe('a key bound to its endpoint', () => {
     expect((await moved.resolve()).apiKey.reveal()).toBe(ROUTER_KEY);
   });
 
+  it('confirmProviderEndpoint - refuses a provider without an API root (Azure OpenAI without its variable) with a ConfigError naming the variable', async () => {
+    const { store, cipher } = setUp();
+    const error = await confirmProviderEndpoint(store, cipher, new ProviderRegistry(), 'azure-openai').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toBe('provider azure-openai has no API root to bind its keys to: set AZURE_OPENAI_BASE_URL first');
+  });
+
   it('moves with a path change on the same origin', async () => {
     const { serviceWith } = setUp();
     await serviceWith(at('https://gw-a.example/api/v1')).update({ provider: 'openrouter', api_key: ROUTER_KEY });

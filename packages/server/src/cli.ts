@@ -26,7 +26,11 @@ Commands:
 
 Configuration comes from the environment; see the README.`;
 
-type Command = (args: string[]) => Promise<void>;
+/** A command and the options it takes (name: what its value is), each required, each once: nothing else is accepted. */
+interface Command {
+  readonly options?: Readonly<Record<string, string>>;
+  run(values: Readonly<Record<string, string>>): Promise<void>;
+}
 
 /** Exits 0 once `stoppable` has closed after SIGTERM or SIGINT, 1 when closing fails. */
 function closeOnSignal(stoppable: { close(): Promise<void> }, then: () => void = () => undefined): void {
@@ -50,16 +54,27 @@ function refuseArguments(needs: string): void {
   process.exitCode = 2;
 }
 
-/** Each of `names` as a `--name <value>` option, all given and nothing else; null otherwise. */
-async function requiredOptions<Name extends string>(args: string[], names: readonly Name[]): Promise<Record<Name, string> | null> {
+/**
+ * Each of `names` as a `--name <value>` (or `--name=<value>`) option, all given, each once,
+ * and nothing else; null otherwise. A mistyped or unknown option refuses the command
+ * rather than being ignored: `rotate-key --dry-run` must not rotate.
+ */
+async function requiredOptions(args: string[], names: readonly string[]): Promise<Record<string, string> | null> {
   const { parseArgs } = await import('node:util');
-  let values: Partial<Record<string, unknown>>;
   try {
-    ({ values } = parseArgs({ args, options: Object.fromEntries(names.map((name) => [name, { type: 'string' as const }])), strict: true }));
+    const { values, tokens } = parseArgs({ args, options: Object.fromEntries(names.map((name) => [name, { type: 'string' as const }])), strict: true, tokens: true });
+    const given = tokens.filter((token) => token.kind === 'option').map((token) => token.name);
+    const once = given.length === new Set(given).size;
+    return once && names.every((name) => typeof values[name] === 'string') ? (values as Record<string, string>) : null;
   } catch {
     return null;
   }
-  return names.every((name) => typeof values[name] === 'string') ? (values as Record<Name, string>) : null;
+}
+
+/** How a command is called, for the line refusing other arguments. */
+function usageOf(name: string, options: Readonly<Record<string, string>>): string {
+  const needs = Object.entries(options).map(([option, value]) => `--${option} <${value}>`);
+  return needs.length === 0 ? `${name} takes no arguments` : `${name} needs ${needs.join(' ')}, each once (and nothing else)`;
 }
 
 /** Runs `use` on the service's objects over the configured storage, closed afterwards. */
@@ -74,74 +89,90 @@ async function withSettings(use: (settings: LlmSettings) => Promise<void>): Prom
 }
 
 const COMMANDS: Record<string, Command> = {
-  async serve() {
-    const { collectOldGarbageSooner } = await import('./heap-growth.js');
-    // The service's process only: an application embedding serve() keeps its own V8 settings.
-    collectOldGarbageSooner();
-    const { serve } = await import('./serve.js');
-    closeOnSignal(await serve());
+  serve: {
+    async run() {
+      const { collectOldGarbageSooner } = await import('./heap-growth.js');
+      // The service's process only: an application embedding serve() keeps its own V8 settings.
+      collectOldGarbageSooner();
+      const { serve } = await import('./serve.js');
+      closeOnSignal(await serve());
+    },
   },
-  async demo() {
-    const { startDemo } = await import('./demo.js');
-    const demo = await startDemo();
-    console.log(demo.banner);
-    closeOnSignal(demo, () => console.log('llm-settings demo: stopped.'));
+  demo: {
+    async run() {
+      const { startDemo } = await import('./demo.js');
+      const demo = await startDemo();
+      console.log(demo.banner);
+      closeOnSignal(demo, () => console.log('llm-settings demo: stopped.'));
+    },
   },
-  async migrate() {
-    const { createLlmSettings } = await import('./create-llm-settings.js');
-    const settings = await createLlmSettings({ migrate: true });
-    await settings.close();
-    console.log('Storage is migrated.');
+  migrate: {
+    async run() {
+      const { createLlmSettings } = await import('./create-llm-settings.js');
+      const settings = await createLlmSettings({ migrate: true });
+      await settings.close();
+      console.log('Storage is migrated.');
+    },
   },
-  async 'generate-key'() {
-    const { generateFernetKey } = await import('@llm-settings/crypto-fernet');
-    console.log(generateFernetKey());
+  'generate-key': {
+    async run() {
+      const { generateFernetKey } = await import('@llm-settings/crypto-fernet');
+      console.log(generateFernetKey());
+    },
   },
-  async 'rotate-key'() {
-    await withSettings(async (settings) => {
-      const { total, rotated } = await settings.rotateKeys({ actor: 'cli' });
-      console.log(`Re-encrypted ${rotated} of ${total} stored value(s) under the first key.`);
-    });
+  'rotate-key': {
+    async run() {
+      await withSettings(async (settings) => {
+        const { total, rotated } = await settings.rotateKeys({ actor: 'cli' });
+        console.log(`Re-encrypted ${rotated} of ${total} stored value(s) under the first key.`);
+      });
+    },
   },
-  async 'confirm-endpoint'(args) {
-    const flag = args.indexOf('--provider');
-    const provider = flag === -1 ? undefined : args[flag + 1];
-    if (provider === undefined || provider === '') return refuseArguments('confirm-endpoint needs --provider <id>');
-    await withSettings(async (settings) => {
-      const { origin, total, rebound } = await settings.confirmEndpoint(provider, { actor: 'cli' });
-      console.log(`Bound ${rebound} of ${total} stored ${provider} key(s) to ${origin}.`);
-    });
+  'confirm-endpoint': {
+    options: { provider: 'id' },
+    async run({ provider }) {
+      await withSettings(async (settings) => {
+        const { origin, total, rebound } = await settings.confirmEndpoint(provider!, { actor: 'cli' });
+        console.log(`Bound ${rebound} of ${total} stored ${provider} key(s) to ${origin}.`);
+      });
+    },
   },
-  async 'mint-token'(args) {
-    const values = await requiredOptions(args, ['scope', 'can', 'ttl']);
-    if (values === null) return refuseArguments('mint-token needs --scope <scope> --can <permissions> --ttl <seconds> (and nothing else)');
-    const [{ parsePermissionList }, { loadConfig }, { mintScopedToken, tokenMinterFor }] = await Promise.all([
-      import('@llm-settings/core'),
-      import('./config.js'),
-      import('./scoped-tokens.js'),
-    ]);
-    const can = parsePermissionList(values.can);
-    // No storage is opened: a token is signed with the secret alone.
-    const token = await mintScopedToken(await tokenMinterFor(loadConfig()), { scope: values.scope, can, ttlSeconds: Number(values.ttl) });
-    console.log(token);
+  'mint-token': {
+    options: { scope: 'scope', can: 'permissions', ttl: 'seconds' },
+    async run({ scope, can, ttl }) {
+      const [{ parsePermissionList }, { loadConfig }, { mintScopedToken, tokenMinterFor }] = await Promise.all([
+        import('@llm-settings/core'),
+        import('./config.js'),
+        import('./scoped-tokens.js'),
+      ]);
+      // Decimal digits only: Number() would take 1e3, 0x10 or ' ' too.
+      const ttlSeconds = /^[0-9]+$/.test(ttl!) ? Number(ttl) : Number.NaN;
+      // No storage is opened: a token is signed with the secret alone.
+      const token = await mintScopedToken(await tokenMinterFor(loadConfig()), { scope: scope!, can: parsePermissionList(can!), ttlSeconds });
+      console.log(token);
+    },
   },
-  async 'revoke-tokens'(args) {
-    const values = await requiredOptions(args, ['scope']);
-    if (values === null) return refuseArguments('revoke-tokens needs --scope <scope> (and nothing else)');
-    const { scope } = values;
-    await withSettings(async (settings) => {
-      const { revokedBefore } = await settings.revokeTokens({ scope, actor: 'cli' });
-      console.log(`Tokens of scope ${scope} issued before ${revokedBefore.toISOString()} are refused.`);
-    });
+  'revoke-tokens': {
+    options: { scope: 'scope' },
+    async run({ scope }) {
+      await withSettings(async (settings) => {
+        const { revokedBefore } = await settings.revokeTokens({ scope: scope!, actor: 'cli' });
+        console.log(`Tokens of scope ${scope} issued before ${revokedBefore.toISOString()} are refused.`);
+      });
+    },
   },
-  async '--help'() {
-    console.log(HELP);
+  '--help': {
+    async run() {
+      console.log(HELP);
+    },
   },
-  async '--version'() {
-    const { readFile } = await import('node:fs/promises');
-    // From src and from dist alike, the package's manifest is one folder up.
-    const manifest = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-    console.log(manifest.version);
+  '--version': {
+    async run() {
+      const { readFile } = await import('node:fs/promises');
+      // From src and from dist alike, the package's manifest is one folder up.
+      const manifest = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+      console.log(manifest.version);
+    },
   },
 };
 
@@ -153,7 +184,11 @@ async function main(argv: string[]): Promise<void> {
   const name = argv.slice(1).some((arg) => arg === '--help' || arg === '-h') ? '--help' : (ALIASES[first] ?? first);
   const command = COMMANDS[name];
   if (!command) return refuseArguments(`unknown command "${first}"\n\n${HELP}`);
-  await command(argv.slice(1));
+  const options = command.options ?? {};
+  // Help prints whatever follows it ("serve --help").
+  const values = await requiredOptions(name === '--help' ? [] : argv.slice(1), Object.keys(options));
+  if (values === null) return refuseArguments(usageOf(name, options));
+  await command.run(values);
 }
 
 main(process.argv.slice(2)).catch(async (error: unknown) => {

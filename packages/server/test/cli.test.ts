@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -45,6 +45,23 @@ describe('llm-settings CLI', () => {
     const { code, output } = await run('node', [CLI, 'frobnicate'], {});
     expect(code).toBe(2);
     expect(output).toContain('unknown command "frobnicate"');
+  });
+
+  it.each([
+    ['rotate-key', '--dry-run'],
+    ['migrate', '--database-url', 'sqlite:/tmp/elsewhere.db'],
+    ['serve', '--port', '1'],
+    ['generate-key', '--count', '3'],
+    ['confirm-endpoint', '--provider', 'openai', '--dry-run'],
+    ['confirm-endpoint', '--provider', 'openai', 'extra'],
+    ['revoke-tokens', '--scope', 'a', '--scope', 'b'],
+  ])('refuses %s with arguments it does not take (exit 2), doing nothing, rather than ignoring them', async (...command) => {
+    const database = join(dir, 'refused', `${command[0]}.db`);
+    const { code, output } = await run('node', [CLI, ...command], { DATABASE_URL: `sqlite:${database}`, PORT: '0' });
+    expect(code).toBe(2);
+    expect(output).toMatch(new RegExp(`^llm-settings: ${command[0]} (takes no arguments|needs --[a-z]+ <[a-z]+>, each once \\(and nothing else\\))\n$`));
+    // Nothing ran: no database was opened, no key file made.
+    expect(existsSync(join(dir, 'refused'))).toBe(false);
   });
 
   it('generate-key prints a fresh 44-character url-safe Fernet key', async () => {

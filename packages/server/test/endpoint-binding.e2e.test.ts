@@ -135,6 +135,6 @@ describe('a key bound to the origin its provider had when it was saved', () => {
   it('confirm-endpoint without --provider says what it needs, with exit code 2', async () => {
     const { code, output } = await run('node', [CLI, 'confirm-endpoint'], env);
     expect(code).toBe(2);
-    expect(output).toContain('confirm-endpoint needs --provider <id>');
+    expect(output).toContain('confirm-endpoint needs --provider <id>, each once (and nothing else)');
   });
 });

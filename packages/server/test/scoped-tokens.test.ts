@@ -65,7 +65,7 @@ describe('llm-settings mint-token', () => {
       const { code, stdout, stderr } = await cli(['mint-token', ...args], { SETTINGS_TOKEN_SECRET: SECRET });
       expect(code, args.join(' ')).toBe(2);
       expect(stdout).toBe('');
-      expect(stderr).toContain('mint-token needs --scope <scope> --can <permissions> --ttl <seconds>');
+      expect(stderr).toContain('mint-token needs --scope <scope> --can <permissions> --ttl <seconds>, each once (and nothing else)');
     }
   });
 

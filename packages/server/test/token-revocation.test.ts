@@ -68,7 +68,7 @@ describeEachDatabase('revoke-tokens in one process, seen by a server process on 
 
   it('revoke-tokens without --scope, or with an invalid one, fails, naming what is wrong', async () => {
     const missing = await run('node', [CLI, 'revoke-tokens'], env());
-    expect([missing.code, missing.output]).toEqual([2, 'llm-settings: revoke-tokens needs --scope <scope> (and nothing else)\n']);
+    expect([missing.code, missing.output]).toEqual([2, 'llm-settings: revoke-tokens needs --scope <scope>, each once (and nothing else)\n']);
     const invalid = await run('node', [CLI, 'revoke-tokens', '--scope', 'no spaces'], env());
     expect(invalid.code).not.toBe(0);
     expect(invalid.output).toContain('scope');

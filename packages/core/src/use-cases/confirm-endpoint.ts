@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors.js';
 import type { SecretCipher } from '../ports/secret-cipher.port.js';
 import type { SettingsStore } from '../ports/settings-store.port.js';
-import type { LlmProvider, ProviderRegistry } from '../providers.js';
+import { baseUrlVariableOf, type LlmProvider, type ProviderRegistry } from '../providers.js';
 import { hasOwnSettings } from '../schemas.js';
 import { SettingsRepository } from './settings-repository.js';
 
@@ -30,6 +30,7 @@ export async function confirmProviderEndpoint(
   options: { actor?: string } = {},
 ): Promise<EndpointConfirmation> {
   if (!providers.isKnown(provider)) throw new ConfigError(`unknown provider ${provider}; the known ones are the built-ins and those of LLM_PROVIDERS_FILE`);
+  if (!providers.hasRoot(provider)) throw new ConfigError(`provider ${provider} has no API root to bind its keys to: set ${baseUrlVariableOf(provider)} first`);
   const origin = providers.origin(provider);
   let total = 0;
   const actor = options.actor ?? 'embedded';
