@@ -194,9 +194,11 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).catch(async (error: unknown) => {
   // Our errors carry safe, human messages; anything else is reported without internals.
   const { errorChain, isLlmSettingsError, StorageUnavailableError } = await import('@llm-settings/core');
-  const noConnection = [...errorChain(error)].some(isNetworkFailure);
-  const unreachable = error instanceof StorageUnavailableError && noConnection ? unreachableDatabase(process.env.DATABASE_URL) : null;
-  const message = unreachable ?? (isLlmSettingsError(error) ? error.message : `unexpected ${error instanceof Error ? error.name : 'error'}`);
+  const chain = [...errorChain(error)];
+  const unavailable = error instanceof StorageUnavailableError;
+  const unreachable = unavailable && chain.some(isNetworkFailure) ? unreachableDatabase(process.env.DATABASE_URL) : null;
+  const unopened = unavailable ? await unopenedSqliteFile(chain) : null;
+  const message = unreachable ?? unopened ?? (isLlmSettingsError(error) ? error.message : `unexpected ${error instanceof Error ? error.name : 'error'}`);
   console.error(`llm-settings: ${message}`);
   process.exit(1);
 });
@@ -207,6 +209,30 @@ const NETWORK_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EH
 function isNetworkFailure(error: object): boolean {
   const { code, name } = error as { code?: unknown; name?: unknown };
   return (typeof code === 'string' && NETWORK_FAILURES.has(code)) || name === 'KnexTimeoutError';
+}
+
+/** What the SQLite and file-system codes of a database that cannot be opened most often mean. */
+const SQLITE_OPEN_FAILURES: Readonly<Record<string, string>> = {
+  SQLITE_CANTOPEN: 'it cannot be opened: a folder, a missing folder, or no permission',
+  SQLITE_NOTADB: 'it is not an SQLite database',
+  SQLITE_CORRUPT: 'the database is damaged',
+  SQLITE_READONLY: 'it is read-only',
+  SQLITE_PERM: 'no permission',
+  SQLITE_FULL: 'the disk is full',
+  EACCES: 'no permission',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'the disk is full',
+};
+
+/** Names the SQLite file the CLI could not open, and why, when the failure says so. */
+async function unopenedSqliteFile(chain: object[]): Promise<string | null> {
+  const code = chain.map((error) => (error as { code?: unknown }).code).find((each): each is string => typeof each === 'string' && each in SQLITE_OPEN_FAILURES);
+  if (code === undefined) return null;
+  const { loadConfig } = await import('./config.js');
+  const { databaseUrl } = loadConfig();
+  if (!databaseUrl.startsWith('sqlite:')) return null;
+  const file = databaseUrl.slice('sqlite:'.length);
+  return `cannot use the SQLite database ${file} (${code}: ${SQLITE_OPEN_FAILURES[code]}); fix it, or point DATABASE_URL or LLM_SETTINGS_HOME elsewhere.`;
 }
 
 /** Names the PostgreSQL server the CLI could not reach: its host and port only, never the credentials. */

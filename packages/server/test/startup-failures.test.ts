@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +50,18 @@ describe('start-up failures name the cause and the fix', () => {
     const message = output.split('\n').find((line) => line.startsWith('llm-settings: '));
     expect(message).toBe('llm-settings: PostgreSQL refused the login: the user in the database URL does not exist. Create the role, or correct the URL.');
     expect(output).not.toContain('hunter2-secret');
+  });
+
+  it.each([
+    ['a folder', (path: string) => mkdirSync(path, { recursive: true }), 'SQLITE_CANTOPEN: it cannot be opened: a folder, a missing folder, or no permission'],
+    ['not a database', (path: string) => writeFileSync(path, Buffer.alloc(4096, 7)), 'SQLITE_NOTADB: it is not an SQLite database'],
+  ])('an SQLite database file that is %s, naming the file and why', async (what, make, why) => {
+    const file = join(dir, 'sqlite-failures', `${what.replace(/ /g, '-')}.db`);
+    mkdirSync(join(dir, 'sqlite-failures'), { recursive: true });
+    make(file);
+    const { code, output } = await run('node', [CLI, 'migrate'], { ENCRYPTION_KEY: KEY, DATABASE_URL: `sqlite:${file}` });
+    expect(code).toBe(1);
+    expect(output.split('\n')).toContain(`llm-settings: cannot use the SQLite database ${file} (${why}); fix it, or point DATABASE_URL or LLM_SETTINGS_HOME elsewhere.`);
   });
 
   it('a data folder that cannot be created', async () => {
