@@ -159,6 +159,16 @@ describe('UsageMeter', () => {
     await expect.poll(() => store.rows().map((row) => row.scope)).toEqual(['kept']);
   });
 
+  it('prunes nothing with retentionDays null, and still writes its counts', async () => {
+    const store = createMemoryUsageStore();
+    await store.add([{ ...call(), scope: 'old', date: '2025-01-01', model: 'm', calls: 1, failedCalls: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 }]);
+    const meter = meterOf({ store, flushMs: 20, retentionDays: null, now: day('2026-03-04') });
+    meter.record(call());
+    await expect.poll(() => store.rows().length).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(store.rows().map((row) => row.scope)).toContain('old');
+  });
+
   it('read - one scope between two days, both included, sorted, the counts not yet written added', async () => {
     const store = createMemoryUsageStore();
     let now = day('2026-03-04');

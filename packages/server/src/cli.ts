@@ -80,7 +80,7 @@ function usageOf(name: string, options: Readonly<Record<string, string>>): strin
 /** Runs `use` on the service's objects over the configured storage, closed afterwards. */
 async function withSettings(use: (settings: LlmSettings) => Promise<void>): Promise<void> {
   const { createLlmSettings } = await import('./create-llm-settings.js');
-  const settings = await createLlmSettings();
+  const settings = await createLlmSettings({ pruning: false });
   try {
     await use(settings);
   } finally {
@@ -109,7 +109,7 @@ const COMMANDS: Record<string, Command> = {
   migrate: {
     async run() {
       const { createLlmSettings } = await import('./create-llm-settings.js');
-      const settings = await createLlmSettings({ migrate: true });
+      const settings = await createLlmSettings({ migrate: true, pruning: false });
       await settings.close();
       console.log('Storage is migrated.');
     },

@@ -51,6 +51,13 @@ export interface CreateLlmSettingsOptions {
    * @default true
    */
   migrate?: boolean;
+  /**
+   * Prune the history and the usage older than their retention in the background. Off for
+   * a one-shot tool (the CLI's commands): its prunes would compete with its own work for
+   * the database (SQLite's one connection), and the serving processes prune anyway.
+   * @default true
+   */
+  pruning?: boolean;
 }
 
 /** An SDK client for the stored provider and key, and the stored model. */
@@ -137,7 +144,7 @@ export async function wireLlmSettings(options: CreateLlmSettingsOptions, modules
   const baseConfig = options.config ?? loadConfig(options.env ?? process.env);
   const logger = options.logger ?? createLogger({ level: baseConfig.logLevel });
   const { keys, source, file } = await resolveEncryptionKey(baseConfig, logger);
-  const config: RuntimeConfig = { ...baseConfig, encryptionKeys: keys, encryptionKeyFile: file ?? null, encryptionKeySource: source };
+  const config: RuntimeConfig = { ...baseConfig, encryptionKeys: keys, encryptionKeyFile: file ?? null, encryptionKeySource: source, pruning: options.pruning ?? true };
 
   const container = new Container();
   container.load(configModule(config, logger), ...applicationModules, startupModule({ migrate: options.migrate ?? true }), rootModule, ...modules);
@@ -164,7 +171,7 @@ const rootModule = new ContainerModule(({ bind }) => {
         revocations: TokenRevocations,
         meter: UsageMeter,
       ): LlmSettings => {
-        const stopPruning = startHistoryPruning({ store, retentionDays: config.historyRetentionDays, logger });
+        const stopPruning = config.pruning ? startHistoryPruning({ store, retentionDays: config.historyRetentionDays, logger }) : async () => undefined;
         return {
           config,
           logger,

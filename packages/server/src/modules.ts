@@ -90,7 +90,7 @@ export const usageModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.UsageMeter)
     .toResolvedValue(
       (store: UsageStore, config: RuntimeConfig, logger: Logger) =>
-        new UsageMeter({ store, logger, flushMs: config.usageFlushMs, retentionDays: config.usageRetentionDays }),
+        new UsageMeter({ store, logger, flushMs: config.usageFlushMs, retentionDays: config.pruning ? config.usageRetentionDays : null }),
       [TOKENS.UsageStore, TOKENS.Config, TOKENS.Logger],
     )
     .inSingletonScope();

@@ -28,6 +28,8 @@ export interface RuntimeConfig extends ServerConfig {
   encryptionKeyFile: KeyFileIdentity | null;
   /** Where the keys came from, for messages: `environment` or the key file's path. */
   encryptionKeySource: string;
+  /** Whether history and usage are pruned in the background (`createLlmSettings`' `pruning`). */
+  pruning: boolean;
 }
 
 /** The container's service identifiers, each typed with what it resolves to. */

@@ -45,4 +45,26 @@ describe('the container', () => {
       await settings.close();
     }
   });
+
+  it.each([
+    [undefined, true],
+    [false, false],
+  ])('with pruning %s, the history is pruned in the background: %s (the CLI turns it off)', async (pruning, prunes) => {
+    const memoryStore = createMemorySettingsStore();
+    let pruneCalls = 0;
+    const counted = { ...memoryStore, pruneHistory: async (cutoff: Date) => (pruneCalls++, memoryStore.pruneHistory(cutoff)) };
+    const rebound = new ContainerModule(({ rebind }) => {
+      rebind(TOKENS.Store).toConstantValue(counted);
+    });
+    const { settings } = await wireLlmSettings(
+      { env: { DATABASE_URL: 'sqlite::memory:', ENCRYPTION_KEY: generateFernetKey() }, logger: silentLogger, ...(pruning === undefined ? {} : { pruning }) },
+      [rebound],
+    );
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(pruneCalls > 0).toBe(prunes);
+    } finally {
+      await settings.close();
+    }
+  });
 });

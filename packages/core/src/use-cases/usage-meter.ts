@@ -56,10 +56,11 @@ export interface UsageMeterOptions {
    */
   readonly flushMs?: number;
   /**
-   * Rows older than this many days are pruned, in the background.
+   * Rows older than this many days are pruned, in the background; null prunes nothing
+   * (a one-shot tool, whose process another prunes for).
    * @default 400
    */
-  readonly retentionDays?: number;
+  readonly retentionDays?: number | null;
   /** @default () => new Date() */
   readonly now?: () => Date;
 }
@@ -85,7 +86,7 @@ export class UsageMeter {
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly store: UsageStore;
   private readonly logger: Logger;
-  private readonly retentionDays: number;
+  private readonly retentionDays: number | null;
   private readonly now: () => Date;
   private closed = false;
   /** What `close()` does, started by its first call: every call waits for it. */
@@ -99,7 +100,7 @@ export class UsageMeter {
     this.logger = options.logger ?? silentLogger;
     this.now = options.now ?? (() => new Date());
     const flushMs = options.flushMs ?? DEFAULT_USAGE_FLUSH_MS;
-    this.retentionDays = options.retentionDays ?? DEFAULT_USAGE_RETENTION_DAYS;
+    this.retentionDays = options.retentionDays === undefined ? DEFAULT_USAGE_RETENTION_DAYS : options.retentionDays;
     // A timer, not a write per call; unref'd so that it never keeps a process alive.
     this.timer = setInterval(() => void this.tick(), flushMs);
     this.timer.unref?.();
@@ -194,7 +195,7 @@ export class UsageMeter {
 
   private async tick(): Promise<void> {
     await this.flush();
-    if (this.now().getTime() - this.lastPrune >= PRUNE_INTERVAL_MS) await this.prune();
+    if (this.retentionDays !== null && this.now().getTime() - this.lastPrune >= PRUNE_INTERVAL_MS) await this.prune(this.retentionDays);
   }
 
   /** `last`: no flush comes after this one, so a failed write's counts are lost, and said to be. */
@@ -224,10 +225,10 @@ export class UsageMeter {
     }
   }
 
-  private async prune(): Promise<void> {
+  private async prune(retentionDays: number): Promise<void> {
     const now = this.now().getTime();
     this.lastPrune = now;
-    const before = new Date(now - this.retentionDays * DAY_MS).toISOString().slice(0, 10);
+    const before = new Date(now - retentionDays * DAY_MS).toISOString().slice(0, 10);
     try {
       const deleted = await this.store.prune(before);
       if (deleted > 0) this.logger.info({ deleted_rows: deleted, before }, 'usage: old rows pruned');
