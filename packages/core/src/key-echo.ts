@@ -77,8 +77,8 @@ export const NO_CALLER_TEXT = new CallerText([]);
  * Residual limits: text the provider derives from the caller's rather than quotes (a
  * model asked to spell out a guess, a changed case) is not recognised as the caller's;
  * the rule above is what keeps guessing it useless. A run straddling caller text and the
- * provider's own text is judged as a whole. An echo escaped (`\u0041`, percent-encoding)
- * or cut to fewer than 8 secret characters is not recognised. Masked echoes need the
+ * provider's own text is judged as a whole. An echo escaped (`\u0041`, percent-encoding),
+ * encoded (base64, hex) or cut to fewer than 8 secret characters is not recognised. Masked echoes need the
  * last four to be public: keys under 16 characters have none. A key whose secret part
  * is shorter than 8 characters is found only whole, and one under 8 not at all. The
  * time taken grows with the 4-byte blocks of the key an answer holds (a rolling hash
