@@ -65,8 +65,8 @@ export class HttpError extends Error {
   readonly title: string;
   readonly headers: Readonly<Record<string, string>>;
 
-  constructor(status: number, code: HttpErrorCode, title: string, detail: string, headers: Record<string, string> = {}) {
-    super(detail);
+  constructor(status: number, code: HttpErrorCode, title: string, detail: string, headers: Record<string, string> = {}, options: ErrorOptions = {}) {
+    super(detail, options);
     this.name = 'HttpError';
     this.status = status;
     this.code = code;

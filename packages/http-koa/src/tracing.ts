@@ -1,8 +1,7 @@
 import { context, propagation, ProxyTracerProvider, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
-import { isScopeName, type LlmProvider } from '@llm-settings/core';
+import type { LlmProvider } from '@llm-settings/core';
 import type { Middleware } from 'koa';
-import type { AppContext, AppState } from './app-state.js';
-import { SCOPE_FIELD } from './scope-header.js';
+import type { AppContext, AppState, ScopeState } from './app-state.js';
 
 /**
  * The package's tracer, through `@opentelemetry/api` only: until the host app registers an
@@ -61,18 +60,13 @@ export function endRequestSpan(ctx: AppContext, route: string | null): void {
     span.setAttribute(SpanAttributes.ROUTE, route);
   }
   span.setAttribute(SpanAttributes.STATUS, ctx.status);
-  const scope = ctx.state.llm?.scope ?? validScopeHeader(ctx);
+  // The scope the route granted, never the header of a refused request: that is the caller's claim.
+  const scope = ctx.state.llm?.scope ?? (ctx.state as Partial<ScopeState>).scope;
   if (scope !== undefined) span.setAttribute(SpanAttributes.SCOPE, scope);
   if (ctx.state.llm !== undefined) span.setAttribute(SpanAttributes.PROVIDER, ctx.state.llm.provider);
   if (ctx.state.failure !== undefined) span.setAttribute(SpanAttributes.ERROR_CODE, ctx.state.failure.code);
   if (ctx.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
   span.end();
-}
-
-/** The scope header when it is a scope (a value refused by the route is the caller's text, not a scope). */
-function validScopeHeader(ctx: AppContext): string | undefined {
-  const value = ctx.headers[SCOPE_FIELD];
-  return isScopeName(value) ? value : undefined;
 }
 
 /** A client span for one pass-through call to the provider, a child of the request's span; null without an SDK. */

@@ -118,7 +118,8 @@ export class UpstreamCall {
   private failure(error: unknown): Error {
     if (this.endedBy === 'timeout') return new HttpError(504, HttpErrorCodes.UPSTREAM_TIMEOUT, 'Provider timeout', `The provider did not answer within ${this.timeoutMs} ms.`);
     if (this.endedBy === 'client gone' || error instanceof ClientGoneError) return new ClientGoneError();
-    return upstreamUnavailable('The provider could not be reached.');
+    // The transport error stays the cause: the request's log line names its code, never the answer.
+    return upstreamUnavailable('The provider could not be reached.', error);
   }
 }
 
@@ -132,7 +133,7 @@ function requestOptionsOf(url: URL): ReturnType<typeof urlToHttpOptions> {
   return options;
 }
 
-/** The 502 of a provider that could not be used. */
-export function upstreamUnavailable(detail: string): HttpError {
-  return new HttpError(502, HttpErrorCodes.UPSTREAM_UNAVAILABLE, 'Provider unavailable', detail);
+/** The 502 of a provider that could not be used; `cause`, when given, is for the log only. */
+export function upstreamUnavailable(detail: string, cause?: unknown): HttpError {
+  return new HttpError(502, HttpErrorCodes.UPSTREAM_UNAVAILABLE, 'Provider unavailable', detail, {}, cause === undefined ? {} : { cause });
 }

@@ -424,7 +424,7 @@ describe('LLM pass-through: refusals', () => {
   });
 
   it('answers 502 UPSTREAM.UNAVAILABLE when the provider cannot be reached, or redirects', async () => {
-    const { upstream, llm } = await start(OPENAI);
+    const { upstream, server, llm } = await start(OPENAI);
     upstream.answerWith((res) => json(res, 307, {}, { location: 'https://elsewhere.example/v1/chat/completions' }));
     const redirected = await fetch(llm('/openai/v1/chat/completions'), jsonRequest('POST', { model: 'gpt-4o' }));
     expect(redirected.status).toBe(502);
@@ -439,6 +439,10 @@ describe('LLM pass-through: refusals', () => {
     expect(down.headers.get('x-should-retry')).toBeNull();
     const problem = await down.json();
     expect(problem).toMatchObject({ code: 'UPSTREAM.UNAVAILABLE', detail: 'The provider could not be reached.' });
+    expect(JSON.stringify(problem)).not.toContain('ECONNREFUSED');
+    // The operator's line says why; the caller's answer does not.
+    const lines = server.logger.entries().filter((entry) => entry.route === '/api/llm/openai/v1/chat/completions');
+    expect(lines.at(-1)).toMatchObject({ level: 'error', status: 502, error_message: 'HttpError: The provider could not be reached. (ECONNREFUSED)' });
   });
 
   it('answers 502 UPSTREAM.UNAVAILABLE at once when the provider switches protocols (101), which Node would leave hanging past the deadline', async () => {

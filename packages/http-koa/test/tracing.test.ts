@@ -141,4 +141,14 @@ describe('traces through @opentelemetry/api, with an SDK registered by the host'
     expect(JSON.stringify(unknown?.attributes)).not.toContain('caller-path');
     expectNoSecretIn([read!, unknown!]);
   });
+
+  it('a refused request carries no scope: the header of a caller without access is a claim, not its scope', async () => {
+    server = await startTraced(upstreamUrl);
+    exporter.reset();
+    await fetch(`${server.url}/api/settings/llm`, { headers: { authorization: 'Bearer wrong-token-0123456789', 'llm-settings-scope': 'someone-elses-tenant' } });
+    const [refused] = await spans(1);
+    expect(refused?.attributes['http.response.status_code']).toBe(401);
+    expect(refused?.attributes['llm_settings.scope']).toBeUndefined();
+    expect(JSON.stringify(refused?.attributes)).not.toContain('someone-elses-tenant');
+  });
 });

@@ -21,6 +21,13 @@ const REFUSALS: ReadonlySet<string> = new Set([ErrorCodes.SETTINGS_CONFLICT, Err
 const UNMATCHED_ROUTE = 'unmatched';
 
 /**
+ * The methods counted under their own name; any other (PROPFIND, M-SEARCH, … Node parses
+ * 35) is `_OTHER`, as OpenTelemetry counts them, so that callers cannot multiply the series.
+ */
+const COUNTED_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']);
+const OTHER_METHOD = '_OTHER';
+
+/**
  * The operator's metrics, on their own prom-client registry (not the global one, so that
  * an embedding app's metrics and several instances in one process do not collide).
  * Label values come from fixed sets only: route templates, methods, provider ids, status
@@ -92,7 +99,7 @@ export class ServerMetrics {
   /** The HTTP app's observer: what it reports, counted. */
   readonly observer: HttpObserver = {
     requestEnded: ({ route, method, status, seconds }) => {
-      const series = this.requestSeries.get(route ?? UNMATCHED_ROUTE, method);
+      const series = this.requestSeries.get(route ?? UNMATCHED_ROUTE, COUNTED_METHODS.has(method) ? method : OTHER_METHOD);
       series.answered(statusClassOf(status));
       series.duration.observe(seconds);
     },

@@ -47,6 +47,16 @@ describe('ServerMetrics', () => {
     expect(second('llm_settings_view_cache_reads_total', { result: 'hit' })).toBe(3);
   });
 
+  it('scrape - counts methods outside the usual seven as _OTHER, so that callers cannot add series by the method they send', async () => {
+    const metrics = new ServerMetrics();
+    for (const method of ['PROPFIND', 'MKCALENDAR', 'M-SEARCH', 'PATCH', 'GET']) metrics.observer.requestEnded({ route: null, method, status: 404, seconds: 0.001 });
+    const counts = await scrape(metrics);
+    expect(counts('llm_settings_http_requests_total', { route: 'unmatched', method: '_OTHER', status_class: '4xx' })).toBe(3);
+    expect(counts('llm_settings_http_requests_total', { route: 'unmatched', method: 'PATCH', status_class: '4xx' })).toBe(1);
+    expect(counts('llm_settings_http_requests_total', { route: 'unmatched', method: 'GET', status_class: '4xx' })).toBe(1);
+    expect((await metrics.scrape()).body).not.toMatch(/PROPFIND|MKCALENDAR|M-SEARCH/);
+  });
+
   it('scrape - a route with calls in flight and none ended has no byte or call series yet', async () => {
     const metrics = new ServerMetrics();
     metrics.observer.llmInFlight(CHAT.provider, CHAT.route, 1);
