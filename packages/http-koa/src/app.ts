@@ -153,7 +153,8 @@ export function createHttpApp(options: HttpAppOptions): Koa<AppState> {
   const providers = options.providers ?? (options.service as { providers?: ProviderRegistry }).providers ?? DEFAULT_PROVIDER_REGISTRY;
   const openApiDocument = buildOpenApiDocument({
     providers,
-    bearerAuth: options.apiToken !== undefined,
+    // Scoped tokens alone (no API token) are bearer tokens too: a refused one is a 401.
+    bearerAuth: options.apiToken !== undefined || (options.tokenVerifier ?? null) !== null,
     hostCheck: options.allowedHosts !== undefined,
     llm: options.llm !== undefined,
     usage: options.usage !== undefined,

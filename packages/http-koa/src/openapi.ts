@@ -241,8 +241,8 @@ function components(providers: ProviderRegistry, bearerAuth: boolean, hostCheck:
 
 function securitySchemes(llm: boolean): JsonObject {
   return {
-    bearerAuth: { type: 'http', scheme: 'bearer', description: 'The API token configured on the server.' },
-    ...(llm ? { apiKeyAuth: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'The API token, on the LLM pass-through only.' } } : {}),
+    bearerAuth: { type: 'http', scheme: 'bearer', description: 'The API token configured on the server, or a scoped token.' },
+    ...(llm ? { apiKeyAuth: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'The API token or a scoped token, on the LLM pass-through only.' } } : {}),
   };
 }
 

@@ -104,6 +104,20 @@ describe('buildOpenApiDocument', () => {
   });
 });
 
+describe('the bearer scheme in the served document', () => {
+  it('is declared, with its 401, for an app that takes scoped tokens without an API token', async () => {
+    server = await startServer({ tokenVerifier: { verify: async () => null } });
+    const document = (await (await fetch(`${server.url}/api/openapi.json`)).json()) as Json;
+    expect(document.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+    const read = document.paths['/api/settings/llm'].get;
+    expect(read.security).toEqual([{ bearerAuth: [] }]);
+    expect(read.responses[401]).toBeDefined();
+    // What the document says is what the app does: a refused token is a 401.
+    const refused = await fetch(`${server.url}/api/settings/llm`, { headers: { authorization: 'Bearer not-a-token-0123456789' } });
+    expect(refused.status).toBe(401);
+  });
+});
+
 describe('the usage route in the document', () => {
   it('is documented when the app counts usage: its dates, the scope header and the row shape', () => {
     const operation = (buildOpenApiDocument({ usage: true }).paths['/api/settings/llm/usage'] as Json).get as Json;
