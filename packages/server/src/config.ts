@@ -58,8 +58,8 @@ const originList = (name: string) =>
 /** Comma-separated beta names (`prompt-caching-2024-07-31`, `assistants=v2`). */
 const betaList = (name: string) => commaList(name, (entry) => /^[A-Za-z0-9._=-]{1,128}$/.test(entry), 'a beta name: letters, digits, ., _, = and -');
 
-/** A ConfigError's reason without its full stop, for a line naming the variable. */
-const reasonOf = (error: unknown, fallback: string) => (error instanceof ConfigError ? error.message.replace(/\.$/, '') : fallback);
+/** A ConfigError's reason without its full stop, for a line naming the variable (or the file). */
+export const reasonOf = (error: unknown, fallback: string) => (error instanceof ConfigError ? error.message.replace(/\.$/, '') : fallback);
 
 /** Checked here, not only when the cipher is built, so a bad key is reported with the other variables. */
 const fernetKeys = (name: string) =>

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { ConfigError, Secret } from '@llm-settings/core';
 import type { Logger } from '@llm-settings/core';
 import { generateFernetKey, parseFernetKeys } from '@llm-settings/crypto-fernet';
-import type { ServerConfig } from './config.js';
+import { reasonOf, type ServerConfig } from './config.js';
 import { createKeyFile, ensurePrivateKeyFolder, identifyKeyFile, readKeyFile, type KeyFileIdentity } from './key-file.js';
 
 export const KEY_FILE_NAME = 'encryption.key';
@@ -55,7 +55,7 @@ function assertKeyList(path: string, keys: Secret): void {
     parseFernetKeys(keys.reveal());
   } catch (error) {
     // The parser names keys by position, never by value.
-    throw unusableKeyFile(path, error instanceof ConfigError ? error.message.replace(/\.$/, '') : 'it is not a Fernet key list');
+    throw unusableKeyFile(path, reasonOf(error, 'it is not a Fernet key list'));
   }
 }
 
