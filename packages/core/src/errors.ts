@@ -144,3 +144,18 @@ export function* errorChain(error: unknown, depth = 0): Generator<object> {
   }
   yield* errorChain((error as { cause?: unknown }).cause, depth + 1);
 }
+
+const SYSTEM_ERROR_CODE = /^[A-Z][A-Z0-9_]{1,63}$/;
+
+/**
+ * The code of the first system error in `error`'s chain (ECONNREFUSED, ENOTFOUND, a TLS
+ * certificate's), which tells an operator why a host could not be reached: a code, never
+ * a message, which can quote a host and port or a remote party's text.
+ */
+export function systemErrorCode(error: unknown): string | null {
+  for (const link of errorChain(error)) {
+    const { code } = link as { code?: unknown };
+    if (typeof code === 'string' && SYSTEM_ERROR_CODE.test(code)) return code;
+  }
+  return null;
+}

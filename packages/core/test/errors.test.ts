@@ -10,6 +10,7 @@ import {
   PreconditionFailedError,
   ProbeBusyError,
   StorageUnavailableError,
+  systemErrorCode,
 } from '../src/index.js';
 
 // The classes declared on a fixed code and a default message (errors.ts, withCode).
@@ -46,5 +47,24 @@ describe.each(FIXED_CODE_ERRORS)('%s', (name, ErrorClass, code) => {
   it('is not taken for another class of the same base', () => {
     const others = FIXED_CODE_ERRORS.filter(([, other]) => other !== ErrorClass);
     for (const [, Other] of others) expect(new ErrorClass()).not.toBeInstanceOf(Other);
+  });
+});
+
+describe('systemErrorCode', () => {
+  const withCode = (message: string, code: unknown, cause?: unknown) => Object.assign(new Error(message, { cause }), { code });
+
+  it('systemErrorCode - finds the system code below wrappers and inside an AggregateError', () => {
+    const refused = new AggregateError([withCode('connect ECONNREFUSED ::1:443', 'ECONNREFUSED')], 'all attempts failed');
+    expect(systemErrorCode(new Error('Connection error.', { cause: new TypeError('fetch failed', { cause: refused }) }))).toBe('ECONNREFUSED');
+  });
+
+  it('systemErrorCode - skips our dotted codes and a provider body\'s lower-case ones', () => {
+    const chain = new ConflictError(undefined, { cause: withCode('quota', 'insufficient_quota', withCode('dns', 'ENOTFOUND')) });
+    expect(systemErrorCode(chain)).toBe('ENOTFOUND');
+  });
+
+  it('systemErrorCode - returns null when nothing in the chain has a code, and for a non-error', () => {
+    expect(systemErrorCode(new Error('bad port', { cause: new Error('no code') }))).toBeNull();
+    expect(systemErrorCode('ECONNREFUSED')).toBeNull();
   });
 });

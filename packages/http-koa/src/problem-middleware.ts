@@ -1,4 +1,4 @@
-import { redactText, type ProviderDialect } from '@llm-settings/core';
+import { redactText, systemErrorCode, type ProviderDialect } from '@llm-settings/core';
 import type { Middleware } from 'koa';
 import type { AppContext, AppState } from './app-state.js';
 import { PROBLEM_CONTENT_TYPE, problemFromError } from './problems.js';
@@ -37,21 +37,9 @@ export function problemMiddleware(dialectOf: (ctx: AppContext) => ProviderDialec
 
 function failureMessage(ctx: AppContext, error: unknown): string {
   if (!(error instanceof Error)) return 'non-error value thrown';
-  const reason = systemCodeIn(error);
+  // The code of a system error below it says why a provider could not be reached.
+  const reason = systemErrorCode(error.cause);
   return redactText(`${error.name}: ${error.message}${reason === null ? '' : ` (${reason})`}`, secretsIn(ctx.request.body));
-}
-
-/**
- * The code of a system error below `error` (ECONNREFUSED, ENOTFOUND, a TLS certificate's),
- * which tells an operator why a provider could not be reached: a code, never a message,
- * which can quote a host and port or a provider's text.
- */
-function systemCodeIn(error: Error): string | null {
-  for (let cause = error.cause; cause instanceof Error; cause = cause.cause) {
-    const { code } = cause as { code?: unknown };
-    if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,63}$/.test(code)) return code;
-  }
-  return null;
 }
 
 /** The api_key a request body carried, so that an error message echoing it is redacted too. */

@@ -1,8 +1,8 @@
 import { looksLikeApiKey, REDACTED, type ListedModel, type Logger, type ModelListOutcome, type ModelListRequest, type ModelLister } from '@llm-settings/core';
 import { readCallOptions, type ProviderCallOptions } from './call-options.js';
 import { CANCELLED, MODEL_LISTING, wordFailure, type ActionFailure, type WordedProvider } from './failure-wording.js';
-import { describeFailure } from './failures.js';
-import { checkRequest, errorClassName, runGuarded } from './guarded-call.js';
+import { describeFailure, logFailure } from './failures.js';
+import { checkRequest, runGuarded } from './guarded-call.js';
 import { positiveInteger } from './option-checks.js';
 import type { ProviderSdk } from './sdk-calls.js';
 import { SharedCalls } from './shared-calls.js';
@@ -75,9 +75,7 @@ async function listAll(sdk: ProviderSdk, listing: Parameters<ProviderSdk['listMo
     const latencyMs = performance.now() - started;
     if (listing.signal.aborted) return failed(listing.descriptor, CANCELLED, latencyMs);
     const failure = describeFailure(error, sdk.errors);
-    if (failure.kind === 'unexpected') {
-      logger.warn({ provider: listing.descriptor.id, error: errorClassName(error) }, 'model listing failed unexpectedly');
-    }
+    logFailure(logger, listing.descriptor.id, 'model listing', failure, error);
     return failed(listing.descriptor, failure, latencyMs);
   }
 }

@@ -1,8 +1,8 @@
 import type { Logger, ProbeOutcome, ProbeRequest, ProviderProbe } from '@llm-settings/core';
 import { readCallOptions, type ProviderCallOptions } from './call-options.js';
 import { CANCELLED } from './failure-wording.js';
-import { describeFailure } from './failures.js';
-import { checkRequest, errorClassName, runGuarded } from './guarded-call.js';
+import { describeFailure, logFailure } from './failures.js';
+import { checkRequest, runGuarded } from './guarded-call.js';
 import { failureOutcome, okOutcome, unusableModelOutcome, type ProbeSubject } from './outcomes.js';
 import { scrubOutcome } from './scrub-key.js';
 import type { ModelLookup, ProviderSdk } from './sdk-calls.js';
@@ -69,9 +69,7 @@ async function lookUpModel(subject: ProbeSubject, sdk: ProviderSdk, lookup: Mode
     // Aborted because every caller gave up: nobody reads this outcome.
     if (signal.aborted) return failureOutcome(subject, CANCELLED, latencyMs);
     const failure = describeFailure(error, sdk.errors);
-    if (failure.kind === 'unexpected') {
-      logger.warn({ provider: subject.provider, error: errorClassName(error) }, 'provider probe failed unexpectedly');
-    }
+    logFailure(logger, subject.provider, 'provider probe', failure, error);
     return failureOutcome(subject, failure, latencyMs);
   }
 }

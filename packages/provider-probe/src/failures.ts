@@ -1,4 +1,4 @@
-import { errorChain } from '@llm-settings/core';
+import { errorChain, systemErrorCode, type LlmProvider, type Logger } from '@llm-settings/core';
 import { RedirectRefusedError } from './guarded-fetch.js';
 
 /** What went wrong with a model lookup, read from the SDK's error without its text. */
@@ -9,8 +9,8 @@ export type Failure =
   | { readonly kind: 'redirect'; readonly status: number }
   /** The SDK gave up waiting (its own timer). */
   | { readonly kind: 'timeout' }
-  /** No answer: refused, reset, DNS or TLS failure. */
-  | { readonly kind: 'network' }
+  /** No answer: refused, reset, DNS or TLS failure; `reason` is its system code, for the operator's log. */
+  | { readonly kind: 'network'; readonly reason: string | null }
   /** Anything else, such as a bug. */
   | { readonly kind: 'unexpected' };
 
@@ -32,7 +32,7 @@ export function describeFailure(error: unknown, sdk: SdkErrorClasses): Failure {
   if (redirect instanceof RedirectRefusedError) return { kind: 'redirect', status: redirect.status };
   // The timeout class extends the connection error class: test it first.
   if (error instanceof sdk.APIConnectionTimeoutError) return { kind: 'timeout' };
-  if (error instanceof sdk.APIConnectionError) return { kind: 'network' };
+  if (error instanceof sdk.APIConnectionError) return { kind: 'network', reason: systemErrorCode(error.cause) };
   if (error instanceof sdk.APIError) {
     const { status, requestID } = error as { status?: unknown; requestID?: unknown };
     if (typeof status === 'number') {
@@ -40,4 +40,18 @@ export function describeFailure(error: unknown, sdk: SdkErrorClasses): Failure {
     }
   }
   return { kind: 'unexpected' };
+}
+
+/**
+ * Logs what an operator needs of a failure its caller sees in fixed wording only: the
+ * system code of a provider that could not be reached, the class of an unexpected error
+ * (never a message: it may quote the provider, and the provider the key).
+ */
+export function logFailure(logger: Logger, provider: LlmProvider, action: string, failure: Failure, error: unknown): void {
+  if (failure.kind === 'network') logger.warn({ provider, reason: failure.reason }, `${action} could not reach the provider`);
+  if (failure.kind === 'unexpected') logger.warn({ provider, error: errorClassName(error) }, `${action} failed unexpectedly`);
+}
+
+function errorClassName(error: unknown): string {
+  return error instanceof Error ? error.constructor.name : typeof error;
 }

@@ -95,11 +95,6 @@ export function registryWith(providers: ProviderRegistry | undefined, baseUrls: 
   return registry.withBaseUrls(Object.fromEntries(given.map(([id, url]) => [id, httpUrl(url, '', `baseUrls.${id}`)])));
 }
 
-/** The class name only: an error message may quote the provider, and the provider the key. */
-export function errorClassName(error: unknown): string {
-  return error instanceof Error ? error.constructor.name : typeof error;
-}
-
 /** The map of calls in flight is keyed by a hash, so that it never holds a key. */
 function callId(provider: string, identity: readonly string[]): string {
   const hash = createHash('sha256').update(provider);

@@ -22,7 +22,7 @@ const FAILURES: Record<ActionFailure['kind'], readonly ActionFailure[]> = {
   redirect: [{ kind: 'redirect', status: 307 }],
   timeout: [{ kind: 'timeout' }],
   deadline: [{ kind: 'deadline', timeoutMs: 2500 }],
-  network: [{ kind: 'network' }],
+  network: [{ kind: 'network', reason: 'ECONNREFUSED' }],
   unexpected: [{ kind: 'unexpected' }],
   cancelled: [{ kind: 'cancelled' }],
 };

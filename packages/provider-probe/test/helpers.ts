@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import type { LlmProvider, LogFields, Logger } from '@llm-settings/core';
 import type { SdkClient } from '@llm-settings/provider-probe';
 
@@ -54,4 +55,13 @@ export async function askOnce(sdk: SdkClient, model: string): Promise<string | n
       return completion.choices[0]?.message.content ?? null;
     }
   }
+}
+
+/** A port on 127.0.0.1 that nothing listens on. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

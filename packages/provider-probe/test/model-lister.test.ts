@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { ErrorCodes, isLlmSettingsError } from '@llm-settings/core';
 import { createModelLister, MAX_LISTED_MODELS } from '@llm-settings/provider-probe';
 import { startFakeProvider, type FakeProvider } from '@llm-settings/fake-provider';
-import { captureLogger, keyFor, keyRunsIn } from './helpers.js';
+import { captureLogger, closedPort, keyFor, keyRunsIn } from './helpers.js';
 
 let fake: FakeProvider;
 beforeAll(async () => {
@@ -68,9 +68,14 @@ describe('createModelLister', () => {
     expect(fake.requests.filter((r) => r.redirected)).toEqual([]);
   });
 
-  it('reports a provider that cannot be reached as network_error', async () => {
-    const outcome = await createModelLister({ baseUrls: { openai: 'http://127.0.0.1:1/v1' } }).listModels({ provider: 'openai', apiKey: keyFor('openai') });
+  it('reports a provider that cannot be reached as network_error, logging its system code only', async () => {
+    const { logger, lines } = captureLogger();
+    const lister = createModelLister({ baseUrls: { openai: `http://127.0.0.1:${await closedPort()}/v1` }, logger });
+    const outcome = await lister.listModels({ provider: 'openai', apiKey: keyFor('openai') });
     expect(outcome).toMatchObject({ code: 'network_error', message: 'Could not connect to OpenAI.' });
+    expect(lines.filter((line) => line.level === 'warn')).toEqual([
+      { level: 'warn', fields: { provider: 'openai', reason: 'ECONNREFUSED' }, message: 'model listing could not reach the provider' },
+    ]);
   });
 
   it('beyond maxInFlight distinct listings throws ProbeBusyError; an identical listing joins the running one', async () => {

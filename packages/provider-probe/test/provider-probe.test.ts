@@ -1,10 +1,9 @@
-import { createServer } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCodes, defaultModelFor, isLlmSettingsError, type ProbeCode } from '@llm-settings/core';
 import { createProviderProbe } from '@llm-settings/provider-probe';
 import { openAiKeyEcho, startFakeProvider, type FakeBehavior, type FakeProvider } from '@llm-settings/fake-provider';
-import { PROVIDER_IDS, captureLogger, credentialHeaders, keyFor, keyRunsIn } from './helpers.js';
+import { PROVIDER_IDS, captureLogger, closedPort, credentialHeaders, keyFor, keyRunsIn } from './helpers.js';
 
 let fake: FakeProvider;
 
@@ -90,12 +89,17 @@ describe.each(PROVIDER_IDS)('createProviderProbe with %s', (provider) => {
     expect(outcome).toMatchObject({ code: 'network_error', message: `Could not connect to ${name}.`, requestId: null });
   });
 
-  it('probe - a refused connection yields network_error', async () => {
+  it('probe - a refused connection yields network_error, and its system code goes to the log only', async () => {
     const port = await closedPort();
     const baseUrls = { anthropic: `http://127.0.0.1:${port}`, openai: `http://127.0.0.1:${port}/v1` };
-    const outcome = await createProviderProbe({ baseUrls }).probe({ provider, apiKey: keyFor(provider), model });
+    const { logger, lines } = captureLogger();
+    const outcome = await createProviderProbe({ baseUrls, logger }).probe({ provider, apiKey: keyFor(provider), model });
     expect(outcome.code).toBe('network_error');
     expect(outcome.latencyMs).toBeGreaterThanOrEqual(0);
+    expect(JSON.stringify(outcome)).not.toContain('ECONNREFUSED');
+    expect(lines.filter((line) => line.level === 'warn')).toEqual([
+      { level: 'warn', fields: { provider, reason: 'ECONNREFUSED' }, message: 'provider probe could not reach the provider' },
+    ]);
   });
 
   it('probe - an already aborted signal makes no call and reports no latency', async () => {
@@ -156,7 +160,8 @@ describe('key fragments', () => {
         expect(said).not.toContain(apiKey.slice(-4));
       }
     }
-    expect(lines).toHaveLength(PROVIDER_IDS.length * behaviors.length);
+    // One line a probe, and a warning with the system code of each dropped connection.
+    expect(lines).toHaveLength(PROVIDER_IDS.length * (behaviors.length + 1));
   });
 
   it('a model name that contains the key is scrubbed from the outcome and the log', async () => {
@@ -251,12 +256,3 @@ describe('options', () => {
     expect(fake.requestsCarrying(apiKey)).toEqual([]);
   });
 });
-
-/** A port on 127.0.0.1 that nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
