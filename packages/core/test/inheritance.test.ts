@@ -84,6 +84,47 @@ describe('keys lent by a parent scope', () => {
     expect(await codeOf(service.resolve({ scope: 'tenant-a' }))).toBe(ErrorCodes.SETTINGS_NOT_CONFIGURED);
   });
 
+  it('clear - keepLink clears the own provider, model and key, keeps the link, and records a delete of those fields', async () => {
+    await service.update({ provider: 'openai', api_key: PARENT_KEY }, { scope: 'team-3' });
+    await service.update({ provider: 'anthropic', api_key: 'sk-ant-api03-CHILD-OWN-eeee3333', inherit_from: 'team-3' }, { scope: 'tenant-a' });
+    await service.clear({ scope: 'tenant-a', keepLink: true, actor: 'token:t1' });
+    expect((await service.get({ scope: 'tenant-a' })).view).toMatchObject({ provider: 'openai', api_key_source: 'inherited', inherit_from: 'team-3' });
+    expect((await service.resolve({ scope: 'tenant-a' })).apiKey.reveal()).toBe(PARENT_KEY);
+    const [latest] = (await service.history({ scope: 'tenant-a' })).entries;
+    expect(latest).toMatchObject({ action: 'delete', actor: 'token:t1', fields: ['provider', 'model', 'api_key'], api_key_changed: true });
+  });
+
+  it('clear - keepLink leaves a scope with a link alone untouched, and removes a scope without a link', async () => {
+    await service.update({ inherit_from: 'team-3' }, { scope: 'tenant-a' });
+    const before = await store.get(settingsKeyFor('tenant-a'));
+    await service.clear({ scope: 'tenant-a', keepLink: true });
+    expect(await store.get(settingsKeyFor('tenant-a'))).toEqual(before);
+    await service.update({ provider: 'openai', api_key: CHILD_KEY }, { scope: 'tenant-b' });
+    await service.clear({ scope: 'tenant-b', keepLink: true });
+    expect(await store.get(settingsKeyFor('tenant-b'))).toBeNull();
+  });
+
+  it('clear - keepLink holds If-Match, and never removes a link written after its read', async () => {
+    await service.update({ provider: 'openai', api_key: CHILD_KEY }, { scope: 'tenant-a' });
+    const { etag } = await service.get({ scope: 'tenant-a' });
+    await service.update({ inherit_from: 'team-3' }, { scope: 'tenant-a' });
+    expect(await codeOf(service.clear({ scope: 'tenant-a', keepLink: true, ifMatch: etag }))).toBe(ErrorCodes.SETTINGS_PRECONDITION_FAILED);
+    // A link set between the read and the write: the retry reads it and keeps it.
+    const read = store.get.bind(store);
+    let raced = false;
+    store.get = async (key) => {
+      const record = await read(key);
+      if (!raced && key === settingsKeyFor('tenant-a')) {
+        raced = true;
+        await service.update({ inherit_from: 'team-9' }, { scope: 'tenant-a' });
+      }
+      return record;
+    };
+    await service.clear({ scope: 'tenant-a', keepLink: true });
+    expect(raced).toBe(true);
+    expect((await service.get({ scope: 'tenant-a' })).view).toMatchObject({ api_key_source: 'none', inherit_from: 'team-9' });
+  });
+
   it('update - inherit_from null stops inheriting; a scope left with nothing is removed', async () => {
     await service.update({ provider: 'openai', api_key: PARENT_KEY }, { scope: 'team-3' });
     await service.update({ inherit_from: 'team-3' }, { scope: 'tenant-a' });

@@ -20,7 +20,12 @@ export function actorOfRequest(ctx: AppContext): string {
  */
 export function refuseInheritFromNonOperator(ctx: AppContext, body: unknown): void {
   const setsLink = typeof body === 'object' && body !== null && Object.hasOwn(body, 'inherit_from');
-  if (setsLink && ctx.state.caller?.kind !== 'admin') {
+  if (setsLink && !isOperator(ctx)) {
     throw new HttpError(403, HttpErrorCodes.PERMISSION_MISSING, 'Permission missing', 'Only the operator may set inherit_from.');
   }
+}
+
+/** Whether the caller is the operator (the admin), who alone decides which scope lends its key to which. */
+export function isOperator(ctx: AppContext): boolean {
+  return ctx.state.caller?.kind === 'admin';
 }

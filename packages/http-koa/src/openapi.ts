@@ -337,6 +337,7 @@ function settingsPaths(providers: ProviderRegistry, bearerAuth: boolean, hostChe
       delete: {
         operationId: 'clearLlmSettings',
         summary: 'Remove the LLM settings. Removing nothing is not an error.',
+        description: "A scoped token removes the scope's own provider, model and key and keeps its `inherit_from` link, which only the operator sets or removes.",
         parameters: [requestId, scope, ifMatch],
         ...secured,
         responses: {

@@ -1,7 +1,7 @@
 import type { ProtectedRoutes } from './protected-routes.js';
 import type { LlmSettingsService, SettingsSnapshot } from '@llm-settings/core';
 import type { AppContext, AppState, BodyState, IfMatchState, ScopeState, SignalState } from './app-state.js';
-import { actorOfRequest, refuseInheritFromNonOperator } from './caller-rules.js';
+import { actorOfRequest, isOperator, refuseInheritFromNonOperator } from './caller-rules.js';
 import { formatEtag } from './if-match.js';
 import type { JsonBodyMiddleware } from './json-body.js';
 import { may } from './permissions.js';
@@ -33,7 +33,8 @@ export function registerSettingsRoutes(resource: ProtectedRoutes, subResources: 
 
   resource.delete<ScopeState & IfMatchState>(SETTINGS_PATH, may('write'), ifMatched, scoped, async (ctx) => {
     const { scope, ifMatch } = ctx.state;
-    await service.clear({ scope, actor: actorOfRequest(ctx), ...(ifMatch === undefined ? {} : { ifMatch }) });
+    // A scoped token clears its own settings only: the link to a parent is the operator's.
+    await service.clear({ scope, actor: actorOfRequest(ctx), keepLink: !isOperator(ctx), ...(ifMatch === undefined ? {} : { ifMatch }) });
     ctx.status = 204;
   });
 

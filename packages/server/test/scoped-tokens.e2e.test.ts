@@ -171,6 +171,19 @@ describe('scoped tokens end to end: token kind × route × scope', () => {
     expect((await call({ ...link, body: { inherit_from: null } }, ADMIN_TOKEN, 'own')).status).toBe(200);
   });
 
+  it('inherit_from - a scoped DELETE clears the scope\'s own settings and keeps the link the operator set', async () => {
+    const writer = await minter.mint({ scope: OWN, can: ['read', 'write'], ttlSeconds: 600 });
+    const link: Route = { ...ROUTES[1]!, body: { inherit_from: OTHER } };
+    expect((await call(link, ADMIN_TOKEN, 'own')).status).toBe(200);
+    expect((await call(ROUTES[2]!, writer, 'absent')).status).toBe(204);
+    const view = JSON.parse((await call(ROUTES[0]!, ADMIN_TOKEN, 'own')).text);
+    expect(view).toMatchObject({ inherit_from: OTHER, api_key_source: 'inherited', model: MODELS[OTHER] });
+    // The operator's DELETE removes the link too.
+    expect((await call(ROUTES[2]!, ADMIN_TOKEN, 'own')).status).toBe(204);
+    expect(JSON.parse((await call(ROUTES[0]!, ADMIN_TOKEN, 'own')).text)).toMatchObject({ inherit_from: null, api_key_source: 'none' });
+    await seed();
+  });
+
   it('another scope is refused alike whether it exists or not', async () => {
     const route = ROUTES[0]!;
     const named = async (scope: string) => {

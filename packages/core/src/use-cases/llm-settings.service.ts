@@ -105,6 +105,12 @@ export interface UpdateOptions extends ScopeOptions, ActorOptions {
 
 export interface ClearOptions extends ScopeOptions, ActorOptions {
   ifMatch?: IfMatch;
+  /**
+   * Clears the scope's own provider, model and key and keeps its `inherit_from` link: how a
+   * caller who may not change links (a scoped token) clears its settings.
+   * @default false
+   */
+  keepLink?: boolean;
 }
 
 export interface HistoryOptions extends ScopeOptions {
@@ -333,14 +339,15 @@ export class LlmSettingsService {
   }
 
   /**
-   * Removes the scope's settings (its link too), with a `delete` history entry by `actor`
-   * in the same write. Clearing what is not there is not an error, and still goes through
-   * the store: its change event drops a cached view that a concurrent delete, whose own
-   * event is still on its way, made stale.
+   * Removes the scope's settings (its link too, unless `keepLink`), with a `delete` history
+   * entry by `actor` in the same write. Clearing what is not there is not an error, and still
+   * goes through the store: its change event drops a cached view that a concurrent delete,
+   * whose own event is still on its way, made stale.
    * @throws PreconditionFailedError when `ifMatch` does not hold.
    */
   async clear(options: ClearOptions = {}): Promise<void> {
     const scope = normalizeScope(options.scope);
+    if (options.keepLink === true) return this.clearOwnSettings(scope, options);
     const current = await this.repository.latest(scope);
     if (!preconditionHolds(current, options.ifMatch)) throw new PreconditionFailedError();
     // Settings that cannot be opened, or that a racing write stored after the read, can
@@ -355,6 +362,31 @@ export class LlmSettingsService {
       throw error;
     }
     this.logger.info({ scope }, 'llm settings cleared');
+  }
+
+  /**
+   * Clears the scope's own settings and keeps its link, over the version read: a link the
+   * operator sets meanwhile is never removed. The link is inside the sealed value, so
+   * settings that cannot be opened are refused here, not removed.
+   */
+  private async clearOwnSettings(scope: string, options: ClearOptions): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.repository.latest(scope);
+      if (!preconditionHolds(current, options.ifMatch)) throw new PreconditionFailedError();
+      const previous = await this.previousValue(current, false);
+      const next = relinked(scope, null, previous?.inherit_from ?? null);
+      const history = historyEntry(scope, 'delete', options.actor, previous, next);
+      try {
+        if (next === null) await this.repository.delete(scope, current?.version ?? 0, history);
+        else if (previous !== null && hasOwnSettings(previous)) await this.repository.write(next, current!.version, history);
+        this.logger.info({ scope, kept_link: next !== null }, 'llm settings cleared');
+        return;
+      } catch (error) {
+        if (!isLlmSettingsError(error, ErrorCodes.SETTINGS_CONFLICT)) throw error;
+        if (options.ifMatch !== undefined) throw new PreconditionFailedError();
+        if (attempt >= MAX_WRITE_ATTEMPTS) throw error;
+      }
+    }
   }
 
   /**
