@@ -25,7 +25,8 @@ export function identityProviderTokenCheck(options: IdentityProviderOptions, tim
   const prefix = options.scopePrefix ?? '';
   const scopeClaim = options.scopeClaim ?? 'sub';
   return async (token) => {
-    const checks = { ...timing(), issuer: options.issuer, audience: options.audience, algorithms };
+    // A token without `exp` would be a bearer credential for good (RFC 9068 requires it); minted tokens need it too.
+    const checks = { ...timing(), issuer: options.issuer, audience: options.audience, algorithms, requiredClaims: ['exp'] };
     const { payload } = await jwtVerify(token, keySet, checks).catch((error: unknown) => {
       if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw error;
       return verifyWithEachCandidate(token, error, checks);

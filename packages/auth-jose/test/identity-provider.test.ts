@@ -49,6 +49,7 @@ describe('identity provider tokens', () => {
     ['another issuer', { iss: 'https://evil.example.test/' }],
     ['another audience', { aud: 'another-service' }],
     ['an expiry past', { exp: Math.floor(Date.now() / 1000) - 120 }],
+    ['no expiry (a bearer credential without a lifetime)', { exp: undefined }],
     ['a not-before ahead', { nbf: Math.floor(Date.now() / 1000) + 600 }],
     ['an unknown permission', { llm_settings_can: ['read', 'admin'] }],
     ['no scope claim', { sub: undefined }],
