@@ -329,11 +329,22 @@ export function allowedHostsFor(config: ServerConfig): string[] {
   return named ? [host, ...config.allowedHosts] : [...config.allowedHosts];
 }
 
-/** Refuses to expose an unauthenticated settings API beyond this machine. */
+/**
+ * Refuses to expose an unauthenticated settings API beyond this machine: on a non-loopback
+ * HOST, or under a non-loopback name of ALLOWED_HOSTS, which is how a proxy in front
+ * reaches a server listening on loopback.
+ */
 export function assertSafeToServe(config: ServerConfig): void {
-  if (config.apiToken === null && !isLoopbackHost(config.host) && !config.allowUnauthenticated) {
+  if (config.apiToken !== null || config.allowUnauthenticated) return;
+  const exposedAs = !isLoopbackHost(config.host) ? 'a non-loopback HOST' : config.allowedHosts.some(isNonLoopbackName) ? 'a non-loopback name of ALLOWED_HOSTS' : null;
+  if (exposedAs !== null) {
     throw new ConfigError(
-      'Refusing to serve on a non-loopback HOST without SETTINGS_API_TOKEN: set a token, or ALLOW_UNAUTHENTICATED=1 if a proxy in front authenticates requests.',
+      `Refusing to serve on ${exposedAs} without SETTINGS_API_TOKEN: set a token, or ALLOW_UNAUTHENTICATED=1 if a proxy in front authenticates requests.`,
     );
   }
+}
+
+function isNonLoopbackName(entry: string): boolean {
+  const name = canonicalHost(entry);
+  return name !== null && !isLoopbackHost(name);
 }

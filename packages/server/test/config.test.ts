@@ -270,4 +270,13 @@ describe('assertSafeToServe', () => {
     expect(() => assertSafeToServe({ ...base, host: '0.0.0.0', allowUnauthenticated: true })).not.toThrow();
     expect(() => assertSafeToServe(base)).not.toThrow();
   });
+
+  it('refuses a non-loopback name in ALLOWED_HOSTS without a token, as a proxy in front exposes the API under it', () => {
+    for (const name of ['settings.example.com', '10.0.0.5:8080', '[fd00::1]']) {
+      expect(() => assertSafeToServe({ ...base, allowedHosts: ['localhost', name] }), name).toThrow(/non-loopback name of ALLOWED_HOSTS without SETTINGS_API_TOKEN/);
+      expect(() => assertSafeToServe({ ...base, allowedHosts: [name], apiToken: new Secret('x'.repeat(16)) })).not.toThrow();
+      expect(() => assertSafeToServe({ ...base, allowedHosts: [name], allowUnauthenticated: true })).not.toThrow();
+    }
+    expect(() => assertSafeToServe({ ...base, allowedHosts: ['localhost:8080', '127.0.0.2', '[::1]:80'] })).not.toThrow();
+  });
 });

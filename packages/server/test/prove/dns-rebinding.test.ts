@@ -99,7 +99,7 @@ describe('DNS rebinding and cross-site pages, against the built server', () => {
   });
 
   it('serves the names of ALLOWED_HOSTS and still refuses others', async () => {
-    const named = await startServer({ DATABASE_URL: 'sqlite::memory:', ENCRYPTION_KEY: generateFernetKey(), ALLOWED_HOSTS: 'settings.internal,proxy.example:443' });
+    const named = await startServer({ DATABASE_URL: 'sqlite::memory:', ENCRYPTION_KEY: generateFernetKey(), ALLOWED_HOSTS: 'settings.internal,proxy.example:443', ALLOW_UNAUTHENTICATED: '1' });
     try {
       const namedPort = new URL(named.url).port;
       for (const host of [`settings.internal:${namedPort}`, 'proxy.example', `127.0.0.1:${namedPort}`]) {
