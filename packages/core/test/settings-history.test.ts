@@ -42,6 +42,15 @@ describe('history of every change', () => {
     ]);
   });
 
+  it('records a key sent again as changed: whether it equals the stored one is never told (no oracle)', async () => {
+    await service.update({ provider: 'openai', api_key: KEY, model: 'gpt-4o' });
+    await service.update({ provider: 'openai', api_key: KEY, model: 'gpt-4o' }, { actor: 'token:same' });
+    await service.update({ provider: 'openai', api_key: NEW_KEY, model: 'gpt-4o' }, { actor: 'token:other' });
+    const [other, same] = (await service.history()).entries;
+    expect([same?.fields, same?.api_key_changed]).toEqual([['api_key'], true]);
+    expect([other?.fields, other?.api_key_changed]).toEqual([['api_key'], true]);
+  });
+
   it('records the history of the scope asked for only', async () => {
     await service.update({ provider: 'openai', api_key: KEY }, { scope: 'team-1' });
     await service.update({ provider: 'openai', api_key: KEY }, { scope: 'team-2' });

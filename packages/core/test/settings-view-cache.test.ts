@@ -146,10 +146,10 @@ describe('LlmSettingsService with viewCache', () => {
   it('names the fields of a replacement from the view its last write kept', async () => {
     await service.update({ provider: 'openai', api_key: KEY, model: 'a' });
     const reads = observed.reads();
-    await service.update({ provider: 'openai', api_key: KEY, model: 'b' });
+    await service.update({ provider: 'openai', model: 'b', api_key: KEY });
     expect(observed.reads()).toBe(reads);
     const [latest] = (await service.history()).entries;
-    expect(latest).toMatchObject({ action: 'update', fields: ['model'], api_key_changed: false });
+    expect(latest).toMatchObject({ action: 'update', fields: ['model', 'api_key'], api_key_changed: true });
   });
 
   it("names the fields of a replacement from another writer's change once its event came", async () => {
@@ -157,7 +157,8 @@ describe('LlmSettingsService with viewCache', () => {
     await new LlmSettingsService({ store: observed.inner, cipher, probe: createScriptedProbe() }).update({ provider: 'openai', api_key: KEY, model: 'b' });
     await service.update({ provider: 'openai', api_key: KEY, model: 'b' });
     const [latest] = (await service.history()).entries;
-    expect(latest).toMatchObject({ action: 'update', fields: [] });
+    // Not the model, which the other writer had set; the key sent is always listed.
+    expect(latest).toMatchObject({ action: 'update', fields: ['api_key'] });
   });
 
   it('does not keep the view of its own write when another change of the scope came meanwhile', async () => {

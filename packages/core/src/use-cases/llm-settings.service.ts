@@ -231,7 +231,7 @@ export class LlmSettingsService {
       if (!preconditionHolds(current, options.ifMatch)) throw new PreconditionFailedError();
       const previous = await this.previousValue(current, replaces);
       const next = update.provider === undefined ? relinked(scope, previous, update.inherit_from ?? null) : this.settingsOf(scope, update as ProviderUpdate, previous);
-      const history = historyEntry(scope, action, options.actor, previous, next);
+      const history = historyEntry(scope, action, options.actor, previous, next, update.api_key !== undefined);
       try {
         if (next === null) {
           if (current !== null) await this.repository.delete(scope, current.version, history);
@@ -515,11 +515,15 @@ function fieldsOf(value: StoredValue | null): Record<(typeof TRACKED_FIELDS)[num
   return { provider: value.provider, model: value.model, api_key: value.api_key, inherit_from: value.inherit_from };
 }
 
-/** The history entry of a change from `previous` to `next`: the names of the fields that differ, never a value. */
-function historyEntry(scope: string, action: string, actor: string | undefined, previous: StoredValue | null, next: StoredValue | null): HistoryEntry {
+/**
+ * The history entry of a change from `previous` to `next`: the names of the fields that
+ * differ, never a value. A key the change wrote (`keyWritten`) counts as changed even when
+ * it equals the stored one: comparing them would tell a caller whether a guess is the key.
+ */
+function historyEntry(scope: string, action: string, actor: string | undefined, previous: StoredValue | null, next: StoredValue | null, keyWritten = false): HistoryEntry {
   const before = fieldsOf(previous);
   const after = fieldsOf(next);
-  const fields = TRACKED_FIELDS.filter((field) => before[field] !== after[field]);
+  const fields = TRACKED_FIELDS.filter((field) => before[field] !== after[field] || (field === 'api_key' && keyWritten));
   return { scope, action, actor: actor ?? EMBEDDED_ACTOR, fields, apiKeyChanged: fields.includes('api_key') };
 }
 
