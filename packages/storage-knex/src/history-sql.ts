@@ -29,7 +29,8 @@ export function selectHistoryPage(table: SettingsTable, { scope, limit, before }
   return before == null
     ? { sql: `SELECT ${COLUMNS} FROM ?? WHERE "scope" = ? ORDER BY "id" DESC LIMIT ?`, bindings: [table.historyName, scope, limit] }
     : {
-        sql: `SELECT ${COLUMNS} FROM ?? WHERE "scope" = ? AND "id" < ? ORDER BY "id" DESC LIMIT ?`,
+        // As BIGINT: a cursor past a 32-bit id column (PostgreSQL's serial) is out of its range.
+        sql: `SELECT ${COLUMNS} FROM ?? WHERE "scope" = ? AND "id" < CAST(? AS BIGINT) ORDER BY "id" DESC LIMIT ?`,
         bindings: [table.historyName, scope, before, limit],
       };
 }

@@ -85,6 +85,13 @@ export function historyChecks<S extends SettingsStore>(_options: SettingsStoreCo
       expect(await subject.store.readHistory({ scope: 'paged', limit: 2, before: third[0]!.id })).toEqual([]);
     });
 
+    it('readHistory - a cursor beyond every id, up to the largest safe integer, pages from the newest', async () => {
+      await subject.store.set('p', '1', { history: entry('far', 'update', ['f1']) });
+      for (const before of [2 ** 31, Number.MAX_SAFE_INTEGER]) {
+        expect((await subject.store.readHistory({ scope: 'far', limit: 2, before })).map((e) => e.fields[0]), String(before)).toEqual(['f1']);
+      }
+    });
+
     it('pruneHistory - removes the entries written before the cutoff and says how many', async () => {
       await subject.store.set('q', '1', { history: entry('pruned') });
       await subject.store.set('q', '2', { history: entry('pruned') });
