@@ -229,7 +229,7 @@ async function unopenedSqliteFile(chain: object[]): Promise<string | null> {
   const code = chain.map((error) => (error as { code?: unknown }).code).find((each): each is string => typeof each === 'string' && each in SQLITE_OPEN_FAILURES);
   if (code === undefined) return null;
   const { loadConfig } = await import('./config.js');
-  const { databaseUrl } = loadConfig();
+  const databaseUrl = loadConfig().databaseUrl.reveal();
   if (!databaseUrl.startsWith('sqlite:')) return null;
   const file = databaseUrl.slice('sqlite:'.length);
   return `cannot use the SQLite database ${file} (${code}: ${SQLITE_OPEN_FAILURES[code]}); fix it, or point DATABASE_URL or LLM_SETTINGS_HOME elsewhere.`;

@@ -141,8 +141,11 @@ export interface ServerConfig {
   production: boolean;
   /** The ENCRYPTION_KEY list, or null when unset (a key file is used outside production). Prints as its mask. */
   encryptionKey: Secret | null;
-  /** DATABASE_URL, with an SQLite file's path made absolute; by default `sqlite:<dataDir>/llm-settings.db`. */
-  databaseUrl: string;
+  /**
+   * DATABASE_URL, with an SQLite file's path made absolute; by default
+   * `sqlite:<dataDir>/llm-settings.db`. `reveal()` gives it; printed, its password is `***`.
+   */
+  databaseUrl: Secret;
   /**
    * Folder for local state, absolute: LLM_SETTINGS_HOME, else the SQLite file's folder, else
    * `<project>/data` (see {@link loadConfig}). Holds encryption.key when generated.
@@ -240,7 +243,7 @@ export function loadConfig(
   return {
     production,
     encryptionKey: secretOrNull(e.ENCRYPTION_KEY),
-    databaseUrl,
+    databaseUrl: new ConnectionUrl(databaseUrl),
     dataDir,
     host: e.HOST ?? '127.0.0.1',
     allowedHosts: e.ALLOWED_HOSTS ?? [],
@@ -327,6 +330,18 @@ export function allowedHostsFor(config: ServerConfig): string[] {
   const host = isIPv6(config.host) ? `[${config.host}]` : config.host;
   const named = !WILDCARD_HOSTS.includes(config.host) && canonicalHost(host) !== null;
   return named ? [host, ...config.allowedHosts] : [...config.allowedHosts];
+}
+
+/** A connection URL that prints with its password as `***`: a printed config shows where, never how to get in. */
+class ConnectionUrl extends Secret {
+  override toString(): string {
+    const url = URL.parse(this.reveal());
+    if (url === null) return '[a URL that could not be read]';
+    const hidden = url.password !== '' || url.searchParams.has('password');
+    if (url.password !== '') url.password = '***';
+    if (url.searchParams.has('password')) url.searchParams.set('password', '***');
+    return hidden ? url.toString() : this.reveal();
+  }
 }
 
 /**

@@ -64,7 +64,7 @@ export const cryptoModule = new ContainerModule(({ bind }) => {
 export const storageModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.Knex)
     .toResolvedValue(
-      (config: RuntimeConfig, logger: Logger) => createKnexFromUrl(config.databaseUrl, { logger }),
+      (config: RuntimeConfig, logger: Logger) => createKnexFromUrl(config.databaseUrl.reveal(), { logger }),
       [TOKENS.Config, TOKENS.Logger],
     )
     .inSingletonScope()

@@ -69,8 +69,8 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   settings.logger.info(
     {
       url,
-      database: databaseKind(config.databaseUrl),
-      ...sqliteFile(config.databaseUrl),
+      database: databaseKind(config.databaseUrl.reveal()),
+      ...sqliteFile(config.databaseUrl.reveal()),
       data_dir: config.dataDir,
       ...(config.settingsUi ? { settings_page: `${url}/` } : {}),
     },

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ProviderRegistry, Secret } from '@llm-settings/core';
 import { allowedHostsFor, assertSafeToServe, isLoopbackHost, loadConfig } from '../src/config.js';
@@ -5,10 +6,12 @@ import { configError } from './support/config-error.js';
 
 describe('loadConfig', () => {
   it('has documented defaults: SQLite under the project\'s data folder, loopback, port 8080, 10 s probes, 4 in flight', () => {
-    expect(loadConfig({}, '/srv/app', '/srv/app')).toEqual({
+    const config = loadConfig({}, '/srv/app', '/srv/app');
+    expect(config.databaseUrl.reveal()).toBe('sqlite:/srv/app/data/llm-settings.db');
+    expect(config).toEqual({
       production: false,
       encryptionKey: null,
-      databaseUrl: 'sqlite:/srv/app/data/llm-settings.db',
+      databaseUrl: expect.any(Secret),
       dataDir: '/srv/app/data',
       host: '127.0.0.1',
       allowedHosts: [],
@@ -73,7 +76,7 @@ describe('loadConfig', () => {
     );
     expect(config).toMatchObject({
       encryptionKey: expect.any(Secret),
-      databaseUrl: 'postgres://u:p@db/x',
+      databaseUrl: expect.any(Secret),
       dataDir: '/srv/app/data',
       host: '0.0.0.0',
       allowedHosts: ['settings.example.com', '10.0.0.5:8080', '[fd00::1]'],
@@ -106,28 +109,37 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_URL: 'sqlite:state/s.db' }, '/srv/app').dataDir).toBe('/srv/app/state');
   });
 
+  it('prints DATABASE_URL with its password as ***, in the URL or its query, and reveals it whole', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://app:S3cret-pass@db:5432/x?sslmode=require' }, '/srv/app');
+    expect(config.databaseUrl.reveal()).toBe('postgres://app:S3cret-pass@db:5432/x?sslmode=require');
+    for (const printed of [inspect(config, { depth: Infinity }), JSON.stringify(config), String(config.databaseUrl)]) {
+      expect(printed).not.toContain('S3cret-pass');
+      expect(printed).toContain('postgres://app:***@db:5432/x?sslmode=require');
+    }
+    const inQuery = loadConfig({ DATABASE_URL: 'postgres://db/x?user=app&password=S3cret-pass' }, '/srv/app').databaseUrl;
+    expect(String(inQuery)).toBe('postgres://db/x?user=app&password=***');
+    expect(String(loadConfig({ DATABASE_URL: 'sqlite:/db/s.db' }, '/srv/app').databaseUrl)).toBe('sqlite:/db/s.db');
+  });
+
   it('puts the default database and key in the project\'s data folder, whatever the working directory', () => {
-    expect(loadConfig({}, '/home/someone', '/srv/app')).toMatchObject({ databaseUrl: 'sqlite:/srv/app/data/llm-settings.db', dataDir: '/srv/app/data' });
+    expect(loadConfig({}, '/home/someone', '/srv/app')).toMatchObject({ dataDir: '/srv/app/data' });
+    expect(loadConfig({}, '/home/someone', '/srv/app').databaseUrl.reveal()).toBe('sqlite:/srv/app/data/llm-settings.db');
     expect(loadConfig({ DATABASE_URL: 'postgres://u@db/x' }, '/home/someone', '/srv/app').dataDir).toBe('/srv/app/data');
     expect(loadConfig({ DATABASE_URL: 'sqlite::memory:' }, '/home/someone', '/srv/app').dataDir).toBe('/srv/app/data');
   });
 
   it('uses LLM_SETTINGS_HOME, relative to the working directory, as the data folder', () => {
-    expect(loadConfig({ LLM_SETTINGS_HOME: '/var/lib/llm' }, '/home/someone', '/srv/app')).toMatchObject({
-      databaseUrl: 'sqlite:/var/lib/llm/llm-settings.db',
-      dataDir: '/var/lib/llm',
-    });
+    const home = loadConfig({ LLM_SETTINGS_HOME: '/var/lib/llm' }, '/home/someone', '/srv/app');
+    expect([home.databaseUrl.reveal(), home.dataDir]).toEqual(['sqlite:/var/lib/llm/llm-settings.db', '/var/lib/llm']);
     expect(loadConfig({ LLM_SETTINGS_HOME: 'state' }, '/home/someone', '/srv/app').dataDir).toBe('/home/someone/state');
-    expect(loadConfig({ LLM_SETTINGS_HOME: '/var/lib/llm', DATABASE_URL: 'sqlite:/db/s.db' }, '/home/someone', '/srv/app')).toMatchObject({
-      databaseUrl: 'sqlite:/db/s.db',
-      dataDir: '/var/lib/llm',
-    });
+    const both = loadConfig({ LLM_SETTINGS_HOME: '/var/lib/llm', DATABASE_URL: 'sqlite:/db/s.db' }, '/home/someone', '/srv/app');
+    expect([both.databaseUrl.reveal(), both.dataDir]).toEqual(['sqlite:/db/s.db', '/var/lib/llm']);
   });
 
   it('reads a relative sqlite: path in DATABASE_URL against the working directory, and makes it absolute', () => {
-    expect(loadConfig({ DATABASE_URL: 'sqlite:state/s.db' }, '/home/someone', '/srv/app').databaseUrl).toBe('sqlite:/home/someone/state/s.db');
-    expect(loadConfig({ DATABASE_URL: 'sqlite:///var/lib/s.db' }, '/home/someone', '/srv/app').databaseUrl).toBe('sqlite:/var/lib/s.db');
-    expect(loadConfig({ DATABASE_URL: 'sqlite::memory:' }, '/home/someone', '/srv/app').databaseUrl).toBe('sqlite::memory:');
+    expect(loadConfig({ DATABASE_URL: 'sqlite:state/s.db' }, '/home/someone', '/srv/app').databaseUrl.reveal()).toBe('sqlite:/home/someone/state/s.db');
+    expect(loadConfig({ DATABASE_URL: 'sqlite:///var/lib/s.db' }, '/home/someone', '/srv/app').databaseUrl.reveal()).toBe('sqlite:/var/lib/s.db');
+    expect(loadConfig({ DATABASE_URL: 'sqlite::memory:' }, '/home/someone', '/srv/app').databaseUrl.reveal()).toBe('sqlite::memory:');
   });
 
   it('treats empty variables as unset', () => {
