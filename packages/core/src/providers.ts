@@ -33,10 +33,16 @@ export type ProviderAuth = 'x-api-key' | 'bearer' | 'api-key' | 'none';
 /**
  * How a key is tested with one call that spends no tokens: retrieve the model
  * (`model-lookup`, checks the key and the model), list the models (`model-list`,
- * for providers without a model lookup), or a key-info route under the API root
- * (`{ keyInfo: '/key' }`, for providers whose model list needs no key).
+ * for providers without a model lookup; checks the model is listed), or a key-info
+ * route under the API root (`{ keyInfo: '/key' }`, for providers whose model list needs
+ * no key; checks the key only).
  */
 export type ProviderKeyTest = 'model-lookup' | 'model-list' | { readonly keyInfo: string };
+
+/** Whether a passed key test of this provider also means the model is available: false for a key-info route. */
+export function keyTestChecksModel(descriptor: Pick<ProviderDescriptor, 'keyTest'>): boolean {
+  return typeof descriptor.keyTest === 'string';
+}
 
 /** The probe codes of a key test the provider refused. */
 export type ProbeFailureCode = Exclude<ProbeCode, 'ok'>;
@@ -256,6 +262,24 @@ export const DEFAULT_ENABLED_PROVIDERS: readonly LlmProvider[] = ['anthropic', '
 /** Provider ids as operators write them: lower-case letters, digits and `-`, 1 to 40. */
 export const PROVIDER_ID_PATTERN = /^[a-z0-9-]{1,40}$/;
 
+/**
+ * Why `value` cannot be an API root, as the end of a sentence naming it, or null when it
+ * can. The SDKs append paths to the root as text, so a query or fragment would swallow
+ * them, and a user name or password would fail every call and be quoted in its error.
+ */
+export function apiRootProblem(value: unknown): string | null {
+  let url: URL;
+  try {
+    url = new URL(value as string);
+  } catch {
+    return 'must be an http(s) URL';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http(s) URL';
+  // `?` and `#` as typed: an empty query or fragment still swallows the path.
+  if (url.username !== '' || url.password !== '' || /[?#]/.test(String(value))) return 'must not hold a user name, password, query or fragment';
+  return null;
+}
+
 /** The origin (scheme, host, port) of an API root: what a stored key is bound to. */
 function originOf(baseUrl: string): string {
   return new URL(baseUrl).origin;
@@ -298,7 +322,7 @@ export class ProviderRegistry {
   /** The origin of each root, made once: `resolve()` compares it on every call. */
   private readonly origins = new Map<LlmProvider, string>();
 
-  /** @throws ConfigError for an unknown or shadowing id, or an enabled provider without an API root. */
+  /** @throws ConfigError for an unknown or shadowing id, an unusable API root, or an enabled provider without one. */
   constructor(private readonly options: ProviderRegistryOptions = {}) {
     for (const descriptor of PROVIDERS) this.known.set(descriptor.id, descriptor);
     for (const descriptor of options.custom ?? []) {
@@ -315,8 +339,11 @@ export class ProviderRegistry {
     if (enabled.length === 0) throw new ConfigError('at least one provider must be enabled');
     this.enabledIds = enabled as [LlmProvider, ...LlmProvider[]];
     for (const [id, descriptor] of this.known) {
-      const root = options.baseUrls?.[id] ?? descriptor.defaultBaseUrl;
+      // Own properties only: an id such as `constructor` is every object's too.
+      const root = (options.baseUrls !== undefined && Object.hasOwn(options.baseUrls, id) ? options.baseUrls[id] : undefined) ?? descriptor.defaultBaseUrl;
       if (root !== null && root !== undefined) {
+        const problem = apiRootProblem(root);
+        if (problem !== null) throw new ConfigError(`provider ${id}: its API root ${problem}`);
         this.roots.set(id, root);
         this.origins.set(id, originOf(root));
       } else if (this.isEnabled(id)) throw new ConfigError(`${baseUrlVariableOf(id)} is required when ${id} is enabled: ${descriptor.displayName} has no default API root`);

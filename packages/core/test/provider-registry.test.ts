@@ -4,6 +4,7 @@ import {
   confirmProviderEndpoint,
   ErrorCodes,
   LlmSettingsService,
+  ModelSchema,
   openAiCompatible,
   PROVIDERS,
   ProviderRegistry,
@@ -55,6 +56,41 @@ describe('the provider registry', () => {
     expect(() => new ProviderRegistry({ enabled: ['azure-openai'] })).toThrow(/AZURE_OPENAI_BASE_URL is required when azure-openai is enabled/);
     const azure = new ProviderRegistry({ enabled: ['azure-openai'], baseUrls: { 'azure-openai': 'https://res.openai.azure.com/openai/v1' } });
     expect(azure.baseUrl('azure-openai')).toBe('https://res.openai.azure.com/openai/v1');
+  });
+
+  it("has built-in default models and catalogues that pass the settings' model rule", () => {
+    for (const p of PROVIDERS) {
+      expect(ModelSchema.safeParse(p.defaultModel).success, `${p.id} default`).toBe(true);
+      for (const model of p.catalogue) expect(ModelSchema.safeParse(model.id).success, `${p.id} ${model.id}`).toBe(true);
+    }
+  });
+
+  it.each(['constructor', '__proto__'])('takes %s, a name every object has, as any other provider id', (id) => {
+    const custom = openAiCompatible({ id, displayName: 'Odd', defaultBaseUrl: 'http://127.0.0.1:8000/v1', defaultModel: 'm', catalogue: [] });
+    expect(new ProviderRegistry({ custom: [custom], baseUrls: { openai: 'https://gw.example/v1' } }).baseUrl(id)).toBe('http://127.0.0.1:8000/v1');
+    // A computed key: the own property `__proto__`, as JSON.parse and Object.fromEntries make it.
+    const moved = new ProviderRegistry({ custom: [custom], baseUrls: { [id]: 'http://127.0.0.1:9000/v1' } });
+    expect(moved.baseUrl(id)).toBe('http://127.0.0.1:9000/v1');
+    expect(moved.withBaseUrls({ openai: 'https://gw.example/v1' }).origin(id)).toBe('http://127.0.0.1:9000');
+  });
+
+  it('refuses an API root with a user name, password, query or fragment, naming the provider, never the root', () => {
+    const roots = ['https://user:s3cret@gw.example/v1', 'https://:s3cret@gw.example/v1', 'https://gw.example/v1?key=s3cret', 'https://gw.example/v1?', 'https://gw.example/v1#s3cret'];
+    for (const root of roots) {
+      const custom = openAiCompatible({ id: 'gw', displayName: 'Gateway', defaultBaseUrl: root, defaultModel: 'm', catalogue: [] });
+      for (const options of [{ baseUrls: { groq: root } }, { custom: [custom] }]) {
+        const error = (() => {
+          try {
+            new ProviderRegistry(options);
+          } catch (e) {
+            return e as Error;
+          }
+        })();
+        expect(error, root).toBeInstanceOf(ConfigError);
+        expect(error?.message).toMatch(/^provider (groq|gw): its API root must not hold a user name, password, query or fragment$/);
+      }
+    }
+    expect(() => new ProviderRegistry({ baseUrls: { openai: 'not a url' } })).toThrow('provider openai: its API root must be an http(s) URL');
   });
 });
 

@@ -27,8 +27,8 @@ export function createProviderProbe(options: ProviderProbeOptions = {}): Provide
     async probe(request: ProbeRequest): Promise<ProbeOutcome> {
       const checked = checkRequest(request, defaultTimeoutMs, providers);
       const { apiKey, model } = request;
-      const { id, displayName, probeStatusCodes } = checked.provider;
-      const subject: ProbeSubject = { provider: id, displayName, probeStatusCodes, model };
+      const { id, displayName, probeStatusCodes, keyTest } = checked.provider;
+      const subject: ProbeSubject = { provider: id, displayName, probeStatusCodes, keyTest, model };
       const { outcome, shared } = isSendableModelId(model)
         ? await runGuarded({
             ...checked,

@@ -1,4 +1,4 @@
-import { ConfigError } from '@llm-settings/core';
+import { apiRootProblem, ConfigError } from '@llm-settings/core';
 import { MAX_TIMER_MS } from './deadline.js';
 
 /*
@@ -27,18 +27,10 @@ export function nonNegativeInteger<F extends number | undefined>(value: number |
   return value;
 }
 
-/** `value` when it is an http(s) URL, `fallback` when it is undefined. */
+/** `value` when it can be an API root (core's rule), `fallback` when it is undefined. */
 export function httpUrl(value: string | undefined, fallback: string, name: string): string {
   if (value === undefined) return fallback;
-  if (!isHttpUrl(value)) throw new ConfigError(`${name} must be an http(s) URL`);
+  const problem = apiRootProblem(value);
+  if (problem !== null) throw new ConfigError(`${name} ${problem}`);
   return value;
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const { protocol } = new URL(value);
-    return protocol === 'http:' || protocol === 'https:';
-  } catch {
-    return false;
-  }
 }

@@ -1,4 +1,4 @@
-import type { LlmProvider, ProbeOutcome, ProbeStatusCodes } from '@llm-settings/core';
+import { keyTestChecksModel, type LlmProvider, type ProbeOutcome, type ProbeStatusCodes, type ProviderKeyTest } from '@llm-settings/core';
 import { KEY_TEST, wordFailure, type ActionFailure } from './failure-wording.js';
 
 /*
@@ -13,11 +13,16 @@ export interface ProbeSubject {
   readonly displayName: string;
   /** The provider's reading of its statuses (its descriptor's). */
   readonly probeStatusCodes: ProbeStatusCodes;
+  /** What the provider's key test calls (its descriptor's): a key-info route does not look at the model. */
+  readonly keyTest: ProviderKeyTest;
   readonly model: string;
 }
 
 export function okOutcome(subject: ProbeSubject, latencyMs: number, requestId: string | null): ProbeOutcome {
-  return { code: 'ok', message: `${subject.displayName} accepted the API key and the model is available.`, latencyMs, requestId };
+  const message = keyTestChecksModel(subject)
+    ? `${subject.displayName} accepted the API key and the model is available.`
+    : `${subject.displayName} accepted the API key; this test does not check the model.`;
+  return { code: 'ok', message, latencyMs, requestId };
 }
 
 /**

@@ -21,12 +21,26 @@ const GATEWAY = openAiCompatible({
   probeStatusCodes: { ...DIALECT_PROBE_STATUS_CODES.openai, 400: 'invalid_api_key', 402: 'rate_limited' },
 });
 
+/** An operator's gateway whose key test is a key-info route, as OpenRouter's is. */
+const KEY_INFO_GATEWAY = openAiCompatible({
+  id: 'key-info-gw',
+  displayName: 'Key-info gateway',
+  defaultBaseUrl: 'https://key-info.example/v1',
+  defaultModel: 'kig-model',
+  catalogue: [{ id: 'kig-model', displayName: 'kig-model' }],
+  keyTest: { keyInfo: '/key' },
+});
+
+/** The message of a passed key test: a key-info route does not look at the model. */
+const okMessage = (p: ProviderDescriptor) =>
+  typeof p.keyTest === 'object' ? `${p.displayName} accepted the API key; this test does not check the model.` : `${p.displayName} accepted the API key and the model is available.`;
+
 let fake: FakeProvider;
 let providers: ProviderRegistry;
 let everyProvider: ProviderRegistry;
 
 beforeAll(async () => {
-  fake = await startFakeProvider({ providers: [GATEWAY] });
+  fake = await startFakeProvider({ providers: [GATEWAY, KEY_INFO_GATEWAY] });
   providers = new ProviderRegistry({ enabled: OPENAI_DIALECT.map((p) => p.id), baseUrls: fake.baseUrls });
   everyProvider = new ProviderRegistry({ enabled: [...PROVIDERS, GATEWAY].map((p) => p.id), custom: [GATEWAY], baseUrls: fake.baseUrls });
 });
@@ -40,7 +54,7 @@ describe.each(OPENAI_DIALECT.map((p) => [p.id, p] as const))('%s', (id, descript
 
   it('tests a key with one call under its root, the key in its own header only', async () => {
     const outcome = await createProviderProbe({ providers }).probe({ provider: id, apiKey: keyFor(descriptor), model: descriptor.defaultModel });
-    expect(outcome).toMatchObject({ code: 'ok', message: `${descriptor.displayName} accepted the API key and the model is available.` });
+    expect(outcome).toMatchObject({ code: 'ok', message: okMessage(descriptor) });
     expect(sent()).toHaveLength(1);
     const [request] = sent();
     expect(request!.path.startsWith(new URL(fake.baseUrls[id]!).pathname)).toBe(true);
@@ -56,7 +70,7 @@ describe.each(OPENAI_DIALECT.map((p) => [p.id, p] as const))('%s', (id, descript
     fake.reset();
     const unknown = await probe.probe({ provider: id, apiKey: keyFor(descriptor), model: 'no-such-model' });
     // A key-info route does not look at the model.
-    expect(unknown.code).toBe(typeof descriptor.keyTest === 'object' ? 'ok' : 'model_not_found');
+    expect(unknown).toMatchObject(typeof descriptor.keyTest === 'object' ? { code: 'ok', message: okMessage(descriptor) } : { code: 'model_not_found' });
   });
 
   it("lists the key's models", async () => {
@@ -92,6 +106,20 @@ it("reads a status by the provider's table, not by its dialect's alone", () => {
   for (const id of ['deepseek', 'openrouter']) expect(everyProvider.get(id).probeStatusCodes[402], id).toBe('permission_denied');
   expect(everyProvider.get('openai').probeStatusCodes[402]).toBeUndefined();
   expect(GATEWAY.probeStatusCodes[400]).toBe('invalid_api_key');
+});
+
+it('says a passed key test did not check the model when its descriptor tests the key alone, never that the model is available', async () => {
+  const registry = new ProviderRegistry({ enabled: ['openrouter', 'key-info-gw', 'openai'], custom: [KEY_INFO_GATEWAY], baseUrls: fake.baseUrls });
+  const probe = createProviderProbe({ providers: registry });
+  expect(await probe.probe({ provider: 'openrouter', apiKey: KEY, model: 'no-such/model' })).toMatchObject({
+    code: 'ok',
+    message: 'OpenRouter accepted the API key; this test does not check the model.',
+  });
+  expect(await probe.probe({ provider: 'key-info-gw', apiKey: KEY, model: 'no-such-model' })).toMatchObject({
+    code: 'ok',
+    message: 'Key-info gateway accepted the API key; this test does not check the model.',
+  });
+  expect((await probe.probe({ provider: 'openai', apiKey: KEY, model: 'gpt-4o' })).message).toBe('OpenAI accepted the API key and the model is available.');
 });
 
 it('refuses a provider the registry does not enable, naming the enabled ones', async () => {

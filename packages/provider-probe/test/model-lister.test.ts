@@ -113,6 +113,9 @@ describe('createModelLister', () => {
     [{ maxInFlight: 0 }, 'maxInFlight'],
     [{ pageSize: 2.5 }, 'pageSize'],
     [{ baseUrls: { openai: 'ftp://user:s3cret@example.com/v1' } }, 'baseUrls.openai'],
+    [{ baseUrls: { openai: 'https://user:s3cret@example.com/v1' } }, 'baseUrls.openai'],
+    [{ baseUrls: { anthropic: 'https://example.com?s3cret' } }, 'baseUrls.anthropic'],
+    [{ baseUrls: { openai: 'https://example.com/v1#s3cret' } }, 'baseUrls.openai'],
   ])('createModelLister(%j) throws a ConfigError naming %s and not the value', (options, option) => {
     let error: unknown;
     try {

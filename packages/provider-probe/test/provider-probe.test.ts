@@ -229,6 +229,10 @@ describe('options', () => {
     [{ maxInFlight: 1.5 }, 'maxInFlight'],
     [{ baseUrls: { openai: 'ftp://user:s3cret@example.com/v1' } }, 'baseUrls.openai'],
     [{ baseUrls: { anthropic: 'not a url' } }, 'baseUrls.anthropic'],
+    // The SDKs append paths to the root as text: a query or fragment swallows them, credentials are quoted in errors.
+    [{ baseUrls: { openai: 'https://user:s3cret@example.com/v1' } }, 'baseUrls.openai'],
+    [{ baseUrls: { openai: 'https://example.com/v1?api-version=s3cret' } }, 'baseUrls.openai'],
+    [{ baseUrls: { anthropic: 'https://example.com#s3cret' } }, 'baseUrls.anthropic'],
   ])('createProviderProbe(%j) throws a ConfigError naming %s and not the value', (options, option) => {
     const error = (() => {
       try {

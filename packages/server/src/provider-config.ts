@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import {
+  apiRootProblem,
   baseUrlVariableOf,
   DEFAULT_ENABLED_PROVIDERS,
+  ModelSchema,
   openAiCompatible,
   PROVIDER_ID_PATTERN,
   PROVIDERS,
@@ -23,18 +25,28 @@ export interface ProviderConfig {
   registry: ProviderRegistry;
 }
 
-const isHttpUrl = (value: string) => z.url({ protocol: /^https?$/ }).safeParse(value).success;
+/** Core's rule for a model in settings: a default or listed model it refuses could never be saved or used. */
+const isModelName = (value: string) => ModelSchema.safeParse(value).success;
+const MODEL_RULE = 'must be a model name: 1 to 256 printable characters without whitespace, not shaped like an API key';
 
 /** One entry of LLM_PROVIDERS_FILE: an operator's OpenAI-compatible provider. */
 const FileEntrySchema = z.strictObject({
   id: z.string().regex(PROVIDER_ID_PATTERN, 'id must be 1 to 40 lower-case letters, digits or -'),
   display_name: z.string().regex(/^[^\p{Cc}\p{Cf}]{1,80}$/u, 'display_name must be 1 to 80 printable characters'),
-  base_url: z.string().refine(isHttpUrl, 'base_url must be an http(s) URL'),
+  base_url: z.string().superRefine((url, ctx) => {
+    const problem = apiRootProblem(url);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: `base_url ${problem}` });
+  }),
   auth: z.enum(['bearer', 'api-key', 'x-api-key', 'none'], { error: () => 'auth must be one of: bearer, api-key, x-api-key, none' }),
-  default_model: z.string().regex(/^[\x21-\x7e]{1,256}$/, 'default_model must be 1 to 256 printable characters without whitespace'),
+  default_model: z.string().refine(isModelName, `default_model ${MODEL_RULE}`),
   models: z
-    .array(z.string().regex(/^[\x21-\x7e]{1,256}$/), { error: () => 'models must be an array of model ids (printable, no whitespace)' })
-    .max(500, 'models must list at most 500 ids'),
+    .array(z.string(), { error: () => 'models must be an array of model ids' })
+    .max(500, 'models must list at most 500 ids')
+    .superRefine((models, ctx) => {
+      models.forEach((model, index) => {
+        if (!isModelName(model)) ctx.addIssue({ code: 'custom', message: `models entry ${index + 1} ${MODEL_RULE}` });
+      });
+    }),
 });
 
 /**
@@ -58,14 +70,15 @@ export function loadProviderConfig(env: Record<string, string | undefined>, cwd:
     const name = baseUrlVariableOf(id);
     const value = env[name];
     if (value === undefined || value === '') continue;
-    if (isHttpUrl(value)) baseUrls[id] = value;
-    else issues.push(`${name} must be an http(s) URL`);
+    const problem = apiRootProblem(value);
+    if (problem === null) baseUrls[id] = value;
+    else issues.push(`${name} ${problem}`);
   }
 
   const enabled = [...new Set([...listed, ...custom.map((p) => p.id)])];
   for (const id of enabled) {
     const descriptor = PROVIDERS.find((p) => p.id === id);
-    if (descriptor?.defaultBaseUrl === null && baseUrls[id] === undefined) {
+    if (descriptor?.defaultBaseUrl === null && !Object.hasOwn(baseUrls, id)) {
       issues.push(`${baseUrlVariableOf(id)} is required when ${id} is enabled: ${descriptor.displayName} has no default API root (give the resource's /openai/v1 root)`);
     }
   }

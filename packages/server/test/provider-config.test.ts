@@ -88,6 +88,63 @@ describe('provider configuration', () => {
     expect(lines.join('\n')).not.toContain('passwd');
   });
 
+  it('refuses a base URL with a user name, password, query or fragment, by variable and entry, never quoting it', () => {
+    // The SDKs append paths to the root as text: a query or fragment would swallow them, credentials would be sent and quoted in errors.
+    const path = providersFile([
+      { ...LOCAL, id: 'with-user', base_url: 'http://user:s3cret@127.0.0.1:8000/v1' },
+      { ...LOCAL, id: 'with-query', base_url: 'http://127.0.0.1:8000/v1?api-version=s3cret' },
+      { ...LOCAL, id: 'with-hash', base_url: 'http://127.0.0.1:8000/v1#s3cret' },
+    ]);
+    const lines = configLines({
+      LLM_PROVIDERS_FILE: path,
+      OPENAI_BASE_URL: 'https://user:s3cret@gw.example/v1',
+      GROQ_BASE_URL: 'https://gw.example/v1?s3cret',
+      MISTRAL_BASE_URL: 'https://gw.example/v1#',
+      XAI_BASE_URL: 'https://:s3cret@gw.example/v1',
+    });
+    const rule = 'must not hold a user name, password, query or fragment';
+    expect(lines).toEqual([
+      `LLM_PROVIDERS_FILE entry 1 (with-user): base_url ${rule}`,
+      `LLM_PROVIDERS_FILE entry 2 (with-query): base_url ${rule}`,
+      `LLM_PROVIDERS_FILE entry 3 (with-hash): base_url ${rule}`,
+      `OPENAI_BASE_URL ${rule}`,
+      `MISTRAL_BASE_URL ${rule}`,
+      `GROQ_BASE_URL ${rule}`,
+      `XAI_BASE_URL ${rule}`,
+    ]);
+    expect(lines.join('\n')).not.toContain('s3cret');
+    // Plain http to another host stays the operator's choice.
+    expect(loadConfig({ OPENAI_BASE_URL: 'http://gw.example/v1' }, dir).providers.baseUrl('openai')).toBe('http://gw.example/v1');
+  });
+
+  it("refuses a default_model or models entry that core's model rule refuses (key-shaped), naming the entry, never the value", () => {
+    const hex = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+    const path = providersFile([
+      { ...LOCAL, id: 'key-default', default_model: 'sk-s3cret-default' },
+      { ...LOCAL, id: 'hex-models', models: ['llama-3.1-8b', hex, 'sk-s3cret-model'] },
+      { ...LOCAL, id: 'spaced', models: ['has space'] },
+    ]);
+    const rule = 'must be a model name: 1 to 256 printable characters without whitespace, not shaped like an API key';
+    const lines = configLines({ LLM_PROVIDERS_FILE: path });
+    expect(lines).toEqual([
+      `LLM_PROVIDERS_FILE entry 1 (key-default): default_model ${rule}`,
+      `LLM_PROVIDERS_FILE entry 2 (hex-models): models entry 2 ${rule}`,
+      `LLM_PROVIDERS_FILE entry 2 (hex-models): models entry 3 ${rule}`,
+      `LLM_PROVIDERS_FILE entry 3 (spaced): models entry 1 ${rule}`,
+    ]);
+    expect(lines.join('\n')).not.toMatch(/s3cret|a1b2c3/);
+  });
+
+  it('takes constructor, a name every object has, as any other provider id', () => {
+    // `__proto__` has underscores, which ids may not: core's registry test covers it.
+    const [id, variable] = ['constructor', 'CONSTRUCTOR_BASE_URL'];
+    const path = providersFile([{ ...LOCAL, id }]);
+    expect(loadConfig({ LLM_PROVIDERS_FILE: path }, dir).providers.baseUrl(id)).toBe(LOCAL.base_url);
+    const moved = loadConfig({ LLM_PROVIDERS_FILE: path, [variable]: 'http://127.0.0.1:9000/v1' }, dir);
+    expect(moved.providers.baseUrl(id)).toBe('http://127.0.0.1:9000/v1');
+    expect(moved.providers.get(id).defaultModel).toBe(LOCAL.default_model);
+  });
+
   it('says when LLM_PROVIDERS_FILE cannot be read or is not a JSON array', () => {
     expect(configLines({ LLM_PROVIDERS_FILE: join(dir, 'missing.json') })).toEqual(['LLM_PROVIDERS_FILE cannot be read']);
     expect(configLines({ LLM_PROVIDERS_FILE: providersFile('{ nope') })).toEqual(['LLM_PROVIDERS_FILE is not valid JSON']);
