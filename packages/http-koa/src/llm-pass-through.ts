@@ -1,5 +1,6 @@
 import type { ProtectedRoutes } from './protected-routes.js';
 import {
+  apiRootProblem,
   CallerText,
   ConfigError,
   DEFAULT_PROVIDER_REGISTRY,
@@ -186,7 +187,9 @@ export function registerLlmPassThrough(
 
   for (const route of passThroughRoutes(providers)) {
     const descriptor = providers.get(route.provider);
-    const root = apiRoot(options.baseUrls?.[route.provider] ?? providers.baseUrl(route.provider), route.provider);
+    // Own properties only: a provider id such as `constructor` is every object's too.
+    const override = options.baseUrls !== undefined && Object.hasOwn(options.baseUrls, route.provider) ? options.baseUrls[route.provider] : undefined;
+    const root = apiRoot(override ?? providers.baseUrl(route.provider), route.provider);
     // An OpenAI-dialect root already ends where the dialect's /v1 does (`/v1`, `/api/v1`, `/v1beta/openai`).
     const upstreamPath = route.dialect === 'openai' ? route.path.slice('/v1'.length) : route.path;
     const target = `${root}${upstreamPath}`;
@@ -424,12 +427,8 @@ function positiveInteger(value: number, name: string): number {
 
 /** The root without a trailing slash, so that paths append to it. */
 function apiRoot(value: string, provider: LlmProvider): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(`llm.baseUrls.${provider} must be an http(s) URL`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`llm.baseUrls.${provider} must be an http(s) URL`);
+  const problem = apiRootProblem(value);
+  if (problem !== null) throw new ConfigError(`llm.baseUrls.${provider} ${problem}`);
+  const url = new URL(value);
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }

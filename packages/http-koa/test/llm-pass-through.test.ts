@@ -489,12 +489,15 @@ describe('LLM pass-through: refusals', () => {
   it.each([
     [{ baseUrls: { anthropic: 'ftp://x', openai: 'http://127.0.0.1/v1' } }, 'llm.baseUrls.anthropic'],
     [{ baseUrls: { anthropic: 'http://127.0.0.1', openai: 'not a url' } }, 'llm.baseUrls.openai'],
+    [{ baseUrls: { anthropic: 'http://gw:s3cret@127.0.0.1', openai: 'http://127.0.0.1/v1' } }, 'llm.baseUrls.anthropic must not hold a user name, password, query or fragment'],
+    [{ baseUrls: { anthropic: 'http://127.0.0.1', openai: 'http://127.0.0.1/v1?api-version=1' } }, 'llm.baseUrls.openai must not hold'],
     [{ baseUrls: { anthropic: 'http://127.0.0.1', openai: 'http://127.0.0.1/v1' }, timeoutMs: 0 }, 'llm.timeoutMs'],
     [{ baseUrls: { anthropic: 'http://127.0.0.1', openai: 'http://127.0.0.1/v1' }, maxBodyBytes: 1.5 }, 'llm.maxBodyBytes'],
   ])('refuses unusable options with ConfigError (%o)', (llm, name) => {
     const service = { get: async () => ({}), update: async () => ({}), clear: async () => {}, test: async () => ({}), resolve: async () => ({}) } as never;
     expect(() => createHttpApp({ service, llm })).toThrow(ConfigError);
     expect(() => createHttpApp({ service, llm })).toThrow(name);
+    expect(() => createHttpApp({ service, llm })).not.toThrow(/s3cret/);
   });
 });
 
