@@ -11,7 +11,7 @@ export { describeModelListerDeadline } from './model-lister/deadline.contract.js
 
 /**
  * The ModelLister contract: every model of the key, every page, in order and for that
- * key only; listings of different keys or providers never share a call; failures as
+ * key only; listings of different keys, providers or partitions never share a call; failures as
  * outcomes with the probe's codes and fixed wording (no provider body, no part of the
  * key, masked echoes included); a deadline that bounds the whole listing, every page
  * included (with `delayAnswers`), and a signal that ends it.

@@ -137,7 +137,7 @@ const ANSWERS: readonly ExpectedOutcome[] = [
  * for every status and failure (refused and unresolvable hosts with `createPointedAt`),
  * exactly one request upstream per probe carrying that probe's key, the provider's
  * request id on every outcome it answered (success included), a bounded timeout,
- * aborts (latencyMs null when no call was made), shared identical calls, ProbeBusyError
+ * aborts (latencyMs null when no call was made), identical calls shared within one partition only, ProbeBusyError
  * at the limit (with `createWithLimit`), and outcomes that carry no fragment of the key
  * nor anything that varies with it. Call it at the top level of a test file.
  */
@@ -353,6 +353,13 @@ export function describeProviderProbeContract<Fake extends ProbeContractFake, P 
           const outcomes = await Promise.all([probe.probe(sent), probe.probe({ ...sent }), probe.probe({ ...sent })]);
           expect(outcomes.map((o) => o.code)).toEqual(['ok', 'ok', 'ok']);
           expect(requestsTo(fake, provider)).toHaveLength(1);
+        });
+
+        it('probe - identical concurrent probes of two partitions make separate calls: a caller never joins, nor times, another tenant\'s test', async () => {
+          const sent = request();
+          const outcomes = await Promise.all([probe.probe({ ...sent, partition: 'tenant-a' }), probe.probe({ ...sent, partition: 'tenant-b' })]);
+          expect(outcomes.map((o) => o.code)).toEqual(['ok', 'ok']);
+          expect(requestsTo(fake, provider)).toHaveLength(2);
         });
 
         it('probe - concurrent probes with different keys make separate calls', async () => {

@@ -89,6 +89,7 @@ const LISTER_CAUGHT: Record<ListerBug, readonly string[]> = {
   none: [],
   'listings of different keys share a call': ['lists two keys at once with a call each'],
   'listings at different providers share a call': ['lists one key at two providers at once with a call each'],
+  'listings of different partitions share a call': ['lists one key for two partitions at once with a call each'],
   'failure messages quote the provider': ['reports unauthorized as invalid_api_key in fixed wording'],
   'timeoutMs bounds each page': ['timeoutMs bounds the whole listing, every page included'],
   'timeoutMs bounds each page, the total is checked once done': ['timeoutMs bounds the whole listing, every page included'],

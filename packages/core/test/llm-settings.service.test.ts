@@ -242,7 +242,7 @@ describe('LlmSettingsService', () => {
     it('tests a candidate without storing anything', async () => {
       const result = await service.test({ candidate: { provider: 'openai', api_key: ` ${OPENAI_KEY} ` } });
       expect(result).toEqual({ success: true, message: 'Connection OK.', latency_ms: 1, code: 'ok' });
-      expect(probe.calls).toEqual([{ provider: 'openai', apiKey: OPENAI_KEY, model: 'gpt-4o', timeoutMs: 1234 }]);
+      expect(probe.calls).toEqual([{ provider: 'openai', apiKey: OPENAI_KEY, model: 'gpt-4o', timeoutMs: 1234, partition: 'default' }]);
       expect(await store.get('llm_config')).toBeNull();
     });
 

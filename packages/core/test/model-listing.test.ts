@@ -75,6 +75,20 @@ describe('LlmSettingsService model lists', () => {
     expect(lister.calls.map((c) => [c.provider, c.apiKey])).toEqual([['anthropic', ANTHROPIC_KEY]]);
   });
 
+  it('asks the lister and the probe with the asking scope as the partition, so no call is shared across tenants', async () => {
+    const probe = createScriptedProbe();
+    service = make({ probe, modelListCache: false });
+    await service.update({ provider: 'anthropic', api_key: ANTHROPIC_KEY }, { scope: 'team-3' });
+    await service.update({ inherit_from: 'team-3' }, { scope: 'tenant-a' });
+    await service.listModels({ scope: 'tenant-a' });
+    await service.listCandidateModels({ provider: 'openai', api_key: OPENAI_KEY }, { scope: 'tenant-b' });
+    await service.listCandidateModels({ provider: 'openai', api_key: OPENAI_KEY });
+    expect(lister.calls.map((call) => call.partition)).toEqual(['tenant-a', 'tenant-b', 'default']);
+    await service.test({ scope: 'tenant-a' });
+    await service.test({ scope: 'tenant-c', candidate: { provider: 'openai', api_key: OPENAI_KEY } });
+    expect(probe.calls.map((call) => call.partition)).toEqual(['tenant-a', 'tenant-c']);
+  });
+
   it('never sends a key stored for one provider to the other: the other gets its catalogue', async () => {
     await service.update({ provider: 'anthropic', api_key: ANTHROPIC_KEY });
     const list = await service.listModels({ provider: 'openai' });

@@ -23,8 +23,9 @@ export function registerModelRoutes(
     ctx.body = await service.listModels({ scope, ...(provider === undefined ? {} : { provider }), signal });
   });
 
-  // The scope header is checked like on every settings route, though a candidate has none.
+  // A candidate belongs to no scope; the caller's scope keeps its listing from being shared with another tenant's.
   router.post<ScopeState & BodyState & SignalState>(MODELS_PATH, mayInScope('models'), jsonBody({ required: true }), abortable, async (ctx) => {
-    ctx.body = await service.listCandidateModels(ctx.state.body, { signal: ctx.state.signal });
+    const { scope, body, signal } = ctx.state;
+    ctx.body = await service.listCandidateModels(body, { scope, signal });
   });
 }

@@ -44,7 +44,7 @@ export function createModelLister(options: ModelListerOptions = {}): ModelLister
       const { apiKey } = request;
       const { outcome } = await runGuarded<ModelListOutcome>({
         ...checked,
-        identity: [apiKey],
+        identity: [request.partition ?? '', apiKey],
         signal: request.signal,
         calls,
         start: (sdk, signal) => listAll(sdk, { descriptor, apiKey, baseUrl, signal, pageSize, maxModels: MAX_LISTED_MODELS }, logger),

@@ -32,7 +32,8 @@ export function createProviderProbe(options: ProviderProbeOptions = {}): Provide
       const { outcome, shared } = isSendableModelId(model)
         ? await runGuarded({
             ...checked,
-            identity: [apiKey, model],
+            // Shared within the caller's partition only: joining another tenant's call would time it.
+            identity: [request.partition ?? '', apiKey, model],
             signal: request.signal,
             calls,
             start: (sdk, signal) => lookUpModel(subject, sdk, { descriptor: checked.provider, apiKey, model, baseUrl: checked.baseUrl, signal }, logger),

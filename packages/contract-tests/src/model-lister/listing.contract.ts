@@ -43,6 +43,14 @@ export function listingChecks<Fake extends ModelListerContractFake>(options: Mod
         expect(idsOf(second)).toEqual(['model-of-second']);
         expect(subject.fake.requestCount(provider)).toBe(2);
       });
+
+      it('lists one key for two partitions at once with a call each: a caller never joins, nor times, another tenant\'s listing', async () => {
+        const apiKey = key('two');
+        subject.fake.setKeyModels(provider, apiKey, ['model-for-both']);
+        const outcomes = await Promise.all(['tenant-a', 'tenant-b'].map((partition) => subject.lister.listModels({ provider, apiKey, partition })));
+        expect(outcomes.map(idsOf)).toEqual([['model-for-both'], ['model-for-both']]);
+        expect(subject.fake.requestCount(provider)).toBe(2);
+      });
     });
   }
 }

@@ -8,6 +8,12 @@ export interface ModelListRequest {
   readonly signal?: AbortSignal;
   /** Upper bound for the whole listing, every page included, in milliseconds. */
   readonly timeoutMs?: number;
+  /**
+   * Who asks (the caller's scope); identical listings in flight are shared within one
+   * partition only, as {@link ProbeRequest.partition} says.
+   * @default '' (one partition)
+   */
+  readonly partition?: string;
 }
 
 /** A model as the provider lists it. */

@@ -9,6 +9,13 @@ export interface ProbeRequest {
   readonly signal?: AbortSignal;
   /** Upper bound for the whole call, in milliseconds. */
   readonly timeoutMs?: number;
+  /**
+   * Who asks (the caller's scope). An adapter that shares identical calls in flight shares
+   * them within one partition only: a caller never joins, nor can time, another tenant's
+   * call, which would tell it that its guess is the key that tenant is testing.
+   * @default '' (one partition)
+   */
+  readonly partition?: string;
 }
 
 export interface ProbeOutcome {

@@ -86,7 +86,7 @@ export function createFetchProbe(options: FetchProbeOptions): ProviderProbe {
     async probe(request) {
       if (request.signal?.aborted) return outcome('timeout', null);
       // The map of calls in flight holds the key for as long as the call does, no longer.
-      const id = `${request.provider}\n${request.apiKey}\n${request.model}`;
+      const id = `${request.partition ?? ''}\n${request.provider}\n${request.apiKey}\n${request.model}`;
       const call = running.get(id) ?? start(id, request);
       call.waiters += 1;
       const started = performance.now();

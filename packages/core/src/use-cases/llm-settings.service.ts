@@ -127,7 +127,7 @@ export interface ListModelsOptions extends ScopeOptions {
   signal?: AbortSignal;
 }
 
-export interface ListCandidateModelsOptions {
+export interface ListCandidateModelsOptions extends ScopeOptions {
   /** Aborts the provider call; the list is then the catalogue, with reason `timeout`. */
   signal?: AbortSignal;
 }
@@ -322,18 +322,19 @@ export class LlmSettingsService {
     const stored = opened !== null && hasOwnSettings(opened) ? opened : null;
     const storedKey = sealed !== null && stored !== null && stored.provider === provider.id ? { sealed, apiKey: stored.api_key } : null;
     if (storedKey !== null) await this.checkUsable(storedKey.sealed, stored!);
-    const list = await this.modelLists.ofStored(provider, storedKey, options.signal);
+    const list = await this.modelLists.ofStored(provider, storedKey, options.signal, scope);
     this.logger.info({ scope, provider: provider.id, source: list.source, reason: list.reason ?? null, candidate: false }, 'llm models listed');
     return list;
   }
 
   /**
    * The models a key not yet saved can use: `{ provider, api_key }`. Nothing is stored
-   * or cached; a refused key gives the catalogue with the refusal's code as reason.
+   * or cached; a refused key gives the catalogue with the refusal's code as reason. `scope`
+   * is the caller's: an identical listing in flight is shared with its own requests only.
    */
   async listCandidateModels(candidate: unknown, options: ListCandidateModelsOptions = {}): Promise<LlmModelList> {
     const parsed = parseOrThrow(this.schemas.modelListCandidate, candidate, 'model list request');
-    const list = await this.modelLists.ofKey(this.providers.get(parsed.provider), parsed.api_key, options.signal);
+    const list = await this.modelLists.ofKey(this.providers.get(parsed.provider), parsed.api_key, options.signal, normalizeScope(options.scope));
     this.logger.info({ provider: parsed.provider, source: list.source, reason: list.reason ?? null, candidate: true }, 'llm models listed');
     return list;
   }
@@ -403,6 +404,7 @@ export class LlmSettingsService {
       apiKey: target.api_key,
       model: target.model,
       timeoutMs: this.probeTimeoutMs,
+      partition: scope,
       ...(options.signal ? { signal: options.signal } : {}),
     });
     const latency = outcome.latencyMs === null ? null : Math.max(0, Math.round(outcome.latencyMs));

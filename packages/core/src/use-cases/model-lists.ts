@@ -36,21 +36,28 @@ export class ModelLists {
     this.cache = this.lister && options.cache ? new ModelListCache(options.changes, options.cache === true ? {} : options.cache) : null;
   }
 
-  /** The models of `provider` for a scope: the stored key's own list, the catalogue when no key of `provider` is stored. */
-  async ofStored(provider: ProviderDescriptor, stored: StoredKey | null, signal: AbortSignal | undefined): Promise<LlmModelList> {
+  /**
+   * The models of `provider` for a scope: the stored key's own list, the catalogue when no
+   * key of `provider` is stored. `partition` is the asking scope (see {@link ofKey}).
+   */
+  async ofStored(provider: ProviderDescriptor, stored: StoredKey | null, signal: AbortSignal | undefined, partition: string): Promise<LlmModelList> {
     if (stored === null) return catalogueList(provider, 'no_stored_key', reasonMessage(provider, 'no_stored_key'));
     const { scope, token } = stored.sealed;
     const cached = this.cache?.get(scope, token) ?? null;
     if (cached !== null) return liveList(provider, cached);
-    const list = await this.ofKey(provider, stored.apiKey, signal);
+    const list = await this.ofKey(provider, stored.apiKey, signal, partition);
     if (list.source === 'live') this.cache?.set(scope, token, listedModels(list));
     return list;
   }
 
-  /** The models `apiKey` lists at `provider`, never cached; the catalogue with the refusal's code when it is refused. */
-  async ofKey(provider: ProviderDescriptor, apiKey: string, signal: AbortSignal | undefined): Promise<LlmModelList> {
+  /**
+   * The models `apiKey` lists at `provider`, never cached; the catalogue with the refusal's
+   * code when it is refused. `partition`, the asking scope, keeps the lister from sharing
+   * the call with another scope's.
+   */
+  async ofKey(provider: ProviderDescriptor, apiKey: string, signal: AbortSignal | undefined, partition: string): Promise<LlmModelList> {
     if (this.lister === null) return catalogueList(provider, 'listing_disabled', reasonMessage(provider, 'listing_disabled'));
-    const outcome = await this.lister.listModels({ provider: provider.id, apiKey, timeoutMs: this.timeoutMs, ...(signal ? { signal } : {}) });
+    const outcome = await this.lister.listModels({ provider: provider.id, apiKey, timeoutMs: this.timeoutMs, partition, ...(signal ? { signal } : {}) });
     return outcome.code === 'ok' ? liveList(provider, outcome.models) : catalogueList(provider, outcome.code, outcome.message);
   }
 
