@@ -23,6 +23,13 @@ const ui = {
   tokenSection: $('token-section'),
   tokenForm: $('token-form'),
   token: $('token'),
+  tokenError: $('token-error'),
+  linkSection: $('link-section'),
+  linkTitle: $('link-title'),
+  linkText: $('link-text'),
+  linkHint: $('link-hint'),
+  linkUse: $('link-use'),
+  linkDismiss: $('link-dismiss'),
   settings: $('settings'),
   current: { scope: $('current-scope'), provider: $('current-provider'), model: $('current-model'), key: $('current-key'), updated: $('current-updated') },
   conflict: $('conflict'),
@@ -56,8 +63,13 @@ const ui = {
   deleteConfirm: $('delete-confirm'),
 };
 
-/** What the page knows of the server: the view shown, its ETag, and whether the model route exists. */
-const state = { view: null, etag: null, modelListAvailable: true, modelLoads: 0, busy: false, providersLoaded: false, caller: null, addressTokenUnreadable: false };
+/**
+ * What the page knows of the server: the view shown, its ETag, and whether the model route
+ * exists; and of a link's token: whether one is being checked or offered (`linkPending`, the
+ * settings stay hidden meanwhile), the one offered (`linkToken`, in memory only until Use),
+ * and a count of the links seen, so that an older link's late answer is dropped.
+ */
+const state = { view: null, etag: null, modelListAvailable: true, modelLoads: 0, busy: false, providersLoaded: false, caller: null, linkPending: false, linkToken: null, linkOffers: 0 };
 
 /** An answer the page cannot use: a problem document (RFC 9457) or a network failure. */
 class ApiError extends Error {
@@ -68,13 +80,24 @@ class ApiError extends Error {
   }
 }
 
-/** Calls the API with the tab's token; a 401 asks for the token and rejects. */
-async function api(method, path, { body, ifMatch } = {}) {
-  const headers = { accept: 'application/json' };
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  if (token !== null) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (ifMatch) headers['if-match'] = ifMatch;
+/**
+ * Calls the API with the tab's token; a 401 asks for the token and rejects. With `token`
+ * (a link's token being checked), calls with that one instead and leaves the tab's alone.
+ */
+async function api(method, path, { body, ifMatch, token: offered } = {}) {
+  const token = offered ?? sessionStorage.getItem(TOKEN_KEY);
+  let headers;
+  try {
+    headers = new Headers({ accept: 'application/json' });
+    if (token !== null) headers.set('authorization', `Bearer ${token}`);
+  } catch {
+    // A token no header can carry (a line break, a character outside Latin-1): kept by an
+    // earlier version of the page. Never sent, so no network error: forgotten, asked again.
+    if (offered === undefined) askForToken('The token kept for this tab cannot be sent (it holds a character no request header can carry); enter it again.');
+    throw new ApiError(401, { title: 'Unusable token', detail: 'The token cannot be sent in a request header.' });
+  }
+  if (body !== undefined) headers.set('content-type', 'application/json');
+  if (ifMatch) headers.set('if-match', ifMatch);
   let response;
   try {
     response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
@@ -84,7 +107,7 @@ async function api(method, path, { body, ifMatch } = {}) {
   const text = await response.text();
   const json = text === '' ? null : parseJson(text);
   if (response.status === 401) {
-    askForToken(token !== null);
+    if (offered === undefined) askForToken(token === null ? null : 'The API token was refused; enter it again.');
     throw new ApiError(401, json);
   }
   if (!response.ok) throw new ApiError(response.status, json);
@@ -134,33 +157,186 @@ async function whileBusy(request) {
 
 // ---- token --------------------------------------------------------------------------
 
-function askForToken(refused) {
-  if (refused) sessionStorage.removeItem(TOKEN_KEY);
+/**
+ * What a token must be to be kept: 16 to 8192 printable ASCII characters, no whitespace.
+ * The server's rule for its API token (`isUsableApiToken`, at most 1024) and for a
+ * presented one (a scope token, a JWT, at most 8192); and only such a token can go in the
+ * Authorization header, where anything else (a line break, a character outside Latin-1, a
+ * typographic quote pasted with it) makes fetch throw before sending. Null when usable,
+ * else why not.
+ */
+function tokenProblem(token) {
+  if (/\s/.test(token)) return 'it holds a space or a line break.';
+  if (/[^\x21-\x7e]/.test(token)) return 'it holds a character other than printable ASCII (a typographic quote such as “ ” or ‘ ’ pasted with it?).';
+  if (token.length < 16) return 'it is shorter than 16 characters.';
+  if (token.length > 8192) return 'it is longer than 8192 characters.';
+  return null;
+}
+const TOKEN_RULE = 'A token is 16 to 8192 printable ASCII characters (letters, digits, punctuation), without spaces or quotes around it.';
+
+/** Shows the token field; `message` says why (a refused or unusable token, which is forgotten). */
+function askForToken(message) {
+  if (message !== null) sessionStorage.removeItem(TOKEN_KEY);
   ui.settings.hidden = true;
+  // While a link's token awaits the person's choice, the choice comes first.
+  if (state.linkPending) return;
   ui.tokenSection.hidden = false;
-  if (state.addressTokenUnreadable) announce('The token in the address is not well encoded; enter it here.', 'error');
-  else announce(refused ? 'The API token was refused; enter it again.' : 'This server needs its API token.', refused ? 'error' : 'info');
-  state.addressTokenUnreadable = false;
+  announce(message ?? 'This server needs its API token.', message === null ? 'info' : 'error');
   ui.token.focus();
 }
 
+/** The reason a typed token was not kept, at its field; null clears it. */
+function showTokenError(message) {
+  ui.tokenError.textContent = message ?? '';
+  ui.tokenError.hidden = message === null;
+  if (message === null) ui.token.removeAttribute('aria-invalid');
+  else ui.token.setAttribute('aria-invalid', 'true');
+}
+
+ui.tokenForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const token = ui.token.value.trim();
+  ui.token.value = '';
+  if (token === '') return;
+  const problem = tokenProblem(token);
+  showTokenError(problem === null ? null : `This token cannot be used: ${problem} ${TOKEN_RULE}`);
+  if (problem !== null) {
+    announce('The token was not kept: see the token field.', 'error');
+    ui.token.focus();
+    return;
+  }
+  sessionStorage.setItem(TOKEN_KEY, token);
+  ui.tokenSection.hidden = true;
+  void loadSettings({ focus: true });
+});
+
+// ---- a token in the address -------------------------------------------------------------
+
 /**
- * A token handed over in the address (`/#token=…`, from an app that links here): kept for
- * this tab like a typed one, and taken out of the address bar and the history at once, so
- * that it is neither shown, bookmarked nor sent on. The fragment never reaches the server.
+ * A token handed over in the address (`/#token=…`, from an app that links here). Any site
+ * can send a person to such an address with a token of its own (login CSRF: the person
+ * would then save their key into the attacker's scope), so a link's token is never used
+ * silently: the page asks the server who it stands for (whoami), says so ("Continue as
+ * scope tenant-42 (read, write)?"), and keeps it for this tab only when the person presses
+ * Use; Dismiss forgets it and keeps the tab's own token. A link's token for the admin is
+ * refused: take that one in the token field only.
+ *
+ * The page takes the token out of the address bar and out of this tab's history entry at
+ * once (history.replaceState), and the fragment never reaches the server. But the browser
+ * has already recorded the whole address, token included, in its own history (and its
+ * sync) before any script runs: a link with a token should carry a short-lived scope token
+ * (`mint-token --ttl`), never the admin token.
  */
 function takeTokenFromAddress() {
-  const part = location.hash.slice(1).split('&').find((entry) => entry.startsWith('token='));
-  if (part === undefined) return;
+  const part = addressTokenPart();
+  if (part === undefined) return null;
   // Out of the address first, whatever else the fragment holds or however it is spelled.
   history.replaceState(null, '', `${location.pathname}${location.search}`);
+  let token;
   try {
-    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(part.slice('token='.length)));
+    token = decodeURIComponent(part.slice('token='.length));
   } catch {
-    // Said when the token is asked for: the page's first answer would cover it.
-    state.addressTokenUnreadable = true;
+    return { problem: 'The token in the link is not well encoded; it was not used.' };
   }
+  const problem = tokenProblem(token);
+  if (problem !== null) return { problem: `The token in the link cannot be used: ${problem} It was not used.` };
+  return { token };
 }
+
+/** The fragment's `token=…` entry, if any. */
+function addressTokenPart() {
+  return location.hash.slice(1).split('&').find((entry) => entry.startsWith('token='));
+}
+
+/**
+ * Offers the address's token, if any, then loads the settings: at once when there is none,
+ * or it is the tab's own, or it is refused (the notice stays until dismissed); after the
+ * person's choice when it is offered.
+ */
+async function takeLinkOffer() {
+  const taken = takeTokenFromAddress();
+  if (taken === null) return loadSettings();
+  const offer = ++state.linkOffers;
+  state.linkToken = null;
+  state.linkPending = false;
+  if (taken.problem !== undefined) {
+    showLinkRefusal(taken.problem);
+    return loadSettings();
+  }
+  const current = sessionStorage.getItem(TOKEN_KEY);
+  if (taken.token === current) {
+    ui.linkSection.hidden = true;
+    return loadSettings();
+  }
+  state.linkPending = true;
+  ui.settings.hidden = true;
+  ui.tokenSection.hidden = true;
+  ui.linkSection.hidden = true;
+  announce('Checking the token in the link…');
+  let caller;
+  try {
+    caller = (await api('GET', WHOAMI, { token: taken.token })).json;
+  } catch (error) {
+    if (offer !== state.linkOffers) return;
+    state.linkPending = false;
+    showLinkRefusal(
+      error.status === 401
+        ? 'The server refused the token in the link (expired, revoked, or not one of its own); it was not used.'
+        : `The token in the link could not be checked (${describeProblem(error)}); it was not used.`,
+    );
+    return loadSettings();
+  }
+  if (offer !== state.linkOffers) return;
+  if (caller?.kind !== 'scoped') {
+    state.linkPending = false;
+    showLinkRefusal('The token in the link stands for the administrator (every scope). The page takes that token in its token field only, never from a link: the browser keeps links in its history. It was not used.');
+    return loadSettings();
+  }
+  state.linkToken = taken.token;
+  const can = caller.can.length === 0 ? 'no permissions' : caller.can.join(', ');
+  ui.linkTitle.textContent = 'Use the token from the link?';
+  ui.linkText.textContent = `Continue as scope ${caller.scope} (${can})?`;
+  ui.linkHint.textContent =
+    'The link you opened carries a token for this scope. Use it only if you expected this link: what you then save, a provider key too, goes to that scope. ' +
+    (current === null ? 'Dismiss forgets it.' : 'Use replaces the token this tab holds now; Dismiss forgets the link’s and keeps this tab’s.');
+  ui.linkHint.hidden = false;
+  ui.linkUse.hidden = false;
+  ui.linkSection.hidden = false;
+  announce('The link carries a token: check its scope below, then use or dismiss it.');
+  // The safe choice has the focus: Enter does not take the link's token.
+  ui.linkDismiss.focus();
+}
+
+/** Says why the link's token was not used, until the person dismisses the notice. */
+function showLinkRefusal(message) {
+  ui.linkTitle.textContent = 'The token in the link was not used';
+  ui.linkText.textContent = message;
+  ui.linkHint.hidden = true;
+  ui.linkUse.hidden = true;
+  ui.linkSection.hidden = false;
+}
+
+ui.linkUse.addEventListener('click', () => {
+  const token = state.linkToken;
+  if (token === null) return;
+  state.linkToken = null;
+  state.linkPending = false;
+  ui.linkSection.hidden = true;
+  sessionStorage.setItem(TOKEN_KEY, token);
+  void loadSettings({ focus: true });
+});
+ui.linkDismiss.addEventListener('click', () => {
+  const offered = state.linkToken !== null;
+  state.linkToken = null;
+  state.linkPending = false;
+  ui.linkSection.hidden = true;
+  // A refusal's notice sits above settings already loaded; an offer's waited for the choice.
+  if (offered) void loadSettings({ focus: true });
+});
+// A link can also reach a tab already open on this page by its fragment alone (no new load).
+window.addEventListener('hashchange', () => {
+  if (addressTokenPart() !== undefined) void takeLinkOffer();
+});
 
 /**
  * Asks the server who the token stands for (nothing is decoded here): the admin, or one
@@ -190,16 +366,6 @@ function showCaller() {
   if (!may('models')) state.modelListAvailable = false;
   ui.listModelsButton.hidden = !state.modelListAvailable;
 }
-
-ui.tokenForm.addEventListener('submit', (event) => {
-  event.preventDefault();
-  const token = ui.token.value.trim();
-  ui.token.value = '';
-  if (token === '') return;
-  sessionStorage.setItem(TOKEN_KEY, token);
-  ui.tokenSection.hidden = true;
-  void loadSettings({ focus: true });
-});
 
 // ---- current settings -----------------------------------------------------------------
 
@@ -237,6 +403,8 @@ async function loadSettings({ focus = false } = {}) {
     await loadCaller();
     await loadProviders();
     const { json, etag } = await api('GET', SETTINGS);
+    // A link's token arrived meanwhile: the person chooses first, then the settings load.
+    if (state.linkPending) return;
     showView(json, etag);
     resetForm();
     ui.settings.hidden = false;
@@ -503,5 +671,4 @@ ui.deleteConfirm.addEventListener('click', async () => {
   announce('Settings deleted; the defaults apply.', 'success');
 });
 
-takeTokenFromAddress();
-void loadSettings();
+void takeLinkOffer();

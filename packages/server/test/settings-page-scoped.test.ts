@@ -41,6 +41,8 @@ describe.skipIf(SKIP_BROWSER_TESTS)(SKIP_BROWSER_TESTS ? SKIPPED : 'settings pag
     const page = await context.newPage();
     watched.push(watchPageProblems(page));
     await page.goto(`${server.url}/#token=${token}`);
+    // A link's token is used only once the person confirms it (settings-page-link-token.test.ts).
+    await page.click('#link-use');
     await page.locator('#status', { hasText: 'Current settings loaded.' }).waitFor();
     return { page, token };
   }
@@ -74,7 +76,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)(SKIP_BROWSER_TESTS ? SKIPPED : 'settings pag
     expect(watched.flatMap((page) => page.problems)).toEqual([]);
   });
 
-  it('keeps the token of #token= for the tab, takes it out of the address bar, and shows its scope', async () => {
+  it('keeps the token of #token= for the tab once confirmed, takes it out of the address bar, and shows its scope', async () => {
     const { page, token } = await openWithToken(['read', 'test']);
     expect(page.url()).toBe(`${server.url}/`);
     expect(await page.evaluate(() => sessionStorage.getItem('llm-settings.api-token'))).toBe(token);
@@ -91,6 +93,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)(SKIP_BROWSER_TESTS ? SKIPPED : 'settings pag
     const page = await context.newPage();
     watched.push(watchPageProblems(page));
     await page.goto(`${server.url}/#token=${token}&from=app`);
+    await page.click('#link-use');
     await page.locator('#status', { hasText: 'Current settings loaded.' }).waitFor();
     expect(page.url()).toBe(`${server.url}/`);
     expect(await page.evaluate(() => sessionStorage.getItem('llm-settings.api-token'))).toBe(token);
@@ -100,8 +103,8 @@ describe.skipIf(SKIP_BROWSER_TESTS)(SKIP_BROWSER_TESTS ? SKIPPED : 'settings pag
     try {
       const badly = await fresh.newPage();
       await badly.goto(`${server.url}/#token=tok%E0-not-utf8`);
-      await badly.locator('#status', { hasText: 'The token in the address is not well encoded; enter it here.' }).waitFor();
-      expect(await badly.locator('#token-section').isVisible()).toBe(true);
+      await badly.locator('#link-text', { hasText: 'The token in the link is not well encoded; it was not used.' }).waitFor();
+      await badly.locator('#token-section').waitFor({ state: 'visible' });
       expect(badly.url()).toBe(`${server.url}/`);
       expect(await badly.evaluate(() => sessionStorage.getItem('llm-settings.api-token'))).toBeNull();
     } finally {
