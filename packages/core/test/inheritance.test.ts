@@ -133,6 +133,15 @@ describe('keys lent by a parent scope', () => {
     expect(await store.get(settingsKeyFor('tenant-a'))).toBeNull();
   });
 
+  it('update - of two racing links that would close a cycle, one is refused: a process writes links one at a time', async () => {
+    const results = await Promise.allSettled([service.update({ inherit_from: 'cycle-b' }, { scope: 'cycle-a' }), service.update({ inherit_from: 'cycle-a' }, { scope: 'cycle-b' })]);
+    expect(results.map((result) => result.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const refused = results.find((result) => result.status === 'rejected');
+    expect(isLlmSettingsError(refused?.reason, ErrorCodes.VALIDATION_INVALID_INPUT)).toBe(true);
+    const links = await Promise.all(['cycle-a', 'cycle-b'].map(async (scope) => (await service.get({ scope })).view.inherit_from));
+    expect(links.filter((link) => link !== null)).toHaveLength(1);
+  });
+
   it('update - refuses a cycle, a link to the scope itself, and a chain of more than 4 links, storing nothing', async () => {
     await service.update({ inherit_from: 'b' }, { scope: 'a' });
     expect(await codeOf(service.update({ inherit_from: 'a' }, { scope: 'b' }))).toBe(ErrorCodes.VALIDATION_INVALID_INPUT);

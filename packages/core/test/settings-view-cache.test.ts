@@ -143,13 +143,31 @@ describe('LlmSettingsService with viewCache', () => {
     expect(observed.reads()).toBe(reads);
   });
 
-  it('names the fields of a replacement from the view its last write kept', async () => {
+  it('reads what a replacement replaces from the store, one read for the concurrent writers of a key', async () => {
     await service.update({ provider: 'openai', api_key: KEY, model: 'a' });
     const reads = observed.reads();
-    await service.update({ provider: 'openai', model: 'b', api_key: KEY });
-    expect(observed.reads()).toBe(reads);
+    await Promise.all(['b', 'c', 'd', 'e', 'f'].map((model) => service.update({ provider: 'openai', model, api_key: KEY })));
+    // The first read, and the one the other four share, begun once the first ended.
+    expect(observed.reads() - reads).toBe(2);
     const [latest] = (await service.history()).entries;
     expect(latest).toMatchObject({ action: 'update', fields: ['model', 'api_key'], api_key_changed: true });
+  });
+
+  it("keeps a link another process wrote before the replacement came, though that write's event has not come yet", async () => {
+    const inner = createMemorySettingsStore();
+    const held: Array<() => void> = [];
+    const lagging: SettingsStore = { ...inner, watch: (listener) => inner.watch((change) => void held.push(() => listener(change))) };
+    const here = new LlmSettingsService({ store: lagging, cipher, probe: createScriptedProbe(), viewCache: true });
+    const there = new LlmSettingsService({ store: inner, cipher, probe: createScriptedProbe() });
+    await here.update({ provider: 'openai', api_key: KEY, model: 'a' }, { scope: 't1' });
+    expect((await here.get({ scope: 't1' })).view.inherit_from).toBeNull();
+    await there.update({ inherit_from: 'parent-t1' }, { scope: 't1' });
+    await here.update({ provider: 'openai', api_key: `${KEY}-new`, model: 'a' }, { scope: 't1' });
+    expect((await there.get({ scope: 't1' })).view).toMatchObject({ inherit_from: 'parent-t1', api_key_source: 'own' });
+    const [latest] = (await there.history({ scope: 't1' })).entries;
+    expect(latest).toMatchObject({ action: 'update', fields: ['api_key'] });
+    held.forEach((deliver) => deliver());
+    here.close();
   });
 
   it("names the fields of a replacement from another writer's change once its event came", async () => {

@@ -6,7 +6,7 @@ import { dialectFor } from './dialects/dialect-for.js';
 import { connectionFactsOf } from './knex-connection-facts.js';
 import { startRemoteChanges } from './remote-changes.js';
 import { pruneHistory, readHistory } from './history-reads.js';
-import { readAll, readOne } from './settings-reads.js';
+import { createKeyReads, readAll } from './settings-reads.js';
 import type { SettingsTable } from './settings-table.js';
 import { createSettingsWrites } from './settings-writes.js';
 import { toStoreError } from './store-errors.js';
@@ -93,6 +93,7 @@ export function createKnexSettingsStore(knex: Knex, options: KnexSettingsStoreOp
     emit: feed.emit,
   };
   const writes = createSettingsWrites(table);
+  const readKey = createKeyReads(table);
 
   /** Runs one operation, refusing after close and mapping failures to core's errors. */
   const guarded = async <T>(operation: () => Promise<T>): Promise<T> => {
@@ -105,7 +106,7 @@ export function createKnexSettingsStore(knex: Knex, options: KnexSettingsStoreOp
   };
 
   return {
-    get: (key) => guarded(() => readOne(table, key)),
+    get: (key) => guarded(() => readKey(key)),
     set: (key, value, setOptions = {}) => guarded(() => writes.set(key, value, setOptions.expectedVersion, setOptions.history)),
     setMany: (settings) => guarded(async () => (settings.length === 0 ? [] : writes.setMany(settings))),
     delete: (key, deleteOptions = {}) => guarded(() => writes.delete(key, deleteOptions.expectedVersion, deleteOptions.history)),

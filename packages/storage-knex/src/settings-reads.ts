@@ -1,14 +1,18 @@
 import type { SettingRecord } from '@llm-settings/core';
-import { selectOne, selectPage } from './settings-sql.js';
+import { createReadBatcher } from './read-batcher.js';
+import { selectMany, selectPage } from './settings-sql.js';
 import { query, toRecord, type SettingsTable } from './settings-table.js';
 
 /** Records `list` reads per query. */
 const LIST_PAGE_SIZE = 100;
 
-/** The key's record, or null when it does not exist. */
-export async function readOne(table: SettingsTable, key: string): Promise<SettingRecord | null> {
-  const [row] = await query(table, selectOne(table.name, key));
-  return row ? toRecord(table, row) : null;
+/** Reads one key's record, or null when it does not exist; concurrent reads share statements (see createReadBatcher). */
+export function createKeyReads(table: SettingsTable): (key: string) => Promise<SettingRecord | null> {
+  const read = createReadBatcher((keys) => query(table, selectMany(table.name, keys)));
+  return async (key) => {
+    const row = await read(key);
+    return row ? toRecord(table, row) : null;
+  };
 }
 
 /**

@@ -15,6 +15,11 @@ export function selectOne(table: string, key: string): Statement {
   return { sql: `SELECT ${COLUMNS} FROM ?? WHERE "key" = ?`, bindings: [table, key] };
 }
 
+/** The rows of several keys, in one statement. */
+export function selectMany(table: string, keys: readonly string[]): Statement {
+  return { sql: `SELECT ${COLUMNS} FROM ?? WHERE "key" IN (${keys.map(() => '?').join(', ')})`, bindings: [table, ...keys] };
+}
+
 /** One page of `list`, after `afterKey` when given; `orderedKey` comes from the dialect. */
 export function selectPage(table: string, orderedKey: string, afterKey: string | undefined, limit: number): Statement {
   return afterKey === undefined

@@ -155,6 +155,7 @@ export class LlmSettingsService {
   private readonly probe: ProviderProbe;
   private readonly logger: Logger;
   private readonly probeTimeoutMs: number;
+  private linkWrites: Promise<void> = Promise.resolve();
   private readonly modelLists: ModelLists;
   /** The providers known and enabled, for the HTTP adapter's routes and lists. */
   readonly providers: ProviderRegistry;
@@ -209,8 +210,10 @@ export class LlmSettingsService {
    * changes the link only (action `inherit`). The change and its history entry (by
    * `actor`, naming the fields changed from the value read) are one write. A full
    * replacement without `ifMatch` is unconditional (the last writer wins, as racing
-   * replacements always did), and reads what it replaces through the view cache when views
-   * are cached; any other update is a compare-and-set over the version read from the store.
+   * replacements always did), and reads what it replaces in a read shared with the
+   * scope's concurrent writers, begun after it came (never a cached view, which may trail
+   * another process's write); any other update is a compare-and-set over the version read
+   * from the store.
    * @throws PreconditionFailedError when `ifMatch` does not hold; ValidationError when
    *   the link would close a cycle or make a chain of more than 4 links.
    */
@@ -218,16 +221,34 @@ export class LlmSettingsService {
     const update = parseOrThrow(this.schemas.update, input, 'settings');
     if (update.provider !== undefined && update.model !== undefined) refuseOtherProvidersModel(this.providers, update.provider, update.model);
     const scope = normalizeScope(options.scope);
-    if (update.inherit_from) await checkInheritance(this.repository, scope, update.inherit_from);
+    const link = update.inherit_from;
+    if (!link) return this.save(scope, update, options);
+    // Checked and written one at a time: two racing links could each pass the check of a
+    // chain the other is about to close (A to B, B to A). Other processes' links still can.
+    return this.oneLinkAtATime(async () => {
+      await checkInheritance(this.repository, scope, link);
+      return this.save(scope, update, options);
+    });
+  }
+
+  /** Link writes of this process, each run once the one before it has ended. */
+  private oneLinkAtATime<T>(write: () => Promise<T>): Promise<T> {
+    const run = this.linkWrites.then(write);
+    this.linkWrites = run.then(ignore, ignore);
+    return run;
+  }
+
+  /** Writes a parsed update: a compare-and-set, or an unconditional replacement (see {@link update}). */
+  private async save(scope: string, update: LlmSettingsUpdate, options: UpdateOptions): Promise<SettingsSnapshot> {
     const action = update.provider === undefined ? 'inherit' : 'update';
     // A full replacement does not need what is stored, which may then be unreadable (the way out of a lost key).
     const replaces = update.provider !== undefined && (update.api_key !== undefined || !this.providers.get(update.provider).keyRequired);
     const needsVersionCheck = options.ifMatch !== undefined || !replaces;
 
     for (let attempt = 1; ; attempt++) {
-      // An unconditional replacement, where the last writer wins anyway, may start from this
-      // process's view (the link it keeps, its history's fields), which the change feed keeps.
-      const current = needsVersionCheck ? await this.repository.latest(scope) : await this.repository.known(scope);
+      // An unconditional replacement, where the last writer wins anyway, starts from a read it
+      // shares with the scope's concurrent writers, begun after it came (the link it keeps, its history's fields).
+      const current = needsVersionCheck ? await this.repository.latest(scope) : await this.repository.fresh(scope);
       if (!preconditionHolds(current, options.ifMatch)) throw new PreconditionFailedError();
       const previous = await this.previousValue(current, replaces);
       const next = update.provider === undefined ? relinked(scope, previous, update.inherit_from ?? null) : this.settingsOf(scope, update as ProviderUpdate, previous);
@@ -305,8 +326,9 @@ export class LlmSettingsService {
 
   /**
    * The models to choose from for a provider of the scope: the stored key's own list when
-   * a key for that provider is stored and the provider lists them, otherwise the built-in
-   * catalogue with the reason. A key stored for one provider is never sent to the other.
+   * a key for that provider is stored (or the provider takes none) and the provider lists
+   * them, otherwise the built-in catalogue with the reason. A key stored for one provider is
+   * never sent to the other.
    * @throws ValidationError for an unknown provider; DecryptionError or
    *   CorruptedSettingsError when the stored settings cannot be opened.
    */
@@ -322,7 +344,11 @@ export class LlmSettingsService {
     const stored = opened !== null && hasOwnSettings(opened) ? opened : null;
     const storedKey = sealed !== null && stored !== null && stored.provider === provider.id ? { sealed, apiKey: stored.api_key } : null;
     if (storedKey !== null) await this.checkUsable(storedKey.sealed, stored!);
-    const list = await this.modelLists.ofStored(provider, storedKey, options.signal, scope);
+    // A provider that takes no key lists its models without one stored.
+    const list =
+      storedKey === null && !provider.keyRequired
+        ? await this.modelLists.ofKey(provider, '', options.signal, scope)
+        : await this.modelLists.ofStored(provider, storedKey, options.signal, scope);
     this.logger.info({ scope, provider: provider.id, source: list.source, reason: list.reason ?? null, candidate: false }, 'llm models listed');
     return list;
   }
@@ -334,7 +360,7 @@ export class LlmSettingsService {
    */
   async listCandidateModels(candidate: unknown, options: ListCandidateModelsOptions = {}): Promise<LlmModelList> {
     const parsed = parseOrThrow(this.schemas.modelListCandidate, candidate, 'model list request');
-    const list = await this.modelLists.ofKey(this.providers.get(parsed.provider), parsed.api_key, options.signal, normalizeScope(options.scope));
+    const list = await this.modelLists.ofKey(this.providers.get(parsed.provider), parsed.api_key ?? '', options.signal, normalizeScope(options.scope));
     this.logger.info({ provider: parsed.provider, source: list.source, reason: list.reason ?? null, candidate: true }, 'llm models listed');
     return list;
   }
@@ -421,7 +447,8 @@ export class LlmSettingsService {
     const parsed = parseOrThrow(this.schemas.testCandidate, candidate, 'test request');
     return {
       provider: parsed.provider,
-      api_key: parsed.api_key,
+      // A provider that takes no key is tested without one, as its stored settings are.
+      api_key: parsed.api_key ?? '',
       model: parsed.model ?? this.providers.get(parsed.provider).defaultModel,
     };
   }
@@ -542,3 +569,5 @@ function historyView(record: HistoryRecord): LlmHistoryEntry {
 function definedOnly(object: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
 }
+
+function ignore(): void {}

@@ -6,6 +6,7 @@ import type { HistoryEntry, HistoryQuery, HistoryRecord, SettingRecord, SettingW
 import type { ProviderRegistry } from '../providers.js';
 import { StoredValueSchema, type StoredValue } from '../schemas.js';
 import { scopeOfKey, settingsKeyFor } from '../scopes.js';
+import { FreshReads } from './fresh-reads.js';
 import { defaultSnapshot, snapshotOf, type SettingsSnapshot } from './settings-snapshot.js';
 import { SettingsViewCache, type SettingsViewCacheOptions } from './settings-view-cache.js';
 
@@ -62,6 +63,7 @@ export class SettingsRepository {
    * model's look-alike-key heuristic) is not repeated on every LLM call that resolves it.
    */
   private readonly checkedTokens = new Map<string, true>();
+  private readonly freshReads = new FreshReads((scope) => this.latest(scope));
 
   constructor(options: SettingsRepositoryOptions) {
     this.store = options.store;
@@ -83,24 +85,15 @@ export class SettingsRepository {
   }
 
   /**
-   * The scope's sealed settings as this process knows them: from the view cache when there
-   * is one (which the change feed keeps, and which holds this process's own writes), else
-   * from the store. For what may trail another process's write by the feed's delay: the
-   * starting point of a write that replaces the settings whatever they are (the link it
-   * keeps, its history's fields).
+   * The scope's sealed settings read from the store after this call began, one read shared
+   * by the concurrent callers of a scope ({@link FreshReads}). For a write that replaces the
+   * settings whatever they are: what it keeps (the link) and its history's fields come from
+   * the value it replaces, which another process may have written just before this request
+   * came (a view cache trails that by the change feed's delay); and 50 writers of one key
+   * make two reads, not 50.
    */
-  async known(scope: string): Promise<SealedSettings | null> {
-    if (this.cache === null) return this.latest(scope);
-    // Through `current`, not a peek and a store read on a miss: concurrent writers of one
-    // scope then share one load (50 writers of a key made 1,250 against 600 PUTs/s), though
-    // the caller opens the token again.
-    try {
-      return (await this.current(scope)).sealed;
-    } catch (error) {
-      // Settings that cannot be opened have no view; the caller decides what they are worth.
-      if (isUnreadable(error)) return this.latest(scope);
-      throw error;
-    }
+  fresh(scope: string): Promise<SealedSettings | null> {
+    return this.freshReads.get(scope);
   }
 
   /** The scope's sealed settings as the store has them now (never cached); null when none are stored. */
