@@ -89,12 +89,21 @@ function keyLengthOf(registry: ProviderRegistry) {
   };
 }
 
+/** Refuses a candidate without a key for a provider that takes one. */
+function keyRequiredOf(registry: ProviderRegistry) {
+  return (body: { provider: string; api_key?: string | undefined }, ctx: z.core.$RefinementCtx) => {
+    if (body.api_key !== undefined || ctx.issues.length > 0 || !registry.get(body.provider).keyRequired) return;
+    ctx.addIssue({ code: 'custom', path: ['api_key'], message: `api_key is required for ${registry.get(body.provider).displayName}` });
+  };
+}
+
 const characters = (count: number) => (count === 1 ? '1 character' : `${count} characters`);
 
 /** The input schemas of a registry: the same rules, with its enabled providers and their key limits. */
 export function inputSchemasOf(registry: ProviderRegistry) {
   const provider = providerSchemaOf(registry);
   const keyLength = keyLengthOf(registry);
+  const keyRequired = keyRequiredOf(registry);
   return {
     /**
      * Body of an update: the provider, and optionally a new key, a model and the scope to
@@ -113,15 +122,15 @@ export function inputSchemasOf(registry: ProviderRegistry) {
         ctx.addIssue({ code: 'custom', path: ['provider'], message: `provider must be one of: ${registry.enabledIds.join(', ')}` });
       }
     }),
-    /** Settings to test without storing them. */
-    testCandidate: strictBody({ provider, api_key: ApiKeySchema, model: ModelSchema.optional() }).superRefine(keyLength),
+    /** Settings to test without storing them; a provider that takes no key needs none. */
+    testCandidate: strictBody({ provider, api_key: ApiKeySchema.optional(), model: ModelSchema.optional() }).superRefine(keyLength).superRefine(keyRequired),
     /** The query of a model list: which provider's models, the stored provider's when omitted. */
     modelListQuery: z.strictObject(
       { provider: provider.optional() },
       { error: (issue) => (issue.code === 'unrecognized_keys' ? 'the only query parameter is provider' : 'the query must be an object') },
     ),
-    /** A key to list the models of before it is saved. */
-    modelListCandidate: strictBody({ provider, api_key: ApiKeySchema }).superRefine(keyLength),
+    /** A key to list the models of before it is saved; a provider that takes no key needs none. */
+    modelListCandidate: strictBody({ provider, api_key: ApiKeySchema.optional() }).superRefine(keyLength).superRefine(keyRequired),
   };
 }
 export type InputSchemas = ReturnType<typeof inputSchemasOf>;

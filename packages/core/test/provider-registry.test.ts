@@ -11,7 +11,7 @@ import {
   isLlmSettingsError,
   type ProviderRegistryOptions,
 } from '../src/index.js';
-import { createMemoryCipher, createMemorySettingsStore, createScriptedProbe, settingsKeyFor } from '../src/testing/index.js';
+import { createMemoryCipher, createMemoryModelLister, createMemorySettingsStore, createScriptedProbe, settingsKeyFor } from '../src/testing/index.js';
 
 const ROUTER_KEY = 'sk-or-v1-REAL-KEY-abcdefgh12345678';
 
@@ -161,6 +161,22 @@ describe('a service with the operator\'s providers', () => {
     expect(saved.view).toMatchObject({ provider: 'ollama', api_key_set: false, api_key_masked: null });
     const resolved = await service.resolve();
     expect(resolved.apiKey.reveal()).toBe('');
+  });
+
+  it('tests and lists a keyless provider without a key, stored or not; a provider that takes one still needs it', async () => {
+    const { store, cipher, probe } = setUp();
+    const lister = createMemoryModelLister();
+    lister.setKeyModels('ollama', '', ['llama3.2', 'qwen3']);
+    const service = new LlmSettingsService({ store, cipher, probe, modelLister: lister, providers: new ProviderRegistry({ enabled: ['openai', 'ollama'] }) });
+    expect((await service.test({ candidate: { provider: 'ollama', model: 'llama3.2' } })).success).toBe(true);
+    expect(probe.calls.map((call) => [call.provider, call.apiKey, call.model])).toEqual([['ollama', '', 'llama3.2']]);
+    expect((await service.listCandidateModels({ provider: 'ollama' })).models.map((m) => m.id)).toEqual(['llama3.2', 'qwen3']);
+    expect(await service.listModels({ provider: 'ollama' })).toMatchObject({ source: 'live', models: [{ id: 'llama3.2' }, { id: 'qwen3' }] });
+    for (const attempt of [service.test({ candidate: { provider: 'openai' } }), service.listCandidateModels({ provider: 'openai' })]) {
+      const refused = await codeOf(attempt);
+      expect(refused.code).toBe(ErrorCodes.VALIDATION_INVALID_INPUT);
+      expect(refused.message).toContain('api_key is required for OpenAI');
+    }
   });
 
   it('accepts a model of another provider\'s catalogue when this provider\'s catalogue lists it too', async () => {

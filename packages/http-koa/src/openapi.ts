@@ -92,7 +92,7 @@ function schemas(providers: ProviderRegistry): JsonObject {
     },
     LlmTestCandidate: {
       ...fromZod(inputs.testCandidate, 'input'),
-      description: 'Settings to test without storing them.',
+      description: 'Settings to test without storing them. `api_key` may be left out for a provider that takes no key (`key_required` false).',
     },
     LlmSettingsView: {
       ...fromZod(LlmSettingsViewSchema, 'output'),
@@ -107,7 +107,7 @@ function schemas(providers: ProviderRegistry): JsonObject {
     LlmTestResult: fromZod(LlmTestResultSchema, 'output'),
     LlmModelListCandidate: {
       ...fromZod(inputs.modelListCandidate, 'input'),
-      description: 'A key to list the models of before it is saved.',
+      description: 'A key to list the models of before it is saved; none for a provider that takes no key (`key_required` false).',
     },
     LlmModelList: {
       ...fromZod(LlmModelListSchema, 'output'),

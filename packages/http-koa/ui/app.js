@@ -392,10 +392,14 @@ async function loadProviders() {
   }
 }
 
-/** A keyless provider (a local server) needs no key: the field says so. */
+/** Whether the provider chosen takes no key (a local server). */
+function chosenProviderIsKeyless() {
+  return ui.provider.selectedOptions[0]?.dataset.keyRequired === 'false';
+}
+
+/** A keyless provider needs no key: the field says so. */
 function showKeyNeed() {
-  const keyless = ui.provider.selectedOptions[0]?.dataset.keyRequired === 'false';
-  ui.apiKey.placeholder = keyless ? 'Not needed: this provider takes no key' : '';
+  ui.apiKey.placeholder = chosenProviderIsKeyless() ? 'Not needed: this provider takes no key' : '';
 }
 
 async function loadSettings({ focus = false } = {}) {
@@ -594,7 +598,9 @@ ui.testButton.addEventListener('click', async () => {
   if (state.busy) return;
   const candidateKey = ui.apiKey.value.trim();
   const model = chosenModel();
-  const body = candidateKey === '' ? undefined : { provider: ui.provider.value, api_key: candidateKey, ...(model === '' ? {} : { model }) };
+  // An empty key field tests the stored settings, unless the provider chosen takes no key: that one is tested as chosen.
+  const asChosen = candidateKey !== '' || chosenProviderIsKeyless();
+  const body = asChosen ? { provider: ui.provider.value, ...(candidateKey === '' ? {} : { api_key: candidateKey }), ...(model === '' ? {} : { model }) } : undefined;
   announce('Testing…');
   const outcome = await whileBusy(() => api('POST', TEST, { body }));
   if (outcome.error) {
@@ -602,7 +608,7 @@ ui.testButton.addEventListener('click', async () => {
     return;
   }
   const result = outcome.value.json;
-  showTestResult(result, candidateKey === '' ? 'the stored settings' : 'the key and model entered above');
+  showTestResult(result, asChosen ? 'the provider, key and model entered above' : 'the stored settings');
   announce(result.success ? 'Test succeeded.' : `Test failed: ${result.message}`, result.success ? 'success' : 'error');
 });
 

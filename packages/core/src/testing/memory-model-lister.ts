@@ -54,8 +54,8 @@ export function createMemoryModelLister(options: MemoryModelListerOptions = {}):
       return { code: failure.code, message: `${name} ${failure.message}`, latencyMs: 0 };
     }
     const ids = lists.get(idOf(request.provider, request.apiKey)) ?? options.models?.[request.provider] ?? [];
-    // As an adapter must: nothing that holds the key is listed.
-    const models = ids.filter((id) => !id.includes(request.apiKey)).map((id) => ({ id, displayName: null }));
+    // As an adapter must: nothing that holds the key is listed (a keyless provider's empty key is in every id).
+    const models = ids.filter((id) => request.apiKey === '' || !id.includes(request.apiKey)).map((id) => ({ id, displayName: null }));
     return { code: 'ok', models, message: `${name} listed ${models.length} models.`, latencyMs: 0 };
   };
 
