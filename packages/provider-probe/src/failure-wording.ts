@@ -66,6 +66,11 @@ export function wordFailure(action: ProbeAction, provider: WordedProvider, failu
         code: 'provider_unavailable',
         message: `${name} answered with a redirect (HTTP ${failure.status}), which is not followed; check the configured base URL.`,
       };
+    case 'not_api':
+      return {
+        code: 'provider_unavailable',
+        message: `${name} answered (HTTP ${failure.status}), but not as its API does; check the configured base URL.`,
+      };
     case 'timeout':
       return { code: 'timeout', message: `${name} did not ${action.reply} in time.` };
     case 'deadline':

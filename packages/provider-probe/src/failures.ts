@@ -1,5 +1,6 @@
 import { errorChain, systemErrorCode, type LlmProvider, type Logger } from '@llm-settings/core';
 import { RedirectRefusedError } from './guarded-fetch.js';
+import { NotApiAnswerError } from './sdk-calls.js';
 
 /** What went wrong with a model lookup, read from the SDK's error without its text. */
 export type Failure =
@@ -7,6 +8,8 @@ export type Failure =
   | { readonly kind: 'status'; readonly status: number; readonly requestId: string | null }
   /** The provider answered with a redirect, which was not followed. */
   | { readonly kind: 'redirect'; readonly status: number }
+  /** A successful answer that is not the API's JSON: the base URL reaches something else. */
+  | { readonly kind: 'not_api'; readonly status: number }
   /** The SDK gave up waiting (its own timer). */
   | { readonly kind: 'timeout' }
   /** No answer: refused, reset, DNS or TLS failure; `reason` is its system code, for the operator's log. */
@@ -30,6 +33,7 @@ export interface SdkErrorClasses {
 export function describeFailure(error: unknown, sdk: SdkErrorClasses): Failure {
   const redirect = [...errorChain(error)].find((cause) => cause instanceof RedirectRefusedError);
   if (redirect instanceof RedirectRefusedError) return { kind: 'redirect', status: redirect.status };
+  if (error instanceof NotApiAnswerError) return { kind: 'not_api', status: error.status };
   // The timeout class extends the connection error class: test it first.
   if (error instanceof sdk.APIConnectionTimeoutError) return { kind: 'timeout' };
   if (error instanceof sdk.APIConnectionError) return { kind: 'network', reason: systemErrorCode(error.cause) };

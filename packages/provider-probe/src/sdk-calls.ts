@@ -129,14 +129,17 @@ async function loadAnthropicSdk(): Promise<ProviderSdk> {
     retrieveModel: async ({ descriptor, apiKey, model, baseUrl, signal }) => {
       // No retries: a probe is one call.
       const client = newClient({ descriptor, apiKey: new Secret(apiKey), baseUrl, maxRetries: 0 });
-      const { request_id } = await client.models.retrieve(model, {}, { signal }).withResponse();
+      const { request_id, response } = await client.models.retrieve(model, {}, { signal }).withResponse();
+      refuseNonJson(response);
       return { requestId: request_id ?? null };
     },
     listModels: async ({ descriptor, apiKey, baseUrl, signal, pageSize, maxModels }) => {
       const client = newClient({ descriptor, apiKey: new Secret(apiKey), baseUrl, maxRetries: 0 });
       const models: ListedModel[] = [];
+      const { data: firstPage, response } = await client.models.list({ limit: pageSize }, { signal }).withResponse();
+      refuseNonJson(response);
       // Each next page is asked for with after_id and the same options, the signal included.
-      for await (const model of client.models.list({ limit: pageSize }, { signal })) {
+      for await (const model of firstPage) {
         models.push({ id: model.id, displayName: model.display_name });
         if (models.length >= maxModels) break;
       }
@@ -171,18 +174,22 @@ async function loadOpenAiSdk(): Promise<ProviderSdk> {
       if (keyTest === 'model-list') {
         // The key's first page of models: a model it does not list is a 404, as a lookup's.
         const { data: page, request_id, response } = await client.models.list({ signal }).withResponse();
+        refuseNonJson(response);
         if (!page.data.some((listed) => listed.id === model)) throw new OpenAI.NotFoundError(404, undefined, undefined, response.headers);
         return { requestId: request_id ?? null };
       }
       const call = keyTest === 'model-lookup' ? client.models.retrieve(model, { signal }) : client.get(keyTest.keyInfo, { signal });
-      const { request_id } = await call.withResponse();
+      const { request_id, response } = await call.withResponse();
+      refuseNonJson(response);
       return { requestId: request_id ?? null };
     },
     listModels: async ({ descriptor, apiKey, baseUrl, signal, maxModels }) => {
       const client = newClient({ descriptor, apiKey: new Secret(apiKey), baseUrl, maxRetries: 0 });
       const models: ListedModel[] = [];
+      const { data: firstPage, response } = await client.models.list({ signal }).withResponse();
+      refuseNonJson(response);
       // OpenAI answers its whole list at once; the SDK's iterator would follow a next page all the same.
-      for await (const model of client.models.list({ signal })) {
+      for await (const model of firstPage) {
         models.push({ id: model.id, displayName: null });
         if (models.length >= maxModels) break;
       }
@@ -190,6 +197,21 @@ async function loadOpenAiSdk(): Promise<ProviderSdk> {
     },
     errors: OpenAI,
   };
+}
+
+/**
+ * Thrown for a successful answer that is not the API's JSON (a web page, a proxy's login):
+ * the base URL points somewhere else, which a passed test or an empty model list would hide.
+ */
+export class NotApiAnswerError extends Error {
+  constructor(readonly status: number) {
+    super(`The provider answered HTTP ${status}, but not with JSON.`);
+    this.name = 'NotApiAnswerError';
+  }
+}
+
+function refuseNonJson(response: Response): void {
+  if (!/\bjson\b/i.test(response.headers.get('content-type') ?? '')) throw new NotApiAnswerError(response.status);
 }
 
 /** Imports an SDK at the first call and hands the same one to every later call. */

@@ -23,6 +23,7 @@ const FAILURES: Record<ActionFailure['kind'], readonly ActionFailure[]> = {
   timeout: [{ kind: 'timeout' }],
   deadline: [{ kind: 'deadline', timeoutMs: 2500 }],
   network: [{ kind: 'network', reason: 'ECONNREFUSED' }],
+  not_api: [{ kind: 'not_api', status: 200 }],
   unexpected: [{ kind: 'unexpected' }],
   cancelled: [{ kind: 'cancelled' }],
 };

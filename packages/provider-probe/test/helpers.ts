@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import type { LlmProvider, LogFields, Logger } from '@llm-settings/core';
 import type { SdkClient } from '@llm-settings/provider-probe';
@@ -64,4 +65,15 @@ export async function closedPort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** A web server on 127.0.0.1 answering every path with 200 and an HTML page: a base URL that reaches no API. */
+export async function startWebPage(): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createHttpServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    response.end('<!doctype html><title>Sign in</title><p>Please sign in to continue.</p>');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { ErrorCodes, isLlmSettingsError } from '@llm-settings/core';
 import { createModelLister, MAX_LISTED_MODELS } from '@llm-settings/provider-probe';
 import { startFakeProvider, type FakeProvider } from '@llm-settings/fake-provider';
-import { captureLogger, closedPort, keyFor, keyRunsIn } from './helpers.js';
+import { captureLogger, closedPort, keyFor, keyRunsIn, startWebPage } from './helpers.js';
 
 let fake: FakeProvider;
 beforeAll(async () => {
@@ -76,6 +76,17 @@ describe('createModelLister', () => {
     expect(lines.filter((line) => line.level === 'warn')).toEqual([
       { level: 'warn', fields: { provider: 'openai', reason: 'ECONNREFUSED' }, message: 'model listing could not reach the provider' },
     ]);
+  });
+
+  it.each(['anthropic', 'openai'] as const)('reports a 200 web page at %s\'s base URL as provider_unavailable, not as an empty live list', async (provider) => {
+    const page = await startWebPage();
+    try {
+      const lister = createModelLister({ baseUrls: { [provider]: provider === 'anthropic' ? page.url : `${page.url}/v1` } });
+      const outcome = await lister.listModels({ provider, apiKey: keyFor(provider) });
+      expect(outcome).toMatchObject({ code: 'provider_unavailable', message: expect.stringContaining('but not as its API does') });
+    } finally {
+      await page.close();
+    }
   });
 
   it('beyond maxInFlight distinct listings throws ProbeBusyError; an identical listing joins the running one', async () => {

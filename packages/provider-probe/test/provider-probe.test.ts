@@ -1,9 +1,9 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ErrorCodes, defaultModelFor, isLlmSettingsError, type ProbeCode } from '@llm-settings/core';
+import { ErrorCodes, defaultModelFor, isLlmSettingsError, ProviderRegistry, type ProbeCode } from '@llm-settings/core';
 import { createProviderProbe } from '@llm-settings/provider-probe';
 import { openAiKeyEcho, startFakeProvider, type FakeBehavior, type FakeProvider } from '@llm-settings/fake-provider';
-import { PROVIDER_IDS, captureLogger, closedPort, credentialHeaders, keyFor, keyRunsIn } from './helpers.js';
+import { PROVIDER_IDS, captureLogger, closedPort, credentialHeaders, keyFor, keyRunsIn, startWebPage } from './helpers.js';
 
 let fake: FakeProvider;
 
@@ -133,6 +133,21 @@ describe.each(PROVIDER_IDS)('createProviderProbe with %s', (provider) => {
     const probe = createProviderProbe({ baseUrls: fake.baseUrls });
     expect((await probe.probe({ provider, apiKey: badKey, model })).code).toBe('invalid_api_key');
     expect((await probe.probe({ provider, apiKey: keyFor(provider), model })).code).toBe('ok');
+  });
+});
+
+describe('a base URL that reaches no API', () => {
+  it.each(['anthropic', 'openai', 'openrouter'] as const)('probe - a 200 web page at %s\'s base URL is provider_unavailable, never ok', async (provider) => {
+    const page = await startWebPage();
+    try {
+      const baseUrls = { [provider]: provider === 'anthropic' ? page.url : `${page.url}/v1` };
+      const providers = new ProviderRegistry({ enabled: [provider], baseUrls });
+      const outcome = await createProviderProbe({ providers }).probe({ provider, apiKey: keyFor('openai'), model: defaultModelFor(provider) });
+      expect(outcome.code).toBe('provider_unavailable');
+      expect(outcome.message).toMatch(/answered \(HTTP 200\), but not as its API does; check the configured base URL\.$/);
+    } finally {
+      await page.close();
+    }
   });
 });
 
