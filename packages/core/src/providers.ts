@@ -124,12 +124,20 @@ export interface ProviderDescriptor {
   readonly apiKey: { readonly minLength: number; readonly maxLength: number };
   /** False for keyless servers: settings may be saved without a key. */
   readonly keyRequired: boolean;
+  /**
+   * True for a host or gateway that serves other vendors' models under their ids (Azure
+   * OpenAI, Groq, Ollama, an operator's gateway): a model that another enabled provider's
+   * catalogue lists is then a choice, not a mix-up to refuse. {@link openAiCompatible}
+   * gives true; a vendor's own API sets false.
+   * @default false
+   */
+  readonly servesOthersModels?: boolean;
 }
 
 const KEY_LIMITS = { minLength: 1, maxLength: 512 } as const;
 const OPENAI_ROUTES: readonly PassThroughPathName[] = ['/v1/chat/completions', '/v1/embeddings', '/v1/models'];
 
-/** An OpenAI-compatible provider: Bearer key, OpenAI's envelope and request id, the common routes. */
+/** An OpenAI-compatible provider: Bearer key, OpenAI's envelope and request id, the common routes; a host of others' models unless it says not. */
 export function openAiCompatible(
   fields: Pick<ProviderDescriptor, 'id' | 'displayName' | 'defaultBaseUrl' | 'defaultModel' | 'catalogue'> & Partial<ProviderDescriptor>,
 ): ProviderDescriptor {
@@ -144,6 +152,7 @@ export function openAiCompatible(
     probeStatusCodes: DIALECT_PROBE_STATUS_CODES.openai,
     apiKey: KEY_LIMITS,
     keyRequired: fields.auth !== 'none',
+    servesOthersModels: true,
     ...fields,
   };
 }
@@ -176,6 +185,7 @@ export const PROVIDERS: readonly ProviderDescriptor[] = [
   },
   openAiCompatible({
     id: 'openai',
+    servesOthersModels: false,
     displayName: 'OpenAI',
     defaultBaseUrl: 'https://api.openai.com/v1',
     routes: ['/v1/chat/completions', '/v1/responses', '/v1/embeddings', '/v1/models'],
@@ -195,6 +205,7 @@ export const PROVIDERS: readonly ProviderDescriptor[] = [
   }),
   openAiCompatible({
     id: 'gemini',
+    servesOthersModels: false,
     displayName: 'Google Gemini',
     defaultBaseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai',
     defaultModel: 'gemini-2.5-flash',
@@ -202,6 +213,7 @@ export const PROVIDERS: readonly ProviderDescriptor[] = [
   }),
   openAiCompatible({
     id: 'mistral',
+    servesOthersModels: false,
     displayName: 'Mistral AI',
     defaultBaseUrl: 'https://api.mistral.ai/v1',
     defaultModel: 'mistral-large-latest',
@@ -217,6 +229,7 @@ export const PROVIDERS: readonly ProviderDescriptor[] = [
   }),
   openAiCompatible({
     id: 'deepseek',
+    servesOthersModels: false,
     displayName: 'DeepSeek',
     defaultBaseUrl: 'https://api.deepseek.com/v1',
     // No model lookup: the model list checks the key.
@@ -229,6 +242,7 @@ export const PROVIDERS: readonly ProviderDescriptor[] = [
   }),
   openAiCompatible({
     id: 'xai',
+    servesOthersModels: false,
     displayName: 'xAI',
     defaultBaseUrl: 'https://api.x.ai/v1',
     routes: ['/v1/chat/completions', '/v1/responses', '/v1/embeddings', '/v1/models'],
@@ -405,9 +419,12 @@ export class ProviderRegistry {
     return this.known.get(provider)?.catalogue.find((entry) => entry.id === model) ?? null;
   }
 
-  /** An enabled provider other than `provider` whose catalogue lists `model` while `provider`'s does not; else null. */
+  /**
+   * An enabled provider other than `provider` whose catalogue lists `model` while
+   * `provider`'s does not; else null, and always null for a host of others' models.
+   */
   otherOwnerOf(provider: LlmProvider, model: string): LlmProvider | null {
-    if (this.catalogueModel(provider, model) !== null) return null;
+    if (this.catalogueModel(provider, model) !== null || this.known.get(provider)?.servesOthersModels === true) return null;
     return this.enabledIds.find((id) => this.catalogueModel(id, model) !== null) ?? null;
   }
 }

@@ -12,6 +12,7 @@ import {
   type ProviderRegistryOptions,
 } from '../src/index.js';
 import { createMemoryCipher, createMemoryModelLister, createMemorySettingsStore, createScriptedProbe, settingsKeyFor } from '../src/testing/index.js';
+import { AZURE_OPENAI_MODELS, OPENAI_MODELS } from '../src/built-in-catalogues.js';
 
 const ROUTER_KEY = 'sk-or-v1-REAL-KEY-abcdefgh12345678';
 
@@ -177,6 +178,16 @@ describe('a service with the operator\'s providers', () => {
       expect(refused.code).toBe(ErrorCodes.VALIDATION_INVALID_INPUT);
       expect(refused.message).toContain('api_key is required for OpenAI');
     }
+  });
+
+  it('accepts any model for a host of others\' models (Azure OpenAI, a gateway), and still refuses a vendor\'s mix-up', async () => {
+    const gateway = openAiCompatible({ id: 'team-gw', displayName: 'Team Gateway', defaultBaseUrl: 'https://gw.example/v1', defaultModel: 'm', catalogue: [] });
+    const service = setUp().serviceWith({ enabled: ['openai', 'anthropic', 'azure-openai', 'team-gw'], custom: [gateway], baseUrls: { 'azure-openai': 'https://res.openai.azure.com/openai/v1' } });
+    const azureModel = OPENAI_MODELS.find((model) => !AZURE_OPENAI_MODELS.some((listed) => listed.id === model.id))!.id;
+    await expect(service.update({ provider: 'azure-openai', api_key: ROUTER_KEY, model: azureModel })).resolves.toBeDefined();
+    await expect(service.update({ provider: 'team-gw', api_key: ROUTER_KEY, model: 'claude-sonnet-4-20250514' }, { scope: 'gw' })).resolves.toBeDefined();
+    const refused = await codeOf(service.update({ provider: 'anthropic', api_key: ROUTER_KEY, model: 'gpt-4o' }, { scope: 'vendor' }));
+    expect(refused.code).toBe(ErrorCodes.SETTINGS_MODEL_PROVIDER_MISMATCH);
   });
 
   it('accepts a model of another provider\'s catalogue when this provider\'s catalogue lists it too', async () => {
