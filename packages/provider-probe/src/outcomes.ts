@@ -31,7 +31,9 @@ export function okOutcome(subject: ProbeSubject, latencyMs: number, requestId: s
  */
 export function failureOutcome(subject: ProbeSubject, failure: ActionFailure, latencyMs: number | null): ProbeOutcome {
   const requestId = failure.kind === 'status' ? failure.requestId : null;
-  return { ...wordFailure(KEY_TEST, subject, failure), latencyMs, requestId };
+  // A key-info route names no model: its 404 says the base URL reaches no such API.
+  const read = failure.kind === 'status' && failure.status === 404 && !keyTestChecksModel(subject) ? { kind: 'not_api' as const, status: 404 } : failure;
+  return { ...wordFailure(KEY_TEST, subject, read), latencyMs, requestId };
 }
 
 /** A model id the SDKs refuse to put in a URL path (".", "..", empty); nothing is sent. */
