@@ -104,6 +104,20 @@ describe('keys lent by a parent scope', () => {
     expect(await store.get(settingsKeyFor('tenant-b'))).toBeNull();
   });
 
+  it('clear - keepLink removes settings that cannot be opened whole, and a replacement of them records that any field, the link too, may have changed', async () => {
+    await service.update({ provider: 'openai', api_key: CHILD_KEY, inherit_from: 'team-3' }, { scope: 'lost-a' });
+    await service.update({ provider: 'openai', api_key: CHILD_KEY, inherit_from: 'team-3' }, { scope: 'lost-b' });
+    // The key they were saved under is gone.
+    const rekeyed = new LlmSettingsService({ store, cipher: createMemoryCipher({ keys: ['another'] }), probe: createScriptedProbe() });
+    await rekeyed.clear({ scope: 'lost-a', keepLink: true, actor: 'token:t1' });
+    expect(await store.get(settingsKeyFor('lost-a'))).toBeNull();
+    await rekeyed.update({ provider: 'openai', api_key: PARENT_KEY }, { scope: 'lost-b', actor: 'token:t2' });
+    for (const [scope, action] of [['lost-a', 'delete'], ['lost-b', 'update']] as const) {
+      const [latest] = (await rekeyed.history({ scope })).entries;
+      expect(latest).toMatchObject({ action, fields: ['provider', 'model', 'api_key', 'inherit_from'], api_key_changed: true });
+    }
+  });
+
   it('clear - keepLink holds If-Match, and never removes a link written after its read', async () => {
     await service.update({ provider: 'openai', api_key: CHILD_KEY }, { scope: 'tenant-a' });
     const { etag } = await service.get({ scope: 'tenant-a' });

@@ -13,7 +13,8 @@ export class FreshReads<T> {
   get(key: string): Promise<T> {
     const entry = this.reads.get(key);
     if (entry === undefined) return this.begin(key);
-    entry.next ??= entry.running.then(ignore, ignore).then(() => this.begin(key));
+    // Begun once the running read ends, whichever way.
+    entry.next ??= entry.running.catch(() => null).then(() => this.begin(key));
     return entry.next;
   }
 
@@ -27,5 +28,3 @@ export class FreshReads<T> {
     return entry.running;
   }
 }
-
-function ignore(): void {}

@@ -234,7 +234,7 @@ export class LlmSettingsService {
   /** Link writes of this process, each run once the one before it has ended. */
   private oneLinkAtATime<T>(write: () => Promise<T>): Promise<T> {
     const run = this.linkWrites.then(write);
-    this.linkWrites = run.then(ignore, ignore);
+    this.linkWrites = run.then(() => undefined, () => undefined);
     return run;
   }
 
@@ -252,7 +252,8 @@ export class LlmSettingsService {
       if (!preconditionHolds(current, options.ifMatch)) throw new PreconditionFailedError();
       const previous = await this.previousValue(current, replaces);
       const next = update.provider === undefined ? relinked(scope, previous, update.inherit_from ?? null) : this.settingsOf(scope, update as ProviderUpdate, previous);
-      const history = historyEntry(scope, action, options.actor, previous, next, update.api_key !== undefined);
+      // Settings replaced unread (a lost key) may have held anything, a link too.
+      const history = current !== null && previous === null ? unknownChange(scope, action, options.actor) : historyEntry(scope, action, options.actor, previous, next, update.api_key !== undefined);
       try {
         if (next === null) {
           if (current !== null) await this.repository.delete(scope, current.version, history);
@@ -380,7 +381,7 @@ export class LlmSettingsService {
     // Settings that cannot be opened, or that a racing write stored after the read, can
     // still be removed: all their fields go. The entry is written only with a removal.
     const previous = current === null ? null : await this.previousValue(current, true);
-    const history = previous === null ? unknownRemoval(scope, options.actor) : historyEntry(scope, 'delete', options.actor, previous, null);
+    const history = previous === null ? unknownChange(scope, 'delete', options.actor) : historyEntry(scope, 'delete', options.actor, previous, null);
     try {
       // Without If-Match the delete is unconditional; the store records the entry only if it removed something.
       await this.repository.delete(scope, options.ifMatch === undefined ? undefined : (current?.version ?? 0), history);
@@ -393,16 +394,16 @@ export class LlmSettingsService {
 
   /**
    * Clears the scope's own settings and keeps its link, over the version read: a link the
-   * operator sets meanwhile is never removed. The link is inside the sealed value, so
-   * settings that cannot be opened are refused here, not removed.
+   * operator sets meanwhile is never removed. Settings that cannot be opened (a lost key)
+   * hide their link, and go whole, as the history entry says: the way out for their user.
    */
   private async clearOwnSettings(scope: string, options: ClearOptions): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const current = await this.repository.latest(scope);
       if (!preconditionHolds(current, options.ifMatch)) throw new PreconditionFailedError();
-      const previous = await this.previousValue(current, false);
+      const previous = await this.previousValue(current, true);
       const next = relinked(scope, null, previous?.inherit_from ?? null);
-      const history = historyEntry(scope, 'delete', options.actor, previous, next);
+      const history = current !== null && previous === null ? unknownChange(scope, 'delete', options.actor) : historyEntry(scope, 'delete', options.actor, previous, next);
       try {
         if (next === null) await this.repository.delete(scope, current?.version ?? 0, history);
         else if (previous !== null && hasOwnSettings(previous)) await this.repository.write(next, current!.version, history);
@@ -556,9 +557,9 @@ function historyEntry(scope: string, action: string, actor: string | undefined, 
   return { scope, action, actor: actor ?? EMBEDDED_ACTOR, fields, apiKeyChanged: fields.includes('api_key') };
 }
 
-/** The removal of settings not opened (unreadable, or written after the read): every field of settings goes. */
-function unknownRemoval(scope: string, actor: string | undefined): HistoryEntry {
-  return { scope, action: 'delete', actor: actor ?? EMBEDDED_ACTOR, fields: ['provider', 'model', 'api_key'], apiKeyChanged: true };
+/** A removal or replacement of settings not opened (unreadable, or written after the read): any field may have changed. */
+function unknownChange(scope: string, action: string, actor: string | undefined): HistoryEntry {
+  return { scope, action, actor: actor ?? EMBEDDED_ACTOR, fields: [...TRACKED_FIELDS], apiKeyChanged: true };
 }
 
 function historyView(record: HistoryRecord): LlmHistoryEntry {
@@ -569,5 +570,3 @@ function historyView(record: HistoryRecord): LlmHistoryEntry {
 function definedOnly(object: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
 }
-
-function ignore(): void {}
