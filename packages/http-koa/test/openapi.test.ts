@@ -42,7 +42,8 @@ describe('buildOpenApiDocument', () => {
     expect(schemas.LlmSettingsUpdate).toMatchObject(expectedUpdate);
     expect(schemas.LlmSettingsUpdate.properties.provider.enum).toEqual([...ENABLED_PROVIDER_IDS]);
     expect(schemas.LlmSettingsUpdate.additionalProperties).toBe(false);
-    expect(schemas.LlmTestCandidate.required).toEqual(['provider', 'api_key']);
+    // api_key may be left out for a provider that takes no key (the body's refinement checks the rest).
+    expect(schemas.LlmTestCandidate.required).toEqual(['provider']);
     expect(schemas.LlmSettingsView.required).toEqual(['provider', 'model', 'api_key_set', 'api_key_masked', 'updated_at', 'model_verified', 'api_key_source', 'inherit_from']);
     expect(schemas.LlmHistoryPage.required).toEqual(['entries', 'next']);
     expect(schemas.LlmTestResult.properties.code.enum).toEqual(LlmTestResultSchema.shape.code.options);

@@ -461,7 +461,7 @@ function showView(view, etag) {
   const name = PROVIDER_NAMES[view.provider] ?? view.provider;
   ui.current.provider.textContent = view.provider_enabled === false ? `${name} (not enabled on this server: kept, not used)` : name;
   ui.current.model.textContent = view.model_verified === false ? `${view.model} (not in the built-in catalogue: unverified)` : view.model;
-  ui.current.key.textContent = view.api_key_set ? view.api_key_masked : 'none stored';
+  ui.current.key.textContent = view.api_key_source === 'inherited' ? `inherited from scope ${view.inherit_from}` : view.api_key_set ? view.api_key_masked : 'none stored';
   ui.current.updated.replaceChildren(view.updated_at === null ? 'never: these are the defaults' : timeElement(view.updated_at));
 }
 
@@ -674,7 +674,9 @@ ui.deleteConfirm.addEventListener('click', async () => {
   if (outcome.error) return showWriteFailure(outcome.error, 'Not deleted');
   ui.apiKey.value = '';
   await loadSettings();
-  announce('Settings deleted; the defaults apply.', 'success');
+  // A scope linked to another (a link only the operator sets or removes) now uses that one's settings.
+  const parent = state.view?.inherit_from ?? null;
+  announce(parent === null ? 'Settings deleted; the defaults apply.' : `Settings deleted; this scope now uses those of scope ${parent}.`, 'success');
 });
 
 void takeLinkOffer();

@@ -133,4 +133,17 @@ describe.skipIf(SKIP_BROWSER_TESTS)(SKIP_BROWSER_TESTS ? SKIPPED : 'settings pag
     expect((await adminCall('GET', SCOPE)).model).toBe('gpt-4o-mini');
     expect((await adminCall('GET', 'default')).model).toBe('gpt-4o');
   });
+
+  it('deletes the scope’s own settings and says it now uses those of the scope the operator linked it to', async () => {
+    await adminCall('PUT', 'team-page', { provider: 'openai', api_key: KEY, model: 'gpt-4o-mini' });
+    await adminCall('PUT', SCOPE, { inherit_from: 'team-page' });
+    const { page } = await openWithToken(['read', 'write']);
+    await page.click('#delete-button');
+    await page.click('#delete-confirm');
+    await page.locator('#status', { hasText: 'Settings deleted; this scope now uses those of scope team-page.' }).waitFor();
+    expect(await page.locator('#current-key').textContent()).toBe('inherited from scope team-page');
+    expect(await page.locator('#current-model').textContent()).toBe('gpt-4o-mini');
+    expect(await adminCall('GET', SCOPE)).toMatchObject({ inherit_from: 'team-page', api_key_source: 'inherited' });
+    await adminCall('PUT', SCOPE, { inherit_from: null });
+  });
 });
