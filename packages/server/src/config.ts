@@ -332,15 +332,19 @@ export function allowedHostsFor(config: ServerConfig): string[] {
   return named ? [host, ...config.allowedHosts] : [...config.allowedHosts];
 }
 
-/** A connection URL that prints with its password as `***`: a printed config shows where, never how to get in. */
+/** Query parameters of a connection URL that hold a password (libpq's, as pg reads them). */
+const PASSWORD_PARAMETERS = ['password', 'sslpassword'];
+
+/** A connection URL that prints with its passwords as `***`: a printed config shows where, never how to get in. */
 class ConnectionUrl extends Secret {
   override toString(): string {
     const url = URL.parse(this.reveal());
     if (url === null) return '[a URL that could not be read]';
-    const hidden = url.password !== '' || url.searchParams.has('password');
+    const inQuery = PASSWORD_PARAMETERS.filter((name) => url.searchParams.has(name));
+    if (url.password === '' && inQuery.length === 0) return this.reveal();
     if (url.password !== '') url.password = '***';
-    if (url.searchParams.has('password')) url.searchParams.set('password', '***');
-    return hidden ? url.toString() : this.reveal();
+    for (const name of inQuery) url.searchParams.set(name, '***');
+    return url.toString();
   }
 }
 

@@ -116,8 +116,8 @@ describe('loadConfig', () => {
       expect(printed).not.toContain('S3cret-pass');
       expect(printed).toContain('postgres://app:***@db:5432/x?sslmode=require');
     }
-    const inQuery = loadConfig({ DATABASE_URL: 'postgres://db/x?user=app&password=S3cret-pass' }, '/srv/app').databaseUrl;
-    expect(String(inQuery)).toBe('postgres://db/x?user=app&password=***');
+    const inQuery = loadConfig({ DATABASE_URL: 'postgres://db/x?user=app&password=S3cret-pass&sslpassword=K3y-pass' }, '/srv/app').databaseUrl;
+    expect(String(inQuery)).toBe('postgres://db/x?user=app&password=***&sslpassword=***');
     expect(String(loadConfig({ DATABASE_URL: 'sqlite:/db/s.db' }, '/srv/app').databaseUrl)).toBe('sqlite:/db/s.db');
   });
 
