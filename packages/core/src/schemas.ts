@@ -92,8 +92,9 @@ function keyLengthOf(registry: ProviderRegistry) {
 /** Refuses a candidate without a key for a provider that takes one. */
 function keyRequiredOf(registry: ProviderRegistry) {
   return (body: { provider: string; api_key?: string | undefined }, ctx: z.core.$RefinementCtx) => {
-    if (body.api_key !== undefined || ctx.issues.length > 0 || !registry.get(body.provider).keyRequired) return;
-    ctx.addIssue({ code: 'custom', path: ['api_key'], message: `api_key is required for ${registry.get(body.provider).displayName}` });
+    if (body.api_key !== undefined || ctx.issues.length > 0) return;
+    const { keyRequired, displayName } = registry.get(body.provider);
+    if (keyRequired) ctx.addIssue({ code: 'custom', path: ['api_key'], message: `api_key is required for ${displayName}` });
   };
 }
 

@@ -345,11 +345,7 @@ export class LlmSettingsService {
     const stored = opened !== null && hasOwnSettings(opened) ? opened : null;
     const storedKey = sealed !== null && stored !== null && stored.provider === provider.id ? { sealed, apiKey: stored.api_key } : null;
     if (storedKey !== null) await this.checkUsable(storedKey.sealed, stored!);
-    // A provider that takes no key lists its models without one stored.
-    const list =
-      storedKey === null && !provider.keyRequired
-        ? await this.modelLists.ofKey(provider, '', options.signal, scope)
-        : await this.modelLists.ofStored(provider, storedKey, options.signal, scope);
+    const list = await this.modelLists.ofStored(provider, storedKey, options.signal, scope);
     this.logger.info({ scope, provider: provider.id, source: list.source, reason: list.reason ?? null, candidate: false }, 'llm models listed');
     return list;
   }

@@ -37,11 +37,14 @@ export class ModelLists {
   }
 
   /**
-   * The models of `provider` for a scope: the stored key's own list, the catalogue when no
-   * key of `provider` is stored. `partition` is the asking scope (see {@link ofKey}).
+   * The models of `provider` for a scope: the stored key's own list; when no key of
+   * `provider` is stored, the catalogue, or the live list of a provider that takes no key.
+   * `partition` is the asking scope (see {@link ofKey}).
    */
   async ofStored(provider: ProviderDescriptor, stored: StoredKey | null, signal: AbortSignal | undefined, partition: string): Promise<LlmModelList> {
-    if (stored === null) return catalogueList(provider, 'no_stored_key', reasonMessage(provider, 'no_stored_key'));
+    if (stored === null) {
+      return provider.keyRequired ? catalogueList(provider, 'no_stored_key', reasonMessage(provider, 'no_stored_key')) : this.ofKey(provider, '', signal, partition);
+    }
     const { scope, token } = stored.sealed;
     const cached = this.cache?.get(scope, token) ?? null;
     if (cached !== null) return liveList(provider, cached);
