@@ -156,6 +156,24 @@ describe('keys lent by a parent scope', () => {
     expect(links.filter((link) => link !== null)).toHaveLength(1);
   });
 
+  it('update - of two processes racing links that would close a cycle, a link that closes one is put back as it was', async () => {
+    // Two services on one store: each checks and writes its links one at a time, not the other's.
+    const other = new LlmSettingsService({ store, cipher, probe: createScriptedProbe(), viewCache: true });
+    await service.update({ provider: 'openai', api_key: CHILD_KEY }, { scope: 'race-b' });
+    const before = await store.get(settingsKeyFor('race-b'));
+    // Both checks pass before either write; the second write's check, run again once written, sees the first.
+    const [linkedA, linkedB] = await Promise.allSettled([service.update({ inherit_from: 'race-b' }, { scope: 'race-a' }), other.update({ inherit_from: 'race-a' }, { scope: 'race-b' })]);
+    expect(linkedA.status).toBe('fulfilled');
+    expect(linkedB.status === 'rejected' && isLlmSettingsError(linkedB.reason, ErrorCodes.VALIDATION_INVALID_INPUT)).toBe(true);
+    expect((await other.get({ scope: 'race-a' })).view.inherit_from).toBe('race-b');
+    expect((await other.get({ scope: 'race-b' })).view.inherit_from).toBeNull();
+    // Put back exactly (the same token: its key and model), the history naming the link set and removed.
+    expect((await store.get(settingsKeyFor('race-b')))?.value).toBe(before?.value);
+    expect((await other.resolve({ scope: 'race-b' })).apiKey.reveal()).toBe(CHILD_KEY);
+    expect((await other.history({ scope: 'race-b' })).entries.map((entry) => entry.fields)).toEqual([['inherit_from'], ['inherit_from'], ['provider', 'model', 'api_key']]);
+    other.close();
+  });
+
   it('update - refuses a cycle, a link to the scope itself, and a chain of more than 4 links, storing nothing', async () => {
     await service.update({ inherit_from: 'b' }, { scope: 'a' });
     expect(await codeOf(service.update({ inherit_from: 'a' }, { scope: 'b' }))).toBe(ErrorCodes.VALIDATION_INVALID_INPUT);

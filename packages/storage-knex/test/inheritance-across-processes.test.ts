@@ -1,4 +1,4 @@
-import { LlmSettingsService, type SettingsStore } from '@llm-settings/core';
+import { ErrorCodes, LlmSettingsService, type SettingsStore } from '@llm-settings/core';
 import { createMemoryCipher, createScriptedProbe } from '@llm-settings/core/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createKnexSettingsStore } from '../src/index.js';
@@ -60,6 +60,27 @@ describeEachDatabase(DATABASES, 'a parent write reaches its children in another 
 
     reader.close();
     writer.close();
+    await other.close();
+    await here.close();
+  });
+
+  it('update - links racing from two processes never leave a cycle: a link found closing one once written is put back', async () => {
+    const cipher = createMemoryCipher({ keys: ['across processes'] });
+    const here = createKnexSettingsStore(db.knex, { notifyChannel: db.channel });
+    const other = createKnexSettingsStore(db.connect('racing links other process'), { notifyChannel: db.channel });
+    const first = new LlmSettingsService({ store: here, cipher, probe: createScriptedProbe() });
+    const second = new LlmSettingsService({ store: other, cipher, probe: createScriptedProbe() });
+    for (let round = 0; round < 20; round++) {
+      const [a, b] = [`cycle-${round}-a`, `cycle-${round}-b`];
+      const results = await Promise.allSettled([first.update({ inherit_from: b }, { scope: a }), second.update({ inherit_from: a }, { scope: b })]);
+      const refusals = results.flatMap((result) => (result.status === 'rejected' ? [(result.reason as { code?: string }).code] : []));
+      expect(refusals.length).toBeGreaterThan(0);
+      expect(new Set(refusals)).toEqual(new Set([ErrorCodes.VALIDATION_INVALID_INPUT]));
+      const links = await Promise.all([a, b].map(async (scope) => (await first.get({ scope })).view.inherit_from));
+      expect(links.filter((link) => link !== null).length).toBe(2 - refusals.length);
+    }
+    second.close();
+    first.close();
     await other.close();
     await here.close();
   });

@@ -215,20 +215,46 @@ export class LlmSettingsService {
    * another process's write); any other update is a compare-and-set over the version read
    * from the store.
    * @throws PreconditionFailedError when `ifMatch` does not hold; ValidationError when
-   *   the link would close a cycle or make a chain of more than 4 links.
+   *   the link would close a cycle or make a chain of more than 4 links, or did once
+   *   written (another process linked meanwhile; it is put back as it was).
    */
   async update(input: unknown, options: UpdateOptions = {}): Promise<SettingsSnapshot> {
     const update = parseOrThrow(this.schemas.update, input, 'settings');
     if (update.provider !== undefined && update.model !== undefined) refuseOtherProvidersModel(this.providers, update.provider, update.model);
     const scope = normalizeScope(options.scope);
     const link = update.inherit_from;
-    if (!link) return this.save(scope, update, options);
+    if (!link) return (await this.save(scope, update, options)).snapshot;
     // Checked and written one at a time: two racing links could each pass the check of a
-    // chain the other is about to close (A to B, B to A). Other processes' links still can.
+    // chain the other is about to close (A to B, B to A).
     return this.oneLinkAtATime(async () => {
       await checkInheritance(this.repository, scope, link);
-      return this.save(scope, update, options);
+      const saved = await this.save(scope, update, options);
+      await this.undoIfRaced(scope, link, saved);
+      return saved.snapshot;
     });
+  }
+
+  /**
+   * Another process may have linked up the chain between this link's check and its write
+   * (A to B here, B to A there): checked again once written, from the store, and put back
+   * as it was if it now closes a cycle or makes too long a chain. Of two such links at
+   * least one check sees the other's write, so no cycle stays; both may be refused.
+   * @throws ValidationError (path `inherit_from`) when the link was put back.
+   */
+  private async undoIfRaced(scope: string, link: string, saved: Saved): Promise<void> {
+    try {
+      await checkInheritance(this.repository, scope, link);
+    } catch (error) {
+      if (!isLlmSettingsError(error, ErrorCodes.VALIDATION_INVALID_INPUT)) throw error;
+      try {
+        await this.repository.restore(scope, saved.replaced, saved.version, saved.history);
+        this.logger.warn({ scope, version: saved.version }, 'llm settings link put back: another process closed its chain meanwhile');
+      } catch (restoreError) {
+        // Written again meanwhile: the newer value stands, as it would have after this one.
+        if (!isLlmSettingsError(restoreError, ErrorCodes.SETTINGS_CONFLICT)) throw restoreError;
+      }
+      throw error;
+    }
   }
 
   /** Link writes of this process, each run once the one before it has ended. */
@@ -239,7 +265,7 @@ export class LlmSettingsService {
   }
 
   /** Writes a parsed update: a compare-and-set, or an unconditional replacement (see {@link update}). */
-  private async save(scope: string, update: LlmSettingsUpdate, options: UpdateOptions): Promise<SettingsSnapshot> {
+  private async save(scope: string, update: LlmSettingsUpdate, options: UpdateOptions): Promise<Saved> {
     const action = update.provider === undefined ? 'inherit' : 'update';
     // A full replacement does not need what is stored, which may then be unreadable (the way out of a lost key).
     const replaces = update.provider !== undefined && (update.api_key !== undefined || !this.providers.get(update.provider).keyRequired);
@@ -257,11 +283,11 @@ export class LlmSettingsService {
       try {
         if (next === null) {
           if (current !== null) await this.repository.delete(scope, current.version, history);
-          return await this.get({ scope });
+          return { snapshot: await this.get({ scope }), replaced: current, version: 0, history };
         }
         const written = await this.repository.write(next, needsVersionCheck ? (current?.version ?? 0) : undefined, history);
         this.logger.info({ scope, action, provider: written.view.provider, model: written.view.model, fields: history.fields, version: written.version }, 'llm settings saved');
-        return hasOwnSettings(next) ? written : await this.get({ scope });
+        return { snapshot: hasOwnSettings(next) ? written : await this.get({ scope }), replaced: current, version: written.version, history };
       } catch (error) {
         if (!isLlmSettingsError(error, ErrorCodes.SETTINGS_CONFLICT)) throw error;
         if (options.ifMatch !== undefined) throw new PreconditionFailedError();
@@ -501,6 +527,14 @@ function preconditionHolds(current: SealedSettings | null, ifMatch: IfMatch | un
     throw new ValidationError(`Invalid request: ${message}`, [{ path: 'ifMatch', message }]);
   }
   return ifMatch.includes(tag);
+}
+
+/** What a save wrote over, to put it back: the sealed value it replaced, the version it wrote (0 for a delete) and its history entry. */
+interface Saved {
+  readonly snapshot: SettingsSnapshot;
+  readonly replaced: SealedSettings | null;
+  readonly version: number;
+  readonly history: HistoryEntry;
 }
 
 /** An update that names its provider. */

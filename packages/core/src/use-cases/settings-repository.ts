@@ -159,6 +159,17 @@ export class SettingsRepository {
   }
 
   /**
+   * Puts back the sealed value a write at `version` replaced, exactly as it was (its
+   * token, which may be one no key opens), or removes the scope's settings when it
+   * replaced none; `history` is appended in the same transaction.
+   * @throws ConflictError (SETTINGS.CONFLICT) when the scope was written again since `version`.
+   */
+  async restore(scope: string, replaced: SealedSettings | null, version: number, history: HistoryEntry): Promise<void> {
+    if (replaced === null) return this.delete(scope, version, history);
+    await this.store.set(settingsKeyFor(scope), replaced.token, { expectedVersion: version, history });
+  }
+
+  /**
    * Rewrites every scope's settings that `change` gives new settings for, in one atomic
    * write; `change` returns null to leave them. A value that cannot be decrypted or is not
    * settings stops it, and nothing is written (the error names the store key, never the value).
