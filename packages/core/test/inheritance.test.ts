@@ -156,6 +156,30 @@ describe('keys lent by a parent scope', () => {
     expect(links.filter((link) => link !== null)).toHaveLength(1);
   });
 
+  it('update - a replacement that keeps a link never puts back one the operator removed between its read and its write', async () => {
+    await service.update({ provider: 'openai', api_key: PARENT_KEY }, { scope: 'team-3' });
+    await service.update({ provider: 'openai', api_key: CHILD_KEY, inherit_from: 'team-3' }, { scope: 'tenant-a' });
+    // The replacement's process: its first write waits until the operator's process has removed the link.
+    let beforeFirstWrite: (() => Promise<unknown>) | null = () => service.update({ inherit_from: null }, { scope: 'tenant-a' });
+    const delayed = new Proxy(store, {
+      get(target, name) {
+        if (name !== 'set') return Reflect.get(target, name, target);
+        return async (...args: Parameters<SettingsStore['set']>) => {
+          const removeLink = beforeFirstWrite;
+          beforeFirstWrite = null;
+          await removeLink?.();
+          return target.set(...args);
+        };
+      },
+    });
+    const replacing = new LlmSettingsService({ store: delayed, cipher, probe: createScriptedProbe() });
+    const replaced = await replacing.update({ provider: 'openai', api_key: PARENT_KEY, model: 'gpt-4.1' }, { scope: 'tenant-a' });
+    expect(beforeFirstWrite).toBeNull();
+    expect(replaced.view).toMatchObject({ model: 'gpt-4.1', inherit_from: null });
+    expect((await service.get({ scope: 'tenant-a' })).view.inherit_from).toBeNull();
+    replacing.close();
+  });
+
   it('update - of two processes racing links that would close a cycle, a link that closes one is put back as it was', async () => {
     // Two services on one store: each checks and writes its links one at a time, not the other's.
     const other = new LlmSettingsService({ store, cipher, probe: createScriptedProbe(), viewCache: true });

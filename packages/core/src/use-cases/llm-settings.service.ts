@@ -209,11 +209,12 @@ export class LlmSettingsService {
    * inherit_from the stored link is kept (null removes it). A body of `inherit_from` alone
    * changes the link only (action `inherit`). The change and its history entry (by
    * `actor`, naming the fields changed from the value read) are one write. A full
-   * replacement without `ifMatch` is unconditional (the last writer wins, as racing
-   * replacements always did), and reads what it replaces in a read shared with the
-   * scope's concurrent writers, begun after it came (never a cached view, which may trail
-   * another process's write); any other update is a compare-and-set over the version read
-   * from the store.
+   * replacement without `ifMatch` reads what it replaces in a read shared with the scope's
+   * concurrent writers, begun after it came (never a cached view, which may trail another
+   * process's write), and is unconditional (the last writer wins, as racing replacements
+   * always did) unless it keeps a stored link: a link removed meanwhile must not come back.
+   * Any other update, and such a one, is a compare-and-set over the version read from the
+   * store, retried on a conflict.
    * @throws PreconditionFailedError when `ifMatch` does not hold; ValidationError when
    *   the link would close a cycle or make a chain of more than 4 links, or did once
    *   written (another process linked meanwhile; it is put back as it was).
@@ -285,7 +286,9 @@ export class LlmSettingsService {
           if (current !== null) await this.repository.delete(scope, current.version, history);
           return { snapshot: await this.get({ scope }), replaced: current, version: 0, history };
         }
-        const written = await this.repository.write(next, needsVersionCheck ? (current?.version ?? 0) : undefined, history);
+        // A replacement that keeps the stored link writes over the version it read it from: a link removed meanwhile is not put back.
+        const keepsLink = update.inherit_from === undefined && (previous?.inherit_from ?? null) !== null;
+        const written = await this.repository.write(next, needsVersionCheck || keepsLink ? (current?.version ?? 0) : undefined, history);
         this.logger.info({ scope, action, provider: written.view.provider, model: written.view.model, fields: history.fields, version: written.version }, 'llm settings saved');
         return { snapshot: hasOwnSettings(next) ? written : await this.get({ scope }), replaced: current, version: written.version, history };
       } catch (error) {
