@@ -30,6 +30,8 @@ export {
   type LlmSettingsServiceDeps,
   type ScopeOptions,
   type IfMatch,
+  type IfNoneMatch,
+  type Preconditions,
   type UpdateOptions,
   type ClearOptions,
   type ActorOptions,

@@ -1,5 +1,5 @@
 import type { Span } from '@opentelemetry/api';
-import type { Caller, IfMatch, LlmProvider, Permission } from '@llm-settings/core';
+import type { Caller, LlmProvider, Permission, Preconditions } from '@llm-settings/core';
 import type { ParameterizedContext } from 'koa';
 
 /** What the middleware of one request share through `ctx.state`. */
@@ -54,9 +54,9 @@ export interface ScopeState {
   scope: string | undefined;
 }
 
-/** Set by `ifMatched`: the If-Match header as core takes it, undefined without one. */
-export interface IfMatchState {
-  ifMatch: IfMatch | undefined;
+/** Set by `conditional`: If-Match and If-None-Match as core takes them, each left out when absent. */
+export interface PreconditionsState {
+  preconditions: Preconditions;
 }
 
 /** Set by `jsonBody`: the parsed JSON body, undefined when an optional body is absent. */

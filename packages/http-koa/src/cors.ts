@@ -8,7 +8,7 @@ import { SCOPE_HEADER } from './scope-header.js';
 /** The methods a page of another origin may use: those of the API's routes. */
 export const CORS_ALLOWED_METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'] as const;
 /** The request headers the API reads, which a preflight must allow. */
-export const CORS_ALLOWED_HEADERS = ['authorization', 'content-type', 'if-match', SCOPE_HEADER.toLowerCase(), REQUEST_ID_HEADER.toLowerCase()] as const;
+export const CORS_ALLOWED_HEADERS = ['authorization', 'content-type', 'if-match', 'if-none-match', SCOPE_HEADER.toLowerCase(), REQUEST_ID_HEADER.toLowerCase()] as const;
 /** Response headers a page may read besides the CORS-safelisted ones. */
 export const CORS_EXPOSED_HEADERS = ['ETag', REQUEST_ID_HEADER, 'Retry-After'] as const;
 /** How long a browser may reuse a preflight answer, in seconds. */

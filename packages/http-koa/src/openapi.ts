@@ -187,6 +187,14 @@ function components(providers: ProviderRegistry, bearerAuth: boolean, hostCheck:
           'Apply the change only if the settings are at this version: `*` (they exist) or a list of ETags from earlier responses. Weak tags never match.',
         schema: { type: 'string' },
       },
+      IfNoneMatch: {
+        name: 'If-None-Match',
+        in: 'header',
+        required: false,
+        description:
+          'On a read: answer 304 without the body when one of these ETags (weak or not) is the current one, or for `*`. On a change: apply it only if none of them is the current one; `*`: only if no settings are saved (a create-only PUT, as If-Match: "0").',
+        schema: { type: 'string' },
+      },
       Scope: {
         name: SCOPE_HEADER,
         in: 'header',
@@ -204,7 +212,7 @@ function components(providers: ProviderRegistry, bearerAuth: boolean, hostCheck:
       },
     },
     headers: {
-      ETag: { description: 'Version of the settings, for If-Match.', schema: { type: 'string' } },
+      ETag: { description: 'Version of the settings, for If-Match and If-None-Match.', schema: { type: 'string' } },
       XRequestId: { description: 'The request id, as received or generated.', schema: { type: 'string' } },
       RetryAfter: { description: 'Seconds to wait before retrying.', schema: { type: 'integer', minimum: 0, examples: [RETRY_AFTER_SECONDS] } },
       Allow: { description: 'Methods the resource supports.', schema: { type: 'string' } },
@@ -213,7 +221,7 @@ function components(providers: ProviderRegistry, bearerAuth: boolean, hostCheck:
     },
     responses: {
       BadRequest: problemResponse(
-        'Invalid input: malformed JSON, wrong types, unknown fields, an unsupported provider, a masked-looking key or a malformed If-Match (`errors` lists the fields); SETTINGS.MODEL_PROVIDER_MISMATCH: the model is one the built-in catalogue lists for the other provider (the detail names it).',
+        'Invalid input: malformed JSON, wrong types, unknown fields, an unsupported provider, a masked-looking key or a malformed If-Match or If-None-Match (`errors` lists the fields); SETTINGS.MODEL_PROVIDER_MISMATCH: the model is one the built-in catalogue lists for the other provider (the detail names it).',
       ),
       Unauthorized: problemResponse('Missing or invalid bearer token.', { 'WWW-Authenticate': ref('headers', 'WWWAuthenticate') }),
       ForbiddenOrigin: problemResponse(
@@ -227,7 +235,7 @@ function components(providers: ProviderRegistry, bearerAuth: boolean, hostCheck:
       Conflict: problemResponse(
         'SETTINGS.CONFLICT: changed concurrently; CRYPTO.UNDECRYPTABLE / SETTINGS.CORRUPTED: the stored settings cannot be used with the configured encryption key (save new settings to replace them); SETTINGS.NOT_CONFIGURED: nothing to test; SETTINGS.PROVIDER_DISABLED: the stored settings are for a provider this server no longer enables (kept, not used); SETTINGS.ENDPOINT_CHANGED: the provider\'s API root moved to another origin since the key was saved (the detail names both; save the key again, or the operator runs confirm-endpoint).',
       ),
-      PreconditionFailed: problemResponse('If-Match does not hold.'),
+      PreconditionFailed: problemResponse('If-Match or If-None-Match does not hold.'),
       PayloadTooLarge: problemResponse('The body exceeds the size limit.'),
       UnsupportedMediaType: problemResponse('The body is not application/json.'),
       TooManyRequests: problemResponse('Too many connection tests or model listings are running.', { 'Retry-After': ref('headers', 'RetryAfter') }),
@@ -271,6 +279,7 @@ function settingsPaths(providers: ProviderRegistry, bearerAuth: boolean, hostChe
   const auth = bearerAuth ? { 401: ref('responses', 'Unauthorized') } : {};
   const requestId = ref('parameters', 'XRequestId');
   const ifMatch = ref('parameters', 'IfMatch');
+  const ifNoneMatch = ref('parameters', 'IfNoneMatch');
   const scope = ref('parameters', 'Scope');
   const viewResponse = (description: string) => ({
     description,
@@ -312,16 +321,22 @@ function settingsPaths(providers: ProviderRegistry, bearerAuth: boolean, hostChe
       get: {
         operationId: 'getLlmSettings',
         summary: 'Read the LLM settings (the defaults when none are saved).',
-        parameters: [requestId, scope],
+        parameters: [requestId, scope, ifNoneMatch],
         ...secured,
-        responses: { 200: viewResponse('The settings.'), 400: ref('responses', 'BadRequest'), 409: ref('responses', 'Conflict'), ...common },
+        responses: {
+          200: viewResponse('The settings.'),
+          304: { description: 'If-None-Match names the current ETag: no body.', headers: { ETag: ref('headers', 'ETag'), 'X-Request-Id': ref('headers', 'XRequestId') } },
+          400: ref('responses', 'BadRequest'),
+          409: ref('responses', 'Conflict'),
+          ...common,
+        },
       },
       put: {
         operationId: 'updateLlmSettings',
         summary: 'Save the LLM settings.',
         description:
           'Only the operator may set `inherit_from`: from a scoped token it is a 403 problem, HTTP.PERMISSION_MISSING. A link that would close a cycle or make a chain of more than 4 links is a 400 problem naming `inherit_from`.',
-        parameters: [requestId, scope, ifMatch],
+        parameters: [requestId, scope, ifMatch, ifNoneMatch],
         ...secured,
         requestBody: { required: true, content: json(ref('schemas', 'LlmSettingsUpdate')) },
         responses: {
@@ -338,7 +353,7 @@ function settingsPaths(providers: ProviderRegistry, bearerAuth: boolean, hostChe
         operationId: 'clearLlmSettings',
         summary: 'Remove the LLM settings. Removing nothing is not an error.',
         description: "A scoped token removes the scope's own provider, model and key and keeps its `inherit_from` link, which only the operator sets or removes.",
-        parameters: [requestId, scope, ifMatch],
+        parameters: [requestId, scope, ifMatch, ifNoneMatch],
         ...secured,
         responses: {
           204: { description: 'Removed.', headers: { 'X-Request-Id': ref('headers', 'XRequestId') } },

@@ -1,13 +1,13 @@
-import type { IfMatch, Permission } from '@llm-settings/core';
+import type { Permission, Preconditions } from '@llm-settings/core';
 import type { Middleware } from 'koa';
-import type { AppContext, AppState, IfMatchState, ScopeState, SignalState } from './app-state.js';
-import { parseIfMatch } from './if-match.js';
+import type { AppContext, AppState, PreconditionsState, ScopeState, SignalState } from './app-state.js';
+import { parseIfMatch, parseIfNoneMatch } from './if-match.js';
 import { permissionUndeclared, requirePermission, scopeForbidden } from './permissions.js';
 import { scopeOf } from './scope-header.js';
 
 /*
  * The per-route middleware that put what a handler needs on `ctx.state`, listed before
- * it in the route (`router.put(path, scoped, ifMatched, jsonBody(...), handler)`), in
+ * it in the route (`router.put(path, scoped, conditional, jsonBody(...), handler)`), in
  * the order their checks run. The body's is in json-body.ts.
  */
 
@@ -37,12 +37,13 @@ export function mayInScope(permission: Permission): Middleware<AppState & ScopeS
 }
 
 /**
- * Puts If-Match as core takes it on `ctx.state.ifMatch`: `*`, or the strong tags listed
- * (core checks them against the current one).
- * @throws ValidationError when the header is malformed.
+ * Puts If-Match and If-None-Match as core takes them on `ctx.state.preconditions`: `*`,
+ * or the tags listed (If-Match's strong ones; If-None-Match's weak or not, compared weakly).
+ * @throws ValidationError when either header is malformed.
  */
-export const ifMatched: Middleware<IfMatchState> = (ctx, next) => {
-  ctx.state.ifMatch = ifMatchOf(ctx.request.headers['if-match']);
+export const conditional: Middleware<PreconditionsState> = (ctx, next) => {
+  const { headers } = ctx.request;
+  ctx.state.preconditions = preconditionsOf(headers['if-match'], headers['if-none-match']);
   return next();
 };
 
@@ -71,8 +72,11 @@ function scopeOfCaller(ctx: AppContext): string | undefined {
   return caller.scope;
 }
 
-function ifMatchOf(header: string | undefined): IfMatch | undefined {
-  const parsed = parseIfMatch(header);
-  if (parsed === undefined) return undefined;
-  return parsed.kind === 'any' ? '*' : parsed.strong;
+function preconditionsOf(ifMatchHeader: string | undefined, ifNoneMatchHeader: string | undefined): Preconditions {
+  const ifMatch = parseIfMatch(ifMatchHeader);
+  const ifNoneMatch = parseIfNoneMatch(ifNoneMatchHeader);
+  return {
+    ...(ifMatch === undefined ? {} : { ifMatch: ifMatch.kind === 'any' ? '*' : ifMatch.strong }),
+    ...(ifNoneMatch === undefined ? {} : { ifNoneMatch: ifNoneMatch.kind === 'any' ? '*' : ifNoneMatch.tags }),
+  };
 }

@@ -1,11 +1,11 @@
 import type { ProtectedRoutes } from './protected-routes.js';
 import type { LlmSettingsService, SettingsSnapshot } from '@llm-settings/core';
-import type { AppContext, AppState, BodyState, IfMatchState, ScopeState, SignalState } from './app-state.js';
+import type { AppContext, AppState, BodyState, PreconditionsState, ScopeState, SignalState } from './app-state.js';
 import { actorOfRequest, isOperator, refuseInheritFromNonOperator } from './caller-rules.js';
-import { formatEtag } from './if-match.js';
+import { formatEtag, namesTag, parseIfNoneMatch } from './if-match.js';
 import type { JsonBodyMiddleware } from './json-body.js';
 import { may } from './permissions.js';
-import { abortable, ifMatched, mayInScope, scoped } from './route-state.js';
+import { abortable, conditional, mayInScope, scoped } from './route-state.js';
 
 /** The service methods the adapter calls, so callers may pass a wrapper instead of the class. */
 export type HttpSettingsService = Pick<LlmSettingsService, 'get' | 'update' | 'clear' | 'test' | 'resolve' | 'listModels' | 'listCandidateModels' | 'history'>;
@@ -22,19 +22,24 @@ export const SETTINGS_HISTORY_PATH = '/api/settings/llm/history';
  */
 export function registerSettingsRoutes(resource: ProtectedRoutes, subResources: ProtectedRoutes, service: HttpSettingsService, jsonBody: JsonBodyMiddleware): void {
   resource.get<ScopeState>(SETTINGS_PATH, mayInScope('read'), async (ctx) => {
-    sendSnapshot(ctx, await service.get({ scope: ctx.state.scope }));
+    const snapshot = await service.get({ scope: ctx.state.scope });
+    sendSnapshot(ctx, snapshot);
+    // The client's copy is current: 304, without the body. Not Koa's `fresh`, which says
+    // stale whenever the request has Cache-Control: no-cache, as fetch() adds to every conditional request.
+    const ifNoneMatch = ctx.request.headers['if-none-match'];
+    if (ifNoneMatch !== undefined && namesTag(parseIfNoneMatch(ifNoneMatch)!, snapshot.etag)) ctx.response.status = 304;
   });
 
-  resource.put<ScopeState & IfMatchState & BodyState>(SETTINGS_PATH, mayInScope('write'), ifMatched, jsonBody({ required: true }), async (ctx) => {
-    const { scope, ifMatch, body } = ctx.state;
+  resource.put<ScopeState & PreconditionsState & BodyState>(SETTINGS_PATH, mayInScope('write'), conditional, jsonBody({ required: true }), async (ctx) => {
+    const { scope, preconditions, body } = ctx.state;
     refuseInheritFromNonOperator(ctx, body);
-    sendSnapshot(ctx, await service.update(body, { scope, actor: actorOfRequest(ctx), ...(ifMatch === undefined ? {} : { ifMatch }) }));
+    sendSnapshot(ctx, await service.update(body, { scope, actor: actorOfRequest(ctx), ...preconditions }));
   });
 
-  resource.delete<ScopeState & IfMatchState>(SETTINGS_PATH, may('write'), ifMatched, scoped, async (ctx) => {
-    const { scope, ifMatch } = ctx.state;
+  resource.delete<ScopeState & PreconditionsState>(SETTINGS_PATH, may('write'), conditional, scoped, async (ctx) => {
+    const { scope, preconditions } = ctx.state;
     // A scoped token clears its own settings only: the link to a parent is the operator's.
-    await service.clear({ scope, actor: actorOfRequest(ctx), keepLink: !isOperator(ctx), ...(ifMatch === undefined ? {} : { ifMatch }) });
+    await service.clear({ scope, actor: actorOfRequest(ctx), keepLink: !isOperator(ctx), ...preconditions });
     ctx.status = 204;
   });
 

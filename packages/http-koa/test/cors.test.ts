@@ -37,7 +37,7 @@ const corsHeadersOf = (answer: RawAnswer) => Object.keys(answer.headers).filter(
 const preflight = (origin: string, method = 'PUT') => ({
   origin,
   'access-control-request-method': method,
-  'access-control-request-headers': 'authorization, content-type, if-match, llm-settings-scope',
+  'access-control-request-headers': 'authorization, content-type, if-match, if-none-match, llm-settings-scope',
 });
 
 describe('CORS', () => {
@@ -64,7 +64,7 @@ describe('CORS', () => {
     expect(answer.headers['access-control-allow-origin']).toBe(FRONTEND);
     expect(String(answer.headers['access-control-allow-methods']).split(',')).toEqual(['GET', 'HEAD', 'PUT', 'POST', 'DELETE']);
     expect(String(answer.headers['access-control-allow-headers']).split(',')).toEqual(
-      expect.arrayContaining(['authorization', 'content-type', 'if-match', 'llm-settings-scope']),
+      expect.arrayContaining(['authorization', 'content-type', 'if-match', 'if-none-match', 'llm-settings-scope']),
     );
     expect(answer.headers['access-control-max-age']).toBe('600');
   });

@@ -1,6 +1,6 @@
 import { ValidationError } from '@llm-settings/core';
 import { describe, expect, it } from 'vitest';
-import { formatEtag, parseIfMatch } from '../src/if-match.js';
+import { formatEtag, namesTag, parseIfMatch, parseIfNoneMatch } from '../src/if-match.js';
 
 function errorOf(run: () => unknown): unknown {
   try {
@@ -47,5 +47,25 @@ describe('parseIfMatch', () => {
 
   it('round-trips with formatEtag', () => {
     expect(parseIfMatch(formatEtag('7-abc'))).toEqual({ kind: 'tags', strong: ['7-abc'] });
+  });
+});
+
+describe('parseIfNoneMatch', () => {
+  it('returns undefined without the header, and * as any', () => {
+    expect(parseIfNoneMatch(undefined)).toBeUndefined();
+    expect(parseIfNoneMatch(' * ')).toEqual({ kind: 'any' });
+  });
+
+  it('keeps weak tags as the tag they name: If-None-Match compares weakly', () => {
+    expect(parseIfNoneMatch('W/"a", "b",, ')).toEqual({ kind: 'tags', tags: ['a', 'b'] });
+    expect(namesTag(parseIfNoneMatch('W/"7-abc"')!, '7-abc')).toBe(true);
+    expect(namesTag(parseIfNoneMatch('"7-abd"')!, '7-abc')).toBe(false);
+    expect(namesTag(parseIfNoneMatch('*')!, '0')).toBe(true);
+  });
+
+  it.each(['abc', '"a" "b"', '*, "a"', ''])('refuses %j with a ValidationError naming If-None-Match', (value) => {
+    const error = errorOf(() => parseIfNoneMatch(value));
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues).toEqual([{ path: 'If-None-Match', message: expect.any(String) }]);
   });
 });

@@ -199,6 +199,41 @@ describe('PUT /api/settings/llm', () => {
     expect(await response.json()).toMatchObject({ code: 'VALIDATION.INVALID_INPUT', errors: [{ path: 'If-Match' }] });
   });
 
+  it('treats If-None-Match: * as create-only, on PUT and DELETE, keeping the stored key', async () => {
+    expect((await save({ provider: 'anthropic', api_key: ANTHROPIC_KEY }, { 'if-none-match': '*' })).status).toBe(200);
+    const refused = await save({ provider: 'openai', api_key: OPENAI_KEY }, { 'if-none-match': '*' });
+    expect(refused.status).toBe(412);
+    expect(await refused.json()).toMatchObject({ code: 'SETTINGS.PRECONDITION_FAILED' });
+    expect((await fetch(settingsUrl, { method: 'DELETE', headers: { 'if-none-match': '*' } })).status).toBe(412);
+    expect(await (await fetch(settingsUrl)).json()).toMatchObject({ provider: 'anthropic', api_key_masked: `...${ANTHROPIC_KEY.slice(-4)}` });
+  });
+
+  it('refuses a change when If-None-Match lists the current ETag, weak or not, and makes it otherwise', async () => {
+    const tag = (await save({ provider: 'anthropic', api_key: ANTHROPIC_KEY })).headers.get('etag')!;
+    expect((await save({ provider: 'openai', api_key: OPENAI_KEY }, { 'if-none-match': `"a", W/${tag}` })).status).toBe(412);
+    expect((await save({ provider: 'openai', api_key: OPENAI_KEY }, { 'if-none-match': tag, 'if-match': tag })).status).toBe(412);
+    expect((await save({ provider: 'openai', api_key: OPENAI_KEY }, { 'if-none-match': '"a", "0"' })).status).toBe(200);
+  });
+
+  it('answers a GET or HEAD whose If-None-Match names the current ETag with 304 and no body, and a stale one with the settings', async () => {
+    const tag = (await save({ provider: 'anthropic', api_key: ANTHROPIC_KEY })).headers.get('etag')!;
+    for (const method of ['GET', 'HEAD']) {
+      const unchanged = await fetch(settingsUrl, { method, headers: { 'if-none-match': `W/${tag}` } });
+      expect(unchanged.status).toBe(304);
+      expect(unchanged.headers.get('etag')).toBe(tag);
+      expect(await unchanged.text()).toBe('');
+    }
+    const stale = await fetch(settingsUrl, { headers: { 'if-none-match': '"0"' } });
+    expect(stale.status).toBe(200);
+    expect(await stale.json()).toMatchObject({ provider: 'anthropic' });
+  });
+
+  it('refuses a malformed If-None-Match on a change with 400 naming the header', async () => {
+    const response = await save({ provider: 'openai', api_key: OPENAI_KEY }, { 'if-none-match': 'unquoted-tag' });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code: 'VALIDATION.INVALID_INPUT', errors: [{ path: 'If-None-Match' }] });
+  });
+
   it.each([
     ['an unsupported provider', { provider: 'mistral', api_key: ANTHROPIC_KEY }, 'provider'],
     ['a wrong type', { provider: 'openai', api_key: 12345 }, 'api_key'],

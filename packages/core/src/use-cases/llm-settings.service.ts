@@ -93,18 +93,27 @@ export interface ScopeOptions {
  */
 export type IfMatch = '*' | string | readonly string[];
 
+/**
+ * A precondition as HTTP's If-None-Match: `*` (nothing may be stored), or entity tags of
+ * which none may be the current one (the current tag is {@link ABSENT_ETAG} when nothing is stored).
+ */
+export type IfNoneMatch = '*' | string | readonly string[];
+
+/** The preconditions of a write; both must hold when both are given. */
+export interface Preconditions {
+  ifMatch?: IfMatch;
+  ifNoneMatch?: IfNoneMatch;
+}
+
 /** Who makes a change, for its history entry. */
 export interface ActorOptions {
   /** `admin`, `token:<jti>`, `jwt:<sub>` (core's `actorOf`), `cli`… @default 'embedded' */
   actor?: string;
 }
 
-export interface UpdateOptions extends ScopeOptions, ActorOptions {
-  ifMatch?: IfMatch;
-}
+export interface UpdateOptions extends ScopeOptions, ActorOptions, Preconditions {}
 
-export interface ClearOptions extends ScopeOptions, ActorOptions {
-  ifMatch?: IfMatch;
+export interface ClearOptions extends ScopeOptions, ActorOptions, Preconditions {
   /**
    * Clears the scope's own provider, model and key and keeps its `inherit_from` link: how a
    * caller who may not change links (a scoped token) clears its settings.
@@ -209,13 +218,13 @@ export class LlmSettingsService {
    * inherit_from the stored link is kept (null removes it). A body of `inherit_from` alone
    * changes the link only (action `inherit`). The change and its history entry (by
    * `actor`, naming the fields changed from the value read) are one write. A full
-   * replacement without `ifMatch` reads what it replaces in a read shared with the scope's
+   * replacement without a precondition reads what it replaces in a read shared with the scope's
    * concurrent writers, begun after it came (never a cached view, which may trail another
    * process's write), and is unconditional (the last writer wins, as racing replacements
    * always did) unless it keeps a stored link: a link removed meanwhile must not come back.
    * Any other update, and such a one, is a compare-and-set over the version read from the
    * store, retried on a conflict.
-   * @throws PreconditionFailedError when `ifMatch` does not hold; ValidationError when
+   * @throws PreconditionFailedError when `ifMatch` or `ifNoneMatch` does not hold; ValidationError when
    *   the link would close a cycle or make a chain of more than 4 links, or did once
    *   written (another process linked meanwhile; it is put back as it was).
    */
@@ -270,13 +279,13 @@ export class LlmSettingsService {
     const action = update.provider === undefined ? 'inherit' : 'update';
     // A full replacement does not need what is stored, which may then be unreadable (the way out of a lost key).
     const replaces = update.provider !== undefined && (update.api_key !== undefined || !this.providers.get(update.provider).keyRequired);
-    const needsVersionCheck = options.ifMatch !== undefined || !replaces;
+    const needsVersionCheck = isConditional(options) || !replaces;
 
     for (let attempt = 1; ; attempt++) {
       // An unconditional replacement, where the last writer wins anyway, starts from a read it
       // shares with the scope's concurrent writers, begun after it came (the link it keeps, its history's fields).
       const current = needsVersionCheck ? await this.repository.latest(scope) : await this.repository.fresh(scope);
-      if (!preconditionHolds(current, options.ifMatch)) throw new PreconditionFailedError();
+      if (!preconditionsHold(current, options)) throw new PreconditionFailedError();
       const previous = await this.previousValue(current, replaces);
       const next = update.provider === undefined ? relinked(scope, previous, update.inherit_from ?? null) : this.settingsOf(scope, update as ProviderUpdate, previous);
       // Settings replaced unread (a lost key) may have held anything, a link too.
@@ -293,7 +302,7 @@ export class LlmSettingsService {
         return { snapshot: hasOwnSettings(next) ? written : await this.get({ scope }), replaced: current, version: written.version, history };
       } catch (error) {
         if (!isLlmSettingsError(error, ErrorCodes.SETTINGS_CONFLICT)) throw error;
-        if (options.ifMatch !== undefined) throw new PreconditionFailedError();
+        if (isConditional(options)) throw new PreconditionFailedError();
         if (attempt >= MAX_WRITE_ATTEMPTS) throw error;
       }
     }
@@ -396,20 +405,20 @@ export class LlmSettingsService {
    * entry by `actor` in the same write. Clearing what is not there is not an error, and still
    * goes through the store: its change event drops a cached view that a concurrent delete,
    * whose own event is still on its way, made stale.
-   * @throws PreconditionFailedError when `ifMatch` does not hold.
+   * @throws PreconditionFailedError when `ifMatch` or `ifNoneMatch` does not hold.
    */
   async clear(options: ClearOptions = {}): Promise<void> {
     const scope = normalizeScope(options.scope);
     if (options.keepLink === true) return this.clearOwnSettings(scope, options);
     const current = await this.repository.latest(scope);
-    if (!preconditionHolds(current, options.ifMatch)) throw new PreconditionFailedError();
+    if (!preconditionsHold(current, options)) throw new PreconditionFailedError();
     // Settings that cannot be opened, or that a racing write stored after the read, can
     // still be removed: all their fields go. The entry is written only with a removal.
     const previous = current === null ? null : await this.previousValue(current, true);
     const history = previous === null ? unknownChange(scope, 'delete', options.actor) : historyEntry(scope, 'delete', options.actor, previous, null);
     try {
-      // Without If-Match the delete is unconditional; the store records the entry only if it removed something.
-      await this.repository.delete(scope, options.ifMatch === undefined ? undefined : (current?.version ?? 0), history);
+      // Without a precondition the delete is unconditional; the store records the entry only if it removed something.
+      await this.repository.delete(scope, isConditional(options) ? (current?.version ?? 0) : undefined, history);
     } catch (error) {
       if (isLlmSettingsError(error, ErrorCodes.SETTINGS_CONFLICT)) throw new PreconditionFailedError();
       throw error;
@@ -425,7 +434,7 @@ export class LlmSettingsService {
   private async clearOwnSettings(scope: string, options: ClearOptions): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const current = await this.repository.latest(scope);
-      if (!preconditionHolds(current, options.ifMatch)) throw new PreconditionFailedError();
+      if (!preconditionsHold(current, options)) throw new PreconditionFailedError();
       const previous = await this.previousValue(current, true);
       const next = relinked(scope, null, previous?.inherit_from ?? null);
       const history = current !== null && previous === null ? unknownChange(scope, 'delete', options.actor) : historyEntry(scope, 'delete', options.actor, previous, next);
@@ -436,7 +445,7 @@ export class LlmSettingsService {
         return;
       } catch (error) {
         if (!isLlmSettingsError(error, ErrorCodes.SETTINGS_CONFLICT)) throw error;
-        if (options.ifMatch !== undefined) throw new PreconditionFailedError();
+        if (isConditional(options)) throw new PreconditionFailedError();
         if (attempt >= MAX_WRITE_ATTEMPTS) throw error;
       }
     }
@@ -518,18 +527,30 @@ function refuseOtherProvidersModel(providers: ProviderRegistry, provider: LlmPro
 /** What a probe needs: the stored settings without their scope. */
 type ProbeTarget = Pick<StoredSettings, 'provider' | 'api_key' | 'model'>;
 
-/** If-Match as RFC 9110 evaluates it: `*` needs stored settings, a list any tag equal to the current one. */
-function preconditionHolds(current: SealedSettings | null, ifMatch: IfMatch | undefined): boolean {
-  if (ifMatch === undefined) return true;
-  if (ifMatch === '*') return current !== null;
+function isConditional(options: Preconditions): boolean {
+  return options.ifMatch !== undefined || options.ifNoneMatch !== undefined;
+}
+
+/**
+ * If-Match and If-None-Match as RFC 9110 evaluates them: If-Match's `*` needs stored
+ * settings and its list a tag equal to the current one; If-None-Match's `*` needs none
+ * stored and its list no tag equal to the current one.
+ */
+function preconditionsHold(current: SealedSettings | null, { ifMatch, ifNoneMatch }: Preconditions): boolean {
   const tag = current?.etag ?? ABSENT_ETAG;
-  if (typeof ifMatch === 'string') return tag === ifMatch;
-  // Checked for callers without types: a version number is an easy mistake for an ETag.
-  if (!Array.isArray(ifMatch) || !ifMatch.every((each) => typeof each === 'string')) {
-    const message = "ifMatch must be '*', an ETag or a list of ETags (strings)";
-    throw new ValidationError(`Invalid request: ${message}`, [{ path: 'ifMatch', message }]);
+  if (ifMatch !== undefined && !(ifMatch === '*' ? current !== null : tagsOf(ifMatch, 'ifMatch').includes(tag))) return false;
+  if (ifNoneMatch !== undefined && (ifNoneMatch === '*' ? current !== null : tagsOf(ifNoneMatch, 'ifNoneMatch').includes(tag))) return false;
+  return true;
+}
+
+/** The tags a precondition lists; checked for callers without types: a version number is an easy mistake for an ETag. */
+function tagsOf(tags: string | readonly string[], name: string): readonly string[] {
+  if (typeof tags === 'string') return [tags];
+  if (!Array.isArray(tags) || !tags.every((each) => typeof each === 'string')) {
+    const message = `${name} must be '*', an ETag or a list of ETags (strings)`;
+    throw new ValidationError(`Invalid request: ${message}`, [{ path: name, message }]);
   }
-  return ifMatch.includes(tag);
+  return tags;
 }
 
 /** What a save wrote over, to put it back: the sealed value it replaced, the version it wrote (0 for a delete) and its history entry. */
