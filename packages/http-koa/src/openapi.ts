@@ -394,7 +394,7 @@ function settingsPaths(providers: ProviderRegistry, bearerAuth: boolean, hostChe
             name: 'provider',
             in: 'query',
             required: false,
-            description: 'Whose models; the stored provider (the default provider when nothing is stored) when omitted.',
+            description: 'Whose models; when omitted, the stored provider, or the default provider when nothing is stored or the stored one is no longer enabled.',
             schema: { type: 'string', enum: [...providers.enabledIds] },
           },
         ],
