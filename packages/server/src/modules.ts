@@ -1,6 +1,7 @@
 import { ContainerModule, type ResolutionContext } from 'inversify';
 import type { Knex } from 'knex';
 import {
+  isLlmSettingsError,
   LlmSettingsService,
   TokenRevocations,
   UsageMeter,
@@ -15,14 +16,15 @@ import {
 import { createFernetCipher } from '@llm-settings/crypto-fernet';
 import { createHttpApp, type MetricsOptions } from '@llm-settings/http-koa';
 import { createModelLister, createProviderProbe } from '@llm-settings/provider-probe';
-import { createKnexFromUrl, createKnexSettingsStore, migrateSettingsStore } from '@llm-settings/storage-knex';
-import { createKnexUsageStore, migrateUsageStore } from '@llm-settings/usage-knex';
+import { createKnexFromUrl, createKnexSettingsStore, migrateSettingsStore, pendingSettingsStoreMigrations } from '@llm-settings/storage-knex';
+import { createKnexUsageStore, migrateUsageStore, pendingUsageStoreMigrations } from '@llm-settings/usage-knex';
+import { cliCommand } from './cli-command.js';
 import { allowedHostsFor } from './config.js';
 import { ServerMetrics } from './metrics.js';
 import { checkKeysOpenStoredValues } from './key-check.js';
 import { tokenMinterFor, tokenVerifierFor } from './scoped-tokens.js';
 import { refuseWritesWithoutKeyFile } from './key-file-guard.js';
-import { createReadinessCheck } from './readiness.js';
+import { createReadinessCheck, type PendingMigrations } from './readiness.js';
 import { TOKENS, type RuntimeConfig } from './tokens.js';
 
 /*
@@ -33,6 +35,7 @@ import { TOKENS, type RuntimeConfig } from './tokens.js';
  *   Knex    ← storage-knex   createKnexFromUrl(DATABASE_URL)
  *   Store   ← storage-knex   createKnexSettingsStore(Knex, Metrics' change-feed reconnects)
  *   ReadyStore ← Store once Knex is migrated and Cipher's keys open its values (startupModule)
+ *   PendingMigrations ← Knex's storage migrations not yet run, or null when the start ran them (startupModule)
  *   Probe   ← provider-probe createProviderProbe(base URLs, timeout, in-flight limit)
  *   ModelLister ← provider-probe createModelLister(base URLs, timeout, in-flight limit)
  *   Service ← core           LlmSettingsService(ReadyStore, Cipher, Probe, ModelLister), views and model lists cached
@@ -42,7 +45,7 @@ import { TOKENS, type RuntimeConfig } from './tokens.js';
  *   TokenRevocations ← core TokenRevocations(ReadyStore, Cipher): each scope's revocation time, cached
  *   TokenVerifier ← auth-jose createJoseTokenVerifier(SETTINGS_TOKEN_SECRET, SETTINGS_JWKS_URL …, TokenRevocations, Metrics' token cache reads), or null (likewise)
  *   LlmSettings ← the root, got once (create-llm-settings.ts): Config, Logger, Cipher, Knex, ReadyStore, Service, UsageMeter, TokenMinter, TokenRevocations
- *   HttpApp ← http-koa       createHttpApp(Service, UsageMeter, readiness of Store, TokenVerifier), for `serve` only
+ *   HttpApp ← http-koa       createHttpApp(Service, UsageMeter, readiness of Store and PendingMigrations, TokenVerifier), for `serve` only
  *   Metrics ← prom-client    ServerMetrics: counts Probe's and ModelLister's outcomes, Store's and UsageStore's failures, HttpApp's requests
  */
 
@@ -97,9 +100,10 @@ export const usageModule = new ContainerModule(({ bind }) => {
 });
 
 /**
- * The store as the service gets it: the storage migrated (unless `migrate` is false) and
- * the keys checked against the stored values, before anything is served. The cipher is
- * resolved first, so that a bad key fails before any connection is opened.
+ * The store as the service gets it: the storage migrated (unless `migrate` is false, when a
+ * warning names the migrations still to run) and the keys checked against the stored
+ * values, before anything is served. The cipher is resolved first, so that a bad key fails
+ * before any connection is opened.
  */
 export function startupModule(options: { migrate: boolean }): ContainerModule {
   return new ContainerModule(({ bind }) => {
@@ -109,6 +113,8 @@ export function startupModule(options: { migrate: boolean }): ContainerModule {
           if (options.migrate) {
             await migrateSettingsStore(knex);
             await migrateUsageStore(knex);
+          } else {
+            await warnOfPendingMigrations(knex, logger);
           }
           await checkKeysOpenStoredValues({ store, cipher, logger, allowUndecryptable: config.allowUndecryptable, keySource: config.encryptionKeySource });
           return store;
@@ -116,7 +122,34 @@ export function startupModule(options: { migrate: boolean }): ContainerModule {
         [TOKENS.Cipher, TOKENS.Knex, TOKENS.Store, TOKENS.Config, TOKENS.Logger],
       )
       .inSingletonScope();
+    bind(TOKENS.PendingMigrations)
+      .toResolvedValue((knex: Knex) => (options.migrate ? null : () => pendingStorageMigrations(knex)), [TOKENS.Knex])
+      .inSingletonScope();
   });
+}
+
+/** The migrations `llm-settings migrate` would run, each named with its store's (`settings/…`, `usage/…`). */
+async function pendingStorageMigrations(knex: Knex): Promise<string[]> {
+  const settings = await pendingSettingsStoreMigrations(knex);
+  const usage = await pendingUsageStoreMigrations(knex);
+  return [...settings.map((name) => `settings/${name}`), ...usage.map((name) => `usage/${name}`)];
+}
+
+/**
+ * The start goes on: a migration job may still be on its way, and /readyz reports not
+ * ready until it has run. Nor does a failed look stop it: the key check that follows reads
+ * the store, and fails the start if the database cannot be reached.
+ */
+async function warnOfPendingMigrations(knex: Knex, logger: Logger): Promise<void> {
+  const pending = await pendingStorageMigrations(knex).catch((error: unknown) => {
+    logger.warn({ code: isLlmSettingsError(error) ? error.code : 'Error' }, 'could not tell whether storage migrations are pending: /readyz answers 503 until it can');
+    return [];
+  });
+  if (pending.length === 0) return;
+  logger.warn(
+    { pending_migrations: pending },
+    `the database lacks ${pending.length} storage migration(s) this version needs (${pending.join(', ')}); ${cliCommand('migrate')} runs them. Until then /readyz answers 503 (storage_schema) and writes may fail`,
+  );
 }
 
 /**
@@ -183,7 +216,16 @@ export const tokenModule = new ContainerModule(({ bind }) => {
 export const httpModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.HttpApp)
     .toResolvedValue(
-      (config: RuntimeConfig, service: LlmSettingsService, store: SettingsStore, logger: Logger, metrics: ServerMetrics, tokenVerifier: TokenVerifier | null, usage: UsageMeter) =>
+      (
+        config: RuntimeConfig,
+        service: LlmSettingsService,
+        store: SettingsStore,
+        logger: Logger,
+        metrics: ServerMetrics,
+        tokenVerifier: TokenVerifier | null,
+        usage: UsageMeter,
+        pendingMigrations: PendingMigrations | null,
+      ) =>
         createHttpApp({
           service,
           logger,
@@ -191,7 +233,7 @@ export const httpModule = new ContainerModule(({ bind }) => {
           // Revealed into the token check only, which keeps its digest.
           ...(config.apiToken ? { apiToken: config.apiToken.reveal() } : {}),
           tokenVerifier,
-          readiness: createReadinessCheck({ store, service, keyFile: config.encryptionKeyFile }),
+          readiness: createReadinessCheck({ store, service, keyFile: config.encryptionKeyFile, pendingMigrations }),
           allowedHosts: allowedHostsFor(config),
           corsOrigins: config.corsOrigins,
           settingsUi: config.settingsUi,
@@ -206,7 +248,7 @@ export const httpModule = new ContainerModule(({ bind }) => {
           },
           ...(config.metrics ? { metrics: httpMetricsOptions(config, metrics) } : {}),
         }),
-      [TOKENS.Config, TOKENS.Service, TOKENS.Store, TOKENS.Logger, TOKENS.Metrics, TOKENS.TokenVerifier, TOKENS.UsageMeter],
+      [TOKENS.Config, TOKENS.Service, TOKENS.Store, TOKENS.Logger, TOKENS.Metrics, TOKENS.TokenVerifier, TOKENS.UsageMeter, TOKENS.PendingMigrations],
     )
     .inSingletonScope();
 });

@@ -8,6 +8,9 @@ import {
 import type { ReadinessCheck, ReadinessReport } from '@llm-settings/http-koa';
 import { isKeyFileInPlace, type KeyFileIdentity } from './key-file.js';
 
+/** Lists the storage migrations not yet run: none once the schema is complete. */
+export type PendingMigrations = () => Promise<readonly string[]>;
+
 /** What the readiness check looks at. */
 export interface ReadinessDependencies {
   store: SettingsStore;
@@ -18,6 +21,12 @@ export interface ReadinessDependencies {
    * @default null (keys from ENCRYPTION_KEY)
    */
   keyFile?: KeyFileIdentity | null;
+  /**
+   * The storage migrations still to run, when the start did not run them (`migrate: false`):
+   * a separate migration job may finish after the start.
+   * @default null (the start migrated: no `storage_schema` check)
+   */
+  pendingMigrations?: PendingMigrations | null;
 }
 
 export interface ReadinessCheckOptions {
@@ -54,17 +63,20 @@ const IMPOSSIBLE_VERSION = -1;
  * - `encryption_keys`: the default scope's stored settings, if any, decrypt with the
  *   configured keys (nothing stored is ok), and the key file they came from, if any, is
  *   still at its path with the same keys (removed, replaced or changed, the next start would not find them);
- * - `storage_writable`: the store accepts a write (a compare-and-set that cannot match).
+ * - `storage_writable`: the store accepts a write (a compare-and-set that cannot match);
+ * - `storage_schema`, when `pendingMigrations` is given: no storage migration is pending.
+ *   Asked on each check until none is, then no more (see {@link schemaUpToDate}).
  */
 export function createReadinessCheck(dependencies: ReadinessDependencies, options: ReadinessCheckOptions = {}): ReadinessCheck {
   const reuseMs = options.reuseMs ?? DEFAULT_REUSE_MS;
   const now = options.now ?? (() => performance.now());
+  const schemaCheck = dependencies.pendingMigrations ? schemaUpToDate(dependencies.pendingMigrations) : null;
   let latest: Promise<ReadinessReport> | undefined;
   let reusableUntil = 0;
   return () => {
     if (latest !== undefined && now() < reusableUntil) return latest;
     reusableUntil = Infinity; // shared while in flight
-    latest = runChecks(dependencies).then((report) => {
+    latest = runChecks(dependencies, schemaCheck).then((report) => {
       reusableUntil = now() + reuseMs;
       return report;
     });
@@ -72,14 +84,28 @@ export function createReadinessCheck(dependencies: ReadinessDependencies, option
   };
 }
 
-async function runChecks({ store, service, keyFile }: ReadinessDependencies): Promise<ReadinessReport> {
-  const [storage, encryption_keys, storage_writable] = await Promise.all([
+async function runChecks({ store, service, keyFile }: ReadinessDependencies, schemaCheck: (() => Promise<boolean>) | null): Promise<ReadinessReport> {
+  const [storage, encryption_keys, storage_writable, storage_schema] = await Promise.all([
     outcome(withTimeout(store.get(PROBE_KEY), STORAGE_CHECK_TIMEOUT_MS).then(() => true)),
     outcome(Promise.all([checkDecryptable(service), keyFile ? isKeyFileInPlace(keyFile) : true]).then((passed) => passed.every(Boolean))),
     outcome(checkWritable(store)),
+    schemaCheck ? outcome(schemaCheck()) : null,
   ]);
-  const checks = { storage, encryption_keys, storage_writable };
+  const checks = { storage, encryption_keys, storage_writable, ...(storage_schema ? { storage_schema } : {}) };
   return { ready: Object.values(checks).every((result) => result === 'ok'), checks };
+}
+
+/**
+ * True once no migration is pending, and from then on without asking again: a migration
+ * job that finishes after the start turns the server ready, and nothing undoes migrations
+ * under a running server. A failed look counts as pending: the schema is not known complete.
+ */
+function schemaUpToDate(pendingMigrations: PendingMigrations): () => Promise<boolean> {
+  let upToDate = false;
+  return async () => {
+    upToDate ||= (await withTimeout(pendingMigrations(), STORAGE_CHECK_TIMEOUT_MS)).length === 0;
+    return upToDate;
+  };
 }
 
 /**

@@ -19,6 +19,7 @@ import type { ServerConfig } from './config.js';
 import type { LlmSettings } from './create-llm-settings.js';
 import type { KeyFileIdentity } from './key-file.js';
 import type { ServerMetrics } from './metrics.js';
+import type { PendingMigrations } from './readiness.js';
 
 /** Configuration plus the resolved encryption key list. */
 export interface RuntimeConfig extends ServerConfig {
@@ -41,6 +42,8 @@ export const TOKENS = {
   Store: Symbol.for('llm-settings.Store') as ServiceIdentifier<SettingsStore>,
   /** The store once its storage is migrated and the keys are found to open its values. */
   ReadyStore: Symbol.for('llm-settings.ReadyStore') as ServiceIdentifier<SettingsStore>,
+  /** Lists the storage migrations not yet run, or null when the start ran them. */
+  PendingMigrations: Symbol.for('llm-settings.PendingMigrations') as ServiceIdentifier<PendingMigrations | null>,
   Probe: Symbol.for('llm-settings.Probe') as ServiceIdentifier<ProviderProbe>,
   ModelLister: Symbol.for('llm-settings.ModelLister') as ServiceIdentifier<ModelLister>,
   Service: Symbol.for('llm-settings.Service') as ServiceIdentifier<LlmSettingsService>,

@@ -126,6 +126,44 @@ describe('createReadinessCheck', () => {
   });
 });
 
+describe('createReadinessCheck with pending storage migrations (the start did not migrate)', () => {
+  const memoryDependencies = () => {
+    const store = createMemorySettingsStore();
+    return { store, service: serviceFor(store) };
+  };
+
+  it('is not ready, storage_schema fail, while a migration is pending, and ready once a migration job ran it', async () => {
+    let pending = ['settings/0002_create_history_table'];
+    let now = 0;
+    const check = createReadinessCheck({ ...memoryDependencies(), pendingMigrations: async () => pending }, { now: () => now });
+    expect(await check()).toEqual({ ready: false, checks: { ...ALL_OK.checks, storage_schema: 'fail' } });
+
+    pending = [];
+    now = 1_000;
+    expect(await check()).toEqual({ ready: true, checks: { ...ALL_OK.checks, storage_schema: 'ok' } });
+  });
+
+  it('asks on every check until nothing is pending, then no more', async () => {
+    const pendingMigrations = vi.fn(async () => ['usage/0001_create_usage_table']);
+    const check = createReadinessCheck({ ...memoryDependencies(), pendingMigrations }, { reuseMs: 0 });
+    await check();
+    await check();
+    expect(pendingMigrations).toHaveBeenCalledTimes(2);
+
+    pendingMigrations.mockResolvedValue([]);
+    for (let i = 0; i < 3; i += 1) expect(await check()).toMatchObject({ ready: true, checks: { storage_schema: 'ok' } });
+    expect(pendingMigrations).toHaveBeenCalledTimes(3);
+  });
+
+  it('is not ready when the migrations cannot be listed', async () => {
+    const pendingMigrations = async () => {
+      throw new StorageUnavailableError();
+    };
+    const check = createReadinessCheck({ ...memoryDependencies(), pendingMigrations });
+    expect(await check()).toEqual({ ready: false, checks: { ...ALL_OK.checks, storage_schema: 'fail' } });
+  });
+});
+
 describe('createReadinessCheck on real read-only storage', () => {
   const knexes: Knex[] = [];
   afterAll(async () => {

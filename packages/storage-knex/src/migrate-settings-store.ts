@@ -100,6 +100,8 @@ function isConcurrentMigrationRace(error: unknown): boolean {
   return false;
 }
 
+const migrationsTableOf = (table: string) => `${table}_migrations`;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -110,7 +112,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function migrateSettingsStore(knex: Knex, options: MigrateSettingsStoreOptions = {}): Promise<void> {
   const table = options.tableName ?? DEFAULT_SETTINGS_TABLE;
-  const migrationsTable = `${table}_migrations`;
+  const migrationsTable = migrationsTableOf(table);
   const dialect = dialectFor(knex);
   const giveUpAt = Date.now() + CONCURRENT_MIGRATION_WAIT_MS;
   for (let attempt = 0; ; attempt += 1) {
@@ -124,4 +126,35 @@ export async function migrateSettingsStore(knex: Knex, options: MigrateSettingsS
       await sleep(Math.min(500, 20 * 2 ** attempt) * (0.5 + Math.random()));
     }
   }
+}
+
+/**
+ * The names of the migrations {@link migrateSettingsStore} would run, in order: none once the
+ * database is up to date. For a process that leaves migrating to a separate job. Reads only:
+ * knex's `migrate.list` creates its bookkeeping (the migrations table, its lock table and
+ * lock row) when absent, which could race a migration job's own, so without it every
+ * migration counts as pending and knex is not asked. Migrations recorded by a newer version
+ * are ignored: they do not make this version's schema incomplete.
+ * @throws StorageUnavailableError when the database cannot be reached.
+ */
+export async function pendingSettingsStoreMigrations(knex: Knex, options: MigrateSettingsStoreOptions = {}): Promise<string[]> {
+  const table = options.tableName ?? DEFAULT_SETTINGS_TABLE;
+  const migrationsTable = migrationsTableOf(table);
+  try {
+    if (!(await hasMigrationBookkeeping(knex, migrationsTable))) return MIGRATIONS.map((migration) => migration.name);
+    const [, pending] = (await knex.migrate.list({
+      tableName: migrationsTable,
+      migrationSource: migrationSource(table),
+      disableMigrationsListValidation: true,
+    })) as [unknown, SettingsMigration[]];
+    return pending.map((migration) => migration.name);
+  } catch (error) {
+    throw toStoreError(error, dialectFor(knex));
+  }
+}
+
+async function hasMigrationBookkeeping(knex: Knex, migrationsTable: string): Promise<boolean> {
+  const lockTable = `${migrationsTable}_lock`;
+  if (!(await knex.schema.hasTable(migrationsTable)) || !(await knex.schema.hasTable(lockTable))) return false;
+  return (await knex(lockTable).first()) !== undefined;
 }

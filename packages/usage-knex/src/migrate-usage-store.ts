@@ -10,6 +10,12 @@ export interface MigrateUsageStoreOptions {
   tableName?: string;
 }
 
+/**
+ * The one step {@link migrateUsageStore} takes, named as the settings store's migrations are:
+ * the table is created when absent rather than recorded by knex's migrator.
+ */
+const CREATE_TABLE_MIGRATION = '0001_create_usage_table';
+
 /** How long a process retries while another one creates the same table. */
 const CONCURRENT_CREATE_WAIT_MS = 30_000;
 
@@ -55,4 +61,18 @@ async function createTable(knex: Knex, table: string): Promise<void> {
     t.primary(['scope', 'date', 'provider', 'model']);
     t.index(['date'], `${table}_date_idx`);
   });
+}
+
+/**
+ * The names of the steps {@link migrateUsageStore} would take: none once the table exists.
+ * For a process that leaves migrating to a separate job; reads only.
+ * @throws StorageUnavailableError when the database cannot be reached.
+ */
+export async function pendingUsageStoreMigrations(knex: Knex, options: MigrateUsageStoreOptions = {}): Promise<string[]> {
+  const table = options.tableName ?? DEFAULT_USAGE_TABLE;
+  try {
+    return (await knex.schema.hasTable(table)) ? [] : [CREATE_TABLE_MIGRATION];
+  } catch (error) {
+    throw usageStoreError(error, 'checking for the usage table');
+  }
 }
