@@ -11,8 +11,9 @@ export { describeLoggerRedaction } from './logger/redaction.contract.js';
 /**
  * Registers the Logger contract: each method writes one line at its level with the
  * message and fields, lines in order, an optional level threshold, and redaction of
- * secrets: the fields core names in `SECRET_FIELD_NAMES` (any case, any depth, in
- * arrays) and text shaped like a provider key, masked echoes of one included
+ * secrets: the fields core names in `SECRET_FIELD_NAMES` and every provider's key header
+ * (`api-key`, `x-goog-api-key` …; any case, any depth, in arrays) and text shaped like a
+ * provider key (`sk-…`, `xai-…`, `gsk_…`, `AIza…`), masked echoes of one included
  * (`sk-proj-****abcd`, `sk-…abcd`, `••••abcd`), in any field or in the message. Each concern is
  * also a suite of its own (`describeLoggerLevels`, `describeLoggerRedaction`), with the same
  * options. Call it at the top level of a test file.

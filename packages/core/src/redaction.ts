@@ -1,17 +1,54 @@
+import type { ProviderAuth } from './providers.js';
+
 /** What a redacted value is replaced with. */
 export const REDACTED = '[REDACTED]';
 
 /**
+ * Keys of the built-in providers whose prefix is not `sk-`, as RegExp source: xAI's (`xai-`
+ * and about 80 letters and digits), Groq's (`gsk_` and 52) and Google's (`AIza` and 35 of
+ * `[A-Za-z0-9_-]`). Each asks for fewer characters than its keys have, so that a cut key
+ * is still one, and more than a word or a name has, so that `xai-team` or `gsk_test` is not.
+ */
+export const PREFIXED_KEY_SOURCE = ['xai-[A-Za-z0-9]{32,}', 'gsk_[A-Za-z0-9]{32,}', 'AIza[A-Za-z0-9_-]{30,}'].join('|');
+/** Where a key may start: not inside a run of letters and digits (`task-sk` holds no key). */
+const WORD_START = '(?<![A-Za-z0-9])';
+
+/**
  * Substrings shaped like provider API keys: Anthropic (`sk-ant-…`), OpenAI (`sk-…`,
- * `sk-proj-…`) and masked echoes of them, which still show a key's last four characters:
- * a mask after the prefix (`sk-proj-****abcd`, `sk-…abcd`, `sk-...abcd`) or a run of mask
+ * `sk-proj-…`), xAI, Groq and Google ({@link PREFIXED_KEY_SOURCE}), and masked echoes of
+ * them, which still show a key's last four characters: a mask after the prefix
+ * (`sk-proj-****abcd`, `sk-…abcd`, `sk-...abcd`, `xai-...abcd`) or a run of mask
  * characters alone (`••••abcd`, `****abcd`). The echo comes first, so that a prefix long
  * enough to be a key on its own is not taken without its tail. Our own mask (`...abcd`,
  * core's `maskApiKey`) is left alone: it is what logs and answers show by design.
  */
-const KEY_SHAPED = /\bsk-[A-Za-z0-9_-]*(?:[*•]+|…|\.{3})[A-Za-z0-9_-]{4,}|\bsk-[A-Za-z0-9_*•-]{6,}|[A-Za-z0-9_-]*[*•]{3,}[A-Za-z0-9_-]{4,}/g;
-/** Field names whose values are secrets wherever they appear in structured data. */
-export const SECRET_FIELD_NAMES: readonly string[] = ['api_key', 'apiKey', 'authorization', 'x-api-key', 'password', 'token', 'secret'];
+const KEY_SHAPED = new RegExp(
+  [
+    `${WORD_START}(?:sk-|xai-|gsk_|AIza)[A-Za-z0-9_-]*(?:[*•]+|…|\\.{3})[A-Za-z0-9_-]{4,}`,
+    `${WORD_START}sk-[A-Za-z0-9_*•-]{6,}`,
+    `${WORD_START}(?:${PREFIXED_KEY_SOURCE})`,
+    '[A-Za-z0-9_-]*[*•]{3,}[A-Za-z0-9_-]{4,}',
+  ].join('|'),
+  'g',
+);
+/** Text holding none of these holds nothing key-shaped: the cheap test before the pattern, on every log line. */
+const KEY_SHAPED_MARKS = ['sk-', 'xai-', 'gsk_', 'AIza', '**', '••'];
+
+/**
+ * The header each way of sending a key (a provider descriptor's `auth`) puts it in: a new
+ * way does not compile until its header is named here, so no provider's key header is
+ * left out of {@link SECRET_FIELD_NAMES}.
+ */
+const KEY_HEADERS: Readonly<Record<Exclude<ProviderAuth, 'none'>, string>> = {
+  bearer: 'authorization',
+  'x-api-key': 'x-api-key',
+  'api-key': 'api-key',
+};
+/**
+ * Field names whose values are secrets wherever they appear in structured data: every
+ * provider's key header, Google's own `x-goog-api-key`, and the usual names.
+ */
+export const SECRET_FIELD_NAMES: readonly string[] = [...Object.values(KEY_HEADERS), 'x-goog-api-key', 'api_key', 'apiKey', 'password', 'token', 'secret'];
 const SECRET_FIELDS = new Set(SECRET_FIELD_NAMES.map((name) => name.toLowerCase()));
 
 /** Replaces anything shaped like a provider key, and every given secret, in free text. */
@@ -20,9 +57,9 @@ export function redactText(text: string, secrets: readonly string[] = []): strin
   for (const secret of secrets) {
     if (secret.length > 0 && out.includes(secret)) out = out.split(secret).join(REDACTED);
   }
-  // Every key-shaped match contains "sk-" or a run of mask characters: most text (ids,
-  // routes, messages) has neither, and this runs on every log line.
-  return out.includes('sk-') || out.includes('**') || out.includes('••') ? out.replace(KEY_SHAPED, REDACTED) : out;
+  // Every key-shaped match holds a key prefix or a run of mask characters: most text (ids,
+  // routes, messages) has none, and this runs on every log line.
+  return KEY_SHAPED_MARKS.some((mark) => out.includes(mark)) ? out.replace(KEY_SHAPED, REDACTED) : out;
 }
 
 /** Set on log fields whose author redacted them (see {@link redactedFields}); a symbol key, which no serializer writes. */

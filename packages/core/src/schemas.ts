@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_PROVIDER_REGISTRY, PROVIDER_ID_PATTERN, type ProviderRegistry } from './providers.js';
-import { hasKeyPrefix, looksLikeApiKey, looksMasked } from './masking.js';
+import { looksLikeApiKey, looksMasked } from './masking.js';
+import { PREFIXED_KEY_SOURCE } from './redaction.js';
 
 /*
  * Wire schemas: these snake_case names are the public HTTP contract. Error
@@ -36,18 +37,28 @@ export const ApiKeySchema = z
   });
 
 /**
- * A scope name: short, URL- and key-safe, and never a provider's key (no `sk-` where a word
- * starts): names are stored, logged and shown in plaintext, so a key pasted as one must not
- * be kept. Random-looking ids (UUIDs, user ids) are names and pass.
+ * A provider's key where a word starts: `sk-` in any case, or the start of a key of another
+ * prefix (`xai-`, `gsk_`, `AIza` and as many characters as {@link PREFIXED_KEY_SOURCE} asks).
+ * Lookaheads only: the pattern is published in the OpenAPI document.
  */
-export const SCOPE_PATTERN = /^(?!(?:.*[^A-Za-z0-9])?[sS][kK]-)[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+const KEY_IN_NAME = `(?:.*[^A-Za-z0-9])?(?:[sS][kK]-|${PREFIXED_KEY_SOURCE})`;
+
+/**
+ * A scope name: short, URL- and key-safe, and never a provider's key ({@link KEY_IN_NAME}):
+ * names are stored, logged and shown in plaintext, so a key pasted as one must not be kept.
+ * Random-looking ids (UUIDs, user ids) and names merely starting like a key (`gsk`,
+ * `xai-team`) are names and pass.
+ */
+export const SCOPE_PATTERN = new RegExp(`^(?!${KEY_IN_NAME})[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$`);
+/** {@link KEY_IN_NAME} in any text, lines and all: what the schema refuses in words of its own. */
+const HOLDS_KEY = new RegExp(`^${KEY_IN_NAME}`, 's');
 const SCOPE_RULE = '1 to 128 letters, digits or . _ : @ - and start with a letter or digit';
 
 /** A scope name as `field`, a key pasted there refused in words of its own. */
 function scopeNameSchema(field: string, messages: { notString: string; notName: string }) {
   return z
     .string({ error: () => messages.notString })
-    .refine((name) => !hasKeyPrefix(name), { message: `${field} looks like an API key; a scope names a user, team or tenant`, abort: true })
+    .refine((name) => !HOLDS_KEY.test(name), { message: `${field} looks like an API key; a scope names a user, team or tenant`, abort: true })
     .regex(SCOPE_PATTERN, messages.notName);
 }
 

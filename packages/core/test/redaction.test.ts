@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED, redactDeep, redactedFields, redactText } from '../src/index.js';
+import { PROVIDERS, REDACTED, redactDeep, redactedFields, redactText, SECRET_FIELD_NAMES } from '../src/index.js';
+import { NAMES_LIKE_PREFIXES, PREFIXED_KEYS } from './prefixed-keys.js';
 
 describe('redactText', () => {
   it('replaces provider-key-shaped substrings and masked echoes of them', () => {
@@ -23,6 +24,37 @@ describe('redactText', () => {
 
   it('leaves ordinary text alone', () => {
     expect(redactText('model gpt-4o not found (task-sk)')).toBe('model gpt-4o not found (task-sk)');
+  });
+});
+
+describe('redactText - keys without the sk- prefix', () => {
+  it.each(PREFIXED_KEYS)('replaces a %s key in text, whole', (_provider, key) => {
+    expect(redactText(`Incorrect API key provided: ${key}.`)).toBe(`Incorrect API key provided: ${REDACTED}.`);
+    expect(redactText(`values=${key},other`)).toBe(`values=${REDACTED},other`);
+  });
+
+  it.each(PREFIXED_KEYS)('replaces a %s key in a field of any name, and a masked echo of one', (_provider, key) => {
+    expect(redactDeep({ values: [key], scope: key })).toEqual({ values: [REDACTED], scope: REDACTED });
+    const echo = `${key.slice(0, 4)}...${key.slice(-4)}`;
+    expect(redactText(`key ${echo} refused`)).toBe(`key ${REDACTED} refused`);
+  });
+
+  it('leaves names and words that merely start like those keys alone', () => {
+    for (const name of [...NAMES_LIKE_PREFIXES, 'model xai-org/grok-1', 'AIzaWord and gsk_ alone']) expect(redactText(name), name).toBe(name);
+  });
+});
+
+describe('SECRET_FIELD_NAMES', () => {
+  it("names the header every built-in provider's key travels in", () => {
+    for (const { id, auth } of PROVIDERS) {
+      if (auth === 'none') continue;
+      expect(SECRET_FIELD_NAMES, id).toContain(auth === 'bearer' ? 'authorization' : auth);
+    }
+  });
+
+  it("redacts Azure OpenAI's api-key header and Google's x-goog-api-key", () => {
+    const headers = { 'api-key': '3f9c2a7b8e1d4c6fa0b5e9d2c7a4f1e8', 'X-Goog-Api-Key': 'fake-google-key-0123456789', accept: 'application/json' };
+    expect(redactDeep({ headers })).toEqual({ headers: { 'api-key': REDACTED, 'X-Goog-Api-Key': REDACTED, accept: 'application/json' } });
   });
 });
 

@@ -30,7 +30,7 @@ import { LlmCallUsage } from './llm-call-usage.js';
 import { NO_OBSERVER, type HttpObserver } from './observer.js';
 import { notJson } from './json-body.js';
 import { isJsonAnswer, isJsonRequest } from './json-type.js';
-import { HttpError, HttpErrorCodes, problemFromError } from './problems.js';
+import { HttpError, HttpErrorCodes } from './problems.js';
 import { ClientGoneError, readRequestBytes, refuseDeclaredOversize } from './request-bytes.js';
 import { mayInScope } from './route-state.js';
 import type { HttpSettingsService } from './settings-routes.js';
@@ -245,24 +245,21 @@ export function registerLlmPassThrough(
       await passAnswer(ctx, descriptor, answer, answerHeaders, call, echo, meter, usage);
     };
     const router = routesOf(route.provider);
-    if (route.method === 'GET') router.get<ScopeState>(passThroughPath(route), retryHints, mayInScope('use'), handler);
-    else router.post<ScopeState>(passThroughPath(route), retryHints, mayInScope('use'), handler);
+    if (route.method === 'GET') router.get<ScopeState>(passThroughPath(route), clientGoneAs499, mayInScope('use'), handler);
+    else router.post<ScopeState>(passThroughPath(route), clientGoneAs499, mayInScope('use'), handler);
   }
 }
 
 /**
- * Around each pass-through route: a client gone is a 499, and an error tells the SDK
- * whether to retry. A refusal of ours (4xx) or a timeout would fail the same way again,
- * yet the SDKs retry a 409 or a 504 by default. A 408 or a 429 may pass later: those
- * retries, after Retry-After, are left to the SDK.
+ * Around each pass-through route: a client gone is a 499, not a problem. Whether the SDK
+ * should retry any other error is said by the problem middleware, which also answers the
+ * refusals made before or without a route.
  */
-const retryHints: Middleware<AppState> = async (ctx, next) => {
+const clientGoneAs499: Middleware<AppState> = async (ctx, next) => {
   try {
     await next();
   } catch (error) {
     if (error instanceof ClientGoneError) return clientGone(ctx);
-    const { status } = problemFromError(error);
-    if ((status < 500 && status !== 408 && status !== 429) || status === 504) ctx.set('x-should-retry', 'false');
     throw error;
   }
 };

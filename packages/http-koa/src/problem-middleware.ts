@@ -15,7 +15,9 @@ import { throwIfUnanswered } from './routers.js';
  * On the LLM pass-through (`dialectOf` names the dialect of the request's provider), the
  * problem also carries the provider's `error` object with the same detail and code:
  * the official SDKs read only their provider's shape (OpenAI's shows a problem alone as
- * "409 status code (no body)"). RFC 9457's members stay, `type` its URI.
+ * "409 status code (no body)"). RFC 9457's members stay, `type` its URI. It also tells the
+ * SDK whether to retry ({@link worthRetrying}), whatever refused the call: a route, or a
+ * check before any route (401, 403) or no route at all (404, 405).
  */
 export function problemMiddleware(dialectOf: (ctx: AppContext) => ProviderDialect | null = () => null): Middleware<AppState> {
   return async (ctx, next) => {
@@ -29,10 +31,22 @@ export function problemMiddleware(dialectOf: (ctx: AppContext) => ProviderDialec
       for (const [name, value] of Object.entries(problem.headers)) ctx.set(name, value);
       ctx.type = PROBLEM_CONTENT_TYPE;
       const dialect = dialectOf(ctx);
-      if (dialect !== null) problem.body.error = providerErrorObject(dialect, problem.status, problem.body.detail, problem.body.code);
+      if (dialect !== null) {
+        problem.body.error = providerErrorObject(dialect, problem.status, problem.body.detail, problem.body.code);
+        if (!worthRetrying(problem.status)) ctx.set('x-should-retry', 'false');
+      }
       ctx.body = problem.body;
     }
   };
+}
+
+/**
+ * Whether an SDK may retry one of our problems. A refusal of ours (4xx) or a timeout would
+ * fail the same way again, yet the SDKs retry a 409 or a 504 by default. A 408 or a 429 may
+ * pass later, as may a 502 or a 503: those retries, after Retry-After, are left to the SDK.
+ */
+function worthRetrying(status: number): boolean {
+  return status === 408 || status === 429 || (status >= 500 && status !== 504);
 }
 
 function failureMessage(ctx: AppContext, error: unknown): string {

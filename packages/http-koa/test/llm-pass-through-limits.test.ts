@@ -254,6 +254,13 @@ describe('LLM pass-through: beta and telemetry headers', () => {
     expect(logs[0]).toMatchObject({ count: 12, values: ['[REDACTED]', 'x'.repeat(64), 'beta-0', 'beta-1', 'beta-2', 'beta-3', 'beta-4', 'beta-5'] });
   });
 
+  it('redacts a dropped value holding an xAI, Groq or Google key (no sk- prefix) from the log line', async () => {
+    // Made of parts, so that no secret scanner takes them for real keys.
+    const keys = [`xai-${'FakeXaiKey'.padEnd(80, '0123456789')}`, `gsk_${'FakeGroqKey'.padEnd(52, '0123456789')}`, `AIza${'Sy_Fake-GeminiKey'.padEnd(35, '0123456789')}`];
+    const { logs } = await sentFor({}, { 'openai-beta': keys.join(',') });
+    expect(logs[0]).toMatchObject({ header: 'openai-beta', values: ['[REDACTED]', '[REDACTED]', '[REDACTED]'], count: 3 });
+  });
+
   it("forwards the SDKs' telemetry headers by name, and no other x-stainless-* header", async () => {
     const { sent } = await sentFor({}, { 'x-stainless-lang': 'js', 'x-stainless-retry-count': '0', 'x-stainless-runtime-version': 'v20', 'x-stainless-new-feature': 'on' });
     expect(sent).toMatchObject({ 'x-stainless-lang': 'js', 'x-stainless-retry-count': '0', 'x-stainless-runtime-version': 'v20' });

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpApp } from '../src/index.js';
 import { WHOLE_ANSWER_MAX_BYTES } from '../src/llm-pass-through.js';
 import { ANTHROPIC_KEY, OPENAI_KEY, jsonRequest, startServer, type TestServer, type TestServerOptions } from './helpers.js';
+import { sendRaw } from './recording-upstream.js';
 
 /** One request the upstream received. */
 interface Received {
@@ -400,6 +401,22 @@ describe('LLM pass-through: refusals', () => {
     const response = await fetch(llm('/openai/v1/chat/completions'));
     expect(response.status).toBe(405);
     expect(response.headers.get('allow')).toContain('POST');
+  });
+
+  it.each([
+    ['401: a wrong token', 'POST', '/openai/v1/chat/completions', { authorization: `Bearer ${TOKEN}x` }, 401],
+    ['403: a request of a page of another site (Fetch Metadata)', 'POST', '/openai/v1/chat/completions', { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors' }, 403],
+    ['404: an unknown path of OpenAI', 'POST', '/openai/v1/files', {}, 404],
+    ['404: an unknown path of Anthropic', 'POST', '/anthropic/v1/complete', {}, 404],
+    ['405: another method on a forwarded path', 'GET', '/openai/v1/chat/completions', {}, 405],
+  ])('tells the SDK not to retry a refusal made before or without a route, %s', async (_what, method, path, headers: Record<string, string>, status) => {
+    const { upstream, llm } = await start(OPENAI, { apiToken: TOKEN });
+    const body = method === 'POST' ? '{"model":"gpt-4o"}' : undefined;
+    const response = await sendRaw(llm(path), method, { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers }, body);
+    expect(response.status, response.text).toBe(status);
+    expect(response.headers['x-should-retry']).toBe('false');
+    expect(response.json()).toMatchObject({ status, error: { message: expect.any(String) } });
+    expect(upstream.received).toHaveLength(0);
   });
 
   it('refuses a body over maxBodyBytes with 413: by its Content-Length before reading, or as it arrives', async () => {

@@ -9,6 +9,21 @@ const SECRET_CORE = 'CONTRACT-LOGGED-SECRET';
 const OPENAI_SECRET = 'sk-proj-CONTRACTlogSECRET0123456789abcdefABCDEF';
 /** A secret of no provider's shape (a password, a bearer token): only its field's name tells it. */
 const NAMED_SECRET = 'correct-horse-CONTRACT-battery-42';
+/**
+ * Keys of providers whose prefix is not `sk-`, at their real lengths: xAI, Groq, Google
+ * (Gemini). Made of parts, so that no secret scanner takes them for real ones.
+ */
+const PREFIXED_SECRETS: ReadonlyArray<readonly [string, string]> = [
+  ['xAI', `xai-${'CONTRACTxaiSECRET'.padEnd(80, '0123456789')}`],
+  ['Groq', `gsk_${'CONTRACTgroqSECRET'.padEnd(52, '0123456789')}`],
+  ['Google', `AIza${'Sy_CONTRACT-geminiSECRET'.padEnd(35, '0123456789')}`],
+];
+/**
+ * The headers providers read a key from, as a request carries them (Anthropic's, OpenAI's,
+ * Azure OpenAI's, Google's): named here as well as through `SECRET_FIELD_NAMES`, so that a
+ * logger, or core, that forgets one fails.
+ */
+const KEY_HEADER_NAMES = ['Authorization', 'X-Api-Key', 'api-key', 'Api-Key', 'x-goog-api-key', 'X-Goog-Api-Key'];
 /** The last four characters of a key, as a masked echo shows them. */
 const ECHOED_TAIL = 'Q7vZ';
 /**
@@ -20,11 +35,6 @@ const MASKED_ECHOES: ReadonlyArray<readonly [string, string]> = [
   ['an ellipsis after the prefix', `sk-\u2026${ECHOED_TAIL}`],
   ['bullets alone', `\u2022\u2022\u2022\u2022${ECHOED_TAIL}`],
 ];
-
-/**
- * Registers the Logger contract: each method writes one line at its level with the
- * message and fields, lines in order, an optional level threshold, and redaction of
- * secrets: the fields core names in `SECRET_FIELD_NAMES` (any case, any depth, in
 
 /** Redaction of secrets in fields and messages. */
 export function redactionChecks<L extends Logger>(options: LoggerContractOptions<L>): void {
@@ -43,7 +53,7 @@ export function redactionChecks<L extends Logger>(options: LoggerContractOptions
       expect(line?.fields).toMatchObject(kept);
     };
 
-    const names = [...SECRET_FIELD_NAMES, ...SECRET_FIELD_NAMES.map((name) => name.toUpperCase()), 'Authorization', 'X-Api-Key'];
+    const names = [...SECRET_FIELD_NAMES, ...SECRET_FIELD_NAMES.map((name) => name.toUpperCase()), ...KEY_HEADER_NAMES];
     for (const name of new Set(names)) {
       it(`warn - redacts a field named ${name}, keeping the other fields`, async () => {
         await expectRedacted({ [name]: NAMED_SECRET }, 'a secret-named field', { route: '/r', [`${name}_length`]: NAMED_SECRET.length });
@@ -53,7 +63,7 @@ export function redactionChecks<L extends Logger>(options: LoggerContractOptions
     it('warn - redacts secret-named fields at any depth and in arrays', async () => {
       await expectRedacted(
         {
-          request: { headers: { authorization: `Bearer ${NAMED_SECRET}`, 'X-Api-Key': NAMED_SECRET } },
+          request: { headers: { authorization: `Bearer ${NAMED_SECRET}`, 'X-Api-Key': NAMED_SECRET, 'api-key': NAMED_SECRET } },
           body: { settings: { provider: 'anthropic', api_key: NAMED_SECRET } },
           attempts: [{ token: NAMED_SECRET }, { Secret: NAMED_SECRET }],
         },
@@ -73,6 +83,17 @@ export function redactionChecks<L extends Logger>(options: LoggerContractOptions
     it('warn - redacts key-shaped text in the message', async () => {
       await expectRedacted({}, `probe failed for ${SECRET} and ${OPENAI_SECRET}`, { provider: 'anthropic' });
     });
+
+    for (const [provider, key] of PREFIXED_SECRETS) {
+      it(`warn - redacts a ${provider} key (no sk- prefix) in fields that are not named like secrets and in the message`, async () => {
+        const { logger, written, lines } = await create();
+        logger.warn({ detail: `Incorrect API key provided: ${key}`, values: [key], provider: 'openai' }, `probe failed for ${key}`);
+        expect(await written(), `the output shows the ${provider} key`).not.toContain(key.slice(4, 24));
+        const [line] = await lines();
+        expect(line?.message, 'the message was dropped rather than redacted').toMatch(/^probe failed for /);
+        expect(line?.fields).toMatchObject({ provider: 'openai' });
+      });
+    }
 
     for (const [shape, echo] of MASKED_ECHOES) {
       it(`warn - redacts a masked echo of a key (${shape}) in the message and in the fields`, async () => {
