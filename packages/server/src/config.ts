@@ -1,7 +1,19 @@
+import { statSync } from 'node:fs';
 import { isIP, isIPv6 } from 'node:net';
 import { resolve, dirname } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, DEFAULT_MODEL_LIST_CACHE_MAX_BYTES, DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_USAGE_FLUSH_MS, DEFAULT_USAGE_RETENTION_DAYS, isLoopbackHost, Secret, type ProviderRegistry } from '@llm-settings/core';
+import {
+  baseUrlVariableOf,
+  ConfigError,
+  DEFAULT_MODEL_LIST_CACHE_MAX_BYTES,
+  DEFAULT_PROBE_TIMEOUT_MS,
+  DEFAULT_USAGE_FLUSH_MS,
+  DEFAULT_USAGE_RETENTION_DAYS,
+  isLoopbackHost,
+  PROVIDERS,
+  Secret,
+  type ProviderRegistry,
+} from '@llm-settings/core';
 import {
   API_TOKEN_RULE,
   canonicalHost,
@@ -24,6 +36,17 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 /** An empty variable counts as unset, as in most twelve-factor tooling. */
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+/**
+ * A key or token: empty is refused, not read as unset. It most often comes from a shell
+ * variable that was not set (`SETTINGS_API_TOKEN=$TOKEN`), and read as unset it would
+ * quietly turn off the protection the operator meant to turn on.
+ */
+const secret = (name: string, schema: z.ZodString) =>
+  z
+    .string()
+    .min(1, { message: `${name} is set but empty (an unset shell variable?): give it a value, or remove it from the environment`, abort: true })
+    .pipe(schema)
+    .optional();
 /** Decimal digits only: a number coercion would read ' ' as 0, '0x1F90' as 8080 and '1e3' as 1000. */
 const integer = (name: string, min: number, max: number) => {
   const message = `${name} must be an integer from ${min} to ${max}`;
@@ -96,7 +119,7 @@ const MIB = 1024 * 1024;
 
 const EnvSchema = z.object({
   NODE_ENV: optional(z.string()),
-  ENCRYPTION_KEY: optional(fernetKeys('ENCRYPTION_KEY')),
+  ENCRYPTION_KEY: secret('ENCRYPTION_KEY', fernetKeys('ENCRYPTION_KEY')),
   DATABASE_URL: optional(
     z.string().regex(/^(sqlite:|postgres:\/\/|postgresql:\/\/)/, 'DATABASE_URL must start with sqlite:, postgres:// or postgresql://'),
   ),
@@ -114,13 +137,13 @@ const EnvSchema = z.object({
   PROXY_MAX_IN_FLIGHT_PER_SCOPE: optional(integer('PROXY_MAX_IN_FLIGHT_PER_SCOPE', 1, 100_000)),
   PROXY_ALLOWED_BETAS: optional(betaList('PROXY_ALLOWED_BETAS')),
   HISTORY_RETENTION_DAYS: optional(integer('HISTORY_RETENTION_DAYS', 1, 36_500)),
-  SETTINGS_API_TOKEN: optional(z.string().refine(isUsableApiToken, `SETTINGS_API_TOKEN ${API_TOKEN_RULE}`)),
+  SETTINGS_API_TOKEN: secret('SETTINGS_API_TOKEN', z.string().refine(isUsableApiToken, `SETTINGS_API_TOKEN ${API_TOKEN_RULE}`)),
   ALLOW_UNAUTHENTICATED: optional(z.enum(['0', '1', 'true', 'false'], { error: () => 'ALLOW_UNAUTHENTICATED must be 1 or 0' })),
   ALLOW_UNDECRYPTABLE: optional(z.enum(['0', '1', 'true', 'false'], { error: () => 'ALLOW_UNDECRYPTABLE must be 1 or 0' })),
   SETTINGS_UI: optional(z.enum(['0', '1', 'true', 'false'], { error: () => 'SETTINGS_UI must be 1 or 0' })),
   METRICS: optional(z.enum(['0', '1', 'true', 'false'], { error: () => 'METRICS must be 1 or 0' })),
-  METRICS_TOKEN: optional(z.string().refine(isUsableApiToken, `METRICS_TOKEN ${API_TOKEN_RULE}`)),
-  SETTINGS_TOKEN_SECRET: optional(tokenSecrets('SETTINGS_TOKEN_SECRET')),
+  METRICS_TOKEN: secret('METRICS_TOKEN', z.string().refine(isUsableApiToken, `METRICS_TOKEN ${API_TOKEN_RULE}`)),
+  SETTINGS_TOKEN_SECRET: secret('SETTINGS_TOKEN_SECRET', tokenSecrets('SETTINGS_TOKEN_SECRET')),
   SETTINGS_JWKS_URL: optional(jwksUrl('SETTINGS_JWKS_URL')),
   SETTINGS_JWT_ISSUER: optional(z.string()),
   SETTINGS_JWT_AUDIENCE: optional(z.string()),
@@ -212,9 +235,15 @@ export interface ServerConfig {
   logLevel: LogLevel;
 }
 
+/** What `loadConfig` checks besides the variables themselves. */
+export interface LoadConfigOptions {
+  /** For `serve`: refuse an API exposed beyond this machine without a token (see {@link assertSafeToServe}). */
+  serving?: boolean;
+}
+
 /**
  * Reads and validates the configuration. Every problem becomes one line of the
- * ConfigError message, naming the variable and never its value.
+ * ConfigError message, naming the variable and never its value, all in one refusal.
  * @param cwd resolves the paths a user types: a relative LLM_SETTINGS_HOME or `sqlite:` path.
  * @param projectDir holds the default data folder, `<projectDir>/data`, so that the working
  *   directory does not decide the data; the project found from the server package's location
@@ -224,21 +253,25 @@ export function loadConfig(
   env: Record<string, string | undefined> = process.env,
   cwd = process.cwd(),
   projectDir = findProjectDir() ?? cwd,
+  options: LoadConfigOptions = {},
 ): ServerConfig {
   const parsed = EnvSchema.safeParse(env);
-  const lines = [...(parsed.success ? [] : parsed.error.issues.map((issue) => issue.message)), ...identityProviderLines(env)];
+  const lines = [
+    ...(parsed.success ? [] : parsed.error.issues.map((issue) => issue.message)),
+    ...identityProviderLines(env),
+    ...storagePathLines(env, cwd),
+    ...productionLines(env),
+  ];
   // ANTHROPIC_BASE_URL and OPENAI_BASE_URL are reported by the schema above.
   const providerLines: string[] = [];
   const providerConfig = loadProviderConfig(env, cwd, providerLines);
   lines.push(...providerLines.filter((line) => !/^(ANTHROPIC|OPENAI)_BASE_URL must be/.test(line)));
+  if (options.serving) lines.push(...exposureLines(env));
   if (!parsed.success || providerConfig === null || lines.length > 0) {
     throw new ConfigError(`Invalid configuration:\n${lines.map((l) => `  - ${l}`).join('\n')}`);
   }
   const e = parsed.data;
-  const production = e.NODE_ENV === 'production';
-  if (production && e.ENCRYPTION_KEY === undefined) {
-    throw new ConfigError(`Invalid configuration:\n  - ENCRYPTION_KEY is required when NODE_ENV=production (generate one with ${cliCommand('generate-key')})`);
-  }
+  const production = isProduction(e.NODE_ENV);
   const { databaseUrl, dataDir } = storageLocations(e.DATABASE_URL, e.LLM_SETTINGS_HOME, cwd, projectDir);
   return {
     production,
@@ -284,6 +317,59 @@ export function loadConfig(
   };
 }
 
+/**
+ * Prefixes of this server's variables that other software seldom uses: a name with one of
+ * them that is none of its variables is most likely misspelt. Left out: `LLM_` (applications
+ * have their own LLM_MODEL, LLM_API_KEY), `NODE_`, `HOST`, `PORT`, `LOG_`, `DATABASE_`,
+ * `CORS_`, `ALLOWED_` and the providers' names (ANTHROPIC_API_KEY is the SDK's).
+ */
+const OWN_PREFIXES = ['SETTINGS_', 'LLM_SETTINGS', 'LLM_PROVIDER', 'METRICS', 'PROXY_', 'PROBE_', 'USAGE_', 'HISTORY_', 'MODEL_LIST_', 'ENCRYPTION_', 'ALLOW_UN'];
+/** Edits (a letter added, dropped, changed, or two swapped) within which a known name is offered. */
+const MAX_TYPO_EDITS = 2;
+
+export interface UnknownVariable {
+  name: string;
+  /** The known variable `name` is likely a misspelling of, or null. */
+  closest: string | null;
+}
+
+/**
+ * The variables of `env`, in any case, that look like this server's (see OWN_PREFIXES) but
+ * are none of them, sorted, each with the known name it most likely misspells. Names only,
+ * never values.
+ */
+export function unknownVariables(env: Record<string, string | undefined>, providers: ProviderRegistry): UnknownVariable[] {
+  const providerIds = new Set([...PROVIDERS.map((p) => p.id), ...providers.enabledIds]);
+  const known = [...Object.keys(EnvSchema.shape), 'LLM_PROVIDERS', 'LLM_PROVIDERS_FILE', ...[...providerIds].map(baseUrlVariableOf)];
+  return Object.keys(env)
+    .filter((name) => env[name] !== undefined && !known.includes(name) && OWN_PREFIXES.some((prefix) => name.toUpperCase().startsWith(prefix)))
+    .sort()
+    .map((name) => ({ name, closest: closestName(name.toUpperCase(), known) }));
+}
+
+function closestName(name: string, known: readonly string[]): string | null {
+  let best: { name: string; edits: number } | null = null;
+  for (const candidate of known) {
+    const edits = editDistance(name, candidate);
+    if (edits <= MAX_TYPO_EDITS && (best === null || edits < best.edits)) best = { name: candidate, edits };
+  }
+  return best?.name ?? null;
+}
+
+/** Optimal string alignment distance: a letter inserted, deleted or changed, or two neighbours swapped, is one edit each. */
+function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const at = (i: number, j: number) => rows[i]![j]!;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      let edits = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) edits = Math.min(edits, at(i - 2, j - 2) + 1);
+      rows[i]![j] = edits;
+    }
+  }
+  return at(a.length, b.length);
+}
+
 const IDENTITY_PROVIDER_VARIABLES = ['SETTINGS_JWKS_URL', 'SETTINGS_JWT_ISSUER', 'SETTINGS_JWT_AUDIENCE'] as const;
 
 /** The identity provider's variables go together: a key set without its issuer and audience would accept any token it signed. */
@@ -294,8 +380,50 @@ function identityProviderLines(env: Record<string, string | undefined>): string[
   return [`${missing.join(' and ')} must be set too: an identity provider needs ${IDENTITY_PROVIDER_VARIABLES.join(', ')}`];
 }
 
+/** NODE_ENV=production however it is written: `Production` or `production ` must not start without ENCRYPTION_KEY. */
+function isProduction(nodeEnv: string | undefined): boolean {
+  return nodeEnv?.trim().toLowerCase() === 'production';
+}
+
+/** An empty ENCRYPTION_KEY has its own line. */
+function productionLines(env: Record<string, string | undefined>): string[] {
+  if (!isProduction(env.NODE_ENV) || env.ENCRYPTION_KEY !== undefined) return [];
+  return [`ENCRYPTION_KEY is required when NODE_ENV=production (generate one with ${cliCommand('generate-key')})`];
+}
+
 function secretOrNull(value: string | undefined): Secret | null {
   return value === undefined ? null : new Secret(value);
+}
+
+/** The path of a `sqlite:` URL as written (`sqlite:///abs` as `/abs`), or null for another URL. */
+function sqlitePathOf(databaseUrl: string): string | null {
+  return databaseUrl.startsWith('sqlite:') ? databaseUrl.slice('sqlite:'.length).replace(/^\/\//, '') : null;
+}
+
+/**
+ * LLM_SETTINGS_HOME and the `sqlite:` path, checked before anything is made from them: a
+ * blank or space-padded path would make a folder named ' ', and with a folder (or nothing)
+ * as the database the key file would be generated in the folder above, before the database
+ * failed to open.
+ */
+function storagePathLines(env: Record<string, string | undefined>, cwd: string): string[] {
+  const lines: string[] = [];
+  const home = env.LLM_SETTINGS_HOME ?? '';
+  if (home !== home.trim()) lines.push('LLM_SETTINGS_HOME must be a folder path without leading or trailing whitespace');
+  const path = sqlitePathOf(env.DATABASE_URL ?? '');
+  if (path === null || path === ':memory:') return lines;
+  if (path.trim() === '') lines.push('DATABASE_URL must name the SQLite file after sqlite: (sqlite:<path>, or sqlite::memory:)');
+  else if (path !== path.trim()) lines.push('DATABASE_URL must name the SQLite file without leading or trailing whitespace');
+  else if (/(^|\/)\.{0,2}$/.test(path) || isFolder(resolve(cwd, path))) lines.push('DATABASE_URL must name an SQLite file, not a folder');
+  return lines;
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
+  } catch {
+    return false; // unreadable: opening the database will say so
+  }
 }
 
 /**
@@ -309,8 +437,8 @@ function storageLocations(databaseUrl: string | undefined, home: string | undefi
     const dataDir = homeDir ?? resolve(projectDir, 'data');
     return { databaseUrl: `sqlite:${resolve(dataDir, DEFAULT_DATABASE_FILE)}`, dataDir };
   }
-  const sqlitePath = databaseUrl.startsWith('sqlite:') ? databaseUrl.slice('sqlite:'.length).replace(/^\/\//, '') : '';
-  if (sqlitePath === '' || sqlitePath === ':memory:') return { databaseUrl, dataDir: homeDir ?? resolve(projectDir, 'data') };
+  const sqlitePath = sqlitePathOf(databaseUrl);
+  if (sqlitePath === null || sqlitePath === ':memory:') return { databaseUrl, dataDir: homeDir ?? resolve(projectDir, 'data') };
   const file = resolve(cwd, sqlitePath);
   return { databaseUrl: `sqlite:${file}`, dataDir: homeDir ?? dirname(file) };
 }
@@ -351,16 +479,30 @@ class ConnectionUrl extends Secret {
 /**
  * Refuses to expose an unauthenticated settings API beyond this machine: on a non-loopback
  * HOST, or under a non-loopback name of ALLOWED_HOSTS, which is how a proxy in front
- * reaches a server listening on loopback.
+ * reaches a server listening on loopback. `loadConfig(..., { serving: true })` reports the
+ * same with the other problems; this covers a configuration loaded without it.
  */
 export function assertSafeToServe(config: ServerConfig): void {
   if (config.apiToken !== null || config.allowUnauthenticated) return;
-  const exposedAs = !isLoopbackHost(config.host) ? 'a non-loopback HOST' : config.allowedHosts.some(isNonLoopbackName) ? 'a non-loopback name of ALLOWED_HOSTS' : null;
-  if (exposedAs !== null) {
-    throw new ConfigError(
-      `Refusing to serve on ${exposedAs} without SETTINGS_API_TOKEN: set a token, or ALLOW_UNAUTHENTICATED=1 if a proxy in front authenticates requests.`,
-    );
-  }
+  const exposedAs = exposure(config.host, config.allowedHosts);
+  if (exposedAs !== null) throw new ConfigError(`${exposureRefusal(exposedAs)}.`);
+}
+
+/** The exposure line from the variables as given; a token or host that is unusable has its own line. */
+function exposureLines(env: Record<string, string | undefined>): string[] {
+  const tokenGiven = (env.SETTINGS_API_TOKEN ?? '') !== '';
+  if (tokenGiven || env.ALLOW_UNAUTHENTICATED === '1' || env.ALLOW_UNAUTHENTICATED === 'true') return [];
+  const host = EnvSchema.shape.HOST.safeParse(env.HOST).data ?? '127.0.0.1';
+  const exposedAs = exposure(host, (env.ALLOWED_HOSTS ?? '').split(',').map((entry) => entry.trim()));
+  return exposedAs === null ? [] : [exposureRefusal(exposedAs)];
+}
+
+function exposure(host: string, allowedHosts: readonly string[]): string | null {
+  return !isLoopbackHost(host) ? 'a non-loopback HOST' : allowedHosts.some(isNonLoopbackName) ? 'a non-loopback name of ALLOWED_HOSTS' : null;
+}
+
+function exposureRefusal(exposedAs: string): string {
+  return `Refusing to serve on ${exposedAs} without SETTINGS_API_TOKEN: set a token, or ALLOW_UNAUTHENTICATED=1 if a proxy in front authenticates requests`;
 }
 
 function isNonLoopbackName(entry: string): boolean {

@@ -3,7 +3,7 @@ import { ConfigError, Secret } from '@llm-settings/core';
 import type { Logger } from '@llm-settings/core';
 import { generateFernetKey, parseFernetKeys } from '@llm-settings/crypto-fernet';
 import { reasonOf, type ServerConfig } from './config.js';
-import { createKeyFile, ensurePrivateKeyFolder, identifyKeyFile, readKeyFile, type KeyFileIdentity } from './key-file.js';
+import { createKeyFile, ensurePrivateKeyFolder, identifyKeyFile, readKeyFile, removeKeyFileIfInPlace, type KeyFileIdentity } from './key-file.js';
 
 export const KEY_FILE_NAME = 'encryption.key';
 
@@ -35,7 +35,9 @@ export async function resolveEncryptionKey(config: ServerConfig, logger: Logger)
         { path },
         'generated a new encryption key because ENCRYPTION_KEY is not set; back this file up: stored API keys cannot be read without it',
       );
-      return { keys: key, source: path, file: await identifyKeyFile(path, key) };
+      const file = await identifyKeyFile(path, key);
+      generatedByStart.set(config, file);
+      return { keys: key, source: path, file };
     }
   }
   // Either the file was there, or another process created it first: use that one.
@@ -46,6 +48,34 @@ export async function resolveEncryptionKey(config: ServerConfig, logger: Logger)
   assertKeyList(path, keys);
   logger.info({ path }, 'using the encryption key file (ENCRYPTION_KEY is not set)');
   return { keys, source: path, file: await identifyKeyFile(path, keys) };
+}
+
+/** The key file a start generated, by the configuration object that start resolved its key with (see removeKeyFileIfStartFails). */
+const generatedByStart = new WeakMap<ServerConfig, KeyFileIdentity>();
+
+/**
+ * Runs a start and, should it fail, removes the key file that this very start generated: a
+ * failed start leaves no key behind, in a folder the operator may not have meant (a folder
+ * given as the database) or for the next start to take as the key of data it never
+ * encrypted. `start` gets a copy of `config` of its own and must resolve its key with it,
+ * so that no other start's key file is taken for this one's. Only a file still holding the
+ * key this start wrote is removed, and only when the start fails before it returns or
+ * serves, so before anything was encrypted with it here; a key file that was there before
+ * is never touched.
+ */
+export async function removeKeyFileIfStartFails<T>(config: ServerConfig, logger: Logger, start: (config: ServerConfig) => Promise<T>): Promise<T> {
+  const own = { ...config };
+  try {
+    return await start(own);
+  } catch (error) {
+    const file = generatedByStart.get(own);
+    if (file !== undefined && (await removeKeyFileIfInPlace(file))) {
+      logger.info({ path: file.path }, 'removed the encryption key file this start generated, as the start failed');
+    }
+    throw error;
+  } finally {
+    generatedByStart.delete(own);
+  }
 }
 
 /** Refuses a key file that holds no usable key list (emptied, cut short), naming the file and never its content. */

@@ -1,11 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger as PinoLogger } from 'pino';
-import { ConfigError } from '@llm-settings/core';
+import { ConfigError, type Logger } from '@llm-settings/core';
 import { clientErrorListener } from '@llm-settings/http-koa';
-import { assertSafeToServe, loadConfig } from './config.js';
+import { assertSafeToServe, loadConfig, unknownVariables, type ServerConfig } from './config.js';
 import { wireLlmSettings, type CreateLlmSettingsOptions, type LlmSettings } from './create-llm-settings.js';
 import { drainingResponses } from './draining-responses.js';
+import { removeKeyFileIfStartFails } from './encryption-key.js';
 import { trackConnections, type OpenConnections } from './open-connections.js';
 import { createLogDestination, createLogger } from './logger.js';
 import { httpModule } from './modules.js';
@@ -32,17 +33,17 @@ export interface RunningServer {
 
 /** Starts the HTTP service on HOST:PORT. */
 export async function serve(options: ServeOptions = {}): Promise<RunningServer> {
-  const config = options.config ?? loadConfig(options.env ?? process.env);
+  const env = options.env ?? process.env;
+  const config = options.config ?? loadConfig(env, undefined, undefined, { serving: true });
   assertSafeToServe(config);
   // Without a logger passed in, logs (request lines included) go to stdout through
   // pino's asynchronous destination.
   const stdoutLogger = options.logger ? undefined : createLogger({ level: config.logLevel, destination: createLogDestination() });
-  const { settings, container } = await wireLlmSettings({ ...options, config, logger: options.logger ?? stdoutLogger }, [httpModule]);
-  // An app that cannot be made (a token option its adapter refuses) leaves nothing open.
-  const app = await container.getAsync(TOKENS.HttpApp).catch(async (error: unknown) => {
-    await settings.close();
-    throw error;
-  });
+  const logger = options.logger ?? stdoutLogger!;
+  if (options.config === undefined) warnOfUnknownVariables(env, config, logger);
+  // A listen that fails keeps a key file generated: another instance sharing the data
+  // folder, the one holding the port, may have started with it.
+  const { settings, app } = await removeKeyFileIfStartFails(config, logger, (startConfig) => wireHttpApp({ ...options, config: startConfig, logger }));
   const handle = app.callback();
   const responses = drainingResponses();
   const server = createServer({ ServerResponse: responses.ServerResponse }, handle);
@@ -66,16 +67,17 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
-  settings.logger.info(
-    {
-      url,
-      database: databaseKind(config.databaseUrl.reveal()),
-      ...sqliteFile(config.databaseUrl.reveal()),
-      data_dir: config.dataDir,
-      ...(config.settingsUi ? { settings_page: `${url}/` } : {}),
-    },
-    'llm-settings listening',
-  );
+  const listening = {
+    url,
+    database: databaseKind(config.databaseUrl.reveal()),
+    ...sqliteFile(config.databaseUrl.reveal()),
+    data_dir: config.dataDir,
+    ...(config.settingsUi ? { settings_page: `${url}/` } : {}),
+    // Without SETTINGS_API_TOKEN a request without a token is the admin: the operator should see that.
+    auth: config.apiToken === null ? 'none' : 'token',
+  };
+  if (config.apiToken === null) settings.logger.warn(listening, 'llm-settings listening');
+  else settings.logger.info(listening, 'llm-settings listening');
 
   let closing: Promise<void> | null = null;
   const close = () => {
@@ -84,6 +86,24 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
     return (closing ??= shutdown(server, connections, settings, options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS).finally(() => stdoutLogger && flushed(stdoutLogger)));
   };
   return { url, settings, server, close };
+}
+
+/** The service wired with its HTTP app; an app that cannot be made (a token option its adapter refuses) leaves nothing open. */
+async function wireHttpApp(options: CreateLlmSettingsOptions) {
+  const { settings, container } = await wireLlmSettings(options, [httpModule]);
+  const app = await container.getAsync(TOKENS.HttpApp).catch(async (error: unknown) => {
+    await settings.close();
+    throw error;
+  });
+  return { settings, app };
+}
+
+/** One line naming the variables that look like ours but are not (a typo would otherwise go unnoticed); never a value. */
+function warnOfUnknownVariables(env: Record<string, string | undefined>, config: ServerConfig, logger: Logger): void {
+  const unknown = unknownVariables(env, config.providers);
+  if (unknown.length === 0) return;
+  const named = unknown.map(({ name, closest }) => (closest === null ? name : `${name} (did you mean ${closest}?)`));
+  logger.warn({ unknown_variables: unknown.map(({ name }) => name) }, `ignoring unknown variables: ${named.join(', ')}`);
 }
 
 async function shutdown(server: Server, connections: OpenConnections, settings: LlmSettings, graceMs: number): Promise<void> {

@@ -1,7 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ProviderRegistry, Secret } from '@llm-settings/core';
-import { allowedHostsFor, assertSafeToServe, isLoopbackHost, loadConfig } from '../src/config.js';
+import { allowedHostsFor, assertSafeToServe, isLoopbackHost, loadConfig, unknownVariables } from '../src/config.js';
 import { configError } from './support/config-error.js';
 
 describe('loadConfig', () => {
@@ -143,7 +146,75 @@ describe('loadConfig', () => {
   });
 
   it('treats empty variables as unset', () => {
-    expect(loadConfig({ PORT: '', SETTINGS_API_TOKEN: '' }, '/srv/app')).toMatchObject({ port: 8080, apiToken: null });
+    expect(loadConfig({ PORT: '', LLM_SETTINGS_HOME: '', DATABASE_URL: '' }, '/srv/app', '/srv/app')).toMatchObject({ port: 8080, dataDir: '/srv/app/data' });
+  });
+
+  it('refuses an empty key or token variable (an unset shell variable) instead of running without it, naming each', () => {
+    const message = configError({ ENCRYPTION_KEY: '', SETTINGS_API_TOKEN: '', METRICS_TOKEN: '', SETTINGS_TOKEN_SECRET: '' });
+    expect(message.split('\n').slice(1)).toEqual(
+      ['ENCRYPTION_KEY', 'SETTINGS_API_TOKEN', 'METRICS_TOKEN', 'SETTINGS_TOKEN_SECRET'].map(
+        (name) => `  - ${name} is set but empty (an unset shell variable?): give it a value, or remove it from the environment`,
+      ),
+    );
+  });
+
+  it('reads NODE_ENV=production however it is cased or padded, so ENCRYPTION_KEY stays required', () => {
+    for (const value of ['Production', 'PRODUCTION', 'production ', ' production']) {
+      expect(configError({ NODE_ENV: value }), JSON.stringify(value)).toContain('ENCRYPTION_KEY is required when NODE_ENV=production');
+    }
+    const key = 'K_8tCbcQerWbAWa83ziAyWgSFH8RjXzzkvRLDel-Yjw=';
+    expect(loadConfig({ NODE_ENV: 'Production ', ENCRYPTION_KEY: key }, '/srv/app').production).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'development' }, '/srv/app').production).toBe(false);
+  });
+
+  it('reports the production key, the invalid variables and, for serve, an exposed API without a token, in one refusal', () => {
+    const env = { NODE_ENV: 'production', PORT: 'eighty', HOST: '0.0.0.0' };
+    const refusal = (serving: boolean) => {
+      try {
+        loadConfig(env, '/srv/app', '/srv/app', { serving });
+      } catch (error) {
+        return (error as Error).message.split('\n').slice(1);
+      }
+      throw new Error('expected a configuration error');
+    };
+    const lines = [
+      '  - PORT must be an integer from 0 to 65535',
+      '  - ENCRYPTION_KEY is required when NODE_ENV=production (generate one with `npx llm-settings generate-key` (in a clone of llm-settings: `npm run llm-settings -- generate-key`))',
+    ];
+    expect(refusal(false)).toEqual(lines);
+    expect(refusal(true)).toEqual([
+      ...lines,
+      '  - Refusing to serve on a non-loopback HOST without SETTINGS_API_TOKEN: set a token, or ALLOW_UNAUTHENTICATED=1 if a proxy in front authenticates requests',
+    ]);
+    const exposed = { ALLOWED_HOSTS: 'settings.example.com' };
+    expect(() => loadConfig(exposed, '/srv/app', '/srv/app', { serving: true })).toThrow(/non-loopback name of ALLOWED_HOSTS without SETTINGS_API_TOKEN/);
+    for (const allowed of [{ SETTINGS_API_TOKEN: 'a-long-enough-token' }, { ALLOW_UNAUTHENTICATED: '1' }]) {
+      expect(() => loadConfig({ ...exposed, HOST: '0.0.0.0', ...allowed }, '/srv/app', '/srv/app', { serving: true })).not.toThrow();
+    }
+  });
+
+  it('refuses a blank or space-padded LLM_SETTINGS_HOME or sqlite: path, an sqlite: URL without a path, and a folder as the SQLite file', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'llm-config-'));
+    try {
+      for (const home of [' ', ' /var/lib/llm', 'state ']) {
+        expect(configError({ LLM_SETTINGS_HOME: home }).split('\n').slice(1), JSON.stringify(home)).toEqual([
+          '  - LLM_SETTINGS_HOME must be a folder path without leading or trailing whitespace',
+        ]);
+      }
+      const cases: [string, string][] = [
+        ['sqlite:', 'DATABASE_URL must name the SQLite file after sqlite: (sqlite:<path>, or sqlite::memory:)'],
+        ['sqlite: ', 'DATABASE_URL must name the SQLite file after sqlite: (sqlite:<path>, or sqlite::memory:)'],
+        ['sqlite:///', 'DATABASE_URL must name an SQLite file, not a folder'],
+        ['sqlite:/var/lib/llm.db ', 'DATABASE_URL must name the SQLite file without leading or trailing whitespace'],
+        ['sqlite:/tmp/rn/parent/dbdir/', 'DATABASE_URL must name an SQLite file, not a folder'],
+        ['sqlite:state/..', 'DATABASE_URL must name an SQLite file, not a folder'],
+        [`sqlite:${folder}`, 'DATABASE_URL must name an SQLite file, not a folder'],
+      ];
+      for (const [url, line] of cases) expect(configError({ DATABASE_URL: url }).split('\n').slice(1), url).toEqual([`  - ${line}`]);
+      expect(loadConfig({ DATABASE_URL: `sqlite:${join(folder, 's.db')}` }).dataDir).toBe(folder);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('reports every problem, one line each, without echoing values', () => {
@@ -251,6 +322,48 @@ describe('loadConfig', () => {
 
   it('requires ENCRYPTION_KEY in production', () => {
     expect(configError({ NODE_ENV: 'production' })).toContain('ENCRYPTION_KEY is required when NODE_ENV=production');
+  });
+});
+
+describe('unknownVariables', () => {
+  const providers = loadConfig({}, '/srv/app').providers;
+
+  it("names the variables with the server's prefixes that it does not know, in any case, each with the known name it most likely misspells", () => {
+    const env = {
+      SETTINGS_API_TOKN: 'a-long-enough-token',
+      settings_ui: '0',
+      PROXY_MAX_INFLIGHT: '3',
+      ENCRYPTION_KEYS: 'k',
+      METRICS_TOKEN_FILE: '/run/secret',
+      LLM_PROVIDER: 'openai',
+      LLM_SETTINGS_HOME: '/var/lib/llm',
+    };
+    expect(unknownVariables(env, providers)).toEqual([
+      { name: 'ENCRYPTION_KEYS', closest: 'ENCRYPTION_KEY' },
+      { name: 'LLM_PROVIDER', closest: 'LLM_PROVIDERS' },
+      { name: 'METRICS_TOKEN_FILE', closest: null },
+      { name: 'PROXY_MAX_INFLIGHT', closest: 'PROXY_MAX_IN_FLIGHT' },
+      { name: 'SETTINGS_API_TOKN', closest: 'SETTINGS_API_TOKEN' },
+      { name: 'settings_ui', closest: 'SETTINGS_UI' },
+    ]);
+    expect(JSON.stringify(unknownVariables(env, providers))).not.toContain('a-long-enough-token');
+  });
+
+  it("leaves alone the server's own variables and other software's, whose prefixes the server shares", () => {
+    const env = {
+      LLM_MODEL: 'gpt-4o',
+      LLM_API_KEY: 'k',
+      ANTHROPIC_API_KEY: 'k',
+      OPENROUTER_BASE_URL: 'https://openrouter.ai/api/v1',
+      HOSTNAME: 'box',
+      NODE_OPTIONS: '',
+      DATABASE_HOST: 'db',
+      SETTINGS_API_TOKEN: 'a-long-enough-token',
+      METRICS: '0',
+      LLM_PROVIDERS_FILE: 'providers.json',
+      HISTORY_RETENTION_DAYS: '30',
+    };
+    expect(unknownVariables(env, providers)).toEqual([]);
   });
 });
 

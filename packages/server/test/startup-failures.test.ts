@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,8 +52,16 @@ describe('start-up failures name the cause and the fix', () => {
     expect(output).not.toContain('hunter2-secret');
   });
 
+  it('an SQLite database "file" that is a folder, refused as configuration before anything is made', async () => {
+    const folder = join(dir, 'sqlite-folder', 'a-folder.db');
+    mkdirSync(folder, { recursive: true });
+    const { code, output } = await run('node', [CLI, 'migrate'], { DATABASE_URL: `sqlite:${folder}` });
+    expect(code).toBe(1);
+    expect(output.trim().split('\n')).toEqual(['llm-settings: Invalid configuration:', '  - DATABASE_URL must name an SQLite file, not a folder']);
+    expect(existsSync(join(dir, 'sqlite-folder', 'encryption.key'))).toBe(false);
+  });
+
   it.each([
-    ['a folder', (path: string) => mkdirSync(path, { recursive: true }), 'SQLITE_CANTOPEN: it cannot be opened: a folder, a missing folder, or no permission'],
     ['not a database', (path: string) => writeFileSync(path, Buffer.alloc(4096, 7)), 'SQLITE_NOTADB: it is not an SQLite database'],
   ])('an SQLite database file that is %s, naming the file and why', async (what, make, why) => {
     const file = join(dir, 'sqlite-failures', `${what.replace(/ /g, '-')}.db`);
@@ -138,7 +146,8 @@ describeEachDatabase('a restart with a key that opens none of the stored setting
 
       const allowed = await served({ ENCRYPTION_KEY: B, ALLOW_UNDECRYPTABLE: '1' });
       expect(allowed.status).toBe(409);
-      const warnings = allowed.output.split('\n').filter((line) => line.includes('"level":40'));
+      // Besides the listening line's (no SETTINGS_API_TOKEN: auth none).
+      const warnings = allowed.output.split('\n').filter((line) => line.includes('"level":40') && !line.includes('"msg":"llm-settings listening"'));
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toContain('none of the 1 stored values checked at start-up can be decrypted');
     } finally {
