@@ -138,8 +138,8 @@ const ANSWERS: readonly ExpectedOutcome[] = [
  * exactly one request upstream per probe carrying that probe's key, the provider's
  * request id on every outcome it answered (success included), a bounded timeout,
  * aborts (latencyMs null when no call was made), identical calls shared within one partition only, ProbeBusyError
- * at the limit (with `createWithLimit`), and outcomes that carry no fragment of the key
- * nor anything that varies with it. Call it at the top level of a test file.
+ * at the limit (with `createWithLimit`), and outcomes that carry no fragment of the key,
+ * never the model, and nothing that varies with either. Call it at the top level of a test file.
  */
 export function describeProviderProbeContract<Fake extends ProbeContractFake, P extends ProviderProbe = ProviderProbe>(
   options: ProviderProbeContractOptions<Fake, P>,
@@ -192,17 +192,6 @@ export function describeProviderProbeContract<Fake extends ProbeContractFake, P 
           expect(outcome.code).toBe('model_not_found');
           expectWellFormed(outcome, sent.apiKey);
         });
-
-        for (const behavior of ['forbidden', 'not_found'] as const) {
-          it(`probe - the message is the same whatever the model, a run of the key included (${behavior}; no oracle)`, async () => {
-            fake.setBehavior(provider, behavior);
-            const apiKey = realisticKey(provider);
-            const runOfKey = await probe.probe(request({ apiKey, model: apiKey.slice(12, 32) }));
-            const other = await probe.probe(request({ apiKey, model: randomBytes(15).toString('base64url') }));
-            expect(runOfKey.code).toBe(other.code);
-            expect(runOfKey.message).toBe(other.message);
-          });
-        }
 
         // Every answer but a dropped connection (none came) and a redirect (refused as not the provider's own).
         const answered: ReadonlyArray<readonly [string, ProbeContractBehavior]> = [
@@ -295,6 +284,27 @@ export function describeProviderProbeContract<Fake extends ProbeContractFake, P 
             const second = await probe.probe(request());
             expect(second.code).toBe(first.code);
             expect(second.message).toBe(first.message);
+          });
+        }
+
+        for (const [situation, behavior] of everyAnswer) {
+          it(`probe - the message for ${situation} is the same whatever the model and never names it, a model holding a run of the key included (no oracle)`, async () => {
+            fake.setBehavior(provider, behavior);
+            const apiKey = realisticKey(provider);
+            const knownModel = defaultModelFor(provider);
+            // Two models under one key, whatever the fake answers for models it does not know; then the
+            // model the fake knows (so that `ok` answers as such) under a key holding it and under one not.
+            const pairs = [
+              [request({ apiKey, model: apiKey.slice(12, 32) }), request({ apiKey, model: randomBytes(15).toString('base64url') })],
+              [request({ apiKey: keyHolding(provider, knownModel), model: knownModel }), request({ model: knownModel })],
+            ] as const;
+            for (const [holdingRun, apart] of pairs) {
+              const [first, second] = [await probe.probe(holdingRun), await probe.probe(apart)];
+              expect(first.code).toBe(second.code);
+              expect(first.message, 'the message tells a model holding a run of the key apart').toBe(second.message);
+              expect(first.message, 'the message names the model').not.toContain(holdingRun.model);
+              expect(second.message, 'the message names the model').not.toContain(apart.model);
+            }
           });
         }
 
@@ -411,6 +421,12 @@ function keyRunsIn(text: string, apiKey: string): string[] {
     if (text.includes(run)) found.push(run);
   }
   return found;
+}
+
+/** A fresh key shaped like the provider's real ones with `text` inside it: a model named `text` holds a run of it. */
+function keyHolding(provider: LlmProvider, text: string): string {
+  const key = realisticKey(provider);
+  return `${key.slice(0, 20)}${text}${key.slice(20)}`;
 }
 
 /** A fresh key shaped like the provider's real ones, so that providers which echo part of it do. */

@@ -9,11 +9,13 @@ import {
   CIPHER_BUGS,
   LISTER_BUGS,
   LOGGER_BUGS,
+  PROBE_BUGS,
   STORE_BUGS,
   USAGE_BUGS,
   type CipherBug,
   type ListerBug,
   type LoggerBug,
+  type ProbeBug,
   type StoreBug,
   type UsageBug,
 } from './fixtures/broken-adapters.js';
@@ -95,6 +97,23 @@ const LISTER_CAUGHT: Record<ListerBug, readonly string[]> = {
   'timeoutMs bounds each page, the total is checked once done': ['timeoutMs bounds the whole listing, every page included'],
 };
 
+const PROBE_CAUGHT: Record<ProbeBug, readonly string[]> = {
+  none: [],
+  'the model in the message, runs of the key scrubbed, but for 403 and 404': [
+    'probe - the message for a valid key and a known model is the same whatever the model and never names it',
+    'probe - the message for a rejected key (401) is the same whatever the model',
+    'probe - the message for HTTP 429 is the same whatever the model',
+    'probe - the message for a server error (500) is the same whatever the model',
+    'probe - the message for a connection closed without an answer is the same whatever the model',
+  ],
+  'a model holding a run of the key told apart': [
+    'probe - the message for a valid key and a known model is the same whatever the model',
+    'probe - the message for a key without permission (403) is the same whatever the model',
+    'probe - the message for an unknown model (404) is the same whatever the model',
+    'probe - the message for HTTP 503 is the same whatever the model',
+  ],
+};
+
 const LOGGER_CAUGHT: Record<LoggerBug, readonly string[]> = {
   none: [],
   'key shapes without masked echoes': ['warn - redacts a masked echo of a key (an ellipsis after the prefix)', 'warn - redacts a masked echo of a key (bullets alone)'],
@@ -152,6 +171,11 @@ describe('the contract suites catch planted bugs', () => {
   for (const bug of LISTER_BUGS) {
     it(`ModelLister - ${bug === 'none' ? 'the unbroken lister passes' : `catches: ${bug}`}`, () => {
       expectCaught(`ModelLister contract: ${bug}`, LISTER_CAUGHT[bug]);
+    });
+  }
+  for (const bug of PROBE_BUGS) {
+    it(`ProviderProbe - ${bug === 'none' ? 'the unbroken probe passes' : `catches: ${bug}`}`, () => {
+      expectCaught(`ProviderProbe contract: ${bug}`, PROBE_CAUGHT[bug]);
     });
   }
   for (const bug of LOGGER_BUGS) {

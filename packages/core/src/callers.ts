@@ -12,8 +12,11 @@ export type Permission = (typeof PERMISSIONS)[number];
 const PERMISSION_RULE = `one of ${PERMISSIONS.join(', ')}`;
 
 export const PermissionSchema = z.enum(PERMISSIONS, {
-  // The value is a permission name the caller typed, not a secret: naming it helps.
-  error: (issue) => `unknown permission ${JSON.stringify(String(issue.input)).slice(0, 40)}; each must be ${PERMISSION_RULE}`,
+  // By position, never by value: what was typed there may be anything, a pasted key included.
+  error: ({ path = [] }) => {
+    const index = path.at(-1);
+    return `${typeof index === 'number' ? `permission ${index + 1}` : 'the permission'} is unknown; each must be ${PERMISSION_RULE}`;
+  },
 });
 
 /** One or more permissions, each known; duplicates are dropped, the order is {@link PERMISSIONS}'. */
@@ -71,15 +74,21 @@ export function actorOf(caller: Caller): string {
 /** Longest lifetime of a minted token: a year. Revocation is per scope, so long-lived tokens are the operator's choice. */
 export const MAX_TOKEN_TTL_SECONDS = 366 * 24 * 3600;
 
-export const MintTokenInputSchema = z.strictObject({
-  scope: ScopeSchema,
-  can: PermissionListSchema,
-  ttlSeconds: z
-    .number({ error: () => `ttlSeconds must be a whole number of seconds from 1 to ${MAX_TOKEN_TTL_SECONDS}` })
-    .int(`ttlSeconds must be a whole number of seconds from 1 to ${MAX_TOKEN_TTL_SECONDS}`)
-    .min(1, `ttlSeconds must be a whole number of seconds from 1 to ${MAX_TOKEN_TTL_SECONDS}`)
-    .max(MAX_TOKEN_TTL_SECONDS, `ttlSeconds must be a whole number of seconds from 1 to ${MAX_TOKEN_TTL_SECONDS}`),
-});
+const MINT_TOKEN_FIELDS = 'scope, can and ttlSeconds';
+
+export const MintTokenInputSchema = z.strictObject(
+  {
+    scope: ScopeSchema,
+    can: PermissionListSchema,
+    ttlSeconds: z
+      .number({ error: () => `ttlSeconds must be a whole number of seconds from 1 to ${MAX_TOKEN_TTL_SECONDS}` })
+      .int(`ttlSeconds must be a whole number of seconds from 1 to ${MAX_TOKEN_TTL_SECONDS}`)
+      .min(1, `ttlSeconds must be a whole number of seconds from 1 to ${MAX_TOKEN_TTL_SECONDS}`)
+      .max(MAX_TOKEN_TTL_SECONDS, `ttlSeconds must be a whole number of seconds from 1 to ${MAX_TOKEN_TTL_SECONDS}`),
+  },
+  // The allowed fields only: zod's own message quotes the unknown ones, which may be anything.
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `a token request has only the fields ${MINT_TOKEN_FIELDS}` : undefined) },
+);
 
 /** What a minted token grants: one scope, its permissions, for a while. */
 export interface MintTokenInput {

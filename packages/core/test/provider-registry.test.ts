@@ -232,6 +232,14 @@ describe('a key bound to its endpoint', () => {
     expect((await moved.resolve()).apiKey.reveal()).toBe(ROUTER_KEY);
   });
 
+  it('confirmProviderEndpoint - refuses an unknown provider with a ConfigError naming the field, never what was passed (a pasted key)', async () => {
+    const { store, cipher } = setUp();
+    const pasted = 'sk-proj-PASTED-AS-PROVIDER-0123456789abcdef';
+    const error = await confirmProviderEndpoint(store, cipher, new ProviderRegistry(), pasted).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toBe('the provider to confirm is unknown; the known ones are the built-ins and those of LLM_PROVIDERS_FILE');
+  });
+
   it('confirmProviderEndpoint - refuses a provider without an API root (Azure OpenAI without its variable) with a ConfigError naming the variable', async () => {
     const { store, cipher } = setUp();
     const error = await confirmProviderEndpoint(store, cipher, new ProviderRegistry(), 'azure-openai').catch((e: unknown) => e);

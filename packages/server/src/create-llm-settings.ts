@@ -148,9 +148,15 @@ export async function wireLlmSettings(options: CreateLlmSettingsOptions, modules
 
   const container = new Container();
   container.load(configModule(config, logger), ...applicationModules, startupModule({ migrate: options.migrate ?? true }), rootModule, ...modules);
+  // For a start that fails: unbinding the store closes it, if it was made. Its change feed,
+  // started by the first `watch` (the metrics' own), holds a LISTEN connection outside the
+  // pool on PostgreSQL, which would keep the process alive.
+  container.onDeactivation(TOKENS.Store, (store) => store.close());
   try {
     return { settings: await container.getAsync(TOKENS.LlmSettings), container };
   } catch (error) {
+    // The store first: its feed polls through the pool on SQLite.
+    await container.unbindAsync(TOKENS.Store);
     await container.unbindAsync(TOKENS.Knex);
     throw error;
   }

@@ -29,7 +29,8 @@ export async function confirmProviderEndpoint(
   provider: LlmProvider,
   options: { actor?: string } = {},
 ): Promise<EndpointConfirmation> {
-  if (!providers.isKnown(provider)) throw new ConfigError(`unknown provider ${provider}; the known ones are the built-ins and those of LLM_PROVIDERS_FILE`);
+  // Named as the field, never quoted: what was passed may be anything, a pasted key included.
+  if (!providers.isKnown(provider)) throw new ConfigError('the provider to confirm is unknown; the known ones are the built-ins and those of LLM_PROVIDERS_FILE');
   if (!providers.hasRoot(provider)) throw new ConfigError(`provider ${provider} has no API root to bind its keys to: set ${baseUrlVariableOf(provider)} first`);
   const origin = providers.origin(provider);
   let total = 0;

@@ -4,18 +4,21 @@ import { DEFAULT_PROVIDER_REGISTRY, type ProviderRegistry } from '../providers.j
 import { hasOwnSettings, type LlmSettingsView, type StoredValue } from '../schemas.js';
 import type { SealedSettings } from './settings-repository.js';
 
-/** A view together with the version it shows. */
+/**
+ * A view together with the version it shows. Read-only: the view cache hands one frozen
+ * snapshot to every reader, so a write would throw at run time; the types refuse it first.
+ */
 export interface SettingsSnapshot {
-  view: LlmSettingsView;
+  readonly view: Readonly<LlmSettingsView>;
   /** Opaque tag for If-Match; {@link ABSENT_ETAG} when nothing is stored. */
-  etag: string;
+  readonly etag: string;
   /** The store version, 0 when nothing is stored. */
-  version: number;
+  readonly version: number;
   /**
    * `view` serialized as JSON, filled in when the snapshot comes from the view cache:
    * every reader of a cached snapshot sends the same bytes, so they are made once.
    */
-  viewJson?: string;
+  readonly viewJson?: string;
 }
 
 /** What clients see when nothing is stored: the default provider (the first enabled one) and its model, no key. */
