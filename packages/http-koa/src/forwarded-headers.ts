@@ -70,7 +70,8 @@ export const ANSWERED_REQUEST_ID_HEADER: Readonly<Record<ProviderDialect, string
  * headers (each a comma list), the provider's fixed headers where the caller sent none,
  * the stored key in the provider's own header (none for a keyless provider), and
  * `Accept-Encoding: identity`, so that answers arrive uncompressed and each streamed event
- * can be passed on as soon as it arrives.
+ * can be passed on as soon as it arrives (one that comes encoded all the same is refused,
+ * see {@link isEncodedAnswer}).
  */
 export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, provider: ProviderDescriptor, apiKey: string, body: Buffer | null, betas: BetaFilter): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {};
@@ -113,16 +114,66 @@ export function forwardedHeaderValues(incoming: IncomingHttpHeaders): string[] {
 }
 
 /**
+ * Whether an answer's body comes in a content coding (`gzip`, `br`, ...) or a transfer
+ * coding other than `chunked`, though identity was asked for: its bytes are not the text
+ * the key's echoes are searched in, nor the usage read from, and the client could decode
+ * them. Such an answer is refused, not decoded: the providers honour the ask, and decoding
+ * would put a decompressor (and its bombs) on the key's path for a misbehaving one.
+ */
+export function isEncodedAnswer(upstream: IncomingHttpHeaders): boolean {
+  const contentCoding = upstream['content-encoding'];
+  const transferCoding = upstream['transfer-encoding'];
+  return (contentCoding !== undefined && !onlyCoding(contentCoding, 'identity')) || (transferCoding !== undefined && !onlyCoding(transferCoding, 'chunked'));
+}
+
+/** Whether every coding of a comma list (Node joins repeated headers into one) is `coding`; an empty value names none. */
+function onlyCoding(value: string, coding: string): boolean {
+  return value.split(',').every((entry) => {
+    const name = entry.trim().toLowerCase();
+    return name === '' || name === coding;
+  });
+}
+
+/**
+ * The words of the rate-limit header names the providers send after their prefix
+ * (`anthropic-ratelimit-input-tokens-remaining`, `x-ratelimit-reset-requests`). A name
+ * made of them alone is the same whatever the key, so it holds none of it: checking it
+ * would cost a second scrubber per call. Any other name is checked (it is only slower).
+ */
+const RATE_LIMIT_NAME_WORDS = /(?:requests|tokens|input|output|limit|remaining|reset)(?:-(?:requests|tokens|input|output|limit|remaining|reset))*$/y;
+
+/**
  * The provider's answer headers to pass back, under the names they are answered with,
  * each value through `scrub` (the stored key's echoes removed: a provider may echo the
- * key in any of them, at any status).
+ * key in any of them, at any status). A header passed by its rate-limit prefix whose name
+ * `scrubName` would change (the rest of its name may be anything) is left out: a name
+ * cannot be scrubbed, and Node hands names over lower-cased, so `scrubName` is
+ * case-insensitive.
  */
-export function passedResponseHeaders(upstream: IncomingHttpHeaders, provider: ProviderDescriptor, scrub: (value: string) => string): Record<string, string> {
+export function passedResponseHeaders(
+  upstream: IncomingHttpHeaders,
+  provider: ProviderDescriptor,
+  scrub: (value: string) => string,
+  scrubName: (name: string) => string,
+): Record<string, string> {
   const passed: Record<string, string> = {};
+  let unknownNames: string[] | null = null;
   // for...in, not Object.entries: no array of every header per call.
   for (const name in upstream) {
     const value = upstream[name];
-    if (typeof value === 'string' && (PASSED_RESPONSE_HEADERS.has(name) || startsWithAny(name, provider.rateLimitHeaderPrefixes))) passed[name] = value;
+    if (typeof value !== 'string') continue;
+    if (PASSED_RESPONSE_HEADERS.has(name)) {
+      passed[name] = value;
+      continue;
+    }
+    const prefixLength = matchedPrefixLength(name, provider.rateLimitHeaderPrefixes);
+    if (prefixLength < 0) continue;
+    RATE_LIMIT_NAME_WORDS.lastIndex = prefixLength;
+    if (!RATE_LIMIT_NAME_WORDS.test(name)) (unknownNames ??= []).push(name);
+    passed[name] = value;
+  }
+  if (unknownNames !== null) {
+    for (const name of unknownNames) if (scrubName(name) !== name) delete passed[name];
   }
   const requestId = upstream[provider.requestIdHeader];
   if (typeof requestId === 'string') passed[ANSWERED_REQUEST_ID_HEADER[provider.dialect]] = requestId;
@@ -135,7 +186,8 @@ export function passedResponseHeaders(upstream: IncomingHttpHeaders, provider: P
   return passed;
 }
 
-function startsWithAny(name: string, prefixes: readonly string[]): boolean {
-  for (const prefix of prefixes) if (name.startsWith(prefix)) return true;
-  return false;
+/** The length of the prefix `name` starts with, -1 for none. */
+function matchedPrefixLength(name: string, prefixes: readonly string[]): number {
+  for (const prefix of prefixes) if (name.startsWith(prefix)) return prefix.length;
+  return -1;
 }

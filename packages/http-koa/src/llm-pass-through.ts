@@ -23,7 +23,7 @@ import { pipeline, Transform } from 'node:stream';
 import type { ParsedUrlQuery } from 'node:querystring';
 import type { Middleware, ParameterizedContext } from 'koa';
 import type { AppContext, AppState, LlmCallFacts, ScopeState } from './app-state.js';
-import { forwardedHeaderValues, passedResponseHeaders, upstreamRequestHeaders, type BetaFilter } from './forwarded-headers.js';
+import { forwardedHeaderValues, isEncodedAnswer, passedResponseHeaders, upstreamRequestHeaders, type BetaFilter } from './forwarded-headers.js';
 import { InFlightLimit } from './in-flight-limit.js';
 import { LlmCallMeter } from './llm-call-meter.js';
 import { LlmCallUsage } from './llm-call-usage.js';
@@ -238,9 +238,11 @@ export function registerLlmPassThrough(
         });
       }
       // What the caller sent is listed only when an answer holds part of the key, which is rare.
+      const callerParts = () => [body, ...url.searchParams.values(), ...forwardedHeaderValues(requestHeaders)];
       const echo: KeyEcho = {
         scrubber: new KeyEchoScrubber(apiKey),
-        caller: new CallerText(() => [body, ...url.searchParams.values(), ...forwardedHeaderValues(requestHeaders)]),
+        caller: new CallerText(callerParts),
+        scrubName: lowerCaseScrub(apiKey, callerParts),
       };
       await passAnswer(ctx, descriptor, answer, answerHeaders, call, echo, meter, usage);
     };
@@ -268,6 +270,19 @@ const clientGoneAs499: Middleware<AppState> = async (ctx, next) => {
 interface KeyEcho {
   readonly scrubber: KeyEchoScrubber;
   readonly caller: CallerText;
+  /** For header names, which Node lower-cases: see {@link lowerCaseScrub}. */
+  readonly scrubName: (name: string) => string;
+}
+
+/**
+ * A scrub of lower-cased text: by the key lower-cased, leaving what the caller sent
+ * lower-cased too (so that a guess the caller sent still decides nothing). Its scrubber
+ * is built at the first use, which only a header name of unknown words brings.
+ */
+function lowerCaseScrub(apiKey: string, callerParts: () => ReadonlyArray<string | Buffer | null>): (text: string) => string {
+  let scrubber: KeyEchoScrubber | undefined;
+  const caller = new CallerText(() => callerParts().map((part) => (part === null ? null : part.toString().toLowerCase())));
+  return (text) => (scrubber ??= new KeyEchoScrubber(apiKey.toLowerCase())).scrubText(text, caller);
 }
 
 /**
@@ -276,8 +291,9 @@ interface KeyEcho {
  * than piping it (about 250 µs per call here); any other 2xx (an event stream) as it
  * arrives, its headers sent at once; an error read whole and made safe (see
  * upstream-error-body.ts). A redirect is not followed, nor passed on, since the SDK would
- * follow it with the caller's token. The stored key's echoes are scrubbed from every
- * header and body passed on, whatever the status: a provider may echo the key anywhere.
+ * follow it with the caller's token; an encoded body is refused too (see isEncodedAnswer).
+ * The stored key's echoes are scrubbed from every header and body passed on, whatever the
+ * status: a provider may echo the key anywhere.
  */
 async function passAnswer(
   ctx: AppContext,
@@ -294,7 +310,11 @@ async function passAnswer(
     answer.destroy();
     throw upstreamUnavailable(`The provider answered with a redirect (${status}), which is not followed.`);
   }
-  const headers = passedResponseHeaders(answerHeaders, provider, (value) => echo.scrubber.scrubText(value, echo.caller));
+  if (isEncodedAnswer(answerHeaders)) {
+    answer.destroy();
+    throw upstreamUnavailable('The provider answered with an encoded (compressed) body though none was asked for, which is not passed on.');
+  }
+  const headers = passedResponseHeaders(answerHeaders, provider, (value) => echo.scrubber.scrubText(value, echo.caller), echo.scrubName);
   const { response } = ctx;
   response.status = status;
   if (status >= 200 && status < 300) {

@@ -14,7 +14,7 @@ const noBetas = { allowed: new Set<string>(), dropped: () => {} };
 describe.each(PROVIDERS.map((p) => [p.id, p] as const))('the %s descriptor', (_id, descriptor) => {
   it('passes back its request id and its rate-limit headers', () => {
     const upstream = { [descriptor.requestIdHeader]: 'req_0123', ...Object.fromEntries(descriptor.rateLimitHeaderPrefixes.map((prefix) => [`${prefix}limit-requests`, '60'])) };
-    const passed = passedResponseHeaders(upstream, descriptor, (value) => value);
+    const passed = passedResponseHeaders(upstream, descriptor, (value) => value, (name) => name);
     expect(passed[ANSWERED_REQUEST_ID_HEADER[descriptor.dialect]]).toBe('req_0123');
     for (const prefix of descriptor.rateLimitHeaderPrefixes) expect(passed[`${prefix}limit-requests`]).toBe('60');
   });
@@ -46,7 +46,7 @@ describe('rate-limit headers', () => {
       rateLimitHeaderPrefixes: ['x-gw-limit-'],
     });
     const upstream = { 'x-gw-limit-requests': '60', 'x-ratelimit-remaining-requests': '5', 'anthropic-ratelimit-requests-remaining': '7' };
-    expect(passedResponseHeaders(upstream, gateway, (value) => value)).toEqual({ 'x-gw-limit-requests': '60' });
+    expect(passedResponseHeaders(upstream, gateway, (value) => value, (name) => name)).toEqual({ 'x-gw-limit-requests': '60' });
   });
 });
 

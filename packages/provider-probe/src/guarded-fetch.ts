@@ -10,6 +10,7 @@ import {
   type Secret,
   type UsageRecorder,
 } from '@llm-settings/core';
+import { MAX_TIMER_MS } from './deadline.js';
 
 /** Whose calls a client's fetch counts, and where it records them. */
 export interface FetchUsage {
@@ -46,6 +47,26 @@ export class OriginRefusedError extends Error {
   }
 }
 
+/**
+ * Thrown by {@link guardedFetch} for an answer whose body fetch leaves encoded: a transfer
+ * coding other than `chunked`, or a content coding it does not decode (fetch decodes
+ * `gzip`, `deflate` and `br`, and leaves the body as it came when any coding of the list is
+ * another). The key's echoes could not be found in such bytes, which the caller could
+ * decode. The SDK hands it back as the `cause` of its connection error.
+ */
+export class EncodingRefusedError extends Error {
+  constructor() {
+    super('The provider answered in an encoding that fetch does not decode; the answer was not read.');
+    this.name = 'EncodingRefusedError';
+  }
+}
+
+/**
+ * How long one attempt may take, its answer's body included, when the client names no
+ * time: the SDKs' own default.
+ */
+export const DEFAULT_ATTEMPT_TIMEOUT_MS = 600_000;
+
 /** Every header a provider reads a key from. */
 const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'api-key'] as const;
 
@@ -59,6 +80,9 @@ export const API_KEY_PLACEHOLDER = 'llm-settings-key-added-at-send-time';
 /** Statuses whose answers have no body, which a Response cannot be built with. */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
+/** The content codings fetch (undici) decodes, in every Node version this package supports. */
+const DECODED_CODINGS = new Set(['gzip', 'x-gzip', 'deflate', 'br']);
+
 /**
  * The fetch handed to the SDKs for one client or probe, at `baseUrl`:
  * - a request to another origin than `baseUrl`'s is refused unsent (OriginRefusedError):
@@ -68,17 +92,29 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
  *   sent: ANTHROPIC_CUSTOM_HEADERS can add an `Authorization` or `X-Api-Key` header that
  *   would replace the key, and the OpenAI SDK sends a Bearer header to providers that
  *   read `api-key` or nothing;
- * - redirects are not followed (a redirect would send the key to another host);
- * - the key's echoes are scrubbed from the answer's headers and body, whatever the
- *   status and streamed or not (core's KeyEchoScrubber, as the pass-through does), so
- *   that neither the SDK's results nor the errors it throws (which quote the provider's
- *   body and headers) hold any part of it. What this request itself sent is left as it is;
+ * - redirects are not followed (a redirect would send the key to another host), nor is an
+ *   answer read whose body fetch leaves encoded (EncodingRefusedError);
+ * - each attempt ends within `timeoutMs`, its answer's body included (the SDKs' own
+ *   timeout ends only the wait for the headers): a body or event stream that stalls fails
+ *   with a `TimeoutError`. The timer is cleared when the answer ends, whatever ends it;
+ * - the key's echoes are scrubbed from the answer's header values, status text and body,
+ *   whatever the status and streamed or not (core's KeyEchoScrubber, as the pass-through
+ *   does), and a header whose name holds one is left out (names come lower-cased, so they
+ *   are judged by the key lower-cased), so that neither the SDK's results nor the errors
+ *   it throws (which quote the provider's body and headers) hold any part of it. What
+ *   this request itself sent is left as it is;
  * - with `usage`, each generating call (messages, chat completions, responses,
  *   embeddings), every attempt of it, is counted as the pass-through counts it: its status,
  *   and the usage read from the answer's bytes as the SDK reads them, recorded once their
  *   reading ends, whatever ends it (the last byte, a cancel, an abort, a failure).
  */
-export function guardedFetch(apiKey: Secret, auth: ProviderAuth, baseUrl: string, usage: FetchUsage | null = null): typeof globalThis.fetch {
+export function guardedFetch(
+  apiKey: Secret,
+  auth: ProviderAuth,
+  baseUrl: string,
+  usage: FetchUsage | null = null,
+  timeoutMs: number = DEFAULT_ATTEMPT_TIMEOUT_MS,
+): typeof globalThis.fetch {
   const origin = new URL(baseUrl).origin;
   return async (input, init = {}) => {
     const url = new URL(input instanceof Request ? input.url : input);
@@ -91,20 +127,76 @@ export function guardedFetch(apiKey: Secret, auth: ProviderAuth, baseUrl: string
     else if (auth !== 'none') headers.set(auth, key);
     const body = typeof init.body === 'string' || init.body instanceof Uint8Array ? init.body : null;
     const counter = usage !== null && isUsageCountedPath(url.pathname) ? new CallCounter(usage, body) : null;
+    const deadline = new AttemptDeadline(timeoutMs, init.signal ?? (input instanceof Request ? input.signal : null));
     let response: Response;
     try {
-      response = await globalThis.fetch(input, { ...init, headers, redirect: 'manual' });
+      response = await globalThis.fetch(input, { ...init, headers, redirect: 'manual', signal: deadline.signal });
     } catch (error) {
+      deadline.clear();
       counter?.ended(null, null);
       throw error;
     }
-    if (response.status >= 300 && response.status < 400) {
+    const refusal = response.status >= 300 && response.status < 400 ? new RedirectRefusedError(response.status) : leftEncoded(response.headers) ? new EncodingRefusedError() : null;
+    if (refusal !== null) {
+      deadline.clear();
       counter?.ended(response.status, null);
       await response.body?.cancel();
-      throw new RedirectRefusedError(response.status);
+      throw refusal;
     }
-    return scrubbed(response, new KeyEchoScrubber(key), new CallerText([body, ...url.searchParams.values(), ...sent]), counter);
+    const callerParts = [body, ...url.searchParams.values(), ...sent];
+    const echo = { scrubber: new KeyEchoScrubber(key), caller: new CallerText(callerParts), scrubName: lowerCaseScrub(key, callerParts) };
+    return scrubbed(response, echo, counter, deadline);
   };
+}
+
+/**
+ * One attempt's deadline, its answer's body included, joined with the caller's signal
+ * (the SDK's own, which its timeout and the caller's abort use): the fetch, and with it
+ * the body's stream, is aborted by whichever comes first. The timer is unref'd, so that
+ * an answer nobody reads to its end keeps no process alive.
+ */
+class AttemptDeadline {
+  readonly signal: AbortSignal;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(timeoutMs: number, callerSignal: AbortSignal | null) {
+    const controller = new AbortController();
+    const abort = () => controller.abort(new DOMException(`The provider's answer did not end within ${timeoutMs} ms.`, 'TimeoutError'));
+    this.timer = setTimeout(abort, Math.min(timeoutMs, MAX_TIMER_MS)).unref();
+    this.signal = callerSignal === null ? controller.signal : AbortSignal.any([callerSignal, controller.signal]);
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+/** Whether fetch left the body encoded: see {@link EncodingRefusedError}. */
+function leftEncoded(headers: Headers): boolean {
+  const transferCodings = headers.get('transfer-encoding');
+  if (transferCodings !== null && !transferCodings.split(',').every((coding) => coding.trim().toLowerCase() === 'chunked')) return true;
+  const contentCodings = headers.get('content-encoding')?.trim().toLowerCase() ?? '';
+  // `identity` alone is no coding; in a list, fetch knows it no more than any other it does not decode.
+  return contentCodings !== '' && contentCodings !== 'identity' && !contentCodings.split(',').every((coding) => DECODED_CODINGS.has(coding.trim()));
+}
+
+/** The key's echo finder for one answer, and what the request sent (see core's KeyEchoScrubber). */
+interface KeyEcho {
+  readonly scrubber: KeyEchoScrubber;
+  readonly caller: CallerText;
+  /** For header names, which come lower-cased: see {@link lowerCaseScrub}. */
+  readonly scrubName: (name: string) => string;
+}
+
+/**
+ * A scrub of lower-cased text: by the key lower-cased, leaving what the request sent
+ * lower-cased too (so that text the caller sent still decides nothing).
+ */
+function lowerCaseScrub(key: string, callerParts: ReadonlyArray<string | Uint8Array | null>): (text: string) => string {
+  let scrubber: KeyEchoScrubber | undefined;
+  const lowered = (part: string | Uint8Array | null) => (part === null ? null : (typeof part === 'string' ? part : new TextDecoder().decode(part)).toLowerCase());
+  const caller = new CallerText(() => callerParts.map(lowered));
+  return (text) => (scrubber ??= new KeyEchoScrubber(key.toLowerCase())).scrubText(text, caller);
 }
 
 /** One counted call: recorded once, with the usage its answer reported. */
@@ -136,20 +228,28 @@ class CallCounter {
   }
 }
 
-/** The answer with the key's echoes scrubbed from its headers and, as it arrives, its body. */
-function scrubbed(response: Response, scrubber: KeyEchoScrubber, caller: CallerText, counter: CallCounter | null): Response {
+/**
+ * The answer with the key's echoes scrubbed from its headers and status text and, as it
+ * arrives, its body; the call counted and its deadline cleared once the body ends.
+ */
+function scrubbed(response: Response, { scrubber, caller, scrubName }: KeyEcho, counter: CallCounter | null, deadline: AttemptDeadline): Response {
   const headers = new Headers();
+  // One scrub of all the names, a newline apart (no echo spans whitespace); each on its own only when it finds one.
+  const names = [...response.headers.keys()].join('\n');
+  const someNameEchoes = scrubName(names) !== names;
   for (const [name, value] of response.headers) {
-    // A scrub changes the body's length.
-    if (name !== 'content-length') headers.append(name, scrubber.scrubText(value, caller));
+    // A scrub changes the body's length; a name cannot be scrubbed, only left out.
+    if (name !== 'content-length' && !(someNameEchoes && scrubName(name) !== name)) headers.append(name, scrubber.scrubText(value, caller));
   }
   const reader = counter?.readerFor(response) ?? null;
-  const body =
-    response.body === null || NULL_BODY_STATUSES.has(response.status)
-      ? null
-      : scrubbedBody(response.body, scrubber.stream(caller), reader, () => counter?.ended(response.status, reader));
+  const ended = () => {
+    deadline.clear();
+    counter?.ended(response.status, reader);
+  };
+  const body = response.body === null || NULL_BODY_STATUSES.has(response.status) ? null : scrubbedBody(response.body, scrubber.stream(caller), reader, ended);
+  if (body === null) deadline.clear();
   if (body === null || reader === null) counter?.ended(response.status, null);
-  return new Response(body, { status: response.status, statusText: response.statusText, headers });
+  return new Response(body, { status: response.status, statusText: scrubber.scrubText(response.statusText, caller), headers });
 }
 
 /**

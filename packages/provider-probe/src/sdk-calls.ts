@@ -40,7 +40,7 @@ export interface ClientSettings {
   /** Revealed by the client's fetch at send time only: the client object never holds it. Empty for a keyless provider. */
   readonly apiKey: Secret;
   readonly baseUrl: string;
-  /** Per attempt, until the answer's headers; undefined leaves the SDK's default. */
+  /** Per attempt, its answer's body included (guardedFetch's deadline; the SDK's timeout bounds the headers); undefined: the SDKs' default, 10 minutes. */
   readonly timeoutMs?: number | undefined;
   /** Undefined leaves the SDK's default. */
   readonly maxRetries?: number | undefined;
@@ -121,7 +121,7 @@ async function loadAnthropicSdk(): Promise<ProviderSdk> {
       webhookKey: null,
       timeout: timeoutMs,
       maxRetries,
-      fetch: guardedFetch(apiKey, 'x-api-key', baseUrl, usage ?? null),
+      fetch: guardedFetch(apiKey, 'x-api-key', baseUrl, usage ?? null, timeoutMs),
       logLevel: 'off',
     });
   return {
@@ -162,7 +162,7 @@ async function loadOpenAiSdk(): Promise<ProviderSdk> {
       timeout: timeoutMs,
       maxRetries,
       defaultHeaders: descriptor.fixedHeaders,
-      fetch: guardedFetch(apiKey, descriptor.auth, baseUrl, usage ?? null),
+      fetch: guardedFetch(apiKey, descriptor.auth, baseUrl, usage ?? null, timeoutMs),
       logLevel: 'off',
     });
   return {

@@ -24,10 +24,12 @@ export interface SdkClientOptions<P extends LlmProvider = LlmProvider> {
    */
   providers?: ProviderRegistry | undefined;
   /**
-   * How long one attempt waits for the answer to start (its headers), in milliseconds;
-   * each retry waits as long again. A streamed body is not bounded by it. Left unset,
-   * the SDK's own default of the same value applies, and with it the Anthropic SDK's
-   * refusal of a non-streamed call whose `max_tokens` could take longer than that.
+   * How long one attempt may take, in milliseconds, its answer's body included, streamed
+   * or not: a body or event stream still unfinished then fails with a `TimeoutError`
+   * (before the headers, the SDK's connection timeout error). Each retry has as long
+   * again. A call's own `timeout` option bounds only the wait for the headers, within
+   * this. Left unset, the SDKs' default of the same value applies, and with it the
+   * Anthropic SDK's refusal of a non-streamed call whose `max_tokens` could take longer.
    * @default 600000 (10 minutes: an LLM call can be long)
    */
   timeoutMs?: number | undefined;
@@ -56,9 +58,10 @@ export interface SdkClientOptions<P extends LlmProvider = LlmProvider> {
  * key's echoes are scrubbed from every answer, so that results and the errors thrown
  * hold no part of it; and redirects are not followed (a redirect would take the key to
  * another host): the call fails with the SDK's connection error, whose `cause` is a
- * RedirectRefusedError. Nor does a request leave for another origin than the base URL's
- * (a `baseURL` changed with `withOptions`, an absolute URL given to `client.get`): it fails
- * unsent, the connection error's `cause` an OriginRefusedError.
+ * RedirectRefusedError (an EncodingRefusedError for an answer fetch leaves encoded, in
+ * which no echo could be found). Nor does a request leave for another origin than the
+ * base URL's (a `baseURL` changed with `withOptions`, an absolute URL given to
+ * `client.get`): it fails unsent, the connection error's `cause` an OriginRefusedError.
  *
  * Async because each SDK is imported at its provider's first use, to keep start-up fast.
  * @throws ConfigError when an option is unusable; the message names the option only.
