@@ -5,7 +5,10 @@ export const IDENTITY_PROVIDER_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256',
 
 /** The app's own identity provider, whose tokens are accepted besides minted ones. */
 export interface IdentityProviderOptions {
-  /** Its key set (JWKS): https, or http on a loopback address for development. */
+  /**
+   * Its key set (JWKS): https, or http on a loopback address for development; no user name or
+   * password (see {@link jwksUrlProblem}).
+   */
   jwksUrl: string;
   /** The `iss` its tokens must carry. */
   issuer: string;
@@ -45,19 +48,27 @@ export interface IdentityProviderOptions {
 }
 
 /**
- * The key set's URL, checked: https, or http to a loopback address only.
- * @throws ConfigError naming the option (`jwksUrl`), never the URL's credentials.
+ * Why `value` cannot be a key set URL, as the end of a sentence naming it, or null when it
+ * can: https, or http to a loopback address only, and no user name or password (fetch
+ * refuses such a URL and quotes it, credentials included, in its error). A query is
+ * allowed, as some identity providers need one (Entra ID's `?appid=`).
+ */
+export function jwksUrlProblem(value: string): string | null {
+  const url = URL.canParse(value) ? new URL(value) : null;
+  const plainHttpAllowed = url?.protocol === 'http:' && isLoopbackHost(url.hostname);
+  if (url === null || (url.protocol !== 'https:' && !plainHttpAllowed)) {
+    return 'must be an https URL (plain http only on a loopback address: localhost, 127.0.0.1, ::1)';
+  }
+  if (url.username !== '' || url.password !== '') return 'must not hold a user name or password';
+  return null;
+}
+
+/**
+ * The key set's URL, checked (see {@link jwksUrlProblem}).
+ * @throws ConfigError naming the option (`jwksUrl`), never the URL.
  */
 export function jwksUrlOf(jwksUrl: string): URL {
-  let url: URL;
-  try {
-    url = new URL(jwksUrl);
-  } catch {
-    throw new ConfigError('jwksUrl must be an https URL (or http on a loopback address for development).');
-  }
-  const plainHttpAllowed = url.protocol === 'http:' && isLoopbackHost(url.hostname);
-  if (url.protocol !== 'https:' && !plainHttpAllowed) {
-    throw new ConfigError('jwksUrl must be an https URL; plain http is allowed on a loopback address (localhost, 127.0.0.1, ::1) only.');
-  }
-  return url;
+  const problem = jwksUrlProblem(jwksUrl);
+  if (problem !== null) throw new ConfigError(`jwksUrl ${problem}.`);
+  return new URL(jwksUrl);
 }

@@ -165,6 +165,17 @@ describe('identity provider options', () => {
     },
   );
 
+  it('createJoseTokenVerifier - accepts a key set URL with a query, as some identity providers need one', () => {
+    expect(options({ jwksUrl: 'https://id.example.test/discovery/keys?appid=app-7' })).not.toThrow();
+  });
+
+  it.each(['https://u:hunter2pass@id.example.test/jwks.json', 'https://hunter2pass@id.example.test/jwks.json', 'http://u:hunter2pass@127.0.0.1:9/jwks.json'])(
+    'createJoseTokenVerifier - refuses the key set URL %s: no user name or password, never quoted',
+    (jwksUrl) => {
+      expect(options({ jwksUrl })).toThrow(new ConfigError('jwksUrl must not hold a user name or password.'));
+    },
+  );
+
   it('createJoseTokenVerifier - refuses an identity provider without issuer or audience', () => {
     expect(options({ issuer: '' })).toThrow(ConfigError);
     expect(options({ audience: '' })).toThrow(ConfigError);

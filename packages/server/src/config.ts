@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { isIP, isIPv6 } from 'node:net';
 import { resolve, dirname } from 'node:path';
+import { inspect, type InspectOptionsStylized } from 'node:util';
 import { z } from 'zod';
 import {
   baseUrlVariableOf,
@@ -27,7 +28,7 @@ import {
 } from '@llm-settings/http-koa';
 import { DEFAULT_MAX_IN_FLIGHT } from '@llm-settings/provider-probe';
 import { parseFernetKeys } from '@llm-settings/crypto-fernet';
-import { jwksUrlOf, parseTokenSecrets, type IdentityProviderOptions } from '@llm-settings/auth-jose/config';
+import { jwksUrlProblem, parseTokenSecrets, type IdentityProviderOptions } from '@llm-settings/auth-jose/config';
 import { DEFAULT_DATABASE_FILE, findProjectDir } from './data-home.js';
 import { loadProviderConfig } from './provider-config.js';
 import { cliCommand } from './cli-command.js';
@@ -105,14 +106,11 @@ const tokenSecrets = (name: string) =>
     }
   });
 
-/** SETTINGS_JWKS_URL: https, or http on a loopback address. */
+/** SETTINGS_JWKS_URL: https, or http on a loopback address, without a user name or password. */
 const jwksUrl = (name: string) =>
   z.string().superRefine((value, ctx) => {
-    try {
-      jwksUrlOf(value);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: `${name} must be an https URL (plain http only on a loopback address: localhost, 127.0.0.1, ::1)` });
-    }
+    const problem = jwksUrlProblem(value);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: `${name} ${problem}` });
   });
 
 const MIB = 1024 * 1024;
@@ -187,7 +185,7 @@ export interface ServerConfig {
   modelListCacheMaxBytes: number;
   /** Largest request body the LLM pass-through forwards. */
   proxyMaxBodyBytes: number;
-  /** Upper bound of one LLM call, through the pass-through or an SDK client from `client()`. */
+  /** Upper bound of one LLM call through the pass-through, or of each attempt of an SDK client from `client()` (its body or stream included). */
   llmTimeoutMs: number;
   /** Time the pass-through waits for a request body; a slower one is a 408. */
   proxyBodyTimeoutMs: number;
@@ -304,13 +302,13 @@ export function loadConfig(
     identityProvider:
       e.SETTINGS_JWKS_URL === undefined
         ? null
-        : {
+        : new IdentityProvider({
             jwksUrl: e.SETTINGS_JWKS_URL,
             issuer: e.SETTINGS_JWT_ISSUER!,
             audience: e.SETTINGS_JWT_AUDIENCE!,
             scopePrefix: e.SETTINGS_JWT_SCOPE_PREFIX ?? '',
             scopeClaim: e.SETTINGS_JWT_SCOPE_CLAIM ?? 'sub',
-          },
+          }),
     usageFlushMs: e.USAGE_FLUSH_MS ?? DEFAULT_USAGE_FLUSH_MS,
     usageRetentionDays: e.USAGE_RETENTION_DAYS ?? DEFAULT_USAGE_RETENTION_DAYS,
     logLevel: e.LOG_LEVEL ?? 'info',
@@ -466,13 +464,45 @@ const PASSWORD_PARAMETERS = ['password', 'sslpassword'];
 /** A connection URL that prints with its passwords as `***`: a printed config shows where, never how to get in. */
 class ConnectionUrl extends Secret {
   override toString(): string {
-    const url = URL.parse(this.reveal());
-    if (url === null) return '[a URL that could not be read]';
+    // URL.canParse, not URL.parse: Node 20.17, which the engines field admits, lacks the latter.
+    if (!URL.canParse(this.reveal())) return '[a URL that could not be read]';
+    const url = new URL(this.reveal());
     const inQuery = PASSWORD_PARAMETERS.filter((name) => url.searchParams.has(name));
     if (url.password === '' && inQuery.length === 0) return this.reveal();
     if (url.password !== '') url.password = '***';
     for (const name of inQuery) url.searchParams.set(name, '***');
     return url.toString();
+  }
+}
+
+/**
+ * The identity provider's options, printed (console.log, JSON) with the values of the key set
+ * URL's query as `***`: a query some identity providers need (Entra ID's `?appid=`) may also
+ * carry a credential. The URL itself stays as given, for the verifier to fetch.
+ */
+class IdentityProvider implements IdentityProviderOptions {
+  readonly jwksUrl: string;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly scopePrefix: string;
+  readonly scopeClaim: string;
+
+  constructor(options: Required<Omit<IdentityProviderOptions, 'algorithms' | 'timeoutMs' | 'cooldownMs' | 'cacheMaxAgeMs'>>) {
+    this.jwksUrl = options.jwksUrl;
+    this.issuer = options.issuer;
+    this.audience = options.audience;
+    this.scopePrefix = options.scopePrefix;
+    this.scopeClaim = options.scopeClaim;
+  }
+
+  toJSON(): IdentityProviderOptions {
+    const url = new URL(this.jwksUrl);
+    for (const name of new Set(url.searchParams.keys())) url.searchParams.set(name, '***');
+    return { ...this, jwksUrl: url.toString() };
+  }
+
+  [inspect.custom](_depth: number, options: InspectOptionsStylized): string {
+    return inspect(this.toJSON(), options);
   }
 }
 

@@ -124,6 +124,24 @@ describe('loadConfig', () => {
     expect(String(loadConfig({ DATABASE_URL: 'sqlite:/db/s.db' }, '/srv/app').databaseUrl)).toBe('sqlite:/db/s.db');
   });
 
+  it('keeps the query of SETTINGS_JWKS_URL for the verifier, and prints its values as ***', () => {
+    const jwksUrl = 'https://idp.example.com/discovery/keys?appid=app-7&token=hunter2pass';
+    const config = loadConfig({ SETTINGS_JWKS_URL: jwksUrl, SETTINGS_JWT_ISSUER: 'a', SETTINGS_JWT_AUDIENCE: 'b' }, '/srv/app');
+    expect(config.identityProvider?.jwksUrl).toBe(jwksUrl);
+    for (const printed of [inspect(config, { depth: Infinity }), inspect(config), JSON.stringify(config)]) {
+      expect(printed).not.toContain('hunter2pass');
+      expect(printed).toContain('https://idp.example.com/discovery/keys?appid=***&token=***');
+      expect(printed).toContain('scopeClaim');
+    }
+  });
+
+  it('refuses a user name or password in SETTINGS_JWKS_URL, naming the variable and never the value', () => {
+    const message = configError({ SETTINGS_JWKS_URL: 'https://u:hunter2pass@idp.example.com/jwks?token=hunter2pass', SETTINGS_JWT_ISSUER: 'a', SETTINGS_JWT_AUDIENCE: 'b' });
+    expect(message.split('\n').slice(1)).toEqual(['  - SETTINGS_JWKS_URL must not hold a user name or password']);
+    expect(configError({ SETTINGS_JWKS_URL: 'https://hunter2pass@idp.example.com/jwks', SETTINGS_JWT_ISSUER: 'a', SETTINGS_JWT_AUDIENCE: 'b' })).toContain('SETTINGS_JWKS_URL must not hold');
+    expect(message).not.toContain('hunter2pass');
+  });
+
   it('puts the default database and key in the project\'s data folder, whatever the working directory', () => {
     expect(loadConfig({}, '/home/someone', '/srv/app')).toMatchObject({ dataDir: '/srv/app/data' });
     expect(loadConfig({}, '/home/someone', '/srv/app').databaseUrl.reveal()).toBe('sqlite:/srv/app/data/llm-settings.db');

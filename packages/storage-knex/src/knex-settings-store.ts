@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createChangeFeed, StorageUnavailableError, type SettingsStore } from '@llm-settings/core';
+import { ConflictError, createChangeFeed, type SettingsStore } from '@llm-settings/core';
 import type { Knex } from 'knex';
 import { DEFAULT_NOTIFY_CHANNEL, DEFAULT_SETTINGS_TABLE, historyTableOf } from './defaults.js';
+import type { Dialect } from './dialects/dialect.js';
 import { dialectFor } from './dialects/dialect-for.js';
 import { connectionFactsOf } from './knex-connection-facts.js';
 import { startRemoteChanges } from './remote-changes.js';
@@ -9,7 +10,7 @@ import { pruneHistory, readHistory } from './history-reads.js';
 import { createKeyReads, readAll } from './settings-reads.js';
 import type { SettingsTable } from './settings-table.js';
 import { createSettingsWrites } from './settings-writes.js';
-import { toStoreError } from './store-errors.js';
+import { storeClosedError, toStoreError } from './store-errors.js';
 
 /** Default of `pollIntervalMs`: other processes' writes are seen well within 1 s. */
 const DEFAULT_POLL_INTERVAL_MS = 250;
@@ -88,20 +89,25 @@ export function createKnexSettingsStore(knex: Knex, options: KnexSettingsStoreOp
     knex,
     name,
     historyName: historyTableOf(name),
-    dialect,
+    dialect: refusedOnceClosed(dialect, () => feed.closed),
     now: options.now ?? (() => new Date()),
     emit: feed.emit,
   };
   const writes = createSettingsWrites(table);
   const readKey = createKeyReads(table);
 
-  /** Runs one operation, refusing after close and mapping failures to core's errors. */
+  /**
+   * Runs one operation, refusing after close and mapping failures to core's errors. Once
+   * the store is closed, a call it cut short fails saying so, whatever the pool its owner
+   * then destroys made of it (an acquire timed out, a connection gone); a conflict the
+   * database answered stays a conflict.
+   */
   const guarded = async <T>(operation: () => Promise<T>): Promise<T> => {
-    if (feed.closed) throw new StorageUnavailableError('The settings store is closed.');
+    if (feed.closed) throw storeClosedError();
     try {
       return await operation();
     } catch (error) {
-      throw toStoreError(error, dialect);
+      throw feed.closed && !(error instanceof ConflictError) ? storeClosedError(error) : toStoreError(error, dialect);
     }
   };
 
@@ -115,5 +121,31 @@ export function createKnexSettingsStore(knex: Knex, options: KnexSettingsStoreOp
     list: () => readAll(table, guarded),
     watch: feed.watch,
     close: feed.close,
+  };
+}
+
+/**
+ * The dialect, whose statements are refused at once once the store is closed: gets and sets
+ * batched behind a running statement start theirs after it, and would otherwise wait for a
+ * connection from the pool that the store's owner destroys next, to its acquire timeout.
+ */
+function refusedOnceClosed(dialect: Dialect, closed: () => boolean): Dialect {
+  const open = () => {
+    if (closed()) throw storeClosedError();
+  };
+  return {
+    ...dialect,
+    async query(knex, sql, bindings) {
+      open();
+      return dialect.query(knex, sql, bindings);
+    },
+    async writeAlone(knex, sql, bindings) {
+      open();
+      return dialect.writeAlone(knex, sql, bindings);
+    },
+    async writeTransaction(knex, work) {
+      open();
+      return dialect.writeTransaction(knex, work);
+    },
   };
 }

@@ -5,6 +5,11 @@ import { errorChain } from './dialects/driver-errors.js';
 /** What a call refused or cut short by a closed store, or by its destroyed pool, fails with. */
 export const STORE_CLOSED_MESSAGE = 'The settings store is closed.';
 
+/** The error of a call refused or cut short by a closed store, or by its destroyed pool; `cause` what cut it short. */
+export function storeClosedError(cause?: unknown): StorageUnavailableError {
+  return new StorageUnavailableError(STORE_CLOSED_MESSAGE, cause === undefined ? undefined : { cause });
+}
+
 /**
  * Turns a driver or knex error into one of core's errors. The messages are fixed
  * (generic, or the dialect's reason): the driver's message may name the host, or quote
@@ -12,7 +17,7 @@ export const STORE_CLOSED_MESSAGE = 'The settings store is closed.';
  */
 export function toStoreError(error: unknown, dialect: Dialect): LlmSettingsError {
   if (error instanceof LlmSettingsError) return error;
-  if (isPoolClosed(error)) return new StorageUnavailableError(STORE_CLOSED_MESSAGE, { cause: error });
+  if (isPoolClosed(error)) return storeClosedError(error);
   if (dialect.isUnavailable(error)) return new StorageUnavailableError(dialect.unavailableReason?.(error), { cause: error });
   return new LlmSettingsError(ErrorCodes.INTERNAL, 'The settings storage failed unexpectedly.', { cause: error });
 }

@@ -47,7 +47,7 @@ describeEachDatabase(
     });
     afterAll(async () => database.close());
 
-    it('fails the calls it cuts short with StorageUnavailableError saying the store is closed, as every call after close', async () => {
+    it('fails every call it cuts short with StorageUnavailableError saying the store is closed, as every call after close', async () => {
       const knex = database.connect();
       const store = createKnexSettingsStore(knex, { notifyChannel: database.channel });
       store.watch(() => undefined);
@@ -56,8 +56,24 @@ describeEachDatabase(
       await store.close();
       await knex.destroy();
       const cutShort = await storageFailuresOf(inFlight);
-      expect(cutShort.filter(({ message }) => message === CLOSED).length, 'no call was cut short by the pool closing').toBeGreaterThan(0);
+      expect(cutShort.length, 'no call was cut short by the pool closing').toBeGreaterThan(0);
+      expect(new Set(cutShort.map(({ message }) => message))).toEqual(new Set([CLOSED]));
       expect((await storageFailuresOf(callsOf(store, 1))).map(({ message }) => message)).toEqual(Array(6).fill(CLOSED));
+    });
+
+    it('refuses at once, saying the store is closed, the gets and sets batched behind a running statement when it closes', async () => {
+      const knex = database.connect();
+      const store = createKnexSettingsStore(knex, { notifyChannel: database.channel });
+      // The first get and the first set go out at once; the others wait for them, to go together after.
+      const running = [store.get('queued:running'), store.set('queued:running', 'value')];
+      const queued = Array.from({ length: 20 }, (_, i) => [store.get(`queued:get:${i}`), store.set(`queued:set:${i}`, 'value')]).flat();
+      const closing = Date.now();
+      await store.close();
+      await knex.destroy();
+      const failures = await storageFailuresOf(Promise.allSettled(queued));
+      expect(failures.map(({ message }) => message)).toEqual(Array(queued.length).fill(CLOSED));
+      expect(Date.now() - closing, 'a queued batch waited out the acquire timeout').toBeLessThan(1000);
+      await Promise.allSettled(running);
     });
 
     it('fails calls with StorageUnavailableError saying the store is closed once its pool is destroyed under it', async () => {
