@@ -23,7 +23,7 @@ import {
 } from '@llm-settings/core';
 import { createSdkClient, type SdkClient } from '@llm-settings/provider-probe';
 import { loadConfig, type ServerConfig } from './config.js';
-import { resolveEncryptionKey } from './encryption-key.js';
+import { discardGeneratedKeyFile, resolveEncryptionKey } from './encryption-key.js';
 import { startHistoryPruning } from './history-pruning.js';
 import { createLogger } from './logger.js';
 import { mintScopedToken } from './scoped-tokens.js';
@@ -47,10 +47,13 @@ export interface CreateLlmSettingsOptions {
    */
   logger?: Logger;
   /**
-   * Run the storage migrations before returning.
+   * Run the storage migrations before returning (true); leave them to a job (false: the start
+   * warns naming those pending, and /readyz fails until they have run); or refuse to start
+   * while any is pending (`'require'`), as the CLI's maintenance commands do, so that a
+   * mistyped or missing DATABASE_URL is not a new, empty database for them to act on.
    * @default true
    */
-  migrate?: boolean;
+  migrate?: boolean | 'require';
   /**
    * Prune the history and the usage older than their retention in the background. Off for
    * a one-shot tool (the CLI's commands): its prunes would compete with its own work for
@@ -90,8 +93,9 @@ export interface LlmSettings {
    */
   usage(options: UsageReadOptions): Promise<UsageRow[]>;
   /**
-   * Re-encrypts every stored value under the first ENCRYPTION_KEY, atomically, with a
-   * `rotate` history entry per scope by `actor` (default `embedded`).
+   * Re-encrypts every stored value under the first ENCRYPTION_KEY, in atomic batches beside
+   * concurrent writers, with a `rotate` history entry per scope by `actor` (default
+   * `embedded`); interrupted, it is safe to run again.
    */
   rotateKeys(options?: ActorOptions): Promise<RotationReport>;
   /**
@@ -143,8 +147,8 @@ export async function createLlmSettings(options: CreateLlmSettingsOptions = {}):
 export async function wireLlmSettings(options: CreateLlmSettingsOptions, modules: readonly ContainerModule[] = []): Promise<{ settings: LlmSettings; container: Container }> {
   const baseConfig = options.config ?? loadConfig(options.env ?? process.env);
   const logger = options.logger ?? createLogger({ level: baseConfig.logLevel });
-  const { keys, source, file } = await resolveEncryptionKey(baseConfig, logger);
-  const config: RuntimeConfig = { ...baseConfig, encryptionKeys: keys, encryptionKeyFile: file ?? null, encryptionKeySource: source, pruning: options.pruning ?? true };
+  const key = await resolveEncryptionKey(baseConfig, logger);
+  const config: RuntimeConfig = { ...baseConfig, encryptionKeys: key.keys, encryptionKeyFile: key.file ?? null, encryptionKeySource: key.source, pruning: options.pruning ?? true };
 
   const container = new Container();
   container.load(configModule(config, logger), ...applicationModules, startupModule({ migrate: options.migrate ?? true }), rootModule, ...modules);
@@ -158,6 +162,7 @@ export async function wireLlmSettings(options: CreateLlmSettingsOptions, modules
     // The store first: its feed polls through the pool on SQLite.
     await container.unbindAsync(TOKENS.Store);
     await container.unbindAsync(TOKENS.Knex);
+    await discardGeneratedKeyFile(key, logger);
     throw error;
   }
 }

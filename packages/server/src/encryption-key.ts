@@ -14,6 +14,8 @@ export interface ResolvedEncryptionKey {
   source: 'environment' | string;
   /** The key file read or written, for the readiness check to notice its removal; absent for the environment. */
   file?: KeyFileIdentity;
+  /** True when this very call generated the key file: a start that then fails discards it ({@link discardGeneratedKeyFile}). */
+  generated: boolean;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface ResolvedEncryptionKey {
  *   (see key-file.ts), naming the path and the fix.
  */
 export async function resolveEncryptionKey(config: ServerConfig, logger: Logger): Promise<ResolvedEncryptionKey> {
-  if (config.encryptionKey !== null) return { keys: config.encryptionKey, source: 'environment' };
+  if (config.encryptionKey !== null) return { keys: config.encryptionKey, source: 'environment', generated: false };
   const path = join(config.dataDir, KEY_FILE_NAME);
   await ensurePrivateKeyFolder(config.dataDir);
   const existing = await readKeyFile(path);
@@ -35,9 +37,7 @@ export async function resolveEncryptionKey(config: ServerConfig, logger: Logger)
         { path },
         'generated a new encryption key because ENCRYPTION_KEY is not set; back this file up: stored API keys cannot be read without it',
       );
-      const file = await identifyKeyFile(path, key);
-      generatedByStart.set(config, file);
-      return { keys: key, source: path, file };
+      return { keys: key, source: path, file: await identifyKeyFile(path, key), generated: true };
     }
   }
   // Either the file was there, or another process created it first: use that one.
@@ -47,34 +47,20 @@ export async function resolveEncryptionKey(config: ServerConfig, logger: Logger)
   }
   assertKeyList(path, keys);
   logger.info({ path }, 'using the encryption key file (ENCRYPTION_KEY is not set)');
-  return { keys, source: path, file: await identifyKeyFile(path, keys) };
+  return { keys, source: path, file: await identifyKeyFile(path, keys), generated: false };
 }
 
-/** The key file a start generated, by the configuration object that start resolved its key with (see removeKeyFileIfStartFails). */
-const generatedByStart = new WeakMap<ServerConfig, KeyFileIdentity>();
-
 /**
- * Runs a start and, should it fail, removes the key file that this very start generated: a
- * failed start leaves no key behind, in a folder the operator may not have meant (a folder
- * given as the database) or for the next start to take as the key of data it never
- * encrypted. `start` gets a copy of `config` of its own and must resolve its key with it,
- * so that no other start's key file is taken for this one's. Only a file still holding the
- * key this start wrote is removed, and only when the start fails before it returns or
- * serves, so before anything was encrypted with it here; a key file that was there before
- * is never touched.
+ * Removes the key file a start generated, once that start has failed before serving or
+ * returning, so before anything was encrypted with it: a failed start leaves no key behind,
+ * in a folder the operator may not have meant (a folder given as the database) or for the
+ * next start to take as the key of data it never encrypted. Only a file still holding the
+ * generated key is removed; a key file that was there before is never touched.
  */
-export async function removeKeyFileIfStartFails<T>(config: ServerConfig, logger: Logger, start: (config: ServerConfig) => Promise<T>): Promise<T> {
-  const own = { ...config };
-  try {
-    return await start(own);
-  } catch (error) {
-    const file = generatedByStart.get(own);
-    if (file !== undefined && (await removeKeyFileIfInPlace(file))) {
-      logger.info({ path: file.path }, 'removed the encryption key file this start generated, as the start failed');
-    }
-    throw error;
-  } finally {
-    generatedByStart.delete(own);
+export async function discardGeneratedKeyFile(resolved: ResolvedEncryptionKey, logger: Logger): Promise<void> {
+  if (!resolved.generated || resolved.file === undefined) return;
+  if (await removeKeyFileIfInPlace(resolved.file)) {
+    logger.info({ path: resolved.file.path }, 'removed the encryption key file this start generated, as the start failed');
   }
 }
 

@@ -1,6 +1,7 @@
 import { ContainerModule, type ResolutionContext } from 'inversify';
 import type { Knex } from 'knex';
 import {
+  ConfigError,
   isLlmSettingsError,
   LlmSettingsService,
   TokenRevocations,
@@ -105,14 +106,16 @@ export const usageModule = new ContainerModule(({ bind }) => {
  * values, before anything is served. The cipher is resolved first, so that a bad key fails
  * before any connection is opened.
  */
-export function startupModule(options: { migrate: boolean }): ContainerModule {
+export function startupModule(options: { migrate: boolean | 'require' }): ContainerModule {
   return new ContainerModule(({ bind }) => {
     bind(TOKENS.ReadyStore)
       .toResolvedValue(
         async (cipher: RotatingSecretCipher, knex: Knex, store: SettingsStore, config: RuntimeConfig, logger: Logger) => {
-          if (options.migrate) {
+          if (options.migrate === true) {
             await migrateSettingsStore(knex);
             await migrateUsageStore(knex);
+          } else if (options.migrate === 'require') {
+            await refusePendingMigrations(knex, config);
           } else {
             await warnOfPendingMigrations(knex, logger);
           }
@@ -123,7 +126,7 @@ export function startupModule(options: { migrate: boolean }): ContainerModule {
       )
       .inSingletonScope();
     bind(TOKENS.PendingMigrations)
-      .toResolvedValue((knex: Knex) => (options.migrate ? null : () => pendingStorageMigrations(knex)), [TOKENS.Knex])
+      .toResolvedValue((knex: Knex) => (options.migrate === false ? () => pendingStorageMigrations(knex) : null), [TOKENS.Knex])
       .inSingletonScope();
   });
 }
@@ -133,6 +136,20 @@ async function pendingStorageMigrations(knex: Knex): Promise<string[]> {
   const settings = await pendingSettingsStoreMigrations(knex);
   const usage = await pendingUsageStoreMigrations(knex);
   return [...settings.map((name) => `settings/${name}`), ...usage.map((name) => `usage/${name}`)];
+}
+
+/**
+ * Refuses a database the settings store's migrations have not all run on, naming it (its
+ * password hidden): for a one-shot command on the stored settings, most likely not the
+ * database the operator meant.
+ */
+async function refusePendingMigrations(knex: Knex, config: RuntimeConfig): Promise<void> {
+  const pending = await pendingSettingsStoreMigrations(knex);
+  if (pending.length === 0) return;
+  throw new ConfigError(
+    `The database ${String(config.databaseUrl)} is not set up for llm-settings (${pending.length} settings migration(s) not run): ` +
+      `check DATABASE_URL, or run ${cliCommand('migrate')} first if this is the right database.`,
+  );
 }
 
 /**

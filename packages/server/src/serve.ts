@@ -6,7 +6,6 @@ import { clientErrorListener } from '@llm-settings/http-koa';
 import { assertSafeToServe, loadConfig, unknownVariables, type ServerConfig } from './config.js';
 import { wireLlmSettings, type CreateLlmSettingsOptions, type LlmSettings } from './create-llm-settings.js';
 import { drainingResponses } from './draining-responses.js';
-import { removeKeyFileIfStartFails } from './encryption-key.js';
 import { trackConnections, type OpenConnections } from './open-connections.js';
 import { createLogDestination, createLogger } from './logger.js';
 import { httpModule } from './modules.js';
@@ -41,9 +40,9 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const stdoutLogger = options.logger ? undefined : createLogger({ level: config.logLevel, destination: createLogDestination() });
   const logger = options.logger ?? stdoutLogger!;
   if (options.config === undefined) warnOfUnknownVariables(env, config, logger);
-  // A listen that fails keeps a key file generated: another instance sharing the data
-  // folder, the one holding the port, may have started with it.
-  const { settings, app } = await removeKeyFileIfStartFails(config, logger, (startConfig) => wireHttpApp({ ...options, config: startConfig, logger }));
+  // A start that fails discards a key file it generated (wireLlmSettings); a listen that
+  // fails keeps it: another instance sharing the data folder, the one holding the port, may use it.
+  const { settings, app } = await wireHttpApp({ ...options, config, logger });
   const handle = app.callback();
   const responses = drainingResponses();
   const server = createServer({ ServerResponse: responses.ServerResponse }, handle);

@@ -211,6 +211,18 @@ describe('llm-settings CLI', () => {
     expect(output).not.toContain('not-a-key-at-all');
   });
 
+  it.each([['rotate-key'], ['confirm-endpoint', '--provider', 'openai'], ['revoke-tokens', '--scope', 'tenant-42']])(
+    '%s refuses a database llm-settings was never set up in, naming it, and leaves no key file behind',
+    async (...command) => {
+      const home = join(dir, 'never-set-up', command[0]!);
+      const { code, output } = await run('node', [CLI, ...command], { LLM_SETTINGS_HOME: home, SETTINGS_TOKEN_SECRET: 'a-token-secret-of-32-characters-or-more-0123' });
+      expect(code).toBe(1);
+      expect(output).toContain(`The database sqlite:${join(home, 'llm-settings.db')} is not set up for llm-settings`);
+      expect(output).toContain('check DATABASE_URL');
+      expect(existsSync(join(home, 'encryption.key'))).toBe(false);
+    },
+  );
+
   it('migrate and rotate-key re-encrypt stored values under the first key', async () => {
     const keyA = (await run('node', [CLI, 'generate-key'], {})).output.trim();
     const keyB = (await run('node', [CLI, 'generate-key'], {})).output.trim();
@@ -231,7 +243,7 @@ describe('llm-settings CLI', () => {
 
     const rotated = await run('node', [CLI, 'rotate-key'], { DATABASE_URL: databaseUrl, ENCRYPTION_KEY: `${keyB},${keyA}` });
     expect(rotated.code).toBe(0);
-    expect(rotated.output).toContain('Re-encrypted 1 of 1 stored value(s)');
+    expect(rotated.output).toContain(`Re-encrypted 1 of 1 stored value(s) under the first key, in ${databaseUrl}.`);
     const again = await run('node', [CLI, 'rotate-key'], { DATABASE_URL: databaseUrl, ENCRYPTION_KEY: `${keyB},${keyA}` });
     expect(again.output).toContain('Re-encrypted 0 of 1 stored value(s)');
 

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, silentLogger, type Logger } from '@llm-settings/core';
 import { createFernetCipher, generateFernetKey } from '@llm-settings/crypto-fernet';
 import { loadConfig } from '../src/config.js';
-import { removeKeyFileIfStartFails, resolveEncryptionKey } from '../src/encryption-key.js';
+import { discardGeneratedKeyFile, resolveEncryptionKey } from '../src/encryption-key.js';
 import { needsRoot, ROOT_SKIPPED } from './support/root.js';
 
 // lstat goes through a spy so a test can swap the file between the check and the read.
@@ -186,57 +186,45 @@ describe('resolveEncryptionKey with a dangling encryption.key symlink', () => {
   }, 2_000);
 });
 
-describe('removeKeyFileIfStartFails', () => {
-  const failure = new ConfigError('the database cannot be opened');
-  /** A start that resolves its key with its own configuration, then fails as `then` says. */
-  const startThat = (then: () => void) => async (config: ReturnType<typeof dataConfig>) => {
-    await resolveEncryptionKey(config, silentLogger);
-    then();
-    return 'started';
-  };
-  const fail = () => {
-    throw failure;
-  };
-
-  it('removes the key file a start generated when that start fails, and says so', async () => {
+describe('discardGeneratedKeyFile', () => {
+  it('removes the key file a start generated, and says so', async () => {
     const config = dataConfig();
     const path = join(config.dataDir, 'encryption.key');
     const said: Record<string, unknown>[] = [];
     const logger: Logger = { ...silentLogger, info: (fields) => said.push(fields) };
-    await expect(removeKeyFileIfStartFails(config, logger, startThat(fail))).rejects.toBe(failure);
+    const resolved = await resolveEncryptionKey(config, silentLogger);
+    expect(resolved.generated).toBe(true);
+    await discardGeneratedKeyFile(resolved, logger);
     expect(existsSync(path)).toBe(false);
     expect(said).toEqual([{ path }]);
   });
 
-  it('keeps the key file a start generated when the start succeeds, and a later start that fails does not remove it', async () => {
-    const config = dataConfig();
-    const path = join(config.dataDir, 'encryption.key');
-    expect(await removeKeyFileIfStartFails(config, silentLogger, startThat(() => {}))).toBe('started');
-    const key = readFileSync(path, 'utf8');
-    await expect(removeKeyFileIfStartFails(config, silentLogger, startThat(fail))).rejects.toBe(failure);
-    expect(readFileSync(path, 'utf8')).toBe(key);
-  });
-
-  it('never removes a key file that was there before the start that failed', async () => {
+  it('never removes a key file that was there before the start', async () => {
     const { config, path } = withKeyFile();
     const key = readFileSync(path, 'utf8');
-    await expect(removeKeyFileIfStartFails(config, silentLogger, startThat(fail))).rejects.toBe(failure);
+    const resolved = await resolveEncryptionKey(config, silentLogger);
+    expect(resolved.generated).toBe(false);
+    await discardGeneratedKeyFile(resolved, silentLogger);
     expect(readFileSync(path, 'utf8')).toBe(key);
   });
 
-  it('keeps a generated key file that was changed or replaced before the start failed', async () => {
+  it('keeps a generated key file that was changed or replaced since', async () => {
     const config = dataConfig();
     const path = join(config.dataDir, 'encryption.key');
+    const resolved = await resolveEncryptionKey(config, silentLogger);
     const other = `${generateFernetKey()}\n`;
-    await expect(removeKeyFileIfStartFails(config, silentLogger, startThat(() => (writeFileSync(path, other), fail())))).rejects.toBe(failure);
+    writeFileSync(path, other);
+    await discardGeneratedKeyFile(resolved, silentLogger);
     expect(readFileSync(path, 'utf8')).toBe(other);
   });
 
-  it('leaves another start\'s generated key file alone when that one shares the configuration object', async () => {
+  it('leaves the file to the start that generated it: another start reading it has not generated it', async () => {
     const config = dataConfig();
     const path = join(config.dataDir, 'encryption.key');
-    await resolveEncryptionKey(config, silentLogger); // a start in progress with the same object generates the key
-    await expect(removeKeyFileIfStartFails(config, silentLogger, startThat(fail))).rejects.toBe(failure);
+    await resolveEncryptionKey(config, silentLogger);
+    const second = await resolveEncryptionKey(config, silentLogger);
+    expect(second.generated).toBe(false);
+    await discardGeneratedKeyFile(second, silentLogger);
     expect(existsSync(path)).toBe(true);
   });
 });

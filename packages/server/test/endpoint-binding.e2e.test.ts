@@ -92,7 +92,7 @@ describe('a key bound to the origin its provider had when it was saved', () => {
 
     const confirmed = await run('node', [CLI, 'confirm-endpoint', '--provider', 'openrouter'], { ...env, OPENROUTER_BASE_URL: after.baseUrls.openrouter! });
     expect(confirmed).toMatchObject({ code: 0 });
-    expect(confirmed.output).toContain(`Bound 1 of 1 stored openrouter key(s) to ${newOrigin}.`);
+    expect(confirmed.output).toContain(`Bound 1 of 1 stored openrouter key(s) to ${newOrigin}, in `);
     expect(confirmed.output).not.toContain(KEY);
 
     const again = await serveAt(after.baseUrls.openrouter!);
