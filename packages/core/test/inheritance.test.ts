@@ -198,6 +198,33 @@ describe('keys lent by a parent scope', () => {
     other.close();
   });
 
+  it('update - a link put back on a race never undoes a write acknowledged between its read and its write', async () => {
+    const NEW_KEY = 'sk-proj-NEW-KEY-eeeeffff3333';
+    await service.update({ provider: 'openai', api_key: CHILD_KEY }, { scope: 'put-a' });
+    await service.update({ provider: 'openai', api_key: PARENT_KEY }, { scope: 'put-b' });
+    // Before the link's first write: the user saves a new key for put-a, then the operator links put-b to put-a.
+    let beforeFirstWrite: (() => Promise<unknown>) | null = async () => {
+      await service.update({ provider: 'openai', api_key: NEW_KEY }, { scope: 'put-a' });
+      await service.update({ inherit_from: 'put-a' }, { scope: 'put-b' });
+    };
+    const delayed = new Proxy(store, {
+      get(target, name) {
+        if (name !== 'set') return Reflect.get(target, name, target);
+        return async (...args: Parameters<SettingsStore['set']>) => {
+          const interleave = args[0] === settingsKeyFor('put-a') ? beforeFirstWrite : null;
+          if (interleave !== null) beforeFirstWrite = null;
+          await interleave?.();
+          return target.set(...args);
+        };
+      },
+    });
+    const linking = new LlmSettingsService({ store: delayed, cipher, probe: createScriptedProbe() });
+    expect(await codeOf(linking.update({ provider: 'openai', api_key: PARENT_KEY, inherit_from: 'put-b' }, { scope: 'put-a' }))).toBe(ErrorCodes.VALIDATION_INVALID_INPUT);
+    expect((await service.resolve({ scope: 'put-a' })).apiKey.reveal()).toBe(NEW_KEY);
+    expect((await service.get({ scope: 'put-a' })).view.inherit_from).toBeNull();
+    linking.close();
+  });
+
   it('update - refuses a cycle, a link to the scope itself, and a chain of more than 4 links, storing nothing', async () => {
     await service.update({ inherit_from: 'b' }, { scope: 'a' });
     expect(await codeOf(service.update({ inherit_from: 'a' }, { scope: 'b' }))).toBe(ErrorCodes.VALIDATION_INVALID_INPUT);

@@ -192,7 +192,7 @@ function components(providers: ProviderRegistry, bearerAuth: boolean, hostCheck:
         in: 'header',
         required: false,
         description:
-          'On a read: answer 304 without the body when one of these ETags (weak or not) is the current one, or for `*`. On a change: apply it only if none of them is the current one; `*`: only if no settings are saved (a create-only PUT, as If-Match: "0").',
+          'On a read of the scope\'s own settings (not an inherited view or the defaults): answer 304 without the body when one of these ETags (weak or not) is the current one, or for `*`. On a change: apply it only if none of them is the current one; `*`: only if no settings are saved (a create-only PUT, as If-Match: "0").',
         schema: { type: 'string' },
       },
       Scope: {
@@ -325,7 +325,7 @@ function settingsPaths(providers: ProviderRegistry, bearerAuth: boolean, hostChe
         ...secured,
         responses: {
           200: viewResponse('The settings.'),
-          304: { description: 'If-None-Match names the current ETag: no body.', headers: { ETag: ref('headers', 'ETag'), 'X-Request-Id': ref('headers', 'XRequestId') } },
+          304: { description: "If-None-Match names the current ETag of the scope's own settings: no body.", headers: { ETag: ref('headers', 'ETag'), 'X-Request-Id': ref('headers', 'XRequestId') } },
           400: ref('responses', 'BadRequest'),
           409: ref('responses', 'Conflict'),
           ...common,

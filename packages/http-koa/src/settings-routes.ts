@@ -24,10 +24,11 @@ export function registerSettingsRoutes(resource: ProtectedRoutes, subResources: 
   resource.get<ScopeState>(SETTINGS_PATH, mayInScope('read'), async (ctx) => {
     const snapshot = await service.get({ scope: ctx.state.scope });
     sendSnapshot(ctx, snapshot);
-    // The client's copy is current: 304, without the body. Not Koa's `fresh`, which says
-    // stale whenever the request has Cache-Control: no-cache, as fetch() adds to every conditional request.
+    // The client's copy is current: 304, without the body. Only for the scope's own settings:
+    // the tag is their version, which an inherited view or the defaults outlive. Not Koa's
+    // `fresh`, which says stale whenever the request has Cache-Control: no-cache, as fetch() adds to every conditional request.
     const ifNoneMatch = ctx.request.headers['if-none-match'];
-    if (ifNoneMatch !== undefined && namesTag(parseIfNoneMatch(ifNoneMatch)!, snapshot.etag)) ctx.response.status = 304;
+    if (ifNoneMatch !== undefined && snapshot.view.api_key_source === 'own' && namesTag(parseIfNoneMatch(ifNoneMatch)!, snapshot.etag)) ctx.response.status = 304;
   });
 
   resource.put<ScopeState & PreconditionsState & BodyState>(SETTINGS_PATH, mayInScope('write'), conditional, jsonBody({ required: true }), async (ctx) => {

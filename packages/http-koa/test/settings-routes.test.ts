@@ -228,6 +228,19 @@ describe('PUT /api/settings/llm', () => {
     expect(await stale.json()).toMatchObject({ provider: 'anthropic' });
   });
 
+  it('answers a GET with the settings, never 304, when the view is inherited or the defaults, which their tag outlives', async () => {
+    const as = (scope: string, headers: Record<string, string> = {}) => ({ 'llm-settings-scope': scope, ...headers });
+    const defaults = await fetch(settingsUrl, { headers: as('fresh-scope') });
+    expect((await fetch(settingsUrl, { headers: as('fresh-scope', { 'if-none-match': defaults.headers.get('etag')! }) })).status).toBe(200);
+    await fetch(settingsUrl, jsonRequest('PUT', { provider: 'anthropic', api_key: ANTHROPIC_KEY }, as('team')));
+    await fetch(settingsUrl, jsonRequest('PUT', { inherit_from: 'team' }, as('tenant')));
+    const tag = (await fetch(settingsUrl, { headers: as('tenant') })).headers.get('etag')!;
+    await fetch(settingsUrl, jsonRequest('PUT', { provider: 'openai', api_key: OPENAI_KEY }, as('team')));
+    const changed = await fetch(settingsUrl, { headers: as('tenant', { 'if-none-match': tag }) });
+    expect(changed.status).toBe(200);
+    expect(await changed.json()).toMatchObject({ provider: 'openai', api_key_source: 'inherited' });
+  });
+
   it('refuses a malformed If-None-Match on a change with 400 naming the header', async () => {
     const response = await save({ provider: 'openai', api_key: OPENAI_KEY }, { 'if-none-match': 'unquoted-tag' });
     expect(response.status).toBe(400);

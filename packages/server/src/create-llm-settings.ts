@@ -23,7 +23,7 @@ import {
 } from '@llm-settings/core';
 import { createSdkClient, type SdkClient } from '@llm-settings/provider-probe';
 import { loadConfig, type ServerConfig } from './config.js';
-import { discardGeneratedKeyFile, resolveEncryptionKey } from './encryption-key.js';
+import { resolveEncryptionKey } from './encryption-key.js';
 import { startHistoryPruning } from './history-pruning.js';
 import { createLogger } from './logger.js';
 import { mintScopedToken } from './scoped-tokens.js';
@@ -49,8 +49,8 @@ export interface CreateLlmSettingsOptions {
   /**
    * Run the storage migrations before returning (true); leave them to a job (false: the start
    * warns naming those pending, and /readyz fails until they have run); or refuse to start
-   * while any is pending (`'require'`), as the CLI's maintenance commands do, so that a
-   * mistyped or missing DATABASE_URL is not a new, empty database for them to act on.
+   * while any is pending, nor generate a key file (`'require'`), as the CLI's maintenance
+   * commands do, so that a mistyped or missing DATABASE_URL is not a new, empty database for them to act on.
    * @default true
    */
   migrate?: boolean | 'require';
@@ -147,7 +147,8 @@ export async function createLlmSettings(options: CreateLlmSettingsOptions = {}):
 export async function wireLlmSettings(options: CreateLlmSettingsOptions, modules: readonly ContainerModule[] = []): Promise<{ settings: LlmSettings; container: Container }> {
   const baseConfig = options.config ?? loadConfig(options.env ?? process.env);
   const logger = options.logger ?? createLogger({ level: baseConfig.logLevel });
-  const key = await resolveEncryptionKey(baseConfig, logger);
+  // A command on an existing deployment needs its key: a new one could only fail to open what is stored.
+  const key = await resolveEncryptionKey(baseConfig, logger, { generate: options.migrate !== 'require' });
   const config: RuntimeConfig = { ...baseConfig, encryptionKeys: key.keys, encryptionKeyFile: key.file ?? null, encryptionKeySource: key.source, pruning: options.pruning ?? true };
 
   const container = new Container();
@@ -162,7 +163,6 @@ export async function wireLlmSettings(options: CreateLlmSettingsOptions, modules
     // The store first: its feed polls through the pool on SQLite.
     await container.unbindAsync(TOKENS.Store);
     await container.unbindAsync(TOKENS.Knex);
-    await discardGeneratedKeyFile(key, logger);
     throw error;
   }
 }

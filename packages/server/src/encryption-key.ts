@@ -1,9 +1,10 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, Secret } from '@llm-settings/core';
 import type { Logger } from '@llm-settings/core';
 import { generateFernetKey, parseFernetKeys } from '@llm-settings/crypto-fernet';
 import { reasonOf, type ServerConfig } from './config.js';
-import { createKeyFile, ensurePrivateKeyFolder, identifyKeyFile, readKeyFile, removeKeyFileIfInPlace, type KeyFileIdentity } from './key-file.js';
+import { createKeyFile, ensurePrivateKeyFolder, identifyKeyFile, readKeyFile, type KeyFileIdentity } from './key-file.js';
 
 export const KEY_FILE_NAME = 'encryption.key';
 
@@ -14,20 +15,23 @@ export interface ResolvedEncryptionKey {
   source: 'environment' | string;
   /** The key file read or written, for the readiness check to notice its removal; absent for the environment. */
   file?: KeyFileIdentity;
-  /** True when this very call generated the key file: a start that then fails discards it ({@link discardGeneratedKeyFile}). */
-  generated: boolean;
 }
 
 /**
  * ENCRYPTION_KEY when set. Otherwise (never in production) the key in
  * `<dataDir>/encryption.key`, generated with mode 0600 on first use in a folder
- * created with mode 0700.
+ * created with mode 0700, unless `generate` is false (a command on an existing
+ * deployment, which a new key could only fail to open). A key file, once there, is never
+ * removed: another process sharing the folder may already encrypt with it.
  * @throws ConfigError when the key file or its folder is not private to this user
- *   (see key-file.ts), naming the path and the fix.
+ *   (see key-file.ts), naming the path and the fix; or, with `generate` false, when there is none.
  */
-export async function resolveEncryptionKey(config: ServerConfig, logger: Logger): Promise<ResolvedEncryptionKey> {
-  if (config.encryptionKey !== null) return { keys: config.encryptionKey, source: 'environment', generated: false };
+export async function resolveEncryptionKey(config: ServerConfig, logger: Logger, { generate = true }: { generate?: boolean } = {}): Promise<ResolvedEncryptionKey> {
+  if (config.encryptionKey !== null) return { keys: config.encryptionKey, source: 'environment' };
   const path = join(config.dataDir, KEY_FILE_NAME);
+  if (!generate && !existsSync(path)) {
+    throw new ConfigError(`ENCRYPTION_KEY is not set and there is no key file ${path}: set ENCRYPTION_KEY to the key the stored settings were saved with, or check LLM_SETTINGS_HOME and DATABASE_URL.`);
+  }
   await ensurePrivateKeyFolder(config.dataDir);
   const existing = await readKeyFile(path);
   if (existing === null) {
@@ -37,7 +41,7 @@ export async function resolveEncryptionKey(config: ServerConfig, logger: Logger)
         { path },
         'generated a new encryption key because ENCRYPTION_KEY is not set; back this file up: stored API keys cannot be read without it',
       );
-      return { keys: key, source: path, file: await identifyKeyFile(path, key), generated: true };
+      return { keys: key, source: path, file: await identifyKeyFile(path, key) };
     }
   }
   // Either the file was there, or another process created it first: use that one.
@@ -47,21 +51,7 @@ export async function resolveEncryptionKey(config: ServerConfig, logger: Logger)
   }
   assertKeyList(path, keys);
   logger.info({ path }, 'using the encryption key file (ENCRYPTION_KEY is not set)');
-  return { keys, source: path, file: await identifyKeyFile(path, keys), generated: false };
-}
-
-/**
- * Removes the key file a start generated, once that start has failed before serving or
- * returning, so before anything was encrypted with it: a failed start leaves no key behind,
- * in a folder the operator may not have meant (a folder given as the database) or for the
- * next start to take as the key of data it never encrypted. Only a file still holding the
- * generated key is removed; a key file that was there before is never touched.
- */
-export async function discardGeneratedKeyFile(resolved: ResolvedEncryptionKey, logger: Logger): Promise<void> {
-  if (!resolved.generated || resolved.file === undefined) return;
-  if (await removeKeyFileIfInPlace(resolved.file)) {
-    logger.info({ path: resolved.file.path }, 'removed the encryption key file this start generated, as the start failed');
-  }
+  return { keys, source: path, file: await identifyKeyFile(path, keys) };
 }
 
 /** Refuses a key file that holds no usable key list (emptied, cut short), naming the file and never its content. */

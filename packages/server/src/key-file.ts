@@ -118,18 +118,6 @@ export async function isKeyFileInPlace(identity: KeyFileIdentity): Promise<boole
   return keys !== null && digestOf(keys) === identity.digest;
 }
 
-/**
- * Removes the key file when it is still the one `identity` names, holding the same keys;
- * true when it did. Any other file at its path is left alone.
- */
-export async function removeKeyFileIfInPlace(identity: KeyFileIdentity): Promise<boolean> {
-  if (!(await isKeyFileInPlace(identity))) return false;
-  return unlink(identity.path).then(
-    () => true,
-    () => false,
-  );
-}
-
 function digestOf(keys: Secret): string {
   return createHash('sha256').update(keys.reveal()).digest('hex');
 }

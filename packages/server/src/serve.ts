@@ -40,8 +40,6 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const stdoutLogger = options.logger ? undefined : createLogger({ level: config.logLevel, destination: createLogDestination() });
   const logger = options.logger ?? stdoutLogger!;
   if (options.config === undefined) warnOfUnknownVariables(env, config, logger);
-  // A start that fails discards a key file it generated (wireLlmSettings); a listen that
-  // fails keeps it: another instance sharing the data folder, the one holding the port, may use it.
   const { settings, app } = await wireHttpApp({ ...options, config, logger });
   const handle = app.callback();
   const responses = drainingResponses();

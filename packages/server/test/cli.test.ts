@@ -212,14 +212,20 @@ describe('llm-settings CLI', () => {
   });
 
   it.each([['rotate-key'], ['confirm-endpoint', '--provider', 'openai'], ['revoke-tokens', '--scope', 'tenant-42']])(
-    '%s refuses a database llm-settings was never set up in, naming it, and leaves no key file behind',
+    '%s refuses a deployment that is not there: no key file (none is generated), or a database llm-settings was never set up in, naming it',
     async (...command) => {
       const home = join(dir, 'never-set-up', command[0]!);
-      const { code, output } = await run('node', [CLI, ...command], { LLM_SETTINGS_HOME: home, SETTINGS_TOKEN_SECRET: 'a-token-secret-of-32-characters-or-more-0123' });
-      expect(code).toBe(1);
-      expect(output).toContain(`The database sqlite:${join(home, 'llm-settings.db')} is not set up for llm-settings`);
-      expect(output).toContain('check DATABASE_URL');
-      expect(existsSync(join(home, 'encryption.key'))).toBe(false);
+      const env = { LLM_SETTINGS_HOME: home, SETTINGS_TOKEN_SECRET: 'a-token-secret-of-32-characters-or-more-0123' };
+      const keyless = await run('node', [CLI, ...command], env);
+      expect(keyless.code).toBe(1);
+      expect(keyless.output).toContain(`ENCRYPTION_KEY is not set and there is no key file ${join(home, 'encryption.key')}`);
+      expect(existsSync(home)).toBe(false);
+
+      const key = (await run('node', [CLI, 'generate-key'], {})).output.trim();
+      const empty = await run('node', [CLI, ...command], { ...env, ENCRYPTION_KEY: key });
+      expect(empty.code).toBe(1);
+      expect(empty.output).toContain(`The database sqlite:${join(home, 'llm-settings.db')} is not set up for llm-settings`);
+      expect(empty.output).toContain('check DATABASE_URL');
     },
   );
 

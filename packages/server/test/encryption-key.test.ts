@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, silentLogger, type Logger } from '@llm-settings/core';
 import { createFernetCipher, generateFernetKey } from '@llm-settings/crypto-fernet';
 import { loadConfig } from '../src/config.js';
-import { discardGeneratedKeyFile, resolveEncryptionKey } from '../src/encryption-key.js';
+import { resolveEncryptionKey } from '../src/encryption-key.js';
 import { needsRoot, ROOT_SKIPPED } from './support/root.js';
 
 // lstat goes through a spy so a test can swap the file between the check and the read.
@@ -186,45 +186,21 @@ describe('resolveEncryptionKey with a dangling encryption.key symlink', () => {
   }, 2_000);
 });
 
-describe('discardGeneratedKeyFile', () => {
-  it('removes the key file a start generated, and says so', async () => {
+describe('resolveEncryptionKey without generating (a command on an existing deployment)', () => {
+  it('refuses, naming the file, when there is no key file, and creates neither the folder nor a file', async () => {
     const config = dataConfig();
-    const path = join(config.dataDir, 'encryption.key');
-    const said: Record<string, unknown>[] = [];
-    const logger: Logger = { ...silentLogger, info: (fields) => said.push(fields) };
-    const resolved = await resolveEncryptionKey(config, silentLogger);
-    expect(resolved.generated).toBe(true);
-    await discardGeneratedKeyFile(resolved, logger);
-    expect(existsSync(path)).toBe(false);
-    expect(said).toEqual([{ path }]);
+    const error = await resolveEncryptionKey(config, silentLogger, { generate: false }).then(
+      () => new Error('expected a refusal'),
+      (refusal: Error) => refusal,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toContain(join(config.dataDir, 'encryption.key'));
+    expect(existsSync(config.dataDir)).toBe(false);
   });
 
-  it('never removes a key file that was there before the start', async () => {
+  it('reads the key file that is there', async () => {
     const { config, path } = withKeyFile();
-    const key = readFileSync(path, 'utf8');
-    const resolved = await resolveEncryptionKey(config, silentLogger);
-    expect(resolved.generated).toBe(false);
-    await discardGeneratedKeyFile(resolved, silentLogger);
-    expect(readFileSync(path, 'utf8')).toBe(key);
-  });
-
-  it('keeps a generated key file that was changed or replaced since', async () => {
-    const config = dataConfig();
-    const path = join(config.dataDir, 'encryption.key');
-    const resolved = await resolveEncryptionKey(config, silentLogger);
-    const other = `${generateFernetKey()}\n`;
-    writeFileSync(path, other);
-    await discardGeneratedKeyFile(resolved, silentLogger);
-    expect(readFileSync(path, 'utf8')).toBe(other);
-  });
-
-  it('leaves the file to the start that generated it: another start reading it has not generated it', async () => {
-    const config = dataConfig();
-    const path = join(config.dataDir, 'encryption.key');
-    await resolveEncryptionKey(config, silentLogger);
-    const second = await resolveEncryptionKey(config, silentLogger);
-    expect(second.generated).toBe(false);
-    await discardGeneratedKeyFile(second, silentLogger);
-    expect(existsSync(path)).toBe(true);
+    const resolved = await resolveEncryptionKey(config, silentLogger, { generate: false });
+    expect(resolved.keys.reveal()).toBe(readFileSync(path, 'utf8').trim());
   });
 });

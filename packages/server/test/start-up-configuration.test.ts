@@ -1,5 +1,4 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,41 +35,19 @@ async function serveFails(env: Record<string, string>): Promise<Error> {
   );
 }
 
-describe('a start that fails leaves no key file it generated', () => {
-  it('serve() that cannot open its database removes the key file it generated', async () => {
+describe('a start that fails', () => {
+  it('keeps the key file it generated: another instance sharing the folder may already encrypt with it', async () => {
     const { folder, env } = folderWithBrokenDatabase('serve-generated');
     expect((await serveFails(env)).message).toBe('The settings storage is unavailable.');
-    expect(existsSync(join(folder, 'encryption.key'))).toBe(false);
+    expect(existsSync(join(folder, 'encryption.key'))).toBe(true);
   });
 
-  it('the CLI\'s migrate that cannot open its database removes the key file it generated, and says so', async () => {
-    const { folder, env } = folderWithBrokenDatabase('migrate-generated');
-    const { code, output } = await run('node', [CLI, 'migrate'], env);
-    expect(code).toBe(1);
-    expect(output).toContain('SQLITE_NOTADB');
-    expect(output).toContain('removed the encryption key file this start generated, as the start failed');
-    expect(existsSync(join(folder, 'encryption.key'))).toBe(false);
-  });
-
-  it('a key file that was there before the failed start is kept as it was', async () => {
+  it('keeps a key file that was there before as it was', async () => {
     const { folder, env } = folderWithBrokenDatabase('serve-existing');
     const key = `${generateFernetKey()}\n`;
     writeFileSync(join(folder, 'encryption.key'), key, { mode: 0o600 });
     await serveFails(env);
     expect(readFileSync(join(folder, 'encryption.key'), 'utf8')).toBe(key);
-  });
-
-  it('a listen that fails keeps the key file generated: another instance sharing the folder may use it', async () => {
-    const blocker: Server = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-    try {
-      const folder = join(dir, 'port-in-use');
-      const env = { DATABASE_URL: `sqlite:${join(folder, 's.db')}`, PORT: String((blocker.address() as { port: number }).port) };
-      expect((await serveFails(env)).message).toMatch(/is already in use/);
-      expect(existsSync(join(folder, 'encryption.key'))).toBe(true);
-    } finally {
-      blocker.close();
-    }
   });
 
   it('a folder as the SQLite file is refused before any key file is made in the folder above', async () => {

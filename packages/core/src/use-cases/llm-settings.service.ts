@@ -279,7 +279,8 @@ export class LlmSettingsService {
     const action = update.provider === undefined ? 'inherit' : 'update';
     // A full replacement does not need what is stored, which may then be unreadable (the way out of a lost key).
     const replaces = update.provider !== undefined && (update.api_key !== undefined || !this.providers.get(update.provider).keyRequired);
-    const needsVersionCheck = isConditional(options) || !replaces;
+    // A link is written over the version read, so that a link put back on a race (undoIfRaced) replaces exactly what it overwrote.
+    const needsVersionCheck = isConditional(options) || !replaces || typeof update.inherit_from === 'string';
 
     for (let attempt = 1; ; attempt++) {
       // An unconditional replacement, where the last writer wins anyway, starts from a read it
