@@ -50,7 +50,8 @@ export interface BetaFilter {
  * Response headers passed back: the content type, retry hints (both SDKs read
  * `retry-after`, `retry-after-ms` and `x-should-retry`), OpenAI's timings, and the
  * rate-limit headers under the provider's own prefixes (its descriptor's
- * `rateLimitHeaderPrefixes`). Not passed: cookies, `Location` (a redirect is not
+ * `rateLimitHeaderPrefixes`) named in the providers' words (see {@link passedResponseHeaders}).
+ * Not passed: cookies, `Location` (a redirect is not
  * followed, see the pass-through), lengths and encodings (the body is re-framed), and
  * the organization or workspace the key belongs to.
  */
@@ -135,45 +136,34 @@ function onlyCoding(value: string, coding: string): boolean {
 }
 
 /**
- * The words of the rate-limit header names the providers send after their prefix
- * (`anthropic-ratelimit-input-tokens-remaining`, `x-ratelimit-reset-requests`). A name
- * made of them alone is the same whatever the key, so it holds none of it: checking it
- * would cost a second scrubber per call. Any other name is checked (it is only slower).
+ * The words of the rate-limit header names the providers send after their prefix, joined
+ * by `-` or `_`: OpenAI's, Groq's, xAI's, Azure's (`x-ratelimit-reset-tokens`,
+ * `-limit-project-tokens`, `-remaining-tokens_usage_based`), Cerebras' and Mistral's
+ * windows (`x-ratelimit-limit-requests-day`, `-remaining-req-minute`,
+ * `-tokens-query-cost`), Together's and OpenRouter's (`x-ratelimit-reset`), Anthropic's
+ * (`anthropic-ratelimit-input-tokens-remaining`) and its plans' unified limits
+ * (`-unified-5h-utilization`, `-unified-7d_sonnet-reset`, `-unified-fallback-percentage`,
+ * `-unified-representative-claim`, `-unified-overage-disabled-reason`).
  */
-const RATE_LIMIT_NAME_WORDS = /(?:requests|tokens|input|output|limit|remaining|reset)(?:-(?:requests|tokens|input|output|limit|remaining|reset))*$/y;
+const RATE_LIMIT_WORD = '(?:requests|req|tokens|input|output|limit|remaining|reset|project|usage|based|query|cost|day|hour|minute|second|month|unified|status|utilization|fallback|percentage|representative|claim|overage|disabled|reason|5h|7d|sonnet|opus)';
+const RATE_LIMIT_NAME = new RegExp(`${RATE_LIMIT_WORD}(?:[-_]${RATE_LIMIT_WORD})*$`, 'y');
 
 /**
  * The provider's answer headers to pass back, under the names they are answered with,
  * each value through `scrub` (the stored key's echoes removed: a provider may echo the
- * key in any of them, at any status). A header passed by its rate-limit prefix whose name
- * `scrubName` would change (the rest of its name may be anything) is left out: a name
- * cannot be scrubbed, and Node hands names over lower-cased, so `scrubName` is
- * case-insensitive.
+ * key in any of them, at any status). A header under a rate-limit prefix passes only when
+ * the rest of its name is made of {@link RATE_LIMIT_WORD}s: such a name is the same
+ * whatever the key, so it holds none of it. Any other is left out, the key unlooked at: a
+ * name cannot be scrubbed, and one left out only when it held part of the key would tell a
+ * caller whose guess the provider quoted in it whether the guess was right.
  */
-export function passedResponseHeaders(
-  upstream: IncomingHttpHeaders,
-  provider: ProviderDescriptor,
-  scrub: (value: string) => string,
-  scrubName: (name: string) => string,
-): Record<string, string> {
+export function passedResponseHeaders(upstream: IncomingHttpHeaders, provider: ProviderDescriptor, scrub: (value: string) => string): Record<string, string> {
   const passed: Record<string, string> = {};
-  let unknownNames: string[] | null = null;
   // for...in, not Object.entries: no array of every header per call.
   for (const name in upstream) {
     const value = upstream[name];
     if (typeof value !== 'string') continue;
-    if (PASSED_RESPONSE_HEADERS.has(name)) {
-      passed[name] = value;
-      continue;
-    }
-    const prefixLength = matchedPrefixLength(name, provider.rateLimitHeaderPrefixes);
-    if (prefixLength < 0) continue;
-    RATE_LIMIT_NAME_WORDS.lastIndex = prefixLength;
-    if (!RATE_LIMIT_NAME_WORDS.test(name)) (unknownNames ??= []).push(name);
-    passed[name] = value;
-  }
-  if (unknownNames !== null) {
-    for (const name of unknownNames) if (scrubName(name) !== name) delete passed[name];
+    if (PASSED_RESPONSE_HEADERS.has(name) || isRateLimitName(name, provider.rateLimitHeaderPrefixes)) passed[name] = value;
   }
   const requestId = upstream[provider.requestIdHeader];
   if (typeof requestId === 'string') passed[ANSWERED_REQUEST_ID_HEADER[provider.dialect]] = requestId;
@@ -186,8 +176,12 @@ export function passedResponseHeaders(
   return passed;
 }
 
-/** The length of the prefix `name` starts with, -1 for none. */
-function matchedPrefixLength(name: string, prefixes: readonly string[]): number {
-  for (const prefix of prefixes) if (name.startsWith(prefix)) return prefix.length;
-  return -1;
+/** Whether `name` is one of `prefixes` then rate-limit words alone. */
+function isRateLimitName(name: string, prefixes: readonly string[]): boolean {
+  for (const prefix of prefixes) {
+    if (!name.startsWith(prefix)) continue;
+    RATE_LIMIT_NAME.lastIndex = prefix.length;
+    if (RATE_LIMIT_NAME.test(name)) return true;
+  }
+  return false;
 }

@@ -34,8 +34,8 @@ import { HttpError, HttpErrorCodes } from './problems.js';
 import { ClientGoneError, readRequestBytes, refuseDeclaredOversize } from './request-bytes.js';
 import { mayInScope } from './route-state.js';
 import type { HttpSettingsService } from './settings-routes.js';
-import { errorAnswerFor, MAX_ERROR_BODY_BYTES } from './upstream-error-body.js';
-import { UpstreamCall, upstreamUnavailable } from './upstream-call.js';
+import { errorAnswerFor, MAX_ERROR_BODY_BYTES, type ErrorAnswer } from './upstream-error-body.js';
+import { refusedAnswer, UpstreamCall } from './upstream-call.js';
 import { ResponseClose } from './response-close.js';
 
 /** Ten minutes: a long completion can take minutes. */
@@ -238,11 +238,9 @@ export function registerLlmPassThrough(
         });
       }
       // What the caller sent is listed only when an answer holds part of the key, which is rare.
-      const callerParts = () => [body, ...url.searchParams.values(), ...forwardedHeaderValues(requestHeaders)];
       const echo: KeyEcho = {
         scrubber: new KeyEchoScrubber(apiKey),
-        caller: new CallerText(callerParts),
-        scrubName: lowerCaseScrub(apiKey, callerParts),
+        caller: new CallerText(() => [body, ...url.searchParams.values(), ...forwardedHeaderValues(requestHeaders)]),
       };
       await passAnswer(ctx, descriptor, answer, answerHeaders, call, echo, meter, usage);
     };
@@ -270,19 +268,6 @@ const clientGoneAs499: Middleware<AppState> = async (ctx, next) => {
 interface KeyEcho {
   readonly scrubber: KeyEchoScrubber;
   readonly caller: CallerText;
-  /** For header names, which Node lower-cases: see {@link lowerCaseScrub}. */
-  readonly scrubName: (name: string) => string;
-}
-
-/**
- * A scrub of lower-cased text: by the key lower-cased, leaving what the caller sent
- * lower-cased too (so that a guess the caller sent still decides nothing). Its scrubber
- * is built at the first use, which only a header name of unknown words brings.
- */
-function lowerCaseScrub(apiKey: string, callerParts: () => ReadonlyArray<string | Buffer | null>): (text: string) => string {
-  let scrubber: KeyEchoScrubber | undefined;
-  const caller = new CallerText(() => callerParts().map((part) => (part === null ? null : part.toString().toLowerCase())));
-  return (text) => (scrubber ??= new KeyEchoScrubber(apiKey.toLowerCase())).scrubText(text, caller);
 }
 
 /**
@@ -291,9 +276,10 @@ function lowerCaseScrub(apiKey: string, callerParts: () => ReadonlyArray<string 
  * than piping it (about 250 µs per call here); any other 2xx (an event stream) as it
  * arrives, its headers sent at once; an error read whole and made safe (see
  * upstream-error-body.ts). A redirect is not followed, nor passed on, since the SDK would
- * follow it with the caller's token; an encoded body is refused too (see isEncodedAnswer).
- * The stored key's echoes are scrubbed from every header and body passed on, whatever the
- * status: a provider may echo the key anywhere.
+ * follow it with the caller's token; an encoded body is refused where it would be passed
+ * on (see isEncodedAnswer), not where a fixed answer replaces it. Both refusals tell the
+ * SDK not to retry ({@link refusedAnswer}). The stored key's echoes are scrubbed from every
+ * header and body passed on, whatever the status: a provider may echo the key anywhere.
  */
 async function passAnswer(
   ctx: AppContext,
@@ -308,16 +294,14 @@ async function passAnswer(
   const status = answer.statusCode ?? 502;
   if (status >= 300 && status < 400) {
     answer.destroy();
-    throw upstreamUnavailable(`The provider answered with a redirect (${status}), which is not followed.`);
+    throw refusedAnswer(`The provider answered with a redirect (${status}), which is not followed.`);
   }
-  if (isEncodedAnswer(answerHeaders)) {
-    answer.destroy();
-    throw upstreamUnavailable('The provider answered with an encoded (compressed) body though none was asked for, which is not passed on.');
-  }
-  const headers = passedResponseHeaders(answerHeaders, provider, (value) => echo.scrubber.scrubText(value, echo.caller), echo.scrubName);
+  const encoded = isEncodedAnswer(answerHeaders);
+  const headers = passedResponseHeaders(answerHeaders, provider, (value) => echo.scrubber.scrubText(value, echo.caller));
   const { response } = ctx;
-  response.status = status;
   if (status >= 200 && status < 300) {
+    if (encoded) throw refusedEncoding(answer);
+    response.status = status;
     response.set(headers);
     // JSON first: it is most answers, and needs no other type check (each is a parse of the type).
     if (!isJsonAnswer(ctx)) {
@@ -337,13 +321,41 @@ async function passAnswer(
     } else pipeOn(ctx, answer, body.head, echo, meter, usage);
     return;
   }
-  const body = await call.readUpTo(answer, MAX_ERROR_BODY_BYTES);
-  if ('head' in body) answer.destroy();
-  const safe = errorAnswerFor(provider.dialect, status, 'whole' in body ? body.whole : null, headers['content-type'], (text) => echo.scrubber.scrubText(text, echo.caller));
+  const safe = encoded ? fixedErrorAnswer(provider, status, answer) : await errorAnswer(provider, status, answer, headers['content-type'], call, echo);
+  response.status = status;
   response.set({ ...headers, 'content-type': safe.contentType });
   downloadUnlessJsonOrEvents(ctx);
   response.body = safe.text;
   meter.passedOn(Buffer.byteLength(safe.text));
+}
+
+/** An error answer, read whole and made safe (see upstream-error-body.ts). */
+async function errorAnswer(provider: ProviderDescriptor, status: number, answer: IncomingMessage, contentType: string | undefined, call: UpstreamCall, echo: KeyEcho): Promise<ErrorAnswer> {
+  const body = await call.readUpTo(answer, MAX_ERROR_BODY_BYTES);
+  if ('head' in body) answer.destroy();
+  return errorAnswerFor(provider.dialect, status, 'whole' in body ? body.whole : null, contentType, (text) => echo.scrubber.scrubText(text, echo.caller));
+}
+
+/**
+ * The answer to an encoded error answer, unread: the fixed one that replaces the body at
+ * this status (a 401's, a 403's), else a refusal. Whether the body would be passed on is
+ * asked of errorAnswerFor itself, with an empty body: it scrubs only a body it passes on.
+ */
+function fixedErrorAnswer(provider: ProviderDescriptor, status: number, answer: IncomingMessage): ErrorAnswer {
+  let passesBody = false;
+  const safe = errorAnswerFor(provider.dialect, status, Buffer.alloc(0), undefined, (text) => {
+    passesBody = true;
+    return text;
+  });
+  if (passesBody) throw refusedEncoding(answer);
+  answer.destroy();
+  return safe;
+}
+
+/** The refusal of a body encoded though identity was asked for: its bytes are never read. */
+function refusedEncoding(answer: IncomingMessage): HttpError {
+  answer.destroy();
+  return refusedAnswer('The provider answered with an encoded (compressed) body though none was asked for, which is not passed on.');
 }
 
 /**

@@ -44,6 +44,8 @@ export function problemMiddleware(dialectOf: (ctx: AppContext) => ProviderDialec
  * Whether an SDK may retry one of our problems. A refusal of ours (4xx) or a timeout would
  * fail the same way again, yet the SDKs retry a 409 or a 504 by default. A 408 or a 429 may
  * pass later, as may a 502 or a 503: those retries, after Retry-After, are left to the SDK.
+ * A 502 that refuses the provider's answer as it is (a redirect, an encoded body) would
+ * fail again: its error says `x-should-retry: false` itself, in its headers.
  */
 function worthRetrying(status: number): boolean {
   return status === 408 || status === 429 || (status >= 500 && status !== 504);

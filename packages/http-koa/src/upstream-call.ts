@@ -73,7 +73,7 @@ export class UpstreamCall {
       // A 101 hands the connection over: without this, Node emits neither an answer nor an error, and the call would hang past its deadline.
       req.on('upgrade', (_answer, socket) => {
         socket.destroy();
-        reject(upstreamUnavailable('The provider switched protocols, which is not passed on.'));
+        reject(refusedAnswer('The provider switched protocols, which is not passed on.'));
       });
       this.request = req;
       if (this.endedBy !== null) req.destroy();
@@ -136,4 +136,13 @@ function requestOptionsOf(url: URL): ReturnType<typeof urlToHttpOptions> {
 /** The 502 of a provider that could not be used; `cause`, when given, is for the log only. */
 export function upstreamUnavailable(detail: string, cause?: unknown): HttpError {
   return new HttpError(502, HttpErrorCodes.UPSTREAM_UNAVAILABLE, 'Provider unavailable', detail, {}, cause === undefined ? {} : { cause });
+}
+
+/**
+ * A 502 for an answer refused as it is (a redirect, an encoding, a switch of protocols),
+ * which the provider would send again: the SDK is told not to retry, since each retry is a
+ * call the tenant pays for.
+ */
+export function refusedAnswer(detail: string): HttpError {
+  return new HttpError(502, HttpErrorCodes.UPSTREAM_UNAVAILABLE, 'Provider unavailable', detail, { 'x-should-retry': 'false' });
 }

@@ -74,11 +74,12 @@ const ENCODED_ANSWERS: Array<[string, (res: ServerResponse) => void]> = [
 ];
 
 describe('LLM pass-through: answers encoded though identity was asked for', () => {
-  it.each(ENCODED_ANSWERS)('refuses %s with 502 UPSTREAM.UNAVAILABLE, passing on none of its bytes', async (_name, answer) => {
+  it.each(ENCODED_ANSWERS)('refuses %s with a 502 UPSTREAM.UNAVAILABLE the SDK is told not to retry, passing on none of its bytes', async (_name, answer) => {
     const { upstream, call } = await start('anthropic');
     upstream.answerWith(answer);
     const response = await call();
     expect(response.status).toBe(502);
+    expect(response.headers.get('x-should-retry')).toBe('false');
     expect(response.headers.get('content-encoding')).toBeNull();
     const body = Buffer.from(await response.arrayBuffer());
     expect(JSON.parse(body.toString())).toMatchObject({
@@ -87,6 +88,28 @@ describe('LLM pass-through: answers encoded though identity was asked for', () =
     });
     expect(body.includes(ANTHROPIC_KEY.slice(13, 21))).toBe(false);
     expect(() => gunzipSync(body)).toThrow();
+  });
+
+  it.each([
+    [401, 'authentication_error', 'The provider refused the API key stored for this scope. Save a valid key with PUT /api/settings/llm.'],
+    [403, 'permission_error', 'The API key stored for this scope is not allowed to do this.'],
+  ] as const)('answers an encoded %i with the fixed answer that replaces its body, unread', async (status, type, message) => {
+    const { upstream, call } = await start('anthropic');
+    upstream.answerWith((res) => res.writeHead(status, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'anthropic-ratelimit-requests-remaining': '7' }).end(gzipSync(ECHO)));
+    const response = await call();
+    expect(response.status).toBe(status);
+    expect(response.headers.get('x-should-retry')).toBeNull();
+    expect(response.headers.get('anthropic-ratelimit-requests-remaining')).toBe('7');
+    expect(await response.json()).toEqual({ type: 'error', error: { type, message } });
+  });
+
+  it('refuses a redirect with a 502 the SDK is told not to retry', async () => {
+    const { upstream, call } = await start('openai');
+    upstream.answerWith((res) => res.writeHead(307, { location: `${upstream.url}/elsewhere` }).end());
+    const response = await call();
+    expect(response.status).toBe(502);
+    expect(response.headers.get('x-should-retry')).toBe('false');
+    expect(response.headers.get('location')).toBeNull();
   });
 
   it('passes an answer that names the identity coding, and one chunked, as usual', async () => {
@@ -110,7 +133,7 @@ describe('LLM pass-through: the stored key in an answer header name', () => {
   it.each([
     ['anthropic', ANTHROPIC_KEY, 'anthropic-ratelimit-'],
     ['openai', OPENAI_KEY, 'x-ratelimit-'],
-  ] as const)('leaves out a %s rate-limit header whose name holds part of the key, in any case, and passes the others', async (provider, key, prefix) => {
+  ] as const)('passes a %s rate-limit header only when its name is made of the words the providers use', async (provider, key, prefix) => {
     const { upstream, call } = await start(provider);
     const secret = key.slice(key.lastIndexOf('-', 15) + 1);
     upstream.answerWith((res) =>
@@ -121,33 +144,37 @@ describe('LLM pass-through: the stored key in an answer header name', () => {
           [`${prefix}X${secret.slice(5, 13).toUpperCase()}`]: '2',
           [`${prefix}${secret.slice(10, 18).toLowerCase()}-tokens`]: '3',
           [`${prefix}requests-remaining`]: '4',
-          [`${prefix}priority-input-tokens-limit`]: '5',
+          [`${prefix}input-tokens-limit`]: '5',
+          [`${prefix}model-gpt-4o-requests`]: '6',
         })
         .end('{}'),
     );
     const response = await call();
     expect(response.status).toBe(200);
     const names = [...response.headers.keys()];
-    expect(names.filter((name) => name.startsWith(prefix)).sort()).toEqual([`${prefix}priority-input-tokens-limit`, `${prefix}requests-remaining`]);
+    expect(names.filter((name) => name.startsWith(prefix)).sort()).toEqual([`${prefix}input-tokens-limit`, `${prefix}requests-remaining`]);
     expect(names.join('\n')).not.toContain(secret.slice(10, 18).toLowerCase());
   });
 
-  it('gives the same headers whether a guess the provider puts in a header name is part of the key or not (no key oracle)', async () => {
-    const { upstream, call } = await start('openai');
-    // The request's model as a rate-limit header name, as a provider quoting the caller could.
+  it('gives the same headers whether a guess the provider puts in a header name is part of the key or not, escaped or not (no key oracle)', async () => {
+    const { upstream } = await start('openai');
+    // The request's model in a rate-limit header name, as a provider quoting the caller could.
     upstream.answerWith((res, body) => {
       const { model } = JSON.parse(body) as { model: string };
-      res.writeHead(200, { 'content-type': 'application/json', [`x-ratelimit-${model}`]: '1' });
+      res.writeHead(200, { 'content-type': 'application/json', [`x-ratelimit-${model}`]: '1', [`x-ratelimit-${model}-requests`]: '2', 'x-ratelimit-limit-requests': '3' });
       res.end('{}');
     });
-    const namesFor = async (guess: string) => {
-      const response = await call({ model: guess });
+    /** The answer's headers for a guess sent as the model, its first letter JSON-escaped or not. */
+    const headersFor = async (guess: string, escaped: boolean) => {
+      const model = escaped ? `\\u${guess.charCodeAt(0).toString(16).padStart(4, '0')}${guess.slice(1)}` : guess;
+      const response = await fetch(`${server!.url}/api/llm/openai/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"model":"${model}"}` });
       await response.arrayBuffer();
-      return [...response.headers.keys()].filter((name) => name.startsWith('x-ratelimit-')).join(',').split(guess.toLowerCase()).join('<guess>');
+      return [...response.headers].filter(([name]) => name !== 'x-request-id' && name !== 'date');
     };
-    const guess = OPENAI_KEY.slice(12, 24);
-    const right = await namesFor(guess);
-    expect(right).toContain('<guess>');
-    expect(right).toEqual(await namesFor(`${guess.slice(0, -1)}${guess.endsWith('a') ? 'b' : 'a'}`));
+    const right = OPENAI_KEY.slice(12, 20); // a run of 8 of the stored key
+    const wrong = `${right.slice(0, -1)}${right.endsWith('n') ? 'm' : 'n'}`;
+    const answers = [await headersFor(right, false), await headersFor(right, true), await headersFor(wrong, false), await headersFor(wrong, true)];
+    expect(answers[0]).toContainEqual(['x-ratelimit-limit-requests', '3']);
+    for (const answer of answers) expect(answer).toEqual(answers[0]);
   });
 });

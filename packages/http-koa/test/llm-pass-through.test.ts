@@ -462,13 +462,14 @@ describe('LLM pass-through: refusals', () => {
     expect(lines.at(-1)).toMatchObject({ level: 'error', status: 502, error_message: 'HttpError: The provider could not be reached. (ECONNREFUSED)' });
   });
 
-  it('answers 502 UPSTREAM.UNAVAILABLE at once when the provider switches protocols (101), which Node would leave hanging past the deadline', async () => {
+  it('answers 502 UPSTREAM.UNAVAILABLE, not to be retried, at once when the provider switches protocols (101), which Node would leave hanging past the deadline', async () => {
     const { upstream, llm } = await start(OPENAI);
     upstream.answerWith((res) => res.socket?.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n'));
     const started = performance.now();
     const response = await fetch(llm('/openai/v1/chat/completions'), jsonRequest('POST', { model: 'gpt-4o' }));
     expect(response.status).toBe(502);
     expect(await response.json()).toMatchObject({ code: 'UPSTREAM.UNAVAILABLE', detail: 'The provider switched protocols, which is not passed on.' });
+    expect(response.headers.get('x-should-retry')).toBe('false');
     expect(performance.now() - started).toBeLessThan(900);
   });
 

@@ -14,7 +14,7 @@ const noBetas = { allowed: new Set<string>(), dropped: () => {} };
 describe.each(PROVIDERS.map((p) => [p.id, p] as const))('the %s descriptor', (_id, descriptor) => {
   it('passes back its request id and its rate-limit headers', () => {
     const upstream = { [descriptor.requestIdHeader]: 'req_0123', ...Object.fromEntries(descriptor.rateLimitHeaderPrefixes.map((prefix) => [`${prefix}limit-requests`, '60'])) };
-    const passed = passedResponseHeaders(upstream, descriptor, (value) => value, (name) => name);
+    const passed = passedResponseHeaders(upstream, descriptor, (value) => value);
     expect(passed[ANSWERED_REQUEST_ID_HEADER[descriptor.dialect]]).toBe('req_0123');
     for (const prefix of descriptor.rateLimitHeaderPrefixes) expect(passed[`${prefix}limit-requests`]).toBe('60');
   });
@@ -46,7 +46,48 @@ describe('rate-limit headers', () => {
       rateLimitHeaderPrefixes: ['x-gw-limit-'],
     });
     const upstream = { 'x-gw-limit-requests': '60', 'x-ratelimit-remaining-requests': '5', 'anthropic-ratelimit-requests-remaining': '7' };
-    expect(passedResponseHeaders(upstream, gateway, (value) => value, (name) => name)).toEqual({ 'x-gw-limit-requests': '60' });
+    expect(passedResponseHeaders(upstream, gateway, (value) => value)).toEqual({ 'x-gw-limit-requests': '60' });
+  });
+});
+
+describe('rate-limit header names', () => {
+  const openai = everyProvider.get('openai');
+  const anthropic = everyProvider.get('anthropic');
+  /** Names the providers send under these prefixes (OpenAI, Groq, xAI, Azure, Cerebras, Mistral, Together, OpenRouter; Anthropic). */
+  const REAL_NAMES = [
+    'x-ratelimit-limit-requests',
+    'x-ratelimit-remaining-tokens',
+    'x-ratelimit-reset-requests',
+    'x-ratelimit-limit-project-tokens',
+    'x-ratelimit-remaining-tokens_usage_based',
+    'x-ratelimit-limit-requests-day',
+    'x-ratelimit-reset-tokens-minute',
+    'x-ratelimit-remaining-req-minute',
+    'x-ratelimit-limit-tokens-month',
+    'x-ratelimit-tokens-query-cost',
+    'x-ratelimit-limit',
+    'x-ratelimit-reset',
+    'anthropic-ratelimit-requests-limit',
+    'anthropic-ratelimit-input-tokens-remaining',
+    'anthropic-ratelimit-output-tokens-reset',
+    'anthropic-ratelimit-unified-status',
+    'anthropic-ratelimit-unified-5h-utilization',
+    'anthropic-ratelimit-unified-7d_sonnet-reset',
+    'anthropic-ratelimit-unified-fallback-percentage',
+    'anthropic-ratelimit-unified-representative-claim',
+    'anthropic-ratelimit-unified-overage-disabled-reason',
+  ];
+
+  it('pass when the rest of the name is made of the words the providers use there', () => {
+    for (const name of REAL_NAMES) {
+      const descriptor = name.startsWith('anthropic-') ? anthropic : openai;
+      expect(passedResponseHeaders({ [name]: '1' }, descriptor, (value) => value), name).toEqual({ [name]: '1' });
+    }
+  });
+
+  it('are left out otherwise, whatever they hold, the key not looked at', () => {
+    const others = ['x-ratelimit-', 'x-ratelimit-t9wqz2lm', 'x-ratelimit-requests-t9wqz2lm', 'x-ratelimit-requestsx', 'x-ratelimit-limit--requests', 'x-ratelimit-limit-requests-', 'x-ratelimit-priority-input-tokens-limit'];
+    for (const name of others) expect(passedResponseHeaders({ [name]: '1' }, openai, (value) => value), name).toEqual({});
   });
 });
 

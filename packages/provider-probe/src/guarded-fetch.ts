@@ -21,8 +21,8 @@ export interface FetchUsage {
 }
 
 /**
- * Thrown by {@link guardedFetch} for a 3xx answer. The SDK hands it back as the
- * `cause` of its connection error.
+ * Thrown by the probe's {@link guardedFetch} for a 3xx answer; the SDK hands it back as the
+ * `cause` of its connection error. A client's is answered instead (see {@link refusedAnswer}).
  */
 export class RedirectRefusedError extends Error {
   readonly status: number;
@@ -48,11 +48,12 @@ export class OriginRefusedError extends Error {
 }
 
 /**
- * Thrown by {@link guardedFetch} for an answer whose body fetch leaves encoded: a transfer
- * coding other than `chunked`, or a content coding it does not decode (fetch decodes
- * `gzip`, `deflate` and `br`, and leaves the body as it came when any coding of the list is
- * another). The key's echoes could not be found in such bytes, which the caller could
- * decode. The SDK hands it back as the `cause` of its connection error.
+ * Thrown by the probe's {@link guardedFetch} for an answer whose body fetch leaves encoded:
+ * a transfer coding other than `chunked`, or a content coding it does not decode (fetch
+ * decodes `gzip`, `deflate` and `br`, and leaves the body as it came when any coding of the
+ * list is another). The key's echoes could not be found in such bytes, which the caller
+ * could decode. The SDK hands it back as the `cause` of its connection error. A client's is
+ * answered instead (see {@link refusedAnswer}).
  */
 export class EncodingRefusedError extends Error {
   constructor() {
@@ -93,16 +94,19 @@ const DECODED_CODINGS = new Set(['gzip', 'x-gzip', 'deflate', 'br']);
  *   would replace the key, and the OpenAI SDK sends a Bearer header to providers that
  *   read `api-key` or nothing;
  * - redirects are not followed (a redirect would send the key to another host), nor is an
- *   answer read whose body fetch leaves encoded (EncodingRefusedError);
+ *   answer read whose body fetch leaves encoded: with `refusalsAnsweredIn` (a client's),
+ *   the SDK gets one 502 in that dialect's error shape that it does not retry (see
+ *   {@link refusedAnswer}); without (the probe's and the lister's, which make no retry and
+ *   read why from the error), RedirectRefusedError or EncodingRefusedError is thrown;
  * - each attempt ends within `timeoutMs`, its answer's body included (the SDKs' own
  *   timeout ends only the wait for the headers): a body or event stream that stalls fails
  *   with a `TimeoutError`. The timer is cleared when the answer ends, whatever ends it;
  * - the key's echoes are scrubbed from the answer's header values, status text and body,
  *   whatever the status and streamed or not (core's KeyEchoScrubber, as the pass-through
  *   does), and a header whose name holds one is left out (names come lower-cased, so they
- *   are judged by the key lower-cased), so that neither the SDK's results nor the errors
- *   it throws (which quote the provider's body and headers) hold any part of it. What
- *   this request itself sent is left as it is;
+ *   are judged by the key lower-cased, see {@link lowerCaseScrub}), so that neither the
+ *   SDK's results nor the errors it throws (which quote the provider's body and headers)
+ *   hold any part of it. What this request itself sent is left as it is;
  * - with `usage`, each generating call (messages, chat completions, responses,
  *   embeddings), every attempt of it, is counted as the pass-through counts it: its status,
  *   and the usage read from the answer's bytes as the SDK reads them, recorded once their
@@ -114,6 +118,7 @@ export function guardedFetch(
   baseUrl: string,
   usage: FetchUsage | null = null,
   timeoutMs: number = DEFAULT_ATTEMPT_TIMEOUT_MS,
+  refusalsAnsweredIn: ProviderDialect | null = null,
 ): typeof globalThis.fetch {
   const origin = new URL(baseUrl).origin;
   return async (input, init = {}) => {
@@ -141,7 +146,8 @@ export function guardedFetch(
       deadline.clear();
       counter?.ended(response.status, null);
       await response.body?.cancel();
-      throw refusal;
+      if (refusalsAnsweredIn === null) throw refusal;
+      return refusedAnswer(refusalsAnsweredIn, refusal.message);
     }
     const callerParts = [body, ...url.searchParams.values(), ...sent];
     const echo = { scrubber: new KeyEchoScrubber(key), caller: new CallerText(callerParts), scrubName: lowerCaseScrub(key, callerParts) };
@@ -171,6 +177,18 @@ class AttemptDeadline {
   }
 }
 
+/**
+ * What a client's SDK gets for a refused answer: a thrown fetch is a connection error, which
+ * the SDKs retry (twice by default), and the provider would answer each retry, billed, the
+ * same way. So: one 502 with `x-should-retry: false`, which the SDKs obey, and the refusal's
+ * fixed message in the dialect's error body, which they raise as an APIError; nothing of the
+ * provider's answer.
+ */
+function refusedAnswer(dialect: ProviderDialect, message: string): Response {
+  const body = dialect === 'anthropic' ? { type: 'error', error: { type: 'api_error', message } } : { error: { message, type: 'server_error', param: null, code: null } };
+  return new Response(JSON.stringify(body), { status: 502, statusText: 'Bad Gateway', headers: { 'content-type': 'application/json', 'x-should-retry': 'false' } });
+}
+
 /** Whether fetch left the body encoded: see {@link EncodingRefusedError}. */
 function leftEncoded(headers: Headers): boolean {
   const transferCodings = headers.get('transfer-encoding');
@@ -190,13 +208,31 @@ interface KeyEcho {
 
 /**
  * A scrub of lower-cased text: by the key lower-cased, leaving what the request sent
- * lower-cased too (so that text the caller sent still decides nothing).
+ * lower-cased too (so that text the caller sent still decides nothing), each part as it
+ * was sent and, for a JSON body, its strings as the provider reads them, decoded before
+ * they are lower-cased: the provider reads a `\u0054` the caller sent as `T`, which a name
+ * quoting it has as `t`.
  */
 function lowerCaseScrub(key: string, callerParts: ReadonlyArray<string | Uint8Array | null>): (text: string) => string {
   let scrubber: KeyEchoScrubber | undefined;
-  const lowered = (part: string | Uint8Array | null) => (part === null ? null : (typeof part === 'string' ? part : new TextDecoder().decode(part)).toLowerCase());
-  const caller = new CallerText(() => callerParts.map(lowered));
+  const caller = new CallerText(() => callerParts.flatMap((part) => (part === null ? [] : lowerCasedTexts(typeof part === 'string' ? part : new TextDecoder().decode(part)))));
   return (text) => (scrubber ??= new KeyEchoScrubber(key.toLowerCase())).scrubText(text, caller);
+}
+
+/** `text` lower-cased and, when it is JSON with escapes, its names and strings decoded, then lower-cased. */
+function lowerCasedTexts(text: string): string[] {
+  if (!text.includes('\\')) return [text.toLowerCase()];
+  const strings: string[] = [];
+  try {
+    JSON.parse(text, (name, value: unknown) => {
+      strings.push(name);
+      if (typeof value === 'string') strings.push(value);
+      return value;
+    });
+  } catch {
+    return [text.toLowerCase()];
+  }
+  return [text.toLowerCase(), strings.join('\n').toLowerCase()];
 }
 
 /** One counted call: recorded once, with the usage its answer reported. */

@@ -6,6 +6,6 @@ export {
   MAX_LISTED_MODELS,
   type ModelListerOptions,
 } from './create-model-lister.js';
-export { EncodingRefusedError, OriginRefusedError, RedirectRefusedError } from './guarded-fetch.js';
+export { OriginRefusedError } from './guarded-fetch.js';
 export { DEFAULT_BASE_URLS, type AnthropicSdkClient, type OpenAiSdkClient, type SdkClient, type SdkClientFor } from './sdk-calls.js';
 export { createSdkClient, type SdkClientOptions } from './sdk-client.js';

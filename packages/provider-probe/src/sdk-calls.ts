@@ -111,9 +111,16 @@ export interface ProviderSdk {
  * key's echoes from answers.
  */
 
+/**
+ * How an answer guardedFetch refuses (a redirect, an encoding fetch leaves) reaches the
+ * SDK: a client's SDK is answered one 502 it does not retry; the probe's and the lister's,
+ * which make no retry, get the thrown refusal, whose class says why.
+ */
+type Refusals = 'answered' | 'thrown';
+
 async function loadAnthropicSdk(): Promise<ProviderSdk> {
   const { default: Anthropic } = await import('@anthropic-ai/sdk');
-  const newClient = ({ apiKey, baseUrl, timeoutMs, maxRetries, usage }: ClientSettings) =>
+  const newClient = ({ apiKey, baseUrl, timeoutMs, maxRetries, usage }: ClientSettings, refusals: Refusals) =>
     new Anthropic({
       apiKey: API_KEY_PLACEHOLDER,
       authToken: null,
@@ -121,20 +128,20 @@ async function loadAnthropicSdk(): Promise<ProviderSdk> {
       webhookKey: null,
       timeout: timeoutMs,
       maxRetries,
-      fetch: guardedFetch(apiKey, 'x-api-key', baseUrl, usage ?? null, timeoutMs),
+      fetch: guardedFetch(apiKey, 'x-api-key', baseUrl, usage ?? null, timeoutMs, refusals === 'answered' ? 'anthropic' : null),
       logLevel: 'off',
     });
   return {
-    createClient: (settings) => ({ provider: settings.descriptor.id, dialect: 'anthropic', client: newClient(settings) }),
+    createClient: (settings) => ({ provider: settings.descriptor.id, dialect: 'anthropic', client: newClient(settings, 'answered') }),
     retrieveModel: async ({ descriptor, apiKey, model, baseUrl, signal }) => {
       // No retries: a probe is one call.
-      const client = newClient({ descriptor, apiKey: new Secret(apiKey), baseUrl, maxRetries: 0 });
+      const client = newClient({ descriptor, apiKey: new Secret(apiKey), baseUrl, maxRetries: 0 }, 'thrown');
       const { request_id, response } = await client.models.retrieve(model, {}, { signal }).withResponse();
       refuseNonJson(response);
       return { requestId: request_id ?? null };
     },
     listModels: async ({ descriptor, apiKey, baseUrl, signal, pageSize, maxModels }) => {
-      const client = newClient({ descriptor, apiKey: new Secret(apiKey), baseUrl, maxRetries: 0 });
+      const client = newClient({ descriptor, apiKey: new Secret(apiKey), baseUrl, maxRetries: 0 }, 'thrown');
       const models: ListedModel[] = [];
       const { data: firstPage, response } = await client.models.list({ limit: pageSize }, { signal }).withResponse();
       refuseNonJson(response);
@@ -151,7 +158,7 @@ async function loadAnthropicSdk(): Promise<ProviderSdk> {
 
 async function loadOpenAiSdk(): Promise<ProviderSdk> {
   const { default: OpenAI } = await import('openai');
-  const newClient = ({ descriptor, apiKey, baseUrl, timeoutMs, maxRetries, usage }: ClientSettings) =>
+  const newClient = ({ descriptor, apiKey, baseUrl, timeoutMs, maxRetries, usage }: ClientSettings, refusals: Refusals) =>
     new OpenAI({
       // Keyless providers' requests carry none: guardedFetch removes every credential header.
       apiKey: API_KEY_PLACEHOLDER,
@@ -162,14 +169,14 @@ async function loadOpenAiSdk(): Promise<ProviderSdk> {
       timeout: timeoutMs,
       maxRetries,
       defaultHeaders: descriptor.fixedHeaders,
-      fetch: guardedFetch(apiKey, descriptor.auth, baseUrl, usage ?? null, timeoutMs),
+      fetch: guardedFetch(apiKey, descriptor.auth, baseUrl, usage ?? null, timeoutMs, refusals === 'answered' ? 'openai' : null),
       logLevel: 'off',
     });
   return {
-    createClient: (settings) => ({ provider: settings.descriptor.id, dialect: 'openai', client: newClient(settings) }),
+    createClient: (settings) => ({ provider: settings.descriptor.id, dialect: 'openai', client: newClient(settings, 'answered') }),
     retrieveModel: async ({ descriptor, apiKey, model, baseUrl, signal }) => {
       // No retries: a probe is one call.
-      const client = newClient({ descriptor, apiKey: new Secret(apiKey), baseUrl, maxRetries: 0 });
+      const client = newClient({ descriptor, apiKey: new Secret(apiKey), baseUrl, maxRetries: 0 }, 'thrown');
       const { keyTest } = descriptor;
       if (keyTest === 'model-list') {
         // The key's first page of models: a model it does not list is a 404, as a lookup's.
@@ -184,7 +191,7 @@ async function loadOpenAiSdk(): Promise<ProviderSdk> {
       return { requestId: request_id ?? null };
     },
     listModels: async ({ descriptor, apiKey, baseUrl, signal, maxModels }) => {
-      const client = newClient({ descriptor, apiKey: new Secret(apiKey), baseUrl, maxRetries: 0 });
+      const client = newClient({ descriptor, apiKey: new Secret(apiKey), baseUrl, maxRetries: 0 }, 'thrown');
       const models: ListedModel[] = [];
       const { data: firstPage, response } = await client.models.list({ signal }).withResponse();
       refuseNonJson(response);

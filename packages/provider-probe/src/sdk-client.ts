@@ -57,9 +57,9 @@ export interface SdkClientOptions<P extends LlmProvider = LlmProvider> {
  * credential header at send time, even if ANTHROPIC_CUSTOM_HEADERS sets another; the
  * key's echoes are scrubbed from every answer, so that results and the errors thrown
  * hold no part of it; and redirects are not followed (a redirect would take the key to
- * another host): the call fails with the SDK's connection error, whose `cause` is a
- * RedirectRefusedError (an EncodingRefusedError for an answer fetch leaves encoded, in
- * which no echo could be found). Nor does a request leave for another origin than the
+ * another host): a redirect, or an answer fetch leaves encoded (in which no echo could be
+ * found), reaches the SDK as one 502 it is told not to retry, so the call fails with one
+ * APIError and the provider is called once. Nor does a request leave for another origin than the
  * base URL's (a `baseURL` changed with `withOptions`, an absolute URL given to
  * `client.get`): it fails unsent, the connection error's `cause` an OriginRefusedError.
  *

@@ -2,10 +2,11 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Secret, type MeteredCall } from '@llm-settings/core';
 import { createSdkClient } from '@llm-settings/provider-probe';
-import { EncodingRefusedError, guardedFetch } from '../src/guarded-fetch.js';
+import { guardedFetch } from '../src/guarded-fetch.js';
 import { closedPort, keyFor, keyRunsIn } from './helpers.js';
 
 /**
@@ -27,9 +28,11 @@ afterEach(async () => {
   upstream = undefined;
 });
 
-/** A provider on 127.0.0.1 answering every request with `answer`. */
-async function startUpstream(answer: Answer): Promise<Upstream> {
+/** A provider on 127.0.0.1 answering every request with `answer`; `calls` counts the requests. */
+async function startUpstream(answer: Answer): Promise<Upstream & { readonly calls: number }> {
+  let calls = 0;
   const server = createServer((req, res) => {
+    calls++;
     let body = '';
     req.setEncoding('utf8');
     req.on('data', (chunk: string) => (body += chunk));
@@ -37,15 +40,19 @@ async function startUpstream(answer: Answer): Promise<Upstream> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  upstream = {
+  const started = {
     url,
+    get calls() {
+      return calls;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
-  return upstream;
+  upstream = started;
+  return started;
 }
 
 const KEY = keyFor('anthropic');
@@ -90,19 +97,44 @@ describe('client(): compressed answers', () => {
     }],
     ['a content coding fetch does not decode', (res) => res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'x-unknown' }).end(gzipSync(ECHO))],
     ['gzip listed with a coding fetch does not decode', (res) => res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip, identity' }).end(gzipSync(ECHO))],
-  ])('refuses an answer fetch leaves encoded, %s: not read, and its bytes nowhere', async (_name, answer) => {
-    const { url } = await startUpstream(answer);
-    const client = await anthropicClient(url);
-    const error = await client.messages
-      .create({ model, max_tokens: 64, messages })
-      .asResponse()
-      .then(
-        () => null,
-        (caught: unknown) => caught as Error,
-      );
-    expect(error).toBeInstanceOf(Anthropic.APIConnectionError);
-    expect(error!.cause).toBeInstanceOf(EncodingRefusedError);
-    expect(keyRunsIn(`${String(error)} ${String(error!.cause)}`, KEY)).toEqual([]);
+  ])('refuses an answer fetch leaves encoded, %s: not read, its bytes nowhere, one 502 the SDK does not retry', async (_name, answer) => {
+    const started = await startUpstream(answer);
+    // The SDK's default retries: a refusal it retried would be a billed call each time.
+    const { client } = await createSdkClient({ provider: 'anthropic', apiKey: KEY, baseUrl: started.url });
+    const error = await client.messages.create({ model, max_tokens: 64, messages }).then(
+      () => null,
+      (caught: unknown) => caught as InstanceType<typeof Anthropic.APIError>,
+    );
+    expect(error).toBeInstanceOf(Anthropic.InternalServerError);
+    expect(error!.status).toBe(502);
+    expect(error!.headers?.get('x-should-retry')).toBe('false');
+    expect(error!.message).toBe('502 {"type":"error","error":{"type":"api_error","message":"The provider answered in an encoding that fetch does not decode; the answer was not read."}}');
+    expect(started.calls).toBe(1);
+    expect(keyRunsIn(String(error), KEY)).toEqual([]);
+  });
+});
+
+describe('client(): redirects and encoded answers are called for once', () => {
+  it.each([
+    ['a redirect', (res: ServerResponse) => res.writeHead(307, { location: 'http://127.0.0.1:1/elsewhere' }).end(), /redirects are not followed/],
+    ['an encoded answer', (res: ServerResponse) => res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'zstd' }).end('xx'), /encoding that fetch does not decode/],
+  ] as const)('%s: OpenAI - one upstream call, an APIError 502 in OpenAI\'s shape, not retried', async (_name, answer, message) => {
+    const started = await startUpstream(answer);
+    const { client } = await createSdkClient({ provider: 'openai', apiKey: keyFor('openai'), baseUrl: `${started.url}/v1` });
+    const error = await client.chat.completions.create({ model: 'gpt-4o', messages }).then(
+      () => null,
+      (caught: unknown) => caught as InstanceType<typeof OpenAI.APIError>,
+    );
+    expect(error).toBeInstanceOf(OpenAI.InternalServerError);
+    expect(error).toMatchObject({ status: 502, type: 'server_error', message: expect.stringMatching(message) });
+    expect(started.calls).toBe(1);
+  });
+
+  it('a redirect: Anthropic - one upstream call, an APIError 502, not retried', async () => {
+    const started = await startUpstream((res) => res.writeHead(301, { location: 'http://127.0.0.1:1/elsewhere' }).end());
+    const { client } = await createSdkClient({ provider: 'anthropic', apiKey: KEY, baseUrl: started.url });
+    await expect(client.messages.create({ model, max_tokens: 64, messages })).rejects.toMatchObject({ status: 502, message: expect.stringMatching(/HTTP 301; redirects are not followed/) });
+    expect(started.calls).toBe(1);
   });
 });
 
@@ -130,6 +162,28 @@ describe('client(): the key in an answer header name or status text', () => {
     expect(names.filter((name) => name.startsWith('anthropic-ratelimit-') || name.startsWith('x-'))).toEqual(['x-ratelimit-remaining-requests']);
     expect(keyRunsIn(names.join('\n'), key.toLowerCase())).toEqual([]);
     expect(response.statusText).toBe('OK key [REDACTED]');
+  });
+
+  it('gives the same headers whether a guess the provider puts in a header name is part of the key or not, escaped or not (no key oracle)', async () => {
+    // Upper-case letters: a guess whose first one is sent JSON-escaped (`\u0054`) reaches the provider as `T`.
+    const key = 'sk-proj-Hn4kT9wQz2LmXc7VbR5sYp8DfJg3AeU6tKo1iNq0WxE';
+    const { url } = await startUpstream((res, body) => {
+      const { model: quoted } = JSON.parse(body) as { model: string };
+      res.writeHead(200, { 'content-type': 'application/json', [`x-ratelimit-${quoted}`]: '1' }).end('{}');
+    });
+    const fetch = guardedFetch(new Secret(key), 'bearer', url, null, 5000, 'openai');
+    /** The answer's headers for a guess sent as the model, its first letter JSON-escaped or not; the guess itself as `<guess>`. */
+    const headersFor = async (guess: string, escaped: boolean) => {
+      const sent = escaped ? `\\u${guess.charCodeAt(0).toString(16).padStart(4, '0')}${guess.slice(1)}` : guess;
+      const response = await fetch(`${url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"model":"${sent}"}` });
+      await response.arrayBuffer();
+      return [...response.headers].filter(([name]) => name !== 'date').map(([name, value]) => `${name.replace(guess.toLowerCase(), '<guess>')}: ${value}`);
+    };
+    const right = key.slice(12, 20); // 'T9wQz2Lm', a run of 8 of the key
+    const wrong = `${right.slice(0, -1)}n`;
+    const answers = [await headersFor(right, false), await headersFor(right, true), await headersFor(wrong, false), await headersFor(wrong, true)];
+    expect(answers[0]).toContain('x-ratelimit-<guess>: 1');
+    for (const answer of answers) expect(answer).toEqual(answers[0]);
   });
 });
 
