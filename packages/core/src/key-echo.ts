@@ -86,8 +86,10 @@ export const NO_CALLER_TEXT = new CallerText([]);
  *
  * Cost: one look-up per 4 bytes of the answer, never decoded, and a rolling hash only
  * around 4-byte blocks of the key, which answers rarely hold (figures in
- * docs/performance.md). Build one per call from the revealed key, like the upstream
- * header: it holds the key while it lives, and nothing keeps it after.
+ * docs/performance.md); an answer holding the key's last four takes two more passes, for
+ * masked echoes: linear in the answer however it is built. Build one per call from the
+ * revealed key, like the upstream header: it holds the key while it lives, and nothing
+ * keeps it after.
  */
 export class KeyEchoScrubber {
   readonly #key: Uint8Array;
@@ -99,8 +101,8 @@ export class KeyEchoScrubber {
   /** The whole key, when it has no counted run; else null. */
   readonly #whole: Uint8Array | null;
   readonly #tail: Uint8Array | null;
-  /** The masked echo's pattern, compiled when an answer first holds the key's last four. */
-  readonly #maskedEcho: () => RegExp;
+  /** The public prefix, which may start a masked echo; empty when the key has none. */
+  readonly #prefix: Uint8Array;
 
   constructor(apiKey: string) {
     this.#key = encoder.encode(apiKey);
@@ -112,8 +114,7 @@ export class KeyEchoScrubber {
     this.#blocks = keyBlocks(key, prefixEnd, this.#runsTo);
     this.#whole = this.#runsTo - prefixEnd < RUN_LENGTH && key.length >= RUN_LENGTH ? key : null;
     this.#tail = tailLength > 0 ? key.subarray(key.length - tailLength) : null;
-    let pattern: RegExp | undefined;
-    this.#maskedEcho = () => (pattern ??= maskedEchoPattern(apiKey.slice(0, prefixEnd), apiKey.slice(-tailLength)));
+    this.#prefix = key.subarray(0, prefixEnd);
   }
 
   /** `bytes` (UTF-8 text) with the key's echoes replaced; the same object when there are none. */
@@ -175,16 +176,42 @@ export class KeyEchoScrubber {
     return spans;
   }
 
-  /** Spans of masked echoes that the caller did not send. */
+  /**
+   * Spans of masked echoes that the caller did not send: what
+   * `[A-Za-z0-9_-]*((?:[*.]|•){3}|prefix)[^\s"'\\]*?tail` matched on the answer read one
+   * character per byte, found in one pass where that pattern took time cubic in a run of
+   * key characters. The echo proper is three mask characters or the key's public prefix,
+   * anything but whitespace, quotes or a backslash, and the first of the key's last four;
+   * the span also takes the key characters before it. From where a search starts, the
+   * pattern took the last echo that starts in the run of key characters there or right after it.
+   */
   #maskedSpans(bytes: Uint8Array, caller: CallerText): Span[] {
+    const tailAfter = firstTailAfter(bytes, this.#tail!);
     const spans: Span[] = [];
-    // One character per byte, so that positions are the bytes' own.
-    for (const match of latin1(bytes, 0, bytes.length).matchAll(this.#maskedEcho())) {
-      const echo = match[1]!;
-      const end = match.index + match[0].length;
-      if (!caller.includes(decoder.decode(bytes.subarray(end - echo.length, end)))) spans.push([match.index, end]);
+    for (let at = 0; at < bytes.length; ) {
+      const runEnd = keyCharactersEnd(bytes, at);
+      let echoStart = runEnd;
+      let end = this.#echoEnd(bytes, echoStart, tailAfter);
+      while (end < 0 && echoStart > at) end = this.#echoEnd(bytes, --echoStart, tailAfter);
+      // None from here: none from anywhere else in the run, whose echoes were all tried.
+      if (end < 0) {
+        at = runEnd + 1;
+        continue;
+      }
+      if (!caller.includes(decoder.decode(bytes.subarray(echoStart, end)))) spans.push([at, end]);
+      at = end;
     }
     return spans;
+  }
+
+  /** Where a masked echo that starts at `start` ends, or -1. */
+  #echoEnd(bytes: Uint8Array, start: number, tailAfter: Int32Array): number {
+    const tailLength = this.#tail!.length;
+    const masked = maskEnd(bytes, start);
+    if (masked >= 0 && tailAfter[masked]! >= 0) return tailAfter[masked]! + tailLength;
+    const prefix = this.#prefix;
+    if (prefix.length > 0 && startsWithBytes(bytes, prefix, start) && tailAfter[start + prefix.length]! >= 0) return tailAfter[start + prefix.length]! + tailLength;
+    return -1;
   }
 }
 
@@ -224,20 +251,53 @@ function publicPrefixLength(apiKey: string): number {
   return Math.max(head.lastIndexOf('-'), head.lastIndexOf('_')) + 1;
 }
 
-/**
- * A masked echo, on text read one character per byte: what precedes it of the key's
- * characters, then (captured, the echo proper) three mask characters (`*`, `.`, or `•`
- * as its three UTF-8 bytes) or the key's public prefix, anything but whitespace,
- * quotes or a backslash, and the key's last four.
- */
-function maskedEchoPattern(prefix: string, tail: string): RegExp {
-  const bullet = String.fromCharCode(...encoder.encode('•'));
-  const start = [`(?:[*.]|${bullet}){3}`, ...(prefix === '' ? [] : [escapeRegExp(prefix)])].join('|');
-  return new RegExp(`[A-Za-z0-9_-]*((?:${start})[^\\s"'\\\\]*?${escapeRegExp(tail)})`, 'g');
+/** Per byte: 1 where `[A-Za-z0-9_-]` matches its character, which may precede a masked echo. */
+const KEY_CHARACTER = byteTable(/[A-Za-z0-9_-]/);
+/** Per byte: 1 where `[\s"'\\]` matches its character (one per byte), which ends a masked echo's middle. */
+const ECHO_STOP = byteTable(/[\s"'\\]/);
+const BULLET = encoder.encode('•');
+const MASK_UNITS = 3;
+
+function byteTable(character: RegExp): Uint8Array {
+  return Uint8Array.from({ length: 256 }, (_, byte) => (character.test(String.fromCharCode(byte)) ? 1 : 0));
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** Where the run of key characters from `at` ends (`at` itself when there is none). */
+function keyCharactersEnd(bytes: Uint8Array, at: number): number {
+  let end = at;
+  while (end < bytes.length && KEY_CHARACTER[bytes[end]!] === 1) end++;
+  return end;
+}
+
+/** Where three mask characters (`*`, `.`, `•` as its three UTF-8 bytes) from `at` end, or -1. */
+function maskEnd(bytes: Uint8Array, at: number): number {
+  let end = at;
+  for (let unit = 0; unit < MASK_UNITS; unit++) {
+    if (bytes[end] === 0x2a || bytes[end] === 0x2e) end++;
+    else if (startsWithBytes(bytes, BULLET, end)) end += BULLET.length;
+    else return -1;
+  }
+  return end;
+}
+
+/**
+ * For each position of `bytes` and its end, where the first `tail` at or after it starts
+ * with no whitespace, quote or backslash before it, or -1: one pass from the end, so that
+ * no echo's start searches onwards for it.
+ */
+function firstTailAfter(bytes: Uint8Array, tail: Uint8Array): Int32Array {
+  const found = new Int32Array(bytes.length + 1).fill(-1);
+  for (let at = bytes.length - 1; at >= 0; at--) {
+    if (startsWithBytes(bytes, tail, at)) found[at] = at;
+    else if (ECHO_STOP[bytes[at]!] === 0) found[at] = found[at + 1]!;
+  }
+  return found;
+}
+
+function startsWithBytes(bytes: Uint8Array, part: Uint8Array, at: number): boolean {
+  if (at + part.length > bytes.length) return false;
+  for (let i = 0; i < part.length; i++) if (bytes[at + i] !== part[i]) return false;
+  return true;
 }
 
 /**

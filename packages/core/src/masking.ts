@@ -19,8 +19,12 @@ export function looksMasked(value: string): boolean {
 
 /** Key prefixes of the providers (`sk-`, `sk-ant-…`, `sk-proj-…`), anywhere a word starts. */
 const KEY_PREFIX = /(?:^|[^A-Za-z0-9])sk-/i;
-/** A hex secret (Azure-style keys, tokens): 32 or more hex digits with letters and digits. */
-const HEX_SECRET = /(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{32,}/i;
+/**
+ * A hex secret (Azure-style keys, tokens): 32 or more hex digits with letters and digits.
+ * Tried only where a run of hex digits starts, so that a long run is read once, not again
+ * from each of its digits (a model name is checked at any length).
+ */
+const HEX_SECRET = /(?<![0-9a-f])(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{32,}/i;
 /** Fewer letters and digits than this are never taken for random text. */
 const MIN_RANDOM_LENGTH = 20;
 /**

@@ -13,6 +13,12 @@ export const PREFIXED_KEY_SOURCE = ['xai-[A-Za-z0-9]{32,}', 'gsk_[A-Za-z0-9]{32,
 /** Where a key may start: not inside a run of letters and digits (`task-sk` holds no key). */
 const WORD_START = '(?<![A-Za-z0-9])';
 
+/** A character of a key's body, and where a run of them starts (not inside one). */
+const RUN = '[A-Za-z0-9_-]';
+const RUN_START = `(?<!${RUN})`;
+/** What a masked echo ends with: mask characters, `…` or `...`, then at least four of the key. */
+const MASK_THEN_TAIL = `(?:[*•]+|…|\\.{3})${RUN}{4,}`;
+
 /**
  * Substrings shaped like provider API keys: Anthropic (`sk-ant-…`), OpenAI (`sk-…`,
  * `sk-proj-…`), xAI, Groq and Google ({@link PREFIXED_KEY_SOURCE}), and masked echoes of
@@ -21,13 +27,20 @@ const WORD_START = '(?<![A-Za-z0-9])';
  * characters alone (`••••abcd`, `****abcd`). The echo comes first, so that a prefix long
  * enough to be a key on its own is not taken without its tail. Our own mask (`...abcd`,
  * core's `maskApiKey`) is left alone: it is what logs and answers show by design.
+ *
+ * Linear in the text (this runs on outside text: error bodies, log lines): a match that
+ * spans a run of key characters is tried only where the run starts, and the run is read
+ * once, never again from each character of it. A masked echo after a prefix inside a run
+ * (`org-sk-…abcd`) is matched from the run's start, the part before the first prefix
+ * captured (`$1`) and kept; that first prefix decides, as every prefix of one run ends at
+ * the same mask. A run of mask characters alone is tried where it starts.
  */
 const KEY_SHAPED = new RegExp(
   [
-    `${WORD_START}(?:sk-|xai-|gsk_|AIza)[A-Za-z0-9_-]*(?:[*•]+|…|\\.{3})[A-Za-z0-9_-]{4,}`,
-    `${WORD_START}sk-[A-Za-z0-9_*•-]{6,}`,
-    `${WORD_START}(?:${PREFIXED_KEY_SOURCE})`,
-    '[A-Za-z0-9_-]*[*•]{3,}[A-Za-z0-9_-]{4,}',
+    // From a run's start, only when a mask follows the run (the cheap test first).
+    `${RUN_START}(?=${RUN}+[*•….])(?:${RUN}+[*•]{3,}${RUN}{4,}|(?=${RUN}+${MASK_THEN_TAIL})(${RUN}*?[_-])??(?:sk-|xai-|gsk_|AIza)${RUN}*${MASK_THEN_TAIL})`,
+    `${WORD_START}(?:sk-[A-Za-z0-9_*•-]{6,}|${PREFIXED_KEY_SOURCE})`,
+    `(?<![*•])[*•]{3,}${RUN}{4,}`,
   ].join('|'),
   'g',
 );
@@ -59,7 +72,7 @@ export function redactText(text: string, secrets: readonly string[] = []): strin
   }
   // Every key-shaped match holds a key prefix or a run of mask characters: most text (ids,
   // routes, messages) has none, and this runs on every log line.
-  return KEY_SHAPED_MARKS.some((mark) => out.includes(mark)) ? out.replace(KEY_SHAPED, REDACTED) : out;
+  return KEY_SHAPED_MARKS.some((mark) => out.includes(mark)) ? out.replace(KEY_SHAPED, `$1${REDACTED}`) : out;
 }
 
 /** Set on log fields whose author redacted them (see {@link redactedFields}); a symbol key, which no serializer writes. */
@@ -135,9 +148,9 @@ export function scrubKeyFromLogText(text: string, apiKey: string): string {
       if (out.includes(run)) out = out.split(run).join(REDACTED);
     }
   }
-  // A masked echo ends with the key's last four: without them there is none, and no
-  // pattern (a RegExp compiled per key) to build; this runs on every pass-through call.
-  if (apiKey.length >= 2 * VISIBLE_TAIL && out.includes(apiKey.slice(-VISIBLE_TAIL))) out = out.replace(maskedEchoPattern(apiKey), REDACTED);
+  // A masked echo ends with the key's last four: without them there is none, and nothing
+  // to look for; this runs on every pass-through call.
+  if (apiKey.length >= 2 * VISIBLE_TAIL && out.includes(apiKey.slice(-VISIBLE_TAIL))) out = withoutMaskedEchoes(out, apiKey);
   return out;
 }
 
@@ -154,12 +167,64 @@ function mayHoldRun(text: string, apiKey: string): boolean {
   return false;
 }
 
-function maskedEchoPattern(apiKey: string): RegExp {
-  const head = escapeRegExp(apiKey.slice(0, 3));
-  const tail = escapeRegExp(apiKey.slice(-VISIBLE_TAIL));
-  return new RegExp(`(?:\\S*[*•.]{3}|${head})\\S*?${tail}`, 'g');
+/**
+ * `text` with the masked echoes of a key replaced: what `(?:\S*[*•.]{3}|head)\S*?tail`
+ * matched (head the key's first three characters, tail its last four), found in one pass
+ * where that pattern took time cubic in a run without whitespace. A match starts where
+ * the search is: from there, through the first tail after the last three mask characters
+ * of the run that a tail follows; failing that, from a head that a tail follows, through
+ * that tail. Between the start and the tail there is no whitespace.
+ */
+function withoutMaskedEchoes(text: string, apiKey: string): string {
+  const head = apiKey.slice(0, HEAD_LENGTH);
+  const tailAfter = firstTailAfter(text, apiKey.slice(-VISIBLE_TAIL));
+  let out = '';
+  let copied = 0;
+  // The mask alternative is tried once per run: it fails at every later start in the run,
+  // a match's end included, as the last mask a tail follows is behind it.
+  let maskTriedUpTo = 0;
+  for (let at = 0; at < text.length; ) {
+    let end = -1;
+    if (at >= maskTriedUpTo && !WHITESPACE.test(text[at]!)) {
+      maskTriedUpTo = runEnd(text, at);
+      for (let mask = maskTriedUpTo - MASK_LENGTH; mask >= at && end < 0; mask--) {
+        if (isMask(text, mask) && tailAfter[mask + MASK_LENGTH]! >= 0) end = tailAfter[mask + MASK_LENGTH]! + VISIBLE_TAIL;
+      }
+    }
+    if (end < 0 && text.startsWith(head, at) && tailAfter[at + head.length]! >= 0) end = tailAfter[at + head.length]! + VISIBLE_TAIL;
+    if (end < 0) {
+      at++;
+      continue;
+    }
+    out += text.slice(copied, at) + REDACTED;
+    copied = at = end;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const WHITESPACE = /\s/;
+const MASK_CHARACTERS = '*•.';
+const MASK_LENGTH = 3;
+const HEAD_LENGTH = 3;
+
+function isMask(text: string, at: number): boolean {
+  for (let i = at; i < at + MASK_LENGTH; i++) if (!MASK_CHARACTERS.includes(text[i]!)) return false;
+  return true;
+}
+
+/** Where the run without whitespace from `at` ends. */
+function runEnd(text: string, at: number): number {
+  let end = at;
+  while (end < text.length && !WHITESPACE.test(text[end]!)) end++;
+  return end;
+}
+
+/** For each position, where the first `tail` at or after it starts with no whitespace before it, or -1. */
+function firstTailAfter(text: string, tail: string): Int32Array {
+  const found = new Int32Array(text.length + 1).fill(-1);
+  for (let at = text.length - 1; at >= 0; at--) {
+    if (text.startsWith(tail, at)) found[at] = at;
+    else if (!WHITESPACE.test(text[at]!)) found[at] = found[at + 1]!;
+  }
+  return found;
 }

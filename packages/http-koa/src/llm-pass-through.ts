@@ -34,7 +34,7 @@ import { HttpError, HttpErrorCodes } from './problems.js';
 import { ClientGoneError, readRequestBytes, refuseDeclaredOversize } from './request-bytes.js';
 import { mayInScope } from './route-state.js';
 import type { HttpSettingsService } from './settings-routes.js';
-import { errorAnswerFor, MAX_ERROR_BODY_BYTES, type ErrorAnswer } from './upstream-error-body.js';
+import { errorAnswerFor, MAX_ERROR_BODY_BYTES, passesErrorBody, type ErrorAnswer } from './upstream-error-body.js';
 import { refusedAnswer, UpstreamCall } from './upstream-call.js';
 import { ResponseClose } from './response-close.js';
 
@@ -336,20 +336,11 @@ async function errorAnswer(provider: ProviderDescriptor, status: number, answer:
   return errorAnswerFor(provider.dialect, status, 'whole' in body ? body.whole : null, contentType, (text) => echo.scrubber.scrubText(text, echo.caller));
 }
 
-/**
- * The answer to an encoded error answer, unread: the fixed one that replaces the body at
- * this status (a 401's, a 403's), else a refusal. Whether the body would be passed on is
- * asked of errorAnswerFor itself, with an empty body: it scrubs only a body it passes on.
- */
+/** The answer to an encoded error answer, unread: the fixed one that replaces the body at this status (a 401's, a 403's), else a refusal. */
 function fixedErrorAnswer(provider: ProviderDescriptor, status: number, answer: IncomingMessage): ErrorAnswer {
-  let passesBody = false;
-  const safe = errorAnswerFor(provider.dialect, status, Buffer.alloc(0), undefined, (text) => {
-    passesBody = true;
-    return text;
-  });
-  if (passesBody) throw refusedEncoding(answer);
+  if (passesErrorBody(status)) throw refusedEncoding(answer);
   answer.destroy();
-  return safe;
+  return errorAnswerFor(provider.dialect, status, Buffer.alloc(0), undefined, (text) => text);
 }
 
 /** The refusal of a body encoded though identity was asked for: its bytes are never read. */

@@ -4,8 +4,13 @@ import { providerErrorBody } from './provider-errors.js';
 /** Error answers are small; a larger one is replaced, not kept in memory. */
 export const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
-/** Masked echoes of a key whatever its shape: mask characters or `...`, then what follows. */
-const MASKED_ECHO = /[A-Za-z0-9_-]*(?:[*•]{3,}|\.{3})[A-Za-z0-9_-]{4,}/g;
+/**
+ * Masked echoes of a key whatever its shape: a run of key characters, mask characters or
+ * `...`, then at least four more. Linear in the body, which may quote the caller: a match
+ * that spans a run is tried only where the run starts, one of mask characters alone only
+ * where they start, and never again from each character inside either.
+ */
+const MASKED_ECHO = /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]+(?:[*•]{3,}|\.{3})[A-Za-z0-9_-]{4,}|(?<![*•])[*•]{3,}[A-Za-z0-9_-]{4,}|\.{3}[A-Za-z0-9_-]{4,}/g;
 
 const FIXED_MESSAGES: Readonly<Record<number, string>> = {
   401: 'The provider refused the API key stored for this scope. Save a valid key with PUT /api/settings/llm.',
@@ -44,6 +49,11 @@ export function errorAnswerFor(dialect: ProviderDialect, status: number, body: B
   const fixed = FIXED_MESSAGES[status];
   if (fixed !== undefined) return fixedAnswer(dialect, status, fixed);
   return { contentType: contentType ?? 'application/json', text: scrub(redactText(body.toString('utf8')).replace(MASKED_ECHO, REDACTED)) };
+}
+
+/** Whether {@link errorAnswerFor} passes a body of this status on (scrubbed), rather than a fixed answer in its place. */
+export function passesErrorBody(status: number): boolean {
+  return FIXED_MESSAGES[status] === undefined;
 }
 
 /** An error in the provider's own shape (its dialect's), as its SDK parses it. */
