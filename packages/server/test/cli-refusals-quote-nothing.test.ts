@@ -25,10 +25,9 @@ describe('CLI refusals name the option, never what was passed', () => {
   });
 
   it('llm-settings confirm-endpoint --provider with a key refuses it as unknown', async () => {
-    const { code, output } = await run('node', [CLI, 'confirm-endpoint', '--provider', PASTED], {
-      DATABASE_URL: `sqlite:${join(dir, 's.db')}`,
-      ENCRYPTION_KEY: generateFernetKey(),
-    });
+    const env = { DATABASE_URL: `sqlite:${join(dir, 's.db')}`, ENCRYPTION_KEY: generateFernetKey() };
+    expect((await run('node', [CLI, 'migrate'], env)).code).toBe(0);
+    const { code, output } = await run('node', [CLI, 'confirm-endpoint', '--provider', PASTED], env);
     expect(code).toBe(1);
     expect(output).toContain('llm-settings: the provider to confirm is unknown');
     expect(output).not.toContain('PASTED');

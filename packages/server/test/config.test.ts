@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ProviderRegistry, Secret } from '@llm-settings/core';
-import { allowedHostsFor, assertSafeToServe, isLoopbackHost, loadConfig, unknownVariables } from '../src/config.js';
+import { allowedHostsFor, assertSafeToServe, isLoopbackHost, loadConfig } from '../src/config.js';
+import { unknownVariables } from '../src/unknown-variables.js';
 import { configError } from './support/config-error.js';
 
 describe('loadConfig', () => {
