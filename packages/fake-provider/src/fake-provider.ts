@@ -168,7 +168,7 @@ function fakedProvider(descriptor: ProviderDescriptor): FakedProvider {
   return {
     id: descriptor.id,
     dialect: DIALECTS[descriptor.dialect],
-    prefix: new URL(root).pathname.replace(/\/+$/, ''),
+    prefix: new URL(root).pathname.replace(/(?<!\/)\/+$/, ''),
     dialectRoot: descriptor.dialect === 'openai' ? '/v1' : '',
     auth: descriptor.auth,
   };

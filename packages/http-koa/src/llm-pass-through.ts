@@ -445,10 +445,14 @@ function positiveInteger(value: number, name: string): number {
   return value;
 }
 
-/** The root without a trailing slash, so that paths append to it. */
+/**
+ * The root without trailing slashes, so that paths append to it. The lookbehind starts a
+ * match only where a run of slashes begins: `/\/+$/` alone retries from every slash of a
+ * run, quadratic on a long one.
+ */
 function apiRoot(value: string, provider: LlmProvider): string {
   const problem = apiRootProblem(value);
   if (problem !== null) throw new ConfigError(`llm.baseUrls.${provider} ${problem}`);
   const url = new URL(value);
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  return `${url.origin}${url.pathname.replace(/(?<!\/)\/+$/, '')}`;
 }

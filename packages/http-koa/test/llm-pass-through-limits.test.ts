@@ -296,3 +296,32 @@ describe("LLM pass-through: problems in the provider's error shape", () => {
     expect(elsewhere).not.toHaveProperty('error');
   });
 });
+
+describe('LLM pass-through: base URLs', () => {
+  it('appends the call path to a base URL given with trailing slashes', async () => {
+    const paths: string[] = [];
+    const upstream = createServer((req, res) => {
+      paths.push(req.url ?? '');
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    try {
+      server = await startServer({ llm: { baseUrls: { openai: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1///` } } });
+      await fetch(`${server.url}/api/settings/llm`, jsonRequest('PUT', { provider: 'openai', api_key: OPENAI_KEY }));
+      const response = await fetch(`${server.url}/api/llm/openai/v1/chat/completions`, jsonRequest('POST', { model: 'gpt-4o-mini', messages: [] }));
+      expect(response.status).toBe(200);
+      expect(paths).toEqual(['/v1/chat/completions']);
+    } finally {
+      upstream.closeAllConnections();
+      await new Promise((resolve) => upstream.close(resolve));
+    }
+  });
+
+  it('takes a base URL whose path holds a long run of slashes before a segment, at once (the trim is linear)', () => {
+    const service = { get: async () => ({}), update: async () => ({}), clear: async () => {}, test: async () => ({}), resolve: async () => ({}) } as never;
+    // 200,000 slashes: a quadratic trim retried from each of them took minutes here.
+    const llm = { baseUrls: { anthropic: 'http://127.0.0.1', openai: `http://127.0.0.1/a${'/'.repeat(200_000)}v1` } };
+    expect(createHttpApp({ service, llm })).toBeDefined();
+  });
+});

@@ -110,7 +110,7 @@ async function callProvider(baseUrl: string, descriptor: ProviderDescriptor, api
   const started = performance.now();
   const lookup = LOOKUP[descriptor.dialect];
   try {
-    const response = await fetch(`${baseUrl.replace(/\/+$/, '')}${lookup.path(model)}`, {
+    const response = await fetch(`${baseUrl.replace(/(?<!\/)\/+$/, '')}${lookup.path(model)}`, {
       headers: { ...descriptor.fixedHeaders, ...lookup.headers, ...keyHeaders(descriptor, apiKey) },
       redirect: 'manual',
       signal,
