@@ -4,6 +4,7 @@
 
 // Domain
 export * from './providers.js';
+export * from './provider-error-bodies.js';
 export * from './schemas.js';
 export * from './model-catalogue.js';
 export { DEFAULT_SCOPE, isScopeName } from './scopes.js';

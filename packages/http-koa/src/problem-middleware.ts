@@ -1,8 +1,7 @@
-import { redactText, systemErrorCode, type ProviderDialect } from '@llm-settings/core';
+import { providerErrorObject, redactText, systemErrorCode, type ProviderDialect } from '@llm-settings/core';
 import type { Middleware } from 'koa';
 import type { AppContext, AppState } from './app-state.js';
 import { PROBLEM_CONTENT_TYPE, problemFromError } from './problems.js';
-import { providerErrorObject } from './provider-errors.js';
 import { throwIfUnanswered } from './routers.js';
 
 /**

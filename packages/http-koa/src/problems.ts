@@ -1,5 +1,4 @@
-import { ErrorCodes, LlmSettingsError, ValidationError, type ErrorCode, type ValidationIssue } from '@llm-settings/core';
-import type { ProviderErrorObject } from './provider-errors.js';
+import { ErrorCodes, LlmSettingsError, ValidationError, type ErrorCode, type ProviderErrorObject, type ValidationIssue } from '@llm-settings/core';
 
 /**
  * Codes of failures the HTTP adapter detects itself: HTTP's own (host, auth, routing,

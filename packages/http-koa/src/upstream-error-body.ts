@@ -1,5 +1,4 @@
-import { REDACTED, redactText, type ProviderDialect } from '@llm-settings/core';
-import { providerErrorBody } from './provider-errors.js';
+import { providerErrorBody, REDACTED, redactText, type ProviderDialect } from '@llm-settings/core';
 
 /** Error answers are small; a larger one is replaced, not kept in memory. */
 export const MAX_ERROR_BODY_BYTES = 64 * 1024;

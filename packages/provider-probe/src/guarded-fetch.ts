@@ -5,6 +5,7 @@ import {
   KeyEchoScrubber,
   type KeyEchoStream,
   modelOfJsonRequest,
+  providerErrorBody,
   type ProviderAuth,
   type ProviderDialect,
   type Secret,
@@ -185,8 +186,7 @@ class AttemptDeadline {
  * provider's answer.
  */
 function refusedAnswer(dialect: ProviderDialect, message: string): Response {
-  const body = dialect === 'anthropic' ? { type: 'error', error: { type: 'api_error', message } } : { error: { message, type: 'server_error', param: null, code: null } };
-  return new Response(JSON.stringify(body), { status: 502, statusText: 'Bad Gateway', headers: { 'content-type': 'application/json', 'x-should-retry': 'false' } });
+  return new Response(JSON.stringify(providerErrorBody(dialect, 502, message, null)), { status: 502, statusText: 'Bad Gateway', headers: { 'content-type': 'application/json', 'x-should-retry': 'false' } });
 }
 
 /** Whether fetch left the body encoded: see {@link EncodingRefusedError}. */
