@@ -347,7 +347,7 @@ function secretOrNull(value: string | undefined): Secret | null {
 }
 
 /** The path of a `sqlite:` URL as written (`sqlite:///abs` as `/abs`), or null for another URL. */
-function sqlitePathOf(databaseUrl: string): string | null {
+export function sqlitePathOf(databaseUrl: string): string | null {
   return databaseUrl.startsWith('sqlite:') ? databaseUrl.slice('sqlite:'.length).replace(/^\/\//, '') : null;
 }
 

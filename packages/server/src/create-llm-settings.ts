@@ -24,6 +24,7 @@ import {
 import { createSdkClient, type SdkClient } from '@llm-settings/provider-probe';
 import { loadConfig, type ServerConfig } from './config.js';
 import { resolveEncryptionKey } from './encryption-key.js';
+import { assertSqliteFileExists } from './existing-sqlite-file.js';
 import { startHistoryPruning } from './history-pruning.js';
 import { createLogger } from './logger.js';
 import { mintScopedToken } from './scoped-tokens.js';
@@ -49,8 +50,9 @@ export interface CreateLlmSettingsOptions {
   /**
    * Run the storage migrations before returning (true); leave them to a job (false: the start
    * warns naming those pending, and /readyz fails until they have run); or refuse to start
-   * while any is pending, nor generate a key file (`'require'`), as the CLI's maintenance
-   * commands do, so that a mistyped or missing DATABASE_URL is not a new, empty database for them to act on.
+   * while any is pending or the SQLite file is not there, and create neither it nor a key
+   * file (`'require'`), as the CLI's maintenance commands do, so that a mistyped or missing
+   * DATABASE_URL is not a new, empty database for them to act on.
    * @default true
    */
   migrate?: boolean | 'require';
@@ -133,7 +135,8 @@ export interface LlmSettings {
  * Builds the container from the environment, migrates storage, checks that the keys open
  * the stored values and returns the wired service.
  * @throws ConfigError when values are stored and the keys open none of those checked
- *   (unless ALLOW_UNDECRYPTABLE=1), saying how to recover.
+ *   (unless ALLOW_UNDECRYPTABLE=1), or the key file is missing while values are stored,
+ *   saying how to recover.
  */
 export async function createLlmSettings(options: CreateLlmSettingsOptions = {}): Promise<LlmSettings> {
   return (await wireLlmSettings(options)).settings;
@@ -147,8 +150,10 @@ export async function createLlmSettings(options: CreateLlmSettingsOptions = {}):
 export async function wireLlmSettings(options: CreateLlmSettingsOptions, modules: readonly ContainerModule[] = []): Promise<{ settings: LlmSettings; container: Container }> {
   const baseConfig = options.config ?? loadConfig(options.env ?? process.env);
   const logger = options.logger ?? createLogger({ level: baseConfig.logLevel });
-  // A command on an existing deployment needs its key: a new one could only fail to open what is stored.
-  const key = await resolveEncryptionKey(baseConfig, logger, { generate: options.migrate !== 'require' });
+  // A command on an existing deployment needs its database and its key: new ones could only be empty, or fail to open what is stored.
+  const existingDeployment = options.migrate === 'require';
+  if (existingDeployment) assertSqliteFileExists(baseConfig);
+  const key = await resolveEncryptionKey(baseConfig, logger, { generate: !existingDeployment });
   const config: RuntimeConfig = { ...baseConfig, encryptionKeys: key.keys, encryptionKeyFile: key.file ?? null, encryptionKeySource: key.source, pruning: options.pruning ?? true };
 
   const container = new Container();

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -212,19 +212,27 @@ describe('llm-settings CLI', () => {
   });
 
   it.each([['rotate-key'], ['confirm-endpoint', '--provider', 'openai'], ['revoke-tokens', '--scope', 'tenant-42']])(
-    '%s refuses a deployment that is not there: no key file (none is generated), or a database llm-settings was never set up in, naming it',
+    '%s refuses a deployment that is not there: no database file, no key file (neither is created), or a database llm-settings was never set up in, naming it',
     async (...command) => {
       const home = join(dir, 'never-set-up', command[0]!);
+      const database = join(home, 'llm-settings.db');
       const env = { LLM_SETTINGS_HOME: home, SETTINGS_TOKEN_SECRET: 'a-token-secret-of-32-characters-or-more-0123' };
+      const nothing = await run('node', [CLI, ...command], env);
+      expect(nothing.code).toBe(1);
+      expect(nothing.output).toContain(`There is no SQLite database file ${database}`);
+      expect(existsSync(home)).toBe(false);
+
+      mkdirSync(home, { recursive: true, mode: 0o700 });
+      writeFileSync(database, '', { mode: 0o600 });
       const keyless = await run('node', [CLI, ...command], env);
       expect(keyless.code).toBe(1);
       expect(keyless.output).toContain(`ENCRYPTION_KEY is not set and there is no key file ${join(home, 'encryption.key')}`);
-      expect(existsSync(home)).toBe(false);
+      expect(existsSync(join(home, 'encryption.key'))).toBe(false);
 
       const key = (await run('node', [CLI, 'generate-key'], {})).output.trim();
       const empty = await run('node', [CLI, ...command], { ...env, ENCRYPTION_KEY: key });
       expect(empty.code).toBe(1);
-      expect(empty.output).toContain(`The database sqlite:${join(home, 'llm-settings.db')} is not set up for llm-settings`);
+      expect(empty.output).toContain(`The database sqlite:${database} is not set up for llm-settings`);
       expect(empty.output).toContain('check DATABASE_URL');
     },
   );

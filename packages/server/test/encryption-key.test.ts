@@ -204,3 +204,37 @@ describe('resolveEncryptionKey without generating (a command on an existing depl
     expect(resolved.keys.reveal()).toBe(readFileSync(path, 'utf8').trim());
   });
 });
+
+describe('resolveEncryptionKey when the key file is missing and the database holds stored settings', () => {
+  it('refuses before generating, naming the file and the database, and creates neither the folder nor a file', async () => {
+    const config = dataConfig();
+    const error = await resolveEncryptionKey(config, silentLogger, { holdsStoredSettings: async () => true }).then(
+      () => new Error('expected a refusal'),
+      (refusal: Error) => refusal,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toContain(`The encryption key file ${join(config.dataDir, 'encryption.key')} is missing`);
+    expect(error.message).toContain(`the database ${String(config.databaseUrl)} holds settings encrypted with another key`);
+    expect(existsSync(config.dataDir)).toBe(false);
+  });
+
+  it('uses the key file another process generated while the database was looked at', async () => {
+    const config = dataConfig();
+    const generated = generateFernetKey();
+    const resolved = await resolveEncryptionKey(config, silentLogger, {
+      async holdsStoredSettings() {
+        mkdirSync(config.dataDir, { mode: 0o700 });
+        writeFileSync(join(config.dataDir, 'encryption.key'), `${generated}\n`, { mode: 0o600 });
+        return true;
+      },
+    });
+    expect(resolved.keys.reveal()).toBe(generated);
+  });
+
+  it('does not look at the database when the key file is there', async () => {
+    const { config, path } = withKeyFile();
+    const look = vi.fn(async () => true);
+    expect((await resolveEncryptionKey(config, silentLogger, { holdsStoredSettings: look })).keys.reveal()).toBe(readFileSync(path, 'utf8').trim());
+    expect(look).not.toHaveBeenCalled();
+  });
+});

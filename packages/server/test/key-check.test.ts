@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCodes, isLlmSettingsError, silentLogger } from '@llm-settings/core';
@@ -156,6 +156,7 @@ describeEachDatabase('start-up key check on %s', (kind) => {
 });
 
 describe('start-up key check with a generated key file', () => {
+  // A key file removed is refused before a new one is generated (lost-key-file.test.ts).
   it('a key file replaced by a new one (a lost key) is refused, naming the file and the backup', async () => {
     const database = createSqliteDatabase();
     const env = { DATABASE_URL: database.url };
@@ -165,7 +166,7 @@ describe('start-up key check with a generated key file', () => {
       await first.close();
       const path = join(first.config.dataDir, 'encryption.key');
       const lost = readFileSync(path, 'utf8').trim();
-      rmSync(path);
+      writeFileSync(path, `${generateFernetKey()}\n`, { mode: 0o600 });
 
       const error = await createLlmSettings({ env, logger: silentLogger }).then(
         async (settings) => {

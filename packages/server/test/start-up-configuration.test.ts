@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFernetKey } from '@llm-settings/crypto-fernet';
@@ -16,7 +17,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A private data folder holding a file that is not an SQLite database: the start fails once its key is resolved. */
+/** A private data folder holding a file that is not an SQLite database: the start fails on its first read. */
 function folderWithBrokenDatabase(name: string): { folder: string; env: Record<string, string> } {
   const folder = join(dir, name);
   mkdirSync(folder, { mode: 0o700 });
@@ -37,9 +38,23 @@ async function serveFails(env: Record<string, string>): Promise<Error> {
 
 describe('a start that fails', () => {
   it('keeps the key file it generated: another instance sharing the folder may already encrypt with it', async () => {
-    const { folder, env } = folderWithBrokenDatabase('serve-generated');
-    expect((await serveFails(env)).message).toBe('The settings storage is unavailable.');
+    const folder = join(dir, 'serve-generated');
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      // Fails on listening, once the key file is made and the database migrated.
+      expect((await serveFails({ DATABASE_URL: `sqlite:${join(folder, 's.db')}`, HOST: '127.0.0.1', PORT: String(port) })).message).toContain(String(port));
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
     expect(existsSync(join(folder, 'encryption.key'))).toBe(true);
+  });
+
+  it('generates no key file for a database it cannot read: whether settings are stored there is asked first', async () => {
+    const { folder, env } = folderWithBrokenDatabase('serve-unreadable');
+    expect((await serveFails(env)).message).toBe('The settings storage is unavailable.');
+    expect(existsSync(join(folder, 'encryption.key'))).toBe(false);
   });
 
   it('keeps a key file that was there before as it was', async () => {
