@@ -236,7 +236,24 @@ async function unopenedSqliteFile(chain: object[]): Promise<string | null> {
   const databaseUrl = loadConfig().databaseUrl.reveal();
   if (!databaseUrl.startsWith('sqlite:')) return null;
   const file = databaseUrl.slice('sqlite:'.length);
-  return `cannot use the SQLite database ${file} (${code}: ${SQLITE_OPEN_FAILURES[code]}); fix it, or point DATABASE_URL or LLM_SETTINGS_HOME elsewhere.`;
+  const unwritable = PERMISSION_FAILURES.has(code) ? await unwritablePart(file) : null;
+  const why = unwritable === null ? SQLITE_OPEN_FAILURES[code] : `${unwritable} cannot be written by this user`;
+  return `cannot use the SQLite database ${file} (${code}: ${why}); fix it, or point DATABASE_URL or LLM_SETTINGS_HOME elsewhere.`;
+}
+
+const PERMISSION_FAILURES = new Set(['SQLITE_READONLY', 'SQLITE_CANTOPEN', 'SQLITE_PERM', 'EACCES']);
+
+/**
+ * SQLite reports the database as read-only when it cannot write the file, its -wal or -shm
+ * file beside it (one left by another user), or the folder they are made in: names the first
+ * of those this user cannot write, or null when it can write them all.
+ */
+async function unwritablePart(file: string): Promise<string | null> {
+  const { access, constants } = await import('node:fs/promises');
+  const { dirname } = await import('node:path');
+  const writable = (path: string) => access(path, constants.W_OK).then(() => true, (error: NodeJS.ErrnoException) => error.code === 'ENOENT');
+  for (const path of [file, `${file}-wal`, `${file}-shm`, dirname(file)]) if (!(await writable(path))) return path;
+  return null;
 }
 
 /** Names the PostgreSQL server the CLI could not reach: its host and port only, never the credentials. */

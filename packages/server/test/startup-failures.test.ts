@@ -72,6 +72,19 @@ describe('start-up failures name the cause and the fix', () => {
     expect(output.split('\n')).toContain(`llm-settings: cannot use the SQLite database ${file} (${why}); fix it, or point DATABASE_URL or LLM_SETTINGS_HOME elsewhere.`);
   });
 
+  const asRoot = process.getuid?.() === 0;
+  it.skipIf(asRoot)(`an SQLite database whose -shm file this user cannot write (left by another user), naming that file${asRoot ? ' (skipped: root writes any file)' : ''}`, async () => {
+    const folder = join(dir, 'sqlite-shm');
+    const file = join(folder, 's.db');
+    const env = { ENCRYPTION_KEY: KEY, DATABASE_URL: `sqlite:${file}` };
+    expect((await run('node', [CLI, 'migrate'], env)).code).toBe(0);
+    // Not empty: SQLite gives an empty -shm file the database's mode itself.
+    writeFileSync(`${file}-shm`, Buffer.alloc(32_768), { mode: 0o400 });
+    const { code, output } = await run('node', [CLI, 'migrate'], env);
+    expect(code).toBe(1);
+    expect(output.split('\n')).toContain(`llm-settings: cannot use the SQLite database ${file} (SQLITE_READONLY: ${file}-shm cannot be written by this user); fix it, or point DATABASE_URL or LLM_SETTINGS_HOME elsewhere.`);
+  });
+
   it('a data folder that cannot be created', async () => {
     const { code, output } = await run('node', [CLI, 'serve'], { PORT: '0', DATABASE_URL: `sqlite:${join(CLI, 'data', 's.db')}` });
     expect(code).toBe(1);
