@@ -23,7 +23,8 @@ export interface JoseTokenVerifierOptions {
    */
   identityProvider?: IdentityProviderOptions | null;
   /**
-   * Clock difference allowed when checking `exp` and `nbf`, in seconds.
+   * Clock difference allowed when checking `exp`, `nbf` and `iat` (a token issued later than
+   * now plus this is refused), in seconds.
    * @default 30
    */
   clockToleranceSeconds?: number;
@@ -91,9 +92,9 @@ export function createJoseTokenVerifier(options: JoseTokenVerifierOptions): Toke
     const at = now();
     const kept = cache?.get(token, at.getTime()) ?? null;
     const verified = kept ?? (await verifySignature(token));
+    // Before the token is kept: a refused one never is.
+    refuseOutsideLifetime(verified, Math.floor(at.getTime() / 1000), clockTolerance);
     if (kept === null) cache?.set(token, verified, at.getTime());
-    // jose checked these on a full verification; a kept token is checked against the clock as jose would.
-    else refuseOutsideLifetime(verified, Math.floor(at.getTime() / 1000), clockTolerance);
     if (revokedBefore !== null) await refuseRevoked(verified, revokedBefore);
     return verified.caller;
   }
@@ -110,9 +111,10 @@ export function createJoseTokenVerifier(options: JoseTokenVerifierOptions): Toke
       try {
         return await check(token.reveal());
       } catch (error) {
-        const { reason, operatorFault } = refusalOf(error);
-        if (operatorFault) logger.warn({ reason }, 'scoped token refused: the identity provider key set or the revocation list is unavailable');
-        else logger.debug({ reason }, 'scoped token refused');
+        const { reason, operatorFault, keySet } = refusalOf(error);
+        const fields = keySet === null ? { reason } : { reason, jwks_url: keySet };
+        if (operatorFault) logger.warn(fields, 'scoped token refused: the identity provider key set or the revocation list is unavailable');
+        else logger.debug(fields, 'scoped token refused');
         return null;
       }
     },
@@ -133,13 +135,25 @@ function wholeNumberOption(value: number, name: string): number {
   return value;
 }
 
-/** jose's own checks of `exp` and `nbf` (seconds, with the tolerance), with its reasons for the log. */
-function refuseOutsideLifetime({ expiresAt, notBefore }: VerifiedToken, nowSeconds: number, tolerance: number): void {
+/**
+ * jose's checks of `exp`, `nbf` and `iat` (seconds, with the tolerance), with its reasons for
+ * the log. jose makes the first two on a full verification, a kept token needs them again;
+ * jose checks `iat` only given a maxTokenAge, which would also make `iat` required of an
+ * identity provider's tokens. A token issued in the future would outlive a revocation of
+ * its scope (see refuseRevoked).
+ */
+function refuseOutsideLifetime({ issuedAt, expiresAt, notBefore }: VerifiedToken, nowSeconds: number, tolerance: number): void {
   if (expiresAt !== null && expiresAt <= nowSeconds - tolerance) throw new TokenRefusal('ERR_JWT_EXPIRED (exp)');
   if (notBefore !== null && notBefore > nowSeconds + tolerance) throw new TokenRefusal('ERR_JWT_CLAIM_VALIDATION_FAILED (nbf)');
+  if (issuedAt !== null && issuedAt > nowSeconds + tolerance) throw new TokenRefusal('ERR_JWT_CLAIM_VALIDATION_FAILED (iat)');
 }
 
-/** Refuses a token of a scope revoked after it was issued; `iat` is in whole seconds, so a token of the revocation's own second counts as before it. */
+/**
+ * Refuses a token of a scope revoked after it was issued; `iat` is in whole seconds, so a token
+ * of the revocation's own second counts as before it. The comparison is exact, not widened by
+ * the clock tolerance: a token issued just after a revocation is accepted (the token verifier
+ * contract's revocation checks ask so), and refuseOutsideLifetime bounds how far ahead `iat` may be.
+ */
 async function refuseRevoked({ caller, issuedAt }: VerifiedToken, revokedBefore: RevokedBefore): Promise<void> {
   let since: Date | null;
   try {

@@ -5,10 +5,12 @@ export class TokenRefusal extends Error {
   /**
    * @param reason a short, fixed phrase.
    * @param operatorFault true when the token may be good and the server cannot tell (a key set or revocation list unreachable).
+   * @param keySet the key set that failed, as logged: its URL without the query (which may carry a credential); null for other refusals.
    */
   constructor(
     readonly reason: string,
     readonly operatorFault = false,
+    readonly keySet: string | null = null,
   ) {
     super(reason);
     this.name = 'TokenRefusal';
