@@ -65,6 +65,14 @@ const STORE_CAUGHT: Record<StoreBug, readonly string[]> = {
   'history appended before the version check': ['set - a refused compare-and-set appends nothing'],
   'history of a delete of nothing': ['delete - with a history entry appends it when a record was removed'],
   'history read oldest first': ['readHistory - newest first', 'readHistory - pages with `before`'],
+  'history scopes case-folded': ['readHistory - scopes differing only in case, accents, normalization or a trailing space are distinct'],
+  'history pruned after close': ['close - later calls fail with an error'],
+  'history ids from the place in the log': [
+    'readHistory - entries appended after a prune get higher ids',
+    'pruneHistory - an entry appended after every entry was pruned gets an id above every earlier one',
+  ],
+  "pruning the oldest entry's scope only": ['pruneHistory - removes the entries of every scope written before the cutoff'],
+  'unsubscribing twice removes another listener': ['watch - calling an unsubscribe function twice leaves the other listeners subscribed'],
 };
 
 const CIPHER_CAUGHT: Record<CipherBug, readonly string[]> = {

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { SettingsStoreContractOptions } from './options.js';
 import { rejectionOf, listAll, describeStoreChecks, type StoreSubject, watchLocal } from './support.js';
 
-/** Room for six calls on an unreachable backend, each waiting for its connection timeout. */
-const UNAVAILABLE_TEST_TIMEOUT_MS = 60_000;
+/** Room for eight calls on an unreachable backend, each waiting for its connection timeout. */
+const UNAVAILABLE_TEST_TIMEOUT_MS = 80_000;
 
 /** `close()`: later calls fail and listeners hear nothing more. */
 export function closeChecks<S extends SettingsStore>(_options: SettingsStoreContractOptions<S>, subject: StoreSubject<S>): void {
@@ -20,6 +20,8 @@ export function closeChecks<S extends SettingsStore>(_options: SettingsStoreCont
         ['setMany', () => subject.store.setMany([{ key: 'k', value: 'after close' }])],
         ['delete', () => subject.store.delete('k')],
         ['list', () => listAll(subject.store)],
+        ['readHistory', () => subject.store.readHistory({ scope: 's1', limit: 10 })],
+        ['pruneHistory', () => subject.store.pruneHistory(new Date())],
       ];
       for (const [method, call] of calls) {
         const error = await rejectionOf((async () => call())());
@@ -37,7 +39,7 @@ export function unavailableChecks<S extends SettingsStore>(options: SettingsStor
   describe.skipIf(!createUnavailable)(
     `unavailable backend${createUnavailable ? '' : ' (skipped: no createUnavailable hook)'}`,
     () => {
-      it('set, setMany and delete - an unavailable backend fails with StorageUnavailableError whose message names no host or password; reads fail alike or answer', async () => {
+      it('set, setMany, delete and pruneHistory - an unavailable backend fails with StorageUnavailableError whose message names no host or password; reads, readHistory included, fail alike or answer', async () => {
         const { store: unavailable, neverMention } = await createUnavailable!();
         subject.closeAfterTest(unavailable);
         const changes: SettingChange[] = [];
@@ -47,10 +49,12 @@ export function unavailableChecks<S extends SettingsStore>(options: SettingsStor
           ['set with expectedVersion', () => unavailable.set('k', 'v', { expectedVersion: 0 })],
           ['setMany', () => unavailable.setMany([{ key: 'k', value: 'v' }])],
           ['delete', () => unavailable.delete('k')],
+          ['pruneHistory', () => unavailable.pruneHistory(new Date())],
         ];
         const reads: Array<[string, () => Promise<unknown>]> = [
           ['get', () => unavailable.get('k')],
           ['list', () => listAll(unavailable)],
+          ['readHistory', () => unavailable.readHistory({ scope: 's1', limit: 10 })],
         ];
         const failures: Array<[string, unknown]> = [];
         for (const [method, call] of writes) {

@@ -1,4 +1,4 @@
-import type { HistoryEntry, SettingsStore } from '@llm-settings/core';
+import type { HistoryEntry, HistoryRecord, SettingsStore } from '@llm-settings/core';
 import { describe, expect, it } from 'vitest';
 import type { SettingsStoreContractOptions } from './options.js';
 import { describeStoreChecks, expectConflict, sleep, type StoreSubject } from './support.js';
@@ -14,6 +14,17 @@ const entry = (scope: string, action = 'update', fields: readonly string[] = ['m
 /** The history a scope has now, newest first, as plain entries. */
 async function historyOf(store: SettingsStore, scope: string, limit = 100) {
   return (await store.readHistory({ scope, limit })).map(({ scope, action, actor, fields, apiKeyChanged }) => ({ scope, action, actor, fields: [...fields], apiKeyChanged }));
+}
+
+/** Every entry of a scope, newest first, read a page of one at a time with `before`; fails after 20 pages, on a cursor that never ends. */
+async function pageByOne(store: SettingsStore, scope: string): Promise<HistoryRecord[]> {
+  const entries: HistoryRecord[] = [];
+  for (let page = 0; page < 20; page++) {
+    const [next] = await store.readHistory({ scope, limit: 1, before: entries.at(-1)?.id ?? null });
+    if (!next) return entries;
+    entries.push(next);
+  }
+  throw new Error(`readHistory pages of ${scope} did not end`);
 }
 
 /** The history appended with writes, in their transaction, and read back by scope and page. */
@@ -92,16 +103,50 @@ export function historyChecks<S extends SettingsStore>(_options: SettingsStoreCo
       }
     });
 
-    it('pruneHistory - removes the entries written before the cutoff and says how many', async () => {
+    it('readHistory - scopes differing only in case, accents, normalization or a trailing space are distinct', async () => {
+      const scopes = ['acme', 'Acme', 'ACME', 'acmé', 'acme\u0301', 'acme '];
+      for (const scope of scopes) await subject.store.set('k', scope, { history: entry(scope) });
+      for (const scope of scopes) expect((await historyOf(subject.store, scope)).map((e) => e.scope), JSON.stringify(scope)).toEqual([scope]);
+    });
+
+    it('pruneHistory - removes the entries of every scope written before the cutoff and says how many', async () => {
       await subject.store.set('q', '1', { history: entry('pruned') });
+      await subject.store.set('r', '1', { history: entry('also pruned') });
       await subject.store.set('q', '2', { history: entry('pruned') });
       await sleep(20);
       const cutoff = new Date();
       await sleep(20);
       await subject.store.set('q', '3', { history: entry('pruned', 'delete') });
-      expect(await subject.store.pruneHistory(cutoff)).toBe(2);
+      await subject.store.set('r', '2', { history: entry('also pruned', 'delete') });
+      expect(await subject.store.pruneHistory(cutoff)).toBe(3);
       expect((await historyOf(subject.store, 'pruned')).map((e) => e.action)).toEqual(['delete']);
+      expect((await historyOf(subject.store, 'also pruned')).map((e) => e.action)).toEqual(['delete']);
       expect((await subject.store.get('q'))?.value).toBe('3');
+    });
+
+    it('readHistory - entries appended after a prune get higher ids, and pages with `before` hold every entry once', async () => {
+      for (const field of ['f0', 'f1']) await subject.store.set('p', field, { history: entry('ids', 'update', [field]) });
+      await sleep(20);
+      const cutoff = new Date();
+      await sleep(20);
+      for (const field of ['f2', 'f3']) await subject.store.set('p', field, { history: entry('ids', 'update', [field]) });
+      const idsBefore = (await subject.store.readHistory({ scope: 'ids', limit: 10 })).map((e) => e.id);
+      expect(await subject.store.pruneHistory(cutoff)).toBe(2);
+      for (const field of ['f4', 'f5']) await subject.store.set('p', field, { history: entry('ids', 'update', [field]) });
+      const paged = await pageByOne(subject.store, 'ids');
+      expect(paged.map((e) => e.fields[0])).toEqual(['f5', 'f4', 'f3', 'f2']);
+      for (const { id } of paged.slice(0, 2)) expect(id).toBeGreaterThan(Math.max(...idsBefore));
+    });
+
+    it('pruneHistory - an entry appended after every entry was pruned gets an id above every earlier one', async () => {
+      for (const field of ['f0', 'f1']) await subject.store.set('p', field, { history: entry('ids', 'update', [field]) });
+      const [newest] = await subject.store.readHistory({ scope: 'ids', limit: 1 });
+      await sleep(20);
+      expect(await subject.store.pruneHistory(new Date())).toBe(2);
+      await subject.store.set('p', 'f2', { history: entry('ids', 'update', ['f2']) });
+      const [appended, ...rest] = await subject.store.readHistory({ scope: 'ids', limit: 10 });
+      expect(rest).toEqual([]);
+      expect(appended!.id).toBeGreaterThan(newest!.id);
     });
   });
 }

@@ -211,6 +211,21 @@ export function watchChecks<S extends SettingsStore>(_options: SettingsStoreCont
       expect(third).toEqual(both);
     });
 
+    it('watch - calling an unsubscribe function twice leaves the other listeners subscribed', async () => {
+      const first: SettingChange[] = [];
+      const second: SettingChange[] = [];
+      const third: SettingChange[] = [];
+      const unsubscribeFirst = watchLocal(subject.store, (change) => first.push(change));
+      watchLocal(subject.store, (change) => second.push(change));
+      watchLocal(subject.store, (change) => third.push(change));
+      unsubscribeFirst();
+      unsubscribeFirst();
+      await subject.store.set('k', 'a');
+      expect(first).toEqual([]);
+      expect(second).toEqual([{ key: 'k', origin: 'local' }]);
+      expect(third).toEqual([{ key: 'k', origin: 'local' }]);
+    });
+
     it('watch - a throwing listener affects neither the write nor the other listeners', async () => {
       const changes: SettingChange[] = [];
       subject.store.watch(() => {
