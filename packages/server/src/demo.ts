@@ -3,10 +3,14 @@ import { generateFernetKey } from '@llm-settings/crypto-fernet';
 import { startFakeProvider, type FakeProvider } from '@llm-settings/fake-provider';
 import { serve, type RunningServer } from './serve.js';
 
-/** The keys the demo's fake providers accept; they refuse every other key (401). */
+/**
+ * The keys the demo's fake providers accept; they refuse every other key (401). Random
+ * letters, as real keys are: the pass-through scrubs runs of the stored key from answers, and
+ * a word in a key ("accepted") matched OpenAI's `accepted_prediction_tokens`.
+ */
 export const DEMO_KEYS = {
-  anthropic: 'sk-ant-demo-0000-accepted-by-the-fake',
-  openai: 'sk-demo-0000-accepted-by-the-fake',
+  anthropic: 'sk-ant-demo-7Kq2Vx9LmZ4tRw8Bn3Hy',
+  openai: 'sk-demo-5Jp8Wc2XvN7kQz4Lr9Ts',
 } as const;
 
 export interface RunningDemo {

@@ -126,9 +126,12 @@ describe('llm-settings demo', () => {
     const openai = new OpenAI({ baseURL: `${printed.url}/api/llm/openai/v1`, apiKey: 'any-string-on-loopback', defaultHeaders: { 'LLM-Settings-Scope': 'user-7-openai' } });
     const chat = await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Hello' }] });
     expect(chat.choices[0]?.message.content).toBeTruthy();
+    // Passed unchanged: no run of the printed key matches a word of the answer.
+    expect(JSON.stringify(chat)).not.toContain('REDACTED');
     const anthropic = new Anthropic({ baseURL: `${printed.url}/api/llm/anthropic`, apiKey: 'any-string-on-loopback', defaultHeaders: { 'LLM-Settings-Scope': 'user-7-anthropic' } });
     const message = await anthropic.messages.create({ model: 'claude-opus-4-1', max_tokens: 64, messages: [{ role: 'user', content: 'Hello' }] });
     expect(message.content[0]?.type).toBe('text');
+    expect(JSON.stringify(message)).not.toContain('REDACTED');
   });
 
   it('client() succeeds against the printed base URLs', async () => {
@@ -143,6 +146,8 @@ describe('llm-settings demo', () => {
       if (llm.dialect !== 'openai') throw new Error(`expected an OpenAI client, got ${llm.provider}`);
       const chat = await llm.client.chat.completions.create({ model: llm.model, messages: [{ role: 'user', content: 'Hello' }] });
       expect(chat.choices[0]?.message.content).toBeTruthy();
+    // Passed unchanged: no run of the printed key matches a word of the answer.
+    expect(JSON.stringify(chat)).not.toContain('REDACTED');
     } finally {
       await settings.close();
       rmSync(dir, { recursive: true, force: true });
