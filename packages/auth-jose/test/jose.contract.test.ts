@@ -6,6 +6,8 @@ describeTokenVerifierContract({
   createMinter: ({ secrets, now }) => createJoseTokenMinter({ secrets, now }),
   createVerifier: ({ secrets, now, revokedBefore }) => createJoseTokenVerifier({ secrets, now, revokedBefore, clockToleranceSeconds: 30 }),
   clockToleranceSeconds: 30,
+  createIdentityProviderVerifier: ({ jwksUrl, issuer, audience, scopeClaim, now }) =>
+    createJoseTokenVerifier({ identityProvider: { jwksUrl, issuer, audience, scopeClaim }, now, clockToleranceSeconds: 30 }),
 });
 
 describeTokenVerifierContract({

@@ -92,6 +92,8 @@ const UNKNOWN_MODEL = 'contract-no-such-model';
  * SDKs wait about 0.5 to 8 s before one) to happen within it rather than be cut short.
  */
 const RETRY_REVEALING_TIMEOUT_MS = 5_000;
+/** Deadline of the callers that share a call one of them aborts: long past the abort, short for a test. */
+const SHARED_DEADLINE_MS = 1_000;
 /** Deadline of the probes to a provider that answers: far beyond any answer of the fake. */
 const ANSWERED_TIMEOUT_MS = 10_000;
 
@@ -137,7 +139,8 @@ const ANSWERS: readonly ExpectedOutcome[] = [
  * for every status and failure (refused and unresolvable hosts with `createPointedAt`),
  * exactly one request upstream per probe carrying that probe's key, the provider's
  * request id on every outcome it answered (success included), a bounded timeout,
- * aborts (latencyMs null when no call was made), identical calls shared within one partition only, ProbeBusyError
+ * aborts (latencyMs null when no call was made; one caller's abort ending no other's share of a call),
+ * identical calls shared within one partition only, ProbeBusyError
  * at the limit (with `createWithLimit`), and outcomes that carry no fragment of the key,
  * never the model, and nothing that varies with either. Call it at the top level of a test file.
  */
@@ -363,6 +366,27 @@ export function describeProviderProbeContract<Fake extends ProbeContractFake, P 
           const outcomes = await Promise.all([probe.probe(sent), probe.probe({ ...sent }), probe.probe({ ...sent })]);
           expect(outcomes.map((o) => o.code)).toEqual(['ok', 'ok', 'ok']);
           expect(requestsTo(fake, provider)).toHaveLength(1);
+        });
+
+        it('probe - a caller aborting a shared probe, the one that started it or one that joined it, leaves the call to the other: it waits on it until its own deadline', async () => {
+          fake.setBehavior(provider, 'hang');
+          // Two shared calls, one key each: under the first the aborting caller starts the call, under the second it joins.
+          const [first, second] = [request({ timeoutMs: SHARED_DEADLINE_MS }), request({ timeoutMs: SHARED_DEADLINE_MS })];
+          const leaving = new AbortController();
+          const started = performance.now();
+          const settled = (outcome: Promise<ProbeOutcome>) => outcome.then((o) => ({ code: o.code, afterMs: performance.now() - started }));
+          const left = [probe.probe({ ...first, signal: leaving.signal })];
+          const staying = [settled(probe.probe(first)), settled(probe.probe(second))];
+          left.push(probe.probe({ ...second, signal: leaving.signal }));
+          await vi.waitFor(() => expect(requestsTo(fake, provider)).toHaveLength(2), { timeout: 10_000 });
+          leaving.abort();
+          expect((await Promise.all(left)).map((o) => o.code)).toEqual(['timeout', 'timeout']);
+          // Each at its own deadline, less a timer's rounding: an abort of its shared call would have ended it at once.
+          for (const [i, outcome] of (await Promise.all(staying)).entries()) {
+            expect(outcome.afterMs, `the other caller of the ${i === 0 ? 'first' : 'second'} call was ended by the abort`).toBeGreaterThanOrEqual(SHARED_DEADLINE_MS - 20);
+            expect(outcome.code).toBe('timeout');
+          }
+          expect(requestsTo(fake, provider)).toHaveLength(2);
         });
 
         it('probe - identical concurrent probes of two partitions make separate calls: a caller never joins, nor times, another tenant\'s test', async () => {

@@ -1,5 +1,6 @@
 import type { TokenVerifier } from '@llm-settings/core';
 import type { TokenVerifierContractOptions } from './token-verifier/options.js';
+import { identityProviderChecks } from './token-verifier/identity-provider.contract.js';
 import { rejectionChecks } from './token-verifier/rejection.contract.js';
 import { revocationChecks } from './token-verifier/revocation.contract.js';
 import { rotationChecks } from './token-verifier/rotation.contract.js';
@@ -17,10 +18,12 @@ export { describeTokenVerifierRevocation } from './token-verifier/revocation.con
 /**
  * Registers the tests every {@link TokenVerifier} of minted (HS256) tokens must pass, with
  * its minter: round trip, rejection (tampered, foreign, `alg: none`, RS256, HS384/512,
- * bad claims), time (`exp`, `nbf`), rotation of secrets, and revocation. Each concern is
- * also a suite of its own (`describeTokenVerifierRoundTrip`, `…Rejection`, `…Time`,
- * `…Rotation`, `…Revocation`), with the same options. Call it at the top level of a test file.
+ * bad claims), time (`exp`, `nbf`), rotation of secrets, revocation, and (with
+ * `createIdentityProviderVerifier`) an identity provider's issuer, audience and key set.
+ * Each concern but the identity provider's is also a suite of its own
+ * (`describeTokenVerifierRoundTrip`, `…Rejection`, `…Time`, `…Rotation`, `…Revocation`),
+ * with the same options. Call it at the top level of a test file.
  */
 export function describeTokenVerifierContract<V extends TokenVerifier>(options: TokenVerifierContractOptions<V>): void {
-  describeTokenChecks(options, roundTripChecks, rejectionChecks, timeChecks, rotationChecks, revocationChecks);
+  describeTokenChecks(options, roundTripChecks, rejectionChecks, timeChecks, rotationChecks, revocationChecks, identityProviderChecks);
 }

@@ -1,5 +1,6 @@
 import type { UsageStore } from '@llm-settings/core';
 import { addChecks } from './usage-store/add.contract.js';
+import { unavailableChecks } from './usage-store/failures.contract.js';
 import type { UsageStoreContractOptions } from './usage-store/options.js';
 import { readChecks } from './usage-store/read.contract.js';
 import { sharedBackendChecks } from './usage-store/shared-backend.contract.js';
@@ -12,11 +13,12 @@ export { describeUsageStoreSharedBackend } from './usage-store/shared-backend.co
 
 /**
  * Registers the UsageStore contract: rows created and incremented per (scope, date,
- * provider, model), read per scope and range in order, pruned by date, and two instances
- * adding to one row at once losing nothing. Each concern is also a suite of its own
- * (`describeUsageStoreAdd`, `…Read`, `…SharedBackend`), with the same options. Call it at
- * the top level of a test file.
+ * provider, model), read per scope and range in order, pruned by date, two instances
+ * adding to one row at once losing nothing, and (with `createUnavailable`) an unavailable
+ * backend failing with StorageUnavailableError, an `add` that throws adding nothing. Each
+ * concern but the unavailable backend is also a suite of its own (`describeUsageStoreAdd`,
+ * `…Read`, `…SharedBackend`), with the same options. Call it at the top level of a test file.
  */
 export function describeUsageStoreContract<S extends UsageStore>(options: UsageStoreContractOptions<S>): void {
-  describeUsageStoreChecks(options, addChecks, readChecks, sharedBackendChecks);
+  describeUsageStoreChecks(options, addChecks, readChecks, sharedBackendChecks, unavailableChecks);
 }

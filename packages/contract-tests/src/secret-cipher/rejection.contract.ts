@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DecryptionError, ErrorCodes, type SecretCipher } from '@llm-settings/core';
 import type { SecretCipherContractOptions } from './options.js';
-import { SECRET, changedAt, checkedRefusal, decryptFailure, describeCipherChecks, expectRefusal, tamperedVariants, tamperedWording, type CipherSubject } from './support.js';
+import { SECRET, changedAt, checkedRefusal, decryptFailure, describeCipherChecks, everySingleChange, expectRefusal, tamperedVariants, tamperedWording, type CipherSubject } from './support.js';
 
-/** Refused tokens: malformed, changed at any position, under another key. */
+/** Refused tokens: malformed, changed at any position, with a foreign character put in, under another key. */
 export function rejectionChecks<C extends SecretCipher>(options: SecretCipherContractOptions<C>, subject: CipherSubject<C>): void {
   describe('rejection', () => {
     const invalidTokens = async (): Promise<Array<[string, unknown]>> => {
@@ -55,6 +55,29 @@ export function rejectionChecks<C extends SecretCipher>(options: SecretCipherCon
         const changed = changedAt(token, position);
         const error = await decryptFailure(subject.cipher, changed, `changed at position ${position} of ${token.length}`);
         expect(error, `position ${position}`).toMatchObject({ name: 'DecryptionError', code: ErrorCodes.CRYPTO_UNDECRYPTABLE });
+      }
+    });
+
+    it('decrypt - refuses a token changed at any single position in any bit with DecryptionError, unless the change spells the same bytes (base64\'s other alphabet, its unused low bits), which may open to the same plaintext', async () => {
+      const token = await subject.cipher.encrypt(SECRET);
+      const bytes = (text: string) => Buffer.from(text, 'base64');
+      for (const changed of everySingleChange(token)) {
+        const opened = await subject.cipher.decrypt(changed).catch((error: unknown) => error);
+        if (opened === SECRET && bytes(changed).equals(bytes(token))) continue;
+        expect(opened, `${changed}, changed from ${token}`).toMatchObject({ name: 'DecryptionError', code: ErrorCodes.CRYPTO_UNDECRYPTABLE });
+      }
+    });
+
+    it('decrypt - refuses a token with a character put in it that no base64 spelling has (a dot, a percent sign, a space, a line break, an accent), at its start, middle or end, with DecryptionError', async () => {
+      const token = await subject.cipher.encrypt(SECRET);
+      for (const char of ['.', '%', ' ', '\n', '\u00e9']) {
+        for (const position of [0, Math.floor(token.length / 2), token.length]) {
+          const label = `${JSON.stringify(char)} put in at ${position} of ${token.length}`;
+          expect(await decryptFailure(subject.cipher, token.slice(0, position) + char + token.slice(position), label), label).toMatchObject({
+            name: 'DecryptionError',
+            code: ErrorCodes.CRYPTO_UNDECRYPTABLE,
+          });
+        }
       }
     });
 

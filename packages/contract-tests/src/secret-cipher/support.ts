@@ -25,19 +25,38 @@ export function tamperedVariants(token: string): string[] {
 }
 
 const BASE64_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+/** The two alphabets' last digits, each spelling the same 6-bit value as its twin. */
+const ALPHABET_TWINS: Readonly<Record<string, string>> = { '-': '+', _: '/', '+': '-', '/': '_' };
+
+const alphabetOf = (token: string) => BASE64_DIGITS + (/[-_]/.test(token) ? '-_' : '+/');
 
 /**
- * The token with the character at `position` replaced. A base64 character becomes the
- * one whose 6-bit value differs in its top bit, which every position uses (a change of
- * the low bits of the last character could fall in bits an encoding leaves unused);
- * anything else (padding, hex, punctuation) becomes another printable character.
+ * The token with the character at `position` replaced so that a byte it encodes changes. A
+ * base64 character becomes the one whose 6-bit value differs in its top bit, which every
+ * position uses (the low bits of the last character may fall in bits an encoding leaves
+ * unused); anything else (padding, hex, punctuation) becomes another printable character.
  */
 export function changedAt(token: string, position: number): string {
-  const alphabet = BASE64_DIGITS + (/[-_]/.test(token) ? '-_' : '+/');
+  const alphabet = alphabetOf(token);
   const char = token[position]!;
   const index = alphabet.indexOf(char);
   const replacement = index >= 0 ? alphabet[index ^ 32]! : char === 'A' ? 'B' : 'A';
   return token.slice(0, position) + replacement + token.slice(position + 1);
+}
+
+/**
+ * Every copy of the token changed at one character: a base64 character in each of its six
+ * bits, and into its twin of the other alphabet (`-` and `+`, `_` and `/`); anything else as
+ * {@link changedAt} changes it. Some may spell the same bytes as the token.
+ */
+export function everySingleChange(token: string): string[] {
+  const alphabet = alphabetOf(token);
+  return [...token].flatMap((char, position) => {
+    const index = alphabet.indexOf(char);
+    const twin = ALPHABET_TWINS[char];
+    const replacements = index < 0 ? [changedAt(token, position)[position]!] : [1, 2, 4, 8, 16, 32].map((bit) => alphabet[index ^ bit]!);
+    return [...replacements, ...(twin === undefined ? [] : [twin])].map((replacement) => token.slice(0, position) + replacement + token.slice(position + 1));
+  });
 }
 
 /**

@@ -15,6 +15,19 @@ export interface TokenVerifierSetup {
   readonly revokedBefore: RevokedBefore | null;
 }
 
+/** What the suite asks of a verifier of an identity provider's tokens: where its keys are, and what its tokens must say. */
+export interface IdentityProviderSetup {
+  /** The provider's key set (JWKS), served by the suite over plain http on 127.0.0.1; its tokens are RS256, with a `kid`. */
+  readonly jwksUrl: string;
+  /** The `iss` the tokens must carry. */
+  readonly issuer: string;
+  /** The `aud` the tokens must carry, or include. */
+  readonly audience: string;
+  /** The claim whose value, as is, is the token's scope. */
+  readonly scopeClaim: string;
+  readonly now: () => Date;
+}
+
 export interface TokenVerifierContractOptions<V extends TokenVerifier = TokenVerifier> {
   /** Shown in the suite title. */
   name: string;
@@ -24,4 +37,10 @@ export interface TokenVerifierContractOptions<V extends TokenVerifier = TokenVer
   createVerifier: (setup: TokenVerifierSetup) => V | Promise<V>;
   /** How many seconds past `exp` (and before `nbf`) the verifier still accepts a token, as configured by `createVerifier`. */
   clockToleranceSeconds: number;
+  /**
+   * Builds a verifier of the identity provider `setup` describes (minted tokens need not
+   * verify). Without it, the checks that tokens of another issuer or audience, or whose key
+   * set cannot be fetched, are refused are skipped.
+   */
+  createIdentityProviderVerifier?: (setup: IdentityProviderSetup) => V | Promise<V>;
 }

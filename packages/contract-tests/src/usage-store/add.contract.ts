@@ -28,6 +28,14 @@ export function addChecks<S extends UsageStore>(_options: UsageStoreContractOpti
     expect(await subject.store.read({ scope: 'tenant-b', from: '2026-03-01', to: '2026-03-31' })).toEqual([usage({ scope: 'tenant-b' })]);
   });
 
+  it('add - keeps scopes differing only in case apart: each reads back its own rows only', async () => {
+    const scopes = ['tenant-a', 'Tenant-A', 'TENANT-A'];
+    await subject.store.add(scopes.map((scope, i) => usage({ scope, calls: i + 1 })));
+    for (const [i, scope] of scopes.entries()) {
+      expect(await subject.store.read({ scope, from: '2026-03-04', to: '2026-03-04' }), scope).toEqual([usage({ scope, calls: i + 1 })]);
+    }
+  });
+
   it('add - keeps model names as data: case, quotes, non-ASCII and 128 characters', async () => {
     const models = ['Model-X', 'model-x', "it's \"quoted\"; DROP TABLE llm_usage;--", 'modèle-日本', 'm'.repeat(128)];
     await subject.store.add(models.map((model) => usage({ model })));

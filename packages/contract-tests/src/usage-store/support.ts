@@ -7,6 +7,14 @@ export function usage(over: Partial<UsageCounts> = {}): UsageCounts {
   return { scope: 'tenant-a', date: '2026-03-04', provider: 'anthropic', model: 'claude-x', calls: 1, failedCalls: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, ...over };
 }
 
+/** What `promise` rejects with, or undefined when it resolves. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
+
 /** The store under test of the running test, and the other instances it opened. */
 export interface UsageStoreSubject<S extends UsageStore> {
   readonly store: S;

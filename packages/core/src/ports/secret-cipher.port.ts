@@ -1,6 +1,10 @@
 /**
- * Encrypts secrets at rest. Implementations authenticate what they encrypt: a
- * token that was altered in any way must not decrypt.
+ * Encrypts secrets at rest. Implementations authenticate what they encrypt: a token whose
+ * content was altered in any way (a byte it encodes changed, added or removed, or a
+ * character its encoding does not have put in) must not decrypt. A token is its content,
+ * not its spelling: where the encoding spells the same bytes in more than one way (the
+ * unused low bits of base64's last character, base64's two alphabets), each spelling is
+ * the same token and may decrypt.
  */
 export interface SecretCipher {
   /**
