@@ -12,6 +12,7 @@ export const ErrorCodes = {
   SETTINGS_MODEL_PROVIDER_MISMATCH: 'SETTINGS.MODEL_PROVIDER_MISMATCH',
   SETTINGS_PROVIDER_DISABLED: 'SETTINGS.PROVIDER_DISABLED',
   SETTINGS_ENDPOINT_CHANGED: 'SETTINGS.ENDPOINT_CHANGED',
+  SETTINGS_INHERITANCE_TOO_DEEP: 'SETTINGS.INHERITANCE_TOO_DEEP',
   CRYPTO_UNDECRYPTABLE: 'CRYPTO.UNDECRYPTABLE',
   STORAGE_UNAVAILABLE: 'STORAGE.UNAVAILABLE',
   PROBE_BUSY: 'PROBE.BUSY',
@@ -95,6 +96,21 @@ export class EndpointChangedError extends LlmSettingsError {
       ErrorCodes.SETTINGS_ENDPOINT_CHANGED,
       `The key of this scope was saved for ${provider} at ${savedOrigin}, and ${provider} is now configured at ${currentOrigin}: the key is not sent there. ` +
         `Save the key again, or have the operator run \`llm-settings confirm-endpoint --provider ${provider}\`.`,
+    );
+  }
+}
+
+/**
+ * The scope's `inherit_from` chain is longer than the links followed. Each link is checked
+ * up the chain when written, so links written child first can still add up to one; its
+ * settings are then unknown, which is an error rather than none.
+ */
+export class InheritanceTooDeepError extends LlmSettingsError {
+  constructor(scope: string, maxLinks: number) {
+    super(
+      ErrorCodes.SETTINGS_INHERITANCE_TOO_DEEP,
+      `The inherit_from chain of scope ${scope} is longer than ${maxLinks} links, so its settings cannot be read. ` +
+        `Shorten the chain: link the scope, or one up its chain, to a scope nearer to the one with the settings, or give one of them settings of its own.`,
     );
   }
 }

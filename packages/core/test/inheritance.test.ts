@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ErrorCodes, LlmSettingsService, isLlmSettingsError, type SettingsStore } from '../src/index.js';
+import { ErrorCodes, InheritanceTooDeepError, LlmSettingsService, isLlmSettingsError, type SettingsStore } from '../src/index.js';
 import { createMemoryCipher, createMemorySettingsStore, createScriptedProbe, settingsKeyFor } from '../src/testing/index.js';
 
 const PARENT_KEY = 'sk-proj-PARENT-KEY-aaaabbbb1111';
@@ -238,13 +238,38 @@ describe('keys lent by a parent scope', () => {
     expect(await store.get(settingsKeyFor('s0'))).toBeNull();
   });
 
-  it('get - follows at most 4 links even when a chain grew longer link by link', async () => {
-    await service.update({ provider: 'openai', api_key: PARENT_KEY }, { scope: 'r5' });
-    // Linked from the bottom up: each link alone is short when it is made.
-    for (const [child, parent] of [['r0', 'r1'], ['r1', 'r2'], ['r2', 'r3'], ['r3', 'r4'], ['r4', 'r5']]) await service.update({ inherit_from: parent }, { scope: child });
-    expect((await service.get({ scope: 'r1' })).view.api_key_source).toBe('inherited');
-    expect((await service.get({ scope: 'r0' })).view.api_key_source).toBe('none');
-    expect(await codeOf(service.resolve({ scope: 'r0' }))).toBe(ErrorCodes.SETTINGS_NOT_CONFIGURED);
+  /** Links `${prefix}0` to `${prefix}1` and so on up to `${prefix}${links}`, which has a key: child first, so that each link is short when written. */
+  async function chainBuiltChildFirst(prefix: string, links: number): Promise<void> {
+    await service.update({ provider: 'openai', api_key: PARENT_KEY }, { scope: `${prefix}${links}` });
+    for (let child = 0; child < links; child++) await service.update({ inherit_from: `${prefix}${child + 1}` }, { scope: `${prefix}${child}` });
+  }
+
+  it('get - a chain of 4 links built child first inherits from its far end', async () => {
+    await chainBuiltChildFirst('four-', 4);
+    expect((await service.get({ scope: 'four-0' })).view).toMatchObject({ api_key_source: 'inherited', inherit_from: 'four-1', provider: 'openai' });
+    expect((await service.resolve({ scope: 'four-0' })).apiKey.reveal()).toBe(PARENT_KEY);
+  });
+
+  it('get, resolve, test and listModels - a chain of 5 links built child first is a problem naming the scope, never a read of no settings', async () => {
+    await chainBuiltChildFirst('five-', 5);
+    expect((await service.get({ scope: 'five-1' })).view.api_key_source).toBe('inherited');
+    const asked = { scope: 'five-0' };
+    for (const attempt of [() => service.get(asked), () => service.resolve(asked), () => service.test(asked), () => service.listModels(asked)]) {
+      const error = await attempt().then(
+        () => new Error('expected a failure, got success'),
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(InheritanceTooDeepError);
+      expect(error).toMatchObject({ code: ErrorCodes.SETTINGS_INHERITANCE_TOO_DEEP });
+      const { message } = error as Error;
+      expect(message).toContain('inherit_from chain of scope five-0 is longer than 4 links');
+      expect(message).toMatch(/Shorten the chain/);
+      expect(message).not.toMatch(/five-[1-5]/);
+      expect(inspect(error, { depth: Infinity })).not.toContain(PARENT_KEY.slice(-8));
+    }
+    // Shortened, it reads again.
+    await service.update({ inherit_from: 'five-2' }, { scope: 'five-0' });
+    expect((await service.get({ scope: 'five-0' })).view.api_key_source).toBe('inherited');
   });
 
   it('get and resolve - an own value that cannot be decrypted is an error, never a fall-back to the parent key', async () => {

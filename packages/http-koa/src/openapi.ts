@@ -233,7 +233,7 @@ function components(providers: ProviderRegistry, bearerAuth: boolean, hostCheck:
       NotFound: problemResponse('No resource at this path.'),
       MethodNotAllowed: problemResponse('The resource does not support this method.', { Allow: ref('headers', 'Allow') }),
       Conflict: problemResponse(
-        'SETTINGS.CONFLICT: changed concurrently; CRYPTO.UNDECRYPTABLE / SETTINGS.CORRUPTED: the stored settings cannot be used with the configured encryption key (save new settings to replace them); SETTINGS.NOT_CONFIGURED: nothing to test; SETTINGS.PROVIDER_DISABLED: the stored settings are for a provider this server no longer enables (kept, not used); SETTINGS.ENDPOINT_CHANGED: the provider\'s API root moved to another origin since the key was saved (the detail names both; save the key again, or the operator runs confirm-endpoint).',
+        'SETTINGS.CONFLICT: changed concurrently; CRYPTO.UNDECRYPTABLE / SETTINGS.CORRUPTED: the stored settings cannot be used with the configured encryption key (save new settings to replace them); SETTINGS.NOT_CONFIGURED: nothing to test; SETTINGS.PROVIDER_DISABLED: the stored settings are for a provider this server no longer enables (kept, not used); SETTINGS.ENDPOINT_CHANGED: the provider\'s API root moved to another origin since the key was saved (the detail names both; save the key again, or the operator runs confirm-endpoint); SETTINGS.INHERITANCE_TOO_DEEP: the scope\'s inherit_from chain goes on past 4 links (links written child first), so its settings cannot be read (shorten the chain).',
       ),
       PreconditionFailed: problemResponse('If-Match or If-None-Match does not hold.'),
       PayloadTooLarge: problemResponse('The body exceeds the size limit.'),
@@ -257,7 +257,7 @@ function securitySchemes(llm: boolean): JsonObject {
 function llmResponses(): JsonObject {
   return {
     LlmConflict: problemResponse(
-      'SETTINGS.NOT_CONFIGURED: no settings for this scope; SETTINGS.PROVIDER_MISMATCH: they are for another provider (the detail names it); SETTINGS.ENDPOINT_CHANGED: the key was saved for another origin of the provider\'s API root, and is not sent to this one; CRYPTO.UNDECRYPTABLE / SETTINGS.CORRUPTED: they cannot be used.',
+      'SETTINGS.NOT_CONFIGURED: no settings for this scope; SETTINGS.PROVIDER_MISMATCH: they are for another provider (the detail names it); SETTINGS.ENDPOINT_CHANGED: the key was saved for another origin of the provider\'s API root, and is not sent to this one; SETTINGS.INHERITANCE_TOO_DEEP: the scope\'s inherit_from chain goes on past 4 links; CRYPTO.UNDECRYPTABLE / SETTINGS.CORRUPTED: they cannot be used.',
     ),
     BadGateway: problemResponse('UPSTREAM.UNAVAILABLE: the provider could not be reached, or answered with a redirect.'),
     GatewayTimeout: problemResponse('UPSTREAM.TIMEOUT: the provider did not answer in time.'),
@@ -335,7 +335,7 @@ function settingsPaths(providers: ProviderRegistry, bearerAuth: boolean, hostChe
         operationId: 'updateLlmSettings',
         summary: 'Save the LLM settings.',
         description:
-          'Only the operator may set `inherit_from`: from a scoped token it is a 403 problem, HTTP.PERMISSION_MISSING. A link that would close a cycle or make a chain of more than 4 links is a 400 problem naming `inherit_from`.',
+          'Only the operator may set `inherit_from`: from a scoped token it is a 403 problem, HTTP.PERMISSION_MISSING. A link that would close a cycle or make a chain of more than 4 links from this scope up, as stored when it is written, is a 400 problem naming `inherit_from`. Scopes already linked to this one are not counted: links written child first can make a chain longer than 4 links, and every read of a scope whose chain goes on past 4 links without settings is then a 409 problem, SETTINGS.INHERITANCE_TOO_DEEP.',
         parameters: [requestId, scope, ifMatch, ifNoneMatch],
         ...secured,
         requestBody: { required: true, content: json(ref('schemas', 'LlmSettingsUpdate')) },

@@ -111,6 +111,8 @@ export const CORE_ERROR_STATUS: Readonly<Record<ErrorCode, CoreMapping>> = {
   // Kept settings the operator's configuration stops: saving new ones resolves it.
   [ErrorCodes.SETTINGS_PROVIDER_DISABLED]: { status: 409, title: 'Provider not enabled' },
   [ErrorCodes.SETTINGS_ENDPOINT_CHANGED]: { status: 409, title: 'Provider endpoint changed' },
+  // Links stored one at a time added up to too long a chain: shortening it resolves it.
+  [ErrorCodes.SETTINGS_INHERITANCE_TOO_DEEP]: { status: 409, title: 'Inheritance chain too long' },
   [ErrorCodes.STORAGE_UNAVAILABLE]: { status: 503, title: 'Storage unavailable', retryAfter: true },
   [ErrorCodes.PROBE_BUSY]: { status: 429, title: 'Too many connection tests', retryAfter: true },
   [ErrorCodes.CONFIG_INVALID]: { status: 500, title: 'Internal server error', genericDetail: INTERNAL_DETAIL },

@@ -50,6 +50,35 @@ describe('GET /api/settings/llm', () => {
   });
 });
 
+describe('GET /api/settings/llm of a scope whose inherit_from chain grew too long', () => {
+  const as = (scope: string) => ({ 'llm-settings-scope': scope });
+
+  it('answers 409 SETTINGS.INHERITANCE_TOO_DEEP naming the scope, never the defaults, once links written child first make 5', async () => {
+    // Each link is short when written: the check looks up the chain, not at the scopes already linked below.
+    for (let child = 0; child < 5; child++) {
+      expect((await fetch(settingsUrl, jsonRequest('PUT', { inherit_from: `chain-${child + 1}` }, as(`chain-${child}`)))).status).toBe(200);
+    }
+    expect((await fetch(settingsUrl, jsonRequest('PUT', { provider: 'openai', api_key: OPENAI_KEY }, as('chain-5')))).status).toBe(200);
+    expect(await (await fetch(settingsUrl, { headers: as('chain-1') })).json()).toMatchObject({ api_key_source: 'inherited', inherit_from: 'chain-2' });
+
+    for (const response of [await fetch(settingsUrl, { headers: as('chain-0') }), await fetch(`${settingsUrl}/test`, { method: 'POST', headers: as('chain-0') })]) {
+      expect(response.status).toBe(409);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      const text = await response.text();
+      expect(text).not.toContain(OPENAI_KEY.slice(-8));
+      const problem = JSON.parse(text) as ProblemDetails;
+      expect(problem).toMatchObject({
+        status: 409,
+        code: 'SETTINGS.INHERITANCE_TOO_DEEP',
+        type: 'urn:llm-settings:problem:settings.inheritance-too-deep',
+        title: 'Inheritance chain too long',
+      });
+      expect(problem.detail).toContain('inherit_from chain of scope chain-0 is longer than 4 links');
+      expect(problem.detail).not.toMatch(/chain-[1-5]/);
+    }
+  });
+});
+
 describe('GET /api/settings/llm over a service with a view cache', () => {
   /** The same answer from a server whose service caches views (frozen, serialized once) and one whose does not. */
   async function pair() {

@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors.js';
+import { InheritanceTooDeepError, ValidationError } from '../errors.js';
 import { hasOwnSettings } from '../schemas.js';
 import type { CurrentSettings, SettingsRepository } from './settings-repository.js';
 import { inheritedSnapshot, type SettingsSnapshot } from './settings-snapshot.js';
@@ -22,12 +22,16 @@ export interface EffectiveSettings {
  * its `inherit_from` chain that has settings, following at most {@link MAX_INHERITANCE_DEPTH}
  * links. Each level is read through the repository's view cache, so a parent's write
  * reaches its children as soon as the parent's own view is dropped.
+ * @throws InheritanceTooDeepError when the chain goes on past that many links without
+ *   settings: {@link checkInheritance} looks up the chain only, so links written child first
+ *   can add up to one, and what its far end holds must not read as no settings.
  */
 export async function effectiveSettings(repository: SettingsRepository, scope: string): Promise<EffectiveSettings> {
   const own = await repository.current(scope);
   if (own.snapshot.view.api_key_source === 'own') return { own, source: own, snapshot: own.snapshot };
   let link = own.snapshot.view.inherit_from;
-  for (let depth = 1; link !== null && depth <= MAX_INHERITANCE_DEPTH; depth++) {
+  for (let depth = 1; link !== null; depth++) {
+    if (depth > MAX_INHERITANCE_DEPTH) throw new InheritanceTooDeepError(scope, MAX_INHERITANCE_DEPTH);
     const ancestor = await repository.current(link);
     if (ancestor.snapshot.view.api_key_source === 'own') return { own, source: ancestor, snapshot: inheritedSnapshot(own.snapshot, ancestor.snapshot) };
     link = ancestor.snapshot.view.inherit_from;
@@ -37,7 +41,9 @@ export async function effectiveSettings(repository: SettingsRepository, scope: s
 
 /**
  * Refuses a link from `scope` to `parent` that would close a cycle or make a chain of more
- * than {@link MAX_INHERITANCE_DEPTH} links, read from the store as it is now.
+ * than {@link MAX_INHERITANCE_DEPTH} links above `scope`, read from the store as it is now.
+ * The scopes linked to `scope` are not counted (only a scan of every stored value finds
+ * them): a chain they make too long is refused where it is read, by {@link effectiveSettings}.
  * @throws ValidationError (path `inherit_from`).
  */
 export async function checkInheritance(repository: SettingsRepository, scope: string, parent: string): Promise<void> {
