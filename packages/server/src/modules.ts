@@ -35,7 +35,7 @@ import { TOKENS, type RuntimeConfig } from './tokens.js';
  *   Cipher  ← crypto-fernet  createFernetCipher(ENCRYPTION_KEY)
  *   Knex    ← storage-knex   createKnexFromUrl(DATABASE_URL)
  *   Store   ← storage-knex   createKnexSettingsStore(Knex, Metrics' change-feed reconnects)
- *   ReadyStore ← Store once Knex is migrated and Cipher's keys open its values (startupModule)
+ *   ReadyStore ← Store once Knex is migrated and Cipher's keys open its values (startupModule; no key check while settings migrations are left pending)
  *   PendingMigrations ← Knex's storage migrations not yet run, or null when the start ran them (startupModule)
  *   Probe   ← provider-probe createProviderProbe(base URLs, timeout, in-flight limit)
  *   ModelLister ← provider-probe createModelLister(base URLs, timeout, in-flight limit)
@@ -103,23 +103,19 @@ export const usageModule = new ContainerModule(({ bind }) => {
 /**
  * The store as the service gets it: the storage migrated (unless `migrate` is false, when a
  * warning names the migrations still to run) and the keys checked against the stored
- * values, before anything is served. The cipher is resolved first, so that a bad key fails
- * before any connection is opened.
+ * values (unless settings migrations are still to run: see {@link prepareStorage}), before
+ * anything is served. The cipher is resolved first, so that a bad key fails before any
+ * connection is opened.
  */
 export function startupModule(options: { migrate: boolean | 'require' }): ContainerModule {
   return new ContainerModule(({ bind }) => {
     bind(TOKENS.ReadyStore)
       .toResolvedValue(
         async (cipher: RotatingSecretCipher, knex: Knex, store: SettingsStore, config: RuntimeConfig, logger: Logger) => {
-          if (options.migrate === true) {
-            await migrateSettingsStore(knex);
-            await migrateUsageStore(knex);
-          } else if (options.migrate === 'require') {
-            await refusePendingMigrations(knex, config);
-          } else {
-            await warnOfPendingMigrations(knex, logger);
+          const settingsTableReady = await prepareStorage(options.migrate, knex, config, logger);
+          if (settingsTableReady) {
+            await checkKeysOpenStoredValues({ store, cipher, logger, allowUndecryptable: config.allowUndecryptable, keySource: config.encryptionKeySource });
           }
-          await checkKeysOpenStoredValues({ store, cipher, logger, allowUndecryptable: config.allowUndecryptable, keySource: config.encryptionKeySource });
           return store;
         },
         [TOKENS.Cipher, TOKENS.Knex, TOKENS.Store, TOKENS.Config, TOKENS.Logger],
@@ -131,11 +127,33 @@ export function startupModule(options: { migrate: boolean | 'require' }): Contai
   });
 }
 
+/**
+ * Migrates, refuses or warns, as `migrate` says. False when settings migrations are pending
+ * (`migrate: false`): the settings table is not there, or not as this version reads it, so
+ * the key check has nothing it could sample. It is not run later in this process either: a
+ * running server cannot refuse to start, /readyz's `encryption_keys` reports settings its
+ * keys cannot open, and the next start, on the migrated database, checks them.
+ */
+async function prepareStorage(migrate: boolean | 'require', knex: Knex, config: RuntimeConfig, logger: Logger): Promise<boolean> {
+  if (migrate === true) {
+    await migrateSettingsStore(knex);
+    await migrateUsageStore(knex);
+    return true;
+  }
+  if (migrate === 'require') {
+    await refusePendingMigrations(knex, config);
+    return true;
+  }
+  return warnOfPendingMigrations(knex, logger);
+}
+
+const SETTINGS_MIGRATION_PREFIX = 'settings/';
+
 /** The migrations `llm-settings migrate` would run, each named with its store's (`settings/…`, `usage/…`). */
 async function pendingStorageMigrations(knex: Knex): Promise<string[]> {
   const settings = await pendingSettingsStoreMigrations(knex);
   const usage = await pendingUsageStoreMigrations(knex);
-  return [...settings.map((name) => `settings/${name}`), ...usage.map((name) => `usage/${name}`)];
+  return [...settings.map((name) => `${SETTINGS_MIGRATION_PREFIX}${name}`), ...usage.map((name) => `usage/${name}`)];
 }
 
 /**
@@ -156,17 +174,22 @@ async function refusePendingMigrations(knex: Knex, config: RuntimeConfig): Promi
  * The start goes on: a migration job may still be on its way, and /readyz reports not
  * ready until it has run. Nor does a failed look stop it: the key check that follows reads
  * the store, and fails the start if the database cannot be reached.
+ * @returns whether the settings table is complete (no settings migration pending), for the key check.
  */
-async function warnOfPendingMigrations(knex: Knex, logger: Logger): Promise<void> {
+async function warnOfPendingMigrations(knex: Knex, logger: Logger): Promise<boolean> {
   const pending = await pendingStorageMigrations(knex).catch((error: unknown) => {
     logger.warn({ code: isLlmSettingsError(error) ? error.code : 'Error' }, 'could not tell whether storage migrations are pending: /readyz answers 503 until it can');
     return [];
   });
-  if (pending.length === 0) return;
+  if (pending.length === 0) return true;
+  const settingsTableReady = !pending.some((name) => name.startsWith(SETTINGS_MIGRATION_PREFIX));
   logger.warn(
-    { pending_migrations: pending },
-    `the database lacks ${pending.length} storage migration(s) this version needs (${pending.join(', ')}); ${cliCommand('migrate')} runs them. Until then /readyz answers 503 (storage_schema) and writes may fail`,
+    { pending_migrations: pending, key_check: settingsTableReady ? 'run' : 'skipped' },
+    `the database lacks ${pending.length} storage migration(s) this version needs (${pending.join(', ')}); ${cliCommand('migrate')} runs them. ` +
+      'Until then /readyz answers 503 (storage_schema) and requests that need them fail' +
+      (settingsTableReady ? '' : '; the start-up check that the keys open the stored values is skipped, the settings table being incomplete: the next start runs it'),
   );
+  return settingsTableReady;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import knexFactory from 'knex';
 import { afterEach, expect, it } from 'vitest';
-import { createKnexFromUrl, migrateSettingsStore, pendingSettingsStoreMigrations } from '../src/index.js';
+import { createKnexFromUrl, createKnexSettingsStore, migrateSettingsStore, pendingSettingsStoreMigrations } from '../src/index.js';
 import { createTestSchema, describeEachDatabase } from './support/postgres.js';
 import { createTempDir } from './support/sqlite.js';
 
@@ -96,6 +96,18 @@ describeEachDatabase(DATABASES, 'pendingSettingsStoreMigrations on %s', (_name, 
     await migrateSettingsStore(knex);
     await knex('settings_migrations').insert({ name: '0099_from_a_newer_version', batch: 2, migration_time: new Date() });
     expect(await pendingSettingsStoreMigrations(knex)).toEqual([]);
+  });
+
+  it('a store on the database before its migrations ran fails every call with StorageUnavailableError saying so (a 503 while the job runs)', async () => {
+    const knex = await open(factory);
+    const store = createKnexSettingsStore(knex, { listenForRemoteChanges: false });
+    try {
+      for (const call of [() => store.get('a'), () => store.set('a', 'v'), () => store.readHistory({ scope: 'a', limit: 1 })]) {
+        await expect(call()).rejects.toMatchObject({ code: 'STORAGE.UNAVAILABLE', message: expect.stringContaining('Run the storage migrations') });
+      }
+    } finally {
+      await store.close();
+    }
   });
 
   it('reads the table name it is given', async () => {

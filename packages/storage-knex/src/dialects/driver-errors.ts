@@ -41,3 +41,15 @@ export function isKnexPoolFailure(error: unknown): boolean {
   }
   return false;
 }
+
+/** What a store whose tables are not made says: the operator runs the migrations. */
+export const MIGRATIONS_NOT_RUN = 'The settings storage is not set up: its tables are missing. Run the storage migrations.';
+
+/** PostgreSQL's undefined_table, SQLite's "no such table": the migrations have not run (`migrate: false` before its job). */
+export function isMissingTable(error: unknown): boolean {
+  for (const link of errorChain(error)) {
+    if (link.code === '42P01') return true;
+    if (link.code === 'SQLITE_ERROR' && typeof link.message === 'string' && link.message.includes('no such table')) return true;
+  }
+  return false;
+}

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { ChangeSubscription, Dialect, RemoteChangeHandlers, Row, SqlRunner } from './dialect.js';
-import { errorChain, hasErrorCode, isKnexPoolFailure, NETWORK_ERROR_CODES } from './driver-errors.js';
+import { errorChain, hasErrorCode, isKnexPoolFailure, isMissingTable, MIGRATIONS_NOT_RUN, NETWORK_ERROR_CODES } from './driver-errors.js';
 import { listenForNotifications } from './postgres-listener.js';
 
 /** SQLSTATE classes: 08 connection exception, 53 insufficient resources (disk full, too many connections), 58 system error. */
@@ -50,6 +50,7 @@ function loginRefusal(code: string, message: string): string | undefined {
 }
 
 function unavailableReason(error: unknown): string | undefined {
+  if (isMissingTable(error)) return MIGRATIONS_NOT_RUN;
   for (const link of errorChain(error)) {
     if (link.message === NO_SERVER_TLS_MESSAGE) {
       return 'PostgreSQL does not accept TLS connections, which the database URL asks for (sslmode). Enable TLS on the server, or remove sslmode from the URL.';
@@ -61,7 +62,7 @@ function unavailableReason(error: unknown): string | undefined {
 }
 
 function isUnavailable(error: unknown): boolean {
-  if (hasErrorCode(error, NETWORK_ERROR_CODES) || hasErrorCode(error, UNAVAILABLE_SQLSTATES) || isKnexPoolFailure(error)) {
+  if (hasErrorCode(error, NETWORK_ERROR_CODES) || hasErrorCode(error, UNAVAILABLE_SQLSTATES) || isKnexPoolFailure(error) || isMissingTable(error)) {
     return true;
   }
   for (const link of errorChain(error)) {

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { SQLITE_WRITE_WAIT_MS } from '../defaults.js';
 import type { SqliteFileGuard } from '../sqlite-file-guard.js';
 import type { Dialect, Row, SqlRunner } from './dialect.js';
-import { hasErrorCode, isKnexPoolFailure } from './driver-errors.js';
+import { hasErrorCode, isKnexPoolFailure, isMissingTable, MIGRATIONS_NOT_RUN } from './driver-errors.js';
 import { pollDataVersion } from './sqlite-data-version.js';
 import { createWriteQueue } from './sqlite-write-queue.js';
 
@@ -116,7 +116,8 @@ export function createSqliteDialect(options: SqliteDialectOptions): Dialect {
     toTimestamp: (date) => date.toISOString(),
     fromTimestamp: (raw) => new Date(raw as string),
 
-    isUnavailable: (error) => hasErrorCode(error, UNAVAILABLE_CODES) || isKnexPoolFailure(error),
+    isUnavailable: (error) => hasErrorCode(error, UNAVAILABLE_CODES) || isKnexPoolFailure(error) || isMissingTable(error),
+    unavailableReason: (error) => (isMissingTable(error) ? MIGRATIONS_NOT_RUN : undefined),
   };
   const { pollIntervalMs } = options;
   if (pollIntervalMs !== undefined) {
