@@ -97,6 +97,24 @@ describeWithPostgres('PostgreSQL faults', () => {
     expect(error.message).toBe('PostgreSQL refused the login: the database named in the database URL does not exist. Create it, or correct the URL.');
   });
 
+  it('a database that takes no connections (ALLOW_CONNECTIONS false) is StorageUnavailableError on reads and writes', async () => {
+    const name = `llm_settings_closed_${process.pid}`;
+    const admin = track(createKnexFromUrl(POSTGRES_URL));
+    await admin.raw(`CREATE DATABASE ${name}`);
+    try {
+      await admin.raw(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+      const store = createKnexSettingsStore(track(createKnexFromUrl(postgresUrlWith({ password: PASSWORD, pathname: `/${name}` }))), { listenForRemoteChanges: false });
+      for (const operation of [() => store.get('k'), () => store.set('k', 'v')]) {
+        const error = await failureOf(operation);
+        expectUnavailable(error, [PASSWORD, name]);
+        expect(error.cause).toMatchObject({ code: '55000' });
+      }
+      await store.close();
+    } finally {
+      await admin.raw(`DROP DATABASE ${name}`);
+    }
+  });
+
   it('a user (role) that does not exist is StorageUnavailableError saying so, on reads, writes and migrations', async () => {
     const knex = track(createKnexFromUrl(postgresUrlWith({ username: 'llm_settings_no_such_role', password: PASSWORD })));
     const store = createKnexSettingsStore(knex, { listenForRemoteChanges: false });
@@ -250,11 +268,11 @@ describe('SQLite faults', () => {
     expect(error.cause).toMatchObject({ code: 'SQLITE_CANTOPEN' });
   });
 
-  it('a missing table is an INTERNAL error whose message quotes no SQL or value', async () => {
+  it('a missing table (migrations not run) is StorageUnavailableError saying so, quoting no SQL or value', async () => {
     const store = createKnexSettingsStore(track(createKnexFromUrl(`sqlite:${filename}`)), { tableName: 'not_migrated' });
     const error = await failureOf(() => store.set('k', 'value-that-must-not-leak'));
-    expect(error.code).toBe(ErrorCodes.INTERNAL);
-    expect(error).not.toBeInstanceOf(StorageUnavailableError);
+    expect(error).toBeInstanceOf(StorageUnavailableError);
+    expect(error.message).toBe('The settings storage is not set up: its tables are missing. Run the storage migrations.');
     expect(error.message).not.toMatch(/not_migrated|value-that-must-not-leak|INSERT/i);
   });
 });

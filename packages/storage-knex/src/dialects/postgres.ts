@@ -17,9 +17,13 @@ const UNAVAILABLE_SQLSTATES: ReadonlySet<string> = new Set([
   '3D000', // invalid_catalog_name: the database does not exist
 ]);
 
-/** node-postgres failures that carry no code, recognised by their fixed messages. */
+/**
+ * node-postgres failures that carry no code, recognised by their fixed messages; and the
+ * server's 55000 at login for a database that takes no connections (ALLOW_CONNECTIONS false,
+ * a template), a code too broad to take alone.
+ */
 const PG_CONNECTION_MESSAGE =
-  /Connection terminated|connection error and is not queryable|Client was closed and is not queryable|timeout expired|Query read timeout/;
+  /Connection terminated|connection error and is not queryable|Client was closed and is not queryable|timeout expired|Query read timeout|is not currently accepting connections/;
 
 /** node-postgres's refusal when the URL asks for TLS (sslmode) and the server has none. */
 const NO_SERVER_TLS_MESSAGE = 'The server does not support SSL connections';
