@@ -87,12 +87,18 @@ const CIPHER_CAUGHT: Record<CipherBug, readonly string[]> = {
   'a retired key is refused in words of its own': ['decrypt - a token under a key that left the ring is refused with DecryptionError, in the words of a tampered token'],
   'expired tokens are refused in words of their own': ['decrypt - with a TTL, a token older than the TTL is refused, in the words of a tampered token'],
   'the refusal of an expired token holds the plaintext': ['decrypt - with a TTL, a token older than the TTL is refused, in the words of a tampered token'],
+  'decrypt skips characters outside base64url': ['decrypt - refuses a token with a character put in it that no base64 spelling has'],
+  'decrypt ignores the lowest bit of the last byte': ['decrypt - refuses a token changed at any single position in any bit'],
 };
 
 const USAGE_CAUGHT: Record<UsageBug, readonly string[]> = {
   none: [],
   'rows sorted by a locale': ['read - sorts models of one day and provider in code point order'],
   'rows sorted by UTF-16 code units': ['read - sorts models of one day and provider in code point order'],
+  'scopes case-folded': ['add - keeps scopes differing only in case apart'],
+  'a failed add keeps its first entry': ['add - when it throws, none of its entries is added'],
+  'unavailable as a plain Error': ['add and prune - an unavailable backend fails with StorageUnavailableError'],
+  'unavailable naming the host': ['add and prune - an unavailable backend fails with StorageUnavailableError whose message names no host or password'],
 };
 
 const LISTER_CAUGHT: Record<ListerBug, readonly string[]> = {
@@ -120,6 +126,8 @@ const PROBE_CAUGHT: Record<ProbeBug, readonly string[]> = {
     'probe - the message for an unknown model (404) is the same whatever the model',
     'probe - the message for HTTP 503 is the same whatever the model',
   ],
+  'a caller leaving a shared call stops it': ['probe - a caller aborting a shared probe, the one that started it or one that joined it, leaves the call to the other'],
+  "the call uses the first caller's signal": ['probe - a caller aborting a shared probe, the one that started it or one that joined it, leaves the call to the other'],
 };
 
 const LOGGER_CAUGHT: Record<LoggerBug, readonly string[]> = {

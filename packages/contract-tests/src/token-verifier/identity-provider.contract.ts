@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN_CLAIMS, type TokenVerifier } from '@llm-settings/core';
 import { startIdentityProvider, unreachableKeySetUrl, type IdentityProviderFake } from './identity-provider.js';
 import type { TokenVerifierContractOptions } from './options.js';
-import { expectRefused, GRANT, type TokenFixture } from './support.js';
+import { describeTokenChecks, expectRefused, GRANT, type TokenFixture } from './support.js';
 
 const ISSUER = 'https://id.contract.example/';
 const AUDIENCE = 'llm-settings-contract';
@@ -67,4 +67,12 @@ export function identityProviderChecks<V extends TokenVerifier>(options: TokenVe
       }
     });
   });
+}
+
+/**
+ * Registers the checks of an identity provider's tokens alone (issuer, audience, unlisted keys, a key set
+ * that cannot be fetched); skipped without `createIdentityProviderVerifier`. Call it at the top level of a test file.
+ */
+export function describeTokenVerifierIdentityProvider<V extends TokenVerifier>(options: TokenVerifierContractOptions<V>): void {
+  describeTokenChecks(options, identityProviderChecks);
 }

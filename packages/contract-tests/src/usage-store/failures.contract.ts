@@ -1,7 +1,7 @@
 import { ErrorCodes, type UsageStore } from '@llm-settings/core';
 import { describe, expect, it } from 'vitest';
 import type { UsageStoreContractOptions } from './options.js';
-import { rejectionOf, usage, type UsageStoreSubject } from './support.js';
+import { describeUsageStoreChecks, rejectionOf, usage, type UsageStoreSubject } from './support.js';
 
 /** Room for three calls on an unreachable backend, each waiting for its connection timeout. */
 const UNAVAILABLE_TEST_TIMEOUT_MS = 60_000;
@@ -42,4 +42,12 @@ export function unavailableChecks<S extends UsageStore>(options: UsageStoreContr
       expect(await subject.store.read({ scope: 'tenant-b', ...EVERY_DAY })).toEqual([]);
     }, UNAVAILABLE_TEST_TIMEOUT_MS);
   });
+}
+
+/**
+ * Registers the checks of an unavailable backend alone; skipped without `createUnavailable`.
+ * Call it at the top level of a test file.
+ */
+export function describeUsageStoreFailures<S extends UsageStore>(options: UsageStoreContractOptions<S>): void {
+  describeUsageStoreChecks(options, unavailableChecks);
 }
