@@ -24,14 +24,18 @@ export interface EffectiveSettings {
  * reaches its children as soon as the parent's own view is dropped.
  * @throws InheritanceTooDeepError when the chain goes on past that many links without
  *   settings: {@link checkInheritance} looks up the chain only, so links written child first
- *   can add up to one, and what its far end holds must not read as no settings.
+ *   can add up to one, and what its far end holds must not read as no settings. A chain that
+ *   comes back to a scope on it (a cycle, briefly, see checkInheritance) reads as none.
  */
 export async function effectiveSettings(repository: SettingsRepository, scope: string): Promise<EffectiveSettings> {
   const own = await repository.current(scope);
   if (own.snapshot.view.api_key_source === 'own') return { own, source: own, snapshot: own.snapshot };
   let link = own.snapshot.view.inherit_from;
-  for (let depth = 1; link !== null; depth++) {
+  // A cycle is there only while racing links from two processes are checked, one then put back.
+  const seen = new Set([scope]);
+  for (let depth = 1; link !== null && !seen.has(link); depth++) {
     if (depth > MAX_INHERITANCE_DEPTH) throw new InheritanceTooDeepError(scope, MAX_INHERITANCE_DEPTH);
+    seen.add(link);
     const ancestor = await repository.current(link);
     if (ancestor.snapshot.view.api_key_source === 'own') return { own, source: ancestor, snapshot: inheritedSnapshot(own.snapshot, ancestor.snapshot) };
     link = ancestor.snapshot.view.inherit_from;

@@ -164,16 +164,16 @@ describeEachDatabase('secrets on %s', (kind) => {
     expect((await call({ method: 'GET', path: SETTINGS })).status).toBe(200);
   });
 
-  it('answers a generic 500 when a handler fails on a storage fault', async () => {
+  it('answers a fixed 503 when a handler fails on a storage fault (its table gone)', async () => {
     await runStatement(database, 'ALTER TABLE settings RENAME TO settings_moved_away');
     figures.faults++;
     try {
-      const put = await call({ method: 'PUT', path: SETTINGS, body: { provider: 'openai', api_key: SECRETS.openai } }, [500]);
-      expect(put.status).toBe(500);
-      expect(put.json().code).toBe('INTERNAL');
-      expect((await call({ method: 'DELETE', path: SETTINGS }, [500])).status).toBe(500);
-      await call({ method: 'POST', path: TEST }, [500]);
-      await call({ method: 'GET', path: SETTINGS }, [500]);
+      const put = await call({ method: 'PUT', path: SETTINGS, body: { provider: 'openai', api_key: SECRETS.openai } }, [503]);
+      expect(put.status).toBe(503);
+      expect(put.json().code).toBe('STORAGE.UNAVAILABLE');
+      expect((await call({ method: 'DELETE', path: SETTINGS }, [503])).status).toBe(503);
+      await call({ method: 'POST', path: TEST }, [503]);
+      await call({ method: 'GET', path: SETTINGS }, [503]);
       const rotation = await cli('rotate-key without a table', ['rotate-key'], {
         DATABASE_URL: database.url,
         ENCRYPTION_KEY: `${generateFernetKey()},${SECRETS.encryption_key}`,
