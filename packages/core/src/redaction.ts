@@ -58,11 +58,56 @@ const KEY_HEADERS: Readonly<Record<Exclude<ProviderAuth, 'none'>, string>> = {
   'api-key': 'api-key',
 };
 /**
- * Field names whose values are secrets wherever they appear in structured data: every
- * provider's key header, Google's own `x-goog-api-key`, and the usual names.
+ * Examples of secret field names ({@link isSecretFieldName} has the rule): every provider's
+ * key header, Google's own `x-goog-api-key`, the usual names and the server's own secret
+ * variables.
  */
-export const SECRET_FIELD_NAMES: readonly string[] = [...Object.values(KEY_HEADERS), 'x-goog-api-key', 'api_key', 'apiKey', 'password', 'token', 'secret'];
-const SECRET_FIELDS = new Set(SECRET_FIELD_NAMES.map((name) => name.toLowerCase()));
+export const SECRET_FIELD_NAMES: readonly string[] = [
+  ...Object.values(KEY_HEADERS),
+  'x-goog-api-key',
+  'api_key',
+  'apiKey',
+  'password',
+  'token',
+  'secret',
+  'client_secret',
+  'access_token',
+  'cookie',
+  'set-cookie',
+  'ENCRYPTION_KEY',
+  'SETTINGS_API_TOKEN',
+  'SETTINGS_TOKEN_SECRET',
+  'METRICS_TOKEN',
+];
+
+/**
+ * How a secret field name ends once lower-cased and stripped of `_` and `-`. Plural `tokens`
+ * is not one: `input_tokens` counts usage. A name that goes on past the ending
+ * (`api_key_set`, `api_key_masked`, `key_check`, `token_count`) describes a secret without
+ * holding it.
+ */
+const SECRET_NAME_ENDINGS = ['key', 'token', 'secret', 'secrets', 'password', 'passwd', 'passphrase', 'authorization', 'cookie', 'credential', 'credentials'];
+/** Names already judged: a log line's field names repeat, and this runs on each. Bounded, as names may come from outside. */
+const secretNames = new Map<string, boolean>();
+const SECRET_NAMES_CACHED = 1_000;
+const SEPARATORS = /[_-]/g;
+
+/**
+ * Whether a field (or query parameter) of this name holds a secret: its name, lower-cased and
+ * without `_` and `-`, ends with `key`, `token`, `secret(s)`, `password`, `passwd`,
+ * `passphrase`, `authorization`, `cookie` or `credential(s)`. So `api_key`, `X-Api-Key`,
+ * `ENCRYPTION_KEY`, `SETTINGS_API_TOKEN`, `SETTINGS_TOKEN_SECRET`, `PGPASSWORD` and
+ * `Set-Cookie` do, and `api_key_set`, `key_check` and `input_tokens` do not.
+ */
+export function isSecretFieldName(name: string): boolean {
+  let secret = secretNames.get(name);
+  if (secret === undefined) {
+    const normalized = name.toLowerCase().replace(SEPARATORS, '');
+    secret = SECRET_NAME_ENDINGS.some((ending) => normalized.endsWith(ending));
+    if (secretNames.size < SECRET_NAMES_CACHED) secretNames.set(name, secret);
+  }
+  return secret;
+}
 
 /** Replaces anything shaped like a provider key, and every given secret, in free text. */
 export function redactText(text: string, secrets: readonly string[] = []): string {
@@ -73,6 +118,32 @@ export function redactText(text: string, secrets: readonly string[] = []): strin
   // Every key-shaped match holds a key prefix or a run of mask characters: most text (ids,
   // routes, messages) has none, and this runs on every log line.
   return KEY_SHAPED_MARKS.some((mark) => out.includes(mark)) ? out.replace(KEY_SHAPED, `$1${REDACTED}`) : out;
+}
+
+/** A URL in text: a scheme, `://`, and on to the next space, quote or angle bracket. */
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi;
+/** A URL's password: from the `:` after the user name to the last `@` of the authority. */
+const URL_PASSWORD = /^([^:]+:\/\/[^/?#@:]*:)[^/?#]+@/;
+const QUERY_PARAMETER = /([?&])([^=&#]+)=([^&#]*)/g;
+
+/**
+ * {@link redactText}, and the secrets of the URLs in the text: a password (a DATABASE_URL's)
+ * and the values of secret-named query parameters ({@link isSecretFieldName}: `?api_key=`,
+ * `?password=`, `&sslpassword=`). What the logger applies to every string it writes.
+ */
+export function redactLogText(text: string): string {
+  const out = redactText(text);
+  // A URL holds a secret only after `user:` (an `@` follows) or in a query (an `=`): most
+  // URLs logged (a provider's root, an origin) have neither, and this runs on every string.
+  return out.includes('://') && (out.includes('@') || out.includes('=')) ? out.replace(URL_IN_TEXT, withoutUrlSecrets) : out;
+}
+
+function withoutUrlSecrets(url: string): string {
+  return url
+    .replace(URL_PASSWORD, `$1${REDACTED}@`)
+    .replace(QUERY_PARAMETER, (parameter, separator: string, name: string, value: string) =>
+      value !== '' && isSecretFieldName(name) ? `${separator}${name}=${REDACTED}` : parameter,
+    );
 }
 
 /** Set on log fields whose author redacted them (see {@link redactedFields}); a symbol key, which no serializer writes. */
@@ -90,14 +161,19 @@ export function redactedFields<T extends object>(fields: T): T {
 }
 
 /**
- * `value` with secret-named fields replaced and key-shaped strings redacted, at any
- * depth. Plain objects and arrays are copied only where something changes (this runs
- * on every log line); any other object (an Error, a class instance) becomes a plain
- * copy of its own enumerable fields, so nothing it hides can be serialised later.
- * Cycles and depth are bounded so it is safe on arbitrary error objects.
+ * `value` with secret-named fields ({@link isSecretFieldName}) replaced and strings
+ * redacted ({@link redactLogText}), at any depth. A secret-named field that is null or a
+ * boolean is kept: it says whether a secret is there, not what it is. An object with a
+ * `toJSON` method is replaced by what that gives, as `JSON.stringify` (and so pino) would
+ * write it, and then redacted: a class that hides a secret in its serialised form (a
+ * `Secret`, a config object) is written that way. Plain objects and arrays are copied only
+ * where something changes (this runs on every log line); any other object (an Error, a
+ * class instance) becomes a plain copy of its own enumerable fields, so nothing it hides
+ * can be serialised later. Cycles and depth are bounded so it is safe on arbitrary error
+ * objects.
  */
 export function redactDeep(value: unknown, depth = 0, seen: WeakSet<object> | null = null): unknown {
-  if (typeof value === 'string') return redactText(value);
+  if (typeof value === 'string') return redactLogText(value);
   if (value === null || typeof value !== 'object') return value;
   if (depth === 0 && (value as Record<symbol, unknown>)[FIELDS_REDACTED] === true) return value;
   if (depth > 8 || seen?.has(value)) return '[Truncated]';
@@ -105,6 +181,8 @@ export function redactDeep(value: unknown, depth = 0, seen: WeakSet<object> | nu
   // The objects met on the way down are tracked from the first nested one on: a log
   // line's fields are mostly flat, and this runs on every line.
   const seenBelow = (field: unknown) => (typeof field === 'object' && field !== null ? (seen ??= new WeakSet([value])) : seen);
+  const serialised = jsonFormOf(value);
+  if (serialised !== value) return redactDeep(serialised, depth + 1, seenBelow(serialised));
   if (Array.isArray(value)) {
     let copy: unknown[] | null = null;
     value.forEach((item, i) => {
@@ -119,11 +197,26 @@ export function redactDeep(value: unknown, depth = 0, seen: WeakSet<object> | nu
   for (const key in value) {
     if (!Object.hasOwn(value, key)) continue;
     const field = (value as Record<string, unknown>)[key];
-    const redacted = SECRET_FIELDS.has(key.toLowerCase()) ? REDACTED : redactDeep(field, depth + 1, seenBelow(field));
+    const redacted = holdsSecret(key, field) ? REDACTED : redactDeep(field, depth + 1, seenBelow(field));
     if (copy !== null) copy[key] = redacted;
     else if (redacted !== field) (copy = { ...(value as Record<string, unknown>) })[key] = redacted;
   }
   return copy ?? value;
+}
+
+function holdsSecret(name: string, field: unknown): boolean {
+  return field !== null && typeof field !== 'boolean' && field !== undefined && isSecretFieldName(name);
+}
+
+/** What `JSON.stringify` writes for `value`: what its `toJSON` gives, or `value` itself when it has none (or it throws). */
+function jsonFormOf(value: object): unknown {
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON !== 'function') return value;
+  try {
+    return toJSON.call(value) as unknown;
+  } catch {
+    return value;
+  }
 }
 
 /** A run of a key this long is a leak even when the rest of the key is absent. */

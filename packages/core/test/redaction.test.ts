@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PROVIDERS, REDACTED, redactDeep, redactedFields, redactText, SECRET_FIELD_NAMES } from '../src/index.js';
+import { isSecretFieldName, PROVIDERS, REDACTED, redactDeep, redactedFields, redactLogText, redactText, Secret, SECRET_FIELD_NAMES } from '../src/index.js';
 import { NAMES_LIKE_PREFIXES, PREFIXED_KEYS } from './prefixed-keys.js';
 
 describe('redactText', () => {
@@ -58,6 +58,32 @@ describe('SECRET_FIELD_NAMES', () => {
   });
 });
 
+describe('isSecretFieldName', () => {
+  it('takes a name ending, in any case and without _ or -, with key, token, secret, password, authorization or cookie', () => {
+    const secret = [...SECRET_FIELD_NAMES, 'ENCRYPTION_KEY', 'encryptionKey', 'OPENAI_API_KEY', 'SETTINGS_TOKEN_SECRET', 'tokenSecrets', 'PGPASSWORD', 'sslpassword', 'Proxy-Authorization', 'Set-Cookie', 'private_key', 'refresh-token', 'GOOGLE_APPLICATION_CREDENTIALS'];
+    expect(secret.filter((name) => !isSecretFieldName(name))).toEqual([]);
+  });
+
+  it('leaves names that describe a secret without holding it, and usage counts', () => {
+    const described = ['api_key_set', 'api_key_masked', 'api_key_source', 'key_check', 'keyTest', 'input_tokens', 'output_tokens', 'cache_read_input_tokens', 'max_tokens', 'token_count', 'x-ratelimit-remaining-tokens', 'api_key_length', 'scope', 'provider', 'kid'];
+    expect(described.filter(isSecretFieldName)).toEqual([]);
+  });
+});
+
+describe('redactLogText', () => {
+  it("replaces a URL's password and its secret-named query values, and leaves the rest of the URL", () => {
+    expect(redactLogText('connecting to postgres://app:p@ss:w0rd@db:5432/x?sslmode=require&sslpassword=k3y now')).toBe(
+      `connecting to postgres://app:${REDACTED}@db:5432/x?sslmode=require&sslpassword=${REDACTED} now`,
+    );
+    expect(redactLogText('GET https://gw.example/v1/models?key=abc123&alt=json')).toBe(`GET https://gw.example/v1/models?key=${REDACTED}&alt=json`);
+    expect(redactLogText('https://gw.example:8443/v1?page=2 and http://user@host/x')).toBe('https://gw.example:8443/v1?page=2 and http://user@host/x');
+  });
+
+  it('redacts what redactText does', () => {
+    expect(redactLogText('key sk-ant-api03-AbC_dEf-123')).toBe(`key ${REDACTED}`);
+  });
+});
+
 describe('redactDeep', () => {
   it('passes fields marked by redactedFields as they are, and walks a marked object met below the top', () => {
     const marked = redactedFields({ route: '/api/settings/llm', note: 'sk-live-1234567890' });
@@ -73,6 +99,38 @@ describe('redactDeep', () => {
   it('replaces secret-named fields at any depth and key-shaped strings anywhere', () => {
     const input = { api_key: 'x', nested: { Authorization: 'Bearer t', list: ['sk-live-1234567890'] }, ok: 1 };
     expect(redactDeep(input)).toEqual({ api_key: REDACTED, nested: { Authorization: REDACTED, list: [REDACTED] }, ok: 1 });
+  });
+
+  it('keeps a secret-named field that is null or a boolean: it says whether a secret is there, not what it is', () => {
+    expect(redactDeep({ api_key: null, has_api_key: true, token: 0, password: '' })).toEqual({ api_key: null, has_api_key: true, token: REDACTED, password: REDACTED });
+  });
+
+  it("writes an object with toJSON as JSON.stringify would, then redacts that: a class's hidden field stays hidden", () => {
+    class Endpoint {
+      readonly url = 'https://idp.example/jwks?appid=hunter2';
+      toJSON() {
+        return { url: 'https://idp.example/jwks?appid=***', note: 'sk-live-1234567890' };
+      }
+    }
+    expect(redactDeep({ endpoint: new Endpoint() })).toEqual({ endpoint: { url: 'https://idp.example/jwks?appid=***', note: REDACTED } });
+    const secret = new Secret('correct-horse-battery-staple-42');
+    expect(redactDeep({ at: new Date(0), key: secret, shown: secret })).toEqual({ at: '1970-01-01T00:00:00.000Z', key: REDACTED, shown: String(secret) });
+  });
+
+  it('falls back to the own fields of an object whose toJSON throws, or returns the object itself', () => {
+    const throwing = {
+      a: 'sk-live-1234567890',
+      toJSON: () => {
+        throw new Error('no');
+      },
+    };
+    const itself = {
+      a: 1,
+      toJSON() {
+        return this;
+      },
+    };
+    expect(redactDeep({ throwing, itself })).toMatchObject({ throwing: { a: REDACTED }, itself: { a: 1 } });
   });
 
   it('survives cycles', () => {

@@ -1,5 +1,5 @@
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
-import { escapeLogLine, redactDeep, redactText } from '@llm-settings/core';
+import { escapeLogLine, redactDeep, redactLogText } from '@llm-settings/core';
 import type { LogLevel } from './config.js';
 
 /** The `service` field of every line. */
@@ -13,23 +13,31 @@ export interface CreateLoggerOptions {
 }
 
 /**
- * pino JSON lines with secrets removed at the last moment: fields named like
- * secrets (api_key, authorization, …) and anything shaped like a provider key,
- * in the fields and in the message. Characters that would split or reorder a line for
- * log tools (U+2028, U+0085, bidirectional controls) are written as escapes.
+ * pino JSON lines with secrets removed at the last moment: fields named like secrets
+ * (api_key, authorization, ENCRYPTION_KEY, …: core's `isSecretFieldName`), anything shaped
+ * like a provider key and the passwords of URLs, in the fields, in a child logger's
+ * bindings and in the message with its format arguments. Characters that would split or
+ * reorder a line for log tools (U+2028, U+0085, bidirectional controls) are written as
+ * escapes.
  */
 export function createLogger(options: CreateLoggerOptions = {}): PinoLogger {
-  return pino(
+  const logger = pino(
     {
       level: options.level ?? 'info',
       base: { service: LOG_SERVICE },
-      formatters: { log: (fields) => redactDeep(fields) as Record<string, unknown> },
+      formatters: { log: redactFields },
       hooks: {
         logMethod(args, method) {
+          // pino takes a first object as the line's fields (formatters.log redacts them) and
+          // formats the rest into the message: its text and its %s, %o, %j arguments.
           // In place: pino passes a fresh array per call.
-          for (let i = 0; i < args.length; i++) {
-            const arg = args[i];
-            if (typeof arg === 'string') args[i] = redactText(arg);
+          const values: unknown[] = args;
+          const fieldsFirst = typeof values[0] === 'object';
+          for (let i = fieldsFirst ? 1 : 0; i < values.length; i++) values[i] = redactArgument(values[i]);
+          // Without a message pino writes the error's (`log.error(err)`, `log.error({ err })`), which no formatter sees.
+          if (fieldsFirst && values[1] === undefined) {
+            const message = errorMessageOf(values[0]);
+            if (message !== undefined) values[1] = redactDeep(message);
           }
           return method.apply(this, args);
         },
@@ -38,6 +46,33 @@ export function createLogger(options: CreateLoggerOptions = {}): PinoLogger {
     },
     options.destination,
   );
+  // pino writes a child's bindings without formatters.bindings (it resets that for children),
+  // so they are redacted on the way in. pino makes a child with Object.create(parent): every
+  // descendant inherits these two.
+  const { child, setBindings } = logger;
+  logger.child = function (this: PinoLogger, bindings, childOptions) {
+    return child.call(this, redactFields(bindings), childOptions);
+  } as PinoLogger['child'];
+  logger.setBindings = function (this: PinoLogger, bindings) {
+    setBindings.call(this, redactFields(bindings));
+  };
+  return logger;
+}
+
+function redactFields(fields: Record<string, unknown>): Record<string, unknown> {
+  return redactDeep(fields) as Record<string, unknown>;
+}
+
+/** An argument formatted into the message. An error as `%s` shows it: its name and message. */
+function redactArgument(arg: unknown): unknown {
+  return arg instanceof Error ? redactLogText(String(arg)) : redactDeep(arg);
+}
+
+/** The message pino takes when a line has none: an error's, given alone or as the `err` field. */
+function errorMessageOf(fields: unknown): unknown {
+  if (fields instanceof Error) return fields.message;
+  const { msg, err } = (fields ?? {}) as { msg?: unknown; err?: unknown };
+  return msg === undefined && typeof err === 'object' && err !== null ? (err as { message?: unknown }).message : undefined;
 }
 
 /**

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Logger } from 'pino';
 import { redactedFields } from '@llm-settings/core';
+import { loadConfig } from '../src/config.js';
 import { createLogDestination, createLogger, LOG_FLUSH_INTERVAL_MS, type LogDestination } from '../src/logger.js';
 
 const KEY = 'sk-ant-api03-LOGGED-SECRET-0123456789';
@@ -79,6 +80,83 @@ describe('createLogger', () => {
     logger.info({ id: 'sk-live-plain-0123456789' }, 'plain');
     expect(JSON.parse(lines[0]!).id).toBe('sk-live-marked-0123456789');
     expect(JSON.parse(lines[1]!).id).toBe('[REDACTED]');
+  });
+});
+
+describe('createLogger - every way a secret reaches a line', () => {
+  /** A secret of no provider's shape: only its name, or where it sits in a URL, tells it. */
+  const NAMED = 'correct-horse-LOGGED-battery';
+
+  it("redacts a child logger's bindings, at any depth, in a child's child and through setBindings", () => {
+    const { lines, logger } = capture();
+    logger.child({ api_key: KEY }).info('named binding');
+    logger.child({ user: { key: KEY, note: `for ${KEY}` } }).info('nested binding');
+    const grandchild = logger.child({ route: '/r' }).child({ token: NAMED });
+    grandchild.info('grandchild');
+    grandchild.setBindings({ password: NAMED, detail: KEY });
+    grandchild.info('set bindings');
+    expect(lines).toHaveLength(4);
+    expect(lines.join('\n')).not.toContain('LOGGED-SECRET');
+    expect(lines.join('\n')).not.toContain(NAMED);
+    expect(JSON.parse(lines[1]!).user).toEqual({ key: '[REDACTED]', note: 'for [REDACTED]' });
+    expect(JSON.parse(lines[3]!)).toMatchObject({ route: '/r', token: '[REDACTED]', password: '[REDACTED]', detail: '[REDACTED]', msg: 'set bindings' });
+  });
+
+  it('redacts the objects and errors formatted into the message (%o, %O, %j, %s), whether fields come first or not', () => {
+    const { lines, logger } = capture();
+    logger.info('args %o / %j / %O', { api_key: NAMED }, { k: KEY }, [{ detail: KEY }]);
+    logger.warn({ route: '/r' }, 'failed: %s', new Error(`refused ${KEY}`));
+    expect(lines.join('\n')).not.toContain('LOGGED-SECRET');
+    expect(lines.join('\n')).not.toContain(NAMED);
+    expect(JSON.parse(lines[0]!).msg).toBe('args {"api_key":"[REDACTED]"} / {"k":"[REDACTED]"} / [{"detail":"[REDACTED]"}]');
+    expect(JSON.parse(lines[1]!)).toMatchObject({ route: '/r', msg: 'failed: Error: refused [REDACTED]' });
+  });
+
+  it("redacts the error's message pino writes when a line has none", () => {
+    const { lines, logger } = capture();
+    logger.error(new Error(`refused ${KEY}`));
+    logger.error({ err: new Error(`refused ${KEY}`) });
+    expect(lines.map((line) => JSON.parse(line).msg)).toEqual(['refused [REDACTED]', 'refused [REDACTED]']);
+  });
+
+  it("redacts the server's own secret variables and a database URL's password in an environment, and keeps what only describes a secret", () => {
+    const { lines, logger } = capture();
+    const env = {
+      ENCRYPTION_KEY: NAMED,
+      SETTINGS_API_TOKEN: NAMED,
+      SETTINGS_TOKEN_SECRET: NAMED,
+      METRICS_TOKEN: NAMED,
+      OPENAI_API_KEY: NAMED,
+      PGPASSWORD: NAMED,
+      DATABASE_URL: `postgres://app:${NAMED}@db:5432/x?sslpassword=${NAMED}&sslmode=require`,
+    };
+    const described = { api_key_set: true, api_key_masked: '...abcd', api_key_source: 'environment', key_check: 'run', input_tokens: 12, output_tokens: 3, has_api_key: false, token: null };
+    logger.info({ env, ...described }, 'environment');
+    expect(lines[0]).not.toContain(NAMED);
+    const line = JSON.parse(lines[0]!);
+    expect(line.env.DATABASE_URL).toBe('postgres://app:[REDACTED]@db:5432/x?sslpassword=[REDACTED]&sslmode=require');
+    expect(line.env.ENCRYPTION_KEY).toBe('[REDACTED]');
+    expect(line).toMatchObject(described);
+  });
+
+  it("writes a config as JSON.stringify would, through its objects' toJSON: the key set URL's query as ***", () => {
+    const { lines, logger } = capture();
+    const config = loadConfig(
+      {
+        DATABASE_URL: `postgres://app:${NAMED}@db:5432/x`,
+        SETTINGS_JWKS_URL: `https://idp.example.com/jwks?appid=${NAMED}`,
+        SETTINGS_JWT_ISSUER: 'i',
+        SETTINGS_JWT_AUDIENCE: 'a',
+        SETTINGS_API_TOKEN: 'admin-token-LOGGED-value',
+      },
+      '/srv/app',
+    );
+    logger.info({ config }, 'starting');
+    expect(lines[0]).not.toContain(NAMED);
+    const line = JSON.parse(lines[0]!);
+    expect(line.config.identityProvider).toMatchObject({ jwksUrl: 'https://idp.example.com/jwks?appid=***', issuer: 'i' });
+    expect(line.config.databaseUrl).toBe('postgres://app:[REDACTED]@db:5432/x');
+    expect(line.config.apiToken).toBe('[REDACTED]');
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * Structured fields of a log line. Never put a secret here: adapters redact, but do not
- * rely on it. Adapters redact the fields named in `SECRET_FIELD_NAMES` (any case, at any
- * depth, in arrays too) and text shaped like a provider key (`redactText`), masked
+ * rely on it. Adapters redact the fields named like secrets (`isSecretFieldName`: any case,
+ * `_` and `-` ignored, at any depth, in arrays too) and text shaped like a provider key (`redactText`), masked
  * echoes of one included (`sk-proj-****abcd`, `sk-…abcd`, `••••abcd`), in the fields
  * and in the message.
  */
