@@ -17,7 +17,7 @@ import {
 import { createFernetCipher } from '@llm-settings/crypto-fernet';
 import { createHttpApp, type MetricsOptions } from '@llm-settings/http-koa';
 import { createModelLister, createProviderProbe } from '@llm-settings/provider-probe';
-import { createKnexFromUrl, createKnexSettingsStore, migrateSettingsStore, pendingSettingsStoreMigrations } from '@llm-settings/storage-knex';
+import { createKnexFromUrl, createKnexSettingsStore, DEFAULT_SETTINGS_TABLE, migrateSettingsStore, pendingSettingsStoreMigrations } from '@llm-settings/storage-knex';
 import { createKnexUsageStore, migrateUsageStore, pendingUsageStoreMigrations } from '@llm-settings/usage-knex';
 import { cliCommand } from './cli-command.js';
 import { allowedHostsFor } from './config.js';
@@ -128,9 +128,9 @@ export function startupModule(options: { migrate: boolean | 'require' }): Contai
 }
 
 /**
- * Migrates, refuses or warns, as `migrate` says. False when settings migrations are pending
- * (`migrate: false`): the settings table is not there, or not as this version reads it, so
- * the key check has nothing it could sample. It is not run later in this process either: a
+ * Migrates, refuses or warns, as `migrate` says. False when the settings table is not made
+ * yet (`migrate: false` before its job's first run), so the key check has nothing it could
+ * sample. It is not run later in this process either: a
  * running server cannot refuse to start, /readyz's `encryption_keys` reports settings its
  * keys cannot open, and the next start, on the migrated database, checks them.
  */
@@ -147,13 +147,11 @@ async function prepareStorage(migrate: boolean | 'require', knex: Knex, config: 
   return warnOfPendingMigrations(knex, logger);
 }
 
-const SETTINGS_MIGRATION_PREFIX = 'settings/';
-
 /** The migrations `llm-settings migrate` would run, each named with its store's (`settings/…`, `usage/…`). */
 async function pendingStorageMigrations(knex: Knex): Promise<string[]> {
   const settings = await pendingSettingsStoreMigrations(knex);
   const usage = await pendingUsageStoreMigrations(knex);
-  return [...settings.map((name) => `${SETTINGS_MIGRATION_PREFIX}${name}`), ...usage.map((name) => `usage/${name}`)];
+  return [...settings.map((name) => `settings/${name}`), ...usage.map((name) => `usage/${name}`)];
 }
 
 /**
@@ -174,7 +172,8 @@ async function refusePendingMigrations(knex: Knex, config: RuntimeConfig): Promi
  * The start goes on: a migration job may still be on its way, and /readyz reports not
  * ready until it has run. Nor does a failed look stop it: the key check that follows reads
  * the store, and fails the start if the database cannot be reached.
- * @returns whether the settings table is complete (no settings migration pending), for the key check.
+ * @returns whether the settings table is there, for the key check: it reads that table alone,
+ *   so a later migration still to run (the history table's) leaves it to check the keys.
  */
 async function warnOfPendingMigrations(knex: Knex, logger: Logger): Promise<boolean> {
   const pending = await pendingStorageMigrations(knex).catch((error: unknown) => {
@@ -182,12 +181,13 @@ async function warnOfPendingMigrations(knex: Knex, logger: Logger): Promise<bool
     return [];
   });
   if (pending.length === 0) return true;
-  const settingsTableReady = !pending.some((name) => name.startsWith(SETTINGS_MIGRATION_PREFIX));
+  // A failed look leaves the check to run, and to fail the start as the store's read.
+  const settingsTableReady = await knex.schema.hasTable(DEFAULT_SETTINGS_TABLE).catch(() => true);
   logger.warn(
     { pending_migrations: pending, key_check: settingsTableReady ? 'run' : 'skipped' },
     `the database lacks ${pending.length} storage migration(s) this version needs (${pending.join(', ')}); ${cliCommand('migrate')} runs them. ` +
       'Until then /readyz answers 503 (storage_schema) and requests that need them fail' +
-      (settingsTableReady ? '' : '; the start-up check that the keys open the stored values is skipped, the settings table being incomplete: the next start runs it'),
+      (settingsTableReady ? '' : '; the start-up check that the keys open the stored values is skipped, the settings table not being made yet: the next start runs it'),
   );
   return settingsTableReady;
 }

@@ -118,13 +118,22 @@ describeEachDatabase('serve({ migrate: false }) on a %s database that lacks migr
     expect(await get(server)).toMatchObject({ status: 200, body: { provider: 'anthropic', model: 'claude-sonnet-4-20250514' } });
   });
 
-  it('still checks the keys at the start when only the usage table is to make: the settings table is complete', async () => {
+  it.each([
+    ['the usage table', (knex: Knex) => knex.schema.dropTable('llm_usage')],
+    [
+      'the history table (a database made before it)',
+      async (knex: Knex) => {
+        await knex.schema.dropTable('settings_history');
+        await knex('settings_migrations').where({ name: '0002_create_history_table' }).delete();
+      },
+    ],
+  ])('still checks the keys at the start when only %s is to make: the settings table is there', async (_what, unmake) => {
     const database = await createDatabase(kind);
     cleanups.push(() => database.drop());
     const saved = await createLlmSettings({ env: { DATABASE_URL: database.url, ENCRYPTION_KEY: generateFernetKey() }, logger: silentLogger });
     await saved.service.update({ provider: 'anthropic', api_key: API_KEY });
     await saved.close();
-    await adminKnex(database).schema.dropTable('llm_usage');
+    await unmake(adminKnex(database));
 
     const logs = captureLogs();
     const error = await createLlmSettings({ migrate: false, env: { DATABASE_URL: database.url, ENCRYPTION_KEY: generateFernetKey() }, logger: logs.logger }).then(
