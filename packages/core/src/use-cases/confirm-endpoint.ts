@@ -3,6 +3,7 @@ import type { SecretCipher } from '../ports/secret-cipher.port.js';
 import type { SettingsStore } from '../ports/settings-store.port.js';
 import { baseUrlVariableOf, type LlmProvider, type ProviderRegistry } from '../providers.js';
 import { hasOwnSettings } from '../schemas.js';
+import { checkOptions } from '../validation.js';
 import { SettingsRepository } from './settings-repository.js';
 
 export interface EndpointConfirmation {
@@ -29,6 +30,7 @@ export async function confirmProviderEndpoint(
   provider: LlmProvider,
   options: { actor?: string } = {},
 ): Promise<EndpointConfirmation> {
+  checkOptions(options);
   // Named as the field, never quoted: what was passed may be anything, a pasted key included.
   if (!providers.isKnown(provider)) throw new ConfigError('the provider to confirm is unknown; the known ones are the built-ins and those of LLM_PROVIDERS_FILE');
   if (!providers.hasRoot(provider)) throw new ConfigError(`provider ${provider} has no API root to bind its keys to: set ${baseUrlVariableOf(provider)} first`);

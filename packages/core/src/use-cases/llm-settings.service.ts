@@ -31,7 +31,7 @@ import {
   type StoredValue,
 } from '../schemas.js';
 import { normalizeScope } from '../scopes.js';
-import { parseOrThrow } from '../validation.js';
+import { checkOptions, parseOrThrow } from '../validation.js';
 import { Secret } from '../secret.js';
 import type { SettingsSnapshot } from './settings-snapshot.js';
 import type { SettingsViewCacheOptions } from './settings-view-cache.js';
@@ -168,11 +168,15 @@ export class LlmSettingsService {
   private readonly modelLists: ModelLists;
   /** The providers known and enabled, for the HTTP adapter's routes and lists. */
   readonly providers: ProviderRegistry;
-  private readonly schemas: InputSchemas;
+  /**
+   * A private field, which util.inspect never shows: inspecting a schema with `getters` runs
+   * zod's lazy accessors on prototypes every schema of the process shares, and breaks them all.
+   */
+  readonly #schemas: InputSchemas;
 
   constructor(deps: LlmSettingsServiceDeps) {
     this.providers = deps.providers ?? DEFAULT_PROVIDER_REGISTRY;
-    this.schemas = inputSchemasOf(this.providers);
+    this.#schemas = inputSchemasOf(this.providers);
     this.repository = new SettingsRepository({ store: deps.store, cipher: deps.cipher, providers: this.providers, viewCache: deps.viewCache ?? false });
     this.probe = deps.probe;
     this.logger = deps.logger ?? silentLogger;
@@ -187,6 +191,7 @@ export class LlmSettingsService {
 
   /** The scope's settings as clients may see them; the defaults when nothing is stored. */
   async get(options: ScopeOptions = {}): Promise<SettingsSnapshot> {
+    checkOptions(options);
     return (await effectiveSettings(this.repository, normalizeScope(options.scope))).snapshot;
   }
 
@@ -202,6 +207,7 @@ export class LlmSettingsService {
    *   the provider's API root moved to another origin since the key was saved.
    */
   async resolve(options: ScopeOptions = {}): Promise<ResolvedSettings> {
+    checkOptions(options);
     const { source } = await effectiveSettings(this.repository, normalizeScope(options.scope));
     const sealed = source?.sealed ?? null;
     if (sealed === null) throw new NotConfiguredError();
@@ -229,7 +235,8 @@ export class LlmSettingsService {
    *   written (another process linked meanwhile; it is put back as it was).
    */
   async update(input: unknown, options: UpdateOptions = {}): Promise<SettingsSnapshot> {
-    const update = parseOrThrow(this.schemas.update, input, 'settings');
+    checkOptions(options);
+    const update = parseOrThrow(this.#schemas.update, input, 'settings');
     if (update.provider !== undefined && update.model !== undefined) refuseOtherProvidersModel(this.providers, update.provider, update.model);
     const scope = normalizeScope(options.scope);
     const link = update.inherit_from;
@@ -315,6 +322,7 @@ export class LlmSettingsService {
    * @throws ValidationError for a limit outside 1 to 200 or a cursor that is not one.
    */
   async history(options: HistoryOptions = {}): Promise<LlmHistoryPage> {
+    checkOptions(options);
     const scope = normalizeScope(options.scope);
     const query = parseOrThrow(HistoryQuerySchema, definedOnly({ limit: options.limit, before: options.before }), 'history request');
     const records = await this.repository.history({ scope, limit: query.limit + 1, before: query.before === null ? null : Number(query.before) });
@@ -373,8 +381,9 @@ export class LlmSettingsService {
    *   CorruptedSettingsError when the stored settings cannot be opened.
    */
   async listModels(options: ListModelsOptions = {}): Promise<LlmModelList> {
+    checkOptions(options);
     const scope = normalizeScope(options.scope);
-    const query = parseOrThrow(this.schemas.modelListQuery, { provider: options.provider }, 'model list request');
+    const query = parseOrThrow(this.#schemas.modelListQuery, { provider: options.provider }, 'model list request');
     const { source, snapshot } = await effectiveSettings(this.repository, scope);
     const sealed = source?.sealed ?? null;
     const storedProvider = snapshot.view.provider;
@@ -395,7 +404,8 @@ export class LlmSettingsService {
    * is the caller's: an identical listing in flight is shared with its own requests only.
    */
   async listCandidateModels(candidate: unknown, options: ListCandidateModelsOptions = {}): Promise<LlmModelList> {
-    const parsed = parseOrThrow(this.schemas.modelListCandidate, candidate, 'model list request');
+    checkOptions(options);
+    const parsed = parseOrThrow(this.#schemas.modelListCandidate, candidate, 'model list request');
     const list = await this.modelLists.ofKey(this.providers.get(parsed.provider), parsed.api_key ?? '', options.signal, normalizeScope(options.scope));
     this.logger.info({ provider: parsed.provider, source: list.source, reason: list.reason ?? null, candidate: true }, 'llm models listed');
     return list;
@@ -409,6 +419,7 @@ export class LlmSettingsService {
    * @throws PreconditionFailedError when `ifMatch` or `ifNoneMatch` does not hold.
    */
   async clear(options: ClearOptions = {}): Promise<void> {
+    checkOptions(options);
     const scope = normalizeScope(options.scope);
     if (options.keepLink === true) return this.clearOwnSettings(scope, options);
     const current = await this.repository.latest(scope);
@@ -458,6 +469,7 @@ export class LlmSettingsService {
    * @throws NotConfiguredError when testing stored settings and none are stored.
    */
   async test(options: TestOptions = {}): Promise<LlmTestResult> {
+    checkOptions(options);
     const scope = normalizeScope(options.scope);
     const stored = options.candidate === undefined;
     const target: ProbeTarget = stored ? await this.resolveTarget(scope) : this.candidateTarget(options.candidate);
@@ -480,7 +492,7 @@ export class LlmSettingsService {
   }
 
   private candidateTarget(candidate: unknown): ProbeTarget {
-    const parsed = parseOrThrow(this.schemas.testCandidate, candidate, 'test request');
+    const parsed = parseOrThrow(this.#schemas.testCandidate, candidate, 'test request');
     return {
       provider: parsed.provider,
       // A provider that takes no key is tested without one, as its stored settings are.

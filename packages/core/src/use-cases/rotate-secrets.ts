@@ -2,6 +2,7 @@ import { ConflictError, DecryptionError, isLlmSettingsError, ErrorCodes } from '
 import type { RotatingSecretCipher } from '../ports/secret-cipher.port.js';
 import type { SettingRecord, SettingWrite, SettingsStore } from '../ports/settings-store.port.js';
 import { scopeOfKey } from '../scopes.js';
+import { checkOptions } from '../validation.js';
 
 export interface RotationReport {
   /** Records the listing read (a key read again after a conflict is not counted again). */
@@ -51,6 +52,7 @@ interface PendingRotation {
  *   batches before it stay rotated.
  */
 export async function rotateStoredSecrets(store: SettingsStore, cipher: RotatingSecretCipher, options: { actor?: string } = {}): Promise<RotationReport> {
+  checkOptions(options);
   const rotation: Rotation = { cipher, actor: options.actor ?? 'embedded' };
   const pending: PendingRotation[] = [];
   let total = 0;

@@ -5,6 +5,7 @@ import { silentLogger, type Logger } from '../ports/logger.port.js';
 import { MAX_USAGE_MODEL_LENGTH, type UsageCounts, type UsageStore } from '../ports/usage-store.port.js';
 import { REDACTED } from '../redaction.js';
 import { normalizeScope } from '../scopes.js';
+import { checkOptions } from '../validation.js';
 import type { TokenUsage } from '../usage-readers.js';
 
 /** Five seconds: what a crash can lose at most. */
@@ -150,9 +151,12 @@ export class UsageMeter {
    * @throws ValidationError for a date that is not `YYYY-MM-DD`, or `from` after `to`.
    */
   async read(options: UsageReadOptions): Promise<UsageRow[]> {
-    const scope = normalizeScope(options.scope);
-    const from = dateOf(options.from, 'from');
-    const to = dateOf(options.to, 'to');
+    checkOptions(options);
+    // Without options (a caller without types), the dates are missing, and refused as such.
+    const query: Partial<UsageReadOptions> = options ?? {};
+    const scope = normalizeScope(query.scope);
+    const from = dateOf(query.from, 'from');
+    const to = dateOf(query.to, 'to');
     if (from > to) throw new ValidationError('Invalid request: from must not be after to', [{ path: 'from', message: 'must not be after to' }]);
     return this.inTurn(async () => {
       const rows = new Map<string, MutableCounts>();
