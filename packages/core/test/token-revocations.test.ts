@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCodes, LlmSettingsService, TokenRevocations, isLlmSettingsError, rotateStoredSecrets } from '../src/index.js';
+import { ErrorCodes, LlmSettingsService, TokenRevocations, isLlmSettingsError, rotateStoredSecrets, type SettingsStore } from '../src/index.js';
 import { createMemoryCipher, createMemorySettingsStore, createScriptedProbe } from '../src/testing/index.js';
 
 const cipher = createMemoryCipher({ keys: ['A'] });
@@ -37,6 +37,39 @@ describe('TokenRevocations', () => {
     await new TokenRevocations(store, cipher).revoke('tenant-a');
     expect(await reader.revokedBefore('tenant-a')).not.toBeNull();
     expect(reads).toBe(2);
+  });
+
+  it('revokedBefore - reads the store again once 1 s old (ttlMs): a revocation the change feed missed is seen then', async () => {
+    const store = createMemorySettingsStore();
+    // This reader hears none of the store's writes, as behind a LISTEN connection gone silent.
+    const deaf: SettingsStore = { ...store, watch: () => () => undefined };
+    let clock = Date.parse('2026-01-02T03:04:05.000Z');
+    const reader = new TokenRevocations(deaf, cipher, { now: () => new Date(clock) });
+    expect(await reader.revokedBefore('tenant-a')).toBeNull();
+    const at = await new TokenRevocations(store, cipher).revoke('tenant-a');
+    clock += 999;
+    expect(await reader.revokedBefore('tenant-a')).toBeNull();
+    clock += 1;
+    expect(await reader.revokedBefore('tenant-a')).toEqual(at);
+  });
+
+  it('revokedBefore - within ttlMs one read serves every call, concurrent ones included; a clock set back reads again', async () => {
+    const store = createMemorySettingsStore();
+    let reads = 0;
+    const get = store.get.bind(store);
+    store.get = (key) => (reads++, get(key));
+    let clock = 1_000_000;
+    const reader = new TokenRevocations(store, cipher, { ttlMs: 5_000, now: () => new Date(clock) });
+    await Promise.all(Array.from({ length: 10 }, () => reader.revokedBefore('tenant-a')));
+    clock += 4_999;
+    await reader.revokedBefore('tenant-a');
+    expect(reads).toBe(1);
+    clock += 1;
+    await Promise.all([reader.revokedBefore('tenant-a'), reader.revokedBefore('tenant-a')]);
+    expect(reads).toBe(2);
+    clock -= 1;
+    await reader.revokedBefore('tenant-a');
+    expect(reads).toBe(3);
   });
 
   it('revokedBefore - rejects, and keeps nothing, when the stored time cannot be opened', async () => {
