@@ -225,6 +225,31 @@ describe('keys lent by a parent scope', () => {
     linking.close();
   });
 
+  it('update - a link a racing link up the chain made too long once written is put back and answered 400, not read as too long', async () => {
+    for (const [scope, parent] of [['long-3', 'long-4'], ['long-2', 'long-3'], ['long-1', 'long-2']]) await service.update({ inherit_from: parent }, { scope });
+    const other = new LlmSettingsService({ store, cipher, probe: createScriptedProbe() });
+    // Right after long-0's link is written, another process links long-4 on (its check looks above long-4 alone).
+    let interleave: (() => Promise<unknown>) | null = () => other.update({ inherit_from: 'long-5' }, { scope: 'long-4' });
+    const racing = new Proxy(store, {
+      get(target, name) {
+        if (name !== 'set') return Reflect.get(target, name, target);
+        return async (...args: Parameters<SettingsStore['set']>) => {
+          const written = await target.set(...args);
+          const run = interleave;
+          interleave = null;
+          await run?.();
+          return written;
+        };
+      },
+    });
+    const linking = new LlmSettingsService({ store: racing, cipher, probe: createScriptedProbe() });
+    expect(await codeOf(linking.update({ inherit_from: 'long-1' }, { scope: 'long-0' }))).toBe(ErrorCodes.VALIDATION_INVALID_INPUT);
+    expect(await store.get(settingsKeyFor('long-0'))).toBeNull();
+    expect((await service.get({ scope: 'long-1' })).view.inherit_from).toBe('long-2');
+    linking.close();
+    other.close();
+  });
+
   it('update - refuses a cycle, a link to the scope itself, and a chain of more than 4 links, storing nothing', async () => {
     await service.update({ inherit_from: 'b' }, { scope: 'a' });
     expect(await codeOf(service.update({ inherit_from: 'a' }, { scope: 'b' }))).toBe(ErrorCodes.VALIDATION_INVALID_INPUT);

@@ -240,15 +240,24 @@ export class LlmSettingsService {
     if (update.provider !== undefined && update.model !== undefined) refuseOtherProvidersModel(this.providers, update.provider, update.model);
     const scope = normalizeScope(options.scope);
     const link = update.inherit_from;
-    if (!link) return (await this.save(scope, update, options)).snapshot;
+    if (!link) return this.answerOf(scope, await this.save(scope, update, options));
     // Checked and written one at a time: two racing links could each pass the check of a
     // chain the other is about to close (A to B, B to A).
     return this.oneLinkAtATime(async () => {
       await checkInheritance(this.repository, scope, link);
       const saved = await this.save(scope, update, options);
       await this.undoIfRaced(scope, link, saved);
-      return saved.snapshot;
+      return this.answerOf(scope, saved);
     });
+  }
+
+  /**
+   * What an update answers: the settings written, or, for a scope left without settings of
+   * its own, its view through its chain, read once a link is known to stand (a racing link
+   * up the chain can make it too long until it is put back).
+   */
+  private async answerOf(scope: string, saved: Saved): Promise<SettingsSnapshot> {
+    return saved.written ?? this.get({ scope });
   }
 
   /**
@@ -301,13 +310,13 @@ export class LlmSettingsService {
       try {
         if (next === null) {
           if (current !== null) await this.repository.delete(scope, current.version, history);
-          return { snapshot: await this.get({ scope }), replaced: current, version: 0, history };
+          return { written: null, replaced: current, version: 0, history };
         }
         // A replacement that keeps the stored link writes over the version it read it from: a link removed meanwhile is not put back.
         const keepsLink = update.inherit_from === undefined && (previous?.inherit_from ?? null) !== null;
         const written = await this.repository.write(next, needsVersionCheck || keepsLink ? (current?.version ?? 0) : undefined, history);
         this.logger.info({ scope, action, provider: written.view.provider, model: written.view.model, fields: history.fields, version: written.version }, 'llm settings saved');
-        return { snapshot: hasOwnSettings(next) ? written : await this.get({ scope }), replaced: current, version: written.version, history };
+        return { written: hasOwnSettings(next) ? written : null, replaced: current, version: written.version, history };
       } catch (error) {
         if (!isLlmSettingsError(error, ErrorCodes.SETTINGS_CONFLICT)) throw error;
         if (isConditional(options)) throw new PreconditionFailedError();
@@ -566,9 +575,13 @@ function tagsOf(tags: string | readonly string[], name: string): readonly string
   return tags;
 }
 
-/** What a save wrote over, to put it back: the sealed value it replaced, the version it wrote (0 for a delete) and its history entry. */
+/**
+ * What a save wrote over, to put it back: the sealed value it replaced, the version it wrote
+ * (0 for a delete) and its history entry; and the settings it wrote, null for a link alone or
+ * nothing (see answerOf).
+ */
 interface Saved {
-  readonly snapshot: SettingsSnapshot;
+  readonly written: SettingsSnapshot | null;
   readonly replaced: SealedSettings | null;
   readonly version: number;
   readonly history: HistoryEntry;
