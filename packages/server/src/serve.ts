@@ -14,6 +14,11 @@ import { TOKENS } from './tokens.js';
 
 /** How long shutdown waits for in-flight requests before cutting connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
+/**
+ * Storage gets the rest of the grace period plus this to close, and this at the least: its
+ * last writes (the usage counts) take milliseconds on a database that answers.
+ */
+const STORAGE_CLOSE_MARGIN_MS = 2_000;
 
 export interface ServeOptions extends CreateLlmSettingsOptions {
   /**
@@ -27,7 +32,11 @@ export interface RunningServer {
   readonly url: string;
   readonly settings: LlmSettings;
   readonly server: Server;
-  /** Stops accepting, lets in-flight requests finish, then closes storage. */
+  /**
+   * Stops accepting, lets in-flight requests finish, then closes storage. Resolves within the
+   * grace period plus 2 s: storage that has not closed by then (a connection gone silent under
+   * a statement) is abandoned, with a warning.
+   */
   close(): Promise<void>;
 }
 
@@ -105,6 +114,7 @@ function warnOfUnknownVariables(env: Record<string, string | undefined>, config:
 }
 
 async function shutdown(server: Server, connections: OpenConnections, settings: LlmSettings, graceMs: number): Promise<void> {
+  const storageDeadline = performance.now() + graceMs + STORAGE_CLOSE_MARGIN_MS;
   settings.logger.info({}, 'shutting down: finishing in-flight requests');
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   // Idle keep-alive sockets would hold close() open; busy ones close after their response.
@@ -117,8 +127,24 @@ async function shutdown(server: Server, connections: OpenConnections, settings: 
   // The server's close comes before its cut answers' own: wait for those, whose usage is
   // recorded as they close, before the usage meter writes its last counts and closes.
   await connections.allClosed();
-  await settings.close();
+  await closeStorage(settings, Math.max(storageDeadline - performance.now(), STORAGE_CLOSE_MARGIN_MS));
   settings.logger.info({}, 'stopped');
+}
+
+/**
+ * Closes `settings` (its last writes, then its connections), giving up after `withinMs`: on
+ * connections gone silent, closing waits for goodbyes that never come (and, without a
+ * statement deadline, for statements that never end), which must not keep the process up.
+ * An abandoned close goes on in the background, or ends with the process; a close that
+ * fails in time still fails the shutdown.
+ */
+async function closeStorage(settings: LlmSettings, withinMs: number): Promise<void> {
+  const closed = settings.close();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), withinMs)));
+  const outcome = await Promise.race([closed, late]).finally(() => clearTimeout(timer));
+  // A close that fails after this (the race handles its rejection) changes nothing.
+  if (outcome === 'late') settings.logger.warn({ waited_ms: Math.round(withinMs) }, 'storage did not close in time: its connections are abandoned');
 }
 
 /** Resolves once pino has written every line; a stdout that fails loses its lines, not the stop. */

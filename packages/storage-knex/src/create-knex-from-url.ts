@@ -5,6 +5,7 @@ import { SQLITE_WRITE_WAIT_MS } from './defaults.js';
 import { withConnectionFacts, type KnexFromUrl } from './knex-connection-facts.js';
 import { knexLogHooks } from './knex-log.js';
 import { createPrivateSqliteFile } from './private-sqlite-file.js';
+import { statementDeadlineHooks, type PooledPgClient } from './postgres-statement-deadline.js';
 import { createSqliteFileGuard } from './sqlite-file-guard.js';
 
 
@@ -25,6 +26,22 @@ export interface KnexFromUrlOptions {
    */
   acquireTimeoutMs?: number;
   /**
+   * PostgreSQL: how long, in milliseconds, a statement may go unanswered (node-postgres's
+   * `query_timeout`), for every statement sent through this knex: the stores', the BEGIN,
+   * COMMIT and ROLLBACK knex sends around their transactions, migrations. Past it the
+   * statement fails (the stores report StorageUnavailableError) and its connection is closed
+   * at once and never handed out again, so what waits behind it goes on a fresh connection.
+   * A connection that a NAT or firewall forgot, or whose host failed over, raises no error:
+   * without a deadline a statement on it waits until the kernel gives up (minutes to hours),
+   * with every statement queued behind it, and `destroy()` waits for it too. A statement past
+   * its deadline may still have committed (the COMMIT was sent, its answer never came).
+   * null: no deadline (a long migration, on a knex made for it).
+   * @default 5000: a batch of 500 upserts, or a rotation's, takes milliseconds even on a
+   *   loaded server, so only a connection gone silent waits that long; and a request stuck on
+   *   one still answers 503 within seconds.
+   */
+  statementTimeoutMs?: number | null;
+  /**
    * Receives knex's own warnings, errors, deprecations and debug output (such as
    * "Connection Error: Connection terminated unexpectedly"), one short line each,
    * without stack traces, with the URL and its password redacted.
@@ -32,6 +49,9 @@ export interface KnexFromUrlOptions {
    */
   logger?: Logger;
 }
+
+/** Default of `statementTimeoutMs`. */
+const DEFAULT_STATEMENT_TIMEOUT_MS = 5_000;
 
 const INVALID_URL_MESSAGE =
   'The database URL is not supported. Use sqlite:<file path>, sqlite::memory:, or postgres://user:password@host:port/database.';
@@ -64,7 +84,11 @@ export function createKnexFromUrl(url: string, options: KnexFromUrlOptions = {})
   }
   if (/^postgres(ql)?:\/\//i.test(url)) {
     const log = knexLogHooks(logger, [url, ...passwordForms(parse(url))]);
-    return withDriver(POSTGRES_DRIVER, () => createPostgresKnex(url, options.pool ?? {}, options.acquireTimeoutMs ?? 1_500, withoutDriverFailure(log)));
+    const timeouts = {
+      acquireMs: options.acquireTimeoutMs ?? 1_500,
+      statementMs: options.statementTimeoutMs === undefined ? DEFAULT_STATEMENT_TIMEOUT_MS : options.statementTimeoutMs,
+    };
+    return withDriver(POSTGRES_DRIVER, () => createPostgresKnex(url, options.pool ?? {}, timeouts, withoutDriverFailure(log)));
   }
   throw new ConfigError(INVALID_URL_MESSAGE);
 }
@@ -194,14 +218,22 @@ function replaceableConnections() {
   };
 }
 
-function createPostgresKnex(url: string, pool: { min?: number; max?: number }, acquireTimeoutMs: number, log: Knex.Logger): KnexFromUrl {
+function createPostgresKnex(
+  url: string,
+  pool: { min?: number; max?: number },
+  timeouts: { acquireMs: number; statementMs: number | null },
+  log: Knex.Logger,
+): KnexFromUrl {
   // knex's pg client attaches an 'error' handler to every pooled client and drops
   // the client when it fires, so a server restart cannot crash the process.
-  const connection = { connectionString: url, connectionTimeoutMillis: acquireTimeoutMs, keepAlive: true };
-  const endedSessions = new WeakSet<object>();
+  const connection = { connectionString: url, connectionTimeoutMillis: timeouts.acquireMs, keepAlive: true };
+  /** Connections the pool must not hand out again, though their socket may not have closed yet. */
+  const retired = new WeakSet<object>();
+  const { statementMs } = timeouts;
+  const deadline = statementMs === null ? undefined : statementDeadlineHooks(retired);
   const knex = knexFactory({
     client: 'pg',
-    connection,
+    connection: statementMs === null ? connection : { ...connection, query_timeout: statementMs },
     pool: {
       min: pool.min ?? 0,
       max: pool.max ?? 10,
@@ -209,15 +241,17 @@ function createPostgresKnex(url: string, pool: { min?: number; max?: number }, a
       // once instead of being retried until the acquire timeout.
       propagateCreateError: true,
       afterCreate(client: PgClient, done: (error: Error | null, client: PgClient) => void) {
-        noteWhenSessionEnds(client, endedSessions);
+        noteWhenSessionEnds(client, retired);
+        deadline?.opened(client);
         done(null, client);
       },
-      validate: (client: PgClient) => !endedSessions.has(client),
+      validate: (client: PgClient) => !retired.has(client),
     },
-    acquireConnectionTimeout: acquireTimeoutMs,
+    acquireConnectionTimeout: timeouts.acquireMs,
     compileSqlOnError: false,
     log,
   });
+  if (deadline) knex.on('query-error', deadline.failed);
   // The change feed's LISTEN connection reaches the database the way the pool does.
   return withConnectionFacts(knex, { postgresClientConfig: { ...connection } });
 }
@@ -225,7 +259,7 @@ function createPostgresKnex(url: string, pool: { min?: number; max?: number }, a
 /** SQLSTATEs of a session the server ends: admin_shutdown, crash_shutdown, cannot_connect_now, and class 08. */
 const SESSION_ENDED_CODE = /^(57P0[123]|08[0-9A-Z]{3})$/;
 
-type PgClient = {
+type PgClient = PooledPgClient & {
   connection?: { on(event: 'errorMessage', listener: (message: { severity?: string; code?: string }) => void): void };
 };
 
@@ -235,9 +269,9 @@ type PgClient = {
  * the close arrives, and knex could hand it to the next query meanwhile. Noting it at the
  * FATAL makes the pool's `validate` refuse it, so the pool opens a fresh connection instead.
  */
-function noteWhenSessionEnds(client: PgClient, endedSessions: WeakSet<object>): void {
+function noteWhenSessionEnds(client: PgClient, retired: WeakSet<object>): void {
   client.connection?.on('errorMessage', (message) => {
     const fatal = message.severity === 'FATAL' || message.severity === 'PANIC';
-    if (fatal || SESSION_ENDED_CODE.test(message.code ?? '')) endedSessions.add(client);
+    if (fatal || SESSION_ENDED_CODE.test(message.code ?? '')) retired.add(client);
   });
 }

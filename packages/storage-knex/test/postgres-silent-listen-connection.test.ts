@@ -1,9 +1,9 @@
-import { connect, createServer, type Socket } from 'node:net';
 import type { SettingChange, SettingsStore } from '@llm-settings/core';
 import type { Knex } from 'knex';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { listenForNotifications } from '../src/dialects/postgres-listener.js';
 import { createKnexFromUrl, createKnexSettingsStore, migrateSettingsStore } from '../src/index.js';
+import { createFreezingProxy, type FreezingProxy } from './support/freezing-proxy.js';
 import { createTestSchema, describeWithPostgres, POSTGRES_URL, sessionsOf, type TestSchema } from './support/postgres.js';
 
 /** The listener's defaults: a silent connection is found at most this long after its last answer. */
@@ -15,55 +15,10 @@ const RECONNECT_MARGIN_MS = 1_500;
 /** What a store reports once its feed is first up, and when it goes down or comes back. */
 const FEED_GAP: SettingChange = { key: null, origin: 'remote' };
 
-/**
- * A TCP forwarder on 127.0.0.1 to the test PostgreSQL whose `freeze` stops forwarding, both
- * ways, on every connection open so far without closing it: what a NAT or firewall that
- * forgot the connection, or a host that failed over, does. Later connections are forwarded.
- */
-interface FreezingProxy {
-  readonly port: number;
-  /** Connections accepted so far, frozen ones included. */
-  accepted(): number;
-  freeze(): void;
-  close(): Promise<void>;
-}
-
-async function createFreezingProxy(): Promise<FreezingProxy> {
+/** A forwarder to the test PostgreSQL whose `freeze` silences the connections open so far. */
+function createPostgresProxy(): Promise<FreezingProxy> {
   const target = new URL(POSTGRES_URL);
-  const pairs: { client: Socket; upstream: Socket }[] = [];
-  const server = createServer((client) => {
-    const upstream = connect(Number(target.port), target.hostname);
-    pairs.push({ client, upstream });
-    const cut = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', cut);
-    upstream.on('error', cut);
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as { port: number }).port,
-    accepted: () => pairs.length,
-    freeze() {
-      for (const { client, upstream } of pairs) {
-        client.unpipe(upstream);
-        upstream.unpipe(client);
-        // Paused, the proxy reads nothing more: bytes and closes stay in the kernel's buffers.
-        client.pause();
-        upstream.pause();
-      }
-    },
-    async close() {
-      for (const { client, upstream } of pairs) {
-        client.destroy();
-        upstream.destroy();
-      }
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
+  return createFreezingProxy({ host: target.hostname, port: Number(target.port) });
 }
 
 let schema: TestSchema;
@@ -112,7 +67,7 @@ afterAll(async () => {
 
 describeWithPostgres('PostgreSQL LISTEN connection that goes silent', () => {
   it('is found by its liveness check, reconnected, and reported as a gap, so a write made meanwhile reaches the watchers', async () => {
-    proxy = await createFreezingProxy();
+    proxy = await createPostgresProxy();
     const reader = openProcess('reader', proxy);
     const writer = openProcess('writer');
     reader.store.watch((change) => reader.changes.push(change));
@@ -142,7 +97,7 @@ describeWithPostgres('PostgreSQL LISTEN connection that goes silent', () => {
   });
 
   it('with shorter liveness options, a silent connection is found within interval + deadline, and one that answers is kept', async () => {
-    proxy = await createFreezingProxy();
+    proxy = await createPostgresProxy();
     const events: string[] = [];
     const subscription = listenForNotifications({
       clientConfig: proxiedUrl(`${schema.name}_listener`, proxy),
@@ -173,7 +128,7 @@ describeWithPostgres('PostgreSQL LISTEN connection that goes silent', () => {
   });
 
   it('close does not wait for good on a silent connection: after the deadline, its socket is destroyed', async () => {
-    proxy = await createFreezingProxy();
+    proxy = await createPostgresProxy();
     const events: string[] = [];
     const subscription = listenForNotifications({
       clientConfig: proxiedUrl(`${schema.name}_closing`, proxy),
