@@ -206,7 +206,8 @@ const rootModule = new ContainerModule(({ bind }) => {
           confirmEndpoint: (provider, options = {}) => confirmProviderEndpoint(store, cipher, config.providers, provider, options),
           history: (options = {}) => service.history(options),
           mintToken: (input) => mintScopedToken(minter, input),
-          revokeTokens: async ({ scope, ...actor }) => ({ revokedBefore: await revocations.revoke(scope, actor) }),
+          // revoke() refuses options that are no object (a scope name alone would revoke the default scope's tokens).
+          revokeTokens: async (options) => ({ revokedBefore: await revocations.revoke((options as Partial<typeof options> | null)?.scope as string, options ?? null) }),
           async close() {
             // First: their last writes need the database.
             await meter.close();

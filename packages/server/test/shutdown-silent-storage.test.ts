@@ -32,7 +32,7 @@ async function silenceableDatabase(): Promise<{ silence: FreezingProxy; url: str
 }
 
 describeWithPostgres('shutdown with PostgreSQL connections gone silent', () => {
-  it('SIGTERM: exits 0 within the grace period and its margin; the request stuck on a silent connection answers 503 first', async () => {
+  it('SIGTERM: exits 0 within the grace period and its margin, the request stuck on a silent connection cut at the grace period', async () => {
     assertBuilt();
     const { silence, url: databaseUrl } = await silenceableDatabase();
     const port = await freePort();
@@ -51,7 +51,7 @@ describeWithPostgres('shutdown with PostgreSQL connections gone silent', () => {
       // The server's connections go silent (new ones would still work); a read takes one of them.
       silence.freeze();
       const stuck = fetch(`${url}/api/settings/llm`, { headers: { 'llm-settings-scope': 'silent' } }).then(
-        (answer) => ({ status: answer.status, retryAfter: answer.headers.get('retry-after') }),
+        (answer) => answer.status,
         (error: unknown) => error,
       );
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -59,7 +59,8 @@ describeWithPostgres('shutdown with PostgreSQL connections gone silent', () => {
       const since = performance.now();
       await expectStopsOnSignal(server, 'SIGTERM', port);
       expect(performance.now() - since).toBeLessThan(GRACE_MS + STORAGE_MARGIN_MS + EXIT_SLACK_MS);
-      expect(await stuck).toEqual({ status: 503, retryAfter: expect.any(String) });
+      // No statement deadline by default (see storage-knex's statementTimeoutMs): the read waits until the grace period cuts it.
+      expect(await stuck).toBeInstanceOf(Error);
     } finally {
       killGroup(server);
     }

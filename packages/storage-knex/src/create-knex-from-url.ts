@@ -35,10 +35,13 @@ export interface KnexFromUrlOptions {
    * without a deadline a statement on it waits until the kernel gives up (minutes to hours),
    * with every statement queued behind it, and `destroy()` waits for it too. A statement past
    * its deadline may still have committed (the COMMIT was sent, its answer never came).
-   * null: no deadline (a long migration, on a knex made for it).
-   * @default 5000: a batch of 500 upserts, or a rotation's, takes milliseconds even on a
-   *   loaded server, so only a connection gone silent waits that long; and a request stuck on
-   *   one still answers 503 within seconds.
+   * The deadline is the client's alone: on a server that is alive, a statement that waits
+   * longer (on a lock held by an operator's ALTER TABLE or VACUUM FULL) fails here but goes
+   * on waiting there, its session still open while the pool opens a new one, so sessions
+   * pile up until the lock goes; and a usage flush whose COMMIT ran past it but committed
+   * is written again. Hence off by default: set it where silent connections are the
+   * likelier fault (NAT gateways, failovers), above the longest lock wait expected.
+   * @default null: no deadline
    */
   statementTimeoutMs?: number | null;
   /**
@@ -49,9 +52,6 @@ export interface KnexFromUrlOptions {
    */
   logger?: Logger;
 }
-
-/** Default of `statementTimeoutMs`. */
-const DEFAULT_STATEMENT_TIMEOUT_MS = 5_000;
 
 const INVALID_URL_MESSAGE =
   'The database URL is not supported. Use sqlite:<file path>, sqlite::memory:, or postgres://user:password@host:port/database.';
@@ -86,7 +86,7 @@ export function createKnexFromUrl(url: string, options: KnexFromUrlOptions = {})
     const log = knexLogHooks(logger, [url, ...passwordForms(parse(url))]);
     const timeouts = {
       acquireMs: options.acquireTimeoutMs ?? 1_500,
-      statementMs: options.statementTimeoutMs === undefined ? DEFAULT_STATEMENT_TIMEOUT_MS : options.statementTimeoutMs,
+      statementMs: options.statementTimeoutMs ?? null,
     };
     return withDriver(POSTGRES_DRIVER, () => createPostgresKnex(url, options.pool ?? {}, timeouts, withoutDriverFailure(log)));
   }
