@@ -3,3 +3,4 @@ export { createKnexFromUrl, type KnexFromUrlOptions } from './create-knex-from-u
 export type { KnexConnectionFacts, KnexFromUrl } from './knex-connection-facts.js';
 export { migrateSettingsStore, pendingSettingsStoreMigrations, type MigrateSettingsStoreOptions } from './migrate-settings-store.js';
 export { DEFAULT_NOTIFY_CHANNEL, DEFAULT_SETTINGS_TABLE } from './defaults.js';
+export { isMissingTable } from './dialects/driver-errors.js';

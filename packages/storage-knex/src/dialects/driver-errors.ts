@@ -45,7 +45,11 @@ export function isKnexPoolFailure(error: unknown): boolean {
 /** What a store whose tables are not made says: the operator runs the migrations. */
 export const MIGRATIONS_NOT_RUN = 'The settings storage is not set up: its tables are missing. Run the storage migrations.';
 
-/** PostgreSQL's undefined_table, SQLite's "no such table": the migrations have not run (`migrate: false` before its job). */
+/**
+ * Whether `error`, or what it wraps (a store's StorageUnavailableError), is PostgreSQL's
+ * undefined_table or SQLite's "no such table": the migrations have not run (`migrate: false`
+ * before its job, a first start while another process migrates).
+ */
 export function isMissingTable(error: unknown): boolean {
   for (const link of errorChain(error)) {
     if (link.code === '42P01') return true;
